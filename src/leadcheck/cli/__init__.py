@@ -1,0 +1,72 @@
+"""The leadcheck command line: thin commands over the library."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from leadcheck import __version__
+from leadcheck.cli import collect as collect_cmd
+from leadcheck.cli import files as files_cmd
+from leadcheck.cli import instruments as instruments_cmd
+from leadcheck.cli import validate as validate_cmd
+from leadcheck.cli import workspace as workspace_cmd
+
+app = typer.Typer(
+    name="leadcheck",
+    help="360-degree leadership assessments from plain YAML instruments: collect, score, report.",
+    no_args_is_help=True,
+    # Locals may hold people's answers and comments: never print them in a traceback.
+    pretty_exceptions_show_locals=False,
+    add_completion=False,
+    rich_markup_mode=None,
+)
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"leadcheck {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    ctx: typer.Context,
+    db: Annotated[
+        Path | None,
+        typer.Option(
+            "--db",
+            help="Workspace file (SQLite). Default: $LEADCHECK_DB, else ./leadcheck.db.",
+            dir_okay=False,
+        ),
+    ] = None,
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version, is_eager=True, help="Print the version and exit.")
+    ] = False,
+) -> None:
+    """360-degree leadership assessments from plain YAML instruments: collect, score, report."""
+    ctx.obj = {"db": db}
+
+
+app.command("validate")(validate_cmd.validate)
+app.command("schema")(validate_cmd.schema)
+app.add_typer(instruments_cmd.app, name="instruments")
+collect_cmd.register(app)
+files_cmd.register(app)
+workspace_cmd.register(app)
+
+
+def main() -> None:
+    """Entry point of the `leadcheck` console script."""
+    app()
+
+
+validate_app = typer.Typer(add_completion=False, pretty_exceptions_show_locals=False, rich_markup_mode=None)
+validate_app.command()(validate_cmd.validate)
+
+
+def validate_main() -> None:
+    """Entry point of `leadcheck-validate`, the pre-commit hook."""
+    validate_app()

@@ -1,0 +1,185 @@
+"""The instrument as plain, immutable data: what every other module works from."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from functools import cached_property
+
+DEFAULT_MIN_RATERS = {"self": 1, "manager": 1, "peer": 3, "direct_report": 3, "other": 3}
+FALLBACK_MIN_RATERS = 3
+SELF = "self"
+
+DEFAULT_RATER_GROUPS: tuple[tuple[str, str], ...] = (
+    ("self", "Self"),
+    ("manager", "Manager"),
+    ("peer", "Peers"),
+    ("direct_report", "Direct reports"),
+    ("other", "Others"),
+)
+
+
+@dataclass(frozen=True)
+class ScalePoint:
+    """One point of the rating scale."""
+
+    value: int
+    label: str
+
+
+@dataclass(frozen=True)
+class Scale:
+    """The rating scale: consecutive integer points, each labelled."""
+
+    points: tuple[ScalePoint, ...]
+    not_observed: bool = True
+    not_observed_label: str = "Not observed"
+
+    @property
+    def min(self) -> int:
+        return self.points[0].value
+
+    @property
+    def max(self) -> int:
+        return self.points[-1].value
+
+    @property
+    def size(self) -> int:
+        """A, the number of points (used by rwg)."""
+        return len(self.points)
+
+    def label(self, value: int) -> str:
+        for p in self.points:
+            if p.value == value:
+                return p.label
+        raise KeyError(value)
+
+
+@dataclass(frozen=True)
+class RaterGroup:
+    """Who rates: the leader (self) or one group of others, with its anonymity threshold."""
+
+    id: str
+    label: str
+    min_raters: int
+
+    @property
+    def is_self(self) -> bool:
+        return self.id == SELF
+
+
+@dataclass(frozen=True)
+class Item:
+    """One behaviour, phrased for the leader and for the people around them."""
+
+    id: str
+    self_text: str
+    others_text: str
+    reverse: bool = False
+    area: str | None = None
+
+    def text_for(self, group: str) -> str:
+        return self.self_text if group == SELF else self.others_text
+
+
+@dataclass(frozen=True)
+class Competency:
+    """A competency or a core value: a named set of items."""
+
+    id: str
+    name: str
+    description: str
+    items: tuple[Item, ...]
+    kind: str = "competency"  # or "value"
+
+
+@dataclass(frozen=True)
+class Question:
+    """An open-ended prompt (keep doing, start doing, ...)."""
+
+    id: str
+    self_text: str
+    others_text: str
+    groups: tuple[str, ...] | None = None  # None: everyone is asked
+
+    def text_for(self, group: str) -> str:
+        return self.self_text if group == SELF else self.others_text
+
+    def asks(self, group: str) -> bool:
+        return self.groups is None or group in self.groups
+
+
+@dataclass(frozen=True)
+class DevelopmentAction:
+    """A suggested step for the development plan."""
+
+    title: str
+    do: str
+    why: str
+
+
+@dataclass(frozen=True)
+class ScoringSettings:
+    """Thresholds the scoring uses; the defaults are documented in docs/instrument-format.md."""
+
+    blind_spot_gap: float = 0.75
+    hidden_strength_gap: float = 0.75
+    agreement_gap: float = 0.5
+    high_score: float = 4.0
+    min_item_fraction: float = 0.5
+    low_consensus_rwg: float = 0.7
+
+
+@dataclass(frozen=True)
+class Instrument:
+    """A whole instrument, validated, as loaded from its YAML text."""
+
+    id: str
+    version: str
+    title: str
+    description: str
+    scale: Scale
+    rater_groups: tuple[RaterGroup, ...]
+    competencies: tuple[Competency, ...]
+    values: tuple[Competency, ...] = ()
+    questions: tuple[Question, ...] = ()
+    development: dict[str, tuple[DevelopmentAction, ...]] = field(default_factory=dict)
+    scoring: ScoringSettings = field(default_factory=ScoringSettings)
+    language: str = "en"
+    credits: str | None = None
+    source_text: str = field(default="", repr=False, compare=False)
+
+    @cached_property
+    def content_hash(self) -> str:
+        """SHA-256 of the exact YAML text this instrument was loaded from."""
+        return hashlib.sha256(self.source_text.encode("utf-8")).hexdigest()
+
+    @property
+    def dimensions(self) -> tuple[Competency, ...]:
+        """Competencies then values: everything that gets a score."""
+        return self.competencies + self.values
+
+    @cached_property
+    def items(self) -> dict[str, Item]:
+        return {item.id: item for dim in self.dimensions for item in dim.items}
+
+    @cached_property
+    def item_dimension(self) -> dict[str, str]:
+        return {item.id: dim.id for dim in self.dimensions for item in dim.items}
+
+    @cached_property
+    def groups(self) -> dict[str, RaterGroup]:
+        return {g.id: g for g in self.rater_groups}
+
+    def group(self, group_id: str) -> RaterGroup:
+        return self.groups[group_id]
+
+    @property
+    def has_self(self) -> bool:
+        return SELF in self.groups
+
+    def dimension(self, dim_id: str) -> Competency:
+        for dim in self.dimensions:
+            if dim.id == dim_id:
+                return dim
+        raise KeyError(dim_id)

@@ -1,0 +1,494 @@
+"""Instrument validation: every problem in a file, each with its position, as values."""
+
+from __future__ import annotations
+
+import difflib
+import itertools
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from leadcheck import yamlsafe
+from leadcheck.instrument import spec as S
+from leadcheck.instrument.model import (
+    DEFAULT_MIN_RATERS,
+    DEFAULT_RATER_GROUPS,
+    FALLBACK_MIN_RATERS,
+    Competency,
+    DevelopmentAction,
+    Instrument,
+    Item,
+    Question,
+    RaterGroup,
+    Scale,
+    ScalePoint,
+    ScoringSettings,
+)
+from leadcheck.yamlsafe import Mark, Node
+
+ERROR = "error"
+WARNING = "warning"
+
+
+@dataclass(frozen=True, order=True)
+class Problem:
+    """One finding: where it is, how bad, which rule, and what to do about it."""
+
+    path: str
+    line: int
+    column: int
+    level: str
+    code: str
+    message: str
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "path": self.path,
+            "line": self.line,
+            "column": self.column,
+            "level": self.level,
+            "code": self.code,
+            "message": self.message,
+        }
+
+    def __str__(self) -> str:
+        return f"{self.path}:{self.line}:{self.column}: {self.level}: {self.message} [{self.code}]"
+
+
+@dataclass
+class ValidationResult:
+    """The problems found in one file and, when there are no errors, the instrument."""
+
+    path: str
+    problems: list[Problem] = field(default_factory=list)
+    instrument: Instrument | None = None
+
+    @property
+    def errors(self) -> list[Problem]:
+        return [p for p in self.problems if p.level == ERROR]
+
+    @property
+    def warnings(self) -> list[Problem]:
+        return [p for p in self.problems if p.level == WARNING]
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+    def ok_strict(self, strict: bool) -> bool:
+        return not self.problems if strict else self.ok
+
+
+class _Collector:
+    def __init__(self, path: str) -> None:
+        self.path = path
+        self.problems: list[Problem] = []
+
+    def add(self, mark: Mark, code: str, message: str, level: str = ERROR) -> None:
+        self.problems.append(Problem(self.path, mark.line, mark.column, level, code, message))
+
+
+def _describe(value: Any) -> str:
+    if value is None:
+        return "nothing (null)"
+    if isinstance(value, bool):
+        return f"{'true' if value else 'false'}"
+    if isinstance(value, int | float):
+        return f"a number ({value})"
+    if isinstance(value, str):
+        shown = value if len(value) <= 40 else value[:37] + "..."
+        return f'a string ("{shown}")'
+    return f"a {type(value).__name__}"
+
+
+def _found(node: Node) -> str:
+    if node.kind == "mapping":
+        return "a mapping"
+    if node.kind == "sequence":
+        return "a list"
+    return _describe(node.value)
+
+
+def _label(node: Node, obj: S.Obj, index: int | None) -> str:
+    if obj.noun == "instrument":
+        return "the instrument"
+    if obj.id_key:
+        id_node = node.get(obj.id_key) if node.kind == "mapping" else None
+        if (
+            id_node is not None
+            and id_node.kind == "scalar"
+            and isinstance(id_node.value, str | int)
+            and not isinstance(id_node.value, bool)
+            and str(id_node.value).strip()
+        ):
+            return f'{obj.noun} "{id_node.value}"'
+    if index is not None:
+        return f"{obj.noun} #{index + 1}"
+    return f"the {obj.noun}"
+
+
+def _check(node: Node, spec: S.Spec, where: str, out: _Collector, index: int | None = None) -> None:
+    """Structural checks of ``node`` against ``spec``; ``where`` names the value in messages."""
+    if isinstance(spec, S.Obj):
+        if node.kind != "mapping":
+            out.add(node.mark, "type", f"{where} should be a mapping, found {_found(node)}")
+            return
+        label = _label(node, spec, index)
+        known = list(spec.keys)
+        present = set()
+        for key_node, value_node in node.pairs:
+            key = key_node.value
+            if not isinstance(key, str):
+                out.add(key_node.mark, "type", f"keys of {label} should be strings, found {_describe(key)}")
+                continue
+            present.add(key)
+            if key not in spec.keys:
+                close = difflib.get_close_matches(key, known, n=1, cutoff=0.6)
+                hint = f'; did you mean "{close[0]}"?' if close else f"; expected one of: {', '.join(known)}"
+                out.add(key_node.mark, "unknown-key", f'unknown key "{key}" in {label}{hint}')
+                continue
+            key_spec = spec.keys[key]
+            if value_node.kind == "scalar" and value_node.value is None and key_spec.required:
+                code = spec.codes.get(key, "missing-key")
+                out.add(value_node.mark, code, f'"{key}" of {label} is empty; give it a value')
+                continue
+            if value_node.kind == "scalar" and value_node.value is None:
+                continue  # an optional key left empty means "use the default"
+            _check(value_node, key_spec.spec, f'"{key}" of {label}', out)
+        for name, key_spec in spec.keys.items():
+            if key_spec.required and name not in present:
+                code = spec.codes.get(name, "missing-key")
+                if code == "item-text":
+                    out.add(node.mark, code, f'{label} has no "{name}" text')
+                elif code == "empty-competency":
+                    out.add(node.mark, code, f'{label} has no "items"; a {spec.noun} needs at least one item')
+                else:
+                    out.add(node.mark, code, f'{label} has no "{name}"; add the "{name}" key')
+        return
+    if isinstance(spec, S.Seq):
+        if node.kind != "sequence":
+            out.add(node.mark, "type", f"{where} should be a list, found {_found(node)}")
+            return
+        if len(node.items) < spec.min_items:
+            if isinstance(spec.of, S.Obj) and spec.of.noun in ("item",):
+                code = "empty-competency"
+            else:
+                code = "empty-list"
+            out.add(
+                node.mark,
+                code,
+                f"{where} should have at least {spec.min_items} entr{'y' if spec.min_items == 1 else 'ies'}, found none",
+            )
+        for i, child in enumerate(node.items):
+            _check(child, spec.of, f"entry #{i + 1} of {where}", out, index=i)
+        return
+    if node.kind != "scalar":
+        out.add(node.mark, "type", f"{where} should be {spec.type_name}, found {_found(node)}")
+        return
+    value = node.value
+    if isinstance(spec, S.Str):
+        if not isinstance(value, str):
+            if isinstance(value, bool):
+                found = f'{_describe(value)} (YAML reads an unquoted {node.raw} as {_describe(value)}; write "{node.raw}" in quotes)'
+                out.add(node.mark, "type", f"{where} should be a string, found {found}")
+            else:
+                hint = " (quote it)" if isinstance(value, int | float) else ""
+                out.add(node.mark, "type", f"{where} should be a string{hint}, found {_describe(value)}")
+            return
+        if not value.strip():
+            out.add(node.mark, "empty-text", f"{where} is empty; write the text")
+            return
+        if len(value) > spec.max_length:
+            out.add(node.mark, "too-long", f"{where} is longer than {spec.max_length} characters")
+        if spec.pattern and not re.match(spec.pattern, value):
+            out.add(node.mark, "id-format", f'{where} should be {spec.pattern_hint}, found "{value}"')
+        return
+    if isinstance(spec, S.Bool):
+        if not isinstance(value, bool):
+            out.add(node.mark, "type", f"{where} should be true or false, found {_describe(value)}")
+        return
+    if isinstance(spec, S.Int | S.Num):
+        numeric = isinstance(value, int) or (isinstance(spec, S.Num) and isinstance(value, float))
+        if isinstance(value, bool) or not numeric:
+            out.add(node.mark, "type", f"{where} should be {spec.type_name}, found {_describe(value)}")
+            return
+        code = "threshold" if where.startswith('"min_raters"') else "range"
+        if spec.minimum is not None and value < spec.minimum:
+            out.add(node.mark, code, f"{where} should be at least {spec.minimum}, found {value}")
+        elif spec.maximum is not None and value > spec.maximum:
+            out.add(node.mark, code, f"{where} should be at most {spec.maximum}, found {value}")
+
+
+def _norm_text(text: str) -> str:
+    return re.sub(r"[\W_]+", " ", text.casefold()).strip()
+
+
+def _semantic(root: Node, out: _Collector) -> None:
+    """Checks across the file: unique ids, scale shape, references."""
+    seen_ids: dict[str, tuple[str, Mark]] = {}
+
+    def claim(node: Node | None, what: str) -> None:
+        if node is None or node.kind != "scalar" or not isinstance(node.value, str):
+            return
+        first = seen_ids.get(node.value)
+        if first is not None:
+            out.add(
+                node.mark,
+                "duplicate-id",
+                f'{what} id "{node.value}" is already used by the {first[0]} at line {first[1].line}; ids must be unique across the file',
+            )
+        else:
+            seen_ids[node.value] = (what, node.mark)
+
+    def entries(key: str) -> list[Node]:
+        n = root.get(key)
+        return [e for e in n.items if e.kind == "mapping"] if n is not None and n.kind == "sequence" else []
+
+    # Scale: consecutive ascending integers.
+    scale = root.get("scale")
+    points = scale.get("points") if scale is not None and scale.kind == "mapping" else None
+    if points is not None and points.kind == "sequence":
+        values: list[tuple[int, Mark]] = []
+        for p in points.items:
+            v = p.get("value") if p.kind == "mapping" else None
+            if v is not None and isinstance(v.value, int) and not isinstance(v.value, bool):
+                values.append((v.value, v.mark))
+        for (prev, _), (cur, mark) in itertools.pairwise(values):
+            if cur != prev + 1:
+                out.add(
+                    mark,
+                    "scale-points",
+                    f"scale point {cur} follows {prev}; points should be consecutive integers in ascending order",
+                )
+        labels: dict[str, Mark] = {}
+        for p in points.items:
+            lab = p.get("label") if p.kind == "mapping" else None
+            if lab is not None and isinstance(lab.value, str):
+                key = _norm_text(lab.value)
+                if key in labels:
+                    out.add(
+                        lab.mark,
+                        "scale-label",
+                        f'scale label "{lab.value}" is used twice; each point needs its own label',
+                    )
+                labels[key] = lab.mark
+
+    # Rater groups: unique ids.
+    group_ids: set[str] = set()
+    groups_node = root.get("rater_groups")
+    if groups_node is None:
+        group_ids = {g for g, _ in DEFAULT_RATER_GROUPS}
+    for g in entries("rater_groups"):
+        gid = g.get("id")
+        if gid is not None and isinstance(gid.value, str):
+            if gid.value in group_ids:
+                out.add(gid.mark, "duplicate-id", f'rater group "{gid.value}" is defined twice')
+            group_ids.add(gid.value)
+
+    # Competencies, values, items, questions: one id namespace.
+    dim_ids: set[str] = set()
+    texts: dict[tuple[str, str], tuple[str, Mark]] = {}
+    for key, noun in (("competencies", "competency"), ("values", "value")):
+        for dim in entries(key):
+            claim(dim.get("id"), noun)
+            did = dim.get("id")
+            if did is not None and isinstance(did.value, str):
+                dim_ids.add(did.value)
+            items = dim.get("items")
+            if items is None or items.kind != "sequence":
+                continue
+            for item in items.items:
+                if item.kind != "mapping":
+                    continue
+                iid = item.get("id")
+                claim(iid, "item")
+                name = f'item "{iid.value}"' if iid is not None and isinstance(iid.value, str) else "item"
+                for side in ("self", "others"):
+                    t = item.get(side)
+                    if t is None or not isinstance(t.value, str) or not t.value.strip():
+                        continue
+                    k = (side, _norm_text(t.value))
+                    if k in texts:
+                        other, mark = texts[k]
+                        out.add(
+                            t.mark,
+                            "duplicate-text",
+                            f'{name} has the same "{side}" text as {other} at line {mark.line}; raters will not tell them apart',
+                            WARNING,
+                        )
+                    else:
+                        texts[k] = (name, t.mark)
+    for q in entries("questions"):
+        claim(q.get("id"), "question")
+        qgroups = q.get("groups")
+        if qgroups is not None and qgroups.kind == "sequence":
+            for g in qgroups.items:
+                if isinstance(g.value, str) and group_ids and g.value not in group_ids:
+                    out.add(g.mark, "undefined-reference", _undefined("rater group", g.value, group_ids))
+
+    # Development entries refer to competencies or values.
+    dev_seen: dict[str, Mark] = {}
+    for d in entries("development"):
+        ref = d.get("competency")
+        if ref is None or not isinstance(ref.value, str):
+            continue
+        if dim_ids and ref.value not in dim_ids:
+            out.add(ref.mark, "undefined-reference", _undefined("competency or value", ref.value, dim_ids))
+        elif ref.value in dev_seen:
+            out.add(
+                ref.mark,
+                "duplicate-id",
+                f'development for "{ref.value}" is already given at line {dev_seen[ref.value].line}; merge the two entries',
+            )
+        dev_seen.setdefault(ref.value, ref.mark)
+
+    # Scoring thresholds must make sense on this scale.
+    scoring = root.get("scoring")
+    high = scoring.get("high_score") if scoring is not None and scoring.kind == "mapping" else None
+    if (
+        high is not None
+        and isinstance(high.value, int | float)
+        and points is not None
+        and points.kind == "sequence"
+    ):
+        nums = [
+            p.get("value").value  # type: ignore[union-attr]
+            for p in points.items
+            if p.kind == "mapping" and p.get("value") is not None and isinstance(p.get("value").value, int)  # type: ignore[union-attr]
+        ]
+        if nums and not min(nums) <= high.value <= max(nums):
+            out.add(
+                high.mark,
+                "range",
+                f'"high_score" of the scoring should lie on the scale ({min(nums)} to {max(nums)}), found {high.value}',
+            )
+
+
+def _undefined(what: str, value: str, known: Iterable[str]) -> str:
+    known = sorted(known)
+    close = difflib.get_close_matches(value, known, n=1, cutoff=0.6)
+    hint = f'did you mean "{close[0]}"?' if close else f"defined: {', '.join(known)}"
+    return f'{what} "{value}" is not defined; {hint}'
+
+
+def _build(data: dict[str, Any], text: str) -> Instrument:
+    """The typed instrument from plain data that has passed every check."""
+    sc = data["scale"]
+    scale = Scale(
+        points=tuple(ScalePoint(p["value"], p["label"]) for p in sc["points"]),
+        not_observed=sc.get("not_observed", True) is not False,
+        not_observed_label=sc.get("not_observed_label") or "Not observed",
+    )
+    groups_data = data.get("rater_groups") or [{"id": g, "label": label} for g, label in DEFAULT_RATER_GROUPS]
+    groups = tuple(
+        RaterGroup(
+            g["id"],
+            g["label"],
+            g.get("min_raters") or DEFAULT_MIN_RATERS.get(g["id"], FALLBACK_MIN_RATERS),
+        )
+        for g in groups_data
+    )
+
+    def dims(key: str, kind: str) -> tuple[Competency, ...]:
+        return tuple(
+            Competency(
+                d["id"],
+                d["name"],
+                d["description"],
+                tuple(
+                    Item(i["id"], i["self"], i["others"], bool(i.get("reverse") or False), i.get("area"))
+                    for i in d["items"]
+                ),
+                kind,
+            )
+            for d in data.get(key) or []
+        )
+
+    questions = tuple(
+        Question(q["id"], q["self"], q["others"], tuple(q["groups"]) if q.get("groups") else None)
+        for q in data.get("questions") or []
+    )
+    development = {
+        d["competency"]: tuple(DevelopmentAction(a["title"], a["do"], a["why"]) for a in d["actions"])
+        for d in data.get("development") or []
+    }
+    scoring_data = {k: float(v) for k, v in (data.get("scoring") or {}).items() if v is not None}
+    return Instrument(
+        id=data["id"],
+        version=str(data["version"]),
+        title=data["title"],
+        description=data["description"],
+        scale=scale,
+        rater_groups=groups,
+        competencies=dims("competencies", "competency"),
+        values=dims("values", "value"),
+        questions=questions,
+        development=development,
+        scoring=ScoringSettings(**scoring_data),
+        language=data.get("language") or "en",
+        credits=data.get("credits"),
+        source_text=text,
+    )
+
+
+def validate_text(text: str, path: str = "<string>") -> ValidationResult:
+    """Validate instrument YAML text; the result holds every problem and, if valid, the instrument."""
+    out = _Collector(path)
+    result = ValidationResult(path)
+    try:
+        root = yamlsafe.parse(text)
+    except yamlsafe.YamlReadError as e:
+        out.add(e.issue.mark, e.issue.code, e.issue.message)
+        result.problems = sorted(out.problems)
+        return result
+    for first, again in yamlsafe.duplicate_keys(root):
+        out.add(
+            again.mark,
+            "duplicate-key",
+            f'key "{again.value}" is repeated (first at line {first.mark.line}); YAML keeps only one of them',
+        )
+    _check(root, S.INSTRUMENT, "the instrument", out)
+    if root.kind == "mapping":
+        _semantic(root, out)
+    result.problems = sorted(set(out.problems))
+    if result.ok:
+        result.instrument = _build(root.to_python(), text)
+    return result
+
+
+def validate_bytes(data: bytes, path: str) -> ValidationResult:
+    """Validate raw file bytes (decoding, binary and size checks first)."""
+    try:
+        if len(data) > yamlsafe.MAX_BYTES:
+            raise yamlsafe.YamlReadError(
+                yamlsafe.YamlIssue(
+                    Mark(1, 1),
+                    "file-too-large",
+                    f"file is larger than {yamlsafe.MAX_BYTES // (1024 * 1024)} MiB; an instrument should be far smaller",
+                )
+            )
+        text = yamlsafe.decode(data)
+    except yamlsafe.YamlReadError as e:
+        return ValidationResult(
+            path,
+            [Problem(path, e.issue.mark.line, e.issue.mark.column, ERROR, e.issue.code, e.issue.message)],
+        )
+    return validate_text(text, path)
+
+
+def validate_file(path: Path | str) -> ValidationResult:
+    """Validate one instrument file; unreadable files become a problem, not an exception."""
+    name = str(path)
+    try:
+        data = yamlsafe.read_bytes_bounded(path, yamlsafe.MAX_BYTES)
+    except yamlsafe.YamlReadError as e:
+        return ValidationResult(name, [Problem(name, 1, 1, ERROR, e.issue.code, e.issue.message)])
+    except IsADirectoryError:
+        return ValidationResult(name, [Problem(name, 1, 1, ERROR, "unreadable", "is a folder, not a file")])
+    except OSError as e:
+        return ValidationResult(
+            name, [Problem(name, 1, 1, ERROR, "unreadable", f"cannot read the file: {e.strerror or e}")]
+        )
+    return validate_bytes(data, name)

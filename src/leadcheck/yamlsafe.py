@@ -1,0 +1,270 @@
+"""Bounded YAML reading that keeps every value's line and column.
+
+PyYAML's loaders accept duplicate keys silently, expand aliases without limit
+and recurse once per nesting level. Instruments and response files come from
+other people, so we build our own small node tree from PyYAML's event stream:
+iterative (no recursion limit), aliases refused, duplicate keys reported, and
+every node carrying its 1-based position.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+MAX_BYTES = 2 * 1024 * 1024
+MAX_DEPTH = 64
+
+try:  # The C parser is ~10x faster; fall back to pure Python where libyaml is absent.
+    from yaml import CSafeLoader as _Loader
+except ImportError:  # pragma: no cover - depends on how PyYAML was built
+    from yaml import SafeLoader as _Loader  # type: ignore[assignment]
+
+
+@dataclass(frozen=True, order=True)
+class Mark:
+    """A 1-based position in a file."""
+
+    line: int
+    column: int
+
+
+@dataclass
+class Node:
+    """A YAML value with its position: a scalar, a mapping or a sequence."""
+
+    kind: str  # "scalar" | "mapping" | "sequence"
+    mark: Mark
+    value: Any = None  # the Python value of a scalar
+    items: list[Node] = field(default_factory=list)  # sequence elements
+    pairs: list[tuple[Node, Node]] = field(default_factory=list)  # mapping entries
+    raw: str = ""  # a scalar's text as written, for messages ("Yes" read as true)
+
+    def get(self, key: str) -> Node | None:
+        """The value node of ``key`` in a mapping, or None."""
+        for k, v in self.pairs:
+            if k.value == key:
+                return v
+        return None
+
+    def to_python(self) -> Any:
+        """The plain Python value (dicts, lists, scalars), without positions."""
+        if self.kind == "scalar":
+            return self.value
+        if self.kind == "sequence":
+            return [n.to_python() for n in self.items]
+        return {k.value: v.to_python() for k, v in self.pairs}
+
+
+@dataclass(frozen=True)
+class YamlIssue:
+    """Something wrong with a YAML document itself, before any schema check."""
+
+    mark: Mark
+    code: str
+    message: str
+    fatal: bool = True
+
+
+class YamlReadError(Exception):
+    """The document cannot be turned into nodes at all."""
+
+    def __init__(self, issue: YamlIssue) -> None:
+        super().__init__(issue.message)
+        self.issue = issue
+
+
+_resolver = yaml.resolver.Resolver()
+_constructor = yaml.constructor.SafeConstructor()
+
+
+def _scalar_value(event: yaml.ScalarEvent) -> Any:
+    tag = event.tag
+    if tag is None or tag == "!":
+        tag = _resolver.resolve(yaml.ScalarNode, event.value, event.implicit)  # type: ignore[no-untyped-call]
+    if tag == "tag:yaml.org,2002:str":
+        return event.value
+    node = yaml.ScalarNode(tag, event.value, None, None, event.style)
+    try:
+        return _constructor.construct_object(node, deep=True)
+    except yaml.YAMLError:
+        # An explicit tag we do not know (e.g. !!python/object): keep the text, never execute.
+        return event.value
+
+
+def _mark(m: Any) -> Mark:
+    return Mark(m.line + 1, m.column + 1)
+
+
+def decode(data: bytes) -> str:
+    """UTF-8 text of ``data`` (a BOM allowed); YamlReadError pointing at the first bad byte."""
+    if not data.strip():
+        raise YamlReadError(YamlIssue(Mark(1, 1), "empty-file", "file is empty; expected a YAML mapping"))
+    if b"\x00" in data[:8192]:
+        raise YamlReadError(
+            YamlIssue(
+                Mark(1, 1), "encoding", "file looks binary (it holds NUL bytes); expected UTF-8 YAML text"
+            )
+        )
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as e:
+        before = data[: e.start]
+        line = before.count(b"\n") + 1
+        column = e.start - (before.rfind(b"\n") + 1) + 1
+        raise YamlReadError(
+            YamlIssue(
+                Mark(line, column),
+                "encoding",
+                f"byte 0x{data[e.start]:02x} is not valid UTF-8; save the file as UTF-8",
+            )
+        ) from None
+    return text
+
+
+def tab_issues(text: str) -> Iterator[YamlIssue]:
+    """A tab used for indentation, which YAML forbids, reported where it is."""
+    for number, line in enumerate(text.splitlines(), start=1):
+        indent = len(line) - len(line.lstrip(" \t"))
+        position = line.find("\t", 0, indent)
+        if position >= 0:
+            yield YamlIssue(
+                Mark(number, position + 1),
+                "tabs",
+                "tab character in indentation; YAML indents with spaces only",
+            )
+
+
+def parse(text: str) -> Node:
+    """The node tree of a single-document YAML text.
+
+    Raises YamlReadError for syntax errors, aliases, nesting deeper than
+    MAX_DEPTH, several documents or an empty document.
+    """
+    for issue in tab_issues(text):
+        raise YamlReadError(issue)
+    stack: list[Node] = []
+    pending_key: list[Node | None] = []
+    root: Node | None = None
+    documents = 0
+    try:
+        for event in yaml.parse(text, Loader=_Loader):
+            if isinstance(event, yaml.DocumentStartEvent):
+                documents += 1
+                if documents > 1:
+                    raise YamlReadError(
+                        YamlIssue(
+                            _mark(event.start_mark),
+                            "yaml-syntax",
+                            "a second YAML document starts here; put one instrument per file",
+                        )
+                    )
+                continue
+            if isinstance(event, yaml.AliasEvent):
+                raise YamlReadError(
+                    YamlIssue(
+                        _mark(event.start_mark),
+                        "yaml-alias",
+                        f'alias "*{event.anchor}" is not allowed; write the value out in full',
+                    )
+                )
+            node: Node | None = None
+            if isinstance(event, yaml.ScalarEvent):
+                node = Node("scalar", _mark(event.start_mark), _scalar_value(event), raw=event.value)
+            elif isinstance(event, yaml.MappingStartEvent | yaml.SequenceStartEvent):
+                if len(stack) >= MAX_DEPTH:
+                    raise YamlReadError(
+                        YamlIssue(
+                            _mark(event.start_mark),
+                            "too-deep",
+                            f"nesting is deeper than {MAX_DEPTH} levels",
+                        )
+                    )
+                kind = "mapping" if isinstance(event, yaml.MappingStartEvent) else "sequence"
+                node = Node(kind, _mark(event.start_mark))
+            elif isinstance(event, yaml.MappingEndEvent | yaml.SequenceEndEvent):
+                node = stack.pop()
+                pending_key.pop()
+                if stack:
+                    _attach(stack[-1], pending_key, node)
+                else:
+                    root = node
+                continue
+            else:
+                continue
+            if node.kind == "scalar":
+                if stack:
+                    _attach(stack[-1], pending_key, node)
+                else:
+                    root = node
+            else:
+                stack.append(node)
+                pending_key.append(None)
+    except yaml.MarkedYAMLError as e:
+        mark = e.problem_mark or e.context_mark
+        where = _mark(mark) if mark is not None else Mark(1, 1)
+        problem = (e.problem or "invalid YAML").strip()
+        context = f" {e.context.strip()}" if e.context else ""
+        raise YamlReadError(YamlIssue(where, "yaml-syntax", f"invalid YAML: {problem}{context}")) from None
+    except yaml.YAMLError as e:
+        raise YamlReadError(YamlIssue(Mark(1, 1), "yaml-syntax", f"invalid YAML: {e}")) from None
+    if root is None or (root.kind == "scalar" and root.value is None):
+        raise YamlReadError(YamlIssue(Mark(1, 1), "empty-file", "file holds no YAML document"))
+    return root
+
+
+def _attach(parent: Node, pending_key: list[Node | None], node: Node) -> None:
+    if parent.kind == "sequence":
+        parent.items.append(node)
+        return
+    key = pending_key[-1]
+    if key is None:
+        if node.kind != "scalar":
+            # Complex keys ({a: 1}: x) are valid YAML but never meaningful here.
+            node = Node("scalar", node.mark, "<complex key>")
+        pending_key[-1] = node
+    else:
+        parent.pairs.append((key, node))
+        pending_key[-1] = None
+
+
+def duplicate_keys(root: Node) -> Iterator[tuple[Node, Node]]:
+    """Every (first, repeated) key pair in every mapping of the tree."""
+    todo = [root]
+    while todo:
+        node = todo.pop()
+        if node.kind == "mapping":
+            seen: dict[Any, Node] = {}
+            for key, value in node.pairs:
+                try:
+                    first = seen.get(key.value)
+                except TypeError:  # unhashable scalar value: cannot collide meaningfully
+                    first = None
+                if first is not None:
+                    yield first, key
+                else:
+                    with contextlib.suppress(TypeError):
+                        seen[key.value] = key
+                todo.append(value)
+        elif node.kind == "sequence":
+            todo.extend(node.items)
+
+
+def read_bytes_bounded(path: str | Path, limit: int = MAX_BYTES) -> bytes:
+    """The bytes of a file, refusing (YamlReadError) files larger than ``limit``."""
+    with Path(path).open("rb") as f:
+        data = f.read(limit + 1)
+    if len(data) > limit:
+        raise YamlReadError(
+            YamlIssue(
+                Mark(1, 1),
+                "file-too-large",
+                f"file is larger than {limit // (1024 * 1024)} MiB; instruments and response files must be smaller",
+            )
+        )
+    return data

@@ -1,0 +1,62 @@
+"""An installed (not editable) leadcheck finds its instruments, templates and schema."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from .conftest import REPO
+
+
+@pytest.fixture(scope="module")
+def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("dist")
+    subprocess.run(
+        [sys.executable, "-m", "build", "--wheel", "--no-isolation", "--outdir", str(out), str(REPO)],
+        check=True,
+        capture_output=True,
+    )
+    (built,) = out.glob("leadcheck-*.whl")
+    return built
+
+
+@pytest.mark.slow
+def test_wheel_carries_the_data(wheel: Path) -> None:
+    names = set(zipfile.ZipFile(wheel).namelist())
+    for instrument in sorted((REPO / "instruments").glob("*.yaml")):
+        assert f"leadcheck/_data/instruments/{instrument.name}" in names
+    assert "leadcheck/_data/instrument.schema.json" in names
+    assert "leadcheck/py.typed" in names
+
+
+@pytest.mark.slow
+def test_installed_wheel_validates_and_lists_its_instruments(wheel: Path, tmp_path: Path) -> None:
+    # Unpacked wheel on sys.path is exactly what an install puts in site-packages;
+    # running from an unrelated folder proves nothing is read from the checkout.
+    site = tmp_path / "site"
+    zipfile.ZipFile(wheel).extractall(site)
+    code = (
+        "import sys; from leadcheck import resources; "
+        "from leadcheck.instrument.catalog import list_instruments; "
+        "assert str(resources.instruments_dir()).startswith(sys.argv[1]), resources.instruments_dir(); "
+        "infos, bad = list_instruments(); assert not bad; print(sorted(i.id for i in infos))"
+    )
+    env = {"PYTHONPATH": str(site), "PATH": "/usr/bin:/bin"}
+    done = subprocess.run(
+        [sys.executable, "-c", code, str(site)], cwd=tmp_path, env=env, capture_output=True, text=True
+    )
+    assert done.returncode == 0, done.stderr
+    assert "psl-360" in done.stdout
+    cli = subprocess.run(
+        [sys.executable, "-m", "leadcheck", "validate", str(site / "leadcheck/_data/instruments")],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+    assert cli.returncode == 0, cli.stderr
+    assert "all valid" in cli.stdout
