@@ -15,7 +15,7 @@ DEFAULT_RATER_GROUPS: tuple[tuple[str, str], ...] = (
     ("manager", "Manager"),
     ("peer", "Peers"),
     ("direct_report", "Direct reports"),
-    ("other", "Others"),
+    ("other", "Other raters"),
 )
 
 

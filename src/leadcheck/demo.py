@@ -1,0 +1,206 @@
+"""A synthetic but believable cohort on psl-360, deterministic for a seed."""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+
+from leadcheck.instrument.model import SELF, Instrument
+from leadcheck.responses import Answer, IncomingResponse
+
+DEMO_COHORT = "demo"
+
+FIRST = [
+    "Alex",
+    "Bea",
+    "Carlos",
+    "Dana",
+    "Elif",
+    "Farah",
+    "Gabriel",
+    "Hana",
+    "Ivan",
+    "Jamal",
+    "Keiko",
+    "Lena",
+    "Marisol",
+    "Noah",
+    "Olu",
+    "Priya",
+    "Quinn",
+    "Rosa",
+    "Samir",
+    "Tess",
+    "Uma",
+    "Victor",
+    "Wen",
+    "Yusuf",
+    "Zoë",
+    "André",
+    "Chloé",
+    "Søren",
+    "Łucja",
+    "Ngozi",
+]
+LAST = [
+    "Abara",
+    "Brennan",
+    "Castillo",
+    "Delgado",
+    "Eriksen",
+    "Fontaine",
+    "Garcia",
+    "Hughes",
+    "Ibáñez",
+    "Jensen",
+    "Kowalski",
+    "Lindqvist",
+    "Moreau",
+    "Nakamura",
+    "Okafor",
+    "Patel",
+    "Quintero",
+    "Rahman",
+    "Schäfer",
+    "Tanaka",
+    "Underwood",
+    "Varga",
+    "Whitfield",
+    "Yilmaz",
+]
+
+COMMENTS = {
+    "keep": [
+        "Keep holding the weekly stand-up; it is the one meeting where everyone gets heard.",
+        "Keep explaining the why behind decisions, not only the what.",
+        "Keep protecting the team's time when other offices pile on requests.",
+        "Keep sharing credit publicly. People notice.",
+        "Keep asking front-line staff before changing a process.",
+        "Keep the open-door hour on Fridays.",
+        "Keep bringing data to budget conversations; it changed the outcome last quarter.",
+        "Keep being candid about what you do not know yet.",
+    ],
+    "start": [
+        "Start delegating the reporting work so you have time for the bigger picture.",
+        "Start giving feedback sooner; waiting for the annual review is too late.",
+        "Start including the regional offices earlier in planning.",
+        "Start setting clearer priorities when everything is labelled urgent.",
+        "Start asking for input before the decision is made, not after.",
+        "Start telling us what happened with the ideas we raised.",
+        "Start a rotation so more of us can brief senior leadership.",
+    ],
+    "stop": [
+        "Stop rewriting drafts late at night; it signals you do not trust the team.",
+        "Stop cancelling one-on-ones when the week gets busy.",
+        "Stop saying yes to every new request without checking capacity.",
+        "Stop answering email during meetings.",
+        "Stop waiting for perfect information before deciding.",
+        "Stop treating disagreement as disloyalty.",
+    ],
+}
+
+
+@dataclass(frozen=True)
+class DemoLeader:
+    """How a synthetic leader behaves: their level, and how they see themself."""
+
+    name: str
+    level: float
+    self_bias: float  # > 0 over-rates, < 0 under-rates
+
+
+def _names(rng: random.Random, count: int) -> list[str]:
+    seen: set[str] = set()
+    out: list[str] = []
+    while len(out) < count:
+        name = f"{rng.choice(FIRST)} {rng.choice(LAST)}"
+        if len(seen) >= len(FIRST) * len(LAST):
+            name = f"{name} {len(out)}"
+        if name not in seen:
+            seen.add(name)
+            out.append(name)
+    return out
+
+
+def demo_leaders(count: int, seed: int) -> list[DemoLeader]:
+    """Leaders spread over over-raters, under-raters and accurate self-raters."""
+    rng = random.Random(f"leaders:{seed}")
+    biases = [0.9, -0.8, 0.0, 0.15, 0.5, -0.4]
+    return [
+        DemoLeader(name, min(4.4, max(2.2, rng.gauss(3.3, 0.5))), biases[i % len(biases)] + rng.gauss(0, 0.1))
+        for i, name in enumerate(_names(rng, count))
+    ]
+
+
+def _rater_counts(rng: random.Random, index: int) -> dict[str, int]:
+    peers = rng.randint(3, 8)
+    reports = rng.choice([0, 1, 2, 3, 4, 5, 6, 8])
+    others = rng.choice([0, 1, 2, 3])
+    if index % 5 == 3:
+        peers = 2  # below the threshold of 3: hidden or pooled
+    return {"manager": 1, "peer": peers, "direct_report": reports, "other": others}
+
+
+def _answer(
+    rng: random.Random,
+    instrument: Instrument,
+    true_value: float,
+    reverse: bool,
+    allow_no: bool,
+    no_rate: float,
+) -> Answer:
+    scale = instrument.scale
+    if allow_no and scale.not_observed and rng.random() < no_rate:
+        return None
+    value = round(true_value + rng.gauss(0, 0.6))
+    value = min(scale.max, max(scale.min, value))
+    return scale.min + scale.max - value if reverse else value
+
+
+def demo_responses(
+    instrument: Instrument, leaders: list[DemoLeader], seed: int, cohort: str = DEMO_COHORT
+) -> list[IncomingResponse]:
+    """Every response of the demo cohort, self and raters, ready for Store.add_responses."""
+    out: list[IncomingResponse] = []
+    for index, leader in enumerate(leaders):
+        rng = random.Random(f"responses:{seed}:{leader.name}")
+        # Each leader is stronger in some competencies than others.
+        dim_level = {d.id: leader.level + rng.gauss(0, 0.35) for d in instrument.dimensions}
+        item_level = {
+            item.id: dim_level[d.id] + rng.gauss(0, 0.25) for d in instrument.dimensions for item in d.items
+        }
+        counts = {SELF: 1, **_rater_counts(rng, index)}
+        for group, count in counts.items():
+            if group not in instrument.groups:
+                continue
+            for n in range(count):
+                leniency = leader.self_bias if group == SELF else rng.gauss(0, 0.3)
+                answers = {
+                    item.id: _answer(
+                        rng,
+                        instrument,
+                        item_level[item.id] + leniency,
+                        item.reverse,
+                        allow_no=group != SELF,
+                        no_rate=0.12 if group == "other" else 0.03,
+                    )
+                    for item in instrument.items.values()
+                }
+                comments = {
+                    q.id: rng.choice(COMMENTS[q.id])
+                    for q in instrument.questions
+                    if q.id in COMMENTS and q.asks(group) and rng.random() < (0.8 if group == SELF else 0.45)
+                }
+                out.append(
+                    IncomingResponse(
+                        leader=leader.name,
+                        group=group,
+                        answers=answers,
+                        comments=comments,
+                        source=f"demo:{leader.name}:{group}:{n}",
+                        rater_identity=f"demo:{seed}:{leader.name}:{group}:{n}",
+                        submitted_at=f"2026-10-{1 + (index + n) % 28:02d}T09:00:00+00:00",
+                        cohort=cohort,
+                    )
+                )
+    return out

@@ -1,0 +1,41 @@
+"""What a rater gave: plain data shared by the store, the importers and the scoring."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+# An answer is a scale value, or None for "not observed". An item that is
+# absent from ``answers`` was skipped (never answered); both are missing data.
+Answer = int | None
+
+
+@dataclass(frozen=True)
+class Response:
+    """One rater's answers about one leader, as stored and as scored."""
+
+    group: str
+    answers: Mapping[str, Answer]
+    comments: Mapping[str, str] = field(default_factory=dict)
+    submitted_at: str = ""  # ISO 8601, UTC
+    response_id: int | None = None  # the store's row id, when it came from the store
+
+
+@dataclass(frozen=True)
+class IncomingResponse:
+    """A response read from a file or CSV row, checked and ready to be stored.
+
+    ``rater_identity`` is whatever identifies the rater in the source (an email,
+    a response id, a token); the store keeps only a keyed hash of it, to refuse
+    the same rater twice. ``source`` says where it came from for messages
+    (``responses.csv:14``), never what was answered.
+    """
+
+    leader: str
+    group: str
+    answers: Mapping[str, Answer]
+    comments: Mapping[str, str]
+    source: str
+    rater_identity: str | None = None
+    submitted_at: str | None = None
+    cohort: str | None = None

@@ -1,0 +1,785 @@
+"""Scoring: pure functions from an instrument and responses to every number a report shows.
+
+The rules, in the order they apply (the README's "How scores are computed"
+says the same for coaches):
+
+1. Reverse-scored items are recoded ``min + max - x`` before anything else.
+   "Not observed" and skipped items are missing data, never zero.
+2. A rater's score for a competency is the mean of the items they answered in
+   it; they count for the competency only if they answered at least
+   ``min_item_fraction`` of its items.
+3. Anonymity, per figure (each item and each competency separately): a rater
+   group is shown on its own only when at least ``min_raters`` of its raters
+   contributed to that figure. Groups below their threshold are pooled into
+   one "combined" group when the pool reaches the strictest threshold among
+   them; otherwise their ratings are left out of every number, "others"
+   included. So "others" minus the shown groups is always either nothing or
+   the combined group, which itself meets the threshold.
+4. "Others" is every non-self rater that may be counted, each weighted once
+   (a mean of raters, not a mean of group means).
+"""
+
+from __future__ import annotations
+
+import math
+import random
+from collections import Counter
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+
+from leadcheck.instrument.model import SELF, Competency, Instrument, Item, RaterGroup
+from leadcheck.responses import Response
+
+POOLED = "combined"
+POOLED_LABEL = "Combined groups"
+OVER = "over-estimator"
+UNDER = "under-estimator"
+AGREE_HIGH = "in agreement, high"
+AGREE_LOW = "in agreement, low"
+CATEGORIES = (OVER, UNDER, AGREE_HIGH, AGREE_LOW)
+TOP_ITEMS = 5
+
+
+@dataclass(frozen=True)
+class Stat:
+    """Descriptive statistics of one figure: one group's ratings of one item or competency."""
+
+    n: int
+    mean: float | None
+    sd: float | None
+    min: float | None
+    max: float | None
+    distribution: tuple[int, ...] = ()  # count per scale point (items only)
+    not_observed: int = 0
+
+    @classmethod
+    def of(cls, values: Sequence[float], points: Sequence[int] = (), not_observed: int = 0) -> Stat:
+        n = len(values)
+        if n == 0:
+            return cls(0, None, None, None, None, tuple(0 for _ in points), not_observed)
+        mean = sum(values) / n
+        sd = math.sqrt(sum((v - mean) ** 2 for v in values) / (n - 1)) if n > 1 else None
+        if points:
+            counts = Counter(values)
+            dist = tuple(counts.get(p, 0) for p in points)
+        else:
+            dist = ()
+        return cls(n, mean, sd, min(values), max(values), dist, not_observed)
+
+
+EMPTY = Stat(0, None, None, None, None)
+
+
+@dataclass(frozen=True)
+class ItemScore:
+    """Every figure for one item."""
+
+    item: Item
+    dimension_id: str
+    self: float | None
+    others: Stat
+    groups: dict[str, Stat]  # shown groups only (and the combined group), never self
+    gap: float | None  # self - others
+    rwg: float | None  # agreement among others; None with fewer than 2 ratings
+    low_consensus: bool
+
+    @property
+    def id(self) -> str:
+        return self.item.id
+
+
+@dataclass(frozen=True)
+class DimensionScore:
+    """Every figure for one competency or value."""
+
+    dimension: Competency
+    self: float | None
+    others: Stat
+    groups: dict[str, Stat]
+    gap: float | None
+    agreement: str | None  # one of CATEGORIES
+    rwg_j: float | None
+    low_consensus: bool
+    items: tuple[ItemScore, ...]
+
+    @property
+    def id(self) -> str:
+        return self.dimension.id
+
+
+@dataclass(frozen=True)
+class GroupInfo:
+    """A rater group as the report may describe it."""
+
+    id: str
+    label: str
+    min_raters: int
+    raters: int  # how many responded (0 when none)
+    shown: bool  # shown on its own in at least one figure
+    pooled: bool  # pooled into the combined group in at least one figure
+    excluded: bool  # left out of at least one figure for anonymity
+
+
+@dataclass(frozen=True)
+class Finding:
+    """An item singled out: blind spot, hidden strength, highest or lowest."""
+
+    item_id: str
+    dimension_id: str
+    text: str
+    self: float | None
+    others: float | None
+    gap: float | None
+
+
+@dataclass(frozen=True)
+class Scorecard:
+    """A leader's scored assessment: what the summary and the report are made from."""
+
+    leader: str
+    instrument: Instrument
+    groups: tuple[GroupInfo, ...]
+    shown_groups: tuple[str, ...]  # ids, in instrument order, plus POOLED when used
+    dimensions: tuple[DimensionScore, ...]
+    blind_spots: tuple[Finding, ...]
+    hidden_strengths: tuple[Finding, ...]
+    highest: tuple[Finding, ...]
+    lowest: tuple[Finding, ...]
+    comments: dict[str, tuple[str, ...]]  # question id -> others' comments, shuffled
+    self_comments: dict[str, str]
+    others_raters: int  # non-self raters whose ratings may be counted
+    notes: tuple[str, ...] = ()
+
+    @property
+    def competencies(self) -> tuple[DimensionScore, ...]:
+        return tuple(d for d in self.dimensions if d.dimension.kind == "competency")
+
+    @property
+    def values(self) -> tuple[DimensionScore, ...]:
+        return tuple(d for d in self.dimensions if d.dimension.kind == "value")
+
+    @property
+    def raters(self) -> dict[str, int]:
+        """Responses per group, for groups that may be named with their count.
+
+        A group below its threshold is reported as hidden, never with its count.
+        """
+        return {g.id: g.raters for g in self.groups if g.raters and g.raters >= g.min_raters}
+
+    def dimension(self, dim_id: str) -> DimensionScore:
+        for d in self.dimensions:
+            if d.id == dim_id:
+                return d
+        raise KeyError(dim_id)
+
+
+# -- step 1 and 2: per-rater recoded values --------------------------------------------------
+
+
+def recode(instrument: Instrument, item: Item, value: int) -> float:
+    """A raw answer on the scale, recoded when the item is reverse-scored."""
+    scale = instrument.scale
+    return float(scale.min + scale.max - value if item.reverse else value)
+
+
+@dataclass(frozen=True)
+class _Rater:
+    index: int
+    group: str
+    items: dict[str, float]  # recoded answers, observed only
+    not_observed: frozenset[str]
+    dims: dict[str, float]  # competency scores where the rater counts
+
+
+def _raters(instrument: Instrument, responses: Iterable[Response]) -> list[_Rater]:
+    fraction = instrument.scoring.min_item_fraction
+    scale_values = {p.value for p in instrument.scale.points}
+    out = []
+    for index, resp in enumerate(responses):
+        items: dict[str, float] = {}
+        not_observed = set()
+        for item_id, value in resp.answers.items():
+            item = instrument.items.get(item_id)
+            if item is None:
+                continue  # an item of another instrument version: not scored
+            if value is None:
+                not_observed.add(item_id)
+            elif value in scale_values:
+                items[item_id] = recode(instrument, item, value)
+        dims: dict[str, float] = {}
+        for dim in instrument.dimensions:
+            answered = [items[i.id] for i in dim.items if i.id in items]
+            if answered and len(answered) >= fraction * len(dim.items):
+                dims[dim.id] = math.fsum(answered) / len(answered)
+        out.append(_Rater(index, resp.group, items, frozenset(not_observed), dims))
+    return out
+
+
+# -- step 3: anonymity ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Partition:
+    """Which groups a figure may show, which are pooled, and which are left out."""
+
+    shown: dict[str, list[float]]
+    pooled: list[float]
+    pooled_groups: tuple[str, ...]
+    excluded_groups: tuple[str, ...]
+
+    @property
+    def others(self) -> list[float]:
+        values = [v for vs in self.shown.values() for v in vs]
+        return values + self.pooled
+
+
+def partition(by_group: Mapping[str, Sequence[float]], groups: Sequence[RaterGroup]) -> Partition:
+    """Apply the anonymity rule to one figure's non-self values, grouped by rater group.
+
+    A group is shown when it has at least ``min_raters`` values. The groups
+    below their threshold are pooled when, together, they reach the strictest
+    threshold among them; otherwise they are excluded from the figure entirely.
+    """
+    shown: dict[str, list[float]] = {}
+    hidden: list[RaterGroup] = []
+    for g in groups:
+        if g.is_self:
+            continue
+        values = list(by_group.get(g.id, ()))
+        if not values:
+            continue
+        if len(values) >= g.min_raters:
+            shown[g.id] = values
+        else:
+            hidden.append(g)
+    pool = [v for g in hidden for v in by_group[g.id]]
+    if hidden and len(pool) >= max(g.min_raters for g in hidden):
+        return Partition(shown, pool, tuple(g.id for g in hidden), ())
+    return Partition(shown, [], (), tuple(g.id for g in hidden))
+
+
+# -- the scorecard ---------------------------------------------------------------------------
+
+
+def _gap(self_value: float | None, others: Stat) -> float | None:
+    if self_value is None or others.mean is None:
+        return None
+    return self_value - others.mean
+
+
+def agreement_category(
+    self_value: float | None, others: float | None, agreement_gap: float, high_score: float
+) -> str | None:
+    """Self-other agreement (after Atwater & Yammarino): over- or under-estimator, or in agreement.
+
+    ``self - others >= agreement_gap``: over-estimator; ``<= -agreement_gap``:
+    under-estimator; otherwise in agreement, high when others' mean is at
+    least ``high_score`` and low below it. None when either side is missing.
+    """
+    if self_value is None or others is None:
+        return None
+    gap = self_value - others
+    if gap >= agreement_gap:
+        return OVER
+    if gap <= -agreement_gap:
+        return UNDER
+    return AGREE_HIGH if others >= high_score else AGREE_LOW
+
+
+def _rwg(values: Sequence[float], points: int) -> float | None:
+    """rwg of one item (leadcheck.stats.rwg, inlined: it is called for every item of every leader)."""
+    n = len(values)
+    if n < 2:
+        return None
+    mean = sum(values) / n
+    variance = sum((v - mean) ** 2 for v in values) / (n - 1)
+    return min(1.0, max(0.0, 1.0 - variance / ((points**2 - 1) / 12)))
+
+
+def _rwg_j(item_values: Sequence[Sequence[float]], points: int) -> float | None:
+    """rwg(J) over the items with at least two ratings (raters may skip items)."""
+    variances = []
+    for values in item_values:
+        if len(values) >= 2:
+            mean = math.fsum(values) / len(values)
+            variances.append(math.fsum((v - mean) ** 2 for v in values) / (len(values) - 1))
+    if not variances:
+        return None
+    null_variance = (points**2 - 1) / 12
+    ratio = (math.fsum(variances) / len(variances)) / null_variance
+    if ratio >= 1:
+        return 0.0
+    j = len(variances)
+    return min(1.0, max(0.0, j * (1 - ratio) / (j * (1 - ratio) + ratio)))
+
+
+def _stat_by_group(
+    part: Partition, points: Sequence[int], not_observed: Mapping[str, int]
+) -> dict[str, Stat]:
+    out = {g: Stat.of(v, points, not_observed.get(g, 0)) for g, v in part.shown.items()}
+    if part.pooled:
+        pooled_no = sum(not_observed.get(g, 0) for g in part.pooled_groups)
+        out[POOLED] = Stat.of(part.pooled, points, pooled_no)
+    return out
+
+
+def score(
+    instrument: Instrument,
+    responses: Sequence[Response],
+    leader: str = "",
+    seed: str | None = None,
+) -> Scorecard:
+    """Score one leader's responses on an instrument. Pure: no I/O, deterministic.
+
+    ``seed`` fixes the shuffled order of comments (default: the leader's name),
+    so a report printed twice lists them the same way.
+    """
+    raters = _raters(instrument, responses)
+    settings = instrument.scoring
+    points = [p.value for p in instrument.scale.points]
+    size = instrument.scale.size
+    selves = [r for r in raters if r.group == SELF]
+    others = [r for r in raters if r.group != SELF and r.group in instrument.groups]
+    groups = instrument.rater_groups
+    used_shown: set[str] = set()
+    used_pooled: set[str] = set()
+    used_excluded: set[str] = set()
+
+    def self_mean(values: Iterable[float]) -> float | None:
+        vs = list(values)
+        return math.fsum(vs) / len(vs) if vs else None
+
+    dimensions = []
+    for dim in instrument.dimensions:
+        item_scores = []
+        counted_item_values = []
+        for item in dim.items:
+            by_group: dict[str, list[float]] = {}
+            no_by_group: dict[str, int] = {}
+            for r in others:
+                if item.id in r.items:
+                    by_group.setdefault(r.group, []).append(r.items[item.id])
+                elif item.id in r.not_observed:
+                    no_by_group[r.group] = no_by_group.get(r.group, 0) + 1
+            part = partition(by_group, groups)
+            used_shown.update(part.shown)
+            used_pooled.update(part.pooled_groups)
+            used_excluded.update(part.excluded_groups)
+            others_values = part.others
+            counted_groups = set(part.shown) | set(part.pooled_groups)
+            others_no = sum(n for g, n in no_by_group.items() if g in counted_groups)
+            others_stat = Stat.of(others_values, points, others_no)
+            self_value = self_mean(r.items[item.id] for r in selves if item.id in r.items)
+            rwg = _rwg(others_values, size)
+            counted_item_values.append(others_values)
+            item_scores.append(
+                ItemScore(
+                    item=item,
+                    dimension_id=dim.id,
+                    self=self_value,
+                    others=others_stat,
+                    groups=_stat_by_group(part, points, no_by_group),
+                    gap=_gap(self_value, others_stat),
+                    rwg=rwg,
+                    low_consensus=rwg is not None and rwg < settings.low_consensus_rwg,
+                )
+            )
+        by_group = {}
+        for r in others:
+            if dim.id in r.dims:
+                by_group.setdefault(r.group, []).append(r.dims[dim.id])
+        part = partition(by_group, groups)
+        used_shown.update(part.shown)
+        used_pooled.update(part.pooled_groups)
+        used_excluded.update(part.excluded_groups)
+        others_stat = Stat.of(part.others)
+        self_value = self_mean(r.dims[dim.id] for r in selves if dim.id in r.dims)
+        rwg_j = _rwg_j(counted_item_values, size)
+        dimensions.append(
+            DimensionScore(
+                dimension=dim,
+                self=self_value,
+                others=others_stat,
+                groups=_stat_by_group(part, (), {}),
+                gap=_gap(self_value, others_stat),
+                agreement=agreement_category(
+                    self_value, others_stat.mean, settings.agreement_gap, settings.high_score
+                ),
+                rwg_j=rwg_j,
+                low_consensus=rwg_j is not None and rwg_j < settings.low_consensus_rwg,
+                items=tuple(item_scores),
+            )
+        )
+
+    counts: dict[str, int] = {}
+    for r in raters:
+        counts[r.group] = counts.get(r.group, 0) + 1
+    group_infos = tuple(
+        GroupInfo(
+            g.id,
+            g.label,
+            g.min_raters,
+            counts.get(g.id, 0),
+            shown=g.id in used_shown or (g.is_self and counts.get(g.id, 0) > 0),
+            pooled=g.id in used_pooled,
+            excluded=g.id in used_excluded,
+        )
+        for g in groups
+    )
+    shown_order = [g.id for g in groups if g.id in used_shown]
+    if used_pooled:
+        shown_order.append(POOLED)
+
+    all_items = [i for d in dimensions for i in d.items]
+    blind = sorted(
+        (i for i in all_items if i.gap is not None and i.gap >= settings.blind_spot_gap),
+        key=lambda i: (-(i.gap or 0), i.item.id),
+    )
+    hidden_strengths = sorted(
+        (i for i in all_items if i.gap is not None and -i.gap >= settings.hidden_strength_gap),
+        key=lambda i: ((i.gap or 0), i.item.id),
+    )
+    rated = [i for i in all_items if i.others.mean is not None]
+    order = {i.item.id: n for n, i in enumerate(all_items)}
+    highest = sorted(rated, key=lambda i: (-(i.others.mean or 0), order[i.item.id]))[:TOP_ITEMS]
+    lowest = sorted(rated, key=lambda i: ((i.others.mean or 0), order[i.item.id]))[:TOP_ITEMS]
+
+    comments, self_comments = _comments(instrument, responses, seed if seed is not None else leader)
+    counted_raters = sum(
+        1
+        for r in others
+        if any(r.group in d.groups or (POOLED in d.groups and r.group in used_pooled) for d in dimensions)
+    )
+    notes = []
+    if not selves and instrument.has_self:
+        notes.append("No self-assessment yet: gaps and agreement categories are not available.")
+    excluded_only = used_excluded - used_shown - used_pooled
+    if excluded_only:
+        labels = ", ".join(instrument.group(g).label for g in sorted(excluded_only))
+        notes.append(f"Left out of every figure to protect anonymity (too few raters): {labels}.")
+    return Scorecard(
+        leader=leader,
+        instrument=instrument,
+        groups=group_infos,
+        shown_groups=tuple(shown_order),
+        dimensions=tuple(dimensions),
+        blind_spots=tuple(_finding(i) for i in blind),
+        hidden_strengths=tuple(_finding(i) for i in hidden_strengths),
+        highest=tuple(_finding(i) for i in highest),
+        lowest=tuple(_finding(i) for i in lowest),
+        comments=comments,
+        self_comments=self_comments,
+        others_raters=counted_raters,
+        notes=tuple(notes),
+    )
+
+
+def _finding(i: ItemScore) -> Finding:
+    return Finding(i.item.id, i.dimension_id, i.item.others_text, i.self, i.others.mean, i.gap)
+
+
+def _comments(
+    instrument: Instrument, responses: Sequence[Response], seed: str
+) -> tuple[dict[str, tuple[str, ...]], dict[str, str]]:
+    """Others' comments per question, unattributed and shuffled; the leader's own apart.
+
+    A comment from a group below its threshold is published (never with its
+    group) only when there are at least that many non-self raters in all, so
+    it cannot be traced to the small group.
+    """
+    non_self = [r for r in responses if r.group != SELF and r.group in instrument.groups]
+    total = len(non_self)
+    by_question: dict[str, list[str]] = {}
+    self_comments: dict[str, str] = {}
+    group_sizes: dict[str, int] = {}
+    for r in non_self:
+        group_sizes[r.group] = group_sizes.get(r.group, 0) + 1
+    for r in responses:
+        for qid, text in r.comments.items():
+            if not text.strip() or qid not in {q.id for q in instrument.questions}:
+                continue
+            if r.group == SELF:
+                self_comments[qid] = text
+                continue
+            if r.group not in instrument.groups:
+                continue
+            threshold = instrument.group(r.group).min_raters
+            if group_sizes[r.group] >= threshold or total >= threshold:
+                by_question.setdefault(qid, []).append(text)
+    shuffled: dict[str, tuple[str, ...]] = {}
+    for q in instrument.questions:
+        texts = sorted(by_question.get(q.id, []))  # sorted first: input order must not leak
+        random.Random(f"{seed}\x00{q.id}").shuffle(texts)
+        if texts:
+            shuffled[q.id] = tuple(texts)
+    return shuffled, self_comments
+
+
+# -- re-assessment and cohorts -----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Change:
+    """How a competency moved between two assessments on the same instrument."""
+
+    dimension_id: str
+    self_before: float | None
+    self_after: float | None
+    others_before: float | None
+    others_after: float | None
+
+    @property
+    def self_change(self) -> float | None:
+        if self.self_before is None or self.self_after is None:
+            return None
+        return self.self_after - self.self_before
+
+    @property
+    def others_change(self) -> float | None:
+        if self.others_before is None or self.others_after is None:
+            return None
+        return self.others_after - self.others_before
+
+
+def compare(before: Scorecard, after: Scorecard) -> tuple[Change, ...]:
+    """The change per competency and value present in both scorecards."""
+    earlier = {d.id: d for d in before.dimensions}
+    return tuple(
+        Change(d.id, earlier[d.id].self, d.self, earlier[d.id].others.mean, d.others.mean)
+        for d in after.dimensions
+        if d.id in earlier
+    )
+
+
+@dataclass(frozen=True)
+class Reliability:
+    """Cronbach's alpha of one competency's items in a cohort, with Feldt's 95% interval."""
+
+    dimension_id: str
+    n: int  # respondents with every item of the competency answered
+    alpha: float | None
+    lower: float | None
+    upper: float | None
+
+    @property
+    def low(self) -> bool:
+        return self.alpha is not None and self.alpha < 0.7
+
+
+@dataclass(frozen=True)
+class CohortDimension:
+    """A competency across a cohort."""
+
+    dimension_id: str
+    name: str
+    mean: float | None  # mean of leaders' others means
+    leader_means: dict[str, float | None]
+    percentiles: dict[str, float | None]
+    reliability: Reliability
+
+
+@dataclass(frozen=True)
+class CohortStats:
+    """Everything the cohort summary shows."""
+
+    instrument: Instrument
+    leaders: tuple[str, ...]
+    dimensions: tuple[CohortDimension, ...]
+    raters_per_group: dict[str, int]
+    response_rates: dict[str, float]  # group -> share of leaders whose group met its threshold
+    self_rate: float
+    categories: dict[str, int]  # agreement category -> count of (leader, competency)
+    category_by_dimension: dict[str, dict[str, int]]
+    strongest: tuple[tuple[str, str, float], ...]  # (item id, text, cohort mean of others)
+    weakest: tuple[tuple[str, str, float], ...]
+    changes: dict[str, float | None] = field(default_factory=dict)  # dim -> change of cohort mean
+
+
+def reliability(instrument: Instrument, dim: Competency, responses: Iterable[Response]) -> Reliability:
+    """Cronbach's alpha over every respondent who answered all the competency's items."""
+    from leadcheck.stats import cronbach_alpha_ci
+
+    rows = []
+    for resp in responses:
+        row = []
+        for item in dim.items:
+            value = resp.answers.get(item.id)
+            if value is None:
+                break
+            row.append(recode(instrument, item, value))
+        else:
+            rows.append(row)
+    if len(dim.items) < 2 or len(rows) < 3:
+        return Reliability(dim.id, len(rows), None, None, None)
+    try:
+        alpha, lower, upper = cronbach_alpha_ci(rows)
+    except ValueError:  # no variance at all: alpha is undefined
+        return Reliability(dim.id, len(rows), None, None, None)
+    return Reliability(dim.id, len(rows), alpha, lower, upper)
+
+
+def cohort_stats(
+    cards: Sequence[Scorecard],
+    responses_by_leader: Mapping[str, Sequence[Response]],
+    previous: Sequence[Scorecard] = (),
+) -> CohortStats:
+    """Cohort figures from every leader's scorecard and raw responses (for alpha)."""
+    from leadcheck.stats import percentile_rank
+
+    if not cards:
+        raise ValueError("a cohort needs at least one scored leader")
+    instrument = cards[0].instrument
+    names = tuple(c.leader for c in cards)
+    all_responses = [r for name in names for r in responses_by_leader.get(name, ())]
+    dims = []
+    for dim in instrument.dimensions:
+        means = {c.leader: c.dimension(dim.id).others.mean for c in cards}
+        present = [m for m in means.values() if m is not None]
+        pct = {name: (percentile_rank(m, present) if m is not None else None) for name, m in means.items()}
+        dims.append(
+            CohortDimension(
+                dim.id,
+                dim.name,
+                math.fsum(present) / len(present) if present else None,
+                means,
+                pct,
+                reliability(instrument, dim, all_responses),
+            )
+        )
+    raters: dict[str, int] = {}
+    met: dict[str, int] = {}
+    for c in cards:
+        for g in c.groups:
+            raters[g.id] = raters.get(g.id, 0) + g.raters
+            if g.raters >= g.min_raters:
+                met[g.id] = met.get(g.id, 0) + 1
+    rates = {g.id: met.get(g.id, 0) / len(cards) for g in instrument.rater_groups}
+    categories = dict.fromkeys(CATEGORIES, 0)
+    by_dim: dict[str, dict[str, int]] = {}
+    for c in cards:
+        for d in c.dimensions:
+            if d.agreement is not None:
+                categories[d.agreement] += 1
+                row = by_dim.setdefault(d.id, dict.fromkeys(CATEGORIES, 0))
+                row[d.agreement] += 1
+    item_means: dict[str, list[float]] = {}
+    for c in cards:
+        for d in c.dimensions:
+            for i in d.items:
+                if i.others.mean is not None:
+                    item_means.setdefault(i.id, []).append(i.others.mean)
+    averaged = [
+        (iid, instrument.items[iid].others_text, math.fsum(v) / len(v)) for iid, v in item_means.items()
+    ]
+    strongest = tuple(sorted(averaged, key=lambda t: (-t[2], t[0]))[:TOP_ITEMS])
+    weakest = tuple(sorted(averaged, key=lambda t: (t[2], t[0]))[:TOP_ITEMS])
+    changes: dict[str, float | None] = {}
+    if previous:
+        for cd in dims:
+            before = [
+                p.dimension(cd.dimension_id).others.mean
+                for p in previous
+                if any(x.id == cd.dimension_id for x in p.dimensions)
+            ]
+            before_present = [b for b in before if b is not None]
+            if before_present and cd.mean is not None:
+                changes[cd.dimension_id] = cd.mean - math.fsum(before_present) / len(before_present)
+            else:
+                changes[cd.dimension_id] = None
+    self_done = sum(1 for c in cards if any(g.id == SELF and g.raters for g in c.groups))
+    return CohortStats(
+        instrument=instrument,
+        leaders=names,
+        dimensions=tuple(dims),
+        raters_per_group=raters,
+        response_rates=rates,
+        self_rate=self_done / len(cards),
+        categories=categories,
+        category_by_dimension=by_dim,
+        strongest=strongest,
+        weakest=weakest,
+        changes=changes,
+    )
+
+
+# -- plain data out ---------------------------------------------------------------------------
+
+
+def group_label(instrument: Instrument, group_id: str) -> str:
+    """The label to print for a group id, the combined group included."""
+    return POOLED_LABEL if group_id == POOLED else instrument.group(group_id).label
+
+
+def _stat_json(s: Stat) -> dict[str, object]:
+    return {"n": s.n, "mean": s.mean}
+
+
+def _finding_json(f: Finding) -> dict[str, object]:
+    return {
+        "id": f.item_id,
+        "dimension": f.dimension_id,
+        "text": f.text,
+        "self": f.self,
+        "others": f.others,
+        "gap": f.gap,
+    }
+
+
+def _dimension_json(d: DimensionScore) -> dict[str, object]:
+    return {
+        "id": d.id,
+        "name": d.dimension.name,
+        "self": d.self,
+        "others": d.others.mean,
+        "others_n": d.others.n,
+        "others_sd": d.others.sd,
+        "gap": d.gap,
+        "agreement": d.agreement,
+        "rwg_j": d.rwg_j,
+        "low_consensus": d.low_consensus,
+        "groups": {g: _stat_json(s) for g, s in d.groups.items()},
+        "items": [
+            {
+                "id": i.id,
+                "text": i.item.others_text,
+                "self": i.self,
+                "others": i.others.mean,
+                "others_n": i.others.n,
+                "others_sd": i.others.sd,
+                "others_min": i.others.min,
+                "others_max": i.others.max,
+                "distribution": list(i.others.distribution),
+                "not_observed": i.others.not_observed,
+                "gap": i.gap,
+                "rwg": i.rwg,
+                "low_consensus": i.low_consensus,
+                "groups": {g: _stat_json(s) for g, s in i.groups.items()},
+            }
+            for i in d.items
+        ],
+    }
+
+
+def scorecard_json(card: Scorecard) -> dict[str, object]:
+    """The scorecard as plain JSON-ready data (the `summary --json` document). Means unrounded."""
+    inst = card.instrument
+    return {
+        "leader": card.leader,
+        "instrument": {
+            "id": inst.id,
+            "version": inst.version,
+            "title": inst.title,
+            "hash": inst.content_hash,
+        },
+        "scale": {"min": inst.scale.min, "max": inst.scale.max},
+        "raters": card.raters,
+        "groups": [{"id": g, "label": group_label(inst, g)} for g in card.shown_groups],
+        "hidden_groups": [g.id for g in card.groups if g.raters and g.raters < g.min_raters],
+        "competencies": [_dimension_json(d) for d in card.competencies],
+        "values": [_dimension_json(d) for d in card.values],
+        "blind_spots": [_finding_json(f) for f in card.blind_spots],
+        "hidden_strengths": [_finding_json(f) for f in card.hidden_strengths],
+        "highest": [_finding_json(f) for f in card.highest],
+        "lowest": [_finding_json(f) for f in card.lowest],
+        "notes": list(card.notes),
+    }

@@ -1,0 +1,569 @@
+"""The workspace: one SQLite file holding leaders, assessments, instrument snapshots and responses."""
+
+from __future__ import annotations
+
+import difflib
+import hashlib
+import hmac
+import secrets
+import sqlite3
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+from leadcheck.errors import NotFoundError, StoreError
+from leadcheck.instrument.model import SELF, Instrument
+from leadcheck.responses import Answer, IncomingResponse, Response
+
+BUSY_TIMEOUT_MS = 30_000
+# The rater identity of the leader themself: one self-assessment per assessment.
+SELF_IDENTITY = "self"
+
+# Each entry migrates the schema from version i to i + 1 (PRAGMA user_version).
+MIGRATIONS: tuple[str, ...] = (
+    """
+    CREATE TABLE meta (
+        key TEXT PRIMARY KEY,
+        value TEXT NOT NULL
+    );
+    CREATE TABLE instruments (
+        id INTEGER PRIMARY KEY,
+        instrument_id TEXT NOT NULL,
+        version TEXT NOT NULL,
+        content_hash TEXT NOT NULL UNIQUE,
+        source TEXT NOT NULL,
+        created_at TEXT NOT NULL
+    );
+    CREATE TABLE leaders (
+        id INTEGER PRIMARY KEY,
+        name TEXT NOT NULL UNIQUE,
+        cohort TEXT,
+        created_at TEXT NOT NULL
+    );
+    CREATE INDEX leaders_cohort ON leaders (cohort);
+    CREATE TABLE assessments (
+        id INTEGER PRIMARY KEY,
+        leader_id INTEGER NOT NULL REFERENCES leaders (id) ON DELETE CASCADE,
+        instrument_row INTEGER NOT NULL REFERENCES instruments (id),
+        created_at TEXT NOT NULL
+    );
+    CREATE INDEX assessments_leader ON assessments (leader_id);
+    CREATE TABLE responses (
+        id INTEGER PRIMARY KEY,
+        assessment_id INTEGER NOT NULL REFERENCES assessments (id) ON DELETE CASCADE,
+        rater_group TEXT NOT NULL,
+        rater_hash TEXT NOT NULL,
+        started_at TEXT NOT NULL,
+        submitted_at TEXT,
+        UNIQUE (assessment_id, rater_hash)
+    );
+    CREATE TABLE answers (
+        response_id INTEGER NOT NULL REFERENCES responses (id) ON DELETE CASCADE,
+        item_id TEXT NOT NULL,
+        value INTEGER,
+        answered_at TEXT NOT NULL,
+        PRIMARY KEY (response_id, item_id)
+    );
+    CREATE TABLE comments (
+        response_id INTEGER NOT NULL REFERENCES responses (id) ON DELETE CASCADE,
+        question_id TEXT NOT NULL,
+        text TEXT NOT NULL,
+        PRIMARY KEY (response_id, question_id)
+    );
+    """,
+)
+
+
+def now() -> str:
+    """The current time, ISO 8601 in UTC, to the second."""
+    return datetime.now(timezone.utc).replace(microsecond=0).isoformat()
+
+
+@dataclass(frozen=True)
+class Leader:
+    """A person being assessed."""
+
+    id: int
+    name: str
+    cohort: str | None
+
+
+@dataclass(frozen=True)
+class Assessment:
+    """One leader assessed on one instrument snapshot."""
+
+    id: int
+    leader: Leader
+    instrument_id: str
+    instrument_version: str
+    instrument_hash: str
+    created_at: str
+
+
+@dataclass
+class ImportSummary:
+    """What an import did (or, in a dry run, would do)."""
+
+    added: int = 0
+    replaced: int = 0
+    unchanged: int = 0
+    new_leaders: list[str] = field(default_factory=list)
+    per_leader: dict[str, dict[str, int]] = field(default_factory=dict)
+
+
+class Store:
+    """A workspace file. Open with ``Store.open(path)``; use as a context manager."""
+
+    def __init__(self, conn: sqlite3.Connection, path: Path) -> None:
+        self.conn = conn
+        self.path = path
+        self._instrument_cache: dict[str, Instrument] = {}
+
+    # -- opening -----------------------------------------------------------------
+
+    @classmethod
+    def open(cls, path: Path | str, create: bool = True) -> Store:
+        """Open (and create or migrate) the workspace at ``path``."""
+        path = Path(path)
+        if not create and not path.exists():
+            raise NotFoundError(
+                f"{path}: no workspace here; create one by collecting responses "
+                "(leadcheck assess, import or demo), or choose another with --db"
+            )
+        if path.parent and not path.parent.exists():
+            raise StoreError(f"{path}: the folder {path.parent} does not exist")
+        try:
+            conn = sqlite3.connect(path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None)
+            conn.row_factory = sqlite3.Row
+            conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+            conn.execute("PRAGMA foreign_keys = ON")
+            conn.execute("PRAGMA journal_mode = WAL")
+            conn.execute("PRAGMA synchronous = NORMAL")
+            store = cls(conn, path)
+            store._migrate()
+        except sqlite3.DatabaseError as e:
+            raise StoreError(f"{path}: not a leadcheck workspace or damaged ({e})") from e
+        return store
+
+    def close(self) -> None:
+        self.conn.close()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        """A write transaction: all of it is saved, or none of it."""
+        # IMMEDIATE takes the write lock up front, so two writers queue on the
+        # busy timeout instead of failing with "database is locked" mid-way.
+        self.conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield self.conn
+        except BaseException:
+            self.conn.execute("ROLLBACK")
+            raise
+        else:
+            self.conn.execute("COMMIT")
+
+    def _migrate(self) -> None:
+        version = self.conn.execute("PRAGMA user_version").fetchone()[0]
+        if version > len(MIGRATIONS):
+            raise StoreError(
+                f"{self.path}: made by a newer leadcheck (schema {version}); upgrade leadcheck to open it"
+            )
+        if version == len(MIGRATIONS):
+            return
+        with self.transaction() as c:
+            # Re-read inside the lock: another process may have migrated meanwhile.
+            version = c.execute("PRAGMA user_version").fetchone()[0]
+            for number in range(version, len(MIGRATIONS)):
+                for statement in MIGRATIONS[number].split(";"):
+                    if statement.strip():
+                        c.execute(statement)
+                c.execute(f"PRAGMA user_version = {number + 1}")
+            if version == 0:
+                c.execute("INSERT INTO meta (key, value) VALUES ('rater_key', ?)", (secrets.token_hex(32),))
+
+    @property
+    def schema_version(self) -> int:
+        return int(self.conn.execute("PRAGMA user_version").fetchone()[0])
+
+    # -- rater identity ------------------------------------------------------------
+
+    def rater_hash(self, identity: str) -> str:
+        """A keyed hash (HMAC-SHA256 with this workspace's secret) of a rater's identity."""
+        key = self.conn.execute("SELECT value FROM meta WHERE key = 'rater_key'").fetchone()[0]
+        normalised = identity.strip().casefold().encode("utf-8")
+        return hmac.new(bytes.fromhex(key), normalised, hashlib.sha256).hexdigest()
+
+    # -- leaders -------------------------------------------------------------------
+
+    def _leader(self, row: sqlite3.Row) -> Leader:
+        return Leader(row["id"], row["name"], row["cohort"])
+
+    def find_leader(self, name: str) -> Leader | None:
+        row = self.conn.execute("SELECT * FROM leaders WHERE name = ?", (name.strip(),)).fetchone()
+        return self._leader(row) if row else None
+
+    def get_leader(self, name: str) -> Leader:
+        """The leader called ``name``; NotFoundError with a suggestion otherwise."""
+        leader = self.find_leader(name)
+        if leader is None:
+            names = [r[0] for r in self.conn.execute("SELECT name FROM leaders ORDER BY name")]
+            close = difflib.get_close_matches(name, names, n=1, cutoff=0.6)
+            hint = f'did you mean "{close[0]}"?' if close else "see `leadcheck leaders`"
+            raise NotFoundError(f'no leader "{name}" in {self.path}; {hint}')
+        return leader
+
+    def ensure_leader(self, name: str, cohort: str | None = None) -> Leader:
+        """The leader called ``name``, created if new; sets the cohort when one is given."""
+        name = name.strip()
+        if not name:
+            raise StoreError("a leader needs a name")
+        with self.transaction() as c:
+            c.execute(
+                "INSERT INTO leaders (name, cohort, created_at) VALUES (?, ?, ?) ON CONFLICT (name) DO NOTHING",
+                (name, cohort, now()),
+            )
+            if cohort is not None:
+                c.execute("UPDATE leaders SET cohort = ? WHERE name = ?", (cohort, name))
+        return self.get_leader(name)
+
+    def leaders(self, cohort: str | None = None) -> list[Leader]:
+        if cohort is None:
+            rows = self.conn.execute("SELECT * FROM leaders ORDER BY name")
+        else:
+            rows = self.conn.execute("SELECT * FROM leaders WHERE cohort = ? ORDER BY name", (cohort,))
+        return [self._leader(r) for r in rows]
+
+    def cohorts(self) -> list[str]:
+        return [
+            r[0]
+            for r in self.conn.execute(
+                "SELECT DISTINCT cohort FROM leaders WHERE cohort IS NOT NULL ORDER BY cohort"
+            )
+        ]
+
+    # -- instruments and assessments ---------------------------------------------------
+
+    def _snapshot(self, c: sqlite3.Connection, instrument: Instrument) -> int:
+        c.execute(
+            "INSERT INTO instruments (instrument_id, version, content_hash, source, created_at) "
+            "VALUES (?, ?, ?, ?, ?) ON CONFLICT (content_hash) DO NOTHING",
+            (instrument.id, instrument.version, instrument.content_hash, instrument.source_text, now()),
+        )
+        row = c.execute(
+            "SELECT id FROM instruments WHERE content_hash = ?", (instrument.content_hash,)
+        ).fetchone()
+        return int(row[0])
+
+    def _assessment(self, row: sqlite3.Row) -> Assessment:
+        leader = Leader(row["leader_id"], row["name"], row["cohort"])
+        return Assessment(
+            row["id"], leader, row["instrument_id"], row["version"], row["content_hash"], row["created_at"]
+        )
+
+    _ASSESSMENT_SQL = (
+        "SELECT a.id, a.created_at, a.leader_id, l.name, l.cohort, i.instrument_id, i.version, i.content_hash "
+        "FROM assessments a JOIN leaders l ON l.id = a.leader_id JOIN instruments i ON i.id = a.instrument_row "
+    )
+
+    def assessments(self, leader: Leader, instrument_id: str | None = None) -> list[Assessment]:
+        """The leader's assessments, oldest first."""
+        sql = self._ASSESSMENT_SQL + "WHERE a.leader_id = ?"
+        args: list[Any] = [leader.id]
+        if instrument_id is not None:
+            sql += " AND i.instrument_id = ?"
+            args.append(instrument_id)
+        return [self._assessment(r) for r in self.conn.execute(sql + " ORDER BY a.id", args)]
+
+    def latest_assessment(self, leader: Leader, instrument_id: str | None = None) -> Assessment:
+        """The leader's newest assessment (on ``instrument_id`` when given)."""
+        found = self.assessments(leader, instrument_id)
+        if not found:
+            on = f" on {instrument_id}" if instrument_id else ""
+            raise NotFoundError(f'leader "{leader.name}" has no assessment{on} yet')
+        return found[-1]
+
+    def assessment_for(self, leader: Leader, instrument: Instrument, new: bool = False) -> Assessment:
+        """The leader's current assessment on this instrument id, created when there is none (or ``new``).
+
+        An existing assessment keeps the instrument snapshot it started with,
+        even when the YAML file has changed since.
+        """
+        if not new:
+            existing = self.assessments(leader, instrument.id)
+            if existing:
+                return existing[-1]
+        with self.transaction() as c:
+            row_id = self._snapshot(c, instrument)
+            cur = c.execute(
+                "INSERT INTO assessments (leader_id, instrument_row, created_at) VALUES (?, ?, ?)",
+                (leader.id, row_id, now()),
+            )
+            new_id = cur.lastrowid
+        row = self.conn.execute(self._ASSESSMENT_SQL + "WHERE a.id = ?", (new_id,)).fetchone()
+        return self._assessment(row)
+
+    def instrument(self, assessment: Assessment) -> Instrument:
+        """The exact instrument snapshot an assessment was made with."""
+        cached = self._instrument_cache.get(assessment.instrument_hash)
+        if cached is not None:
+            return cached
+        from leadcheck.instrument.catalog import instrument_from_text
+
+        row = self.conn.execute(
+            "SELECT source FROM instruments WHERE content_hash = ?", (assessment.instrument_hash,)
+        ).fetchone()
+        inst = instrument_from_text(
+            row[0], f"<snapshot of {assessment.instrument_id} {assessment.instrument_version}>"
+        )
+        self._instrument_cache[assessment.instrument_hash] = inst
+        return inst
+
+    # -- responses, one answer at a time (interactive flows) ---------------------------------
+
+    def open_response(self, assessment: Assessment, group: str, rater_identity: str) -> int:
+        """The id of this rater's response to the assessment, started if new."""
+        rater = self.rater_hash(rater_identity)
+        with self.transaction() as c:
+            c.execute(
+                "INSERT INTO responses (assessment_id, rater_group, rater_hash, started_at) VALUES (?, ?, ?, ?) "
+                "ON CONFLICT (assessment_id, rater_hash) DO NOTHING",
+                (assessment.id, group, rater, now()),
+            )
+            row = c.execute(
+                "SELECT id FROM responses WHERE assessment_id = ? AND rater_hash = ?", (assessment.id, rater)
+            ).fetchone()
+        return int(row[0])
+
+    def save_answer(self, response_id: int, item_id: str, value: Answer) -> None:
+        """Save one answer at once (None: not observed)."""
+        with self.transaction() as c:
+            c.execute(
+                "INSERT INTO answers (response_id, item_id, value, answered_at) VALUES (?, ?, ?, ?) "
+                "ON CONFLICT (response_id, item_id) DO UPDATE SET value = excluded.value, "
+                "answered_at = excluded.answered_at",
+                (response_id, item_id, value, now()),
+            )
+
+    def clear_answer(self, response_id: int, item_id: str) -> None:
+        """Forget one answer (the item was skipped after all)."""
+        with self.transaction() as c:
+            c.execute("DELETE FROM answers WHERE response_id = ? AND item_id = ?", (response_id, item_id))
+
+    def save_comment(self, response_id: int, question_id: str, text: str) -> None:
+        with self.transaction() as c:
+            if text.strip():
+                c.execute(
+                    "INSERT INTO comments (response_id, question_id, text) VALUES (?, ?, ?) "
+                    "ON CONFLICT (response_id, question_id) DO UPDATE SET text = excluded.text",
+                    (response_id, question_id, text),
+                )
+            else:
+                c.execute(
+                    "DELETE FROM comments WHERE response_id = ? AND question_id = ?",
+                    (response_id, question_id),
+                )
+
+    def submit_response(self, response_id: int) -> None:
+        """Mark a response as finished."""
+        with self.transaction() as c:
+            c.execute("UPDATE responses SET submitted_at = ? WHERE id = ?", (now(), response_id))
+
+    def response(self, response_id: int) -> Response:
+        row = self.conn.execute("SELECT * FROM responses WHERE id = ?", (response_id,)).fetchone()
+        if row is None:
+            raise NotFoundError(f"no response {response_id}")
+        return self._responses([row])[0]
+
+    def _responses(self, rows: Sequence[sqlite3.Row]) -> list[Response]:
+        out: list[Response] = []
+        for row in rows:
+            answers: dict[str, Answer] = {
+                a["item_id"]: a["value"]
+                for a in self.conn.execute(
+                    "SELECT item_id, value FROM answers WHERE response_id = ? ORDER BY rowid", (row["id"],)
+                )
+            }
+            comments = {
+                c["question_id"]: c["text"]
+                for c in self.conn.execute(
+                    "SELECT question_id, text FROM comments WHERE response_id = ? ORDER BY rowid",
+                    (row["id"],),
+                )
+            }
+            out.append(Response(row["rater_group"], answers, comments, row["submitted_at"] or "", row["id"]))
+        return out
+
+    def responses(self, assessment: Assessment, submitted_only: bool = False) -> list[Response]:
+        """Every response to the assessment with at least one answer or comment, oldest first."""
+        sql = "SELECT * FROM responses WHERE assessment_id = ?"
+        if submitted_only:
+            sql += " AND submitted_at IS NOT NULL"
+        rows = self.conn.execute(sql + " ORDER BY id", (assessment.id,)).fetchall()
+        return [r for r in self._responses(rows) if r.answers or r.comments]
+
+    # -- responses in bulk (imports) ----------------------------------------------------
+
+    def add_responses(
+        self,
+        incoming: Sequence[IncomingResponse],
+        instrument: Instrument,
+        dry_run: bool = False,
+    ) -> ImportSummary:
+        """Store many complete responses in one transaction: all of them, or (on any error) none.
+
+        A rater seen before for the same assessment (same keyed identity) is
+        not counted twice: identical answers are skipped, changed ones replace
+        the earlier response.
+        """
+        summary = ImportSummary()
+        self.conn.execute("BEGIN IMMEDIATE")
+        try:
+            for resp in incoming:
+                leader_row = self.conn.execute(
+                    "SELECT * FROM leaders WHERE name = ?", (resp.leader.strip(),)
+                ).fetchone()
+                if leader_row is None:
+                    self.conn.execute(
+                        "INSERT INTO leaders (name, cohort, created_at) VALUES (?, ?, ?)",
+                        (resp.leader.strip(), resp.cohort, now()),
+                    )
+                    summary.new_leaders.append(resp.leader.strip())
+                    leader_row = self.conn.execute(
+                        "SELECT * FROM leaders WHERE name = ?", (resp.leader.strip(),)
+                    ).fetchone()
+                elif resp.cohort is not None and leader_row["cohort"] != resp.cohort:
+                    self.conn.execute(
+                        "UPDATE leaders SET cohort = ? WHERE id = ?", (resp.cohort, leader_row["id"])
+                    )
+                leader = self._leader(leader_row)
+                found = self.assessments(leader, instrument.id)
+                if found:
+                    assessment_id = found[-1].id
+                else:
+                    row_id = self._snapshot(self.conn, instrument)
+                    assessment_id = int(
+                        self.conn.execute(
+                            "INSERT INTO assessments (leader_id, instrument_row, created_at) VALUES (?, ?, ?)",
+                            (leader.id, row_id, now()),
+                        ).lastrowid
+                        or 0
+                    )
+                if resp.group == SELF:
+                    # One self-assessment per assessment, whoever typed it.
+                    rater = self.rater_hash(SELF_IDENTITY)
+                else:
+                    rater = self.rater_hash(resp.rater_identity or _content_identity(resp))
+                existing = self.conn.execute(
+                    "SELECT id FROM responses WHERE assessment_id = ? AND rater_hash = ?",
+                    (assessment_id, rater),
+                ).fetchone()
+                counts = summary.per_leader.setdefault(leader.name, {})
+                if existing is not None:
+                    old = self._responses(
+                        [
+                            self.conn.execute(
+                                "SELECT * FROM responses WHERE id = ?", (existing["id"],)
+                            ).fetchone()
+                        ]
+                    )[0]
+                    if (
+                        dict(old.answers) == dict(resp.answers)
+                        and dict(old.comments) == dict(resp.comments)
+                        and old.group == resp.group
+                    ):
+                        summary.unchanged += 1
+                        continue
+                    self.conn.execute("DELETE FROM responses WHERE id = ?", (existing["id"],))
+                    summary.replaced += 1
+                else:
+                    summary.added += 1
+                counts[resp.group] = counts.get(resp.group, 0) + 1
+                stamp = resp.submitted_at or now()
+                response_id = self.conn.execute(
+                    "INSERT INTO responses (assessment_id, rater_group, rater_hash, started_at, submitted_at) "
+                    "VALUES (?, ?, ?, ?, ?)",
+                    (assessment_id, resp.group, rater, stamp, stamp),
+                ).lastrowid
+                self.conn.executemany(
+                    "INSERT INTO answers (response_id, item_id, value, answered_at) VALUES (?, ?, ?, ?)",
+                    [(response_id, item, value, stamp) for item, value in resp.answers.items()],
+                )
+                self.conn.executemany(
+                    "INSERT INTO comments (response_id, question_id, text) VALUES (?, ?, ?)",
+                    [(response_id, q, text) for q, text in resp.comments.items() if text.strip()],
+                )
+        except BaseException:
+            self.conn.execute("ROLLBACK")
+            raise
+        self.conn.execute("ROLLBACK" if dry_run else "COMMIT")
+        return summary
+
+    # -- reading everything (export, cohort runs) ------------------------------------------
+
+    def iter_export(self) -> Iterator[dict[str, Any]]:
+        """Every response as a plain record, oldest first, streamed."""
+        rows = self.conn.execute(
+            "SELECT r.*, l.name AS leader, l.cohort, i.instrument_id, i.version, i.content_hash "
+            "FROM responses r JOIN assessments a ON a.id = r.assessment_id "
+            "JOIN leaders l ON l.id = a.leader_id JOIN instruments i ON i.id = a.instrument_row "
+            "ORDER BY r.id"
+        )
+        for row in rows:
+            resp = self._responses([row])[0]
+            yield {
+                "leader": row["leader"],
+                "cohort": row["cohort"],
+                "instrument": row["instrument_id"],
+                "instrument_version": row["version"],
+                "instrument_hash": row["content_hash"],
+                "group": resp.group,
+                "rater": row["rater_hash"],
+                "started_at": row["started_at"],
+                "submitted_at": row["submitted_at"],
+                "answers": dict(resp.answers),
+                "comments": dict(resp.comments),
+            }
+
+    def instrument_sources(self) -> Iterator[tuple[str, str]]:
+        """(content hash, YAML text) of every stored instrument snapshot."""
+        for row in self.conn.execute("SELECT content_hash, source FROM instruments ORDER BY id"):
+            yield row[0], row[1]
+
+    # -- activity (leaders, status) ---------------------------------------------------------
+
+    def last_activity(self, leader: Leader) -> str:
+        """When anything was last recorded for the leader (added, assessed, answered, submitted), ISO 8601."""
+        row = self.conn.execute(
+            "SELECT MAX(t) FROM ("
+            "SELECT created_at AS t FROM leaders WHERE id = :id "
+            "UNION ALL SELECT created_at FROM assessments WHERE leader_id = :id "
+            "UNION ALL SELECT MAX(r.started_at, COALESCE(r.submitted_at, '')) FROM responses r "
+            "JOIN assessments a ON a.id = r.assessment_id WHERE a.leader_id = :id "
+            "UNION ALL SELECT ans.answered_at FROM answers ans JOIN responses r ON r.id = ans.response_id "
+            "JOIN assessments a ON a.id = r.assessment_id WHERE a.leader_id = :id)",
+            {"id": leader.id},
+        ).fetchone()
+        return str(row[0])
+
+
+def _content_identity(resp: IncomingResponse) -> str:
+    """An identity for a rater the source does not name: their submission itself.
+
+    Re-importing the same row gives the same identity, so nobody counts twice.
+    """
+    digest = hashlib.sha256()
+    digest.update(f"{resp.leader}\x00{resp.group}\x00{resp.submitted_at or ''}".encode())
+    for item in sorted(resp.answers):
+        digest.update(f"\x00{item}={resp.answers[item]}".encode())
+    for q in sorted(resp.comments):
+        digest.update(f"\x00{q}={resp.comments[q]}".encode())
+    return "content:" + digest.hexdigest()

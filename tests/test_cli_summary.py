@@ -1,0 +1,114 @@
+"""`leadcheck summary`: the terminal tables and the documented JSON."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from leadcheck.demo import demo_leaders, demo_responses
+from leadcheck.instrument.catalog import load_instrument
+from leadcheck.responses import IncomingResponse
+from leadcheck.scorecards import scored_leader
+from leadcheck.scoring import scorecard_json
+from leadcheck.store import Store
+
+
+@pytest.fixture
+def workspace(tmp_path: Path) -> Path:
+    db = tmp_path / "workspace.db"
+    inst = load_instrument("psl-360")
+    with Store.open(db) as store:
+        store.add_responses(demo_responses(inst, demo_leaders(4, seed=7), seed=7), inst)
+    return db
+
+
+def _first_leader(db: Path) -> str:
+    with Store.open(db) as store:
+        return store.leaders()[0].name
+
+
+def test_json_is_the_scorecard(cli, workspace: Path) -> None:  # type: ignore[no-untyped-def]
+    name = _first_leader(workspace)
+    run = cli("--db", workspace, "summary", name, "--json")
+    assert run.exit_code == 0, run.stderr
+    doc = json.loads(run.stdout)
+    with Store.open(workspace) as store:
+        expected = scorecard_json(scored_leader(store, name).card)
+    assert doc["leader"] == name
+    assert doc["instrument"]["id"] == "psl-360"
+    for key in ("raters", "competencies", "values", "blind_spots", "hidden_strengths", "highest", "lowest"):
+        assert doc[key] == json.loads(json.dumps(expected[key]))
+    first = doc["competencies"][0]
+    assert set(first) >= {"id", "name", "self", "others", "gap", "groups", "items"}
+    assert set(first["items"][0]) >= {"id", "self", "others", "gap", "groups"}
+    assert all(set(g) >= {"n", "mean"} for g in first["groups"].values())
+    assert doc["previous"] is None
+
+
+def test_terminal_tables(cli, workspace: Path) -> None:  # type: ignore[no-untyped-def]
+    name = _first_leader(workspace)
+    run = cli("--db", workspace, "summary", name)
+    assert run.exit_code == 0, run.stderr
+    for heading in (
+        "Becoming Self-Aware",
+        "Stewardship of Public Trust",
+        "Blind spots",
+        "Lowest rated by others",
+    ):
+        assert heading in run.stdout
+    assert "All others" in run.stdout
+
+
+def test_hidden_group_is_not_in_the_json(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    inst = load_instrument("psl-360")
+    answers = dict.fromkeys(inst.items, 3)  # the midpoint: reverse-scoring leaves it at 3
+    lone = dict.fromkeys(inst.items, 1)
+    db = tmp_path / "w.db"
+    with Store.open(db) as store:
+        store.add_responses(
+            [
+                IncomingResponse("Ana", "self", answers, {}, "t"),
+                IncomingResponse("Ana", "manager", answers, {}, "t", "m"),
+                IncomingResponse("Ana", "peer", lone, {}, "t", "p1"),
+            ],
+            inst,
+        )
+    doc = json.loads(cli("--db", db, "summary", "Ana", "--json").stdout)
+    assert doc["raters"] == {"self": 1, "manager": 1}
+    assert doc["hidden_groups"] == ["peer"]
+    assert all(c["others"] == 3.0 for c in doc["competencies"])
+    text = cli("--db", db, "summary", "Ana").stdout
+    assert "Hidden for anonymity" in text and "Peers" in text
+
+
+def test_reassessment_shows_the_change(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    inst = load_instrument("psl-360")
+    db = tmp_path / "w.db"
+    with Store.open(db) as store:
+        leader = store.ensure_leader("Ana")
+        store.add_responses(
+            [IncomingResponse("Ana", "manager", dict.fromkeys(inst.items, 2), {}, "t", "m")], inst
+        )
+        store.assessment_for(leader, inst, new=True)
+        store.add_responses(
+            [IncomingResponse("Ana", "manager", dict.fromkeys(inst.items, 3), {}, "t", "m")], inst
+        )
+    doc = json.loads(cli("--db", db, "summary", "Ana", "--json").stdout)
+    # Nine items up by one, the reverse-scored one down by one: (9 - 1) / 10.
+    assert doc["previous"]["changes"]["self-aware"]["others"] == pytest.approx(0.8)
+
+
+def test_unknown_leader_suggests_a_name(cli, workspace: Path) -> None:  # type: ignore[no-untyped-def]
+    name = _first_leader(workspace)
+    run = cli("--db", workspace, "summary", name[:-1])
+    assert run.exit_code == 1
+    assert run.stderr.strip() == f'error: no leader "{name[:-1]}" in {workspace}; did you mean "{name}"?'
+
+
+def test_missing_workspace(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    run = cli("--db", tmp_path / "nope.db", "summary", "Ana")
+    assert run.exit_code == 1
+    assert "no workspace here" in run.stderr
+    assert not (tmp_path / "nope.db").exists()
