@@ -170,6 +170,8 @@ def demo_responses(
             item.id: dim_level[d.id] + rng.gauss(0, 0.25) for d in instrument.dimensions for item in d.items
         }
         counts = {SELF: 1, **_rater_counts(rng, index)}
+        # Each comment at most once per leader: real raters do not write identical lines.
+        bank = {q: rng.sample(texts, len(texts)) for q, texts in COMMENTS.items()}
         for group, count in counts.items():
             if group not in instrument.groups:
                 continue
@@ -187,9 +189,9 @@ def demo_responses(
                     for item in instrument.items.values()
                 }
                 comments = {
-                    q.id: rng.choice(COMMENTS[q.id])
+                    q.id: bank[q.id].pop()
                     for q in instrument.questions
-                    if q.id in COMMENTS and q.asks(group) and rng.random() < (0.8 if group == SELF else 0.45)
+                    if bank.get(q.id) and q.asks(group) and rng.random() < (0.8 if group == SELF else 0.45)
                 }
                 out.append(
                     IncomingResponse(

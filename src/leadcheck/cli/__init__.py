@@ -11,6 +11,7 @@ from leadcheck import __version__
 from leadcheck.cli import collect as collect_cmd
 from leadcheck.cli import files as files_cmd
 from leadcheck.cli import instruments as instruments_cmd
+from leadcheck.cli import report as report_cmd
 from leadcheck.cli import summary as summary_cmd
 from leadcheck.cli import validate as validate_cmd
 from leadcheck.cli import workspace as workspace_cmd
@@ -58,6 +59,7 @@ collect_cmd.register(app)
 files_cmd.register(app)
 workspace_cmd.register(app)
 summary_cmd.register(app)
+report_cmd.register(app)
 
 
 def main() -> None:

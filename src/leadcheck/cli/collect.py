@@ -2,8 +2,523 @@
 
 from __future__ import annotations
 
+import os
+import sys
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from typing import TYPE_CHECKING, Annotated, Any
+
 import typer
+
+from leadcheck.cli._common import console, db_path, handle_errors
+from leadcheck.errors import INVALID, OK, NotFoundError, UsageError
+
+if TYPE_CHECKING:
+    from leadcheck.collect import Prompt, Session
+    from leadcheck.instrument.model import Instrument
+    from leadcheck.store import Assessment, Leader, Store
+
+INTERRUPTED = 130  # the shell's convention for Ctrl-C (128 + SIGINT)
+BAR_WIDTH = 30
+SUMMARY_BAR_WIDTH = 20
+
+# Arrow keys as the escape sequences terminals send: left goes back, right skips.
+ARROW_KEYS = {"\x1b[D": "b", "\x1bOD": "b", "\x1b[C": "s", "\x1bOC": "s"}
+CTRL_C, CTRL_D = "\x03", "\x04"
+
+EXIT_CODES_HELP = (
+    "Exit codes: 0 when finished or after q (save and quit); 1 when the input ends before the end "
+    "(Ctrl-D, or the end of piped input), or on an error; 130 on Ctrl-C. Every answer is saved the moment it is given, "
+    "so nothing already answered is lost; run the same command again to resume."
+)
+
+
+class _Quit(Exception):
+    """The rater pressed q: stop, everything is saved."""
+
+
+# -- reading keys ------------------------------------------------------------------------
+
+
+def split_keys(chunk: str) -> list[str]:
+    """The keys in what one read from a terminal returned (typed ahead, or an arrow's escape sequence)."""
+    keys: list[str] = []
+    i = 0
+    while i < len(chunk):
+        ch = chunk[i]
+        if ch == "\x1b":
+            j = i + 1
+            if j < len(chunk) and chunk[j] in "[O":
+                j += 1
+                while j < len(chunk) and not ("@" <= chunk[j] <= "~"):
+                    j += 1
+            seq = chunk[i : j + 1]
+            keys.append(ARROW_KEYS.get(seq, ""))  # any other sequence (F-keys, ...) does nothing
+            i = j + 1
+            continue
+        keys.append("" if ch in "\r\n" else ch)
+        i += 1
+    return keys
+
+
+class Keyboard:
+    """Keys and lines from stdin: one key without Enter on a terminal, one line per key otherwise.
+
+    On a terminal the items are answered in cbreak mode (no echo, no Enter),
+    restored in a ``finally`` whatever happens. From a pipe or a test, each
+    line's first non-space character is the key, so ``4`` and ``4\\n`` both work.
+    """
+
+    def __init__(self, single_key: bool = True) -> None:
+        self.single_key = single_key
+        self._pending: list[str] = []
+        self._fd: int | None = None
+
+    @property
+    def is_terminal(self) -> bool:
+        try:
+            return sys.stdin.isatty()
+        except (AttributeError, ValueError):
+            return False
+
+    @property
+    def raw(self) -> bool:
+        """Keys are read one at a time, without Enter."""
+        return self.single_key and self.is_terminal and os.name == "posix"
+
+    @contextmanager
+    def keys(self) -> Iterator[None]:
+        """Single-key mode for the duration of the block (a no-op off a terminal)."""
+        if not self.raw:
+            yield
+            return
+        import termios
+        import tty
+
+        fd = sys.stdin.fileno()
+        saved = termios.tcgetattr(fd)
+        try:
+            tty.setcbreak(fd, termios.TCSANOW)
+            self._fd = fd
+            yield
+        finally:
+            self._fd = None
+            self._pending.clear()
+            termios.tcsetattr(fd, termios.TCSADRAIN, saved)
+
+    def key(self) -> str:
+        """The next key ("" for Enter or an unknown special key); EOFError when the input ends."""
+        if self._fd is None:
+            return self._line_key()
+        while not self._pending:
+            chunk = os.read(self._fd, 64)
+            if not chunk:
+                raise EOFError
+            self._pending.extend(split_keys(chunk.decode("utf-8", errors="replace")))
+        key = self._pending.pop(0)
+        if key == CTRL_D:
+            raise EOFError
+        if key == CTRL_C:  # only reaches us when the terminal does not turn it into SIGINT
+            raise KeyboardInterrupt
+        return key
+
+    def _line_key(self) -> str:
+        from leadcheck.collect import key_from_line
+
+        return key_from_line(self.line(), self.single_key)
+
+    def line(self, prompt: str = "") -> str:
+        """One line of text, without its newline; EOFError when the input ends."""
+        if prompt:
+            sys.stdout.write(prompt)
+            sys.stdout.flush()
+        if self.is_terminal:
+            return input()  # line editing on a terminal; EOFError on Ctrl-D
+        line = sys.stdin.readline()
+        if not line:
+            raise EOFError
+        line = line.rstrip("\r\n")
+        if prompt:  # nothing echoes piped input: show it, so the transcript reads like a session
+            sys.stdout.write(line + "\n")
+        return line
+
+
+# -- showing ------------------------------------------------------------------------------
+
+
+def progress_bar(fraction: float, width: int = BAR_WIDTH) -> Any:
+    """A bar that reads without colour too: a heavy line for what is done, a thin one for the rest."""
+    from rich.text import Text
+
+    filled = max(0, min(width, round(width * fraction)))
+    bar = Text("━" * filled, style="green")
+    bar.append("─" * (width - filled), style="dim")
+    return bar
+
+
+def _show_item(out: Any, session: Session, prompt: Prompt) -> None:
+    from rich.text import Text
+
+    from leadcheck.collect import answer_label, scale_choices
+
+    where = prompt.dimension.name + (f" · {prompt.item.area}" if prompt.item.area else "")
+    head = Text()
+    head.append(f"{prompt.number:>{len(str(prompt.total))}}/{prompt.total} ", style="bold")
+    head.append_text(progress_bar(prompt.number / prompt.total))
+    head.append(f"  {where}", style="cyan")
+    out.print()
+    out.print(head)
+    out.print(Text(prompt.text, style="bold"))
+    choices = Text(scale_choices(session.scale))
+    choices.append("   ? help", style="dim")
+    out.print(choices)
+    if prompt.has_answer:
+        out.print(Text(f"Current answer: {answer_label(session.scale, prompt.answer)}", style="yellow"))
+
+
+def _items(out: Any, keyboard: Keyboard, store: Store, response_id: int, session: Session) -> None:
+    """Ask every item still to do, saving each answer as it is given; raises _Quit on q."""
+    from rich.text import Text
+
+    from leadcheck.collect import Kind, answer_label
+
+    with keyboard.keys():
+        while (prompt := session.current()) is not None:
+            _show_item(out, session, prompt)
+            ask = True
+            while True:
+                if ask:
+                    out.print("> ", end="")
+                outcome = session.answer(keyboard.key())
+                ask = True
+                if outcome.kind is Kind.IGNORED:
+                    # A stray Enter: nothing to say; from a pipe the empty line still ends the prompt's line.
+                    ask = not keyboard.raw
+                    if ask:
+                        out.print()
+                    continue
+                if outcome.kind is Kind.ANSWERED:
+                    assert outcome.item_id is not None
+                    store.save_answer(response_id, outcome.item_id, outcome.value)
+                    out.print(Text(answer_label(session.scale, outcome.value), style="green"))
+                elif outcome.kind is Kind.SKIPPED:
+                    note = (
+                        f"kept: {answer_label(session.scale, outcome.value)}" if outcome.kept else "skipped"
+                    )
+                    out.print(Text(note, style="dim"))
+                elif outcome.kind is Kind.BACK:
+                    out.print(Text("back", style="dim"))
+                elif outcome.kind is Kind.QUIT:
+                    out.print(Text("quit", style="dim"))
+                    raise _Quit
+                elif outcome.kind is Kind.HELP:
+                    out.print(Text("help", style="dim"))
+                    for line in session.help_lines():
+                        out.print(Text(f"  {line}", style="dim"))
+                    continue
+                else:
+                    out.print(Text(outcome.message, style="red"))
+                    continue
+                break
+
+
+def _questions(
+    out: Any,
+    keyboard: Keyboard,
+    store: Store,
+    response_id: int,
+    session: Session,
+    comments: Mapping[str, str],
+) -> None:
+    """Ask the open questions, one line each, saving each answer as it is given."""
+    from rich.text import Text
+
+    questions = session.questions()
+    if not questions:
+        return
+    out.print()
+    out.print(Text("Open questions: type one line and press Enter; Enter alone skips.", style="bold"))
+    for n, q in enumerate(questions, 1):
+        out.print()
+        out.print(Text(f"{n}/{len(questions)} {q.text_for(session.group)}", style="bold"))
+        if comments.get(q.id):
+            out.print(Text(f"Current answer (Enter keeps it): {comments[q.id]}", style="yellow"))
+        text = keyboard.line("> ").strip()
+        if text:
+            store.save_comment(response_id, q.id, text)
+
+
+def _self_summary(out: Any, instrument: Instrument, answers: Mapping[str, int | None]) -> None:
+    from rich.table import Table
+    from rich.text import Text
+
+    from leadcheck.collect import self_summary
+
+    rows = self_summary(instrument, answers)
+    scale = instrument.scale
+    table = Table(title="Your self-assessment", title_justify="left", box=None, padding=(0, 1))
+    table.add_column("")
+    table.add_column("mean", justify="right")
+    table.add_column(f"{scale.min} to {scale.max}")
+    table.add_column("rated", justify="right")
+    for row in rows:
+        name = row.name + (" (value)" if row.kind == "value" else "")
+        if row.mean is None:
+            mean, bar = "–", Text("")
+        else:
+            mean = f"{row.mean:.2f}"
+            bar = progress_bar((row.mean - scale.min) / (scale.max - scale.min), SUMMARY_BAR_WIDTH)
+        table.add_row(Text(name), mean, bar, f"{row.rated}/{row.items}")
+    out.print()
+    out.print(table)
+    skipped = sum(r.skipped for r in rows)
+    not_observed = sum(r.not_observed for r in rows)
+    if skipped or not_observed:
+        out.print(
+            f"{skipped} item{'s' * (skipped != 1)} skipped, {not_observed} not observed: "
+            "they count as missing, not as a score.",
+            markup=False,
+        )
+    if any(i.reverse for i in instrument.items.values()):
+        out.print("Reverse-scored items are counted the other way round.", markup=False)
+
+
+# -- one run, shared by assess and rate ----------------------------------------------------------
+
+
+def _collect(
+    out: Any,
+    keyboard: Keyboard,
+    store: Store,
+    response_id: int,
+    session: Session,
+    resume_hint: str,
+) -> None:
+    """Items, then open questions, then submit; quit, Ctrl-C and the end of input stop with a message."""
+    from rich.text import Text
+
+    def saved() -> str:
+        count = len(store.response(response_id).answers)
+        return f"Saved {count} answer{'s' * (count != 1)}. {resume_hint}"
+
+    if session.resumed_with:
+        out.print(Text(f"Resuming: {session.resumed_with} of {session.total} answered.", style="yellow"))
+    else:
+        out.print(
+            Text(
+                f"{session.total} items. Press one key for each "
+                f"({'no Enter needed' if keyboard.raw else 'then Enter'}); "
+                "every answer is saved at once. ? shows the keys.",
+                style="dim",
+            )
+        )
+    try:
+        _items(out, keyboard, store, response_id, session)
+        out.print()
+        left = session.total - session.answered
+        out.print(
+            f"All {session.total} items done"
+            + (f" ({left} left unanswered; run the command again to answer them)." if left else "."),
+            markup=False,
+        )
+        _questions(out, keyboard, store, response_id, session, store.response(response_id).comments)
+    except _Quit:
+        out.print(saved(), markup=False, soft_wrap=True)  # a command to copy: never wrapped
+        raise typer.Exit(OK) from None
+    except KeyboardInterrupt:
+        typer.echo(f"\nInterrupted. {saved()}", err=True)
+        raise typer.Exit(INTERRUPTED) from None
+    except EOFError:
+        typer.echo(f"\nThe input ended. {saved()}", err=True)
+        raise typer.Exit(INVALID) from None
+    store.submit_response(response_id)
+
+
+def _command_line(ctx: typer.Context, *args: str) -> str:
+    """The command to type to come back, with --db when one was given."""
+    root = ctx.find_root()
+    db = root.obj.get("db") if isinstance(root.obj, dict) else None
+    words = ["leadcheck"] + (["--db", str(db)] if db else []) + list(args)
+    import shlex
+
+    return shlex.join(words)
+
+
+# -- assess --------------------------------------------------------------------------------------
+
+
+def _self_assessment(store: Store, leader: Leader, instrument: str | None, new: bool) -> Assessment:
+    from leadcheck.instrument.catalog import DEFAULT_INSTRUMENT, load_instrument
+
+    if instrument is None and not new:
+        existing = store.assessments(leader)
+        if existing:
+            return existing[-1]
+    loaded = load_instrument(instrument or DEFAULT_INSTRUMENT)
+    if not loaded.has_self:
+        raise UsageError(
+            f'{loaded.id} has no "self" rater group: it is answered by others only (leadcheck rate)'
+        )
+    return store.assessment_for(leader, loaded, new=new)
+
+
+@handle_errors
+def assess(
+    ctx: typer.Context,
+    instrument: Annotated[
+        str | None,
+        typer.Option(
+            "--instrument",
+            "-i",
+            help="A shipped instrument id or a YAML file. Default: the leader's current assessment, "
+            "else psl-360.",
+            show_default=False,
+        ),
+    ] = None,
+    leader: Annotated[
+        str | None,
+        typer.Option(
+            "--leader", "-l", help="Your name as the leader. Asked for when not given.", show_default=False
+        ),
+    ] = None,
+    new: Annotated[
+        bool, typer.Option("--new", help="Start a new assessment instead of resuming the current one.")
+    ] = False,
+) -> None:
+    """Answer your own (self) assessment in the terminal, one key per item.
+
+    Keys: the scale's digits, n not observed, b back, s skip, q save and quit,
+    ? help. Then the open questions, one line each, and a short summary of your
+    answers per competency. Running it again resumes at the first unanswered item.
+    """
+    from leadcheck.collect import Session
+    from leadcheck.instrument.model import SELF
+    from leadcheck.store import SELF_IDENTITY, Store
+
+    out = console()
+    keyboard = Keyboard()
+    name = leader
+    if name is None:
+        name = keyboard.line("Your name: ").strip()
+        if not name:
+            raise UsageError("a leader needs a name; give it with --leader NAME")
+    with Store.open(db_path(ctx)) as store:
+        person = store.ensure_leader(name)
+        assessment = _self_assessment(store, person, instrument, new)
+        inst = store.instrument(assessment)
+        if not inst.has_self:
+            raise UsageError(
+                f'{inst.id} has no "self" rater group: it is answered by others only (leadcheck rate)'
+            )
+        response_id = store.open_response(assessment, SELF, SELF_IDENTITY)
+        before = store.response(response_id)
+        session = Session(inst, SELF, before.answers)
+        keyboard.single_key = session.single_key
+        out.print(
+            f"{inst.title} ({inst.id} {inst.version}): self-assessment of {person.name}",
+            markup=False,
+            style="bold",
+        )
+        _collect(out, keyboard, store, response_id, session, "Run the same command again to resume.")
+        _self_summary(out, inst, store.response(response_id).answers)
+
+
+# -- rate ----------------------------------------------------------------------------------------
+
+
+def _check_group(inst: Instrument, group: str, leader: Leader) -> None:
+    import shlex
+
+    from leadcheck.instrument.model import SELF
+
+    others = [g.id for g in inst.rater_groups if not g.is_self]
+    if group == SELF:
+        raise NotFoundError(
+            f'"self" is not a group of raters: the leader answers it with `leadcheck assess --leader '
+            f"{shlex.quote(leader.name)}`; choose one of: {', '.join(others)}"
+        )
+    if group not in inst.groups:
+        raise NotFoundError(f'no rater group "{group}" in {inst.id}; choose one of: {", ".join(others)}')
+
+
+def _new_token() -> str:
+    """A random rater token that cannot be mistaken for an option on the command line."""
+    import secrets
+
+    while (token := secrets.token_urlsafe(8)).startswith("-"):
+        pass
+    return token
+
+
+@handle_errors
+def rate(
+    ctx: typer.Context,
+    leader: Annotated[str, typer.Argument(help="The leader you are rating, as named in the workspace.")],
+    group: Annotated[
+        str,
+        typer.Option(
+            "--as", help="Your rater group, e.g. manager, peer, direct_report, other.", show_default=False
+        ),
+    ],
+    rater: Annotated[
+        str | None,
+        typer.Option(
+            "--rater",
+            help="Your private token, to resume later (stored only as a keyed hash). Default: a new random one.",
+            show_default=False,
+        ),
+    ] = None,
+) -> None:
+    """Rate a leader as one of their raters, in the terminal, one key per item.
+
+    The same keys as `leadcheck assess`. The items are phrased about the
+    leader; the answers go to the leader's current assessment. No scores are
+    shown at the end: others' answers are only ever reported as a group.
+    """
+    from leadcheck.collect import Session
+    from leadcheck.store import SELF_IDENTITY, Store
+
+    token = rater if rater is not None else _new_token()
+    if not token.strip():
+        raise UsageError("--rater needs a token (any word you will remember), or leave it out")
+    if token.strip().casefold() == SELF_IDENTITY:
+        raise UsageError(
+            f'the --rater token "{token}" is reserved for the leader\'s own assessment; choose another'
+        )
+    out = console()
+    keyboard = Keyboard()
+    with Store.open(db_path(ctx), create=False) as store:
+        person = store.get_leader(leader)
+        assessment = store.latest_assessment(person)
+        inst = store.instrument(assessment)
+        _check_group(inst, group, person)
+        response_id = store.open_response(assessment, group, token)
+        before = store.response(response_id)
+        if before.group != group:
+            raise UsageError(
+                f'this --rater token already answered as "{before.group}"; use --as {before.group} to resume, '
+                "or another token"
+            )
+        resume = _command_line(ctx, "rate", person.name, "--as", group, "--rater", token)
+        session = Session(inst, group, before.answers)
+        keyboard.single_key = session.single_key
+        label = inst.group(group).label
+        out.print(f"{inst.title}: rating {person.name} as {label}", markup=False, style="bold")
+        threshold = inst.group(group).min_raters
+        if threshold > 1:
+            out.print(
+                f"Your answers are shown only as part of the {label} group, and only once at least "
+                f"{threshold} have answered.",
+                markup=False,
+            )
+        if rater is None:
+            out.print(f"To resume later:\n  {resume}", markup=False, style="yellow", soft_wrap=True)
+        _collect(out, keyboard, store, response_id, session, f"To resume:\n  {resume}")
+        count = len(store.response(response_id).answers)
+        out.print(f"Thank you — {count} answer{'s' * (count != 1)} saved.", markup=False)
 
 
 def register(app: typer.Typer) -> None:
     """Add this module's commands to the main app."""
+    app.command("assess", epilog=EXIT_CODES_HELP)(assess)
+    app.command("rate", epilog=EXIT_CODES_HELP)(rate)

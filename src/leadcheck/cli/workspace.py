@@ -2,8 +2,183 @@
 
 from __future__ import annotations
 
+import json
+from typing import TYPE_CHECKING, Annotated, Any
+
 import typer
+
+from leadcheck.cli._common import console, db_path, handle_errors
+from leadcheck.errors import NotFoundError
+
+if TYPE_CHECKING:
+    from leadcheck.collect import LeaderStatus
+
+
+def _when(stamp: str) -> str:
+    """An ISO 8601 UTC time as ``2024-05-01 14:03``."""
+    return stamp[:16].replace("T", " ")
+
+
+def _groups_cell(status: LeaderStatus) -> str:
+    return ", ".join(f"{g.id} {g.raters}/{g.min_raters}" for g in status.groups if not g.is_self)
+
+
+@handle_errors
+def leaders(
+    ctx: typer.Context,
+    cohort: Annotated[
+        str | None, typer.Option("--cohort", help="Only the leaders of this cohort.", show_default=False)
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")] = False,
+) -> None:
+    """List the leaders in the workspace: cohort, instruments, self-assessment and raters per group.
+
+    Raters per group count responses (submitted or in progress, as the report
+    does) against the group's anonymity threshold ("peer 2/3"). Times are UTC.
+    """
+    from leadcheck.collect import leader_status
+    from leadcheck.store import Store
+
+    with Store.open(db_path(ctx), create=False) as store:
+        people = store.leaders(cohort)
+        if cohort is not None and not people:
+            known = ", ".join(store.cohorts()) or "none yet"
+            raise NotFoundError(f'no cohort "{cohort}" in {store.path}; cohorts: {known}')
+        statuses = [leader_status(store, p) for p in people]
+    if as_json:
+        typer.echo(json.dumps([s.as_dict() for s in statuses], indent=2, ensure_ascii=False))
+        return
+    out = console()
+    if not statuses:
+        out.print("No leaders yet: add one with `leadcheck assess` or `leadcheck import`.", markup=False)
+        return
+    from rich.table import Table
+    from rich.text import Text
+
+    table = Table(
+        title="Leaders",
+        title_justify="left",
+        caption="raters: responses so far / needed for the group to be shown; times in UTC",
+        caption_justify="left",
+    )
+    for column in (
+        "leader",
+        "cohort",
+        "instrument",
+        "self",
+        "raters",
+        "last activity",
+    ):
+        table.add_column(column, overflow="fold")
+    for s in statuses:
+        cells = (
+            s.name,
+            s.cohort or "",
+            ", ".join(s.instruments) or "-",
+            s.self_state,
+            _groups_cell(s) or "-",
+            _when(s.last_activity),
+        )
+        table.add_row(*(Text(c) for c in cells))  # Text: names are data, never markup
+    out.print(table)
+
+
+@handle_errors
+def status(
+    ctx: typer.Context,
+    leader: Annotated[
+        str | None,
+        typer.Argument(help="A leader's name: show their groups in detail.", show_default=False),
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of text.")] = False,
+) -> None:
+    """Show what is missing: self-assessments not done, groups below their anonymity threshold.
+
+    Without LEADER, one line per leader. With LEADER, each group of their
+    current assessment: raters (responses submitted or in progress, as the
+    report counts them), the threshold, and whether the report will show the
+    group, pool it with other small groups, or hide it for anonymity; then the
+    items nobody rated. Never shows an answer or a comment.
+    """
+    from leadcheck.collect import leader_status
+    from leadcheck.store import Store
+
+    with Store.open(db_path(ctx), create=False) as store:
+        if leader is not None:
+            one = leader_status(store, store.get_leader(leader))
+            items = store.instrument(one.assessment).items if one.assessment else {}
+            if as_json:
+                typer.echo(json.dumps(one.as_dict(detail=True), indent=2, ensure_ascii=False))
+            else:
+                _detail(console(soft_wrap=True), one, {i: item.others_text for i, item in items.items()})
+            return
+        statuses = [leader_status(store, p) for p in store.leaders()]
+    out = console(soft_wrap=True)
+    if as_json:
+        typer.echo(json.dumps([s.as_dict() for s in statuses], indent=2, ensure_ascii=False))
+        return
+    if not statuses:
+        out.print("No leaders yet: add one with `leadcheck assess` or `leadcheck import`.", markup=False)
+        return
+    width = max(len(s.name) for s in statuses)
+    for s in statuses:
+        what = ", ".join(s.missing) or "complete"
+        on = f" ({s.assessment.instrument_id})" if s.assessment else ""
+        out.print(f"{s.name:<{width}}{on}: {what}", markup=False)
+
+
+def _detail(out: Any, s: LeaderStatus, titles: dict[str, str]) -> None:
+    from rich.table import Table
+    from rich.text import Text
+
+    from leadcheck.collect import HIDDEN, NONE, POOLED
+
+    if s.assessment is None:
+        out.print(f"{s.name}: no assessment yet", markup=False)
+        return
+    a = s.assessment
+    cohort = f", cohort {s.cohort}" if s.cohort else ""
+    out.print(
+        f"{s.name}{cohort}: {a.instrument_id} {a.instrument_version}, started {_when(a.created_at)} UTC, "
+        f"last activity {_when(s.last_activity)} UTC",
+        markup=False,
+    )
+    seen = s.visibility
+    table = Table(box=None, padding=(0, 2, 0, 0))
+    table.add_column("group")
+    for column in ("raters", "submitted", "in progress", "needed"):
+        table.add_column(column, justify="right")
+    table.add_column("in the report")
+    for g in s.groups:
+        how = seen[g.id]
+        short = f"{g.min_raters - g.raters} more needed"
+        if g.is_self:
+            text = "missing" if how == NONE else "shown"
+        elif how == NONE:
+            text = f"none yet ({g.min_raters} needed)"
+        elif how in (POOLED, HIDDEN):
+            text = f"{how} ({short})"
+        else:
+            text = "shown"
+        table.add_row(
+            Text(g.id), str(g.raters), str(g.submitted), str(g.in_progress), str(g.min_raters), text
+        )
+    out.print(table)
+    notes = {
+        HIDDEN: "hidden: too few raters; left out of every figure to protect their anonymity.",
+        POOLED: "pooled: too few raters alone; reported together with the other small groups.",
+    }
+    for how, note in notes.items():
+        if how in seen.values():
+            out.print(note, markup=False)
+    if s.unrated_items:
+        out.print()
+        out.print(f"Items nobody rated yet ({len(s.unrated_items)}):", markup=False)
+        for item_id in s.unrated_items:
+            out.print(f"  {item_id}  {titles.get(item_id, '')}", markup=False)
 
 
 def register(app: typer.Typer) -> None:
     """Add this module's commands to the main app."""
+    app.command("leaders")(leaders)
+    app.command("status")(status)

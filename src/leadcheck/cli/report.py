@@ -1,0 +1,58 @@
+"""`leadcheck report`: one leader's development report as PDF or HTML."""
+
+from __future__ import annotations
+
+import enum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from leadcheck.cli._common import console, db_path, handle_errors
+
+
+class ReportFormat(str, enum.Enum):
+    pdf = "pdf"
+    html = "html"
+
+
+@handle_errors
+def report(
+    ctx: typer.Context,
+    leader: Annotated[str, typer.Argument(help="The leader's name, as in `leadcheck leaders`.")],
+    output: Annotated[Path, typer.Option("--output", "-o", help="The file to write.", dir_okay=False)],
+    format: Annotated[
+        ReportFormat | None,
+        typer.Option("--format", "-f", help="pdf or html (default: from the file's suffix, else pdf)."),
+    ] = None,
+    template_dir: Annotated[
+        Path | None,
+        typer.Option(
+            "--template-dir",
+            help="A folder whose templates or report.css override the defaults by name.",
+            file_okay=False,
+            exists=True,
+        ),
+    ] = None,
+    instrument: Annotated[
+        str | None,
+        typer.Option("--instrument", help="Which instrument's assessment, when the leader has several."),
+    ] = None,
+) -> None:
+    """Render a leader's 360 development report (PDF by default, or HTML)."""
+    from leadcheck.report.pdf import write_atomic
+    from leadcheck.report.render import render
+    from leadcheck.scorecards import scored_leader
+    from leadcheck.store import Store
+
+    fmt = format.value if format else ("html" if output.suffix.lower() in (".html", ".htm") else "pdf")
+    with Store.open(db_path(ctx), create=False) as store:
+        scored = scored_leader(store, leader, instrument)
+    data = render(scored.card, fmt, scored.changes, template_dir)
+    write_atomic(output, data)
+    console(stderr=True).print(f"Wrote {output} ({len(data) / 1024:.0f} KiB)", markup=False, highlight=False)
+
+
+def register(app: typer.Typer) -> None:
+    """Add this module's commands to the main app."""
+    app.command("report")(report)

@@ -1,0 +1,432 @@
+"""Collecting answers one item at a time: the interactive session as a pure state machine, and progress."""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from leadcheck.instrument.model import SELF, Competency, Instrument, Item, Question, Scale
+from leadcheck.responses import Answer, Response
+
+if TYPE_CHECKING:
+    from leadcheck.store import Assessment, Leader, Store
+
+BACK, SKIP, QUIT, HELP, NOT_OBSERVED = "b", "s", "q", "?", "n"
+
+
+class Kind(enum.Enum):
+    """What a key did to the session."""
+
+    ANSWERED = "answered"  # a scale value or "not observed": save it now
+    SKIPPED = "skipped"  # moved on, the item keeps whatever answer it had
+    BACK = "back"  # moved to the previous item
+    QUIT = "quit"  # stop here; everything given is already saved
+    HELP = "help"  # show the keys, stay on the item
+    INVALID = "invalid"  # not a key for this item: show the hint, stay
+    IGNORED = "ignored"  # an empty line or a bare Enter: stay, say nothing
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """The result of one key: what happened, and for an answer, what to save."""
+
+    kind: Kind
+    item_id: str | None = None
+    value: Answer = None  # the answer given, or for a skip the answer kept
+    message: str = ""
+    kept: bool = False  # a skip that left an earlier answer in place
+
+
+@dataclass(frozen=True)
+class Prompt:
+    """Everything the screen shows for the current item."""
+
+    item: Item
+    dimension: Competency
+    text: str  # in the phrasing of the session's group
+    number: int  # 1-based position
+    total: int
+    answered: int  # items with an answer so far, this one included
+    has_answer: bool
+    answer: Answer  # the current answer when has_answer
+
+
+def key_from_line(line: str, single_key: bool = True) -> str:
+    """The key typed on one line of piped input: its first non-space character (or word, for 10+ scales)."""
+    stripped = line.strip()
+    if not stripped:
+        return ""
+    return stripped[0] if single_key else stripped.split()[0]
+
+
+def scale_choices(scale: Scale) -> str:
+    """The scale as one line: ``1 Never  2 Rarely  ...  n Not observed``."""
+    parts = [f"{p.value} {p.label}" for p in scale.points]
+    if scale.not_observed:
+        parts.append(f"{NOT_OBSERVED} {scale.not_observed_label}")
+    return "  ".join(parts)
+
+
+def answer_label(scale: Scale, value: Answer) -> str:
+    """An answer as the rater sees it: ``4 Often`` or ``Not observed``."""
+    return scale.not_observed_label if value is None else f"{value} {scale.label(value)}"
+
+
+class Session:
+    """One rater answering an instrument's items in order, one key at a time.
+
+    Built from the answers already stored, it starts at the first unanswered
+    item. An answer or a skip moves to the next item still to do (not answered
+    and not skipped in this session), so after going back with ``b`` the next
+    answer returns to where the rater left off. The caller saves every
+    ``Kind.ANSWERED`` outcome at once; a skip never clears a stored answer.
+    """
+
+    def __init__(
+        self, instrument: Instrument, group: str, answers: Mapping[str, Answer] | None = None
+    ) -> None:
+        self.instrument = instrument
+        self.group = group
+        self.scale = instrument.scale
+        self.items: tuple[Item, ...] = tuple(instrument.items.values())
+        self._dimension = {item.id: dim for dim in instrument.dimensions for item in dim.items}
+        known = answers or {}
+        # Answers to items the instrument does not have are not this session's business.
+        self.answers: dict[str, Answer] = {i.id: known[i.id] for i in self.items if i.id in known}
+        self.skipped: set[str] = set()
+        self.index = self._next_to_do(-1)
+        self.resumed_with = len(self.answers)
+
+    # -- state -----------------------------------------------------------------------
+
+    @property
+    def total(self) -> int:
+        return len(self.items)
+
+    @property
+    def answered(self) -> int:
+        return len(self.answers)
+
+    @property
+    def finished(self) -> bool:
+        """No item left to show: the open questions come next."""
+        return self.index >= self.total
+
+    @property
+    def single_key(self) -> bool:
+        """Every scale value is one digit, so one key press is one answer."""
+        return all(0 <= p.value <= 9 for p in self.scale.points)
+
+    def current(self) -> Prompt | None:
+        """The item to show now, or None when the session is finished."""
+        if self.finished:
+            return None
+        item = self.items[self.index]
+        return Prompt(
+            item=item,
+            dimension=self._dimension[item.id],
+            text=item.text_for(self.group),
+            number=self.index + 1,
+            total=self.total,
+            answered=self.answered,
+            has_answer=item.id in self.answers,
+            answer=self.answers.get(item.id),
+        )
+
+    def questions(self) -> list[Question]:
+        """The open questions this session's group is asked, in order."""
+        return [q for q in self.instrument.questions if q.asks(self.group)]
+
+    def _next_to_do(self, after: int) -> int:
+        for i in range(after + 1, self.total):
+            item_id = self.items[i].id
+            if item_id not in self.answers and item_id not in self.skipped:
+                return i
+        return self.total
+
+    # -- keys --------------------------------------------------------------------------
+
+    def keys_hint(self) -> str:
+        """The one-line reminder of what can be pressed."""
+        parts = [f"{self.scale.min}-{self.scale.max}"]
+        if self.scale.not_observed:
+            parts.append(NOT_OBSERVED)
+        parts += [BACK, SKIP, QUIT]
+        return f"press {', '.join(parts)}, or {HELP} for help"
+
+    def help_lines(self) -> list[str]:
+        """What every key does, for ``?``."""
+        lines = [f"{p.value}  {p.label}" for p in self.scale.points]
+        if self.scale.not_observed:
+            lines.append(f"{NOT_OBSERVED}  {self.scale.not_observed_label}: you have not seen this behaviour")
+        lines += [
+            f"{BACK}  back one item, its answer shown; then answer, or {SKIP}, to come back here",
+            f"{SKIP}  skip: move on and leave this item as it is",
+            f"{QUIT}  quit: every answer is already saved; run the same command again to resume",
+            f"{HELP}  this help",
+        ]
+        return lines
+
+    def answer(self, key: str) -> Outcome:
+        """Apply one key to the current item."""
+        prompt = self.current()
+        if prompt is None:
+            raise RuntimeError("the session is finished; there is no item to answer")
+        item_id = prompt.item.id
+        key = key.strip()
+        if not key:
+            return Outcome(Kind.IGNORED, item_id)
+        lowered = key.lower()
+        if lowered == QUIT:
+            return Outcome(Kind.QUIT, item_id)
+        if lowered == HELP:
+            return Outcome(Kind.HELP, item_id)
+        if lowered == SKIP:
+            self.skipped.add(item_id)
+            self.index = self._next_to_do(self.index)
+            return Outcome(Kind.SKIPPED, item_id, self.answers.get(item_id), kept=item_id in self.answers)
+        if lowered == BACK:
+            if self.index == 0:
+                return Outcome(Kind.INVALID, item_id, message=f"this is the first item: {self.keys_hint()}")
+            self.index -= 1
+            return Outcome(Kind.BACK, item_id)
+        value: Answer
+        if lowered == NOT_OBSERVED:
+            if not self.scale.not_observed:
+                return Outcome(
+                    Kind.INVALID,
+                    item_id,
+                    message=f'"{NOT_OBSERVED}" ({self.scale.not_observed_label.lower()}) is not offered '
+                    f"here: {self.keys_hint()}",
+                )
+            value = None
+        elif key.isdecimal() and int(key) in {p.value for p in self.scale.points}:
+            value = int(key)
+        else:
+            return Outcome(
+                Kind.INVALID, item_id, message=f"{key!r} is not an answer here: {self.keys_hint()}"
+            )
+        self.answers[item_id] = value
+        self.skipped.discard(item_id)
+        self.index = self._next_to_do(self.index)
+        return Outcome(Kind.ANSWERED, item_id, value)
+
+
+# -- the self summary ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DimensionMean:
+    """One competency or value of the self summary."""
+
+    id: str
+    name: str
+    kind: str  # "competency" or "value"
+    mean: float | None  # None: no item rated on the scale
+    rated: int  # items with a scale value
+    not_observed: int
+    skipped: int
+    items: int
+
+
+def recode(scale: Scale, item: Item, value: int) -> int:
+    """A scale value as scored: reverse-scored items count ``min + max - value``."""
+    return scale.min + scale.max - value if item.reverse else value
+
+
+def self_summary(instrument: Instrument, answers: Mapping[str, Answer]) -> list[DimensionMean]:
+    """The mean answer per competency and value, reverse-scored items recoded; missing answers left out."""
+    out: list[DimensionMean] = []
+    for dim in instrument.dimensions:
+        values: list[int] = []
+        not_observed = skipped = 0
+        for item in dim.items:
+            if item.id not in answers:
+                skipped += 1
+                continue
+            value = answers[item.id]
+            if value is None:
+                not_observed += 1
+            else:
+                values.append(recode(instrument.scale, item, value))
+        mean = sum(values) / len(values) if values else None
+        out.append(
+            DimensionMean(
+                dim.id, dim.name, dim.kind, mean, len(values), not_observed, skipped, len(dim.items)
+            )
+        )
+    return out
+
+
+# -- who has answered what (status) -----------------------------------------------------
+
+
+SHOWN, POOLED, HIDDEN, NONE = "shown", "pooled", "hidden", "none"
+
+
+@dataclass(frozen=True)
+class GroupProgress:
+    """How far one rater group is, counted without looking at any answer.
+
+    ``raters`` counts every response with an answer, submitted or not, as the
+    report does (it scores every stored response).
+    """
+
+    id: str
+    label: str
+    min_raters: int
+    submitted: int
+    in_progress: int
+
+    @property
+    def raters(self) -> int:
+        return self.submitted + self.in_progress
+
+    @property
+    def shown(self) -> bool:
+        """Enough raters for the group to appear on its own in a report."""
+        return self.raters >= self.min_raters
+
+    @property
+    def is_self(self) -> bool:
+        return self.id == SELF
+
+
+def group_progress(instrument: Instrument, responses: Sequence[Response]) -> list[GroupProgress]:
+    """Submitted and in-progress responses per rater group of the instrument, in the instrument's order."""
+    out: list[GroupProgress] = []
+    for group in instrument.rater_groups:
+        mine = [r for r in responses if r.group == group.id]
+        submitted = sum(1 for r in mine if r.submitted_at)
+        out.append(GroupProgress(group.id, group.label, group.min_raters, submitted, len(mine) - submitted))
+    return out
+
+
+def visibility(progress: Sequence[GroupProgress]) -> dict[str, str]:
+    """How a report treats each group, judged at group level by the anonymity rule.
+
+    ``shown`` on its own (at least ``min_raters``); ``pooled``: below its
+    threshold, but the groups below theirs together reach the strictest of
+    those thresholds and are reported as one combined group; ``hidden``: left
+    out; ``none``: no raters yet. The report applies the rule to each figure,
+    so an item or competency that fewer raters answered may still be hidden.
+    """
+    small = [g for g in progress if not g.is_self and 0 < g.raters < g.min_raters]
+    pooled = bool(small) and sum(g.raters for g in small) >= max(g.min_raters for g in small)
+    out: dict[str, str] = {}
+    for g in progress:
+        if g.raters == 0:
+            out[g.id] = NONE
+        elif g.shown:
+            out[g.id] = SHOWN
+        else:
+            out[g.id] = POOLED if pooled else HIDDEN
+    return out
+
+
+def missing(progress: Sequence[GroupProgress]) -> list[str]:
+    """What keeps an assessment from being complete: ``self not done``, ``peer 2/3``, ..."""
+    out: list[str] = []
+    for g in progress:
+        if g.is_self:
+            if not g.submitted:
+                out.append("self in progress" if g.in_progress else "self not done")
+        elif not g.shown:
+            out.append(f"{g.id} {g.raters}/{g.min_raters}")
+    return out
+
+
+def unrated_items(instrument: Instrument, responses: Sequence[Response]) -> list[str]:
+    """Ids of the items no response gave a scale value (all skipped or not observed), in order.
+
+    Empty when there are no responses: nothing is known yet.
+    """
+    if not responses:
+        return []
+    rated = {item for r in responses for item, value in r.answers.items() if value is not None}
+    return [item_id for item_id in instrument.items if item_id not in rated]
+
+
+# -- one leader at a glance (leaders, status) ---------------------------------------------------
+
+
+@dataclass(frozen=True)
+class LeaderStatus:
+    """What the workspace knows about one leader's current assessment, without any answer in it."""
+
+    name: str
+    cohort: str | None
+    instruments: list[str]  # every instrument the leader was assessed on, oldest first
+    assessment: Assessment | None  # the current (newest) one
+    groups: list[GroupProgress]
+    last_activity: str
+    unrated_items: list[str]
+
+    @property
+    def self_state(self) -> str:
+        """``done``, ``in progress``, ``not started``, or ``-`` when the instrument has no self group."""
+        for g in self.groups:
+            if g.is_self:
+                return "done" if g.submitted else "in progress" if g.in_progress else "not started"
+        return "-" if self.assessment else "not started"
+
+    @property
+    def missing(self) -> list[str]:
+        return missing(self.groups) if self.assessment else ["no assessment yet"]
+
+    @property
+    def visibility(self) -> dict[str, str]:
+        return visibility(self.groups)
+
+    def as_dict(self, detail: bool = False) -> dict[str, Any]:
+        """Plain data for ``--json``: counts, thresholds and times, never an answer or a comment."""
+        seen = self.visibility
+        doc: dict[str, Any] = {
+            "name": self.name,
+            "cohort": self.cohort,
+            "instruments": self.instruments,
+            "instrument": None,
+            "self": self.self_state,
+            "groups": {
+                g.id: {
+                    "label": g.label,
+                    "raters": g.raters,
+                    "submitted": g.submitted,
+                    "in_progress": g.in_progress,
+                    "min_raters": g.min_raters,
+                    "report": seen[g.id],
+                }
+                for g in self.groups
+            },
+            "missing": self.missing,
+            "last_activity": self.last_activity,
+        }
+        if self.assessment:
+            a = self.assessment
+            doc["instrument"] = {
+                "id": a.instrument_id,
+                "version": a.instrument_version,
+                "started": a.created_at,
+            }
+        if detail:
+            doc["unrated_items"] = self.unrated_items
+        return doc
+
+
+def leader_status(store: Store, leader: Leader) -> LeaderStatus:
+    """Counts of responses per group on the leader's newest assessment; never an answer."""
+    assessments = store.assessments(leader)
+    instruments = list(dict.fromkeys(a.instrument_id for a in assessments))
+    current = assessments[-1] if assessments else None
+    groups: list[GroupProgress] = []
+    unrated: list[str] = []
+    if current is not None:
+        inst = store.instrument(current)
+        responses = store.responses(current)
+        groups = group_progress(inst, responses)
+        unrated = unrated_items(inst, responses)
+    return LeaderStatus(
+        leader.name, leader.cohort, instruments, current, groups, store.last_activity(leader), unrated
+    )

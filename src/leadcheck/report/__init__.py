@@ -1,0 +1,1 @@
+"""The development report: view model, HTML templating and locked-down PDF rendering."""

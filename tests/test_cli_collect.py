@@ -1,0 +1,424 @@
+"""`leadcheck assess` and `leadcheck rate` driven through typer's CliRunner (stdin is not a terminal: one key per line)."""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner, Result
+
+from leadcheck.cli import app
+from leadcheck.cli.collect import Keyboard, split_keys
+from leadcheck.store import SELF_IDENTITY, Store
+
+MINI = """\
+id: mini
+version: "1.0.0"
+title: Mini 360
+description: A tiny instrument for tests.
+scale:
+  points:
+    - {value: 1, label: Never}
+    - {value: 2, label: Rarely}
+    - {value: 3, label: Sometimes}
+    - {value: 4, label: Often}
+    - {value: 5, label: Always}
+rater_groups:
+  - {id: self, label: Self}
+  - {id: manager, label: Manager}
+  - {id: peer, label: Peers, min_raters: 2}
+competencies:
+  - id: listen
+    name: Listening
+    description: Hears people out.
+    items:
+      - {id: l-1, self: I listen., others: They listen.}
+      - {id: l-2, self: I interrupt., others: They interrupt., reverse: true}
+  - id: decide
+    name: Deciding
+    description: Makes timely decisions.
+    items:
+      - {id: d-1, self: I decide., others: They decide.}
+values:
+  - id: fair
+    name: Fairness
+    description: Treats people fairly.
+    items:
+      - {id: f-1, self: I am fair., others: They are fair.}
+questions:
+  - {id: keep, self: What should I keep doing?, others: What should they keep doing?}
+  - {id: peer-only, self: Unused., others: What do peers see?, groups: [peer]}
+"""
+
+Run = Callable[..., Result]
+
+
+@pytest.fixture
+def db(tmp_path: Path) -> Path:
+    return tmp_path / "w.db"
+
+
+@pytest.fixture
+def mini(tmp_path: Path) -> Path:
+    path = tmp_path / "mini.yaml"
+    path.write_text(MINI, encoding="utf-8")
+    return path
+
+
+@pytest.fixture
+def run(db: Path) -> Run:
+    """Invoke leadcheck on the test workspace, stderr kept apart, wide and without colour."""
+    runner = CliRunner(env={"COLUMNS": "200", "NO_COLOR": "1", "LEADCHECK_DB": None})
+
+    def invoke(*args: str, input: str | None = None) -> Result:
+        return runner.invoke(app, ["--db", str(db), *args], input=input)
+
+    return invoke
+
+
+def self_response(db: Path, leader: str = "Ana") -> tuple[dict[str, int | None], dict[str, str], str]:
+    with Store.open(db, create=False) as store:
+        assessment = store.latest_assessment(store.get_leader(leader))
+        resp = store.response(store.open_response(assessment, "self", SELF_IDENTITY))
+        return dict(resp.answers), dict(resp.comments), resp.submitted_at
+
+
+def keys(*lines: str) -> str:
+    return "".join(f"{line}\n" for line in lines)
+
+
+# -- assess ----------------------------------------------------------------------------------
+
+
+def test_a_complete_self_assessment_saves_everything_and_shows_a_summary(
+    run: Run, db: Path, mini: Path
+) -> None:
+    result = run(
+        "assess", "--instrument", str(mini), "--leader", "Ana", input=keys("4", "2", "5", "n", "Listening")
+    )
+    assert result.exit_code == 0, result.stderr
+    assert result.stderr == ""
+    answers, comments, submitted = self_response(db)
+    assert answers == {"l-1": 4, "l-2": 2, "d-1": 5, "f-1": None}
+    assert comments == {"keep": "Listening"}
+    assert submitted
+    out = result.stdout
+    assert "Mini 360 (mini 1.0.0): self-assessment of Ana" in out
+    assert "1/4 ━━━━━━━━" in out and "Listening" in out
+    assert "1 Never  2 Rarely  3 Sometimes  4 Often  5 Always  n Not observed" in out
+    assert "> 4 Often" in out and "> Not observed" in out
+    assert "Unused." not in out  # the peer-only question is not asked of the leader
+    assert "1/1 What should I keep doing?\n> Listening" in out
+    # l-2 is reverse-scored: 2 counts as 4, so Listening's mean is 4.00.
+    summary = out[out.index("Your self-assessment") :]
+    assert "Listening" in summary and "4.00" in summary and "2/2" in summary
+    assert "Deciding" in summary and "5.00" in summary
+    assert "Fairness (value)" in summary and "0/1" in summary
+    assert "0 items skipped, 1 not observed: they count as missing, not as a score." in out
+
+
+def test_the_leader_is_asked_for_when_not_given(run: Run, db: Path, mini: Path) -> None:
+    result = run("assess", "-i", str(mini), input=keys("Ana", "q"))
+    assert result.exit_code == 0
+    assert "Your name: Ana" in result.stdout
+    with Store.open(db) as store:
+        assert [p.name for p in store.leaders()] == ["Ana"]
+
+
+def test_an_empty_name_is_refused(run: Run, mini: Path) -> None:
+    result = run("assess", "-i", str(mini), input=keys(""))
+    assert result.exit_code == 2
+    assert result.stderr == "error: a leader needs a name; give it with --leader NAME\n"
+
+
+def test_quit_then_resume_continues_at_the_right_item(run: Run, db: Path, mini: Path) -> None:
+    first = run("assess", "-i", str(mini), "--leader", "Ana", input=keys("4", "q"))
+    assert first.exit_code == 0
+    assert first.stdout.endswith("> quit\nSaved 1 answer. Run the same command again to resume.\n")
+    assert self_response(db)[0] == {"l-1": 4}
+    assert self_response(db)[2] == ""  # not submitted
+
+    second = run("assess", "--leader", "Ana", input=keys("q"))  # the current assessment, found without -i
+    assert second.exit_code == 0
+    assert "Resuming: 1 of 4 answered." in second.stdout
+    assert "2/4" in second.stdout and "I interrupt." in second.stdout
+    assert "I listen." not in second.stdout
+
+
+def test_back_changes_a_previous_answer(run: Run, db: Path, mini: Path) -> None:
+    result = run("assess", "-i", str(mini), "--leader", "Ana", input=keys("4", "b", "2", "q"))
+    assert result.exit_code == 0
+    assert "> back" in result.stdout
+    assert "Current answer: 4 Often" in result.stdout
+    assert self_response(db)[0] == {"l-1": 2}
+
+
+def test_invalid_keys_give_a_hint_and_ask_again(run: Run, db: Path, mini: Path) -> None:
+    result = run("assess", "-i", str(mini), "--leader", "Ana", input=keys("7", "x", "", "?", "3", "q"))
+    assert result.exit_code == 0
+    out = result.stdout
+    assert "> '7' is not an answer here: press 1-5, n, b, s, q, or ? for help\n" in out
+    assert "> 'x' is not an answer here: " in out
+    assert "  s  skip: move on and leave this item as it is" in out
+    assert self_response(db)[0] == {"l-1": 3}
+
+
+def test_eof_midway_keeps_the_answers_given(run: Run, db: Path, mini: Path) -> None:
+    result = run("assess", "-i", str(mini), "--leader", "Ana", input=keys("4", "5"))
+    assert result.exit_code == 1
+    assert result.stderr == "\nThe input ended. Saved 2 answers. Run the same command again to resume.\n"
+    answers, _, submitted = self_response(db)
+    assert answers == {"l-1": 4, "l-2": 5}
+    assert submitted == ""
+
+
+def test_eof_in_the_open_questions_does_not_submit(run: Run, db: Path, mini: Path) -> None:
+    result = run("assess", "-i", str(mini), "--leader", "Ana", input=keys("4", "5", "3", "2"))
+    assert result.exit_code == 1
+    assert "Saved 4 answers." in result.stderr
+    assert self_response(db)[2] == ""
+
+
+def test_ctrl_c_exits_130_with_everything_saved(
+    run: Run, db: Path, mini: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    pressed = iter(["4", "5"])
+
+    def key(self: Keyboard) -> str:
+        for k in pressed:
+            return k
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(Keyboard, "key", key)
+    result = run("assess", "-i", str(mini), "--leader", "Ana")
+    assert result.exit_code == 130
+    assert result.stderr == "\nInterrupted. Saved 2 answers. Run the same command again to resume.\n"
+    assert self_response(db)[0] == {"l-1": 4, "l-2": 5}
+
+
+def test_skipped_items_are_asked_again_next_time_and_comments_are_kept(
+    run: Run, db: Path, mini: Path
+) -> None:
+    first = run("assess", "-i", str(mini), "--leader", "Ana", input=keys("4", "s", "3", "2", "Patience"))
+    assert first.exit_code == 0
+    assert "All 4 items done (1 left unanswered; run the command again to answer them)." in first.stdout
+    assert "1 item skipped, 0 not observed" in first.stdout
+    second = run("assess", "--leader", "Ana", input=keys("5", ""))
+    assert second.exit_code == 0
+    assert "Resuming: 3 of 4 answered." in second.stdout
+    assert "2/4" in second.stdout
+    assert "Current answer (Enter keeps it): Patience" in second.stdout
+    answers, comments, _ = self_response(db)
+    assert answers == {"l-1": 4, "l-2": 5, "d-1": 3, "f-1": 2}
+    assert comments == {"keep": "Patience"}
+
+
+def test_new_starts_a_fresh_assessment(run: Run, db: Path, mini: Path) -> None:
+    run("assess", "-i", str(mini), "--leader", "Ana", input=keys("4", "q"))
+    result = run("assess", "-i", str(mini), "--leader", "Ana", "--new", input=keys("q"))
+    assert result.exit_code == 0
+    assert "Resuming" not in result.stdout
+    assert self_response(db)[0] == {}
+    with Store.open(db) as store:
+        assert len(store.assessments(store.get_leader("Ana"))) == 2
+
+
+def test_an_unknown_instrument_is_one_clear_line(run: Run) -> None:
+    result = run("assess", "-i", "nope", "--leader", "Ana")
+    assert result.exit_code == 1
+    assert result.stderr.startswith('error: no instrument "nope": give a path to a YAML file or one of')
+    assert "Traceback" not in result.output
+
+
+def test_the_default_instrument_is_psl_360(run: Run, db: Path) -> None:
+    result = run("assess", "--leader", "Ana", input=keys("5", "q"))
+    assert result.exit_code == 0
+    assert "(psl-360 " in result.stdout and " 1/48 " in result.stdout
+    assert self_response(db)[0] == {"sa-1": 5}
+
+
+def test_help_documents_keys_and_exit_codes(run: Run) -> None:
+    for command in ("assess", "rate"):
+        result = run(command, "--help")
+        assert result.exit_code == 0
+        text = " ".join(result.stdout.split())  # help is wrapped to the terminal's width
+        assert "1 when the input ends before the end (Ctrl-D, or the end of piped input)" in text
+        assert "130 on Ctrl-C" in text
+    assert "n not observed, b back, s skip, q save and quit" in " ".join(
+        run("assess", "--help").stdout.split()
+    )
+
+
+# -- rate --------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def assessed(run: Run, mini: Path) -> None:
+    """Ana has an assessment on the mini instrument (her self-assessment only started)."""
+    assert run("assess", "-i", str(mini), "--leader", "Ana", input=keys("q")).exit_code == 0
+
+
+def peer_responses(db: Path) -> list[tuple[str, dict[str, int | None], dict[str, str], bool]]:
+    with Store.open(db, create=False) as store:
+        assessment = store.latest_assessment(store.get_leader("Ana"))
+        return [
+            (r.group, dict(r.answers), dict(r.comments), bool(r.submitted_at))
+            for r in store.responses(assessment)
+            if r.group != "self"
+        ]
+
+
+@pytest.mark.usefixtures("assessed")
+def test_a_rater_answers_in_the_others_phrasing_and_sees_no_scores(run: Run, db: Path) -> None:
+    result = run("rate", "Ana", "--as", "peer", input=keys("5", "4", "3", "2", "Calm", "Clear goals"))
+    assert result.exit_code == 0, result.stderr
+    out = result.stdout
+    assert "Mini 360: rating Ana as Peers" in out
+    assert "only once at least 2 have answered" in out
+    assert "To resume later:\n  leadcheck --db " in out and " rate Ana --as peer --rater " in out
+    assert "They listen." in out and "I listen." not in out
+    assert "What should they keep doing?" in out and "What do peers see?" in out
+    assert "mean" not in out and "Your self-assessment" not in out
+    assert out.endswith("Thank you — 4 answers saved.\n")
+    assert peer_responses(db) == [
+        ("peer", {"l-1": 5, "l-2": 4, "d-1": 3, "f-1": 2}, {"keep": "Calm", "peer-only": "Clear goals"}, True)
+    ]
+
+
+@pytest.mark.usefixtures("assessed")
+def test_a_rater_resumes_with_the_printed_token(run: Run, db: Path) -> None:
+    first = run("rate", "Ana", "--as", "manager", input=keys("5", "q"))
+    assert first.exit_code == 0
+    lines = first.stdout.splitlines()
+    resume = lines[lines.index("To resume later:") + 1]
+    assert resume.startswith("  leadcheck --db ")
+    token = resume.split("--rater ")[1]
+    assert first.stdout.endswith(f"Saved 1 answer. To resume:\n{resume}\n")
+    second = run("rate", "Ana", "--as", "manager", "--rater", token, input=keys("4", "3", "2", ""))
+    assert second.exit_code == 0
+    assert "Resuming: 1 of 4 answered." in second.stdout
+    assert "To resume later" not in second.stdout
+    assert peer_responses(db) == [("manager", {"l-1": 5, "l-2": 4, "d-1": 3, "f-1": 2}, {}, True)]
+
+
+@pytest.mark.usefixtures("assessed")
+def test_rate_uses_the_stored_snapshot_not_the_yaml_on_disk(run: Run, mini: Path) -> None:
+    mini.write_text(MINI.replace("They listen.", "They listen well."), encoding="utf-8")
+    result = run("rate", "Ana", "--as", "manager", input=keys("q"))
+    assert "They listen.\n" in result.stdout
+
+
+@pytest.mark.usefixtures("assessed")
+@pytest.mark.parametrize(
+    ("args", "code", "message"),
+    [
+        (
+            ["Ana", "--as", "peers"],
+            1,
+            'error: no rater group "peers" in mini; choose one of: manager, peer\n',
+        ),
+        (
+            ["Ana", "--as", "self"],
+            1,
+            'error: "self" is not a group of raters: the leader answers it with '
+            "`leadcheck assess --leader Ana`; choose one of: manager, peer\n",
+        ),
+        (["Anna", "--as", "peer"], 1, 'error: no leader "Anna" in {db}; did you mean "Ana"?\n'),
+        (
+            ["Ana", "--as", "peer", "--rater", "Self "],
+            2,
+            'error: the --rater token "Self " is reserved for the leader\'s own assessment; choose another\n',
+        ),
+    ],
+)
+def test_rate_refuses_clearly(run: Run, db: Path, args: list[str], code: int, message: str) -> None:
+    result = run("rate", *args)
+    assert result.exit_code == code
+    assert result.stderr == message.format(db=db)
+    assert result.stdout == ""
+
+
+@pytest.mark.usefixtures("assessed")
+def test_a_token_cannot_switch_groups(run: Run) -> None:
+    run("rate", "Ana", "--as", "manager", "--rater", "kim", input=keys("4", "q"))
+    result = run("rate", "Ana", "--as", "peer", "--rater", "kim")
+    assert result.exit_code == 2
+    assert result.stderr == (
+        'error: this --rater token already answered as "manager"; use --as manager to resume, or another token\n'
+    )
+
+
+def test_rate_without_a_workspace_or_assessment(run: Run, db: Path) -> None:
+    result = run("rate", "Ana", "--as", "peer")
+    assert result.exit_code == 1
+    assert result.stderr.startswith(f"error: {db}: no workspace here;")
+    with Store.open(db) as store:
+        store.ensure_leader("Ana")
+    result = run("rate", "Ana", "--as", "peer")
+    assert (result.exit_code, result.stderr) == (1, 'error: leader "Ana" has no assessment yet\n')
+
+
+# -- keys from a terminal ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("chunk", "expected"),
+    [
+        ("4", ["4"]),
+        ("45", ["4", "5"]),  # typed ahead
+        ("\r", [""]),
+        ("\x1b[D", ["b"]),
+        ("\x1b[C", ["s"]),
+        ("\x1bOD3", ["b", "3"]),
+        ("\x1b[15~q", ["", "q"]),  # F5, then q
+        ("\x1b", [""]),
+    ],
+)
+def test_split_keys(chunk: str, expected: list[str]) -> None:
+    assert split_keys(chunk) == expected
+
+
+@pytest.fixture
+def pty_stdin(monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[int, int]]:
+    if os.name != "posix":
+        pytest.skip("terminals are POSIX here")
+    master, slave = os.openpty()
+    stdin = open(slave, encoding="utf-8", closefd=False)  # noqa: SIM115 - closed below
+    monkeypatch.setattr(sys, "stdin", stdin)
+    try:
+        yield master, slave
+    finally:
+        stdin.close()
+        os.close(master)
+        os.close(slave)
+
+
+def test_a_terminal_gives_single_keys_and_is_restored(pty_stdin: tuple[int, int]) -> None:
+    import termios
+
+    master, slave = pty_stdin
+    before = termios.tcgetattr(slave)
+    keyboard = Keyboard()
+    assert keyboard.raw
+    with keyboard.keys():
+        during = termios.tcgetattr(slave)
+        assert not during[3] & (termios.ICANON | termios.ECHO)
+        os.write(master, b"4\x1b[Dq")
+        assert [keyboard.key(), keyboard.key(), keyboard.key()] == ["4", "b", "q"]
+        os.write(master, b"\x04")
+        with pytest.raises(EOFError):
+            keyboard.key()
+    assert termios.tcgetattr(slave) == before
+
+
+def test_the_terminal_is_restored_after_an_error(pty_stdin: tuple[int, int]) -> None:
+    import termios
+
+    _, slave = pty_stdin
+    before = termios.tcgetattr(slave)
+    with pytest.raises(KeyboardInterrupt), Keyboard().keys():
+        raise KeyboardInterrupt
+    assert termios.tcgetattr(slave) == before

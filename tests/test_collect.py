@@ -1,0 +1,327 @@
+"""The answering session as a state machine, the self summary and progress counts (leadcheck.collect)."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from leadcheck.collect import (
+    HIDDEN,
+    NONE,
+    POOLED,
+    SHOWN,
+    DimensionMean,
+    GroupProgress,
+    Kind,
+    Session,
+    answer_label,
+    group_progress,
+    key_from_line,
+    missing,
+    scale_choices,
+    self_summary,
+    unrated_items,
+    visibility,
+)
+from leadcheck.instrument.catalog import instrument_from_text
+from leadcheck.instrument.model import Instrument
+from leadcheck.responses import Response
+
+MINI = """\
+id: mini
+version: "1.0.0"
+title: Mini 360
+description: A tiny instrument for tests.
+scale:
+  points:
+    - {value: 1, label: Never}
+    - {value: 2, label: Rarely}
+    - {value: 3, label: Sometimes}
+    - {value: 4, label: Often}
+    - {value: 5, label: Always}
+  not_observed: NOT_OBSERVED
+rater_groups:
+  - {id: self, label: Self}
+  - {id: manager, label: Manager}
+  - {id: peer, label: Peers, min_raters: 2}
+competencies:
+  - id: listen
+    name: Listening
+    description: Hears people out.
+    items:
+      - {id: l-1, self: I listen., others: They listen.}
+      - {id: l-2, self: I interrupt., others: They interrupt., reverse: true}
+  - id: decide
+    name: Deciding
+    description: Makes timely decisions.
+    items:
+      - {id: d-1, self: I decide., others: They decide.}
+values:
+  - id: fair
+    name: Fairness
+    description: Treats people fairly.
+    items:
+      - {id: f-1, self: I am fair., others: They are fair.}
+questions:
+  - {id: keep, self: What should I keep doing?, others: What should they keep doing?}
+  - {id: peer-only, self: Unused., others: What do peers see?, groups: [peer]}
+"""
+
+HINT = "press 1-5, n, b, s, q, or ? for help"
+
+
+def mini(not_observed: bool = True) -> Instrument:
+    return instrument_from_text(MINI.replace("NOT_OBSERVED", str(not_observed).lower()), "mini.yaml")
+
+
+def ids(session: Session) -> str | None:
+    prompt = session.current()
+    return prompt.item.id if prompt else None
+
+
+# -- answering --------------------------------------------------------------------------
+
+
+def test_a_new_session_starts_at_the_first_item() -> None:
+    s = Session(mini(), "self")
+    prompt = s.current()
+    assert prompt is not None
+    assert (prompt.item.id, prompt.text, prompt.dimension.name) == ("l-1", "I listen.", "Listening")
+    assert (prompt.number, prompt.total, prompt.answered, prompt.has_answer) == (1, 4, 0, False)
+    assert s.resumed_with == 0
+
+
+def test_others_see_the_others_phrasing() -> None:
+    prompt = Session(mini(), "peer").current()
+    assert prompt is not None and prompt.text == "They listen."
+
+
+def test_a_digit_answers_and_moves_on() -> None:
+    s = Session(mini(), "self")
+    outcome = s.answer("4")
+    assert (outcome.kind, outcome.item_id, outcome.value) == (Kind.ANSWERED, "l-1", 4)
+    assert s.answers == {"l-1": 4}
+    assert ids(s) == "l-2"
+
+
+def test_n_is_not_observed_when_the_scale_offers_it() -> None:
+    s = Session(mini(), "self")
+    outcome = s.answer("N")
+    assert (outcome.kind, outcome.value) == (Kind.ANSWERED, None)
+    assert s.answers == {"l-1": None}
+
+
+def test_n_is_refused_when_the_scale_does_not_offer_it() -> None:
+    s = Session(mini(not_observed=False), "self")
+    outcome = s.answer("n")
+    assert outcome.kind is Kind.INVALID
+    assert outcome.message == ('"n" (not observed) is not offered here: press 1-5, b, s, q, or ? for help')
+    assert ids(s) == "l-1" and s.answers == {}
+
+
+@pytest.mark.parametrize("key", ["7", "0", "x", "45", "-1", "?!"])
+def test_invalid_keys_give_a_hint_and_stay(key: str) -> None:
+    s = Session(mini(), "self")
+    outcome = s.answer(key)
+    assert outcome.kind is Kind.INVALID
+    assert outcome.message == f"{key!r} is not an answer here: {HINT}"
+    assert ids(s) == "l-1" and s.answers == {}
+
+
+@pytest.mark.parametrize("key", ["", " ", "\n"])
+def test_an_empty_key_is_ignored(key: str) -> None:
+    s = Session(mini(), "self")
+    assert s.answer(key).kind is Kind.IGNORED
+    assert ids(s) == "l-1"
+
+
+def test_quit_and_help_stay_on_the_item() -> None:
+    s = Session(mini(), "self")
+    assert s.answer("Q").kind is Kind.QUIT
+    assert s.answer("?").kind is Kind.HELP
+    assert ids(s) == "l-1"
+    assert s.help_lines()[0] == "1  Never"
+    assert any(line.startswith("n  Not observed") for line in s.help_lines())
+
+
+def test_back_shows_the_previous_answer_and_an_answer_returns_to_where_you_were() -> None:
+    s = Session(mini(), "self")
+    for key in "432":
+        s.answer(key)
+    assert ids(s) == "f-1"
+    assert s.answer("b").kind is Kind.BACK
+    assert s.answer("b").kind is Kind.BACK
+    prompt = s.current()
+    assert prompt is not None
+    assert (prompt.item.id, prompt.has_answer, prompt.answer) == ("l-2", True, 3)
+    assert s.answer("5").kind is Kind.ANSWERED
+    assert s.answers["l-2"] == 5
+    assert ids(s) == "f-1"  # back where the rater left off, not at d-1
+
+
+def test_back_on_the_first_item_is_refused() -> None:
+    s = Session(mini(), "self")
+    outcome = s.answer("b")
+    assert outcome.kind is Kind.INVALID
+    assert outcome.message == f"this is the first item: {HINT}"
+
+
+def test_skip_leaves_an_item_unanswered_and_keeps_an_earlier_answer() -> None:
+    s = Session(mini(), "self")
+    s.answer("4")
+    outcome = s.answer("s")
+    assert (outcome.kind, outcome.item_id, outcome.kept) == (Kind.SKIPPED, "l-2", False)
+    assert ids(s) == "d-1"
+    s.answer("b")
+    s.answer("b")
+    outcome = s.answer("s")  # on l-1, answered: the answer stays
+    assert (outcome.kind, outcome.value, outcome.kept) == (Kind.SKIPPED, 4, True)
+    assert s.answers == {"l-1": 4}
+    assert ids(s) == "d-1"  # l-2 was skipped in this session: not asked again
+
+
+def test_the_session_finishes_after_the_last_item() -> None:
+    s = Session(mini(), "self")
+    for key in "4s2n":
+        s.answer(key)
+    assert s.finished and s.current() is None
+    assert s.answers == {"l-1": 4, "d-1": 2, "f-1": None}
+    with pytest.raises(RuntimeError):
+        s.answer("4")
+
+
+def test_resuming_starts_at_the_first_unanswered_item() -> None:
+    s = Session(mini(), "self", {"l-1": 4, "d-1": None})
+    assert ids(s) == "l-2" and s.resumed_with == 2
+    s.answer("3")
+    assert ids(s) == "f-1"  # d-1 is answered already
+
+
+def test_resuming_a_complete_response_goes_straight_to_the_questions() -> None:
+    s = Session(mini(), "self", {"l-1": 4, "l-2": 1, "d-1": None, "f-1": 5})
+    assert s.finished
+    assert [q.id for q in s.questions()] == ["keep"]
+
+
+def test_answers_to_unknown_items_are_left_out() -> None:
+    s = Session(mini(), "self", {"gone": 3})
+    assert s.answers == {} and s.resumed_with == 0
+
+
+def test_questions_follow_their_groups() -> None:
+    assert [q.id for q in Session(mini(), "peer").questions()] == ["keep", "peer-only"]
+    assert [q.id for q in Session(mini(), "manager").questions()] == ["keep"]
+
+
+def test_a_scale_beyond_nine_takes_whole_numbers() -> None:
+    points = "\n".join(f"    - {{value: {v}, label: P{v}}}" for v in range(11))
+    text = MINI.replace("NOT_OBSERVED", "true")
+    start, end = text.index("  points:\n") + len("  points:\n"), text.index("  not_observed")
+    inst = instrument_from_text(text[:start] + points + "\n" + text[end:], "wide.yaml")
+    s = Session(inst, "self")
+    assert not s.single_key
+    assert s.answer("10").value == 10
+    assert s.answer("11").kind is Kind.INVALID
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.sampled_from(["1", "3", "5", "n", "b", "s", "q", "?", "x", "9", ""]), max_size=40))
+def test_no_key_sequence_breaks_the_session(keys: list[str]) -> None:
+    s = Session(mini(), "self")
+    for key in keys:
+        if s.finished:
+            break
+        before = dict(s.answers)
+        outcome = s.answer(key)
+        assert 0 <= s.index <= s.total
+        if outcome.kind is not Kind.ANSWERED:
+            assert s.answers == before  # only an answer changes what is saved
+    assert set(s.answers) <= set(mini().items)
+
+
+# -- small helpers --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("line", "single", "key"),
+    [("4\n", True, "4"), ("4", True, "4"), ("  n  \n", True, "n"), ("45\n", True, "4"), ("\n", True, "")],
+)
+def test_key_from_line(line: str, single: bool, key: str) -> None:
+    assert key_from_line(line, single) == key
+
+
+def test_key_from_line_takes_a_word_on_wide_scales() -> None:
+    assert key_from_line(" 10 \n", single_key=False) == "10"
+
+
+def test_scale_choices_and_labels() -> None:
+    inst = mini()
+    assert scale_choices(inst.scale) == "1 Never  2 Rarely  3 Sometimes  4 Often  5 Always  n Not observed"
+    assert scale_choices(mini(not_observed=False).scale).endswith("5 Always")
+    assert answer_label(inst.scale, 4) == "4 Often"
+    assert answer_label(inst.scale, None) == "Not observed"
+
+
+# -- the self summary -------------------------------------------------------------------------
+
+
+def test_self_summary_recodes_reverse_items_and_leaves_out_missing_answers() -> None:
+    rows = self_summary(mini(), {"l-1": 4, "l-2": 1, "f-1": None})
+    assert rows == [
+        DimensionMean("listen", "Listening", "competency", 4.5, 2, 0, 0, 2),  # l-2: 1 counts as 5
+        DimensionMean("decide", "Deciding", "competency", None, 0, 0, 1, 1),
+        DimensionMean("fair", "Fairness", "value", None, 0, 1, 0, 1),
+    ]
+
+
+# -- progress per group ---------------------------------------------------------------------
+
+
+def _resp(group: str, submitted: bool, answers: dict[str, int | None] | None = None) -> Response:
+    return Response(group, answers or {"l-1": 3}, {}, "2024-01-01T00:00:00+00:00" if submitted else "")
+
+
+def test_group_progress_counts_submitted_and_in_progress() -> None:
+    responses = [_resp("self", True), _resp("peer", True), _resp("manager", False)]
+    progress = group_progress(mini(), responses)
+    assert progress == [
+        GroupProgress("self", "Self", 1, 1, 0),
+        GroupProgress("manager", "Manager", 1, 0, 1),
+        GroupProgress("peer", "Peers", 2, 1, 0),
+    ]
+    assert [g.raters for g in progress] == [1, 1, 1]
+    assert [g.shown for g in progress] == [True, True, False]  # in progress counts, as in the report
+    assert visibility(progress) == {"self": SHOWN, "manager": SHOWN, "peer": HIDDEN}
+    assert missing(progress) == ["peer 1/2"]
+
+
+def test_small_groups_are_pooled_when_together_they_reach_the_strictest_threshold() -> None:
+    def progress(peer: int, direct: int, other: int) -> list[GroupProgress]:
+        return [
+            GroupProgress("self", "Self", 1, 1, 0),
+            GroupProgress("peer", "Peers", 3, peer, 0),
+            GroupProgress("direct_report", "Direct reports", 3, direct, 0),
+            GroupProgress("other", "Others", 4, other, 0),
+        ]
+
+    assert visibility(progress(2, 1, 0)) == {
+        "self": SHOWN,
+        "peer": POOLED,
+        "direct_report": POOLED,
+        "other": NONE,
+    }
+    assert visibility(progress(2, 1, 1))["other"] == POOLED  # 4 raters reach "other"'s threshold of 4
+    assert visibility(progress(1, 1, 1))["peer"] == HIDDEN  # 3 raters do not
+    assert visibility(progress(3, 1, 0))["direct_report"] == HIDDEN
+
+
+def test_missing_names_the_self_assessment() -> None:
+    assert missing(group_progress(mini(), [])) == ["self not done", "manager 0/1", "peer 0/2"]
+    assert missing(group_progress(mini(), [_resp("self", False)]))[0] == "self in progress"
+
+
+def test_unrated_items_are_those_nobody_gave_a_value() -> None:
+    responses = [_resp("self", True, {"l-1": 3, "d-1": None}), _resp("peer", False, {"f-1": 2})]
+    assert unrated_items(mini(), responses) == ["l-2", "d-1"]
+    assert unrated_items(mini(), []) == []
