@@ -21,8 +21,7 @@ system-deps:
 	fi
 
 demo: $(STAMP) system-deps
-	$(BIN)/leadcheck validate instruments/
-	$(BIN)/leadcheck instruments list
+	$(BIN)/leadcheck demo -o demo-reports
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -q

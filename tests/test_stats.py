@@ -624,3 +624,27 @@ def test_describe_matches_statistics_module(values: list[float]) -> None:
     assert d.sd == pytest.approx(statistics.stdev(values), rel=1e-9, abs=1e-9)
     assert d.min == min(values)
     assert d.max == max(values)
+
+
+@given(
+    st.lists(
+        st.lists(st.integers(1, 5), min_size=3, max_size=3),
+        min_size=3,
+        max_size=40,
+    )
+)
+@settings(max_examples=100, deadline=None, database=None)
+def test_streaming_alpha_equals_alpha_from_rows(rows: list[list[int]]) -> None:
+    from leadcheck.stats import AlphaAccumulator, cronbach_alpha, feldt_interval
+
+    acc = AlphaAccumulator(3)
+    for row in rows:
+        acc.add(row)
+    try:
+        expected = cronbach_alpha(rows)
+    except ValueError:
+        with pytest.raises(ValueError):
+            acc.alpha()
+        return
+    assert acc.alpha() == pytest.approx(expected, rel=1e-9, abs=1e-9)
+    assert feldt_interval(expected, len(rows), 3) == pytest.approx(cronbach_alpha_ci(rows)[1:])

@@ -595,111 +595,139 @@ class CohortStats:
     changes: dict[str, float | None] = field(default_factory=dict)  # dim -> change of cohort mean
 
 
-def reliability(instrument: Instrument, dim: Competency, responses: Iterable[Response]) -> Reliability:
-    """Cronbach's alpha over every respondent who answered all the competency's items."""
-    from leadcheck.stats import cronbach_alpha_ci
+class CohortBuilder:
+    """Cohort statistics gathered one leader at a time, in memory that does not grow with raters.
 
-    rows = []
-    for resp in responses:
-        row = []
-        for item in dim.items:
-            value = resp.answers.get(item.id)
-            if value is None:
-                break
-            row.append(recode(instrument, item, value))
-        else:
-            rows.append(row)
-    if len(dim.items) < 2 or len(rows) < 3:
-        return Reliability(dim.id, len(rows), None, None, None)
-    try:
-        alpha, lower, upper = cronbach_alpha_ci(rows)
-    except ValueError:  # no variance at all: alpha is undefined
-        return Reliability(dim.id, len(rows), None, None, None)
-    return Reliability(dim.id, len(rows), alpha, lower, upper)
+    Per leader it keeps only a handful of means (what the heatmap and the
+    percentiles need); Cronbach's alpha is accumulated from moments, so no
+    rater's answers are held once their leader has been added.
+    """
+
+    def __init__(self, instrument: Instrument) -> None:
+        from leadcheck.stats import AlphaAccumulator
+
+        self.instrument = instrument
+        self.leaders: list[str] = []
+        self.means: dict[str, dict[str, float | None]] = {d.id: {} for d in instrument.dimensions}
+        self.alpha = {
+            d.id: AlphaAccumulator(len(d.items)) for d in instrument.dimensions if len(d.items) >= 2
+        }
+        self.raters: dict[str, int] = {}
+        self.met: dict[str, int] = {}
+        self.self_done = 0
+        self.categories = dict.fromkeys(CATEGORIES, 0)
+        self.by_dim: dict[str, dict[str, int]] = {}
+        self.item_sums: dict[str, list[float]] = {}
+        self.previous: dict[str, list[float]] = {}
+
+    def add(self, card: Scorecard, responses: Iterable[Response], previous: Scorecard | None = None) -> None:
+        """Add one leader's scorecard and raw responses (for alpha), and their previous scorecard."""
+        if card.instrument.id != self.instrument.id:
+            raise ValueError(f"{card.leader} was assessed on {card.instrument.id}, not {self.instrument.id}")
+        self.leaders.append(card.leader)
+        for d in card.dimensions:
+            self.means.setdefault(d.id, {})[card.leader] = d.others.mean
+            if d.agreement is not None:
+                self.categories[d.agreement] += 1
+                row = self.by_dim.setdefault(d.id, dict.fromkeys(CATEGORIES, 0))
+                row[d.agreement] += 1
+            for i in d.items:
+                if i.others.mean is not None:
+                    acc = self.item_sums.setdefault(i.id, [0.0, 0.0])
+                    acc[0] += i.others.mean
+                    acc[1] += 1
+        for g in card.groups:
+            self.raters[g.id] = self.raters.get(g.id, 0) + g.raters
+            if g.raters and g.raters >= g.min_raters:
+                self.met[g.id] = self.met.get(g.id, 0) + 1
+            if g.id == SELF and g.raters:
+                self.self_done += 1
+        inst = card.instrument
+        for resp in responses:
+            for dim in inst.dimensions:
+                acc_alpha = self.alpha.get(dim.id)
+                if acc_alpha is None:
+                    continue
+                scores: list[float] = []
+                for item in dim.items:
+                    value = resp.answers.get(item.id)
+                    if value is None:
+                        break
+                    scores.append(recode(inst, item, value))
+                else:
+                    acc_alpha.add(scores)
+        if previous is not None:
+            for d in previous.dimensions:
+                if d.others.mean is not None:
+                    self.previous.setdefault(d.id, []).append(d.others.mean)
+
+    def reliability(self, dim: Competency) -> Reliability:
+        from leadcheck.stats import feldt_interval
+
+        acc = self.alpha.get(dim.id)
+        if acc is None or acc.n < 3:
+            return Reliability(dim.id, acc.n if acc else 0, None, None, None)
+        try:
+            alpha = acc.alpha()
+        except ValueError:  # no variance at all: alpha is undefined
+            return Reliability(dim.id, acc.n, None, None, None)
+        lower, upper = feldt_interval(alpha, acc.n, acc.k)
+        return Reliability(dim.id, acc.n, alpha, lower, upper)
+
+    def result(self) -> CohortStats:
+        from leadcheck.stats import percentile_rank
+
+        if not self.leaders:
+            raise ValueError("a cohort needs at least one scored leader")
+        inst = self.instrument
+        dims = []
+        changes: dict[str, float | None] = {}
+        for dim in inst.dimensions:
+            means = self.means.get(dim.id, {})
+            present = [m for m in means.values() if m is not None]
+            mean = math.fsum(present) / len(present) if present else None
+            dims.append(
+                CohortDimension(
+                    dim.id,
+                    dim.name,
+                    mean,
+                    dict(means),
+                    {n: (percentile_rank(m, present) if m is not None else None) for n, m in means.items()},
+                    self.reliability(dim),
+                )
+            )
+            before = self.previous.get(dim.id)
+            if before:
+                changes[dim.id] = None if mean is None else mean - math.fsum(before) / len(before)
+        count = len(self.leaders)
+        averaged = [(iid, inst.items[iid].others_text, s / n) for iid, (s, n) in self.item_sums.items()]
+        return CohortStats(
+            instrument=inst,
+            leaders=tuple(self.leaders),
+            dimensions=tuple(dims),
+            raters_per_group=dict(self.raters),
+            response_rates={g.id: self.met.get(g.id, 0) / count for g in inst.rater_groups},
+            self_rate=self.self_done / count,
+            categories=dict(self.categories),
+            category_by_dimension={k: dict(v) for k, v in self.by_dim.items()},
+            strongest=tuple(sorted(averaged, key=lambda t: (-t[2], t[0]))[:TOP_ITEMS]),
+            weakest=tuple(sorted(averaged, key=lambda t: (t[2], t[0]))[:TOP_ITEMS]),
+            changes=changes,
+        )
 
 
 def cohort_stats(
     cards: Sequence[Scorecard],
     responses_by_leader: Mapping[str, Sequence[Response]],
-    previous: Sequence[Scorecard] = (),
+    previous: Mapping[str, Scorecard] | None = None,
 ) -> CohortStats:
     """Cohort figures from every leader's scorecard and raw responses (for alpha)."""
-    from leadcheck.stats import percentile_rank
-
     if not cards:
         raise ValueError("a cohort needs at least one scored leader")
-    instrument = cards[0].instrument
-    names = tuple(c.leader for c in cards)
-    all_responses = [r for name in names for r in responses_by_leader.get(name, ())]
-    dims = []
-    for dim in instrument.dimensions:
-        means = {c.leader: c.dimension(dim.id).others.mean for c in cards}
-        present = [m for m in means.values() if m is not None]
-        pct = {name: (percentile_rank(m, present) if m is not None else None) for name, m in means.items()}
-        dims.append(
-            CohortDimension(
-                dim.id,
-                dim.name,
-                math.fsum(present) / len(present) if present else None,
-                means,
-                pct,
-                reliability(instrument, dim, all_responses),
-            )
-        )
-    raters: dict[str, int] = {}
-    met: dict[str, int] = {}
-    for c in cards:
-        for g in c.groups:
-            raters[g.id] = raters.get(g.id, 0) + g.raters
-            if g.raters >= g.min_raters:
-                met[g.id] = met.get(g.id, 0) + 1
-    rates = {g.id: met.get(g.id, 0) / len(cards) for g in instrument.rater_groups}
-    categories = dict.fromkeys(CATEGORIES, 0)
-    by_dim: dict[str, dict[str, int]] = {}
-    for c in cards:
-        for d in c.dimensions:
-            if d.agreement is not None:
-                categories[d.agreement] += 1
-                row = by_dim.setdefault(d.id, dict.fromkeys(CATEGORIES, 0))
-                row[d.agreement] += 1
-    item_means: dict[str, list[float]] = {}
-    for c in cards:
-        for d in c.dimensions:
-            for i in d.items:
-                if i.others.mean is not None:
-                    item_means.setdefault(i.id, []).append(i.others.mean)
-    averaged = [
-        (iid, instrument.items[iid].others_text, math.fsum(v) / len(v)) for iid, v in item_means.items()
-    ]
-    strongest = tuple(sorted(averaged, key=lambda t: (-t[2], t[0]))[:TOP_ITEMS])
-    weakest = tuple(sorted(averaged, key=lambda t: (t[2], t[0]))[:TOP_ITEMS])
-    changes: dict[str, float | None] = {}
-    if previous:
-        for cd in dims:
-            before = [
-                p.dimension(cd.dimension_id).others.mean
-                for p in previous
-                if any(x.id == cd.dimension_id for x in p.dimensions)
-            ]
-            before_present = [b for b in before if b is not None]
-            if before_present and cd.mean is not None:
-                changes[cd.dimension_id] = cd.mean - math.fsum(before_present) / len(before_present)
-            else:
-                changes[cd.dimension_id] = None
-    self_done = sum(1 for c in cards if any(g.id == SELF and g.raters for g in c.groups))
-    return CohortStats(
-        instrument=instrument,
-        leaders=names,
-        dimensions=tuple(dims),
-        raters_per_group=raters,
-        response_rates=rates,
-        self_rate=self_done / len(cards),
-        categories=categories,
-        category_by_dimension=by_dim,
-        strongest=strongest,
-        weakest=weakest,
-        changes=changes,
-    )
+    builder = CohortBuilder(cards[0].instrument)
+    for card in cards:
+        builder.add(card, responses_by_leader.get(card.leader, ()), (previous or {}).get(card.leader))
+    return builder.result()
 
 
 # -- plain data out ---------------------------------------------------------------------------

@@ -169,6 +169,58 @@ def _feldt_interval(alpha: float, n: int, k: int, confidence: float) -> tuple[fl
     return lower, upper
 
 
+def feldt_interval(alpha: float, n: int, k: int, confidence: float = 0.95) -> tuple[float, float]:
+    """Feldt's confidence interval ``(lower, upper)`` for an alpha from n respondents and k items.
+
+    The same interval as ``cronbach_alpha_ci`` when only the coefficient and
+    the counts are known (e.g. from ``AlphaAccumulator``).
+    """
+    if n < 2 or k < 2:
+        raise ValueError(f"Feldt's interval needs n >= 2 respondents and k >= 2 items, got n={n}, k={k}")
+    return _feldt_interval(_finite(alpha, "alpha"), n, k, _check_confidence(confidence))
+
+
+class AlphaAccumulator:
+    """Cronbach's alpha from rows added one at a time, in constant memory.
+
+    Keeps the count, and the sums and sums of squares of each item and of the
+    total score; alpha follows from those moments exactly as from the rows.
+    """
+
+    def __init__(self, k: int) -> None:
+        if k < 2:
+            raise ValueError(f"alpha needs at least 2 items, got {k}")
+        self.k = k
+        self.n = 0
+        self._sum = [0.0] * k
+        self._sumsq = [0.0] * k
+        self._total = 0.0
+        self._totalsq = 0.0
+
+    def add(self, row: Sequence[float]) -> None:
+        if len(row) != self.k:
+            raise ValueError(f"row has {len(row)} items, expected {self.k}")
+        self.n += 1
+        total = 0.0
+        for i, value in enumerate(row):
+            self._sum[i] += value
+            self._sumsq[i] += value * value
+            total += value
+        self._total += total
+        self._totalsq += total * total
+
+    def alpha(self) -> float:
+        """The coefficient; ValueError with fewer than 2 rows or no variance in the totals."""
+        n = self.n
+        if n < 2:
+            raise ValueError(f"cronbach_alpha needs at least 2 respondents, got {n}")
+        item_var = math.fsum((sq - s * s / n) / (n - 1) for s, sq in zip(self._sum, self._sumsq, strict=True))
+        total_var = (self._totalsq - self._total * self._total / n) / (n - 1)
+        if total_var <= 1e-12:
+            raise ValueError("cronbach_alpha is undefined: the total scores have no variance")
+        return self.k / (self.k - 1) * (1.0 - item_var / total_var)
+
+
 # --------------------------------------------------------------------------- F distribution
 
 

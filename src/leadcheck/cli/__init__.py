@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 
 from leadcheck import __version__
+from leadcheck.cli import cohort as cohort_cmd
 from leadcheck.cli import collect as collect_cmd
 from leadcheck.cli import files as files_cmd
 from leadcheck.cli import instruments as instruments_cmd
@@ -60,6 +61,7 @@ files_cmd.register(app)
 workspace_cmd.register(app)
 summary_cmd.register(app)
 report_cmd.register(app)
+cohort_cmd.register(app)
 
 
 def main() -> None:

@@ -2,8 +2,318 @@
 
 from __future__ import annotations
 
+import sys
+from enum import Enum
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any
+
 import typer
+
+from leadcheck.cli._common import console, db_path, handle_errors
+
+if TYPE_CHECKING:
+    from leadcheck.importing.plan import ImportOutcome, ImportPlan
+    from leadcheck.store import Store
+
+
+class Layout(str, Enum):
+    """What kind of file is imported (auto: recognised from the file)."""
+
+    auto = "auto"
+    response = "response"
+    export = "export"
+    google = "google"
+    msforms = "msforms"
+    qualtrics = "qualtrics"
+    surveymonkey = "surveymonkey"
+    generic = "generic"
+
+
+class ExportFormat(str, Enum):
+    json = "json"
+    csv = "csv"
+
+
+def _open_existing(ctx: typer.Context) -> Store | None:
+    """The workspace when it exists; None rather than creating an empty one."""
+    from leadcheck.store import Store
+
+    path = db_path(ctx)
+    return Store.open(path, create=False) if path.exists() else None
+
+
+@handle_errors
+def form(
+    ctx: typer.Context,
+    leader: Annotated[
+        str,
+        typer.Argument(
+            help="The leader the rater gives feedback about.", metavar="LEADER", show_default=False
+        ),
+    ],
+    group: Annotated[
+        str,
+        typer.Option(
+            "--as",
+            help="The rater's group: self, manager, peer, direct_report, ... (id or label).",
+            metavar="GROUP",
+            show_default=False,
+        ),
+    ],
+    output: Annotated[
+        Path,
+        typer.Option(
+            "-o",
+            "--output",
+            help="The form to write (FILE.yaml; - for standard output).",
+            metavar="FILE",
+            dir_okay=False,
+        ),
+    ],
+    instrument: Annotated[
+        str | None,
+        typer.Option(
+            "--instrument",
+            help="A shipped id or a YAML path. Default: the leader's current instrument, else psl-360.",
+            metavar="ID|PATH",
+            show_default=False,
+        ),
+    ] = None,
+    force: Annotated[bool, typer.Option("--force", help="Overwrite FILE if it exists.")] = False,
+) -> None:
+    """Write a blank response file one rater fills in with any text editor and sends back."""
+    from leadcheck.errors import UsageError
+    from leadcheck.importing.output import atomic_text
+    from leadcheck.importing.resolve import label
+    from leadcheck.importing.responsefile import form_group, form_instrument, write_form
+
+    if not leader.strip():
+        raise UsageError("LEADER is empty; give the leader's name")
+    store = _open_existing(ctx)
+    try:
+        inst = form_instrument(store, leader.strip(), instrument)
+    finally:
+        if store is not None:
+            store.close()
+    group_id = form_group(inst, group)
+    text = write_form(inst, leader.strip(), group_id)
+    if str(output) == "-":
+        sys.stdout.write(text)
+        return
+    if output.exists() and not force:
+        raise UsageError(f"{output}: already exists; choose another name, or add --force to overwrite it")
+    if not output.parent.is_dir():
+        raise UsageError(f"{output}: the folder {output.parent} does not exist")
+    with atomic_text(output) as stream:
+        stream.write(text)
+    typer.echo(
+        f"Wrote {output}: a form for {inst.group(group_id).label.lower()} about {leader.strip()} "
+        f"({label(inst)}, {len(inst.items)} items)."
+    )
+
+
+@handle_errors
+def import_(
+    ctx: typer.Context,
+    files: Annotated[
+        list[Path],
+        typer.Argument(
+            help="Response files (.yaml/.json), leadcheck exports (.json/.csv) or survey CSV exports.",
+            metavar="FILE",
+            show_default=False,
+            dir_okay=False,
+        ),
+    ],
+    layout: Annotated[
+        Layout, typer.Option("--layout", help="The kind of file; auto recognises it from its header rows.")
+    ] = Layout.auto,
+    instrument: Annotated[
+        str | None,
+        typer.Option(
+            "--instrument",
+            help="A shipped id or a YAML path for CSV files (default psl-360); response and export files name their own.",
+            metavar="ID|PATH",
+            show_default=False,
+        ),
+    ] = None,
+    leader: Annotated[
+        str | None,
+        typer.Option("--leader", help="Every row is about this leader.", metavar="NAME", show_default=False),
+    ] = None,
+    group: Annotated[
+        str | None,
+        typer.Option("--as", help="Every row is from this rater group.", metavar="GROUP", show_default=False),
+    ] = None,
+    leader_column: Annotated[
+        str | None,
+        typer.Option(
+            "--leader-column",
+            help='The column naming the leader (auto: "Leader", "Leader name").',
+            metavar="COL",
+            show_default=False,
+        ),
+    ] = None,
+    group_column: Annotated[
+        str | None,
+        typer.Option(
+            "--group-column",
+            help='The column naming the rater group (auto: "Group", "Relationship", "Rater group").',
+            metavar="COL",
+            show_default=False,
+        ),
+    ] = None,
+    cohort: Annotated[
+        str | None,
+        typer.Option("--cohort", help="Put the leaders in this cohort.", metavar="NAME", show_default=False),
+    ] = None,
+    ignore_column: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--ignore-column",
+            help="A column that is not a question of the instrument (repeatable).",
+            metavar="COL",
+            show_default=False,
+        ),
+    ] = None,
+    dry_run: Annotated[
+        bool,
+        typer.Option("--dry-run", help="Check everything and show what would be imported; write nothing."),
+    ] = False,
+) -> None:
+    """Import filled-in forms, survey CSV exports or a leadcheck export: all of it, or nothing."""
+    import contextlib
+    import tempfile
+
+    from leadcheck.errors import LeadcheckError, UsageError
+    from leadcheck.importing import ImportOptions, apply_plan, plan_import
+    from leadcheck.store import Store
+
+    if leader is not None and leader_column is not None:
+        raise UsageError("give either --leader or --leader-column, not both")
+    if group is not None and group_column is not None:
+        raise UsageError("give either --as or --group-column, not both")
+    options = ImportOptions(
+        layout=layout.value,
+        instrument=instrument,
+        leader=leader,
+        group=group,
+        leader_column=leader_column,
+        group_column=group_column,
+        cohort=cohort,
+        ignore_columns=tuple(ignore_column or ()),
+    )
+    with contextlib.ExitStack() as stack:
+        store = _open_existing(ctx)
+        if store is not None:
+            stack.callback(store.close)
+        try:
+            plan = plan_import(files, options, store)
+        except LeadcheckError as e:
+            typer.echo(f"error: {e}", err=True)
+            typer.echo("Nothing was written.", err=True)
+            raise typer.Exit(e.exit_code) from None
+        for problem in plan.problems:
+            typer.echo(str(problem), err=True)
+        if not plan.ok:
+            n = len(plan.errors)
+            typer.echo(f"{n} problem{'s' * (n != 1)} found. Nothing was written.", err=True)
+            raise typer.Exit(1)
+        if store is None:
+            # No workspace yet: a real import creates it; a dry run measures against an empty one.
+            folder = Path(stack.enter_context(tempfile.TemporaryDirectory())) if dry_run else None
+            store = Store.open(folder / "dry-run.db" if folder else db_path(ctx))
+            stack.callback(store.close)
+        outcome = apply_plan(plan, store, dry_run=dry_run)
+    _print_outcome(plan, outcome)
+
+
+def _print_outcome(plan: ImportPlan, outcome: ImportOutcome) -> None:
+    from rich.table import Table
+
+    out = console(soft_wrap=True)
+    for report in plan.files:
+        n = report.responses
+        out.print(f"{report.source}: {report.layout}, {n} response{'s' * (n != 1)}", markup=False)
+    title = "Dry run: would import (nothing written)" if outcome.dry_run else "Imported"
+    table = Table(title=title, title_justify="left")
+    for name, justify in (
+        ("Leader", "left"),
+        ("Instrument", "left"),
+        ("Group", "left"),
+        ("Responses", "right"),
+        ("Added", "right"),
+        ("Replaced", "right"),
+        ("Unchanged", "right"),
+    ):
+        table.add_column(name, justify=justify)  # type: ignore[arg-type]
+    for result in outcome.leaders:
+        first = True
+        for group, count in sorted(
+            result.groups.items(), key=lambda kv: list(result.group_labels).index(kv[0])
+        ):
+            cells: list[Any] = [result.leader, result.instrument] if first else ["", ""]
+            cells += [result.group_labels.get(group, group), str(count)]
+            cells += (
+                [str(result.added), str(result.replaced), str(result.unchanged)] if first else ["", "", ""]
+            )
+            table.add_row(*cells)
+            first = False
+    out.print(table, soft_wrap=False)
+    verb = "Would add" if outcome.dry_run else "Added"
+    out.print(
+        f"{verb} {outcome.added}, replace {outcome.replaced}, leave {outcome.unchanged} unchanged."
+        if outcome.dry_run
+        else f"{verb} {outcome.added}, replaced {outcome.replaced}, unchanged {outcome.unchanged}.",
+        markup=False,
+    )
+    new = sorted({o.leader for o in outcome.leaders if o.new_leader}, key=str.casefold)
+    if new:
+        out.print(f"New leader{'s' * (len(new) != 1)}: {', '.join(new)}.", markup=False)
+    if outcome.dry_run:
+        out.print("Nothing was written (dry run).", markup=False)
+
+
+@handle_errors
+def export(
+    ctx: typer.Context,
+    format: Annotated[
+        ExportFormat,
+        typer.Option(
+            "--format",
+            help="json: everything, instruments included (for backups); csv: one row per response.",
+        ),
+    ] = ExportFormat.json,
+    output: Annotated[
+        Path | None,
+        typer.Option(
+            "-o",
+            "--output",
+            help="Write to FILE (atomically); default standard output.",
+            metavar="FILE",
+            dir_okay=False,
+        ),
+    ] = None,
+) -> None:
+    """Export every response, for backups and for other tools; `leadcheck import` reads it back."""
+    from leadcheck.errors import UsageError
+    from leadcheck.importing.export import write_csv, write_json
+    from leadcheck.importing.output import atomic_text
+    from leadcheck.store import Store
+
+    writer = write_json if format is ExportFormat.json else write_csv
+    with Store.open(db_path(ctx), create=False) as store:
+        if output is None or str(output) == "-":
+            writer(store, sys.stdout)
+            return
+        if not output.parent.is_dir():
+            raise UsageError(f"{output}: the folder {output.parent} does not exist")
+        with atomic_text(output) as stream:
+            count = writer(store, stream)
+    typer.echo(f"Wrote {count} response{'s' * (count != 1)} to {output}.", err=True)
 
 
 def register(app: typer.Typer) -> None:
     """Add this module's commands to the main app."""
+    app.command("form")(form)
+    app.command("import")(import_)
+    app.command("export")(export)

@@ -1,4 +1,4 @@
-"""PDF rendering with WeasyPrint, locked down: only the report's own assets may be fetched.
+"""PDF rendering with WeasyPrint, locked down: only the bundle's own files may be fetched.
 
 WeasyPrint is imported here, inside functions, never at CLI start-up: it costs
 about 0.7 s to import.
@@ -8,51 +8,43 @@ from __future__ import annotations
 
 import os
 import tempfile
-from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
-from urllib.parse import unquote, urlparse
+from urllib.parse import unquote
 
 from leadcheck.errors import ReportError
-
-ASSET_SUFFIXES = frozenset(
-    {".css", ".png", ".jpg", ".jpeg", ".gif", ".svg", ".webp", ".ttf", ".otf", ".woff", ".woff2"}
-)
+from leadcheck.report.bundle import ASSET_SUFFIXES, BUNDLE_ROOT, TemplateBundle
 
 _fetcher_class: Any = None
 _font_config: Any = None
 
 
-def _locked_fetcher(roots: Sequence[Path]) -> Any:
-    """A WeasyPrint URL fetcher that serves files inside ``roots`` and refuses everything else.
+def locked_fetcher(bundle: TemplateBundle) -> Any:
+    """A WeasyPrint URL fetcher that serves the bundle's assets and refuses everything else.
 
-    Refused: http, https, ftp, data: URLs, and any file outside the template
-    folders (symlinks are resolved first), or of a type a report never ships.
+    Refused: any file on disk, http, https, ftp, data: URLs, and the bundle's
+    templates themselves (only images and fonts are served).
     """
     global _fetcher_class
     if _fetcher_class is None:
         from weasyprint.urls import URLFetcher, URLFetcherResponse
 
         class LockedFetcher(URLFetcher):  # type: ignore[misc]
-            def __init__(self, allowed: Sequence[Path]) -> None:
+            def __init__(self, bundle: TemplateBundle) -> None:
                 super().__init__(timeout=1, allowed_protocols={"file"}, allow_redirects=False)
-                self.allowed = tuple(p.resolve() for p in allowed)
+                self.bundle = bundle
 
             def fetch(self, url: str, headers: Any = None) -> Any:
-                parsed = urlparse(url)
-                if parsed.scheme != "file":
-                    raise ValueError(
-                        f"refused to fetch {parsed.scheme or 'relative'} URL: reports fetch nothing outside their bundle"
-                    )
-                path = Path(unquote(parsed.path)).resolve()
-                if path.suffix.lower() not in ASSET_SUFFIXES or not any(
-                    path.is_relative_to(root) for root in self.allowed
-                ):
-                    raise ValueError("refused to fetch a file outside the report's templates")
-                return URLFetcherResponse(url, body=path.read_bytes())
+                if not url.startswith(BUNDLE_ROOT):
+                    raise ValueError("refused to fetch a URL outside the report's bundle")
+                name = unquote(url[len(BUNDLE_ROOT) :].split("?")[0].split("#")[0])
+                data = self.bundle.files.get(name)
+                if data is None or Path(name).suffix.lower() not in ASSET_SUFFIXES or ".." in name.split("/"):
+                    raise ValueError("refused to fetch a file the report's bundle does not hold")
+                return URLFetcherResponse(url, body=data)
 
         _fetcher_class = LockedFetcher
-    return _fetcher_class(roots)
+    return _fetcher_class(bundle)
 
 
 def font_config() -> Any:
@@ -65,18 +57,16 @@ def font_config() -> Any:
     return _font_config
 
 
-def render_pdf(html: str, dirs: Sequence[Path], base: Path | None = None) -> bytes:
+def render_pdf(html: str, bundle: TemplateBundle) -> bytes:
     """PDF bytes of ``html``: tagged (PDF/UA-1), with metadata from the HTML head."""
     import weasyprint
 
-    base_dir = base or dirs[-1]
-    fetcher = _locked_fetcher(dirs)
     try:
-        document = weasyprint.HTML(string=html, base_url=base_dir.as_uri() + "/", url_fetcher=fetcher).render(
-            font_config=font_config()
-        )
+        document = weasyprint.HTML(
+            string=html, base_url=BUNDLE_ROOT, url_fetcher=locked_fetcher(bundle)
+        ).render(font_config=font_config())
         data = document.write_pdf(pdf_variant="pdf/ua-1", pdf_tags=True)
-    except Exception as e:  # WeasyPrint raises many kinds; the report names the step that failed
+    except Exception as e:  # WeasyPrint raises many kinds; say which step failed
         raise ReportError(f"PDF rendering failed: {type(e).__name__}: {e}") from e
     assert isinstance(data, bytes)
     return data

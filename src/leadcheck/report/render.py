@@ -5,7 +5,8 @@ from __future__ import annotations
 from datetime import date
 from pathlib import Path
 
-from leadcheck.report.html import render_html, template_dirs
+from leadcheck.report.bundle import TemplateBundle, load_bundle
+from leadcheck.report.html import render_html
 from leadcheck.report.viewmodel import ReportView, build_view
 from leadcheck.scoring import Change, Scorecard
 
@@ -17,17 +18,17 @@ def view_for(card: Scorecard, changes: tuple[Change, ...] = (), generated: date 
     return build_view(card, changes, generated=generated)
 
 
-def view_html(view: ReportView, template_dir: Path | None = None) -> str:
+def view_html(view: ReportView, bundle: TemplateBundle | None = None) -> str:
     """A view model as a standalone HTML document."""
-    return render_html(view, template_dirs(template_dir))
+    return render_html(view, bundle or load_bundle())
 
 
-def view_pdf(view: ReportView, template_dir: Path | None = None) -> bytes:
-    """A view model as PDF bytes (imports WeasyPrint on first use)."""
+def view_pdf(view: ReportView, bundle: TemplateBundle | None = None) -> bytes:
+    """A view model as PDF bytes (imports WeasyPrint on first use). Runs in render workers."""
     from leadcheck.report.pdf import render_pdf
 
-    dirs = template_dirs(template_dir)
-    return render_pdf(render_html(view, dirs), dirs)
+    bundle = bundle or load_bundle()
+    return render_pdf(render_html(view, bundle), bundle)
 
 
 def render(
@@ -39,6 +40,7 @@ def render(
 ) -> bytes:
     """The report of one scorecard as PDF or HTML bytes."""
     view = view_for(card, changes, generated)
+    bundle = load_bundle(template_dir)
     if fmt == "html":
-        return view_html(view, template_dir).encode("utf-8")
-    return view_pdf(view, template_dir)
+        return view_html(view, bundle).encode("utf-8")
+    return view_pdf(view, bundle)

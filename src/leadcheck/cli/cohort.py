@@ -1,0 +1,228 @@
+"""`leadcheck cohort report` and `leadcheck demo`: every report of a cohort in one command."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+
+from leadcheck.cli._common import console, db_path, handle_errors
+
+if TYPE_CHECKING:
+    from leadcheck.cohort.run import CohortResult
+
+app = typer.Typer(help="Cohort runs: every leader's report and a cohort summary.", no_args_is_help=True)
+
+JOBS_HELP = "Render processes (default: the number of cores)."
+SCHEDULER_HELP = "Render on a Dask cluster at this address (e.g. tcp://10.0.0.5:8786); needs leadcheck[dask]."
+
+
+def _reporter(quiet: bool) -> tuple[Any, Any]:
+    """A progress display: a rich bar on a terminal, plain lines otherwise, nothing when quiet."""
+    from leadcheck.cohort.run import Event
+
+    err = console(stderr=True, soft_wrap=True)
+    if quiet:
+        return (lambda _e: None), None
+    if not err.is_terminal:
+
+        def plain(e: Event) -> None:
+            if e.kind == "written":
+                err.print(f"[{e.done}/{e.total}] {e.file} ({e.seconds:.1f} s)", markup=False, highlight=False)
+            elif e.kind == "skipped":
+                err.print(f"[{e.done}/{e.total}] {e.file} unchanged, skipped", markup=False, highlight=False)
+            elif e.kind == "failed":
+                err.print(f"failed: {e.leader}: {e.reason}", markup=False, highlight=False)
+            elif e.kind == "summary":
+                err.print(f"cohort summary: {e.file}", markup=False, highlight=False)
+
+        return plain, None
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+        TimeRemainingColumn,
+    )
+
+    progress = Progress(
+        TextColumn("[bold]Reports"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("{task.fields[rate]}"),
+        TimeElapsedColumn(),
+        TimeRemainingColumn(),
+        console=err,
+    )
+    state: dict[str, Any] = {"task": None, "start": 0.0}
+
+    def live(e: Event) -> None:
+        import time
+
+        if e.kind == "start":
+            state["start"] = time.perf_counter()
+            state["task"] = progress.add_task("reports", total=e.total, rate="")
+        elif e.kind in ("written", "skipped", "failed") and state["task"] is not None:
+            elapsed = max(1e-9, time.perf_counter() - state["start"])
+            done = progress.tasks[0].completed + 1
+            progress.update(state["task"], completed=done, rate=f"{done / elapsed:.2f}/s")
+            if e.kind == "failed":
+                progress.console.print(f"failed: {e.leader}: {e.reason}", markup=False, highlight=False)
+
+    return live, progress
+
+
+def _print_result(result: CohortResult) -> None:
+    out = console(soft_wrap=True)
+    out.print(f"Reports in {result.out_dir}/", markup=False, highlight=False)
+    written = result.written
+    out.print(
+        f"  {len(written)} written, {len(result.skipped)} unchanged (skipped), {len(result.failed)} failed"
+        f" in {result.seconds:.1f} s",
+        markup=False,
+        highlight=False,
+    )
+    if result.summary:
+        out.print(f"  cohort summary: {result.summary}", markup=False, highlight=False)
+    if result.codes_file:
+        out.print(f"  leader codes (keep private): {result.codes_file}", markup=False, highlight=False)
+    if result.failed:
+        err = console(stderr=True, soft_wrap=True)
+        err.print("Leaders without a report:", markup=False, highlight=False)
+        for name, why in result.failed:
+            err.print(f"  {name}: {why}", markup=False, highlight=False)
+
+
+def _run(
+    ctx: typer.Context,
+    cohort: str,
+    output: Path,
+    jobs: int | None,
+    scheduler: str | None,
+    anonymize: bool,
+    force: bool,
+    template_dir: Path | None,
+    quiet: bool,
+) -> CohortResult:
+    from leadcheck.cohort.run import run_cohort
+    from leadcheck.store import Store
+
+    on_event, progress = _reporter(quiet)
+    with Store.open(db_path(ctx), create=False) as store:
+        if progress is not None:
+            with progress:
+                result = run_cohort(
+                    store,
+                    cohort,
+                    output,
+                    jobs=jobs,
+                    scheduler=scheduler,
+                    anonymize=anonymize,
+                    force=force,
+                    template_dir=template_dir,
+                    on_event=on_event,
+                )
+        else:
+            result = run_cohort(
+                store,
+                cohort,
+                output,
+                jobs=jobs,
+                scheduler=scheduler,
+                anonymize=anonymize,
+                force=force,
+                template_dir=template_dir,
+                on_event=on_event,
+            )
+    return result
+
+
+@app.command("report")
+@handle_errors
+def cohort_report(
+    ctx: typer.Context,
+    cohort: Annotated[
+        str, typer.Argument(help="The cohort's name, as given at import (--cohort) or `demo`.")
+    ],
+    output: Annotated[
+        Path,
+        typer.Option("--output", "-o", help="Folder for the PDFs (created if missing).", file_okay=False),
+    ],
+    jobs: Annotated[int | None, typer.Option("--jobs", "-j", min=1, help=JOBS_HELP)] = None,
+    anonymize: Annotated[
+        bool,
+        typer.Option(
+            "--anonymize", help="Leader codes instead of names in the cohort summary and file names."
+        ),
+    ] = False,
+    scheduler: Annotated[str | None, typer.Option("--scheduler", help=SCHEDULER_HELP)] = None,
+    force: Annotated[
+        bool, typer.Option("--force", help="Render every report, even those whose inputs have not changed.")
+    ] = False,
+    template_dir: Annotated[
+        Path | None,
+        typer.Option("--template-dir", exists=True, file_okay=False, help="Override templates by name."),
+    ] = None,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress output.")] = False,
+) -> None:
+    """Render every leader's report in a cohort, and cohort-summary.pdf, in parallel.
+
+    Re-running skips reports whose responses, instrument and templates have not
+    changed. One leader's failure does not stop the others; the exit code is 1
+    when any failed.
+    """
+    result = _run(ctx, cohort, output, jobs, scheduler, anonymize, force, template_dir, quiet)
+    _print_result(result)
+    if not result.ok:
+        raise typer.Exit(1)
+
+
+@handle_errors
+def demo(
+    ctx: typer.Context,
+    leaders: Annotated[int, typer.Option("--leaders", "-n", min=1, max=5000, help="How many leaders.")] = 12,
+    seed: Annotated[int, typer.Option("--seed", help="The same seed gives the same cohort.")] = 1,
+    output: Annotated[
+        Path, typer.Option("--output", "-o", help="Folder for the PDFs.", file_okay=False)
+    ] = Path("demo-reports"),
+    jobs: Annotated[int | None, typer.Option("--jobs", "-j", min=1, help=JOBS_HELP)] = None,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress output.")] = False,
+) -> None:
+    """Create the synthetic cohort "demo" on psl-360 in the workspace and render its reports."""
+    from leadcheck.demo import DEMO_COHORT, demo_leaders, demo_responses
+    from leadcheck.instrument.catalog import load_instrument
+    from leadcheck.store import Store
+
+    path = db_path(ctx)
+    instrument = load_instrument("psl-360")
+    incoming = demo_responses(instrument, demo_leaders(leaders, seed), seed)
+    with Store.open(path) as store:
+        summary = store.add_responses(incoming, instrument)
+    out = console(soft_wrap=True)
+    out.print(
+        f"Workspace {path}: cohort {DEMO_COHORT!r} with {leaders} leaders "
+        f"({summary.added} responses added, {summary.unchanged} already there)",
+        markup=False,
+        highlight=False,
+    )
+    result = _run(ctx, DEMO_COHORT, output, jobs, None, False, False, None, quiet)
+    _print_result(result)
+    out.print(
+        f'Next: leadcheck --db {path} summary "{incoming[0].leader}"  ·  '
+        f"leadcheck --db {path} cohort report {DEMO_COHORT} -o other-folder",
+        markup=False,
+        highlight=False,
+    )
+    if not result.ok:
+        raise typer.Exit(1)
+
+
+def register(main: typer.Typer) -> None:
+    """Add this module's commands to the main app."""
+    main.add_typer(app, name="cohort")
+    main.command("demo")(demo)
+
+
+__all__ = ["register"]

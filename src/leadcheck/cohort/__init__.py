@@ -1,0 +1,1 @@
+"""Cohort runs: every leader's report and a cohort summary, rendered in parallel."""

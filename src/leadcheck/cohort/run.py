@@ -1,0 +1,296 @@
+"""A cohort run: score every leader once, here; render their PDFs in parallel, locally or on Dask.
+
+The coordinator streams: it scores one leader, hands the view model to a
+worker, and writes each PDF as soon as it comes back, with at most a few
+tasks in flight, so memory does not grow with the cohort. Workers get plain
+view models and the template bundle; they never touch the database.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures as cf
+import multiprocessing
+import os
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from leadcheck.cohort.files import (
+    SUMMARY,
+    file_names,
+    inputs_digest,
+    leader_codes,
+    read_manifest,
+    write_manifest,
+)
+from leadcheck.cohort.worker import RenderResult, RenderTask, render_task, warm_up
+from leadcheck.errors import LeadcheckError, NotFoundError, UsageError
+from leadcheck.report.bundle import TemplateBundle, load_bundle
+from leadcheck.report.html import ENTRY
+from leadcheck.report.pdf import write_atomic
+from leadcheck.report.viewmodel import build_view
+from leadcheck.scoring import CohortBuilder, compare, score
+from leadcheck.store import Leader, Store
+
+COHORT_ENTRY = "cohort.html.j2"
+
+
+@dataclass
+class Event:
+    """Progress of a run, for whoever displays it."""
+
+    kind: str  # "start", "written", "skipped", "failed", "summary"
+    leader: str = ""
+    file: str = ""
+    done: int = 0
+    total: int = 0
+    seconds: float = 0.0
+    reason: str = ""
+
+
+@dataclass
+class CohortResult:
+    """What a run did."""
+
+    out_dir: Path
+    written: list[str] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)
+    failed: list[tuple[str, str]] = field(default_factory=list)
+    summary: Path | None = None
+    seconds: float = 0.0
+    render_seconds: list[float] = field(default_factory=list)
+    worker_peak_kib: int = 0
+    codes_file: Path | None = None
+
+    @property
+    def ok(self) -> bool:
+        return not self.failed
+
+
+def _reason(e: BaseException) -> str:
+    """A failure as one line that never carries answers or comments (only our own messages)."""
+    if isinstance(e, LeadcheckError):
+        return str(e)[:300]
+    return f"{type(e).__name__} while rendering (run `leadcheck report` for this leader to see it)"
+
+
+@contextmanager
+def _executor(jobs: int, scheduler: str | None) -> Iterator[tuple[cf.Executor | None, int]]:
+    """The executor for render tasks: none (in-process), a local process pool, or Dask."""
+    if scheduler:
+        try:
+            from distributed import Client
+        except ImportError as e:
+            raise UsageError(
+                "--scheduler needs the Dask extra: pip install 'leadcheck[dask]' (on the workers too)"
+            ) from e
+        try:
+            client = Client(scheduler, timeout="15s")
+        except OSError as e:
+            raise UsageError(f"cannot reach the Dask scheduler at {scheduler}: {e}") from e
+        try:
+            workers = max(1, sum(w.get("nthreads", 1) for w in client.scheduler_info()["workers"].values()))
+            yield client.get_executor(pure=False), workers
+        finally:
+            client.close()
+        return
+    if jobs <= 1:
+        yield None, 1
+        return
+    # forkserver: workers start clean (no inherited database handle or progress thread).
+    method = "forkserver" if "forkserver" in multiprocessing.get_all_start_methods() else "spawn"
+    with cf.ProcessPoolExecutor(
+        max_workers=jobs, mp_context=multiprocessing.get_context(method), initializer=warm_up
+    ) as pool:
+        yield pool, jobs
+
+
+def _cohort_leaders(store: Store, cohort: str) -> list[Leader]:
+    leaders = store.leaders(cohort)
+    if not leaders:
+        known = ", ".join(store.cohorts()) or "none yet"
+        raise NotFoundError(f'no leaders in cohort "{cohort}" in {store.path} (cohorts: {known})')
+    return leaders
+
+
+def run_cohort(
+    store: Store,
+    cohort: str,
+    out_dir: Path,
+    *,
+    jobs: int | None = None,
+    scheduler: str | None = None,
+    anonymize: bool = False,
+    force: bool = False,
+    template_dir: Path | None = None,
+    generated: date | None = None,
+    on_event: Callable[[Event], None] | None = None,
+) -> CohortResult:
+    """Render every leader's report of ``cohort`` and the cohort summary into ``out_dir``."""
+    started = time.perf_counter()
+    emit = on_event or (lambda _e: None)
+    leaders = _cohort_leaders(store, cohort)
+    bundle = load_bundle(template_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    names = [leader.name for leader in leaders]
+    codes = leader_codes(names) if anonymize else {}
+    files = file_names(names, codes)
+    manifest = read_manifest(out_dir)
+    result = CohortResult(out_dir)
+    total = len(leaders)
+    emit(Event("start", total=total))
+    jobs = jobs or os.cpu_count() or 1
+    state: dict[str, Any] = {"builder": None, "digests": []}
+
+    def tasks() -> Iterator[tuple[RenderTask, str, str]]:
+        """Score leaders one by one; yield a render task for each report that needs one."""
+        for leader in leaders:
+            file = files[leader.name]
+            try:
+                assessments = store.assessments(leader)
+                if not assessments:
+                    raise NotFoundError("no assessment yet")
+                latest = assessments[-1]
+                instrument = store.instrument(latest)
+                responses = store.responses(latest)
+                card = score(instrument, responses, leader.name)
+                earlier = [
+                    a for a in assessments if a.instrument_id == latest.instrument_id and a.id < latest.id
+                ]
+                previous = None
+                changes: tuple[Any, ...] = ()
+                if earlier:
+                    previous = score(store.instrument(earlier[-1]), store.responses(earlier[-1]), leader.name)
+                    changes = compare(previous, card)
+                builder = state["builder"]
+                if builder is None:
+                    builder = state["builder"] = CohortBuilder(instrument)
+                if builder.instrument.id == instrument.id:
+                    builder.add(card, responses, previous)
+                extra = [str(earlier[-1].id) if earlier else ""]
+                digest = inputs_digest(leader.name, instrument.content_hash, responses, bundle.digest, extra)
+                state["digests"].append(digest)
+                if not force and manifest.get(file) == digest and (out_dir / file).is_file():
+                    result.skipped.append(file)
+                    emit(
+                        Event("skipped", leader.name, file, len(result.written) + len(result.skipped), total)
+                    )
+                    continue
+                view = build_view(card, changes, generated=generated)
+            except Exception as e:  # one leader's failure must not stop the batch
+                result.failed.append((leader.name, _reason(e)))
+                emit(Event("failed", leader.name, file, 0, total, reason=_reason(e)))
+                continue
+            yield RenderTask(file, view, ENTRY, bundle), digest, leader.name
+
+    def finished(task_leader: str, digest: str, res: RenderResult) -> None:
+        write_atomic(out_dir / res.key, res.pdf)
+        manifest[res.key] = digest
+        write_manifest(out_dir, manifest)
+        result.written.append(res.key)
+        result.render_seconds.append(res.seconds)
+        result.worker_peak_kib = max(result.worker_peak_kib, res.peak_rss_kib)
+        emit(
+            Event(
+                "written", task_leader, res.key, len(result.written) + len(result.skipped), total, res.seconds
+            )
+        )
+
+    with _executor(jobs, scheduler) as (executor, workers):
+        if executor is None:
+            for task, digest, name in tasks():
+                try:
+                    res = render_task(task)
+                except Exception as e:
+                    result.failed.append((name, _reason(e)))
+                    emit(Event("failed", name, task.key, 0, total, reason=_reason(e)))
+                    continue
+                finished(name, digest, res)
+        else:
+            limit = max(2, 2 * workers)  # a few in flight: bounded memory, workers never idle
+            pending: dict[cf.Future[RenderResult], tuple[str, str, str]] = {}
+            source = tasks()
+            exhausted = False
+            while pending or not exhausted:
+                while not exhausted and len(pending) < limit:
+                    try:
+                        task, digest, name = next(source)
+                    except StopIteration:
+                        exhausted = True
+                        break
+                    pending[executor.submit(render_task, task)] = (name, digest, task.key)
+                if not pending:
+                    break
+                done, _ = cf.wait(pending, return_when=cf.FIRST_COMPLETED)
+                for future in done:
+                    name, digest, key = pending.pop(future)
+                    try:
+                        res = future.result()
+                    except Exception as e:
+                        result.failed.append((name, _reason(e)))
+                        emit(Event("failed", name, key, 0, total, reason=_reason(e)))
+                        continue
+                    finished(name, digest, res)
+        builder = state["builder"]
+        if builder is not None and builder.leaders:
+            from leadcheck.cohort.summary import build_cohort_view
+
+            summary_digest = inputs_digest(
+                cohort,
+                builder.instrument.content_hash,
+                [],
+                bundle.digest,
+                [*state["digests"], str(anonymize)],
+            )
+            summary_path = out_dir / SUMMARY
+            if (
+                not force
+                and manifest.get(SUMMARY) == summary_digest
+                and summary_path.is_file()
+                and not result.failed
+            ):
+                result.skipped.append(SUMMARY)
+            else:
+                labels = {name: codes.get(name, name) for name in builder.leaders}
+                view = build_cohort_view(
+                    builder.result(),
+                    cohort,
+                    labels,
+                    generated=generated,
+                    anonymized=anonymize,
+                    failures=tuple(f"{codes.get(n, n)}: {why}" for n, why in result.failed),
+                )
+                task = RenderTask(SUMMARY, view, COHORT_ENTRY, bundle)
+                res = (
+                    executor.submit(render_task, task).result() if executor is not None else render_task(task)
+                )
+                write_atomic(summary_path, res.pdf)
+                manifest[SUMMARY] = summary_digest
+                write_manifest(out_dir, manifest)
+                result.written.append(SUMMARY)
+            result.summary = summary_path
+            emit(Event("summary", file=SUMMARY, total=total))
+    if anonymize:
+        codes_path = out_dir / "leader-codes.csv"
+        lines = ["code,leader,file"] + [
+            f"{codes[n]},{_csv(n)},{files[n]}" for n in sorted(codes, key=lambda n: codes[n])
+        ]
+        write_atomic(codes_path, ("\n".join(lines) + "\n").encode("utf-8"))
+        result.codes_file = codes_path
+    result.seconds = time.perf_counter() - started
+    return result
+
+
+def _csv(value: str) -> str:
+    if value[:1] in ("=", "+", "-", "@"):
+        value = "'" + value  # a spreadsheet must not read a name as a formula
+    return '"' + value.replace('"', '""') + '"' if any(c in value for c in ',"\n') else value
+
+
+def bundle_for(template_dir: Path | None) -> TemplateBundle:
+    """The template bundle a run uses (for callers that want its digest)."""
+    return load_bundle(template_dir)

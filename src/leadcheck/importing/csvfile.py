@@ -1,0 +1,145 @@
+"""Reading CSV files as survey tools and spreadsheets write them: bounded, decoded, with line numbers."""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from leadcheck.importing.problems import Problems
+
+MAX_FILE_BYTES = 50 * 1024 * 1024
+DELIMITERS = (",", ";", "\t")
+
+
+@dataclass(frozen=True)
+class Record:
+    """One CSV record: the line it starts on and its cells."""
+
+    line: int
+    cells: list[str]
+
+    @property
+    def blank(self) -> bool:
+        return not any(c.strip() for c in self.cells)
+
+
+@dataclass
+class Table:
+    """The records of a CSV file, blank records dropped."""
+
+    records: list[Record] = field(default_factory=list)
+    encoding: str = "utf-8"
+    delimiter: str = ","
+
+
+def read_bytes(path: Path, problems: Problems, limit: int = MAX_FILE_BYTES) -> bytes | None:
+    """The file's bytes, or None (with a problem) when it is too large or empty."""
+    with path.open("rb") as f:
+        data = f.read(limit + 1)
+    if len(data) > limit:
+        problems.error(f"file is larger than {limit // (1024 * 1024)} MiB; split it into smaller files")
+        return None
+    if not data.strip():
+        problems.error("file is empty; expected a header row and one row per rater")
+        return None
+    return data
+
+
+def decode(data: bytes, problems: Problems) -> tuple[str, str] | None:
+    """(text, encoding): UTF-8 (a BOM allowed), UTF-16 with a BOM, else Windows-1252 with a note."""
+    if data.startswith(b"PK\x03\x04"):
+        problems.error(
+            "this is a spreadsheet workbook (.xlsx), not CSV; save or download it as "
+            '"CSV UTF-8" and import that'
+        )
+        return None
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        try:
+            return data.decode("utf-16"), "utf-16"
+        except UnicodeDecodeError:
+            problems.error("file starts like UTF-16 text but is not; save it as CSV UTF-8")
+            return None
+    if b"\x00" in data[:8192]:
+        problems.error("file looks binary (it holds NUL bytes); expected CSV text")
+        return None
+    try:
+        return data.decode("utf-8-sig"), "utf-8"
+    except UnicodeDecodeError as e:
+        utf8_error = e
+    try:
+        text = data.decode("cp1252")
+    except UnicodeDecodeError as e:
+        line = data[: utf8_error.start].count(b"\n") + 1
+        problems.error(
+            f"byte 0x{data[e.start]:02x} is neither UTF-8 nor Windows-1252 text; save the file as CSV UTF-8",
+            row=line,
+        )
+        return None
+    line = data[: utf8_error.start].count(b"\n") + 1
+    problems.note(
+        f"not UTF-8 (first at line {line}); read as Windows-1252, as older Excel versions save CSV. "
+        'Check that accented letters look right, or save as "CSV UTF-8" next time'
+    )
+    return text, "cp1252"
+
+
+def sniff_delimiter(text: str) -> str:
+    """The delimiter of the first record: the one of , ; TAB seen most outside quotes."""
+    counts = dict.fromkeys(DELIMITERS, 0)
+    quoted = False
+    for ch in text[:65536]:
+        if ch == '"':
+            quoted = not quoted
+        elif not quoted:
+            if ch in "\r\n":
+                break
+            if ch in counts:
+                counts[ch] += 1
+    best = max(DELIMITERS, key=lambda d: counts[d])
+    return best if counts[best] else ","
+
+
+def parse(text: str, problems: Problems) -> Table | None:
+    """The records of a CSV text, or None (with a problem) when it is not valid CSV."""
+    delimiter = sniff_delimiter(text)
+    table = Table(delimiter=delimiter)
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
+    previous = 0
+    try:
+        for cells in reader:
+            record = Record(previous + 1, cells)
+            previous = reader.line_num
+            if not record.blank:
+                table.records.append(record)
+    except csv.Error as e:
+        line = previous + 1
+        if "unexpected end of data" in str(e):
+            problems.error(
+                'the file ends inside a quoted cell (a " is never closed); the file may be '
+                "truncated or a quote is missing",
+                row=line,
+            )
+        else:
+            problems.error(f"not valid CSV ({e})", row=line)
+        return None
+    if not table.records:
+        problems.error("file is empty; expected a header row and one row per rater")
+        return None
+    return table
+
+
+def read_table(path: Path, problems: Problems) -> Table | None:
+    """The records of the CSV file at ``path``, or None with the reasons in ``problems``."""
+    data = read_bytes(path, problems)
+    if data is None:
+        return None
+    decoded = decode(data, problems)
+    if decoded is None:
+        return None
+    text, encoding = decoded
+    table = parse(text, problems)
+    if table is not None:
+        table.encoding = encoding
+    return table

@@ -1,0 +1,356 @@
+"""`leadcheck export` files (JSON and CSV): writing every response, and reading them back."""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import json
+import re
+from collections.abc import Callable, Iterator, Mapping
+from pathlib import Path
+from typing import Any, TextIO
+
+from leadcheck.errors import InstrumentError
+from leadcheck.importing.columns import loose
+from leadcheck.importing.csvfile import Table
+from leadcheck.importing.layouts import COMMENT_PREFIX, EXPORT_COLUMNS
+from leadcheck.importing.model import Parsed
+from leadcheck.importing.problems import Problems, shorten
+from leadcheck.importing.resolve import Instruments, label
+from leadcheck.instrument.catalog import instrument_from_text
+from leadcheck.instrument.model import Instrument
+from leadcheck.responses import Answer, IncomingResponse
+from leadcheck.store import Store
+
+EXPORT_KEY = "leadcheck_export"
+EXPORT_VERSION = 1
+NOT_OBSERVED = "n/a"
+# A spreadsheet runs a cell starting with one of these as a formula; text cells that
+# would are written with a leading "'" (and read back without it).
+_FORMULA = re.compile(r"'*[=+\-@\t\r]")
+_ESCAPED = re.compile(r"'+[=+\-@\t\r]")
+
+# Is this rater (leader, instrument id, rater hash) already in the workspace?
+KnownRater = Callable[[str, str, str], bool]
+
+
+def protect(text: str) -> str:
+    """A text cell that spreadsheets will show, not run."""
+    return "'" + text if _FORMULA.match(text) else text
+
+
+def unprotect(text: str) -> str:
+    return text[1:] if _ESCAPED.match(text) else text
+
+
+# -- writing -----------------------------------------------------------------------------
+
+
+def write_json(store: Store, out: TextIO) -> int:
+    """Every response and every instrument snapshot as one JSON document; the number of responses."""
+    out.write(f'{{"{EXPORT_KEY}": {EXPORT_VERSION},\n"instruments": [')
+    for i, (content_hash, source) in enumerate(store.instrument_sources()):
+        out.write("," if i else "")
+        out.write("\n" + json.dumps({"hash": content_hash, "source": source}, ensure_ascii=False))
+    out.write('\n],\n"responses": [')
+    count = 0
+    for record in store.iter_export():
+        out.write("," if count else "")
+        out.write("\n" + json.dumps(record, ensure_ascii=False))
+        count += 1
+    out.write("\n]}\n")
+    return count
+
+
+def _csv_columns(store: Store) -> tuple[list[str], list[str]]:
+    """Item ids and question ids across the stored instruments (and any answer outside them)."""
+    items: dict[str, None] = {}
+    questions: dict[str, None] = {}
+    for _hash, source in store.instrument_sources():
+        inst = instrument_from_text(source, "<stored instrument snapshot>")
+        items.update(dict.fromkeys(inst.items))
+        questions.update(dict.fromkeys(q.id for q in inst.questions))
+    for record in store.iter_export():
+        items.update(dict.fromkeys(k for k in record["answers"] if k not in items))
+        questions.update(dict.fromkeys(k for k in record["comments"] if k not in questions))
+    return list(items), list(questions)
+
+
+def write_csv(store: Store, out: TextIO) -> int:
+    """Every response as one CSV row (n/a: not observed; empty: skipped); the number of responses."""
+    items, questions = _csv_columns(store)
+    writer = csv.writer(out)
+    writer.writerow([*EXPORT_COLUMNS, *items, *(COMMENT_PREFIX + q for q in questions)])
+    count = 0
+    for record in store.iter_export():
+        answers: Mapping[str, Answer] = record["answers"]
+        comments: Mapping[str, str] = record["comments"]
+        row = [
+            protect(record["leader"]),
+            protect(record["cohort"] or ""),
+            *(record[c] or "" for c in EXPORT_COLUMNS[2:]),
+        ]
+        row += [_answer_cell(answers, item) for item in items]
+        row += [protect(comments.get(q, "")) for q in questions]
+        writer.writerow(row)
+        count += 1
+    return count
+
+
+def _answer_cell(answers: Mapping[str, Answer], item: str) -> str:
+    if item not in answers:
+        return ""
+    value = answers[item]
+    return NOT_OBSERVED if value is None else str(value)
+
+
+# -- reading -----------------------------------------------------------------------------
+
+
+class ExportReader:
+    """Turns export records (from JSON or CSV) into checked responses."""
+
+    def __init__(self, source: str, instruments: Instruments, problems: Problems, known: KnownRater) -> None:
+        self.source = source
+        self.instruments = instruments
+        self.problems = problems
+        self.known = known
+        self.already: list[Parsed] = []  # records of responses this workspace already holds
+        self._unknown: set[str] = set()  # instrument hashes already reported as not found
+
+    def build(
+        self,
+        record: Mapping[str, Any],
+        where: str,
+        row: int,
+        report: Callable[[str, str], None],
+    ) -> Parsed | None:
+        """One checked response from an export record; problems through ``report(message, column)``."""
+        before = len(self.problems.found)
+        leader = record.get("leader")
+        if not isinstance(leader, str) or not leader.strip():
+            report("no leader", "leader" if row else "")
+            leader = ""
+        ident, version, content_hash = (
+            record.get(k) for k in ("instrument", "instrument_version", "instrument_hash")
+        )
+        if not all(isinstance(v, str) for v in (ident, version, content_hash)):
+            report("instrument, instrument_version and instrument_hash must be given", "")
+            return None
+        assert isinstance(ident, str) and isinstance(version, str) and isinstance(content_hash, str)
+        found = self.instruments.find(ident, version, content_hash)
+        if found is None:
+            if content_hash not in self._unknown:  # once per file: every later row says the same
+                self._unknown.add(content_hash)
+                report(
+                    f"instrument {ident} {version} (hash {content_hash[:12]}) is neither in this workspace "
+                    "nor shipped with leadcheck; import the JSON export instead, which carries its "
+                    "instruments, or give the instrument's YAML file with --instrument",
+                    "",
+                )
+            return None
+        instrument = self.instruments.effective(leader, found) if leader else found
+        group = record.get("group")
+        if not isinstance(group, str) or group not in instrument.groups:
+            groups = ", ".join(instrument.groups)
+            report(
+                f'"{group}" is not a rater group of {label(instrument)}; expected one of: {groups}', "group"
+            )
+        answers = self._answers(record.get("answers"), instrument, report)
+        comments = self._comments(record.get("comments"), instrument, report)
+        cohort = record.get("cohort")
+        if cohort is not None and not isinstance(cohort, str):
+            report("cohort must be text", "cohort")
+        rater = record.get("rater")
+        rater = rater if isinstance(rater, str) and rater else None
+        submitted = record.get("submitted_at")
+        if any(p.level == "error" for p in self.problems.found[before:]):
+            return None
+        assert isinstance(group, str)
+        response = IncomingResponse(
+            leader=leader,
+            group=group,
+            answers=answers,
+            comments=comments,
+            source=where,
+            rater_identity=f"export:{rater}" if rater else None,
+            submitted_at=submitted if isinstance(submitted, str) and submitted else None,
+            cohort=cohort if isinstance(cohort, str) else None,
+        )
+        parsed = Parsed(instrument, response, where, "export" if rater else "")
+        if rater and self.known(leader.strip(), instrument.id, rater):
+            self.already.append(parsed)
+            return None
+        return parsed
+
+    def _answers(
+        self, raw: object, instrument: Instrument, report: Callable[[str, str], None]
+    ) -> dict[str, Answer]:
+        answers: dict[str, Answer] = {}
+        if not isinstance(raw, Mapping):
+            report("answers must be a mapping of item ids to values", "")
+            return answers
+        scale = instrument.scale
+        for item, value in raw.items():
+            if item not in instrument.items:
+                report(f'"{item}" is not an item of {label(instrument)}', str(item))
+            elif value is None:
+                if not scale.not_observed:
+                    report(f'"{NOT_OBSERVED}" (not observed) is not allowed by {label(instrument)}', item)
+                answers[item] = None
+            elif isinstance(value, bool) or not isinstance(value, int):
+                report(f'"{shorten(str(value), 40)}" is not a scale value', item)
+            elif not scale.min <= value <= scale.max:
+                report(f'"{value}" is outside the scale {scale.min}-{scale.max}', item)
+            else:
+                answers[item] = value
+        return answers
+
+    def _comments(
+        self, raw: object, instrument: Instrument, report: Callable[[str, str], None]
+    ) -> dict[str, str]:
+        comments: dict[str, str] = {}
+        if raw is None:
+            return comments
+        if not isinstance(raw, Mapping):
+            report("comments must be a mapping of question ids to text", "")
+            return comments
+        known = {q.id for q in instrument.questions}
+        for question, text in raw.items():
+            if question not in known:
+                report(
+                    f'"{question}" is not a question of {label(instrument)}', COMMENT_PREFIX + str(question)
+                )
+            elif not isinstance(text, str):
+                report("a comment must be text", COMMENT_PREFIX + question)
+            elif text.strip():
+                comments[question] = text
+        return comments
+
+
+def read_export_json(data: bytes, reader: ExportReader) -> list[Parsed]:
+    """The responses of a JSON export (its instrument snapshots made known to the reader first)."""
+    problems = reader.problems
+    try:
+        document = json.loads(data.decode("utf-8-sig"))
+    except UnicodeDecodeError:
+        problems.error("not UTF-8 text; a leadcheck export is always UTF-8")
+        return []
+    except json.JSONDecodeError as e:
+        problems.error(f"not valid JSON ({e.msg})", row=e.lineno, position=e.colno)
+        return []
+    if not isinstance(document, dict) or document.get(EXPORT_KEY) != EXPORT_VERSION:
+        problems.error(f'not a leadcheck export: "{EXPORT_KEY}": {EXPORT_VERSION} is missing')
+        return []
+    snapshots = document.get("instruments", [])
+    for n, snapshot in enumerate(snapshots if isinstance(snapshots, list) else [], start=1):
+        source = snapshot.get("source") if isinstance(snapshot, dict) else None
+        content_hash = snapshot.get("hash") if isinstance(snapshot, dict) else None
+        if not isinstance(source, str) or hashlib.sha256(source.encode()).hexdigest() != content_hash:
+            problems.error(f"instrument snapshot {n}: its text does not match its hash; was it edited?")
+            continue
+        try:
+            reader.instruments.add_snapshot(source)
+        except InstrumentError as e:
+            problems.error(f"instrument snapshot {n}: {e}")
+    records = document.get("responses")
+    if not isinstance(records, list):
+        problems.error('"responses" must be a list')
+        return []
+    out: list[Parsed] = []
+    for n, record in enumerate(records, start=1):
+
+        def report(message: str, column: str, n: int = n) -> None:
+            where = f' ("{column}")' if column else ""
+            problems.error(f"response {n}{where}: {message}")
+
+        if not isinstance(record, dict):
+            report("expected an object", "")
+            continue
+        parsed = reader.build(record, f"{reader.source}: response {n}", 0, report)
+        if parsed is not None:
+            out.append(parsed)
+    return out
+
+
+def read_export_csv(table: Table, reader: ExportReader) -> list[Parsed]:
+    """The responses of a CSV export; its instruments must be known by hash, or shipped in that version."""
+    problems = reader.problems
+    header = [c.strip() for c in table.records[0].cells]
+    line = table.records[0].line
+    required = ("leader", "instrument", "instrument_version", "instrument_hash", "group")
+    missing = [c for c in required if c not in header]
+    if missing:
+        problems.error(f"not a leadcheck export: no column {', '.join(missing)}", row=line)
+        return []
+    if len(table.records) < 2:
+        problems.error("no responses below the header")
+        return []
+    out: list[Parsed] = []
+    for record in table.records[1:]:
+        cells = record.cells
+        if len(cells) < len(header):
+            problems.error(
+                f"row has {len(cells)} cells but the header has {len(header)}; the file may be truncated",
+                row=record.line,
+            )
+            continue
+        row = dict(zip(header, cells, strict=False))
+
+        def report(message: str, column: str, at: int = record.line) -> None:
+            index = header.index(column) + 1 if column in header else 0
+            problems.error(message, row=at, column=column, index=index)
+
+        parsed = _csv_record(row, header, reader, f"{reader.source}:{record.line}", record.line, report)
+        if parsed is not None:
+            out.append(parsed)
+    return out
+
+
+def _csv_record(
+    row: dict[str, str],
+    header: list[str],
+    reader: ExportReader,
+    where: str,
+    line: int,
+    report: Callable[[str, str], None],
+) -> Parsed | None:
+    answers: dict[str, object] = {}
+    comments: dict[str, str] = {}
+    bad = False
+    for column in header:
+        if column in EXPORT_COLUMNS:
+            continue
+        cell = row[column]
+        if column.startswith(COMMENT_PREFIX):
+            if cell:
+                comments[column[len(COMMENT_PREFIX) :]] = unprotect(cell)
+            continue
+        value = cell.strip()
+        if not value:
+            continue
+        if loose(value) == loose(NOT_OBSERVED):
+            answers[column] = None
+        elif re.fullmatch(r"[+-]?\d+", value):
+            answers[column] = int(value)
+        else:
+            report(f'"{shorten(value, 40)}" is not a scale value or "{NOT_OBSERVED}"', column)
+            bad = True
+    if bad:
+        return None
+    record: dict[str, Any] = {k: row.get(k, "") for k in EXPORT_COLUMNS}
+    record["leader"] = unprotect(record["leader"])
+    record["cohort"] = unprotect(record["cohort"]) or None
+    record["answers"] = answers
+    record["comments"] = comments
+    return reader.build(record, where, line, report)
+
+
+def iter_known_raters(store: Store) -> Iterator[tuple[str, str, str]]:
+    """(leader, instrument id, rater hash) of every stored response."""
+    for record in store.iter_export():
+        yield record["leader"], record["instrument"], record["rater"]
+
+
+def is_json(path: Path, data: bytes) -> bool:
+    return path.suffix.lower() == ".json" or data.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"{")

@@ -1,0 +1,312 @@
+"""An import in two steps: read and check every file (plan), then store it all or nothing (apply)."""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from leadcheck.errors import InstrumentError, UsageError
+from leadcheck.importing import csvfile, layouts
+from leadcheck.importing.export import (
+    ExportReader,
+    KnownRater,
+    is_json,
+    iter_known_raters,
+    read_export_csv,
+    read_export_json,
+)
+from leadcheck.importing.model import FileReport, ImportOptions, Parsed
+from leadcheck.importing.problems import ERROR, NOTE, WARNING, ImportProblem, Problems
+from leadcheck.importing.resolve import Instruments, label
+from leadcheck.importing.responsefile import read_response_file
+from leadcheck.importing.tables import SurveyReader
+from leadcheck.instrument.catalog import YAML_SUFFIXES
+from leadcheck.instrument.model import SELF, Instrument
+from leadcheck.responses import IncomingResponse
+from leadcheck.store import Store
+
+LAYOUT_LABELS = {
+    "response": "response file",
+    "export": "leadcheck export",
+    **{name: spec.label for name, spec in layouts.SPECS.items()},
+}
+
+
+@dataclass
+class ImportPlan:
+    """Everything read from the files, checked; nothing stored yet."""
+
+    problems: list[ImportProblem] = field(default_factory=list)
+    parsed: list[Parsed] = field(default_factory=list)
+    already: list[Parsed] = field(default_factory=list)  # export records this workspace holds already
+    files: list[FileReport] = field(default_factory=list)
+
+    @property
+    def errors(self) -> list[ImportProblem]:
+        return [p for p in self.problems if p.level == ERROR]
+
+    @property
+    def warnings(self) -> list[ImportProblem]:
+        return [p for p in self.problems if p.level == WARNING]
+
+    @property
+    def notes(self) -> list[ImportProblem]:
+        return [p for p in self.problems if p.level == NOTE]
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+
+def check_paths(paths: Sequence[Path]) -> list[Path]:
+    """The files to import, each once; UsageError for one that does not exist."""
+    seen: set[Path] = set()
+    out: list[Path] = []
+    for path in paths:
+        if not path.exists():
+            raise UsageError(f"{path}: no such file")
+        if path.is_dir():
+            raise UsageError(f"{path}: is a folder; name the files to import")
+        key = path.resolve()
+        if key not in seen:
+            seen.add(key)
+            out.append(path)
+    return out
+
+
+def plan_import(paths: Sequence[Path], options: ImportOptions, store: Store | None) -> ImportPlan:
+    """Read and check every file; the plan holds every problem found, in every file."""
+    plan = ImportPlan()
+    instruments = Instruments(store, options.instrument)
+    if options.instrument:
+        instruments.base()  # a bad --instrument is one clear error, before any file is read
+    known_raters: set[tuple[str, str, str]] | None = None
+
+    def known(leader: str, instrument_id: str, rater: str) -> bool:
+        nonlocal known_raters
+        if known_raters is None:
+            known_raters = set(iter_known_raters(store)) if store is not None else set()
+        return (leader, instrument_id, rater) in known_raters
+
+    for path in check_paths(paths):
+        source = str(path)
+        problems = Problems(source)
+        layout, parsed = _read_file(path, source, options, instruments, problems, known, plan)
+        plan.files.append(FileReport(source, LAYOUT_LABELS.get(layout, layout), len(parsed)))
+        plan.parsed += parsed
+        plan.problems += problems.found
+    plan.parsed = _with_identities(plan.parsed)
+    plan.parsed = _latest_per_rater(plan.parsed, plan.problems)
+    _one_snapshot_per_leader(plan)
+    plan.problems.sort()
+    return plan
+
+
+def _one_snapshot_per_leader(plan: ImportPlan) -> None:
+    """Refuse answers about one new leader checked against two versions of the same instrument.
+
+    The store files every response about a leader and instrument id under one
+    assessment and its snapshot; answers checked against another version
+    would be stored against the wrong items.
+    """
+    seen: dict[tuple[str, str], Parsed] = {}
+    for p in plan.parsed:
+        key = (p.response.leader.strip(), p.instrument.id)
+        first = seen.setdefault(key, p)
+        if first.instrument.content_hash != p.instrument.content_hash:
+            plan.problems.append(
+                ImportProblem(
+                    p.where,
+                    message=f'"{key[0]}" is rated on {label(first.instrument)} at {first.where} and on a '
+                    f"different snapshot, {label(p.instrument)}, here; import the files of each version "
+                    "separately, the first version first",
+                )
+            )
+
+
+def _read_file(
+    path: Path,
+    source: str,
+    options: ImportOptions,
+    instruments: Instruments,
+    problems: Problems,
+    known: KnownRater,
+    plan: ImportPlan,
+) -> tuple[str, list[Parsed]]:
+    layout = options.layout
+    suffix = path.suffix.lower()
+    if layout == "response" or (layout == "auto" and suffix in YAML_SUFFIXES):
+        parsed = read_response_file(path, source, options, instruments, problems)
+        return "response", [parsed] if parsed is not None else []
+    data = csvfile.read_bytes(path, problems)
+    if data is None:
+        return layout, []
+    if layout in ("auto", "export", "response") and is_json(path, data):
+        if b'"leadcheck_response"' in data[:4096] or layout == "response":
+            parsed = read_response_file(path, source, options, instruments, problems)
+            return "response", [parsed] if parsed is not None else []
+        reader = ExportReader(source, instruments, problems, known)
+        out = read_export_json(data, reader)
+        plan.already += reader.already
+        return "export", out
+    decoded = csvfile.decode(data, problems)
+    table = csvfile.parse(decoded[0], problems) if decoded is not None else None
+    if table is None:
+        return layout, []
+    if layout == "auto":
+        layout = layouts.detect(table.records)
+    if layout == "export":
+        reader = ExportReader(source, instruments, problems, known)
+        out = read_export_csv(table, reader)
+        plan.already += reader.already
+        return layout, out
+    try:
+        return layout, SurveyReader(source, table, layout, options, instruments, problems).read()
+    except InstrumentError as e:
+        problems.error(str(e))
+        return layout, []
+
+
+def _content_key(response: IncomingResponse) -> str:
+    digest = hashlib.sha256()
+    digest.update(f"{response.leader.strip()}\x00{response.group}\x00{response.submitted_at or ''}".encode())
+    for item in sorted(response.answers):
+        digest.update(f"\x00{item}={response.answers[item]}".encode())
+    for question in sorted(response.comments):
+        digest.update(f"\x00{question}={response.comments[question]}".encode())
+    return digest.hexdigest()
+
+
+def _with_identities(parsed: list[Parsed]) -> list[Parsed]:
+    """A stable identity for raters the files do not name: their response and its place among equals.
+
+    Two raters who gave identical answers (and no name, email or response id)
+    stay two raters: the n-th identical response is "#n". Importing the same
+    file again gives every response the same identity, so nobody counts twice.
+    """
+    seen: dict[str, int] = {}
+    out: list[Parsed] = []
+    for p in parsed:
+        response = p.response
+        if response.rater_identity is None and response.group != SELF:
+            key = _content_key(response)
+            seen[key] = seen.get(key, 0) + 1
+            response = dataclasses.replace(response, rater_identity=f"anonymous:{key}#{seen[key]}")
+            p = dataclasses.replace(p, response=response)
+        out.append(p)
+    return out
+
+
+def _latest_per_rater(parsed: list[Parsed], problems: list[ImportProblem]) -> list[Parsed]:
+    """One response per rater and leader: a later one (in file order) replaces an earlier one, with a warning."""
+    latest: dict[tuple[str, str, str], int] = {}
+    for index, p in enumerate(parsed):
+        r = p.response
+        # Normalised as the store normalises it before hashing.
+        identity = "" if r.group == SELF else (r.rater_identity or "").strip().casefold()
+        key = (r.leader.strip(), p.instrument.id, identity)
+        earlier = latest.get(key)
+        if earlier is not None:
+            first = parsed[earlier]
+            who = (
+                f'a second self-assessment of "{r.leader.strip()}"'
+                if r.group == SELF
+                else f'the same rater (same {p.identity_kind or "answers"}) about "{r.leader.strip()}"'
+            )
+            source, _, row = first.where.rpartition(":")
+            problems.append(
+                ImportProblem(
+                    source if row.isdigit() else first.where,
+                    row=int(row) if row.isdigit() else 0,
+                    message=f"{who} again at {p.where}; only the later response is imported",
+                    level=WARNING,
+                )
+            )
+        latest[key] = index
+    keep = set(latest.values())
+    return [p for i, p in enumerate(parsed) if i in keep]
+
+
+# -- applying ------------------------------------------------------------------------------
+
+
+@dataclass
+class LeaderOutcome:
+    """What the import does for one leader on one instrument."""
+
+    leader: str
+    instrument: str  # "psl-360 1.0.0"
+    groups: dict[str, int] = field(default_factory=dict)  # responses in the files, per group
+    group_labels: dict[str, str] = field(default_factory=dict)
+    added: int = 0
+    replaced: int = 0
+    unchanged: int = 0
+    new_leader: bool = False
+
+
+@dataclass
+class ImportOutcome:
+    """What was (or, in a dry run, would be) stored."""
+
+    leaders: list[LeaderOutcome]
+    dry_run: bool
+
+    @property
+    def added(self) -> int:
+        return sum(o.added for o in self.leaders)
+
+    @property
+    def replaced(self) -> int:
+        return sum(o.replaced for o in self.leaders)
+
+    @property
+    def unchanged(self) -> int:
+        return sum(o.unchanged for o in self.leaders)
+
+
+def apply_plan(plan: ImportPlan, store: Store, dry_run: bool = False) -> ImportOutcome:
+    """Store the plan's responses: every one of them, or (on an error) none.
+
+    Each leader's effect is measured in a dry run first (the store reports
+    totals per call); then each instrument's responses are stored in one
+    transaction, unless ``dry_run``.
+    """
+    if not plan.ok:
+        raise ValueError("a plan with errors cannot be applied")
+    batches: dict[str, tuple[Instrument, list[IncomingResponse]]] = {}
+    per_leader: dict[tuple[str, str], tuple[Instrument, list[IncomingResponse]]] = {}
+    for p in plan.parsed:
+        batches.setdefault(p.instrument.content_hash, (p.instrument, []))[1].append(p.response)
+        key = (p.instrument.content_hash, p.response.leader.strip())
+        per_leader.setdefault(key, (p.instrument, []))[1].append(p.response)
+    outcomes: dict[tuple[str, str], LeaderOutcome] = {}
+
+    def outcome(instrument: Instrument, leader: str) -> LeaderOutcome:
+        key = (label(instrument), leader)
+        if key not in outcomes:
+            outcomes[key] = LeaderOutcome(
+                leader, label(instrument), group_labels={g.id: g.label for g in instrument.rater_groups}
+            )
+        return outcomes[key]
+
+    for (_hash, leader), (instrument, responses) in per_leader.items():
+        summary = store.add_responses(responses, instrument, dry_run=True)
+        result = outcome(instrument, leader)
+        result.added += summary.added
+        result.replaced += summary.replaced
+        result.unchanged += summary.unchanged
+        result.new_leader = result.new_leader or bool(summary.new_leaders)
+        for r in responses:
+            result.groups[r.group] = result.groups.get(r.group, 0) + 1
+    for p in plan.already:
+        result = outcome(p.instrument, p.response.leader.strip())
+        result.unchanged += 1
+        result.groups[p.response.group] = result.groups.get(p.response.group, 0) + 1
+    if not dry_run:
+        for instrument, responses in batches.values():
+            store.add_responses(responses, instrument)
+    ordered = sorted(outcomes.values(), key=lambda o: (o.leader.casefold(), o.instrument))
+    return ImportOutcome(ordered, dry_run)

@@ -1,0 +1,182 @@
+"""Cohort runs: the demo, skipping unchanged reports, failures, anonymity, process pool and Dask."""
+
+from __future__ import annotations
+
+import io
+import re
+from pathlib import Path
+
+import pypdf
+import pytest
+
+from leadcheck.cohort.files import MANIFEST, SUMMARY, file_names, leader_codes, slug
+from leadcheck.cohort.run import run_cohort
+from leadcheck.demo import DEMO_COHORT, demo_leaders, demo_responses
+from leadcheck.instrument.catalog import load_instrument
+from leadcheck.store import Store
+
+
+def text_of(path: Path) -> str:
+    reader = pypdf.PdfReader(io.BytesIO(path.read_bytes()))
+    return re.sub(r"\s+", " ", "\n".join(p.extract_text() or "" for p in reader.pages))
+
+
+@pytest.fixture(scope="module")
+def workspace(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    db = tmp_path_factory.mktemp("cohort") / "w.db"
+    inst = load_instrument("psl-360")
+    with Store.open(db) as store:
+        store.add_responses(demo_responses(inst, demo_leaders(3, 11), 11), inst)
+    return db
+
+
+def test_demo_makes_a_cohort_and_renders_it(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    run = cli(
+        "--db",
+        tmp_path / "w.db",
+        "demo",
+        "--leaders",
+        "2",
+        "--seed",
+        "4",
+        "-o",
+        tmp_path / "out",
+        "--jobs",
+        "1",
+    )
+    assert run.exit_code == 0, run.stderr
+    pdfs = sorted(p.name for p in (tmp_path / "out").glob("*.pdf"))
+    assert SUMMARY in pdfs
+    assert len(pdfs) == 3
+    assert "cohort summary:" in run.stdout
+    assert f"cohort report {DEMO_COHORT}" in run.stdout
+    summary = text_of(tmp_path / "out" / SUMMARY)
+    for heading in ("360-degree cohort summary", "Leaders by competency", "Reliability"):
+        assert heading.lower() in summary.lower()
+    # Afterwards the same data serves `cohort report` into another folder, and nothing was imported twice.
+    again = cli(
+        "--db",
+        tmp_path / "w.db",
+        "demo",
+        "--leaders",
+        "2",
+        "--seed",
+        "4",
+        "-o",
+        tmp_path / "out",
+        "--jobs",
+        "1",
+    )
+    assert "0 responses added" in again.stdout
+    assert "0 written, 3 unchanged" in again.stdout
+
+
+def test_demo_is_deterministic_for_a_seed() -> None:
+    inst = load_instrument("psl-360")
+    first = demo_responses(inst, demo_leaders(12, 9), 9)
+    second = demo_responses(inst, demo_leaders(12, 9), 9)
+    assert first == second
+    assert demo_responses(inst, demo_leaders(12, 10), 10) != first
+    groups = {(r.leader, r.group) for r in first}
+    leaders = {r.leader for r in first}
+    assert len(leaders) == 12
+    per_leader_peers = [sum(1 for r in first if r.leader == n and r.group == "peer") for n in leaders]
+    assert min(per_leader_peers) < 3 <= max(per_leader_peers)  # some groups below the threshold
+    assert all((n, "self") in groups and (n, "manager") in groups for n in leaders)
+    assert any(v is None for r in first for v in r.answers.values())  # a few not observed
+    assert any(r.comments for r in first)
+
+
+def test_rerun_skips_unchanged_and_force_renders_all(workspace: Path, tmp_path: Path) -> None:
+    with Store.open(workspace) as store:
+        first = run_cohort(store, DEMO_COHORT, tmp_path, jobs=1)
+        assert len(first.written) == 4 and first.ok
+        assert (tmp_path / MANIFEST).is_file()
+        second = run_cohort(store, DEMO_COHORT, tmp_path, jobs=1)
+        assert second.written == [] and len(second.skipped) == 4
+        leader = store.leaders(DEMO_COHORT)[0]
+        inst = store.instrument(store.latest_assessment(leader))
+        from leadcheck.responses import IncomingResponse
+
+        store.add_responses(
+            [IncomingResponse(leader.name, "peer", dict.fromkeys(inst.items, 5), {}, "t", "new-peer")], inst
+        )
+        third = run_cohort(store, DEMO_COHORT, tmp_path, jobs=1)
+        assert sorted(third.written) == sorted([file_names([leader.name])[leader.name], SUMMARY])
+        forced = run_cohort(store, DEMO_COHORT, tmp_path, jobs=1, force=True)
+        assert len(forced.written) == 4
+
+
+def test_one_failure_does_not_stop_the_batch(cli, workspace: Path, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    with Store.open(workspace) as store:
+        store.ensure_leader("Nobody Yet", DEMO_COHORT)
+    try:
+        run = cli("--db", workspace, "cohort", "report", DEMO_COHORT, "-o", tmp_path / "out", "-j", "1")
+        assert run.exit_code == 1
+        assert "Nobody Yet: no assessment yet" in run.stderr
+        assert len(list((tmp_path / "out").glob("*.pdf"))) == 4  # three leaders and the summary
+        assert "1 failed" in run.stdout
+    finally:
+        with Store.open(workspace) as store:
+            store.conn.execute("DELETE FROM leaders WHERE name = 'Nobody Yet'")
+
+
+def test_anonymized_summary_shows_codes_not_names(workspace: Path, tmp_path: Path) -> None:
+    with Store.open(workspace) as store:
+        names = [leader.name for leader in store.leaders(DEMO_COHORT)]
+        result = run_cohort(store, DEMO_COHORT, tmp_path, jobs=1, anonymize=True)
+    text = text_of(tmp_path / SUMMARY)
+    for name in names:
+        assert name not in text
+        assert not (tmp_path / f"{slug(name)}.pdf").exists()
+    assert "L001" in text
+    assert result.codes_file is not None
+    assert result.codes_file.read_text().startswith("code,leader,file\nL001,")
+
+
+def test_unknown_cohort(cli, workspace: Path, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    run = cli("--db", workspace, "cohort", "report", "nope", "-o", tmp_path / "out")
+    assert run.exit_code == 1
+    assert run.stderr.strip() == f'error: no leaders in cohort "nope" in {workspace} (cohorts: demo)'
+
+
+@pytest.mark.slow
+def test_process_pool(workspace: Path, tmp_path: Path) -> None:
+    with Store.open(workspace) as store:
+        result = run_cohort(store, DEMO_COHORT, tmp_path, jobs=2)
+    assert result.ok and len(result.written) == 4
+    assert result.worker_peak_kib > 0
+    assert text_of(tmp_path / result.written[0])
+
+
+@pytest.mark.slow
+def test_dask_local_cluster(workspace: Path, tmp_path: Path) -> None:
+    distributed = pytest.importorskip("distributed")
+    with (
+        distributed.LocalCluster(
+            n_workers=1, threads_per_worker=1, processes=False, dashboard_address=None
+        ) as cluster,
+        Store.open(workspace) as store,
+    ):
+        result = run_cohort(store, DEMO_COHORT, tmp_path, scheduler=cluster.scheduler_address)
+    assert result.ok and len(result.written) == 4
+    assert SUMMARY in result.written
+
+
+def test_unreachable_scheduler_is_a_usage_error(cli, workspace: Path, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    pytest.importorskip("distributed")
+    run = cli(
+        "--db", workspace, "cohort", "report", DEMO_COHORT, "-o", tmp_path, "--scheduler", "tcp://127.0.0.1:9"
+    )
+    assert run.exit_code == 2
+    assert "cannot reach the Dask scheduler at tcp://127.0.0.1:9" in run.stderr
+
+
+def test_file_names_are_safe_and_distinct() -> None:
+    names = ["Zoë Ibáñez", "Zoe Ibanez", "王芳", "../../etc/passwd", "A/B"]
+    files = file_names(names)
+    assert files["Zoë Ibáñez"] == "zoe-ibanez.pdf"
+    assert files["Zoe Ibanez"] == "zoe-ibanez-2.pdf"
+    assert files["王芳"].startswith("leader-")
+    assert all("/" not in f and not f.startswith(".") for f in files.values())
+    assert leader_codes(["b", "a"]) == {"a": "L001", "b": "L002"}
