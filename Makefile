@@ -33,6 +33,8 @@ lint: $(STAMP)
 
 bench: $(STAMP) system-deps
 	$(BIN)/python bench/validate_bench.py
+	$(BIN)/python bench/scoring_bench.py
+	$(BIN)/python bench/run.py
 
 clean:
 	rm -rf $(VENV) demo-reports build dist

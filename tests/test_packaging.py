@@ -30,6 +30,8 @@ def test_wheel_carries_the_data(wheel: Path) -> None:
     for instrument in sorted((REPO / "instruments").glob("*.yaml")):
         assert f"leadcheck/_data/instruments/{instrument.name}" in names
     assert "leadcheck/_data/instrument.schema.json" in names
+    for template in sorted((REPO / "report_templates").iterdir()):
+        assert f"leadcheck/_data/report_templates/{template.name}" in names
     assert "leadcheck/py.typed" in names
 
 

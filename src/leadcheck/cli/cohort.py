@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -110,32 +111,18 @@ def _run(
     from leadcheck.store import Store
 
     on_event, progress = _reporter(quiet)
-    with Store.open(db_path(ctx), create=False) as store:
-        if progress is not None:
-            with progress:
-                result = run_cohort(
-                    store,
-                    cohort,
-                    output,
-                    jobs=jobs,
-                    scheduler=scheduler,
-                    anonymize=anonymize,
-                    force=force,
-                    template_dir=template_dir,
-                    on_event=on_event,
-                )
-        else:
-            result = run_cohort(
-                store,
-                cohort,
-                output,
-                jobs=jobs,
-                scheduler=scheduler,
-                anonymize=anonymize,
-                force=force,
-                template_dir=template_dir,
-                on_event=on_event,
-            )
+    with Store.open(db_path(ctx), create=False) as store, progress or contextlib.nullcontext():
+        result = run_cohort(
+            store,
+            cohort,
+            output,
+            jobs=jobs,
+            scheduler=scheduler,
+            anonymize=anonymize,
+            force=force,
+            template_dir=template_dir,
+            on_event=on_event,
+        )
     return result
 
 
