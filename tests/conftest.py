@@ -1,4 +1,4 @@
-"""Shared fixtures: a CLI runner that keeps stdout and stderr apart, and paths."""
+"""Shared fixtures: CLI runners that keep stdout and stderr apart, a workspace file, and paths."""
 
 from __future__ import annotations
 
@@ -7,10 +7,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from typer.testing import CliRunner
+from typer.testing import CliRunner, Result
 
 REPO = Path(__file__).resolve().parent.parent
 EXAMPLES = REPO / "tests" / "examples"
+# The small instrument the assess/rate, leaders/status and answering-session tests share.
+MINI_360 = EXAMPLES / "valid" / "mini-360.yaml"
 
 
 @dataclass
@@ -41,3 +43,22 @@ def cli(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Callable[..., Run]:
         return Run(result.exit_code, result.stdout, result.stderr, result.exception)
 
     return run
+
+
+@pytest.fixture
+def db(tmp_path: Path) -> Path:
+    """A workspace file in tmp_path (not created until a command or a test opens it)."""
+    return tmp_path / "w.db"
+
+
+@pytest.fixture
+def run(db: Path) -> Callable[..., Result]:
+    """Invoke `leadcheck --db DB ARGS` on the test workspace, stderr kept apart, wide and without colour."""
+    from leadcheck.cli import app
+
+    runner = CliRunner(env={"COLUMNS": "200", "NO_COLOR": "1", "LEADCHECK_DB": None})
+
+    def invoke(*args: str, input: str | None = None) -> Result:
+        return runner.invoke(app, ["--db", str(db), *args], input=input)
+
+    return invoke

@@ -8,57 +8,16 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from typer.testing import CliRunner, Result
+from typer.testing import Result
 
-from leadcheck.cli import app
 from leadcheck.cli.collect import Keyboard, split_keys
 from leadcheck.store import SELF_IDENTITY, Store
 
-MINI = """\
-id: mini
-version: "1.0.0"
-title: Mini 360
-description: A tiny instrument for tests.
-scale:
-  points:
-    - {value: 1, label: Never}
-    - {value: 2, label: Rarely}
-    - {value: 3, label: Sometimes}
-    - {value: 4, label: Often}
-    - {value: 5, label: Always}
-rater_groups:
-  - {id: self, label: Self}
-  - {id: manager, label: Manager}
-  - {id: peer, label: Peers, min_raters: 2}
-competencies:
-  - id: listen
-    name: Listening
-    description: Hears people out.
-    items:
-      - {id: l-1, self: I listen., others: They listen.}
-      - {id: l-2, self: I interrupt., others: They interrupt., reverse: true}
-  - id: decide
-    name: Deciding
-    description: Makes timely decisions.
-    items:
-      - {id: d-1, self: I decide., others: They decide.}
-values:
-  - id: fair
-    name: Fairness
-    description: Treats people fairly.
-    items:
-      - {id: f-1, self: I am fair., others: They are fair.}
-questions:
-  - {id: keep, self: What should I keep doing?, others: What should they keep doing?}
-  - {id: peer-only, self: Unused., others: What do peers see?, groups: [peer]}
-"""
+from .conftest import MINI_360
+
+MINI = MINI_360.read_text(encoding="utf-8")
 
 Run = Callable[..., Result]
-
-
-@pytest.fixture
-def db(tmp_path: Path) -> Path:
-    return tmp_path / "w.db"
 
 
 @pytest.fixture
@@ -66,17 +25,6 @@ def mini(tmp_path: Path) -> Path:
     path = tmp_path / "mini.yaml"
     path.write_text(MINI, encoding="utf-8")
     return path
-
-
-@pytest.fixture
-def run(db: Path) -> Run:
-    """Invoke leadcheck on the test workspace, stderr kept apart, wide and without colour."""
-    runner = CliRunner(env={"COLUMNS": "200", "NO_COLOR": "1", "LEADCHECK_DB": None})
-
-    def invoke(*args: str, input: str | None = None) -> Result:
-        return runner.invoke(app, ["--db", str(db), *args], input=input)
-
-    return invoke
 
 
 def self_response(db: Path, leader: str = "Ana") -> tuple[dict[str, int | None], dict[str, str], str]:
@@ -306,7 +254,9 @@ def test_a_rater_resumes_with_the_printed_token(run: Run, db: Path) -> None:
 
 @pytest.mark.usefixtures("assessed")
 def test_rate_uses_the_stored_snapshot_not_the_yaml_on_disk(run: Run, mini: Path) -> None:
-    mini.write_text(MINI.replace("They listen.", "They listen well."), encoding="utf-8")
+    edited = MINI.replace("They listen.", "They listen well.")
+    assert edited != MINI
+    mini.write_text(edited, encoding="utf-8")
     result = run("rate", "Ana", "--as", "manager", input=keys("q"))
     assert "They listen.\n" in result.stdout
 

@@ -7,63 +7,23 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from typer.testing import CliRunner, Result
+from typer.testing import Result
 
-from leadcheck.cli import app
 from leadcheck.instrument.catalog import instrument_from_text
 from leadcheck.responses import Answer
 from leadcheck.store import SELF_IDENTITY, Store
 
-MINI = """\
-id: mini
-version: "1.0.0"
-title: Mini 360
-description: A tiny instrument for tests.
-scale:
-  points:
-    - {value: 1, label: Never}
-    - {value: 2, label: Rarely}
-    - {value: 3, label: Sometimes}
-    - {value: 4, label: Often}
-    - {value: 5, label: Always}
-rater_groups:
-  - {id: self, label: Self}
-  - {id: manager, label: Manager}
-  - {id: peer, label: Peers, min_raters: 2}
-  - {id: direct_report, label: Direct reports, min_raters: 2}
-competencies:
-  - id: listen
-    name: Listening
-    description: Hears people out.
-    items:
-      - {id: l-1, self: I listen., others: They listen.}
-      - {id: l-2, self: I interrupt., others: They interrupt., reverse: true}
-values:
-  - id: fair
-    name: Fairness
-    description: Treats people fairly.
-    items:
-      - {id: f-1, self: I am fair., others: They are fair.}
-"""
+from .conftest import MINI_360
+
+# The shared mini instrument with a fourth group, direct reports, for the pooling of small groups.
+PEERS = "  - {id: peer, label: Peers, min_raters: 2}\n"
+MINI = MINI_360.read_text(encoding="utf-8").replace(
+    PEERS, PEERS + "  - {id: direct_report, label: Direct reports, min_raters: 2}\n"
+)
 
 PRIVATE_COMMENT = "A private remark"
 
 Run = Callable[..., Result]
-
-
-@pytest.fixture
-def db(tmp_path: Path) -> Path:
-    return tmp_path / "w.db"
-
-
-@pytest.fixture
-def run(db: Path) -> Run:
-    runner = CliRunner(env={"COLUMNS": "200", "NO_COLOR": "1", "LEADCHECK_DB": None})
-
-    def invoke(*args: str) -> Result:
-        return runner.invoke(app, ["--db", str(db), *args])
-
-    return invoke
 
 
 def answer(
@@ -198,7 +158,8 @@ def test_status_of_a_leader_shows_hidden_groups_and_unrated_items(run: Run) -> N
     assert result.stdout.endswith(
         "hidden: too few raters; left out of every figure to protect their anonymity.\n"
         "\n"
-        "Items nobody rated yet (1):\n"
+        "Items nobody rated yet (2):\n"
+        "  d-1  They decide.\n"
         "  f-1  They are fair.\n"
     )
     assert PRIVATE_COMMENT not in result.stdout
@@ -220,7 +181,7 @@ def test_small_groups_that_reach_the_threshold_together_are_pooled(run: Run) -> 
 def test_status_of_a_leader_as_json(run: Run) -> None:
     doc = json.loads(run("status", "Ana", "--json").stdout)
     assert doc["missing"] == ["peer 1/2", "direct_report 0/2"]
-    assert doc["unrated_items"] == ["f-1"]
+    assert doc["unrated_items"] == ["d-1", "f-1"]
     assert {g: v["report"] for g, v in doc["groups"].items()} == {
         "self": "shown",
         "manager": "shown",

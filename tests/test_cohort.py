@@ -31,7 +31,7 @@ def workspace(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def test_demo_makes_a_cohort_and_renders_it(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
-    run = cli(
+    demo = (
         "--db",
         tmp_path / "w.db",
         "demo",
@@ -44,6 +44,7 @@ def test_demo_makes_a_cohort_and_renders_it(cli, tmp_path: Path) -> None:  # typ
         "--jobs",
         "1",
     )
+    run = cli(*demo)
     assert run.exit_code == 0, run.stderr
     pdfs = sorted(p.name for p in (tmp_path / "out").glob("*.pdf"))
     assert SUMMARY in pdfs
@@ -54,19 +55,7 @@ def test_demo_makes_a_cohort_and_renders_it(cli, tmp_path: Path) -> None:  # typ
     for heading in ("360-degree cohort summary", "Leaders by competency", "Reliability"):
         assert heading.lower() in summary.lower()
     # Afterwards the same data serves `cohort report` into another folder, and nothing was imported twice.
-    again = cli(
-        "--db",
-        tmp_path / "w.db",
-        "demo",
-        "--leaders",
-        "2",
-        "--seed",
-        "4",
-        "-o",
-        tmp_path / "out",
-        "--jobs",
-        "1",
-    )
+    again = cli(*demo)
     assert "0 responses added" in again.stdout
     assert "0 written, 3 unchanged" in again.stdout
 

@@ -28,51 +28,16 @@ from leadcheck.instrument.catalog import instrument_from_text
 from leadcheck.instrument.model import Instrument
 from leadcheck.responses import Response
 
-MINI = """\
-id: mini
-version: "1.0.0"
-title: Mini 360
-description: A tiny instrument for tests.
-scale:
-  points:
-    - {value: 1, label: Never}
-    - {value: 2, label: Rarely}
-    - {value: 3, label: Sometimes}
-    - {value: 4, label: Often}
-    - {value: 5, label: Always}
-  not_observed: NOT_OBSERVED
-rater_groups:
-  - {id: self, label: Self}
-  - {id: manager, label: Manager}
-  - {id: peer, label: Peers, min_raters: 2}
-competencies:
-  - id: listen
-    name: Listening
-    description: Hears people out.
-    items:
-      - {id: l-1, self: I listen., others: They listen.}
-      - {id: l-2, self: I interrupt., others: They interrupt., reverse: true}
-  - id: decide
-    name: Deciding
-    description: Makes timely decisions.
-    items:
-      - {id: d-1, self: I decide., others: They decide.}
-values:
-  - id: fair
-    name: Fairness
-    description: Treats people fairly.
-    items:
-      - {id: f-1, self: I am fair., others: They are fair.}
-questions:
-  - {id: keep, self: What should I keep doing?, others: What should they keep doing?}
-  - {id: peer-only, self: Unused., others: What do peers see?, groups: [peer]}
-"""
+from .conftest import MINI_360
+
+MINI = MINI_360.read_text(encoding="utf-8")
 
 HINT = "press 1-5, n, b, s, q, or ? for help"
 
 
 def mini(not_observed: bool = True) -> Instrument:
-    return instrument_from_text(MINI.replace("NOT_OBSERVED", str(not_observed).lower()), "mini.yaml")
+    text = MINI.replace("not_observed: true", f"not_observed: {str(not_observed).lower()}")
+    return instrument_from_text(text, "mini.yaml")
 
 
 def ids(session: Session) -> str | None:
@@ -216,7 +181,7 @@ def test_questions_follow_their_groups() -> None:
 
 def test_a_scale_beyond_nine_takes_whole_numbers() -> None:
     points = "\n".join(f"    - {{value: {v}, label: P{v}}}" for v in range(11))
-    text = MINI.replace("NOT_OBSERVED", "true")
+    text = MINI
     start, end = text.index("  points:\n") + len("  points:\n"), text.index("  not_observed")
     inst = instrument_from_text(text[:start] + points + "\n" + text[end:], "wide.yaml")
     s = Session(inst, "self")
