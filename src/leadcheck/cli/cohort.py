@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import contextlib
+import shutil
+import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -196,9 +198,13 @@ def demo(
     )
     result = _run(ctx, DEMO_COHORT, output, jobs, None, False, False, None, quiet)
     _print_result(result)
+    # Point at the command as the user can run it: from a fresh `make demo`, that is .venv/bin/leadcheck.
+    program = (
+        "leadcheck" if shutil.which("leadcheck") or not sys.argv[0].endswith("leadcheck") else sys.argv[0]
+    )
     out.print(
-        f'Next: leadcheck --db {path} summary "{incoming[0].leader}"  ·  '
-        f"leadcheck --db {path} cohort report {DEMO_COHORT} -o other-folder",
+        f'Next: {program} --db {path} summary "{incoming[0].leader}"  ·  '
+        f"{program} --db {path} cohort report {DEMO_COHORT} -o other-folder",
         markup=False,
         highlight=False,
     )
