@@ -49,9 +49,9 @@ def check(name: str, html: str) -> None:
 def _responses() -> dict[str, list[Response]]:
     return {
         "Ana Ruiz": [
-            Response("self", {"li-1": 5}, {}),
+            Response("self", {"li-1": 3}, {}),
             Response("manager", {"li-1": 3}, {}),
-            *[Response("peer", {"li-1": v}, {}) for v in (2, 3, 4)],
+            *[Response("peer", {"li-1": v}, {}) for v in (1, 2, 3)],
         ],
         "Bo Chen": [
             Response("self", {"li-1": 2}, {}),

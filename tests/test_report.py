@@ -342,3 +342,35 @@ def test_import_store_report_roundtrip_numbers(psl: Instrument, tmp_path: Path) 
     # Reverse-scored items turn 5 into 1 and 2 into 4: nine items at 5, one at 1.
     assert "4.60" in html
     assert "2.20" in html
+
+
+def test_html_output_inlines_bundled_assets(card: Scorecard, tmp_path: Path) -> None:
+    custom = tmp_path / "tpl"
+    custom.mkdir()
+    (custom / "logo.png").write_bytes(b"\x89PNG logo")
+    (custom / "report.html.j2").write_text(
+        '{% extends "base.html.j2" %}{% block cover %}<img src="logo.png" alt="Logo">'
+        '<img src="https://example.org/x.png" alt="x">{{ super() }}{% endblock %}'
+    )
+    html = render(card, "html", template_dir=custom, generated=DAY).decode()
+    assert '<img src="data:image/png;base64,iVBORyBsb2dv" alt="Logo">' in html
+    assert 'src="https://example.org/x.png"' in html  # not ours: left as written, never fetched here
+
+
+def test_appendix_says_where_a_shown_group_was_left_out(psl: Instrument) -> None:
+    answers = dict.fromkeys(psl.items, 4)
+    partial = {**answers, "sa-1": None}
+    responses = [
+        Response("manager", answers),
+        Response("peer", answers),
+        Response("peer", answers),
+        Response("peer", partial),
+        Response("direct_report", answers),
+    ]
+    html = view_html(view_for(score(psl, responses, "Ana"), generated=DAY))
+    # In sa-1 two peers and the lone direct report make three: the combined group.
+    assert "Peers: shown, except in the figures where fewer than 3 rated; there combined with other small groups." in html
+    assert (
+        "Direct reports: too few raters to be shown on its own; combined with other small groups in the figures "
+        "where together they reach the threshold, left out of the others."
+    ) in html

@@ -392,3 +392,66 @@ def test_inlined_rwg_matches_the_library(values: list[int], points: int) -> None
     from leadcheck.scoring import _rwg
 
     assert _rwg([float(v) for v in values], points) == pytest.approx(stats.rwg(values, points))
+
+
+def test_a_rating_hidden_in_its_item_never_enters_the_competency(small: Instrument) -> None:
+    """The leak a reviewer found: two direct reports' ratings of item f were hidden in f's
+    figure (only two answered), yet counted in the competency's figure, where subtracting
+    the item figures gave them back."""
+    responses = [
+        r("self", e=4, f=4),
+        r("manager", e=4, f=4),
+        r("direct_report", e=4, f=1),
+        r("direct_report", e=4, f=1),
+        r("direct_report", e=4, f=None),
+    ]
+    decide = score(small, responses).dimension("decide")
+    f = decide.items[1]
+    assert "direct_report" not in f.groups
+    assert f.others.n == 1  # the manager only
+    assert decide.groups["direct_report"].mean == 4.0  # from item e alone: f's hidden 1s are not in it
+    assert decide.others.mean == 4.0
+
+
+def test_not_observed_is_counted_for_an_item_nobody_observed(small: Instrument) -> None:
+    responses = [r("manager", a=3, b=None), *[r("peer", a=3, b=None) for _ in range(3)], r("other", b=None)]
+    b = score(small, responses).dimension("listen").items[1]
+    assert b.others.n == 0
+    assert b.others.not_observed == 4  # the lone "other" rater's answer is not published, even as a count
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(responses=rater_sets(), data=st.data())
+def test_ratings_left_out_of_an_item_move_no_published_figure(
+    small: Instrument, responses: list[Response], data: st.DataObject
+) -> None:
+    """Change any rating that an item's figure leaves out: no figure anywhere may move.
+    Change a rating that only the combined group shows: no named group's figure may move."""
+    card = score(small, responses, "Ana")
+    doc = scorecard_json(card)
+    for dim in card.dimensions:
+        for item in dim.items:
+            named = set(item.groups) - {POOLED}
+            pooled_groups = (
+                {x.group for x in responses if x.group not in named and x.group != "self"}
+                if POOLED in item.groups
+                else set()
+            )
+            for index, x in enumerate(responses):
+                if x.group == "self" or x.answers.get(item.id) is None or x.group in named:
+                    continue
+                new_value = data.draw(st.integers(1, 5))
+                changed = list(responses)
+                changed[index] = Response(x.group, {**x.answers, item.id: new_value})
+                again = scorecard_json(score(small, changed, "Ana"))
+                if x.group in pooled_groups:
+                    for before, after in zip(doc["competencies"], again["competencies"], strict=True):  # type: ignore[call-overload]
+                        for fig_before, fig_after in [
+                            (before, after),
+                            *zip(before["items"], after["items"], strict=True),
+                        ]:
+                            own_before = {g: v for g, v in fig_before["groups"].items() if g != POOLED}
+                            own_after = {g: v for g, v in fig_after["groups"].items() if g != POOLED}
+                            assert own_before == own_after
+                else:
+                    assert again["competencies"] == doc["competencies"]

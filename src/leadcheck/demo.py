@@ -127,7 +127,9 @@ def demo_leaders(count: int, seed: int) -> list[DemoLeader]:
     rng = random.Random(f"leaders:{seed}")
     biases = [0.9, -0.8, 0.0, 0.15, 0.5, -0.4]
     return [
-        DemoLeader(name, min(4.4, max(2.2, rng.gauss(3.3, 0.5))), biases[i % len(biases)] + rng.gauss(0, 0.1))
+        DemoLeader(
+            name, min(4.5, max(2.4, rng.gauss(3.6, 0.45))), biases[i % len(biases)] + rng.gauss(0, 0.1)
+        )
         for i, name in enumerate(_names(rng, count))
     ]
 

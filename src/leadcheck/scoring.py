@@ -261,6 +261,67 @@ def partition(by_group: Mapping[str, Sequence[float]], groups: Sequence[RaterGro
 # -- the scorecard ---------------------------------------------------------------------------
 
 
+def _publishable_groups(others: Sequence[_Rater], groups: Sequence[RaterGroup]) -> set[str]:
+    """Groups whose not-observed counts may be published: those that meet their
+    threshold over the whole assessment, and small ones whose pool does."""
+    counts: dict[str, int] = {}
+    for r in others:
+        counts[r.group] = counts.get(r.group, 0) + 1
+    part = partition({g: [0.0] * n for g, n in counts.items()}, groups)
+    return set(part.shown) | set(part.pooled_groups)
+
+
+def _dimension_partition(
+    dim: Competency,
+    others: Sequence[_Rater],
+    channel: Mapping[tuple[int, str], str],
+    groups: Sequence[RaterGroup],
+    fraction: float,
+) -> Partition:
+    """The anonymity partition of a competency figure, consistent with its items' figures.
+
+    A rater's competency score is the mean of the items they answered, but
+    only over ratings that were published in the same place at item level:
+    a rater shown with their own group uses the ratings shown in that
+    group's item figures, a rater in the combined group those shown in the
+    combined item figures. A rating left out of an item's figure never
+    enters a competency figure, so no competency figure can be set against
+    the item figures to recover it. Raters who then fall below
+    ``fraction`` of the items drop out, and the partition is redone until
+    it no longer changes.
+    """
+    items = [i.id for i in dim.items]
+    need = fraction * len(items)
+    active = {r.index: r for r in others}
+    place: dict[int, str] = dict.fromkeys(active, "")  # "": any published channel
+    for _ in range(len(active) + 2):  # each round drops or re-places raters; it settles fast
+        by_group: dict[str, list[float]] = {}
+        members: dict[str, list[int]] = {}
+        for idx, r in active.items():
+            wanted = place[idx]
+            values = [
+                r.items[i]
+                for i in items
+                if (idx, i) in channel and (not wanted or channel[(idx, i)] == wanted)
+            ]
+            if values and len(values) >= need:
+                by_group.setdefault(r.group, []).append(sum(values) / len(values))
+                members.setdefault(r.group, []).append(idx)
+        part = partition(by_group, groups)
+        new_place: dict[int, str] = {}
+        for g, idxs in members.items():
+            where = "own" if g in part.shown else POOLED if g in part.pooled_groups else ""
+            if where:
+                new_place.update(dict.fromkeys(idxs, where))
+        if new_place == {i: p for i, p in place.items() if p} and all(place[i] for i in new_place):
+            return part
+        active = {i: active[i] for i in new_place}
+        if not active:
+            return partition({}, groups)
+        place = new_place
+    return partition({}, groups)  # not settled: publish nothing rather than risk a leak
+
+
 def _gap(self_value: float | None, others: Stat) -> float | None:
     if self_value is None or others.mean is None:
         return None
@@ -349,10 +410,14 @@ def score(
         vs = list(values)
         return math.fsum(vs) / len(vs) if vs else None
 
+    publishable = _publishable_groups(others, groups)
     dimensions = []
     for dim in instrument.dimensions:
         item_scores = []
         counted_item_values = []
+        # channel[(rater index, item id)]: "own" when the rating is published in its
+        # group's figure, POOLED when only in the combined group's; absent: excluded.
+        channel: dict[tuple[int, str], str] = {}
         for item in dim.items:
             by_group: dict[str, list[float]] = {}
             no_by_group: dict[str, int] = {}
@@ -365,9 +430,14 @@ def score(
             used_shown.update(part.shown)
             used_pooled.update(part.pooled_groups)
             used_excluded.update(part.excluded_groups)
+            for r in others:
+                if item.id in r.items:
+                    if r.group in part.shown:
+                        channel[(r.index, item.id)] = "own"
+                    elif r.group in part.pooled_groups:
+                        channel[(r.index, item.id)] = POOLED
             others_values = part.others
-            counted_groups = set(part.shown) | set(part.pooled_groups)
-            others_no = sum(n for g, n in no_by_group.items() if g in counted_groups)
+            others_no = sum(n for g, n in no_by_group.items() if g in publishable)
             others_stat = Stat.of(others_values, points, others_no)
             self_value = self_mean(r.items[item.id] for r in selves if item.id in r.items)
             rwg = _rwg(others_values, size)
@@ -384,11 +454,7 @@ def score(
                     low_consensus=rwg is not None and rwg < settings.low_consensus_rwg,
                 )
             )
-        by_group = {}
-        for r in others:
-            if dim.id in r.dims:
-                by_group.setdefault(r.group, []).append(r.dims[dim.id])
-        part = partition(by_group, groups)
+        part = _dimension_partition(dim, others, channel, groups, settings.min_item_fraction)
         used_shown.update(part.shown)
         used_pooled.update(part.pooled_groups)
         used_excluded.update(part.excluded_groups)

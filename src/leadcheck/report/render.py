@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 from pathlib import Path
 
-from leadcheck.report.bundle import TemplateBundle, load_bundle
+from leadcheck.report.bundle import ASSET_SUFFIXES, TemplateBundle, load_bundle
 from leadcheck.report.html import render_html
 from leadcheck.report.viewmodel import ReportView, build_view
 from leadcheck.scoring import Change, Scorecard
@@ -19,8 +19,34 @@ def view_for(card: Scorecard, changes: tuple[Change, ...] = (), generated: date 
 
 
 def view_html(view: ReportView, bundle: TemplateBundle | None = None) -> str:
-    """A view model as a standalone HTML document."""
-    return render_html(view, bundle or load_bundle())
+    """A view model as a standalone HTML document: the bundle's images and fonts are inlined."""
+    bundle = bundle or load_bundle()
+    return inline_assets(render_html(view, bundle), bundle)
+
+
+def inline_assets(html: str, bundle: TemplateBundle) -> str:
+    """Relative references to the bundle's assets (src="logo.png", url(font.woff2)) as data: URLs,
+    so the HTML file stands alone; anything else is left as written."""
+    import base64
+    import mimetypes
+    import re
+
+    def data_url(name: str) -> str | None:
+        if Path(name).suffix.lower() not in ASSET_SUFFIXES or name not in bundle.files:
+            return None
+        mime = mimetypes.guess_type(name)[0] or "application/octet-stream"
+        return f"data:{mime};base64,{base64.b64encode(bundle.files[name]).decode()}"
+
+    def attr(m: re.Match[str]) -> str:
+        url = data_url(m.group(2))
+        return f'{m.group(1)}="{url}"' if url else m.group(0)
+
+    def css(m: re.Match[str]) -> str:
+        url = data_url(m.group(2))
+        return f"url({url})" if url else m.group(0)
+
+    html = re.sub(r'\b(src|href)="([^":]+)"', attr, html)
+    return re.sub(r"url\((['\"]?)([^)'\":]+)\1\)", css, html)
 
 
 def view_pdf(view: ReportView, bundle: TemplateBundle | None = None) -> bytes:

@@ -157,6 +157,7 @@ class ReportView:
     thresholds: tuple[tuple[str, str], ...]
     hidden_groups: tuple[str, ...]
     pooled_groups: tuple[str, ...]
+    anonymity_notes: tuple[str, ...]
     notes: tuple[str, ...]
     has_self: bool
     blind_spot_gap: str
@@ -195,6 +196,33 @@ def _raters_table(card: Scorecard) -> Table:
             count = f"fewer than {g.min_raters}"
         rows.append((Cell(g.label), Cell(count), Cell(status)))
     return Table("Who responded", ("Rater group", "Responses", "In this report"), tuple(rows))
+
+
+def _anonymity_notes(card: Scorecard) -> tuple[str, ...]:
+    """One sentence per group that anonymity kept out of some figure, true to what happened."""
+    notes = []
+    for g in card.groups:
+        if not g.raters or g.id == SELF:
+            continue
+        small = f"fewer than {g.min_raters} rated"
+        if not g.shown and not g.pooled:
+            why = "too few raters" if g.raters < g.min_raters else f"{small} each item"
+            notes.append(f"{g.label}: {why}; left out of every figure.")
+        elif not g.shown:
+            notes.append(
+                f"{g.label}: too few raters to be shown on its own; combined with other small groups "
+                "in the figures where together they reach the threshold, left out of the others."
+            )
+        elif g.pooled or g.excluded:
+            where = (
+                "combined with other small groups, or left out"
+                if g.pooled and g.excluded
+                else "combined with other small groups"
+                if g.pooled
+                else "left out"
+            )
+            notes.append(f"{g.label}: shown, except in the figures where {small}; there {where}.")
+    return tuple(notes)
 
 
 def _finding_rows(card: Scorecard, findings: tuple[Finding, ...]) -> tuple[FindingRow, ...]:
@@ -414,6 +442,7 @@ def build_view(
         ),
         hidden_groups=hidden,
         pooled_groups=pooled,
+        anonymity_notes=_anonymity_notes(card),
         notes=card.notes,
         has_self=inst.has_self,
         blind_spot_gap=f"{s.blind_spot_gap:g}",
