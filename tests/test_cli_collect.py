@@ -130,6 +130,30 @@ def test_eof_in_the_open_questions_does_not_submit(run: Run, db: Path, mini: Pat
     assert self_response(db)[2] == ""
 
 
+def test_q_alone_at_an_open_question_saves_and_quits(run: Run, db: Path, mini: Path) -> None:
+    result = run("assess", "-i", str(mini), "--leader", "Ana", input=keys("4", "5", "3", "2", " q "))
+    assert result.exit_code == 0, result.stderr
+    assert "Enter alone skips; q alone saves and quits." in result.stdout
+    assert "Saved 4 answers. Run the same command again to resume." in result.stdout
+    _, comments, submitted = self_response(db)
+    assert comments == {}  # never the answer "q"
+    assert submitted == ""
+    # Resumed, the questions come straight back; an answer that only starts with q is an answer.
+    result = run("assess", "--leader", "Ana", input=keys("quiet focus"))
+    assert result.exit_code == 0, result.stderr
+    _, comments, submitted = self_response(db)
+    assert comments == {"keep": "quiet focus"}
+    assert submitted
+
+
+@pytest.mark.usefixtures("assessed")
+def test_q_alone_at_a_raters_open_question_saves_and_quits(run: Run, db: Path) -> None:
+    result = run("rate", "Ana", "--as", "peer", input=keys("5", "4", "3", "2", "Calm", "q"))
+    assert result.exit_code == 0, result.stderr
+    assert "Thank you" not in result.stdout
+    assert peer_responses(db) == [("peer", {"l-1": 5, "l-2": 4, "d-1": 3, "f-1": 2}, {"keep": "Calm"}, False)]
+
+
 def test_ctrl_c_exits_130_with_everything_saved(
     run: Run, db: Path, mini: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -195,6 +219,8 @@ def test_help_documents_keys_and_exit_codes(run: Run) -> None:
         text = " ".join(result.stdout.split())  # help is wrapped to the terminal's width
         assert "1 when the input ends before the end (Ctrl-D, or the end of piped input)" in text
         assert "130 on Ctrl-C" in text
+        assert "2 for a bad option value" in text
+        assert "q alone saves and quits" in text
     assert "n not observed, b back, s skip, q save and quit" in " ".join(
         run("assess", "--help").stdout.split()
     )
@@ -267,12 +293,12 @@ def test_rate_uses_the_stored_snapshot_not_the_yaml_on_disk(run: Run, mini: Path
     [
         (
             ["Ana", "--as", "peers"],
-            1,
+            2,
             'error: no rater group "peers" in mini; choose one of: manager, peer\n',
         ),
         (
             ["Ana", "--as", "self"],
-            1,
+            2,
             'error: "self" is not a group of raters: the leader answers it with '
             "`leadcheck assess --leader Ana`; choose one of: manager, peer\n",
         ),

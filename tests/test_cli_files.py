@@ -211,15 +211,15 @@ def test_raters_without_any_identity_stay_apart_and_count_once(cli: Cli, tmp_pat
     # Two raters with identical answers and no email or id: two responses, and again two after a re-import.
     text = "leader,group,li-1,li-2\nAna,peer,4,4\nAna,peer,4,4\nAna,peer,3,4\n"
     name = write(tmp_path, "same.csv", text)
-    assert cli("import", name, "--instrument", TEAM).exit_code == 0
-    run = cli("import", name, "--instrument", TEAM)
+    assert cli("import", name, "--instrument", TEAM, "--allow-missing-items").exit_code == 0
+    run = cli("import", name, "--instrument", TEAM, "--allow-missing-items")
     assert "Added 0, replaced 0, unchanged 3." in run.stdout
     assert len(stored(tmp_path)) == 3
 
 
 def test_the_same_email_twice_keeps_the_later_answers(cli: Cli, tmp_path: Path) -> None:
     text = "leader,group,email,li-1\nAna,peer,pat@example.org,2\nAna,peer,Pat@Example.org ,5\n"
-    run = cli("import", write(tmp_path, "twice.csv", text), "--instrument", TEAM)
+    run = cli("import", write(tmp_path, "twice.csv", text), "--instrument", TEAM, "--allow-missing-items")
     assert run.exit_code == 0
     assert (
         'twice.csv:2: warning: the same rater (same email) about "Ana" again at twice.csv:3; '
@@ -294,12 +294,14 @@ def test_every_problem_of_every_row_is_listed(cli: Cli, tmp_path: Path, before: 
         run,
         tmp_path,
         before,
-        "responses.csv:1: warning: no column for 2 items of team-360 1.0.0 (fb-2, fb-3); they count as skipped",
+        "responses.csv:1: no column for 2 items of team-360 1.0.0 (fb-2, fb-3); expected a column for every "
+        "item: add the missing columns, or add --allow-missing-items to import anyway (every rater then skips "
+        "those items)",
         'responses.csv:1: column "fb-33": matches no item or question of team-360 1.0.0; did you mean "fb-3" '
         "(This leader becomes defensive when their work i...)?",
         'responses.csv:1: column "Department": matches no item or question of team-360 1.0.0; name the column '
         'by an item id (e.g. "li-1") or the item\'s text, or leave it out with --ignore-column',
-        'responses.csv:2: column "This leader seeks feedback on their own work.": "7" is outside the scale 1-5',
+        'responses.csv:2: column "This leader seeks feedback on their o...": "7" is outside the scale 1-5',
         f'responses.csv:3: column "group": "boss" is not a rater group of team-360 1.0.0; expected one of: {GROUPS}',
         f'responses.csv:3: column "li-2": "maybe" is not an answer on the scale; {SCALE_HINT}',
         "responses.csv:4: row has 4 cells but the header has 8; the file may be truncated",
@@ -312,7 +314,15 @@ def test_every_problem_of_every_row_is_listed(cli: Cli, tmp_path: Path, before: 
 
 def test_ignored_columns_and_warnings_let_it_through(cli: Cli, tmp_path: Path) -> None:
     text = "leader,group,li-1,li-2,Department\nAna Lopez,peer,4,5,Finance\n"
-    run = cli("import", write(tmp_path, "r.csv", text), "--instrument", TEAM, "--ignore-column", "department")
+    run = cli(
+        "import",
+        write(tmp_path, "r.csv", text),
+        "--instrument",
+        TEAM,
+        "--ignore-column",
+        "department",
+        "--allow-missing-items",
+    )
     assert run.exit_code == 0
     assert run.stderr == (
         "r.csv:1: warning: no column for 3 items of team-360 1.0.0 (fb-1, fb-2, fb-3); they count as skipped\n"
@@ -444,7 +454,7 @@ def test_an_excel_workbook_is_refused_with_advice(cli: Cli, tmp_path: Path) -> N
 
 def test_a_byte_order_mark_is_accepted(cli: Cli, tmp_path: Path) -> None:
     (tmp_path / "bom.csv").write_bytes(b"\xef\xbb\xbfleader,group,li-1\r\nAna,peer,4\r\n")
-    run = cli("import", "bom.csv", "--instrument", TEAM)
+    run = cli("import", "bom.csv", "--instrument", TEAM, "--allow-missing-items")
     assert run.exit_code == 0, run.stderr
     assert stored(tmp_path) == [_record("Ana", "peer", {"li-1": 4})]
 
@@ -455,7 +465,7 @@ def test_psl_360_is_the_default_and_bracketed_ids_match(cli: Cli, tmp_path: Path
         "This leader speaks openly about their own mistakes and what they learned from them.\n"
         "2024/03/04 9:15:02 AM GMT+1,pat@example.org,Ana,peer,Often,n/a\n"
     )
-    run = cli("import", write(tmp_path, "google.csv", text))
+    run = cli("import", write(tmp_path, "google.csv", text), "--allow-missing-items")
     assert run.exit_code == 0, run.stderr
     assert stored(tmp_path) == [_record("Ana", "peer", {"sa-1": 4, "sa-3": None})]
     assert "google.csv:1: warning: no column for 46 items of psl-360 1.0.0 (sa-2, sa-4," in run.stderr
@@ -620,13 +630,23 @@ def test_a_leader_keeps_the_snapshot_of_their_assessment(cli: Cli, tmp_path: Pat
     first = write(tmp_path, "team.yaml", (FIXTURES / "team-360.yaml").read_text())
     assert (
         cli(
-            "import", write(tmp_path, "a.csv", "leader,group,li-1\nAna,peer,4\n"), "--instrument", first
+            "import",
+            write(tmp_path, "a.csv", "leader,group,li-1\nAna,peer,4\n"),
+            "--instrument",
+            first,
+            "--allow-missing-items",
         ).exit_code
         == 0
     )
     changed = (FIXTURES / "team-360.yaml").read_text().replace("Hears people out", "Listens")
     write(tmp_path, "team.yaml", changed)
-    run = cli("import", write(tmp_path, "b.csv", "leader,group,li-1\nAna,manager,3\n"), "--instrument", first)
+    run = cli(
+        "import",
+        write(tmp_path, "b.csv", "leader,group,li-1\nAna,manager,3\n"),
+        "--instrument",
+        first,
+        "--allow-missing-items",
+    )
     assert run.exit_code == 0, run.stderr
     with Store.open(tmp_path / "workspace.db", create=False) as store:
         assert {h for h, _ in store.instrument_sources()} == {
@@ -649,6 +669,7 @@ def filled(cli: Cli, tmp_path: Path) -> list[str]:
             TEAM,
             "--cohort",
             "@risk",
+            "--allow-missing-items",
         ).exit_code
         == 0
     )
@@ -737,3 +758,320 @@ def test_export_needs_a_workspace(cli: Cli) -> None:
     assert run.exit_code == 1
     assert run.stderr.startswith("error: ")
     assert "no workspace here" in run.stderr
+
+
+# -- raters of Microsoft Forms and other per-form response ids ---------------------------------
+
+MSFORMS_HEAD = "ID,Start time,Completion time,Email,Name,Leader,Relationship,li-1,li-2,fb-1,fb-2,fb-3\n"
+
+
+def _msforms(group: str, *rows: str) -> str:
+    """A Microsoft Forms export whose IDs start at 1 and whose raters all started at the same minute."""
+    return MSFORMS_HEAD + "".join(
+        f"{n},3/4/24 9:12:01,3/4/24 9:15:40,anonymous,,Ana Lopez,{group},{row}\n"
+        for n, row in enumerate(rows, start=1)
+    )
+
+
+def test_two_microsoft_forms_for_one_leader_keep_their_raters_apart(cli: Cli, tmp_path: Path) -> None:
+    peers = write(tmp_path, "peers.csv", _msforms("Peer", "4,4,4,4,4", "3,3,3,3,3"))
+    reports = write(tmp_path, "reports.csv", _msforms("Direct report", "2,2,2,2,2", "1,1,1,1,1"))
+    assert cli("import", peers, "--instrument", TEAM).exit_code == 0
+    run = cli("import", reports, "--instrument", TEAM)
+    assert run.exit_code == 0, run.stderr
+    assert "Added 2, replaced 0, unchanged 0." in run.stdout
+    assert stored(tmp_path) == sorted(
+        [
+            _record("Ana Lopez", "peer", _answers(4, 4, 4, 4, 4)),
+            _record("Ana Lopez", "peer", _answers(3, 3, 3, 3, 3)),
+            _record("Ana Lopez", "direct_report", _answers(2, 2, 2, 2, 2)),
+            _record("Ana Lopez", "direct_report", _answers(1, 1, 1, 1, 1)),
+        ]
+    )
+    # The same files again, or the same form downloaded once more, count nobody twice.
+    shutil.copy(tmp_path / peers, tmp_path / "Peers (1).csv")
+    for name in (peers, reports, "Peers (1).csv"):
+        run = cli("import", name, "--instrument", TEAM)
+        assert "Added 0, replaced 0, unchanged 2." in run.stdout, name
+    assert len(stored(tmp_path)) == 4
+
+
+def test_a_rater_stays_in_their_rater_group(cli: Cli, tmp_path: Path) -> None:
+    peers = write(tmp_path, "peers.csv", _msforms("Peer", "4,4,4,4,4", "3,3,3,3,3"))
+    assert cli("import", peers, "--instrument", TEAM).exit_code == 0
+    before = stored(tmp_path)
+    # The second rater's relationship edited in the file: the stored response does not move to another group.
+    edited = _msforms("Peer", "4,4,4,4,4", "3,3,3,3,3").replace("Peer,3,3", "Direct report,3,3")
+    write(tmp_path, "peers.csv", edited)
+    _assert_refused(
+        cli("import", peers, "--instrument", TEAM),
+        tmp_path,
+        before,
+        'peers.csv:3: this rater (same response id) already answered about "Ana Lopez" as peer, here as '
+        "direct_report; a rater answers in one group only: correct the group in the file, or leave this "
+        "response out",
+    )
+
+
+# -- files nested too deeply ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("[" * 100_000, "a leadcheck export"),
+        ('{"a":' * 100_000, "a leadcheck export"),
+        ('{"leadcheck_response": 1, "answers": ' + "[" * 100_000, "a response file"),
+    ],
+)
+def test_deeply_nested_json_is_one_problem(cli: Cli, tmp_path: Path, text: str, expected: str) -> None:
+    run = cli("import", write(tmp_path, "deep.json", text))
+    assert (run.exit_code, run.stdout) == (1, "")
+    assert run.stderr == (
+        f"deep.json: nesting is too deep (hundreds of levels of [ or {{); expected {expected}, which nests "
+        "a few levels\n1 problem found. Nothing was written.\n"
+    )
+
+
+def test_deeply_nested_yaml_is_read_with_bounds(cli: Cli, tmp_path: Path) -> None:
+    run = cli("import", write(tmp_path, "deep.yaml", "leadcheck_response: 1\nanswers: " + "[" * 100_000))
+    assert (run.exit_code, run.stdout) == (1, "")
+    assert (
+        run.stderr
+        == "deep.yaml:2:73: nesting is deeper than 64 levels\n1 problem found. Nothing was written.\n"
+    )
+
+
+# -- names from files are text, not terminal markup --------------------------------------------------
+
+
+@pytest.mark.parametrize("dry_run", [False, True])
+def test_markup_in_names_groups_and_paths_is_printed_as_it_is(
+    cli: Cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, dry_run: bool
+) -> None:
+    monkeypatch.setenv("COLUMNS", "150")
+    team = (FIXTURES / "team-360.yaml").read_text() + (
+        "rater_groups:\n"
+        "  - {id: self, label: Self, min_raters: 1}\n"
+        '  - {id: peer, label: "[/][red]Peers :thumbs_up:", min_raters: 1}\n'
+    )
+    inst = write(tmp_path, "team.yaml", team)
+    text = "leader,group,li-1,li-2,fb-1,fb-2,fb-3\n[/],peer,4,4,4,4,4\n[red]x,peer,3,3,3,3,3\n[bold],self,2,2,2,2,2\n"
+    name = write(tmp_path, "[red]m.csv", text)
+    run = cli("import", name, "--instrument", inst, *(["--dry-run"] if dry_run else []))
+    assert run.exit_code == 0, run.stderr
+    assert run.stdout.splitlines()[0] == "[red]m.csv: one row per rater, 3 responses"
+    rows = [[c.strip() for c in line.split("│")[1:-1]] for line in run.stdout.splitlines() if "│" in line]
+    assert [row[:3] for row in rows] == [
+        ["[/]", "team-360 1.0.0", "[/][red]Peers :thumbs_up:"],
+        ["[bold]", "team-360 1.0.0", "Self"],
+        ["[red]x", "team-360 1.0.0", "[/][red]Peers :thumbs_up:"],
+    ]
+    assert "New leaders: [/], [bold], [red]x." in run.stdout
+    assert len(stored(tmp_path)) == (0 if dry_run else 3)
+
+
+# -- writing -o files --------------------------------------------------------------------------
+
+
+def test_export_and_form_into_a_folder_that_cannot_be_written(
+    cli: Cli, tmp_path: Path, filled: list[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import os
+    import tempfile
+
+    long = "x" * 250 + ".json"  # a real error even for root: the temporary file's name is too long
+    run = cli("export", "-o", long)
+    assert (run.exit_code, run.stderr) == (
+        1,
+        f"error: {long}: cannot write the file (File name too long); choose a folder you can write to, "
+        "or another file with -o\n",
+    )
+    folder = tmp_path / "locked"
+    folder.mkdir()
+    folder.chmod(0o555)
+    if os.access(folder, os.W_OK):  # root writes anywhere: let the folder refuse as it would anyone else
+
+        def refuse(*args: Any, **kwargs: Any) -> Any:
+            raise PermissionError(13, "Permission denied")
+
+        monkeypatch.setattr(tempfile, "mkstemp", refuse)
+    try:
+        for args in (
+            ("export", "-o", "locked/backup.json"),
+            ("form", "Ana", "--as", "peer", "-o", "locked/f.yaml"),
+        ):
+            run = cli(*args)
+            assert (run.exit_code, run.stdout) == (1, ""), args
+            assert run.stderr == (
+                f"error: {args[-1]}: cannot write the file (Permission denied); choose a folder you can write "
+                "to, or another file with -o\n"
+            )
+    finally:
+        folder.chmod(0o755)
+    assert list(folder.iterdir()) == []
+
+
+def test_export_to_a_symbolic_link_writes_its_target(cli: Cli, tmp_path: Path, filled: list[str]) -> None:
+    (tmp_path / "backups").mkdir()
+    (tmp_path / "backups" / "latest.json").write_text("old\n")
+    (tmp_path / "latest.json").symlink_to(Path("backups") / "latest.json")
+    run = cli("export", "-o", "latest.json")
+    assert run.exit_code == 0, run.stderr
+    assert (tmp_path / "latest.json").is_symlink()
+    assert json.loads((tmp_path / "backups" / "latest.json").read_text())["leadcheck_export"] == 1
+
+
+def test_export_and_form_to_a_pipe_write_into_it(cli: Cli, tmp_path: Path, filled: list[str]) -> None:
+    import os
+    import stat
+    import threading
+
+    pipe = tmp_path / "pipe"
+    for args in (("export", "--format", "csv"), ("form", "Ana", "--as", "peer")):
+        os.mkfifo(pipe)
+        received: list[str] = []
+        reader = threading.Thread(target=lambda into=received: into.append(pipe.read_text()), daemon=True)
+        reader.start()
+        run = cli(*args, "-o", "pipe")
+        reader.join(timeout=10)
+        assert run.exit_code == 0, run.stderr
+        assert stat.S_ISFIFO(pipe.stat().st_mode), "the pipe was replaced by a file"
+        assert received and received[0].startswith(("leader,cohort,", "# leadcheck response form")), args
+        pipe.unlink()
+
+
+# -- leaders' names ------------------------------------------------------------------------------
+
+SHORT = ("--instrument", TEAM, "--allow-missing-items")  # files of one item: li-1
+
+
+def test_a_leader_written_differently_is_the_same_leader(cli: Cli, tmp_path: Path) -> None:
+    first = write(tmp_path, "a.csv", "leader,group,email,li-1\nAna Lopez,peer,a@x.org,4\n")
+    assert cli("import", first, *SHORT).exit_code == 0
+    second = write(tmp_path, "b.csv", "leader,group,email,li-1\n  ana   LOPEZ ,manager,b@x.org,3\n")
+    run = cli("import", second, *SHORT)
+    assert run.exit_code == 0, run.stderr
+    assert "New leader" not in run.stdout
+    assert "│ Ana Lopez" in run.stdout
+    assert stored(tmp_path) == sorted(
+        [_record("Ana Lopez", "peer", {"li-1": 4}), _record("Ana Lopez", "manager", {"li-1": 3})]
+    )
+    # A close name is imported as a new leader, with a warning naming both.
+    run = cli(
+        "import", write(tmp_path, "c.csv", "leader,group,email,li-1\nAna Lopes,peer,c@x.org,5\n"), *SHORT
+    )
+    # (the close name is still imported: a warning, not a problem)
+    assert run.exit_code == 0
+    assert run.stderr.splitlines() == [
+        "c.csv:1: warning: no column for 4 items of team-360 1.0.0 (li-2, fb-1, fb-2, fb-3); they count as "
+        "skipped",
+        'c.csv:2: warning: leader "Ana Lopes" is new; did you mean "Ana Lopez"? If it is the same person, '
+        'write the name as "Ana Lopez"; otherwise ignore this warning',
+    ]
+    assert "New leader: Ana Lopes." in run.stdout
+
+
+def test_a_leader_name_on_several_lines_or_too_long_is_a_problem(
+    cli: Cli, tmp_path: Path, before: list[str]
+) -> None:
+    long = "A" * 201
+    text = f'leader,group,li-1\n"Ana\nLopez",peer,4\nAna\tLopez,peer,3\nAna\tLopez,manager,3\n{long},peer,2\n'
+    _assert_refused(
+        cli("import", write(tmp_path, "names.csv", text), *SHORT),
+        tmp_path,
+        before,
+        "names.csv:1: warning: no column for 4 items of team-360 1.0.0 (li-2, fb-1, fb-2, fb-3); they count "
+        "as skipped",
+        'names.csv:2: leader name "Ana\\nLopez" holds a line break, tab or other control character; expected a '
+        "name on one line; correct it in the file",
+        'names.csv:4: leader name "Ana\\tLopez" holds a line break, tab or other control character; expected a '
+        "name on one line; correct it in the file",
+        f'names.csv:6: leader name "{"A" * 55}..." is 201 characters long; expected at most 200; correct it '
+        "in the file",
+    )
+
+
+# -- items without a column ----------------------------------------------------------------------
+
+
+def test_items_without_a_column_are_an_error_unless_allowed(
+    cli: Cli, tmp_path: Path, before: list[str]
+) -> None:
+    # fb-2 and fb-3 have no column; li-2's column is there but blank in one row (skipped, not a problem).
+    text = "leader,group,email,li-1,li-2,fb-1\nAna,peer,a@x.org,4,,3\nAna,manager,b@x.org,4,5,3\n"
+    name = write(tmp_path, "r.csv", text)
+    _assert_refused(
+        cli("import", name, "--instrument", TEAM),
+        tmp_path,
+        before,
+        "r.csv:1: no column for 2 items of team-360 1.0.0 (fb-2, fb-3); expected a column for every item: add "
+        "the missing columns, or add --allow-missing-items to import anyway (every rater then skips those "
+        "items)",
+    )
+    run = cli("import", name, "--instrument", TEAM, "--allow-missing-items")
+    assert run.exit_code == 0
+    assert run.stderr == (
+        "r.csv:1: warning: no column for 2 items of team-360 1.0.0 (fb-2, fb-3); they count as skipped\n"
+    )
+    assert _record("Ana", "peer", {"li-1": 4, "fb-1": 3}) in stored(tmp_path)
+
+
+# -- a file read in the wrong layout ----------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("layout", "label"), [("qualtrics", "Qualtrics"), ("surveymonkey", "SurveyMonkey")])
+def test_a_file_forced_into_the_wrong_layout_is_one_problem(
+    cli: Cli, tmp_path: Path, before: list[str], layout: str, label: str
+) -> None:
+    name = place(tmp_path, "google-forms.csv")
+    run = cli("import", name, "--instrument", TEAM, "--layout", layout, *GOOGLE_ARGS)
+    _assert_refused(
+        run,
+        tmp_path,
+        before,
+        f"google-forms.csv: does not look like a {label} export (its header rows hold answers); check --layout",
+    )
+    assert "@" not in run.stderr
+
+
+def test_long_column_titles_are_shortened_in_messages(cli: Cli, tmp_path: Path) -> None:
+    run = cli(
+        "import", place(tmp_path, "google-forms.csv"), "--instrument", TEAM, "--leader-column", "Leader"
+    )
+    assert run.exit_code == 1
+    assert [line for line in run.stderr.splitlines() if "--leader-column" in line] == [
+        'google-forms.csv:1: --leader-column "Leader": no such column; the columns are "Timestamp", '
+        '"Email Address", "Which leader are you giving feedback on?", "What is your working relationship wit...", '
+        '"How often does this leader do the fol...", "How often does this leader do the fol...", '
+        '"How often does this leader do the fol...", "How often does this leader do the fol...", '
+        '"How often does this leader do the fol...", "What should this leader keep doing?", '
+        '"What should this leader start doing?"'
+    ]
+
+
+def test_a_column_named_in_another_columns_message_is_shortened(
+    cli: Cli, tmp_path: Path, before: list[str]
+) -> None:
+    text = (
+        "leader,group,This leader lets people finish before answering.,li-1,li-2,fb-1,fb-2,fb-3\n"
+        "Ana,peer,4,4,4,4,4,4\n"
+    )
+    _assert_refused(
+        cli("import", write(tmp_path, "dup.csv", text), "--instrument", TEAM),
+        tmp_path,
+        before,
+        'dup.csv:1: column "li-1": holds item "li-1" like column "This leader lets people finish before..."; '
+        "remove one of them",
+    )
+    from leadcheck.instrument.catalog import load_instrument
+
+    long = "q" * 80
+    team = load_instrument(TEAM)
+    export = (
+        f"leader,instrument,instrument_version,instrument_hash,group,{long}\n"
+        f"Ana,{team.id},{team.version},{team.content_hash},peer,4\n"
+    )
+    run = cli("import", write(tmp_path, "backup.csv", export), "--layout", "export", "--instrument", TEAM)
+    assert f'"{"q" * 37}..." is not an item of team-360 1.0.0' in run.stderr
+    assert long not in run.stderr

@@ -112,3 +112,37 @@ def test_missing_workspace(cli, tmp_path: Path) -> None:  # type: ignore[no-unty
     assert run.exit_code == 1
     assert "no workspace here" in run.stderr
     assert not (tmp_path / "nope.db").exists()
+
+
+def test_at_80_columns_the_tables_drop_the_group_columns_not_the_numbers(  # type: ignore[no-untyped-def]
+    cli, workspace: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("COLUMNS", "80")  # a narrow terminal; piped output is 80 wide too
+    name = _first_leader(workspace)
+    doc = json.loads(cli("--db", workspace, "summary", name, "--json").stdout)
+    run = cli("--db", workspace, "summary", name)
+    assert run.exit_code == 0, run.stderr
+    text = run.stdout
+    lines = text.splitlines()
+    assert max(len(line) for line in lines) <= 80
+    assert "…" not in text
+    assert text.count("(rater groups: widen the terminal or use --json)") == 1
+    assert "Direct reports" not in text.split("Blind spots")[0].split("(rater groups")[1]
+    for competency in doc["competencies"]:
+        heading = next(i for i, line in enumerate(lines) if line.startswith(competency["name"] + " ("))
+        overall = next(line for line in lines[heading:] if "Overall" in line)
+        assert f"{competency['self']:.2f}" in overall
+        assert f"{competency['others']:.2f} (n={competency['others_n']})" in overall
+        assert f"{competency['gap']:+.2f}" in overall
+    # The item column keeps room for words: at least 28 characters before it wraps.
+    first = doc["competencies"][0]["items"][0]["id"]
+    row = next(line for line in lines if f"│ {first} " in line)
+    assert len(row.split("│")[1].strip()) >= 26
+
+
+def test_a_wide_terminal_shows_every_group(cli, workspace: Path, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.setenv("COLUMNS", "160")
+    run = cli("--db", workspace, "summary", _first_leader(workspace))
+    assert "(rater groups:" not in run.stdout
+    header = next(line for line in run.stdout.splitlines() if "All others" in line)
+    assert "Self" in header and "Manager" in header and "Gap" in header

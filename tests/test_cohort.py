@@ -11,8 +11,10 @@ import pytest
 
 from leadcheck.cohort.files import MANIFEST, SUMMARY, file_names, leader_codes, slug
 from leadcheck.cohort.run import run_cohort
+from leadcheck.cohort.worker import RenderResult, RenderTask
 from leadcheck.demo import DEMO_COHORT, demo_leaders, demo_responses
 from leadcheck.instrument.catalog import load_instrument
+from leadcheck.responses import IncomingResponse
 from leadcheck.store import Store
 
 
@@ -152,13 +154,181 @@ def test_dask_local_cluster(workspace: Path, tmp_path: Path) -> None:
     assert SUMMARY in result.written
 
 
-def test_unreachable_scheduler_is_a_usage_error(cli, workspace: Path, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+@pytest.fixture
+def quick_dask(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Give up on a scheduler in seconds, not the 15 + 10 a real run allows."""
     pytest.importorskip("distributed")
+    monkeypatch.setattr("leadcheck.cohort.run.CONNECT_SECONDS", 2.0)
+    monkeypatch.setattr("leadcheck.cohort.run.WORKERS_SECONDS", 1.0)
+
+
+@pytest.mark.parametrize(
+    "address", ["not-an-address", "http://127.0.0.1:8765", "tcp://127.0.0.1", "tcp://h:86x", "tcp://h:8786/x"]
+)
+def test_a_malformed_scheduler_address_is_a_usage_error(
+    cli, workspace: Path, tmp_path: Path, address: str
+) -> None:  # type: ignore[no-untyped-def]
+    run = cli("--db", workspace, "cohort", "report", DEMO_COHORT, "-o", tmp_path, "--scheduler", address)
+    assert run.exit_code == 2
+    assert run.stderr == (
+        f'error: --scheduler "{address}" is not a Dask scheduler address; expected SCHEME://HOST:PORT '
+        "with SCHEME one of tcp, tls, ws, wss, ucx, inproc, e.g. --scheduler tcp://10.0.0.5:8786\n"
+    )
+
+
+@pytest.mark.usefixtures("quick_dask")
+def test_an_unreachable_scheduler_is_a_runtime_error(cli, workspace: Path, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     run = cli(
         "--db", workspace, "cohort", "report", DEMO_COHORT, "-o", tmp_path, "--scheduler", "tcp://127.0.0.1:9"
     )
-    assert run.exit_code == 2
-    assert "cannot reach the Dask scheduler at tcp://127.0.0.1:9" in run.stderr
+    assert run.exit_code == 1
+    assert run.stderr.startswith("error: cannot reach the Dask scheduler at tcp://127.0.0.1:9: ")
+
+
+@pytest.mark.usefixtures("quick_dask")
+def test_something_that_is_not_a_scheduler_does_not_hang(cli, workspace: Path, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    import socket
+    import time
+
+    with (
+        socket.socket() as server
+    ):  # accepts connections (the kernel does) and never answers, as a web server
+        server.bind(("127.0.0.1", 0))
+        server.listen()
+        address = f"tcp://127.0.0.1:{server.getsockname()[1]}"
+        start = time.monotonic()
+        run = cli("--db", workspace, "cohort", "report", DEMO_COHORT, "-o", tmp_path, "--scheduler", address)
+    assert time.monotonic() - start < 10
+    assert run.exit_code == 1
+    assert run.stderr == (
+        f"error: cannot reach the Dask scheduler at {address}: no answer within 2 s; "
+        "is a Dask scheduler listening there?\n"
+    )
+
+
+@pytest.mark.usefixtures("quick_dask")
+def test_a_scheduler_without_workers_says_how_to_start_one(workspace: Path, tmp_path: Path) -> None:
+    import distributed
+
+    from leadcheck.cohort.run import SchedulerError
+
+    with (
+        distributed.LocalCluster(
+            n_workers=0, processes=False, protocol="tcp", dashboard_address=None
+        ) as cluster,
+        Store.open(workspace) as store,
+    ):
+        address = cluster.scheduler_address
+        with pytest.raises(SchedulerError) as error:
+            run_cohort(store, DEMO_COHORT, tmp_path, scheduler=address)
+    assert str(error.value) == (
+        f"the scheduler at {address} has no workers; start some with `dask worker {address}`"
+    )
+    assert not list(tmp_path.glob("*.pdf"))
+
+
+# -- leaders the summary cannot count ------------------------------------------------------------
+
+
+def fake_render(task: RenderTask) -> RenderResult:
+    """No WeasyPrint: these tests are about who is reported, not about PDFs."""
+    return RenderResult(task.key, b"%PDF-1.7 stub", 0.0, 0)
+
+
+@pytest.fixture
+def rendered(monkeypatch: pytest.MonkeyPatch) -> list[RenderTask]:
+    """Every render task of the run, kept, and answered without rendering."""
+    tasks: list[RenderTask] = []
+
+    def render(task: RenderTask) -> RenderResult:
+        tasks.append(task)
+        return fake_render(task)
+
+    monkeypatch.setattr("leadcheck.cohort.run.render_task", render)
+    return tasks
+
+
+@pytest.fixture
+def small(tmp_path: Path) -> Path:
+    """Two demo leaders on psl-360, in a workspace of this test's own."""
+    db = tmp_path / "small.db"
+    inst = load_instrument("psl-360")
+    with Store.open(db) as store:
+        store.add_responses(demo_responses(inst, demo_leaders(2, 11), 11), inst)
+    return db
+
+
+def test_a_leader_without_responses_is_a_failure_not_an_empty_report(  # type: ignore[no-untyped-def]
+    cli, small: Path, tmp_path: Path, rendered: list[RenderTask]
+) -> None:
+    from leadcheck.store import SELF_IDENTITY
+
+    inst = load_instrument("psl-360")
+    with Store.open(small) as store:
+        store.assessment_for(store.ensure_leader("Empty Assessment", DEMO_COHORT), inst)
+        started = store.assessment_for(store.ensure_leader("Started Only", DEMO_COHORT), inst)
+        store.open_response(started, "self", SELF_IDENTITY)  # opened, nothing answered
+    run = cli("--db", small, "cohort", "report", DEMO_COHORT, "-o", tmp_path / "out", "-j", "1", "-q")
+    assert run.exit_code == 1
+    assert run.stderr == (
+        "Leaders without a report:\n  Empty Assessment: no responses yet\n  Started Only: no responses yet\n"
+    )
+    assert "3 written, 0 unchanged (skipped), 2 failed" in run.stdout  # the other two and the summary
+    assert sorted(t.key for t in rendered if t.key != SUMMARY) == sorted(
+        p.name for p in (tmp_path / "out").glob("*.pdf") if p.name != SUMMARY
+    )
+    summary = next(t for t in rendered if t.key == SUMMARY)
+    assert summary.view.failures == (
+        "Empty Assessment: no responses yet",
+        "Started Only: no responses yet",
+    )
+
+
+def test_leaders_on_another_instrument_are_named_not_silently_left_out(  # type: ignore[no-untyped-def]
+    cli, small: Path, tmp_path: Path, rendered: list[RenderTask]
+) -> None:
+    from leadcheck.report.bundle import load_bundle
+    from leadcheck.report.html import render_html
+
+    from .conftest import MINI_360
+
+    mini = load_instrument(str(MINI_360))
+    answers: dict[str, int | None] = dict.fromkeys(mini.items, 4)
+    with Store.open(small) as store:
+        store.add_responses(
+            [
+                IncomingResponse("Zz Other", "self", answers, {}, "t", cohort=DEMO_COHORT),
+                IncomingResponse("Zz Other", "manager", answers, {}, "t", "m", cohort=DEMO_COHORT),
+            ],
+            mini,
+        )
+        assert store.leaders(DEMO_COHORT)[-1].name == "Zz Other"  # the first leader sets the instrument
+    run = cli("--db", small, "cohort", "report", DEMO_COHORT, "-o", tmp_path / "out", "-j", "1", "-q")
+    assert run.exit_code == 0, run.stderr
+    assert "  not in the cohort summary: Zz Other (assessed on mini)\n" in run.stdout
+    assert "4 written" in run.stdout  # Zz Other still has a report
+    summary = next(t for t in rendered if t.key == SUMMARY)
+    assert summary.view.leaders == 2
+    assert summary.view.outside == ("Zz Other (assessed on mini)",)
+    html = render_html(summary.view, load_bundle(), summary.entry)
+    assert "Not in these figures" in html and "<li>Zz Other (assessed on mini)</li>" in html
+    # Anonymized, the summary names the code, not the leader.
+    run_cohort_result = cli(
+        "--db",
+        small,
+        "cohort",
+        "report",
+        DEMO_COHORT,
+        "-o",
+        tmp_path / "anon",
+        "-j",
+        "1",
+        "-q",
+        "--anonymize",
+    )
+    assert run_cohort_result.exit_code == 0
+    anonymized = [t for t in rendered if t.key == SUMMARY][-1]
+    assert anonymized.view.outside == ("L003 (assessed on mini)",)
 
 
 def test_file_names_are_safe_and_distinct() -> None:

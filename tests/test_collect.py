@@ -19,6 +19,7 @@ from leadcheck.collect import (
     group_progress,
     key_from_line,
     missing,
+    quits,
     scale_choices,
     self_summary,
     unrated_items,
@@ -218,6 +219,13 @@ def test_key_from_line(line: str, single: bool, key: str) -> None:
 
 def test_key_from_line_takes_a_word_on_wide_scales() -> None:
     assert key_from_line(" 10 \n", single_key=False) == "10"
+
+
+@pytest.mark.parametrize(
+    ("line", "expected"), [("q", True), (" q \n", True), ("", False), ("quality", False), ("q and a", False)]
+)
+def test_q_alone_quits_an_open_question(line: str, expected: bool) -> None:
+    assert quits(line) is expected
 
 
 def test_scale_choices_and_labels() -> None:

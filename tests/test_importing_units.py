@@ -214,7 +214,7 @@ def test_problem_grammar() -> None:
         == "a.csv: warning: file is empty"
     )
     long = shorten("word " * 30)
-    assert len(long) == 60
+    assert len(long) == 40
     assert long.endswith("wo...")
 
 
@@ -319,3 +319,72 @@ def test_formula_protection_round_trips(text: str) -> None:
     protected = protect(text)
     assert not protected.startswith(("=", "+", "-", "@", "\t"))
     assert unprotect(protected) == text
+
+
+def test_writing_follows_links_and_writes_into_what_is_not_a_file(tmp_path: Path) -> None:
+    import os
+    import stat
+    import threading
+
+    from leadcheck.importing.output import OutputError, atomic_text
+
+    (tmp_path / "real.txt").write_text("old")
+    (tmp_path / "link.txt").symlink_to("real.txt")
+    with atomic_text(tmp_path / "link.txt") as out:
+        out.write("new")
+    assert (tmp_path / "link.txt").is_symlink()
+    assert (tmp_path / "real.txt").read_text() == "new"
+
+    fifo = tmp_path / "fifo"
+    os.mkfifo(fifo)
+    got: list[bytes] = []
+    reader = threading.Thread(target=lambda: got.append(fifo.read_bytes()), daemon=True)
+    reader.start()
+    with atomic_text(fifo) as out:
+        out.write("through the pipe")
+    reader.join(timeout=10)
+    assert stat.S_ISFIFO(fifo.stat().st_mode)
+    assert got == [b"through the pipe"]
+
+    with pytest.raises(OutputError) as caught, atomic_text(tmp_path) as out:
+        out.write("never")
+    assert str(caught.value) == f"{tmp_path}: is a folder; name a file to write"
+
+
+def test_header_rows_that_hold_answers(team: Instrument) -> None:
+    def records(*rows: str) -> list[csvfile.Record]:
+        return [csvfile.Record(n, row.split(",")) for n, row in enumerate(rows, start=1)]
+
+    google = records("Timestamp,Email Address,Leader,li-1", "2024/03/04 9:15:02,pat@example.org,Ana,4")
+    assert layouts.header_holds_answers("qualtrics", google)
+    assert layouts.header_holds_answers("surveymonkey", google)
+    numbers = records("StartDate,Q1,Q2,Q3", "2024-03-04 09:01:12,4,5,Ana")
+    assert layouts.header_holds_answers("qualtrics", numbers)
+    texts = records("StartDate,Q1,Q2", "Start Date,Which leader?,How often?", '{"ImportId":"startDate"},x,y')
+    assert not layouts.header_holds_answers("qualtrics", texts)
+    assert not layouts.header_holds_answers("google", google)  # one header row: nothing below it to check
+
+
+def test_a_deeply_nested_import_id_is_no_import_id() -> None:
+    deep = '{"ImportId": ' + "[" * 100_000
+    head = layouts.header(
+        "qualtrics",
+        [
+            csvfile.Record(1, ["StartDate", "Q1"]),
+            csvfile.Record(2, ["Start Date", "Question"]),
+            csvfile.Record(3, ['{"ImportId":"startDate"}', deep]),
+        ],
+    )
+    assert [c.import_id for c in head.columns] == ["startDate", ""]
+
+
+def test_a_form_is_known_by_its_file_name_and_header() -> None:
+    from leadcheck.importing.tables import form_key
+
+    header = [csvfile.Record(1, ["ID", "Start time", "li-1"])]
+    peers = form_key("exports/Peers.csv", header)
+    assert form_key("Peers.csv", header) == peers
+    assert form_key("peers (1).csv", header) == peers  # downloaded again
+    assert form_key("Peers(1-12).csv", header) == peers  # Microsoft Forms' response range
+    assert form_key("Reports.csv", header) != peers
+    assert form_key("Peers.csv", [csvfile.Record(1, ["ID", "Start time", "li-2"])]) != peers

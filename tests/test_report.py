@@ -369,7 +369,10 @@ def test_appendix_says_where_a_shown_group_was_left_out(psl: Instrument) -> None
     ]
     html = view_html(view_for(score(psl, responses, "Ana"), generated=DAY))
     # In sa-1 two peers and the lone direct report make three: the combined group.
-    assert "Peers: shown, except in the figures where fewer than 3 rated; there combined with other small groups." in html
+    assert (
+        "Peers: shown, except in the figures where fewer than 3 rated; there combined with other small groups."
+        in html
+    )
     assert (
         "Direct reports: too few raters to be shown on its own; combined with other small groups in the figures "
         "where together they reach the threshold, left out of the others."

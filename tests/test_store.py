@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from leadcheck.errors import NotFoundError, StoreError
+from leadcheck.errors import ImportProblemError, NotFoundError, StoreError
 from leadcheck.instrument.catalog import instrument_from_text, load_instrument
 from leadcheck.responses import IncomingResponse
 from leadcheck.store import MIGRATIONS, Store
@@ -121,3 +121,83 @@ def test_two_processes_writing_at_once_both_succeed(tmp_path: Path) -> None:
             store.conn.execute("SELECT count(*) FROM responses WHERE rater_group = 'peer'").fetchone()[0]
             == 50
         )
+
+
+FOREIGN_SCHEMAS = {
+    "tables, no version": ("CREATE TABLE notes (id INTEGER PRIMARY KEY, text TEXT)", 0),
+    "a meta table, no version": ("CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT)", 0),
+    "a version, no meta table": ("CREATE TABLE notes (id INTEGER PRIMARY KEY, text TEXT)", 1),
+}
+
+
+@pytest.mark.parametrize("schema", list(FOREIGN_SCHEMAS))
+def test_a_database_of_another_program_is_refused_and_left_as_it_is(tmp_path: Path, schema: str) -> None:
+    db = tmp_path / "notes.db"
+    sql, version = FOREIGN_SCHEMAS[schema]
+    conn = sqlite3.connect(db)
+    conn.execute(sql)
+    conn.execute(f"PRAGMA user_version = {version}")
+    conn.commit()
+    conn.close()
+    before = db.read_bytes()
+    for create in (True, False):
+        with pytest.raises(StoreError) as caught:
+            Store.open(db, create=create)
+        assert str(caught.value) == (
+            f"{db}: not a leadcheck workspace (it is an SQLite database of another program); "
+            "choose another file with --db"
+        )
+    assert db.read_bytes() == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["notes.db"]
+
+
+def test_an_empty_file_becomes_a_workspace(tmp_path: Path) -> None:
+    db = tmp_path / "w.db"
+    db.touch()
+    with Store.open(db) as store:
+        assert store.schema_version == len(MIGRATIONS)
+
+
+def test_a_leader_is_found_whatever_the_case_and_spacing(tmp_path: Path) -> None:
+    inst = load_instrument(EXAMPLES / "valid" / "minimal.yaml")
+    with Store.open(tmp_path / "w.db") as store:
+        store.add_responses([IncomingResponse("Ana Lopez", "peer", {"li-1": 3}, {}, "t", "a@x.org")], inst)
+        summary = store.add_responses(
+            [IncomingResponse("  ana   LOPEZ ", "manager", {"li-1": 4}, {}, "t", "b@x.org")], inst
+        )
+        assert summary.new_leaders == []
+        assert list(summary.per_leader) == ["Ana Lopez"]
+        assert [leader.name for leader in store.leaders()] == ["Ana Lopez"]
+        ana = store.get_leader("ANA lopez")
+        assert store.find_leader("ana\u00a0lopez") == ana
+        assert store.ensure_leader("ana lopez", "2024").id == ana.id
+        assert len(store.responses(store.latest_assessment(ana))) == 2
+
+
+@pytest.mark.parametrize("name", ["Ana\nLopez", "Ana\tLopez", "A" * 201])
+def test_a_leader_name_on_several_lines_or_too_long_is_refused(tmp_path: Path, name: str) -> None:
+    inst = load_instrument(EXAMPLES / "valid" / "minimal.yaml")
+    with Store.open(tmp_path / "w.db") as store:
+        with pytest.raises(StoreError, match="leader name"):
+            store.ensure_leader(name)
+        with pytest.raises(StoreError, match="leader name"):
+            store.add_responses([IncomingResponse(name, "peer", {"li-1": 3}, {}, "f.csv:2", "x")], inst)
+        assert store.leaders() == []
+
+
+def test_a_rater_never_moves_to_another_group(tmp_path: Path) -> None:
+    inst = load_instrument(EXAMPLES / "valid" / "minimal.yaml")
+    first = IncomingResponse("Ana", "peer", {"li-1": 3}, {}, "f.csv:2", "msforms:abc:1")
+    moved = IncomingResponse("Ana", "manager", {"li-1": 3}, {}, "f.csv:2", "msforms:abc:1")
+    with Store.open(tmp_path / "w.db") as store:
+        store.add_responses([first], inst)
+        assert store.stored_group(moved, inst.id) == "peer"
+        with pytest.raises(ImportProblemError) as caught:
+            store.add_responses([moved], inst, dry_run=True)
+        assert str(caught.value) == (
+            'f.csv:2: this rater already answered about "Ana" as peer, here as manager; a rater answers in '
+            "one group only: correct the group, or leave this response out"
+        )
+        assert [r.group for r in store.responses(store.latest_assessment(store.get_leader("Ana")))] == [
+            "peer"
+        ]

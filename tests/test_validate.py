@@ -258,3 +258,27 @@ def test_validate_main_entry_point(tmp_path: Path) -> None:
     result = CliRunner().invoke(validate_app, [str(EXAMPLES / "invalid" / "missing-text.yaml")])
     assert result.exit_code == 1
     assert "[item-text]" in result.stdout
+
+
+def test_markup_in_file_names_and_messages_prints_as_typed(  # type: ignore[no-untyped-def]
+    cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import re
+
+    monkeypatch.setenv("FORCE_COLOR", "1")  # rich renders as on a terminal, where markup used to bite
+    folder = tmp_path / "m"
+    folder.mkdir()
+    (folder / "[red]x.yaml").write_text("id: x\n")
+    (folder / "key.yaml").write_text((EXAMPLES / "valid" / "minimal.yaml").read_text() + '"[/]": 1\n')
+    run = cli("validate", folder)
+    assert run.exit_code == 1
+    assert "\x1b[" in run.stdout
+    lines = re.sub(r"\x1b\[[0-9;]*m", "", run.stdout).splitlines()
+    assert (
+        f'{folder}/[red]x.yaml:1:1: error: the instrument has no "competencies"; add the "competencies" key [missing-key]'
+        in lines
+    )
+    assert any(
+        line.startswith(f"{folder}/key.yaml:") and 'error: unknown key "[/]" in the instrument;' in line
+        for line in lines
+    )

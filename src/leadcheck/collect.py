@@ -61,6 +61,11 @@ def key_from_line(line: str, single_key: bool = True) -> str:
     return stripped[0] if single_key else stripped.split()[0]
 
 
+def quits(line: str) -> bool:
+    """A line of an open question that means "save and quit" rather than an answer: ``q`` alone."""
+    return line.strip() == QUIT
+
+
 def scale_choices(scale: Scale) -> str:
     """The scale as one line: ``1 Never  2 Rarely  ...  n Not observed``."""
     parts = [f"{p.value} {p.label}" for p in scale.points]

@@ -5,8 +5,10 @@ from __future__ import annotations
 import difflib
 import hashlib
 import hmac
+import json
 import secrets
 import sqlite3
+import unicodedata
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -14,13 +16,15 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from leadcheck.errors import NotFoundError, StoreError
+from leadcheck.errors import ImportProblemError, NotFoundError, StoreError
 from leadcheck.instrument.model import SELF, Instrument
 from leadcheck.responses import Answer, IncomingResponse, Response
 
 BUSY_TIMEOUT_MS = 30_000
 # The rater identity of the leader themself: one self-assessment per assessment.
 SELF_IDENTITY = "self"
+# Longer than this, a "name" is a pasted paragraph or a column of the wrong kind.
+MAX_LEADER_NAME = 200
 
 # Each entry migrates the schema from version i to i + 1 (PRAGMA user_version).
 MIGRATIONS: tuple[str, ...] = (
@@ -75,6 +79,28 @@ MIGRATIONS: tuple[str, ...] = (
     );
     """,
 )
+
+
+def leader_key(name: str) -> str:
+    """A leader's name as compared: case and runs of whitespace ignored ("ana  lopez" is "Ana Lopez")."""
+    return " ".join(unicodedata.normalize("NFC", name).split()).casefold()
+
+
+def leader_name_problem(name: str) -> str | None:
+    """What is wrong with ``name`` as a leader's name (what was found, what was expected), or None."""
+    # JSON's quoting escapes line breaks and tabs: the message stays on one line.
+    shown = json.dumps(name, ensure_ascii=False)
+    if len(shown) > 60:
+        shown = shown[:56] + '..."'
+    if any(unicodedata.category(ch) in ("Cc", "Zl", "Zp") for ch in name):
+        return (
+            f"leader name {shown} holds a line break, tab or other control character; "
+            "expected a name on one line"
+        )
+    length = len(name.strip())
+    if length > MAX_LEADER_NAME:
+        return f"leader name {shown} is {length} characters long; expected at most {MAX_LEADER_NAME}"
+    return None
 
 
 def now() -> str:
@@ -137,15 +163,24 @@ class Store:
             raise StoreError(f"{path}: the folder {path.parent} does not exist")
         try:
             conn = sqlite3.connect(path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None)
+        except sqlite3.DatabaseError as e:
+            raise StoreError(f"{path}: not a leadcheck workspace or damaged ({e})") from e
+        try:
             conn.row_factory = sqlite3.Row
             conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+            # Before anything writes: switching to WAL alone rewrites the file header.
+            _refuse_foreign(conn, path)
             conn.execute("PRAGMA foreign_keys = ON")
             conn.execute("PRAGMA journal_mode = WAL")
             conn.execute("PRAGMA synchronous = NORMAL")
             store = cls(conn, path)
             store._migrate()
         except sqlite3.DatabaseError as e:
+            conn.close()
             raise StoreError(f"{path}: not a leadcheck workspace or damaged ({e})") from e
+        except BaseException:
+            conn.close()
+            raise
         return store
 
     def close(self) -> None:
@@ -207,8 +242,20 @@ class Store:
     def _leader(self, row: sqlite3.Row) -> Leader:
         return Leader(row["id"], row["name"], row["cohort"])
 
+    def _leader_row(self, name: str) -> sqlite3.Row | None:
+        """The exact name first; else the oldest leader whose name differs only in case and spacing."""
+        found: sqlite3.Row | None = self.conn.execute(
+            "SELECT * FROM leaders WHERE name = ?", (name.strip(),)
+        ).fetchone()
+        key = leader_key(name)
+        if found is None and key:
+            rows = self.conn.execute("SELECT * FROM leaders ORDER BY id")
+            found = next((row for row in rows if leader_key(row["name"]) == key), None)
+        return found
+
     def find_leader(self, name: str) -> Leader | None:
-        row = self.conn.execute("SELECT * FROM leaders WHERE name = ?", (name.strip(),)).fetchone()
+        """The leader called ``name``, case and spacing aside (the exact spelling first), or None."""
+        row = self._leader_row(name)
         return self._leader(row) if row else None
 
     def get_leader(self, name: str) -> Leader:
@@ -226,14 +273,21 @@ class Store:
         name = name.strip()
         if not name:
             raise StoreError("a leader needs a name")
+        problem = leader_name_problem(name)
+        if problem is not None:
+            raise StoreError(problem)
         with self.transaction() as c:
-            c.execute(
-                "INSERT INTO leaders (name, cohort, created_at) VALUES (?, ?, ?) ON CONFLICT (name) DO NOTHING",
-                (name, cohort, now()),
-            )
+            row = self._leader_row(name)
+            if row is None:
+                leader_id = c.execute(
+                    "INSERT INTO leaders (name, cohort, created_at) VALUES (?, ?, ?)", (name, cohort, now())
+                ).lastrowid
+            else:
+                leader_id = row["id"]
             if cohort is not None:
-                c.execute("UPDATE leaders SET cohort = ? WHERE name = ?", (cohort, name))
-        return self.get_leader(name)
+                c.execute("UPDATE leaders SET cohort = ? WHERE id = ?", (cohort, leader_id))
+            found = c.execute("SELECT * FROM leaders WHERE id = ?", (leader_id,)).fetchone()
+        return self._leader(found)
 
     def leaders(self, cohort: str | None = None) -> list[Leader]:
         if cohort is None:
@@ -412,6 +466,31 @@ class Store:
 
     # -- responses in bulk (imports) ----------------------------------------------------
 
+    def _rater(self, resp: IncomingResponse) -> str:
+        """The keyed hash a response's rater is stored under."""
+        if resp.group == SELF:
+            # One self-assessment per assessment, whoever typed it.
+            return self.rater_hash(SELF_IDENTITY)
+        return self.rater_hash(resp.rater_identity or _content_identity(resp))
+
+    def stored_group(self, resp: IncomingResponse, instrument_id: str) -> str | None:
+        """The rater group this response's rater already answered in, about the same leader, or None.
+
+        Looked up where ``add_responses`` would store the response: the
+        leader's current assessment on ``instrument_id``.
+        """
+        leader = self.find_leader(resp.leader)
+        if leader is None:
+            return None
+        found = self.assessments(leader, instrument_id)
+        if not found:
+            return None
+        row = self.conn.execute(
+            "SELECT rater_group FROM responses WHERE assessment_id = ? AND rater_hash = ?",
+            (found[-1].id, self._rater(resp)),
+        ).fetchone()
+        return str(row[0]) if row else None
+
     def add_responses(
         self,
         incoming: Sequence[IncomingResponse],
@@ -420,31 +499,50 @@ class Store:
     ) -> ImportSummary:
         """Store many complete responses in one transaction: all of them, or (on any error) none.
 
+        A leader is found by name with case and spacing ignored ("ana  lopez"
+        is the stored "Ana Lopez"); a new one is created as first written.
+
         A rater seen before for the same assessment (same keyed identity) is
         not counted twice: identical answers are skipped, changed ones replace
-        the earlier response.
+        the earlier response. Identities are whatever the importer made them:
+        emails are global, while response ids that number each form anew are
+        scoped to their form by the importer, so two forms never collide.
+
+        A rater stays in the rater group they first answered in: a response
+        whose rater is stored under another group is refused with
+        ImportProblemError (nothing is stored), never moved between groups.
+        Importers check this first with ``stored_group`` and report it with
+        the file and line.
         """
         summary = ImportSummary()
+        by_key: dict[str, int] = {}  # leader_key -> leader id, for the leaders of this call
         self.conn.execute("BEGIN IMMEDIATE")
         try:
             for resp in incoming:
-                leader_row = self.conn.execute(
-                    "SELECT * FROM leaders WHERE name = ?", (resp.leader.strip(),)
-                ).fetchone()
+                name = resp.leader.strip()
+                problem = leader_name_problem(name) if name else "a leader needs a name"
+                if problem is not None:
+                    raise StoreError(f"{resp.source}: {problem}")
+                key = leader_key(name)
+                if key in by_key:
+                    leader_row = self.conn.execute(
+                        "SELECT * FROM leaders WHERE id = ?", (by_key[key],)
+                    ).fetchone()
+                else:
+                    leader_row = self._leader_row(name)
                 if leader_row is None:
                     self.conn.execute(
                         "INSERT INTO leaders (name, cohort, created_at) VALUES (?, ?, ?)",
-                        (resp.leader.strip(), resp.cohort, now()),
+                        (name, resp.cohort, now()),
                     )
-                    summary.new_leaders.append(resp.leader.strip())
-                    leader_row = self.conn.execute(
-                        "SELECT * FROM leaders WHERE name = ?", (resp.leader.strip(),)
-                    ).fetchone()
+                    summary.new_leaders.append(name)
+                    leader_row = self.conn.execute("SELECT * FROM leaders WHERE name = ?", (name,)).fetchone()
                 elif resp.cohort is not None and leader_row["cohort"] != resp.cohort:
                     self.conn.execute(
                         "UPDATE leaders SET cohort = ? WHERE id = ?", (resp.cohort, leader_row["id"])
                     )
                 leader = self._leader(leader_row)
+                by_key[key] = leader.id
                 found = self.assessments(leader, instrument.id)
                 if found:
                     assessment_id = found[-1].id
@@ -457,15 +555,17 @@ class Store:
                         ).lastrowid
                         or 0
                     )
-                if resp.group == SELF:
-                    # One self-assessment per assessment, whoever typed it.
-                    rater = self.rater_hash(SELF_IDENTITY)
-                else:
-                    rater = self.rater_hash(resp.rater_identity or _content_identity(resp))
+                rater = self._rater(resp)
                 existing = self.conn.execute(
-                    "SELECT id FROM responses WHERE assessment_id = ? AND rater_hash = ?",
+                    "SELECT id, rater_group FROM responses WHERE assessment_id = ? AND rater_hash = ?",
                     (assessment_id, rater),
                 ).fetchone()
+                if existing is not None and existing["rater_group"] != resp.group:
+                    raise ImportProblemError(
+                        f'{resp.source}: this rater already answered about "{leader.name}" as '
+                        f"{existing['rater_group']}, here as {resp.group}; a rater answers in one group "
+                        "only: correct the group, or leave this response out"
+                    )
                 counts = summary.per_leader.setdefault(leader.name, {})
                 if existing is not None:
                     old = self._responses(
@@ -475,11 +575,7 @@ class Store:
                             ).fetchone()
                         ]
                     )[0]
-                    if (
-                        dict(old.answers) == dict(resp.answers)
-                        and dict(old.comments) == dict(resp.comments)
-                        and old.group == resp.group
-                    ):
+                    if dict(old.answers) == dict(resp.answers) and dict(old.comments) == dict(resp.comments):
                         summary.unchanged += 1
                         continue
                     self.conn.execute("DELETE FROM responses WHERE id = ?", (existing["id"],))
@@ -553,6 +649,21 @@ class Store:
             {"id": leader.id},
         ).fetchone()
         return str(row[0])
+
+
+def _refuse_foreign(conn: sqlite3.Connection, path: Path) -> None:
+    """StoreError for an SQLite file another program made: it has tables, but not leadcheck's.
+
+    A leadcheck workspace has a schema version (PRAGMA user_version) and a
+    ``meta`` table from its first migration; an empty file has neither.
+    """
+    version = conn.execute("PRAGMA user_version").fetchone()[0]
+    tables = {row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    if tables and (version == 0 or "meta" not in tables):
+        raise StoreError(
+            f"{path}: not a leadcheck workspace (it is an SQLite database of another program); "
+            "choose another file with --db"
+        )
 
 
 def _content_identity(resp: IncomingResponse) -> str:

@@ -11,7 +11,7 @@ from typing import Any, TypeVar
 
 import typer
 
-from leadcheck.errors import LeadcheckError
+from leadcheck.errors import INVALID, LeadcheckError
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -26,10 +26,15 @@ def db_path(ctx: typer.Context) -> Path:
 
 
 def console(stderr: bool = False, soft_wrap: bool = False) -> Any:
-    """A rich console: colour only on a terminal, NO_COLOR honoured (rich does both)."""
+    """A rich console: colour only on a terminal, NO_COLOR honoured (rich does both).
+
+    Emoji codes stay off: a name like ":fire:" is data and must print as typed
+    (rich replaces them even with markup off). Markup stays on for our own
+    strings, so every piece of data printed through it is escaped or a Text.
+    """
     from rich.console import Console
 
-    return Console(stderr=stderr, highlight=False, soft_wrap=soft_wrap)
+    return Console(stderr=stderr, highlight=False, soft_wrap=soft_wrap, emoji=False)
 
 
 def fail(message: str, code: int) -> typer.Exit:
@@ -38,8 +43,31 @@ def fail(message: str, code: int) -> typer.Exit:
     return typer.Exit(code)
 
 
+def os_error_message(e: OSError) -> str:
+    """``PATH: reason`` for an OS error, from its file name and strerror only (never data)."""
+    reason = e.strerror or type(e).__name__
+    return f"{e.filename}: {reason}" if e.filename is not None else reason
+
+
+def _flush_stdout() -> None:
+    """Flush stdout; if that fails too (``> /dev/full``), point it at /dev/null.
+
+    Otherwise the interpreter's last flush at exit fails again and prints a
+    second error after ours.
+    """
+    try:
+        sys.stdout.flush()
+    except (OSError, ValueError):
+        try:
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())
+            os.close(devnull)
+        except (OSError, ValueError, AttributeError):  # not a real file (a test runner's buffer)
+            pass
+
+
 def handle_errors(func: F) -> F:
-    """Report LeadcheckError as one line on stderr with its exit code; never a traceback."""
+    """Report LeadcheckError and OS errors as one line on stderr with an exit code; never a traceback."""
 
     @functools.wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
@@ -54,5 +82,10 @@ def handle_errors(func: F) -> F:
             # `leadcheck ... | head`: the reader left; stop quietly.
             sys.stderr.close()
             raise typer.Exit(0) from None
+        except OSError as e:
+            # A folder that is not there or not writable, a full disk, a file that is a folder:
+            # the user's to fix, so one line; the message names the path, never the data.
+            _flush_stdout()
+            raise fail(os_error_message(e), INVALID) from None
 
     return wrapper  # type: ignore[return-value]

@@ -18,7 +18,10 @@ if TYPE_CHECKING:
 app = typer.Typer(help="Cohort runs: every leader's report and a cohort summary.", no_args_is_help=True)
 
 JOBS_HELP = "Render processes (default: the number of cores)."
-SCHEDULER_HELP = "Render on a Dask cluster at this address (e.g. tcp://10.0.0.5:8786); needs leadcheck[dask]."
+SCHEDULER_HELP = (
+    "Render on a Dask cluster at this address (e.g. tcp://10.0.0.5:8786); needs leadcheck[dask]. "
+    "Fails after about 15 s when the scheduler cannot be reached, and after 10 s more when it has no workers."
+)
 
 
 def _reporter(quiet: bool) -> tuple[Any, Any]:
@@ -89,6 +92,10 @@ def _print_result(result: CohortResult) -> None:
     )
     if result.summary:
         out.print(f"  cohort summary: {result.summary}", markup=False, highlight=False)
+    for name, instrument in result.outside_summary:
+        out.print(
+            f"  not in the cohort summary: {name} (assessed on {instrument})", markup=False, highlight=False
+        )
     if result.codes_file:
         out.print(f"  leader codes (keep private): {result.codes_file}", markup=False, highlight=False)
     if result.failed:

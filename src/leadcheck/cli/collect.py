@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from leadcheck.cli._common import console, db_path, handle_errors
-from leadcheck.errors import INVALID, OK, NotFoundError, UsageError
+from leadcheck.errors import INVALID, OK, UsageError
 
 if TYPE_CHECKING:
     from leadcheck.collect import Prompt, Session
@@ -28,9 +28,13 @@ CTRL_C, CTRL_D = "\x03", "\x04"
 
 EXIT_CODES_HELP = (
     "Exit codes: 0 when finished or after q (save and quit); 1 when the input ends before the end "
-    "(Ctrl-D, or the end of piped input), or on an error; 130 on Ctrl-C. Every answer is saved the moment it is given, "
+    "(Ctrl-D, or the end of piped input), or on an error; 2 for a bad option value (such as an --as "
+    "group the instrument does not have); 130 on Ctrl-C. Every answer is saved the moment it is given, "
     "so nothing already answered is lost; run the same command again to resume."
 )
+
+
+QUESTIONS_HINT = "Open questions: type one line and press Enter; Enter alone skips; q alone saves and quits."
 
 
 class _Quit(Exception):
@@ -230,20 +234,24 @@ def _questions(
     session: Session,
     comments: Mapping[str, str],
 ) -> None:
-    """Ask the open questions, one line each, saving each answer as it is given."""
+    """Ask the open questions, one line each, saving each answer as it is given; raises _Quit on q."""
     from rich.text import Text
+
+    from leadcheck.collect import quits
 
     questions = session.questions()
     if not questions:
         return
     out.print()
-    out.print(Text("Open questions: type one line and press Enter; Enter alone skips.", style="bold"))
+    out.print(Text(QUESTIONS_HINT, style="bold"))
     for n, q in enumerate(questions, 1):
         out.print()
         out.print(Text(f"{n}/{len(questions)} {q.text_for(session.group)}", style="bold"))
         if comments.get(q.id):
             out.print(Text(f"Current answer (Enter keeps it): {comments[q.id]}", style="yellow"))
         text = keyboard.line("> ").strip()
+        if quits(text):  # never saved as the answer "q"
+            raise _Quit
         if text:
             store.save_comment(response_id, q.id, text)
 
@@ -388,8 +396,9 @@ def assess(
     """Answer your own (self) assessment in the terminal, one key per item.
 
     Keys: the scale's digits, n not observed, b back, s skip, q save and quit,
-    ? help. Then the open questions, one line each, and a short summary of your
-    answers per competency. Running it again resumes at the first unanswered item.
+    ? help. Then the open questions, one line each (Enter alone skips, q alone
+    saves and quits), and a short summary of your answers per competency.
+    Running it again resumes at the first unanswered item.
     """
     from leadcheck.collect import Session
     from leadcheck.instrument.model import SELF
@@ -432,13 +441,14 @@ def _check_group(inst: Instrument, group: str, leader: Leader) -> None:
     from leadcheck.instrument.model import SELF
 
     others = [g.id for g in inst.rater_groups if not g.is_self]
+    # A bad --as is a bad option value: a usage error (exit 2), as the README promises.
     if group == SELF:
-        raise NotFoundError(
+        raise UsageError(
             f'"self" is not a group of raters: the leader answers it with `leadcheck assess --leader '
             f"{shlex.quote(leader.name)}`; choose one of: {', '.join(others)}"
         )
     if group not in inst.groups:
-        raise NotFoundError(f'no rater group "{group}" in {inst.id}; choose one of: {", ".join(others)}')
+        raise UsageError(f'no rater group "{group}" in {inst.id}; choose one of: {", ".join(others)}')
 
 
 def _new_token() -> str:
@@ -471,9 +481,10 @@ def rate(
 ) -> None:
     """Rate a leader as one of their raters, in the terminal, one key per item.
 
-    The same keys as `leadcheck assess`. The items are phrased about the
-    leader; the answers go to the leader's current assessment. No scores are
-    shown at the end: others' answers are only ever reported as a group.
+    The same keys as `leadcheck assess`; at the open questions, q alone saves
+    and quits too. The items are phrased about the leader; the answers go to
+    the leader's current assessment. No scores are shown at the end: others'
+    answers are only ever reported as a group.
     """
     from leadcheck.collect import Session
     from leadcheck.store import SELF_IDENTITY, Store

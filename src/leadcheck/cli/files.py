@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 from enum import Enum
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -100,7 +100,7 @@ def form(
     if str(output) == "-":
         sys.stdout.write(text)
         return
-    if output.exists() and not force:
+    if output.is_file() and not force:  # /dev/stdout, a FIFO: written to, never "overwritten"
         raise UsageError(f"{output}: already exists; choose another name, or add --force to overwrite it")
     if not output.parent.is_dir():
         raise UsageError(f"{output}: the folder {output.parent} does not exist")
@@ -175,6 +175,13 @@ def import_(
             show_default=False,
         ),
     ] = None,
+    allow_missing_items: Annotated[
+        bool,
+        typer.Option(
+            "--allow-missing-items",
+            help="Import a CSV file that has no column for some items; every rater then skips those items.",
+        ),
+    ] = False,
     dry_run: Annotated[
         bool,
         typer.Option("--dry-run", help="Check everything and show what would be imported; write nothing."),
@@ -201,6 +208,7 @@ def import_(
         group_column=group_column,
         cohort=cohort,
         ignore_columns=tuple(ignore_column or ()),
+        allow_missing_items=allow_missing_items,
     )
     with contextlib.ExitStack() as stack:
         store = _open_existing(ctx)
@@ -228,12 +236,15 @@ def import_(
 
 
 def _print_outcome(plan: ImportPlan, outcome: ImportOutcome) -> None:
+    """The summary of an import. Names, labels and paths come from files: printed as rich Text,
+    never read as markup ("[red]x" is a name, not a colour) or emoji codes."""
     from rich.table import Table
+    from rich.text import Text
 
     out = console(soft_wrap=True)
     for report in plan.files:
         n = report.responses
-        out.print(f"{report.source}: {report.layout}, {n} response{'s' * (n != 1)}", markup=False)
+        out.print(Text(f"{report.source}: {report.layout}, {n} response{'s' * (n != 1)}"))
     title = "Dry run: would import (nothing written)" if outcome.dry_run else "Imported"
     table = Table(title=title, title_justify="left")
     for name, justify in (
@@ -251,26 +262,27 @@ def _print_outcome(plan: ImportPlan, outcome: ImportOutcome) -> None:
         for group, count in sorted(
             result.groups.items(), key=lambda kv: list(result.group_labels).index(kv[0])
         ):
-            cells: list[Any] = [result.leader, result.instrument] if first else ["", ""]
+            cells: list[str] = [result.leader, result.instrument] if first else ["", ""]
             cells += [result.group_labels.get(group, group), str(count)]
             cells += (
                 [str(result.added), str(result.replaced), str(result.unchanged)] if first else ["", "", ""]
             )
-            table.add_row(*cells)
+            table.add_row(*(Text(cell) for cell in cells))
             first = False
     out.print(table, soft_wrap=False)
     verb = "Would add" if outcome.dry_run else "Added"
     out.print(
-        f"{verb} {outcome.added}, replace {outcome.replaced}, leave {outcome.unchanged} unchanged."
-        if outcome.dry_run
-        else f"{verb} {outcome.added}, replaced {outcome.replaced}, unchanged {outcome.unchanged}.",
-        markup=False,
+        Text(
+            f"{verb} {outcome.added}, replace {outcome.replaced}, leave {outcome.unchanged} unchanged."
+            if outcome.dry_run
+            else f"{verb} {outcome.added}, replaced {outcome.replaced}, unchanged {outcome.unchanged}."
+        )
     )
     new = sorted({o.leader for o in outcome.leaders if o.new_leader}, key=str.casefold)
     if new:
-        out.print(f"New leader{'s' * (len(new) != 1)}: {', '.join(new)}.", markup=False)
+        out.print(Text(f"New leader{'s' * (len(new) != 1)}: {', '.join(new)}."))
     if outcome.dry_run:
-        out.print("Nothing was written (dry run).", markup=False)
+        out.print(Text("Nothing was written (dry run)."))
 
 
 @handle_errors

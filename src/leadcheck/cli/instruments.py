@@ -24,6 +24,7 @@ def list_(
 ) -> None:
     """List the shipped instruments and any found in the given folders."""
     from rich.table import Table
+    from rich.text import Text
 
     from leadcheck.instrument.catalog import list_instruments
 
@@ -35,9 +36,14 @@ def list_(
     table.add_column("items", justify="right")
     table.add_column("source", overflow="fold")
     for info in infos:
-        table.add_row(
-            info.id, info.version, info.title, str(info.items), "shipped" if info.builtin else str(info.path)
+        cells = (
+            info.id,
+            info.version,
+            info.title,
+            str(info.items),
+            "shipped" if info.builtin else str(info.path),
         )
+        table.add_row(*(Text(c) for c in cells))  # Text: titles and paths are data, never markup
     out = console(soft_wrap=True)
     out.print(table, soft_wrap=False)
     for result in invalid:
@@ -57,33 +63,40 @@ def show(
     ],
 ) -> None:
     """Show an instrument's scale, rater groups, competencies and items as a tree."""
-    from rich.markup import escape
+    from rich.text import Text
     from rich.tree import Tree
 
     from leadcheck.instrument.catalog import load_instrument
 
+    # Text pieces, never markup: every title, label and item text is the instrument author's data.
+    bold = "bold"
     inst = load_instrument(ref)
-    tree = Tree(f"[bold]{escape(inst.title)}[/] ({escape(inst.id)} {escape(inst.version)})")
-    scale = ", ".join(f"{p.value} {escape(p.label)}" for p in inst.scale.points)
+    tree = Tree(Text.assemble((inst.title, bold), f" ({inst.id} {inst.version})"))
+    scale = ", ".join(f"{p.value} {p.label}" for p in inst.scale.points)
     if inst.scale.not_observed:
-        scale += f"; n {escape(inst.scale.not_observed_label)}"
-    tree.add(f"[bold]Scale[/]: {scale}")
-    groups = tree.add("[bold]Rater groups[/]")
+        scale += f"; n {inst.scale.not_observed_label}"
+    tree.add(Text.assemble(("Scale", bold), f": {scale}"))
+    groups = tree.add(Text("Rater groups", style=bold))
     for g in inst.rater_groups:
-        groups.add(f"{escape(g.label)} ({g.id}): shown from {g.min_raters} rater{'s' * (g.min_raters != 1)}")
+        groups.add(Text(f"{g.label} ({g.id}): shown from {g.min_raters} rater{'s' * (g.min_raters != 1)}"))
     for dim in inst.dimensions:
-        branch = tree.add(f"[bold]{escape(dim.name)}[/] ({dim.kind} {dim.id}, {len(dim.items)} items)")
+        branch = tree.add(Text.assemble((dim.name, bold), f" ({dim.kind} {dim.id}, {len(dim.items)} items)"))
         for item in dim.items:
-            flag = " [italic](reverse-scored)[/]" if item.reverse else ""
-            area = f"[dim]{escape(item.area)}:[/] " if item.area else ""
-            node = branch.add(f"{item.id}  {area}{escape(item.self_text)}{flag}")
-            node.add(f"[dim]{escape(item.others_text)}[/]")
+            node = branch.add(
+                Text.assemble(
+                    f"{item.id}  ",
+                    (f"{item.area}: " if item.area else "", "dim"),
+                    item.self_text,
+                    (" (reverse-scored)" if item.reverse else "", "italic"),
+                )
+            )
+            node.add(Text(item.others_text, style="dim"))
     if inst.questions:
-        qs = tree.add("[bold]Open questions[/]")
+        qs = tree.add(Text("Open questions", style=bold))
         for q in inst.questions:
-            qs.add(f"{q.id}  {escape(q.self_text)}")
+            qs.add(Text(f"{q.id}  {q.self_text}"))
     if inst.development:
-        dev = tree.add("[bold]Development actions[/]")
+        dev = tree.add(Text("Development actions", style=bold))
         for dim_id, actions in inst.development.items():
-            dev.add(f"{dim_id}: " + "; ".join(escape(a.title) for a in actions))
+            dev.add(Text(f"{dim_id}: " + "; ".join(a.title for a in actions)))
     console().print(tree)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
@@ -10,6 +11,8 @@ import typer
 from leadcheck.cli._common import console, db_path, handle_errors
 
 if TYPE_CHECKING:
+    from rich.text import Text
+
     from leadcheck.scoring import DimensionScore, Finding, Scorecard, Stat
 
 
@@ -30,75 +33,121 @@ def _bar(value: float | None, low: int, high: int, width: int = 10) -> str:
     return ("█" * full + (" ▏▎▍▌▋▊▉"[part] if part else "")).ljust(width)
 
 
-def _stat(stat: Stat | None) -> str:
+def _stat(stat: Stat | None) -> Text:
+    from rich.text import Text
+
     if stat is None or stat.mean is None:
-        return "–"
-    return f"{stat.mean:.2f} [dim](n={stat.n})[/]"
+        return Text("–")
+    return Text.assemble(f"{stat.mean:.2f} ", (f"(n={stat.n})", "dim"))
 
 
-def _dimension_table(card: Scorecard, dim: DimensionScore) -> Any:
-    from rich.markup import escape
-    from rich.table import Table
+# The item column keeps at least this many characters and wraps; when the rater groups'
+# columns would squeeze it further, the tables show only Self, All others and the gap.
+LABEL_MIN_WIDTH = 28
+LABEL_MAX_WIDTH = 48
+COMPACT_NOTE = "(rater groups: widen the terminal or use --json)"
 
+
+def _headers(card: Scorecard, groups: Sequence[str]) -> list[str]:
     from leadcheck.scoring import group_label
 
     inst = card.instrument
+    heads = [""] + (["Self"] if inst.has_self else [])
+    heads += [group_label(inst, g) for g in groups]
+    heads += ["All others", ""] + (["Gap"] if inst.has_self else [])
+    return heads
+
+
+def _rows(card: Scorecard, dim: DimensionScore, groups: Sequence[str]) -> list[list[Text]]:
+    """The cells of one competency's table: its overall row, then one row per item."""
+    from rich.text import Text
+
+    inst = card.instrument
     low, high = inst.scale.min, inst.scale.max
+    rows: list[list[Text]] = []
+
+    def row(
+        label: Text,
+        self_value: float | None,
+        by_group: dict[str, Stat],
+        others: Stat,
+        gap: float | None,
+        low_consensus: bool = False,
+    ) -> None:
+        cells = [label] + ([Text(_fmt(self_value))] if inst.has_self else [])
+        cells += [_stat(by_group.get(g)) for g in groups]
+        all_others = _stat(others)
+        if low_consensus:
+            all_others.append(" ~", style="yellow")
+        cells += [all_others, Text(_bar(others.mean, low, high))]
+        if inst.has_self:
+            cells.append(Text(_gap(gap)))
+        rows.append(cells)
+
+    row(Text("Overall", style="bold"), dim.self, dim.groups, dim.others, dim.gap)
+    for item in dim.items:
+        label = Text(f"{item.id} {item.item.others_text}")  # Text: instrument text is data, never markup
+        row(label, item.self, item.groups, item.others, item.gap, item.low_consensus)
+    return rows
+
+
+def _width_needed(headers: Sequence[str], rows: Sequence[Sequence[Text]]) -> int:
+    """The narrowest a table can be with its item column at LABEL_MIN_WIDTH and no number cut."""
+    from rich.cells import cell_len
+
+    widths = [max([cell_len(h), *(r[i].cell_len for r in rows)]) for i, h in enumerate(headers)]
+    widths[0] = LABEL_MIN_WIDTH
+    return sum(widths) + 3 * len(widths) + 1  # a space either side of each cell, and the borders
+
+
+def _wants_compact(card: Scorecard, width: int) -> bool:
+    """Whether the rater groups' columns leave too little room at this console width."""
+    if not card.shown_groups:
+        return False
+    headers = _headers(card, card.shown_groups)
+    return any(_width_needed(headers, _rows(card, d, card.shown_groups)) > width for d in card.dimensions)
+
+
+def _dimension_table(card: Scorecard, dim: DimensionScore, compact: bool = False) -> Any:
+    from rich.table import Table
+    from rich.text import Text
+
+    groups = () if compact else card.shown_groups
     consensus = " · low consensus" if dim.low_consensus else ""
     agreement = f" · {dim.agreement}" if dim.agreement else ""
     table = Table(
-        title=f"[bold]{escape(dim.dimension.name)}[/] ({dim.dimension.kind}){agreement}{consensus}",
+        title=Text.assemble((dim.dimension.name, "bold"), f" ({dim.dimension.kind}){agreement}{consensus}"),
         title_justify="left",
         expand=False,
     )
-    table.add_column("", overflow="fold", max_width=48)
-    if inst.has_self:
-        table.add_column("Self", justify="right", no_wrap=True)
-    for gid in card.shown_groups:
-        table.add_column(escape(group_label(inst, gid)), justify="right", no_wrap=True)
-    table.add_column("All others", justify="right", no_wrap=True)
-    table.add_column("", no_wrap=True)
-    if inst.has_self:
-        table.add_column("Gap", justify="right", no_wrap=True)
-
-    def row(
-        label: str,
-        self_value: float | None,
-        groups: dict[str, Stat],
-        others: Stat,
-        gap: float | None,
-        mark: str = "",
-    ) -> None:
-        cells = [label]
-        if inst.has_self:
-            cells.append(_fmt(self_value))
-        cells += [_stat(groups.get(g)) for g in card.shown_groups]
-        cells += [_stat(others) + mark, _bar(others.mean, low, high)]
-        if inst.has_self:
-            cells.append(_gap(gap))
+    for n, head in enumerate(_headers(card, groups)):
+        if n == 0:
+            table.add_column(
+                "", overflow="fold", min_width=LABEL_MIN_WIDTH, max_width=LABEL_MAX_WIDTH, ratio=1
+            )
+        elif head == "":
+            table.add_column("", no_wrap=True)  # the bar
+        else:
+            table.add_column(Text(head), justify="right", no_wrap=True)
+    for cells in _rows(card, dim, groups):
         table.add_row(*cells)
-
-    row("[bold]Overall[/]", dim.self, dim.groups, dim.others, dim.gap)
-    for item in dim.items:
-        mark = " [yellow]~[/]" if item.low_consensus else ""
-        row(f"{item.id} {escape(item.item.others_text)}", item.self, item.groups, item.others, item.gap, mark)
     return table
 
 
 def _findings(title: str, findings: tuple[Finding, ...], with_gap: bool) -> Any:
-    from rich.markup import escape
     from rich.table import Table
+    from rich.text import Text
 
-    table = Table(title=f"[bold]{title}[/]", title_justify="left", show_header=True)
-    table.add_column("Item", overflow="fold", max_width=70)
-    table.add_column("Self", justify="right")
-    table.add_column("Others", justify="right")
+    table = Table(title=Text(title, style="bold"), title_justify="left", show_header=True)
+    table.add_column("Item", overflow="fold", min_width=LABEL_MIN_WIDTH, max_width=70)
+    table.add_column("Self", justify="right", no_wrap=True)
+    table.add_column("Others", justify="right", no_wrap=True)
     if with_gap:
-        table.add_column("Gap", justify="right")
+        table.add_column("Gap", justify="right", no_wrap=True)
     for f in findings:
-        cells = [f"{f.item_id} {escape(f.text)}", _fmt(f.self), _fmt(f.others)]
+        cells = [Text(f"{f.item_id} {f.text}"), Text(_fmt(f.self)), Text(_fmt(f.others))]
         if with_gap:
-            cells.append(_gap(f.gap))
+            cells.append(Text(_gap(f.gap)))
         table.add_row(*cells)
     return table
 
@@ -137,32 +186,41 @@ def summary(
         )
         typer.echo(json.dumps(doc, indent=2, ensure_ascii=False))
         return
-    from rich.markup import escape
+    from rich.text import Text
 
     out = console()
     inst = card.instrument
     raters = ", ".join(f"{inst.group(g).label} {n}" for g, n in card.raters.items()) or "none yet"
-    out.print(f"[bold]{escape(card.leader)}[/] · {escape(inst.title)} {escape(inst.version)}")
-    out.print(f"Raters: {escape(raters)}")
+    out.print(Text.assemble((card.leader, "bold"), f" · {inst.title} {inst.version}"))
+    out.print(f"Raters: {raters}", markup=False)
     hidden = [g.label for g in card.groups if g.raters and g.raters < g.min_raters]
     if hidden:
         out.print(
-            f"[dim]Hidden for anonymity (fewer raters than the threshold): {escape(', '.join(hidden))}[/]"
+            f"Hidden for anonymity (fewer raters than the threshold): {', '.join(hidden)}",
+            markup=False,
+            style="dim",
         )
     for note in card.notes:
-        out.print(f"[dim]{escape(note)}[/]")
+        out.print(note, markup=False, style="dim")
     out.print(
-        f"[dim]Scale {inst.scale.min}–{inst.scale.max}; gap = self − others; ~ marks low rater consensus (rwg < {inst.scoring.low_consensus_rwg}).[/]"
+        f"Scale {inst.scale.min}–{inst.scale.max}; gap = self − others; ~ marks low rater consensus "
+        f"(rwg < {inst.scoring.low_consensus_rwg}).",
+        markup=False,
+        style="dim",
     )
+    compact = _wants_compact(card, out.width)
+    if compact:
+        out.print(COMPACT_NOTE, markup=False, style="dim")
     for dim in card.dimensions:
         out.print()
-        out.print(_dimension_table(card, dim))
+        out.print(_dimension_table(card, dim, compact))
     if scored.changes:
         out.print()
-        out.print(f"[bold]Change since {scored.previous.created_at[:10] if scored.previous else ''}[/]")
+        since = scored.previous.created_at[:10] if scored.previous else ""
+        out.print(f"Change since {since}", markup=False, style="bold")
         for c in scored.changes:
             name = inst.dimension(c.dimension_id).name
-            out.print(f"  {escape(name)}: self {_gap(c.self_change)}, others {_gap(c.others_change)}")
+            out.print(f"  {name}: self {_gap(c.self_change)}, others {_gap(c.others_change)}", markup=False)
     for title, findings, with_gap in (
         ("Blind spots (you rate yourself well above others)", card.blind_spots, True),
         ("Hidden strengths (others rate you well above yourself)", card.hidden_strengths, True),
@@ -173,7 +231,7 @@ def summary(
         if findings:
             out.print(_findings(title, findings, with_gap))
         else:
-            out.print(f"[bold]{title}[/]: none")
+            out.print(Text.assemble((title, "bold"), ": none"))
 
 
 def register(app: typer.Typer) -> None:

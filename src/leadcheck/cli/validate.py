@@ -24,15 +24,21 @@ class Format(str, enum.Enum):
 
 
 def _text(results: Sequence[ValidationResult], strict: bool) -> None:
+    from rich.text import Text
+
     out = console(soft_wrap=True)  # one problem per line, as editors and grep expect
     for result in results:
         for p in result.problems:
             style = "red" if p.level == "error" else "yellow"
-            out.print(
-                f"[bold]{p.path}[/]:{p.line}:{p.column}: [{style}]{p.level}[/]: {p.message} [dim]\\[{p.code}][/]",
-                markup=True,
-                highlight=False,
+            # Text, not markup: paths and messages quote the file ("[/]" as a key, "[red]x.yaml").
+            line = Text.assemble(
+                (p.path, "bold"),
+                f":{p.line}:{p.column}: ",
+                (p.level, style),
+                f": {p.message} ",
+                (f"[{p.code}]", "dim"),
             )
+            out.print(line, highlight=False)
     errors = sum(len(r.errors) for r in results)
     warnings = sum(len(r.warnings) for r in results)
     files = len(results)
@@ -119,7 +125,8 @@ def validate(
 @handle_errors
 def schema(
     output: Annotated[
-        Path | None, typer.Option("--output", "-o", help="Write to this file instead of standard output.")
+        Path | None,
+        typer.Option("--output", "-o", help="Write to this file instead of standard output.", dir_okay=False),
     ] = None,
 ) -> None:
     """Print the JSON Schema of the instrument format (for editors and other tools)."""

@@ -65,6 +65,9 @@ class CohortResult:
     render_seconds: list[float] = field(default_factory=list)
     worker_peak_kib: int = 0
     codes_file: Path | None = None
+    # Leaders whose report was made but who are not in the cohort summary: their latest
+    # assessment is on another instrument than the cohort's (the first leader's). (name, instrument id)
+    outside_summary: list[tuple[str, str]] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -78,20 +81,115 @@ def _reason(e: BaseException) -> str:
     return f"{type(e).__name__} while rendering (run `leadcheck report` for this leader to see it)"
 
 
+SCHEDULER_SCHEMES = ("tcp", "tls", "ws", "wss", "ucx", "inproc")
+SCHEDULER_EXAMPLE = "tcp://10.0.0.5:8786"
+# How long to try to reach a scheduler, and to wait for its first worker, before giving up (seconds).
+CONNECT_SECONDS = 15.0
+WORKERS_SECONDS = 10.0
+
+
+class SchedulerError(LeadcheckError):
+    """The Dask scheduler could not be reached, or has no worker to render on."""
+
+
+def check_scheduler_address(address: str) -> None:
+    """UsageError unless ``address`` reads as SCHEME://HOST:PORT with a scheme Dask speaks."""
+    from urllib.parse import urlsplit
+
+    expected = (
+        f"expected SCHEME://HOST:PORT with SCHEME one of {', '.join(SCHEDULER_SCHEMES)}, "
+        f"e.g. --scheduler {SCHEDULER_EXAMPLE}"
+    )
+    scheme, _, rest = address.partition("://")
+    if not rest or scheme not in SCHEDULER_SCHEMES:
+        raise UsageError(f'--scheduler "{address}" is not a Dask scheduler address; {expected}')
+    if scheme == "inproc":  # in-process only: inproc://HOST/PID/N, no port
+        return
+    try:
+        parts = urlsplit(address)
+        port = parts.port
+    except ValueError:
+        port = None
+    if not parts.hostname or port is None or parts.path not in ("", "/") or parts.query:
+        raise UsageError(f'--scheduler "{address}" is not a Dask scheduler address; {expected}')
+
+
+def _probe(address: str, seconds: float) -> None:
+    """Connect to the scheduler and shake hands, or fail, within ``seconds``.
+
+    Dask's own connect retries only until the TCP connection is made; its
+    handshake then waits without a limit, so something that accepts
+    connections but is not a scheduler (a web server) would hang the run.
+    """
+    import asyncio
+
+    from distributed.comm.core import connect
+    from distributed.security import Security
+
+    args = Security().get_connection_args("client")
+
+    async def probe() -> None:
+        # Dask's connect gives up a little earlier, so its own reason (refused, no route) is the one shown.
+        comm = await asyncio.wait_for(connect(address, timeout=0.8 * seconds, **args), seconds)
+        await comm.close()
+
+    try:
+        asyncio.run(probe())
+    except asyncio.TimeoutError as e:
+        raise OSError(f"no answer within {seconds:.0f} s; is a Dask scheduler listening there?") from e
+
+
+def _why(e: BaseException) -> str:
+    """An exception as one line, with the operating system's reason from its causes when it has one."""
+    reason = str(e) or type(e).__name__
+    cause = e.__cause__
+    while cause is not None:
+        if isinstance(cause, OSError) and cause.strerror:
+            return f"{reason} ({cause.strerror})"
+        cause = cause.__cause__
+    return reason
+
+
+def _client(address: str) -> Any:
+    """A Dask client connected to ``address`` with at least one worker, or a SchedulerError."""
+    import dask
+    from distributed import Client
+
+    seconds = CONNECT_SECONDS
+    timeouts = {
+        "distributed.comm.timeouts.connect": f"{seconds}s",
+        # Dask refuses a TCP timeout under 11 s (it derives keep-alive probes from it).
+        "distributed.comm.timeouts.tcp": f"{max(seconds, 11)}s",
+    }
+    try:
+        with dask.config.set(timeouts):
+            if not address.startswith("inproc://"):
+                _probe(address, seconds)
+            client = Client(address, timeout=f"{seconds}s", set_as_default=False)
+    except Exception as e:  # Dask raises OSError, TimeoutError, ValueError, ... : all mean "not reached"
+        raise SchedulerError(f"cannot reach the Dask scheduler at {address}: {_why(e)}") from e
+    try:
+        if not client.scheduler_info()["workers"]:
+            client.wait_for_workers(1, timeout=WORKERS_SECONDS)
+    except Exception as e:
+        client.close()
+        raise SchedulerError(
+            f"the scheduler at {address} has no workers; start some with `dask worker {address}`"
+        ) from e
+    return client
+
+
 @contextmanager
 def _executor(jobs: int, scheduler: str | None) -> Iterator[tuple[cf.Executor | None, int]]:
     """The executor for render tasks: none (in-process), a local process pool, or Dask."""
     if scheduler:
         try:
-            from distributed import Client
+            import distributed  # noqa: F401
         except ImportError as e:
             raise UsageError(
                 "--scheduler needs the Dask extra: pip install 'leadcheck[dask]' (on the workers too)"
             ) from e
-        try:
-            client = Client(scheduler, timeout="15s")
-        except OSError as e:
-            raise UsageError(f"cannot reach the Dask scheduler at {scheduler}: {e}") from e
+        client = _client(scheduler)
         try:
             workers = max(1, sum(w.get("nthreads", 1) for w in client.scheduler_info()["workers"].values()))
             yield client.get_executor(pure=False), workers
@@ -133,6 +231,8 @@ def run_cohort(
     """Render every leader's report of ``cohort`` and the cohort summary into ``out_dir``."""
     started = time.perf_counter()
     emit = on_event or (lambda _e: None)
+    if scheduler:
+        check_scheduler_address(scheduler)
     leaders = _cohort_leaders(store, cohort)
     bundle = load_bundle(template_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -157,6 +257,8 @@ def run_cohort(
                 latest = assessments[-1]
                 instrument = store.instrument(latest)
                 responses = store.responses(latest)
+                if not any(r.answers for r in responses):
+                    raise NotFoundError("no responses yet")  # an empty report helps nobody
                 card = score(instrument, responses, leader.name)
                 earlier = [
                     a for a in assessments if a.instrument_id == latest.instrument_id and a.id < latest.id
@@ -171,6 +273,8 @@ def run_cohort(
                     builder = state["builder"] = CohortBuilder(instrument)
                 if builder.instrument.id == instrument.id:
                     builder.add(card, responses, previous)
+                else:  # cohort figures need one instrument: the first leader's; say who is left out
+                    result.outside_summary.append((leader.name, instrument.id))
                 extra = [str(earlier[-1].id) if earlier else ""]
                 digest = inputs_digest(leader.name, instrument.content_hash, responses, bundle.digest, extra)
                 state["digests"].append(digest)
@@ -263,6 +367,9 @@ def run_cohort(
                     generated=generated,
                     anonymized=anonymize,
                     failures=tuple(f"{codes.get(n, n)}: {why}" for n, why in result.failed),
+                    outside=tuple(
+                        f"{codes.get(n, n)} (assessed on {inst})" for n, inst in result.outside_summary
+                    ),
                 )
                 task = RenderTask(SUMMARY, view, COHORT_ENTRY, bundle)
                 res = (

@@ -35,6 +35,7 @@ class CohortView:
     reliability: Table
     changes: Table | None
     failures: tuple[str, ...]
+    outside: tuple[str, ...] = ()  # leaders assessed on another instrument, left out of these figures
 
 
 def _items_table(caption: str, rows: tuple[tuple[str, str, float], ...]) -> Table:
@@ -52,6 +53,7 @@ def build_cohort_view(
     generated: date | None = None,
     anonymized: bool = False,
     failures: tuple[str, ...] = (),
+    outside: tuple[str, ...] = (),
 ) -> CohortView:
     """The cohort summary of ``stats``; ``labels`` maps leader names to what is printed (codes when anonymized)."""
     inst = stats.instrument
@@ -181,4 +183,5 @@ def build_cohort_view(
         reliability=reliability,
         changes=changes,
         failures=failures,
+        outside=outside,
     )

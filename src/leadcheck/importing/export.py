@@ -20,10 +20,12 @@ from leadcheck.importing.resolve import Instruments, label
 from leadcheck.instrument.catalog import instrument_from_text
 from leadcheck.instrument.model import Instrument
 from leadcheck.responses import Answer, IncomingResponse
-from leadcheck.store import Store
+from leadcheck.store import Store, leader_key
 
 EXPORT_KEY = "leadcheck_export"
 EXPORT_VERSION = 1
+# Said of a JSON file whose [ and { nest too deeply to read (Python's parser recurses per level).
+TOO_DEEP = "nesting is too deep (hundreds of levels of [ or {)"
 NOT_OBSERVED = "n/a"
 # A spreadsheet runs a cell starting with one of these as a formula; text cells that
 # would are written with a leading "'" (and read back without it).
@@ -178,7 +180,7 @@ class ExportReader:
             cohort=cohort if isinstance(cohort, str) else None,
         )
         parsed = Parsed(instrument, response, where, "export" if rater else "")
-        if rater and self.known(leader.strip(), instrument.id, rater):
+        if rater and self.known(leader_key(leader), instrument.id, rater):
             self.already.append(parsed)
             return None
         return parsed
@@ -193,7 +195,7 @@ class ExportReader:
         scale = instrument.scale
         for item, value in raw.items():
             if item not in instrument.items:
-                report(f'"{item}" is not an item of {label(instrument)}', str(item))
+                report(f'"{shorten(str(item))}" is not an item of {label(instrument)}', str(item))
             elif value is None:
                 if not scale.not_observed:
                     report(f'"{NOT_OBSERVED}" (not observed) is not allowed by {label(instrument)}', item)
@@ -219,7 +221,8 @@ class ExportReader:
         for question, text in raw.items():
             if question not in known:
                 report(
-                    f'"{question}" is not a question of {label(instrument)}', COMMENT_PREFIX + str(question)
+                    f'"{shorten(str(question))}" is not a question of {label(instrument)}',
+                    COMMENT_PREFIX + str(question),
                 )
             elif not isinstance(text, str):
                 report("a comment must be text", COMMENT_PREFIX + question)
@@ -238,6 +241,9 @@ def read_export_json(data: bytes, reader: ExportReader) -> list[Parsed]:
         return []
     except json.JSONDecodeError as e:
         problems.error(f"not valid JSON ({e.msg})", row=e.lineno, position=e.colno)
+        return []
+    except RecursionError:
+        problems.error(f"{TOO_DEEP}; expected a leadcheck export, which nests a few levels")
         return []
     if not isinstance(document, dict) or document.get(EXPORT_KEY) != EXPORT_VERSION:
         problems.error(f'not a leadcheck export: "{EXPORT_KEY}": {EXPORT_VERSION} is missing')
@@ -261,7 +267,7 @@ def read_export_json(data: bytes, reader: ExportReader) -> list[Parsed]:
     for n, record in enumerate(records, start=1):
 
         def report(message: str, column: str, n: int = n) -> None:
-            where = f' ("{column}")' if column else ""
+            where = f' ("{shorten(column)}")' if column else ""
             problems.error(f"response {n}{where}: {message}")
 
         if not isinstance(record, dict):
@@ -347,9 +353,9 @@ def _csv_record(
 
 
 def iter_known_raters(store: Store) -> Iterator[tuple[str, str, str]]:
-    """(leader, instrument id, rater hash) of every stored response."""
+    """(leader as compared, instrument id, rater hash) of every stored response."""
     for record in store.iter_export():
-        yield record["leader"], record["instrument"], record["rater"]
+        yield leader_key(record["leader"]), record["instrument"], record["rater"]
 
 
 def is_json(path: Path, data: bytes) -> bool:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -29,6 +30,9 @@ class LayoutSpec:
     metadata_prefixes: tuple[str, ...] = ()  # loose prefixes of the tool's own columns
     email: tuple[str, ...] = ()  # loose titles of the rater's email column, first found wins
     ids: tuple[str, ...] = ()  # loose titles of a response id column
+    # Loose titles of id columns that number each form's responses anew (1, 2, 3, ...):
+    # such an id tells raters apart only within its own form.
+    form_ids: frozenset[str] = frozenset()
     submitted: tuple[str, ...] = ()  # loose titles of the submission time column
     month_first: bool = False  # dates are written M/D/Y
 
@@ -60,6 +64,7 @@ MSFORMS = LayoutSpec(
     metadata_prefixes=("points", "feedback"),
     email=("email",),
     ids=("id",),
+    form_ids=frozenset({"id"}),
     submitted=("completiontime",),
     month_first=True,
 )
@@ -126,6 +131,8 @@ GENERIC = LayoutSpec(
     ),
     email=("email", "emailaddress"),
     ids=("rater", "raterid", "token", "respondentid", "responseid", "id"),
+    # A rater or token column names the person; an unknown tool's response ids may restart per form.
+    form_ids=frozenset({"respondentid", "responseid", "id"}),
     submitted=("submittedat", "timestamp"),
 )
 SPECS = {spec.name: spec for spec in (GOOGLE, MSFORMS, QUALTRICS, SURVEYMONKEY, GENERIC)}
@@ -146,6 +153,9 @@ COMMENT_PREFIX = "comment:"
 
 # SurveyMonkey's sub-header of a single-answer question (not a matrix row).
 _SURVEYMONKEY_PLAIN = frozenset({"", "response", "openendedresponse", "openended"})
+# Cells that are answers rather than titles: an email address, a number, a date.
+_EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
+_NUMBER_OR_DATE = re.compile(r"[+-]?\d+(?:[.,]\d+)?|\d{1,4}[/.-]\d{1,2}[/.-]\d{1,4}(?:[ T].*)?")
 
 
 @dataclass(frozen=True)
@@ -211,6 +221,25 @@ def header(layout: str, records: Sequence[Record]) -> Header:
     return Header(spec, columns, 1, top.line)
 
 
+def header_holds_answers(layout: str, records: Sequence[Record]) -> bool:
+    """Whether the rows ``layout`` reads as titles below the first one hold answers instead.
+
+    That is a file forced into the wrong layout (a Google Forms export read as
+    Qualtrics): a title row with an email address in it, or with more numbers
+    and dates than words.
+    """
+    spec = SPECS.get(layout)
+    if spec is None:
+        return False
+    for record in records[1 : spec.header_rows]:
+        cells = [c.strip() for c in record.cells if c.strip() and not c.startswith('{"ImportId"')]
+        if any(_EMAIL.fullmatch(c) for c in cells):
+            return True
+        if cells and sum(1 for c in cells if _NUMBER_OR_DATE.fullmatch(c)) * 2 > len(cells):
+            return True
+    return False
+
+
 def _cell(record: Record | None, index: int) -> str:
     if record is None or index >= len(record.cells):
         return ""
@@ -222,7 +251,7 @@ def _import_id(text: str) -> str:
         return ""
     try:
         data = json.loads(text)
-    except ValueError:
+    except (ValueError, RecursionError):  # RecursionError: nested too deeply to be an ImportId
         return ""
     value = data.get("ImportId") if isinstance(data, dict) else None
     return value if isinstance(value, str) else ""

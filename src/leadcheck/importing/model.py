@@ -20,6 +20,7 @@ class ImportOptions:
     group_column: str | None = None
     cohort: str | None = None
     ignore_columns: tuple[str, ...] = ()
+    allow_missing_items: bool = False  # --allow-missing-items: items without a column count as skipped
 
 
 @dataclass(frozen=True)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import difflib
 import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -26,7 +27,10 @@ from leadcheck.importing.tables import SurveyReader
 from leadcheck.instrument.catalog import YAML_SUFFIXES
 from leadcheck.instrument.model import SELF, Instrument
 from leadcheck.responses import IncomingResponse
-from leadcheck.store import Store
+from leadcheck.store import Store, leader_key, leader_name_problem
+
+# A new leader's name this similar to another one (difflib ratio, case and spacing aside) may be a typo.
+CLOSE_NAME = 0.85
 
 LAYOUT_LABELS = {
     "response": "response file",
@@ -98,11 +102,96 @@ def plan_import(paths: Sequence[Path], options: ImportOptions, store: Store | No
         plan.files.append(FileReport(source, LAYOUT_LABELS.get(layout, layout), len(parsed)))
         plan.parsed += parsed
         plan.problems += problems.found
+    _refuse_bad_leader_names(plan)
     plan.parsed = _with_identities(plan.parsed)
     plan.parsed = _latest_per_rater(plan.parsed, plan.problems)
     _one_snapshot_per_leader(plan)
+    if store is not None:
+        _refuse_group_changes(plan, store)
+    _warn_about_close_names(plan, store)
     plan.problems.sort()
     return plan
+
+
+def _split_where(where: str) -> tuple[str, int]:
+    """("responses.csv", 14) from "responses.csv:14"; (where, 0) when it names no line."""
+    source, _, row = where.rpartition(":")
+    return (source, int(row)) if source and row.isdigit() else (where, 0)
+
+
+def _refuse_bad_leader_names(plan: ImportPlan) -> None:
+    """A leader name with a line break or tab, or as long as a paragraph: one problem per file and name."""
+    keep: list[Parsed] = []
+    reported: set[tuple[str, str]] = set()
+    for p in plan.parsed:
+        problem = leader_name_problem(p.response.leader.strip())
+        if problem is None:
+            keep.append(p)
+            continue
+        source, row = _split_where(p.where)
+        if (source, p.response.leader) not in reported:
+            reported.add((source, p.response.leader))
+            plan.problems.append(ImportProblem(source, row=row, message=f"{problem}; correct it in the file"))
+    plan.parsed = keep
+
+
+def _refuse_group_changes(plan: ImportPlan, store: Store) -> None:
+    """A rater the workspace holds in one rater group cannot answer about the same leader in another.
+
+    The store never moves a response between groups (see ``Store.add_responses``);
+    here it is a problem with the file and line, found before anything is stored.
+    """
+    known: dict[str, bool] = {}
+    for p in plan.parsed:
+        r = p.response
+        key = leader_key(r.leader)
+        if key not in known:
+            known[key] = store.find_leader(r.leader) is not None
+        if not known[key]:
+            continue
+        stored = store.stored_group(r, p.instrument.id)
+        if stored is not None and stored != r.group:
+            source, row = _split_where(p.where)
+            plan.problems.append(
+                ImportProblem(
+                    source,
+                    row=row,
+                    message=f"this rater (same {p.identity_kind or 'answers'}) already answered about "
+                    f'"{r.leader.strip()}" as {stored}, here as {r.group}; a rater answers in one group '
+                    "only: correct the group in the file, or leave this response out",
+                )
+            )
+
+
+def _warn_about_close_names(plan: ImportPlan, store: Store | None) -> None:
+    """A warning for each new leader whose name is close to another's ("Ana Lopes", "Ana Lopez")."""
+    names: dict[str, str] = {}  # leader_key -> name, the workspace's leaders first
+    for leader in store.leaders() if store is not None else []:
+        names.setdefault(leader_key(leader.name), leader.name)
+    for p in plan.parsed:
+        name = p.response.leader.strip()
+        key = leader_key(name)
+        if key in names:
+            continue
+        best, best_ratio = "", CLOSE_NAME
+        for other_key, other in names.items():
+            matcher = difflib.SequenceMatcher(None, key, other_key)
+            if matcher.real_quick_ratio() >= best_ratio and matcher.quick_ratio() >= best_ratio:
+                ratio = matcher.ratio()
+                if ratio >= best_ratio:
+                    best, best_ratio = other, ratio
+        names[key] = name
+        if best:
+            source, row = _split_where(p.where)
+            plan.problems.append(
+                ImportProblem(
+                    source,
+                    row=row,
+                    message=f'leader "{name}" is new; did you mean "{best}"? If it is the same person, '
+                    f'write the name as "{best}"; otherwise ignore this warning',
+                    level=WARNING,
+                )
+            )
 
 
 def _one_snapshot_per_leader(plan: ImportPlan) -> None:
@@ -114,13 +203,14 @@ def _one_snapshot_per_leader(plan: ImportPlan) -> None:
     """
     seen: dict[tuple[str, str], Parsed] = {}
     for p in plan.parsed:
-        key = (p.response.leader.strip(), p.instrument.id)
+        key = (leader_key(p.response.leader), p.instrument.id)
         first = seen.setdefault(key, p)
         if first.instrument.content_hash != p.instrument.content_hash:
+            name = p.response.leader.strip()
             plan.problems.append(
                 ImportProblem(
                     p.where,
-                    message=f'"{key[0]}" is rated on {label(first.instrument)} at {first.where} and on a '
+                    message=f'"{name}" is rated on {label(first.instrument)} at {first.where} and on a '
                     f"different snapshot, {label(p.instrument)}, here; import the files of each version "
                     "separately, the first version first",
                 )
@@ -163,6 +253,13 @@ def _read_file(
         out = read_export_csv(table, reader)
         plan.already += reader.already
         return layout, out
+    if layouts.header_holds_answers(layout, table.records):
+        # Per-column messages would quote answers as if they were titles: one problem instead.
+        problems.error(
+            f"does not look like a {layouts.SPECS[layout].label} export (its header rows hold answers); "
+            "check --layout"
+        )
+        return layout, []
     try:
         return layout, SurveyReader(source, table, layout, options, instruments, problems).read()
     except InstrumentError as e:
@@ -207,7 +304,7 @@ def _latest_per_rater(parsed: list[Parsed], problems: list[ImportProblem]) -> li
         r = p.response
         # Normalised as the store normalises it before hashing.
         identity = "" if r.group == SELF else (r.rater_identity or "").strip().casefold()
-        key = (r.leader.strip(), p.instrument.id, identity)
+        key = (leader_key(r.leader), p.instrument.id, identity)
         earlier = latest.get(key)
         if earlier is not None:
             first = parsed[earlier]
@@ -216,11 +313,11 @@ def _latest_per_rater(parsed: list[Parsed], problems: list[ImportProblem]) -> li
                 if r.group == SELF
                 else f'the same rater (same {p.identity_kind or "answers"}) about "{r.leader.strip()}"'
             )
-            source, _, row = first.where.rpartition(":")
+            source, row = _split_where(first.where)
             problems.append(
                 ImportProblem(
-                    source if row.isdigit() else first.where,
-                    row=int(row) if row.isdigit() else 0,
+                    source,
+                    row=row,
                     message=f"{who} again at {p.where}; only the later response is imported",
                     level=WARNING,
                 )
@@ -280,7 +377,7 @@ def apply_plan(plan: ImportPlan, store: Store, dry_run: bool = False) -> ImportO
     per_leader: dict[tuple[str, str], tuple[Instrument, list[IncomingResponse]]] = {}
     for p in plan.parsed:
         batches.setdefault(p.instrument.content_hash, (p.instrument, []))[1].append(p.response)
-        key = (p.instrument.content_hash, p.response.leader.strip())
+        key = (p.instrument.content_hash, leader_key(p.response.leader))
         per_leader.setdefault(key, (p.instrument, []))[1].append(p.response)
     outcomes: dict[tuple[str, str], LeaderOutcome] = {}
 
@@ -292,9 +389,10 @@ def apply_plan(plan: ImportPlan, store: Store, dry_run: bool = False) -> ImportO
             )
         return outcomes[key]
 
-    for (_hash, leader), (instrument, responses) in per_leader.items():
+    for instrument, responses in per_leader.values():
         summary = store.add_responses(responses, instrument, dry_run=True)
-        result = outcome(instrument, leader)
+        # Named as stored: "ana  lopez" in a file is the workspace's "Ana Lopez".
+        result = outcome(instrument, next(iter(summary.per_leader), responses[0].leader.strip()))
         result.added += summary.added
         result.replaced += summary.replaced
         result.unchanged += summary.unchanged
@@ -302,7 +400,8 @@ def apply_plan(plan: ImportPlan, store: Store, dry_run: bool = False) -> ImportO
         for r in responses:
             result.groups[r.group] = result.groups.get(r.group, 0) + 1
     for p in plan.already:
-        result = outcome(p.instrument, p.response.leader.strip())
+        found = store.find_leader(p.response.leader)
+        result = outcome(p.instrument, found.name if found is not None else p.response.leader.strip())
         result.unchanged += 1
         result.groups[p.response.group] = result.groups.get(p.response.group, 0) + 1
     if not dry_run:

@@ -9,8 +9,9 @@ WARNING = "warning"
 NOTE = "note"
 
 # A column title longer than this is shortened in messages (survey tools put
-# the whole question text in the header).
-MAX_TITLE = 60
+# the whole question text in the header, and a file read in the wrong layout
+# may put a rater's comment there).
+MAX_TITLE = 40
 
 
 def shorten(text: str, limit: int = MAX_TITLE) -> str:

@@ -10,7 +10,7 @@ from leadcheck.instrument.catalog import (
     load_instrument,
 )
 from leadcheck.instrument.model import Instrument
-from leadcheck.store import Store
+from leadcheck.store import Store, leader_key
 
 
 def label(instrument: Instrument) -> str:
@@ -89,7 +89,7 @@ class Instruments:
         assessment started with (the store files new responses under it), so
         answers are checked against that snapshot.
         """
-        key = (leader.strip(), instrument.id)
+        key = (leader_key(leader), instrument.id)
         if key not in self._assessed:
             found: Instrument | None = None
             if self.store is not None:

@@ -10,6 +10,7 @@ from pathlib import Path
 from leadcheck import yamlsafe
 from leadcheck.errors import UsageError
 from leadcheck.importing.columns import AnswerError, describe_groups, match_group, parse_answer
+from leadcheck.importing.export import TOO_DEEP
 from leadcheck.importing.model import ImportOptions, Parsed
 from leadcheck.importing.problems import Problems
 from leadcheck.importing.resolve import Instruments, label
@@ -118,6 +119,9 @@ def _tree(data: bytes, path: Path, problems: Problems) -> Node | None:
         if path.suffix.lower() == ".json":
             try:
                 json.loads(text)
+            except RecursionError:
+                problems.error(f"{TOO_DEEP}; expected a response file, which nests a few levels")
+                return None
             except ValueError as e:
                 line, column = getattr(e, "lineno", 0), getattr(e, "colno", 0)
                 problems.error(f"not valid JSON ({getattr(e, 'msg', e)})", row=line, position=column)

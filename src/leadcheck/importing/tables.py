@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import hashlib
+import re
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from pathlib import PurePath
 
 from leadcheck.importing import layouts
 from leadcheck.importing.columns import (
@@ -18,7 +21,7 @@ from leadcheck.importing.columns import (
 from leadcheck.importing.csvfile import Record, Table
 from leadcheck.importing.layouts import Column, Header
 from leadcheck.importing.model import ImportOptions, Parsed
-from leadcheck.importing.problems import ERROR, Problems
+from leadcheck.importing.problems import ERROR, Problems, shorten
 from leadcheck.importing.resolve import Instruments, label
 from leadcheck.importing.timestamps import parse_timestamp
 from leadcheck.instrument.model import Instrument
@@ -28,6 +31,8 @@ from leadcheck.responses import Answer, IncomingResponse
 QUALTRICS_NOT_REAL = frozenset({"surveypreview", "surveytest", "spam", "1", "2", "8"})
 # Microsoft Forms writes this in Email and Name when the form is anonymous.
 ANONYMOUS = "anonymous"
+# What a browser or Microsoft Forms adds to a file name on another download: "(1)", "(1-12)".
+_DOWNLOAD_COUNTER = re.compile(r"\s*\(\d+(?:-\d+)?\)$")
 
 
 @dataclass
@@ -60,7 +65,7 @@ def _find(head: Header, wanted: str, option: str, problems: Problems) -> Column 
     for column in head.columns:
         if any(loose(t) == key for t in column.titles if t) or column.import_id == wanted:
             return column
-    titles = ", ".join(f'"{c.display}"' for c in head.columns[:12] if c.display)
+    titles = ", ".join(f'"{shorten(c.display)}"' for c in head.columns[:12] if c.display)
     problems.error(f'{option} "{wanted}": no such column; the columns are {titles}', row=head.line)
     return None
 
@@ -115,8 +120,14 @@ def assign_roles(head: Header, options: ImportOptions, problems: Problems) -> Ro
     return roles
 
 
-def map_columns(head: Header, roles: Roles, instrument: Instrument, problems: Problems) -> Mapping:
-    """Each content column's item or question in ``instrument``; problems for those that have none."""
+def map_columns(
+    head: Header, roles: Roles, instrument: Instrument, problems: Problems, allow_missing: bool = False
+) -> Mapping:
+    """Each content column's item or question in ``instrument``; problems for those that have none.
+
+    Items with no column at all are one error (one warning with ``allow_missing``:
+    they then count as skipped by every rater).
+    """
     matcher = ColumnMatcher(instrument)
     targets: dict[int, Target] = {}
     claimed: dict[Target, Column] = {}
@@ -137,7 +148,8 @@ def map_columns(head: Header, roles: Roles, instrument: Instrument, problems: Pr
             continue
         if target in claimed:
             problems.error(
-                f'holds {target.kind} "{target.id}" like column "{claimed[target].display}"; remove one of them',
+                f'holds {target.kind} "{target.id}" like column "{shorten(claimed[target].display)}"; '
+                "remove one of them",
                 row=head.line,
                 column=column.display,
                 index=column.index + 1,
@@ -155,11 +167,15 @@ def map_columns(head: Header, roles: Roles, instrument: Instrument, problems: Pr
         )
     elif missing:
         shown = ", ".join(missing[:12]) + (f" and {len(missing) - 12} more" if len(missing) > 12 else "")
-        problems.warning(
-            f"no column for {len(missing)} item{'s' * (len(missing) != 1)} of {name} ({shown}); "
-            "they count as skipped",
-            row=head.line,
-        )
+        what = f"no column for {len(missing)} item{'s' * (len(missing) != 1)} of {name} ({shown})"
+        if allow_missing:
+            problems.warning(f"{what}; they count as skipped", row=head.line)
+        else:
+            problems.error(
+                f"{what}; expected a column for every item: add the missing columns, or add "
+                "--allow-missing-items to import anyway (every rater then skips those items)",
+                row=head.line,
+            )
     return Mapping(targets, bool(mapped))
 
 
@@ -187,6 +203,7 @@ class SurveyReader:
         self.instruments = instruments
         self.problems = problems
         self.head = layouts.header(layout, table.records)
+        self.form = form_key(source, table.records[: self.head.first_data])
         self.roles = assign_roles(self.head, options, problems)
         self._mappings: dict[str, Mapping] = {}
         self._flag_group: dict[str, str | None] = {}
@@ -194,7 +211,9 @@ class SurveyReader:
     def mapping(self, instrument: Instrument) -> Mapping:
         found = self._mappings.get(instrument.content_hash)
         if found is None:
-            found = map_columns(self.head, self.roles, instrument, self.problems)
+            found = map_columns(
+                self.head, self.roles, instrument, self.problems, self.options.allow_missing_items
+            )
             self._mappings[instrument.content_hash] = found
         return found
 
@@ -335,13 +354,37 @@ class SurveyReader:
         return Parsed(instrument, response, f"{self.source}:{record.line}", kind)
 
     def identity(self, record: Record) -> tuple[str | None, str]:
-        """Who answered, as stably as the file says: an email, else the tool's response id."""
+        """Who answered, as stably as the file says: an email, else the tool's response id.
+
+        An email is the same rater in every file. A response id that numbers
+        each form anew (Microsoft Forms' ID) is scoped to its form, so the
+        peers' form and the direct reports' form never share a rater, while
+        the same file imported again gives every rater the same identity.
+        """
         email = _cell(record, self.roles.email)
         if email and email.casefold() != ANONYMOUS:
             return email, "email"
-        response_id = _cell(record, self.roles.response_id)
+        column = self.roles.response_id
+        response_id = _cell(record, column)
         if response_id:
             started = _cell(record, self.roles.started)
             suffix = f"@{started}" if started else ""
-            return f"{self.head.spec.name}:{response_id}{suffix}", "response id"
+            spec = self.head.spec
+            scope = f"{self.form}:" if column is not None and column.named(spec.form_ids) else ""
+            return f"{spec.name}:{scope}{response_id}{suffix}", "response id"
         return None, ""
+
+
+def form_key(source: str, header: Sequence[Record]) -> str:
+    """Which form a CSV file is an export of: a hash of its file name and its header rows.
+
+    The name is taken without its folder, case or a download counter such as
+    "(1)" or "(1-12)", so the same form downloaded again (with more responses)
+    is the same form.
+    """
+    path = PurePath(source)
+    digest = hashlib.sha256()
+    digest.update((_DOWNLOAD_COUNTER.sub("", path.stem) + path.suffix).casefold().encode())
+    for record in header:
+        digest.update(("\n" + "\x00".join(c.strip() for c in record.cells)).encode())
+    return digest.hexdigest()[:16]

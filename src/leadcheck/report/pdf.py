@@ -73,11 +73,41 @@ def render_pdf(html: str, bundle: TemplateBundle) -> bytes:
 
 
 def write_atomic(path: Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` through a temporary file and a rename: never a half file."""
+    """Write ``data`` to ``path`` through a temporary file and a rename: never a half file.
+
+    A symlink is kept: its target is replaced (atomically). A path that exists
+    and is not a regular file (``/dev/stdout``, a FIFO, a terminal) is written
+    directly, since a rename would replace it. A folder, a missing folder or
+    one that cannot be written to is a ReportError.
+    """
+    import stat
+
     path = Path(path)
+    try:
+        target = path.stat()  # follows symlinks
+    except FileNotFoundError:
+        target = None
+    except OSError as e:
+        raise ReportError(f"cannot write {path}: {e.strerror}") from e
+    if target is not None and stat.S_ISDIR(target.st_mode):
+        raise ReportError(f"{path}: is a folder; give a file name")
+    if target is not None and not stat.S_ISREG(target.st_mode):
+        try:
+            with path.open("wb") as f:
+                f.write(data)
+        except BrokenPipeError:
+            raise  # `-o /dev/stdout | head`: the reader left; the command stops quietly
+        except OSError as e:
+            raise ReportError(f"cannot write {path}: {e.strerror}") from e
+        return
+    if path.is_symlink():
+        path = path.resolve()  # replace the file it points to, not the link
     if not path.parent.is_dir():
         raise ReportError(f"{path.parent}: no such folder")
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
+    except OSError as e:
+        raise ReportError(f"cannot write to the folder {path.parent}: {e.strerror}") from e
     try:
         with os.fdopen(fd, "wb") as f:
             f.write(data)
