@@ -38,6 +38,12 @@ class CohortView:
     outside: tuple[str, ...] = ()  # leaders assessed on another instrument, left out of these figures
 
 
+def _two(value: float) -> str:
+    """Two decimals, with a minus sign only for a value that rounds below zero ("-0.00" reads as a bug)."""
+    text = f"{value:.2f}"
+    return "0.00" if text == "-0.00" else text.replace("-", "−")
+
+
 def _items_table(caption: str, rows: tuple[tuple[str, str, float], ...]) -> Table:
     return Table(
         caption,
@@ -137,9 +143,11 @@ def build_cohort_view(
             (
                 Cell(d.name),
                 Cell(str(r.n), "num"),
-                Cell(f"{r.alpha:.2f}", "num low" if r.low else "num"),
+                Cell(_two(r.alpha), "num low" if r.low else "num"),
                 Cell(
-                    f"{r.lower:.2f} to {r.upper:.2f}" if r.lower is not None and r.upper is not None else "–"
+                    f"{_two(r.lower)} to {_two(r.upper)}"
+                    if r.lower is not None and r.upper is not None
+                    else "–"
                 ),
                 Cell(flag, "flag" if flag else ""),
             )
