@@ -14,6 +14,7 @@ from leadcheck.cli.collect import Keyboard, split_keys
 from leadcheck.store import SELF_IDENTITY, Store
 
 from .conftest import MINI_360
+from .conftest import Run as CliRun
 
 MINI = MINI_360.read_text(encoding="utf-8")
 
@@ -334,7 +335,141 @@ def test_rate_without_a_workspace_or_assessment(run: Run, db: Path) -> None:
     with Store.open(db) as store:
         store.ensure_leader("Ana")
     result = run("rate", "Ana", "--as", "peer")
-    assert (result.exit_code, result.stderr) == (1, 'error: leader "Ana" has no assessment yet\n')
+    assert (result.exit_code, result.stderr) == (
+        1,
+        'error: leader "Ana" has no assessment yet; to start one, name the instrument with --instrument ID|PATH\n',
+    )
+
+
+# -- rate --instrument: leaders without a self-assessment ------------------------------------------
+
+LMP = "labor-management-partnership"
+LMP_ITEMS = 21
+
+
+def leader_names(db: Path) -> list[str]:
+    if not db.exists():
+        return []
+    with Store.open(db, create=False) as store:
+        return [p.name for p in store.leaders()]
+
+
+def test_a_forum_is_rated_by_both_sides_and_status_shows_both(
+    cli: Callable[..., CliRun], tmp_path: Path
+) -> None:
+    union = cli(
+        "rate", "Forum A", "--as", "union", "--instrument", LMP, input=keys(*"4" * LMP_ITEMS, "Trust", "")
+    )
+    assert union.exit_code == 0, union.stderr
+    assert union.stderr == ""
+    assert "Labor-Management Partnership Health Check: rating Forum A as Union members" in union.stdout
+    assert f"rate 'Forum A' --as union --instrument {LMP} --rater " in union.stdout
+    assert union.stdout.endswith(f"Thank you — {LMP_ITEMS} answers saved.\n")
+    management = cli("rate", "forum a", "--as", "management", "-i", LMP, input=keys("5", "q"))
+    assert management.exit_code == 0, management.stderr
+
+    status = cli("status", "Forum A")
+    assert status.exit_code == 0, status.stderr
+    assert f"Forum A: {LMP} 1.0.0, started " in status.stdout
+    rows = {line.split()[0]: line.split()[1:4] for line in status.stdout.splitlines()[2:5]}
+    assert rows == {"management": ["1", "0", "1"], "union": ["1", "1", "0"], "facilitator": ["0", "0", "0"]}
+    with Store.open(tmp_path / "workspace.db", create=False) as store:
+        assert [p.name for p in store.leaders()] == ["Forum A"]
+        assert [a.instrument_id for a in store.assessments(store.get_leader("Forum A"))] == [LMP]
+
+
+@pytest.mark.parametrize(
+    ("group", "message"),
+    [
+        (
+            "self",
+            f'error: "self" is not a group of raters, and {LMP} has no self-assessment; '
+            "choose one of: management, union, facilitator\n",
+        ),
+        ("staff", f'error: no rater group "staff" in {LMP}; choose one of: management, union, facilitator\n'),
+    ],
+)
+def test_rate_checks_the_group_against_the_chosen_instrument_before_creating_anything(
+    run: Run, db: Path, group: str, message: str
+) -> None:
+    result = run("rate", "Forum A", "--as", group, "--instrument", LMP)
+    assert (result.exit_code, result.stdout, result.stderr) == (2, "", message)
+    assert not db.exists()  # not even a workspace
+    with Store.open(db) as store:
+        store.ensure_leader("Ana")
+    result = run("rate", "Forum A", "--as", group, "--instrument", LMP)
+    assert (result.exit_code, result.stderr) == (2, message)
+    assert leader_names(db) == ["Ana"]
+
+
+def test_rate_refuses_an_unknown_instrument_without_a_trace(run: Run, db: Path) -> None:
+    result = run("rate", "Forum A", "--as", "union", "--instrument", "nope")
+    assert result.exit_code == 1
+    assert result.stderr.startswith('error: no instrument "nope": give a path to a YAML file or one of')
+    assert not db.exists()
+
+
+def test_a_failed_assess_leaves_no_leader_behind(run: Run, db: Path) -> None:
+    unknown = run("assess", "-i", "nope", "--leader", "Forum A")
+    assert unknown.exit_code == 1
+    assert not db.exists()  # not even a workspace
+    with Store.open(db) as store:
+        store.ensure_leader("Ana")
+    unknown = run("assess", "-i", "nope", "--leader", "Forum A")
+    assert unknown.exit_code == 1
+    assert unknown.stderr.startswith('error: no instrument "nope": ')
+    no_self = run("assess", "-i", LMP, "--leader", "Forum A")
+    assert (no_self.exit_code, no_self.stdout, no_self.stderr) == (
+        2,
+        "",
+        f'error: {LMP} has no "self" rater group: it is answered by others only (leadcheck rate)\n',
+    )
+    assert leader_names(db) == ["Ana"]
+
+
+@pytest.mark.usefixtures("assessed")
+def test_rate_with_the_instrument_of_an_existing_assessment_uses_its_snapshot(
+    run: Run, db: Path, mini: Path
+) -> None:
+    mini.write_text(MINI.replace("They listen.", "They listen well."), encoding="utf-8")
+    result = run("rate", "Ana", "--as", "manager", "--instrument", str(mini), input=keys("4", "q"))
+    assert result.exit_code == 0, result.stderr
+    assert "They listen.\n" in result.stdout
+    assert peer_responses(db) == [("manager", {"l-1": 4}, {}, False)]
+    # The printed command resumes by the stored id, without the file.
+    resume = result.stdout.splitlines()[result.stdout.splitlines().index("To resume later:") + 1]
+    assert " rate Ana --as manager --instrument mini --rater " in resume
+    mini.unlink()
+    token = resume.split("--rater ")[1]
+    again = run("rate", "Ana", "--as", "manager", "-i", "mini", "--rater", token, input=keys("q"))
+    assert again.exit_code == 0, again.stderr
+    assert "Resuming: 1 of 4 answered." in again.stdout
+    with Store.open(db) as store:
+        assert len(store.assessments(store.get_leader("Ana"))) == 1
+
+
+def test_rate_starts_an_assessment_on_another_instrument(run: Run, db: Path, mini: Path) -> None:
+    run("assess", "--leader", "Ana", input=keys("q"))  # psl-360
+    result = run("rate", "Ana", "--as", "peer", "-i", str(mini), input=keys("3", "q"))
+    assert result.exit_code == 0, result.stderr
+    assert "Mini 360: rating Ana as Peers" in result.stdout
+    with Store.open(db) as store:
+        assert [a.instrument_id for a in store.assessments(store.get_leader("Ana"))] == ["psl-360", "mini"]
+    assert peer_responses(db) == [("peer", {"l-1": 3}, {}, False)]
+
+
+def test_rate_puts_a_new_leader_in_a_cohort(run: Run, db: Path) -> None:
+    first = run("rate", "Forum A", "--as", "union", "-i", LMP, "--cohort", "east", input=keys("q"))
+    assert first.exit_code == 0, first.stderr
+    same = run("rate", "Forum A", "--as", "union", "-i", LMP, "--cohort", "east", input=keys("q"))
+    assert same.exit_code == 0, same.stderr
+    other = run("rate", "Forum A", "--as", "union", "--cohort", "west")
+    assert (other.exit_code, other.stderr) == (
+        2,
+        'error: "Forum A" is in the cohort "east", not "west"; leave out --cohort\n',
+    )
+    with Store.open(db) as store:
+        assert store.get_leader("Forum A").cohort == "east"
 
 
 # -- keys from a terminal ------------------------------------------------------------------------

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from pathlib import Path
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -16,18 +19,22 @@ from leadcheck.collect import (
     Kind,
     Session,
     answer_label,
+    check_rater_group,
     group_progress,
     key_from_line,
     missing,
     quits,
+    rating_assessment,
     scale_choices,
     self_summary,
     unrated_items,
     visibility,
 )
+from leadcheck.errors import InstrumentError, NotFoundError, UsageError
 from leadcheck.instrument.catalog import instrument_from_text
 from leadcheck.instrument.model import Instrument
 from leadcheck.responses import Response
+from leadcheck.store import Store
 
 from .conftest import MINI_360
 
@@ -298,3 +305,101 @@ def test_unrated_items_are_those_nobody_gave_a_value() -> None:
     responses = [_resp("self", True, {"l-1": 3, "d-1": None}), _resp("peer", False, {"f-1": 2})]
     assert unrated_items(mini(), responses) == ["l-2", "d-1"]
     assert unrated_items(mini(), []) == []
+
+
+# -- what a rater answers ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("group", "message"),
+    [
+        ("peer", None),
+        ("peers", 'no rater group "peers" in mini; choose one of: manager, peer'),
+        (
+            "self",
+            '"self" is not a group of raters: the leader answers it with '
+            "`leadcheck assess --leader 'Ana Ruiz'`; choose one of: manager, peer",
+        ),
+    ],
+)
+def test_check_rater_group(group: str, message: str | None) -> None:
+    if message is None:
+        check_rater_group(mini(), group, "Ana Ruiz")
+        return
+    with pytest.raises(UsageError) as e:
+        check_rater_group(mini(), group, "Ana Ruiz")
+    assert str(e.value) == message
+
+
+def test_check_rater_group_without_a_self_group() -> None:
+    others_only = instrument_from_text(MINI.replace("  - {id: self, label: Self}\n", ""), "others.yaml")
+    with pytest.raises(UsageError) as e:
+        check_rater_group(others_only, "self", "Forum A")
+    assert (
+        str(e.value)
+        == '"self" is not a group of raters, and mini has no self-assessment; choose one of: manager, peer'
+    )
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Iterator[Store]:
+    with Store.open(tmp_path / "w.db") as opened:
+        yield opened
+
+
+@pytest.fixture
+def mini_file(tmp_path: Path) -> Path:
+    path = tmp_path / "mini.yaml"
+    path.write_text(MINI, encoding="utf-8")
+    return path
+
+
+def test_rating_a_new_leader_creates_the_leader_and_the_assessment(store: Store, mini_file: Path) -> None:
+    assessment = rating_assessment(store, " Forum A ", "peer", str(mini_file), cohort="east")
+    assert (assessment.leader.name, assessment.leader.cohort, assessment.instrument_id) == (
+        "Forum A",
+        "east",
+        "mini",
+    )
+    # The same instrument again, by path or by its stored id: the same assessment.
+    assert rating_assessment(store, "forum a", "manager", str(mini_file)) == assessment
+    mini_file.unlink()
+    assert rating_assessment(store, "Forum A", "manager", "mini") == assessment
+    assert rating_assessment(store, "Forum A", "manager") == assessment
+
+
+@pytest.mark.parametrize(
+    ("group", "instrument", "error"),
+    [
+        ("self", "mini.yaml", UsageError),
+        ("staff", "mini.yaml", UsageError),
+        ("peer", "nope", InstrumentError),
+    ],
+)
+def test_nothing_is_created_before_the_instrument_and_group_check_out(
+    store: Store, mini_file: Path, group: str, instrument: str, error: type[Exception]
+) -> None:
+    ref = str(mini_file) if instrument == "mini.yaml" else instrument
+    with pytest.raises(error):
+        rating_assessment(store, "Forum A", group, ref)
+    assert store.leaders() == []
+
+
+def test_without_an_instrument_the_leader_must_have_an_assessment(store: Store) -> None:
+    with pytest.raises(NotFoundError):
+        rating_assessment(store, "Forum A", "peer")
+    store.ensure_leader("Forum A")
+    with pytest.raises(NotFoundError) as e:
+        rating_assessment(store, "Forum A", "peer")
+    assert str(e.value) == (
+        'leader "Forum A" has no assessment yet; to start one, name the instrument with --instrument ID|PATH'
+    )
+
+
+def test_a_cohort_is_set_once_and_never_moved(store: Store, mini_file: Path) -> None:
+    store.ensure_leader("Ana")
+    rating_assessment(store, "Ana", "peer", str(mini_file), cohort="east")
+    assert store.get_leader("Ana").cohort == "east"
+    with pytest.raises(UsageError) as e:
+        rating_assessment(store, "Ana", "peer", cohort="west")
+    assert str(e.value) == '"Ana" is in the cohort "east", not "west"; leave out --cohort'

@@ -282,3 +282,21 @@ def test_markup_in_file_names_and_messages_prints_as_typed(  # type: ignore[no-u
         line.startswith(f"{folder}/key.yaml:") and 'error: unknown key "[/]" in the instrument;' in line
         for line in lines
     )
+
+
+def test_a_fifo_is_refused_not_waited_on(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    import os
+
+    fifo = tmp_path / "pipe.yaml"
+    os.mkfifo(fifo)
+    run = cli("validate", fifo)
+    assert run.exit_code == 1
+    assert run.stdout.splitlines()[0] == f"{fifo}:1:1: error: is not a regular file [unreadable]"
+
+
+def test_warnings_only_summary_counts_the_file(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    text = (EXAMPLES / "valid" / "minimal.yaml").read_text()
+    text += "      - id: li-2\n        self: I let people finish before I answer.\n        others: Same.\n"
+    path = tmp_path / "warn.yaml"
+    path.write_text(text)
+    assert cli("validate", path).stdout.splitlines()[-1] == "1 file checked: 0 errors, 1 warning in 1 file"

@@ -7,6 +7,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from leadcheck.errors import NotFoundError, UsageError
 from leadcheck.instrument.model import SELF, Competency, Instrument, Item, Question, Scale
 from leadcheck.responses import Answer, Response
 
@@ -217,6 +218,78 @@ class Session:
         self.skipped.discard(item_id)
         self.index = self._next_to_do(self.index)
         return Outcome(Kind.ANSWERED, item_id, value)
+
+
+# -- what a rater answers (rate) ----------------------------------------------------------------
+
+
+def check_rater_group(instrument: Instrument, group: str, leader: str) -> None:
+    """UsageError unless ``group`` is one of the instrument's rater groups other than self."""
+    others = ", ".join(g.id for g in instrument.rater_groups if not g.is_self)
+    if group == SELF:
+        if not instrument.has_self:
+            raise UsageError(
+                f'"self" is not a group of raters, and {instrument.id} has no self-assessment; '
+                f"choose one of: {others}"
+            )
+        import shlex
+
+        raise UsageError(
+            f'"self" is not a group of raters: the leader answers it with `leadcheck assess --leader '
+            f"{shlex.quote(leader)}`; choose one of: {others}"
+        )
+    if group not in instrument.groups:
+        raise UsageError(f'no rater group "{group}" in {instrument.id}; choose one of: {others}')
+
+
+def _check_cohort(leader: Leader | None, cohort: str | None) -> None:
+    if leader is not None and cohort is not None and leader.cohort not in (None, cohort):
+        raise UsageError(
+            f'"{leader.name}" is in the cohort "{leader.cohort}", not "{cohort}"; leave out --cohort'
+        )
+
+
+def rating_assessment(
+    store: Store, name: str, group: str, instrument: str | None = None, cohort: str | None = None
+) -> Assessment:
+    """The assessment a rater of ``name`` answers as ``group``; validated before anything is created.
+
+    Without ``instrument``: the leader's newest assessment. With it (a shipped
+    id, a path, or the id of an assessment already stored): the leader's
+    newest assessment on that instrument id, with its stored snapshot, else a
+    new one, the leader created too if new. ``cohort`` places a leader who has
+    none in a cohort.
+    """
+    from leadcheck.instrument.catalog import load_instrument
+
+    person = store.find_leader(name)
+    if instrument is None:
+        person = store.get_leader(name)
+        found = store.assessments(person)
+        if not found:
+            raise NotFoundError(
+                f'leader "{person.name}" has no assessment yet; to start one, name the instrument '
+                "with --instrument ID|PATH"
+            )
+        current: Assessment | None = found[-1]
+        loaded = None
+    else:
+        # An id stored for this leader needs no file: its snapshot is what gets answered.
+        found = store.assessments(person, instrument) if person else []
+        loaded = None if found else load_instrument(instrument)
+        if loaded is not None and person is not None:
+            found = store.assessments(person, loaded.id)
+        current = found[-1] if found else None
+    rated = store.instrument(current) if current is not None else loaded
+    assert rated is not None
+    check_rater_group(rated, group, person.name if person else name.strip())
+    _check_cohort(person, cohort)
+    if person is None or (cohort is not None and person.cohort is None):
+        person = store.ensure_leader(name, cohort)
+    if current is not None:
+        return current
+    assert loaded is not None
+    return store.assessment_for(person, loaded)
 
 
 # -- the self summary ---------------------------------------------------------------------

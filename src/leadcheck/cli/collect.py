@@ -16,7 +16,7 @@ from leadcheck.errors import INVALID, OK, UsageError
 if TYPE_CHECKING:
     from leadcheck.collect import Prompt, Session
     from leadcheck.instrument.model import Instrument
-    from leadcheck.store import Assessment, Leader, Store
+    from leadcheck.store import Assessment, Store
 
 INTERRUPTED = 130  # the shell's convention for Ctrl-C (128 + SIGINT)
 BAR_WIDTH = 30
@@ -355,19 +355,24 @@ def _command_line(ctx: typer.Context, *args: str) -> str:
 # -- assess --------------------------------------------------------------------------------------
 
 
-def _self_assessment(store: Store, leader: Leader, instrument: str | None, new: bool) -> Assessment:
+def _require_self(inst: Instrument) -> None:
+    if not inst.has_self:
+        raise UsageError(
+            f'{inst.id} has no "self" rater group: it is answered by others only (leadcheck rate)'
+        )
+
+
+def _self_assessment(store: Store, name: str, loaded: Instrument | None, new: bool) -> Assessment:
+    """The assessment to answer: the leader's current one, else one on ``loaded`` (default psl-360)."""
     from leadcheck.instrument.catalog import DEFAULT_INSTRUMENT, load_instrument
 
-    if instrument is None and not new:
-        existing = store.assessments(leader)
-        if existing:
-            return existing[-1]
-    loaded = load_instrument(instrument or DEFAULT_INSTRUMENT)
-    if not loaded.has_self:
-        raise UsageError(
-            f'{loaded.id} has no "self" rater group: it is answered by others only (leadcheck rate)'
-        )
-    return store.assessment_for(leader, loaded, new=new)
+    if loaded is None:
+        existing = None if new else store.find_leader(name)
+        found = store.assessments(existing) if existing else []
+        if found:
+            return found[-1]
+        loaded = load_instrument(DEFAULT_INSTRUMENT)
+    return store.assessment_for(store.ensure_leader(name), loaded, new=new)
 
 
 @handle_errors
@@ -401,9 +406,14 @@ def assess(
     Running it again resumes at the first unanswered item.
     """
     from leadcheck.collect import Session
+    from leadcheck.instrument.catalog import load_instrument
     from leadcheck.instrument.model import SELF
     from leadcheck.store import SELF_IDENTITY, Store
 
+    # Before anything is stored: an instrument that does not load, or has no self group, leaves no trace.
+    loaded = load_instrument(instrument) if instrument is not None else None
+    if loaded is not None:
+        _require_self(loaded)
     out = console()
     keyboard = Keyboard()
     name = leader
@@ -412,13 +422,10 @@ def assess(
         if not name:
             raise UsageError("a leader needs a name; give it with --leader NAME")
     with Store.open(db_path(ctx)) as store:
-        person = store.ensure_leader(name)
-        assessment = _self_assessment(store, person, instrument, new)
+        assessment = _self_assessment(store, name, loaded, new)
+        person = assessment.leader
         inst = store.instrument(assessment)
-        if not inst.has_self:
-            raise UsageError(
-                f'{inst.id} has no "self" rater group: it is answered by others only (leadcheck rate)'
-            )
+        _require_self(inst)  # the stored snapshot decides
         response_id = store.open_response(assessment, SELF, SELF_IDENTITY)
         before = store.response(response_id)
         session = Session(inst, SELF, before.answers)
@@ -433,22 +440,6 @@ def assess(
 
 
 # -- rate ----------------------------------------------------------------------------------------
-
-
-def _check_group(inst: Instrument, group: str, leader: Leader) -> None:
-    import shlex
-
-    from leadcheck.instrument.model import SELF
-
-    others = [g.id for g in inst.rater_groups if not g.is_self]
-    # A bad --as is a bad option value: a usage error (exit 2), as the README promises.
-    if group == SELF:
-        raise UsageError(
-            f'"self" is not a group of raters: the leader answers it with `leadcheck assess --leader '
-            f"{shlex.quote(leader.name)}`; choose one of: {', '.join(others)}"
-        )
-    if group not in inst.groups:
-        raise UsageError(f'no rater group "{group}" in {inst.id}; choose one of: {", ".join(others)}')
 
 
 def _new_token() -> str:
@@ -478,15 +469,38 @@ def rate(
             show_default=False,
         ),
     ] = None,
+    instrument: Annotated[
+        str | None,
+        typer.Option(
+            "--instrument",
+            "-i",
+            help="A shipped instrument id or a YAML file: rate the leader's assessment on it, started "
+            "(and the leader added) when there is none. Default: the leader's current assessment.",
+            metavar="ID|PATH",
+            show_default=False,
+        ),
+    ] = None,
+    cohort: Annotated[
+        str | None,
+        typer.Option(
+            "--cohort",
+            help="Put a leader who has no cohort yet in this one.",
+            metavar="NAME",
+            show_default=False,
+        ),
+    ] = None,
 ) -> None:
     """Rate a leader as one of their raters, in the terminal, one key per item.
 
     The same keys as `leadcheck assess`; at the open questions, q alone saves
     and quits too. The items are phrased about the leader; the answers go to
-    the leader's current assessment. No scores are shown at the end: others'
-    answers are only ever reported as a group.
+    the leader's current assessment, or with --instrument to their assessment
+    on that instrument, started when there is none (for instruments without a
+    self group, such as labor-management-partnership). No scores are shown at
+    the end: others' answers are only ever reported as a group.
     """
-    from leadcheck.collect import Session
+    from leadcheck.collect import Session, check_rater_group, rating_assessment
+    from leadcheck.instrument.catalog import load_instrument
     from leadcheck.store import SELF_IDENTITY, Store
 
     token = rater if rater is not None else _new_token()
@@ -496,13 +510,16 @@ def rate(
         raise UsageError(
             f'the --rater token "{token}" is reserved for the leader\'s own assessment; choose another'
         )
+    path = db_path(ctx)
+    if instrument is not None and not path.exists():
+        # A new workspace only for something that can be rated.
+        check_rater_group(load_instrument(instrument), group, leader.strip())
     out = console()
     keyboard = Keyboard()
-    with Store.open(db_path(ctx), create=False) as store:
-        person = store.get_leader(leader)
-        assessment = store.latest_assessment(person)
+    with Store.open(path, create=instrument is not None) as store:
+        assessment = rating_assessment(store, leader, group, instrument, cohort)
+        person = assessment.leader
         inst = store.instrument(assessment)
-        _check_group(inst, group, person)
         response_id = store.open_response(assessment, group, token)
         before = store.response(response_id)
         if before.group != group:
@@ -510,7 +527,9 @@ def rate(
                 f'this --rater token already answered as "{before.group}"; use --as {before.group} to resume, '
                 "or another token"
             )
-        resume = _command_line(ctx, "rate", person.name, "--as", group, "--rater", token)
+        # The stored id finds this assessment again without the file, even once the leader has a newer one.
+        on = ["--instrument", assessment.instrument_id] if instrument is not None else []
+        resume = _command_line(ctx, "rate", person.name, "--as", group, *on, "--rater", token)
         session = Session(inst, group, before.answers)
         keyboard.single_key = session.single_key
         label = inst.group(group).label

@@ -42,7 +42,7 @@ def _text(results: Sequence[ValidationResult], strict: bool) -> None:
     errors = sum(len(r.errors) for r in results)
     warnings = sum(len(r.warnings) for r in results)
     files = len(results)
-    bad = sum(1 for r in results if not r.ok_strict(strict))
+    bad = sum(1 for r in results if r.problems)
     noun = "file" if files == 1 else "files"
     if errors or warnings:
         out.print(
@@ -99,7 +99,9 @@ def validate(
     paths: Annotated[
         list[Path],
         typer.Argument(
-            help="Instrument files, or folders to search for *.yaml and *.yml.", show_default=False
+            help="Instrument files, or folders to search for *.yaml and *.yml.",
+            show_default=False,
+            metavar="PATH",
         ),
     ],
     format: Annotated[Format, typer.Option("--format", "-f", help="Output format.")] = Format.text,

@@ -123,7 +123,8 @@ def _label(node: Node, obj: S.Obj, index: int | None) -> str:
             and not isinstance(id_node.value, bool)
             and str(id_node.value).strip()
         ):
-            return f'{obj.noun} "{id_node.value}"'
+            value = id_node.value
+            return f"{obj.noun} {value}" if isinstance(value, int) else f'{obj.noun} "{value}"'
     if index is not None:
         return f"{obj.noun} #{index + 1}"
     return f"the {obj.noun}"
@@ -481,6 +482,9 @@ def validate_bytes(data: bytes, path: str) -> ValidationResult:
 def validate_file(path: Path | str) -> ValidationResult:
     """Validate one instrument file; unreadable files become a problem, not an exception."""
     name = str(path)
+    if Path(path).exists() and not Path(path).is_file() and not Path(path).is_dir():
+        # A FIFO or device would block or never end: refuse before opening it.
+        return ValidationResult(name, [Problem(name, 1, 1, ERROR, "unreadable", "is not a regular file")])
     try:
         data = yamlsafe.read_bytes_bounded(path, yamlsafe.MAX_BYTES)
     except yamlsafe.YamlReadError as e:
