@@ -687,10 +687,18 @@ def test_export_json(cli: Cli, tmp_path: Path, filled: list[str]) -> None:
     assert len(document["responses"]) == len(filled)
     first = document["responses"][0]
     assert set(first) == {
-        "leader", "cohort", "instrument", "instrument_version", "instrument_hash", "group", "rater",
-        "started_at", "submitted_at", "answers", "comments",
+        "leader", "cohort", "instrument", "instrument_version", "instrument_hash", "assessment", "round",
+        "group", "rater", "started_at", "submitted_at", "answers", "comments",
     }  # fmt: skip
     assert first["submitted_at"] == "2024-03-04T08:15:02+00:00"
+    assert first["round"] == 1
+    # Every leader, with the rounds their responses are in.
+    leaders = {leader["name"]: leader for leader in document["leaders"]}
+    assert sorted(leaders) == ["=Eve", "Ana Lopez", "Ben Okafor", "José Núñez", "Zoë Adams"]
+    assert leaders["=Eve"]["cohort"] == "@risk"
+    (ana,) = leaders["Ana Lopez"]["assessments"]
+    assert (ana["instrument"], ana["round"]) == ("team-360", 1)
+    assert ana["created_at"] == first["assessment"]
 
 
 def test_export_csv(cli: Cli, tmp_path: Path, filled: list[str]) -> None:
@@ -700,14 +708,16 @@ def test_export_csv(cli: Cli, tmp_path: Path, filled: list[str]) -> None:
     assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith(".all.csv")) == []
     rows = list(csv.reader(io.StringIO((tmp_path / "all.csv").read_text(), newline="")))
     assert rows[0] == [
-        "leader", "cohort", "instrument", "instrument_version", "instrument_hash", "group", "rater",
-        "started_at", "submitted_at", "li-1", "li-2", "fb-1", "fb-2", "fb-3", "comment:keep", "comment:start",
+        "leader", "cohort", "instrument", "instrument_version", "instrument_hash", "assessment", "round",
+        "group", "rater", "started_at", "submitted_at",
+        "li-1", "li-2", "fb-1", "fb-2", "fb-3", "comment:keep", "comment:start",
     ]  # fmt: skip
     peer = rows[1]
     assert peer[0] == "Ana Lopez"
-    assert peer[9:] == ["4", "5", "3", "4", "n/a", "Clear agendas, every week.", ""]
+    assert peer[6] == "1"  # the leader's first round on team-360
+    assert peer[11:] == ["4", "5", "3", "4", "n/a", "Clear agendas, every week.", ""]
     direct = rows[2]
-    assert direct[9:14] == ["5", "4", "", "2", "1"]  # fb-1 skipped: empty; n/a is not observed
+    assert direct[11:16] == ["5", "4", "", "2", "1"]  # fb-1 skipped: empty; n/a is not observed
     eve = rows[-1]
     assert (eve[0], eve[1], eve[-2]) == (
         "'=Eve",
@@ -758,6 +768,239 @@ def test_export_needs_a_workspace(cli: Cli) -> None:
     assert run.exit_code == 1
     assert run.stderr.startswith("error: ")
     assert "no workspace here" in run.stderr
+
+
+# -- assessment rounds, and leaders without responses -------------------------------------------
+
+ROUND_1, ROUND_2 = "2024-01-08T09:00:00+00:00", "2024-06-03T09:00:00+00:00"
+
+
+@pytest.fixture
+def rounds(tmp_path: Path) -> Path:
+    """Rita answered twice (a re-assessment), with a peer in each round; Quinn has a round nobody
+    answered; Pat is in a cohort with no assessment at all."""
+    from leadcheck.instrument.catalog import load_instrument
+    from leadcheck.responses import IncomingResponse
+
+    team = load_instrument(TEAM)
+    db = tmp_path / "workspace.db"
+    with Store.open(db) as store:
+        rita = store.ensure_leader("Rita", "2024")
+        for when, value in ((ROUND_1, 2), (ROUND_2, 4)):
+            assessment = store.ensure_assessment(rita, team, when)
+            store.add_responses(
+                [
+                    IncomingResponse("Rita", "self", _answers(value, value, value, value, value), {}, "t"),
+                    IncomingResponse(
+                        "Rita", "peer", _answers(value, 3, 3, 3, ""), {}, "t", f"p{value}@x.org"
+                    ),
+                ],
+                team,
+                assessment=assessment,
+            )
+        store.ensure_assessment(store.ensure_leader("Quinn"), team, ROUND_2)
+        store.ensure_leader("Pat", "2024")
+    return db
+
+
+def _without_volatile(document: dict[str, Any]) -> dict[str, Any]:
+    """An export without what another workspace changes: rater hashes and the times of the import."""
+    volatile = ("rater", "started_at", "submitted_at")
+    responses = [{k: v for k, v in r.items() if k not in volatile} for r in document["responses"]]
+    return {**document, "responses": responses}
+
+
+def test_rounds_and_leaders_without_responses_survive_export_and_import(
+    cli: Cli, tmp_path: Path, rounds: Path
+) -> None:
+    assert cli("export", "-o", "backup.json").exit_code == 0
+    document = json.loads((tmp_path / "backup.json").read_text())
+    assert [(r["leader"], r["group"], r["assessment"], r["round"]) for r in document["responses"]] == [
+        ("Rita", "self", ROUND_1, 1),
+        ("Rita", "peer", ROUND_1, 1),
+        ("Rita", "self", ROUND_2, 2),
+        ("Rita", "peer", ROUND_2, 2),
+    ]
+    assert [
+        (x["name"], x["cohort"], [a["created_at"] for a in x["assessments"]]) for x in document["leaders"]
+    ] == [
+        ("Pat", "2024", []),
+        ("Quinn", None, [ROUND_2]),
+        ("Rita", "2024", [ROUND_1, ROUND_2]),
+    ]
+    fresh = tmp_path / "fresh.db"
+    run = cli("--db", fresh, "import", "backup.json")
+    assert run.exit_code == 0, run.stderr
+    assert run.stderr == ""  # no "second self-assessment": each is in its own round
+    assert "Added 4, replaced 0, unchanged 0." in run.stdout
+    assert "New leaders: Pat, Quinn, Rita." in run.stdout
+    assert "New assessment rounds (from the export): 3." in run.stdout
+    assert cli("--db", fresh, "export", "-o", "again.json").exit_code == 0
+    again = json.loads((tmp_path / "again.json").read_text())
+    assert _without_volatile(again) == _without_volatile(document)
+    # Once more, into the copy or into the workspace it came from: nothing changes.
+    for db in (fresh, rounds):
+        run = cli("--db", db, "import", "backup.json")
+        assert run.exit_code == 0, run.stderr
+        assert "Added 0, replaced 0, unchanged 4." in run.stdout
+        assert "New " not in run.stdout
+    assert cli("--db", fresh, "export", "-o", "again.json").exit_code == 0
+    assert _without_volatile(json.loads((tmp_path / "again.json").read_text())) == _without_volatile(document)
+
+
+def test_a_response_file_still_goes_to_the_current_round(cli: Cli, tmp_path: Path, rounds: Path) -> None:
+    form = write(
+        tmp_path,
+        "manager.yaml",
+        "leadcheck_response: 1\ninstrument: team-360\nleader: Rita\ngroup: manager\n"
+        "answers: {li-1: 5, li-2: 5, fb-1: 5, fb-2: 5, fb-3: 5}\n",
+    )
+    run = cli("import", form, "--instrument", TEAM)
+    assert run.exit_code == 0, run.stderr
+    run = cli("export")
+    manager = [r for r in json.loads(run.stdout)["responses"] if r["group"] == "manager"]
+    assert [(r["assessment"], r["round"]) for r in manager] == [(ROUND_2, 2)]
+
+
+def test_the_csv_export_keeps_each_response_in_its_round(cli: Cli, tmp_path: Path, rounds: Path) -> None:
+    assert cli("export", "--format", "csv", "-o", "backup.csv").exit_code == 0
+    rows = list(csv.DictReader(io.StringIO((tmp_path / "backup.csv").read_text(), newline="")))
+    assert [(r["group"], r["assessment"], r["round"]) for r in rows] == [
+        ("self", ROUND_1, "1"),
+        ("peer", ROUND_1, "1"),
+        ("self", ROUND_2, "2"),
+        ("peer", ROUND_2, "2"),
+    ]
+    fresh = tmp_path / "fresh.db"
+    for added in (4, 0):
+        run = cli("--db", fresh, "import", "backup.csv", "--instrument", TEAM)
+        assert run.exit_code == 0, run.stderr
+        assert run.stderr == ""
+        assert f"Added {added}, replaced 0, unchanged {4 - added}." in run.stdout
+    run = cli("--db", fresh, "export")
+    document = json.loads(run.stdout)
+    assert [(r["group"], r["assessment"], r["round"]) for r in document["responses"]] == [
+        (r["group"], r["assessment"], int(r["round"])) for r in rows
+    ]
+    # A CSV export holds responses only: Pat and Quinn's unanswered round are in the JSON export alone.
+    assert [x["name"] for x in document["leaders"]] == ["Rita"]
+
+
+def test_two_rounds_started_in_the_same_second_stay_two(cli: Cli, tmp_path: Path) -> None:
+    from leadcheck.instrument.catalog import load_instrument
+    from leadcheck.responses import IncomingResponse
+
+    team = load_instrument(TEAM)
+    with Store.open(tmp_path / "workspace.db") as store:
+        rita = store.ensure_leader("Rita")
+        for nth, value in ((1, 2), (2, 4)):
+            assessment = store.ensure_assessment(rita, team, ROUND_1, nth)
+            store.add_responses(
+                [IncomingResponse("Rita", "self", {"li-1": value}, {}, "t")], team, assessment=assessment
+            )
+    for fmt in ("json", "csv"):
+        assert cli("export", "--format", fmt, "-o", f"backup.{fmt}").exit_code == 0
+        fresh = tmp_path / f"{fmt}.db"
+        assert cli("--db", fresh, "import", f"backup.{fmt}", "--instrument", TEAM).exit_code == 0
+        run = cli("--db", fresh, "export")
+        answers = [(r["assessment"], r["round"], r["answers"]) for r in json.loads(run.stdout)["responses"]]
+        assert answers == [(ROUND_1, 1, {"li-1": 2}), (ROUND_1, 2, {"li-1": 4})]
+
+
+EXPORT_HEAD = "leader,instrument,instrument_version,instrument_hash,assessment,round,group,li-1\n"
+
+
+@pytest.mark.parametrize(
+    ("cells", "problems"),
+    [
+        (
+            ["2024-01-08T09:00:00+00:00,,self,3"],
+            ['backup.csv:2: column "round": "assessment" without "round"; expected both, as leadcheck export '
+             "writes them (or neither, to add the response to the leader's current round)"],
+        ),
+        (
+            [",2,self,3"],
+            ['backup.csv:2: column "assessment": "round" without "assessment"; expected both, as leadcheck '
+             "export writes them (or neither, to add the response to the leader's current round)"],
+        ),
+        (
+            ["last monday,1,self,3"],
+            ['backup.csv:2: column "assessment": "last monday" is not a time; expected when the round was '
+             "started, in ISO 8601 (2024-03-04T08:15:02+00:00)"],
+        ),
+        (
+            ["2024-01-08T09:00:00+00:00,first,self,3"],
+            ['backup.csv:2: column "round": "first" is not a round number; expected 1 for the leader\'s '
+             "first assessment on the instrument, 2 for the next, ..."],
+        ),
+        (
+            ["2024-01-08T09:00:00+00:00,1,self,3", "2024-06-03T09:00:00+00:00,1,peer,3"],
+            ['backup.csv:3: column "assessment": round 1 of "Rita" on team-360 was started at '
+             "2024-01-08T09:00:00+00:00 (backup.csv:2), here at 2024-06-03T09:00:00+00:00; expected one time "
+             "per round"],
+        ),
+    ],
+)  # fmt: skip
+def test_a_round_named_wrongly_is_refused(
+    cli: Cli, tmp_path: Path, before: list[str], cells: list[str], problems: list[str]
+) -> None:
+    from leadcheck.instrument.catalog import load_instrument
+
+    team = load_instrument(TEAM)
+    prefix = f"Rita,{team.id},{team.version},{team.content_hash},"
+    text = EXPORT_HEAD + "".join(prefix + row + "\n" for row in cells)
+    run = cli("import", write(tmp_path, "backup.csv", text), "--layout", "export", "--instrument", TEAM)
+    _assert_refused(run, tmp_path, before, *problems)
+
+
+def test_an_export_and_a_response_for_the_current_round_are_imported_apart(
+    cli: Cli, tmp_path: Path, rounds: Path
+) -> None:
+    assert cli("export", "-o", "backup.json").exit_code == 0
+    form = write(
+        tmp_path,
+        "manager.yaml",
+        "leadcheck_response: 1\ninstrument: team-360\nleader: Rita\ngroup: manager\nanswers: {li-1: 5}\n",
+    )
+    fresh = tmp_path / "fresh.db"
+    run = cli("--db", fresh, "import", "backup.json", form, "--instrument", TEAM, "--allow-missing-items")
+    assert run.exit_code == 1
+    assert run.stderr.splitlines() == [
+        'manager.yaml: this response is for the current round of "Rita" on team-360, and a leadcheck export '
+        "in the same import names their rounds (backup.json: leader 3, assessment 1); import the export on "
+        "its own first, then this file",
+        "1 problem found. Nothing was written.",
+    ]
+    assert not fresh.exists()
+
+
+def test_a_leader_in_the_export_list_is_checked(cli: Cli, tmp_path: Path) -> None:
+    document = {
+        "leadcheck_export": 1,
+        "instruments": [],
+        "leaders": [
+            {"name": "Ana\nLopez", "cohort": None, "assessments": []},
+            {"name": "Ben", "cohort": 7},
+            {"name": "Cy", "assessments": [{"instrument": "psl-360"}]},
+            {
+                "name": "Di",
+                "assessments": [{"instrument": "x", "instrument_version": "1", "instrument_hash": "ab"}],
+            },
+        ],
+        "responses": [],
+    }
+    run = cli("import", write(tmp_path, "backup.json", json.dumps(document)))
+    assert run.exit_code == 1
+    assert run.stderr.splitlines() == [
+        'backup.json: leader 1: leader name "Ana\\nLopez" holds a line break, tab or other control character; '
+        "expected a name on one line; correct it in the file",
+        "backup.json: leader 2: cohort must be text",
+        "backup.json: leader 3: assessment 1: instrument, instrument_version and instrument_hash must be given",
+        "backup.json: leader 4: assessment 1: instrument x 1 (hash ab) is neither in this workspace nor shipped "
+        "with leadcheck; import the JSON export instead, which carries its instruments, or give the "
+        "instrument's YAML file with --instrument",
+        "4 problems found. Nothing was written.",
+    ]
 
 
 # -- raters of Microsoft Forms and other per-form response ids ---------------------------------

@@ -201,3 +201,95 @@ def test_a_rater_never_moves_to_another_group(tmp_path: Path) -> None:
         assert [r.group for r in store.responses(store.latest_assessment(store.get_leader("Ana")))] == [
             "peer"
         ]
+
+
+def test_a_round_is_found_again_by_its_snapshot_and_start_time(tmp_path: Path) -> None:
+    inst = load_instrument(EXAMPLES / "valid" / "minimal.yaml")
+    with Store.open(tmp_path / "w.db") as store:
+        ana = store.ensure_leader("Ana")
+        first = store.ensure_assessment(ana, inst, "2024-01-01T09:00:00+00:00")
+        # Two rounds started in the same second are told apart by their place.
+        second = store.ensure_assessment(ana, inst, "2024-01-01T09:00:00+00:00", nth=2)
+        assert first.id != second.id
+        assert store.ensure_assessment(ana, inst, "2024-01-01T09:00:00+00:00").id == first.id
+        assert store.ensure_assessment(ana, inst, "2024-01-01T09:00:00+00:00", nth=2).id == second.id
+        assert store.find_assessment(ana, inst.content_hash, "2024-01-01T09:00:00+00:00", 3) is None
+        assert store.find_assessment(ana, "0" * 64, "2024-01-01T09:00:00+00:00") is None
+        assert [a.created_at for a in store.assessments(ana)] == ["2024-01-01T09:00:00+00:00"] * 2
+        with pytest.raises(StoreError, match="counted from 1, not 0"):
+            store.ensure_assessment(ana, inst, "2024-01-01T09:00:00+00:00", nth=0)
+
+
+def test_responses_go_to_the_round_they_name(tmp_path: Path) -> None:
+    inst = load_instrument(EXAMPLES / "valid" / "minimal.yaml")
+    with Store.open(tmp_path / "w.db") as store:
+        ana = store.ensure_leader("Ana")
+        old = store.ensure_assessment(ana, inst, "2024-01-01T09:00:00+00:00")
+        store.ensure_assessment(ana, inst, "2024-06-01T09:00:00+00:00")
+        self_old = IncomingResponse("Ana", "self", {"li-1": 2}, {}, "t")
+        self_new = IncomingResponse("Ana", "self", {"li-1": 4}, {}, "t")
+        store.add_responses([self_old], inst, assessment=old)
+        store.add_responses([self_new], inst)  # no round named: the current one
+        assert [(r["assessment"], r["round"], r["answers"]) for r in store.iter_export()] == [
+            ("2024-01-01T09:00:00+00:00", 1, {"li-1": 2}),
+            ("2024-06-01T09:00:00+00:00", 2, {"li-1": 4}),
+        ]
+        # Named again: the same rater in the same round, unchanged.
+        assert store.add_responses([self_old], inst, assessment=old).unchanged == 1
+        ben = store.ensure_leader("Ben")
+        with pytest.raises(
+            StoreError, match='a response about "Ben" cannot be filed under an assessment of "Ana"'
+        ):
+            store.add_responses([IncomingResponse("Ben", "self", {"li-1": 3}, {}, "t")], inst, assessment=old)
+        other = instrument_from_text(inst.source_text.replace("Listening", "Hearing"))
+        with pytest.raises(
+            StoreError, match="cannot be filed under an assessment made with another snapshot"
+        ):
+            store.add_responses([self_old], other, assessment=old)
+        assert store.assessments(ben) == []
+
+
+def test_every_leader_and_round_is_listed_answered_or_not(tmp_path: Path) -> None:
+    inst = load_instrument(EXAMPLES / "valid" / "minimal.yaml")
+    with Store.open(tmp_path / "w.db") as store:
+        store.ensure_leader("Cy", "2024")
+        ana = store.ensure_leader("Ana")
+        store.ensure_assessment(ana, inst, "2024-01-01T09:00:00+00:00")
+        store.ensure_assessment(ana, inst, "2024-06-01T09:00:00+00:00")
+        assert [(leader["name"], leader["cohort"]) for leader in store.iter_leaders()] == [
+            ("Ana", None),
+            ("Cy", "2024"),
+        ]
+        rounds = next(store.iter_leaders())["assessments"]
+        assert [(r["instrument"], r["created_at"], r["round"]) for r in rounds] == [
+            (inst.id, "2024-01-01T09:00:00+00:00", 1),
+            (inst.id, "2024-06-01T09:00:00+00:00", 2),
+        ]
+        assert {r["instrument_hash"] for r in rounds} == {inst.content_hash}
+
+
+def test_a_transaction_inside_another_is_saved_or_undone_with_it(tmp_path: Path) -> None:
+    inst = load_instrument(EXAMPLES / "valid" / "minimal.yaml")
+    with Store.open(tmp_path / "w.db") as store:
+        with store.transaction(dry_run=True):
+            store.ensure_leader("Ana")
+            store.add_responses([IncomingResponse("Bo", "peer", {"li-1": 3}, {}, "t", "x")], inst)
+            assert [leader.name for leader in store.leaders()] == ["Ana", "Bo"]
+        assert store.leaders() == []
+        with store.transaction():
+            store.ensure_leader("Ana")
+            # A dry run inside undoes only its own writes.
+            store.add_responses(
+                [IncomingResponse("Bo", "peer", {"li-1": 3}, {}, "t", "x")], inst, dry_run=True
+            )
+            # An error inside undoes only that inner part ("Cy" is written before "De\nX" is refused).
+            cy = IncomingResponse("Cy", "peer", {"li-1": 3}, {}, "t", "y")
+            bad = IncomingResponse("De\nX", "peer", {"li-1": 3}, {}, "t", "z")
+            with pytest.raises(StoreError, match="leader name"):
+                store.add_responses([cy, bad], inst)
+        assert [leader.name for leader in store.leaders()] == ["Ana"]
+        with pytest.raises(RuntimeError), store.transaction():
+            store.ensure_leader("Eve")
+            raise RuntimeError("boom")
+        assert [leader.name for leader in store.leaders()] == ["Ana"]
+        assert not store.conn.in_transaction

@@ -193,18 +193,30 @@ class Store:
         self.close()
 
     @contextmanager
-    def transaction(self) -> Iterator[sqlite3.Connection]:
-        """A write transaction: all of it is saved, or none of it."""
+    def transaction(self, dry_run: bool = False) -> Iterator[sqlite3.Connection]:
+        """A write transaction: all of it is saved, or none of it (and, in a dry run, never any).
+
+        Inside another transaction it is a savepoint: on an error only its own
+        writes are undone, and the rest is saved (or not) with the outer one.
+        """
+        nested = self.conn.in_transaction
         # IMMEDIATE takes the write lock up front, so two writers queue on the
         # busy timeout instead of failing with "database is locked" mid-way.
-        self.conn.execute("BEGIN IMMEDIATE")
+        self.conn.execute("SAVEPOINT nested" if nested else "BEGIN IMMEDIATE")
         try:
             yield self.conn
         except BaseException:
-            self.conn.execute("ROLLBACK")
+            self._end(nested, keep=False)
             raise
-        else:
-            self.conn.execute("COMMIT")
+        self._end(nested, keep=not dry_run)
+
+    def _end(self, nested: bool, keep: bool) -> None:
+        if nested:
+            if not keep:
+                self.conn.execute("ROLLBACK TO nested")
+            self.conn.execute("RELEASE nested")
+        elif self.conn.in_transaction:  # SQLite may have rolled back already (disk full, ...)
+            self.conn.execute("COMMIT" if keep else "ROLLBACK")
 
     def _migrate(self) -> None:
         version = self.conn.execute("PRAGMA user_version").fetchone()[0]
@@ -365,6 +377,40 @@ class Store:
         row = self.conn.execute(self._ASSESSMENT_SQL + "WHERE a.id = ?", (new_id,)).fetchone()
         return self._assessment(row)
 
+    def find_assessment(
+        self, leader: Leader, content_hash: str, created_at: str, nth: int = 1
+    ) -> Assessment | None:
+        """The leader's ``nth`` assessment (oldest first) on this snapshot made at ``created_at``, or None.
+
+        ``nth`` tells apart rounds started in the same second on the same snapshot.
+        """
+        rows = self.conn.execute(
+            self._ASSESSMENT_SQL + "WHERE a.leader_id = ? AND i.content_hash = ? AND a.created_at = ? "
+            "ORDER BY a.id LIMIT 1 OFFSET ?",
+            (leader.id, content_hash, created_at, nth - 1),
+        ).fetchall()
+        return self._assessment(rows[0]) if rows else None
+
+    def ensure_assessment(
+        self, leader: Leader, instrument: Instrument, created_at: str, nth: int = 1
+    ) -> Assessment:
+        """The round an export names: found by ``find_assessment``, else created with that ``created_at``.
+
+        Finding it again is what makes importing the same export twice change nothing.
+        """
+        if nth < 1:
+            raise StoreError(f"an assessment round is counted from 1, not {nth}")
+        with self.transaction() as c:
+            found = self.find_assessment(leader, instrument.content_hash, created_at, nth)
+            while found is None:
+                row_id = self._snapshot(c, instrument)
+                c.execute(
+                    "INSERT INTO assessments (leader_id, instrument_row, created_at) VALUES (?, ?, ?)",
+                    (leader.id, row_id, created_at),
+                )
+                found = self.find_assessment(leader, instrument.content_hash, created_at, nth)
+        return found
+
     def instrument(self, assessment: Assessment) -> Instrument:
         """The exact instrument snapshot an assessment was made with."""
         cached = self._instrument_cache.get(assessment.instrument_hash)
@@ -473,21 +519,24 @@ class Store:
             return self.rater_hash(SELF_IDENTITY)
         return self.rater_hash(resp.rater_identity or _content_identity(resp))
 
-    def stored_group(self, resp: IncomingResponse, instrument_id: str) -> str | None:
+    def stored_group(
+        self, resp: IncomingResponse, instrument_id: str, assessment: Assessment | None = None
+    ) -> str | None:
         """The rater group this response's rater already answered in, about the same leader, or None.
 
-        Looked up where ``add_responses`` would store the response: the
-        leader's current assessment on ``instrument_id``.
+        Looked up where ``add_responses`` would store the response: in
+        ``assessment`` when given, else the leader's current assessment on
+        ``instrument_id``.
         """
-        leader = self.find_leader(resp.leader)
-        if leader is None:
-            return None
-        found = self.assessments(leader, instrument_id)
-        if not found:
-            return None
+        if assessment is None:
+            leader = self.find_leader(resp.leader)
+            found = self.assessments(leader, instrument_id) if leader is not None else []
+            if not found:
+                return None
+            assessment = found[-1]
         row = self.conn.execute(
             "SELECT rater_group FROM responses WHERE assessment_id = ? AND rater_hash = ?",
-            (found[-1].id, self._rater(resp)),
+            (assessment.id, self._rater(resp)),
         ).fetchone()
         return str(row[0]) if row else None
 
@@ -496,11 +545,20 @@ class Store:
         incoming: Sequence[IncomingResponse],
         instrument: Instrument,
         dry_run: bool = False,
+        assessment: Assessment | None = None,
     ) -> ImportSummary:
         """Store many complete responses in one transaction: all of them, or (on any error) none.
 
+        Inside a transaction of the caller's, they are saved (or not) with it.
+
         A leader is found by name with case and spacing ignored ("ana  lopez"
         is the stored "Ana Lopez"); a new one is created as first written.
+
+        Each response is filed under its leader's current (newest) assessment
+        on ``instrument.id``, created when there is none; or, when
+        ``assessment`` is given (a round an export names, see
+        ``ensure_assessment``), under that one, which must be about the
+        responses' leader and made with ``instrument``.
 
         A rater seen before for the same assessment (same keyed identity) is
         not counted twice: identical answers are skipped, changed ones replace
@@ -514,10 +572,14 @@ class Store:
         Importers check this first with ``stored_group`` and report it with
         the file and line.
         """
+        if assessment is not None and assessment.instrument_hash != instrument.content_hash:
+            raise StoreError(
+                f"responses checked against {instrument.id} {instrument.version} cannot be filed under an "
+                f"assessment made with another snapshot ({assessment.instrument_hash[:12]})"
+            )
         summary = ImportSummary()
         by_key: dict[str, int] = {}  # leader_key -> leader id, for the leaders of this call
-        self.conn.execute("BEGIN IMMEDIATE")
-        try:
+        with self.transaction(dry_run=dry_run):
             for resp in incoming:
                 name = resp.leader.strip()
                 problem = leader_name_problem(name) if name else "a leader needs a name"
@@ -543,8 +605,14 @@ class Store:
                     )
                 leader = self._leader(leader_row)
                 by_key[key] = leader.id
-                found = self.assessments(leader, instrument.id)
-                if found:
+                if assessment is not None:
+                    if assessment.leader.id != leader.id:
+                        raise StoreError(
+                            f'{resp.source}: a response about "{leader.name}" cannot be filed under an '
+                            f'assessment of "{assessment.leader.name}"'
+                        )
+                    assessment_id = assessment.id
+                elif found := self.assessments(leader, instrument.id):
                     assessment_id = found[-1].id
                 else:
                     row_id = self._snapshot(self.conn, instrument)
@@ -597,18 +665,26 @@ class Store:
                     "INSERT INTO comments (response_id, question_id, text) VALUES (?, ?, ?)",
                     [(response_id, q, text) for q, text in resp.comments.items() if text.strip()],
                 )
-        except BaseException:
-            self.conn.execute("ROLLBACK")
-            raise
-        self.conn.execute("ROLLBACK" if dry_run else "COMMIT")
         return summary
 
     # -- reading everything (export, cohort runs) ------------------------------------------
 
+    # The round of an assessment: its number among its leader's assessments on the same instrument id.
+    _ROUND_SQL = (
+        "(SELECT COUNT(*) FROM assessments a2 JOIN instruments i2 ON i2.id = a2.instrument_row "
+        "WHERE a2.leader_id = a.leader_id AND i2.instrument_id = i.instrument_id AND a2.id <= a.id)"
+    )
+
     def iter_export(self) -> Iterator[dict[str, Any]]:
-        """Every response as a plain record, oldest first, streamed."""
+        """Every response as a plain record, oldest first, streamed.
+
+        ``assessment`` (when the round was started) and ``round`` (1 for the
+        leader's first assessment on the instrument id, 2 for the next, ...)
+        say which of the leader's assessments the response belongs to.
+        """
         rows = self.conn.execute(
-            "SELECT r.*, l.name AS leader, l.cohort, i.instrument_id, i.version, i.content_hash "
+            "SELECT r.*, l.name AS leader, l.cohort, i.instrument_id, i.version, i.content_hash, "
+            "a.created_at AS assessment, " + self._ROUND_SQL + " AS round "
             "FROM responses r JOIN assessments a ON a.id = r.assessment_id "
             "JOIN leaders l ON l.id = a.leader_id JOIN instruments i ON i.id = a.instrument_row "
             "ORDER BY r.id"
@@ -621,6 +697,8 @@ class Store:
                 "instrument": row["instrument_id"],
                 "instrument_version": row["version"],
                 "instrument_hash": row["content_hash"],
+                "assessment": row["assessment"],
+                "round": row["round"],
                 "group": resp.group,
                 "rater": row["rater_hash"],
                 "started_at": row["started_at"],
@@ -628,6 +706,29 @@ class Store:
                 "answers": dict(resp.answers),
                 "comments": dict(resp.comments),
             }
+
+    def iter_leaders(self) -> Iterator[dict[str, Any]]:
+        """Every leader, by name, with their assessments (oldest first) as plain records, streamed.
+
+        Leaders with no response, and rounds nobody answered yet, are here too;
+        ``round`` numbers a leader's assessments on each instrument id as
+        ``iter_export`` does.
+        """
+        for leader in self.leaders():
+            rounds: dict[str, int] = {}
+            records: list[dict[str, Any]] = []
+            for assessment in self.assessments(leader):
+                rounds[assessment.instrument_id] = rounds.get(assessment.instrument_id, 0) + 1
+                records.append(
+                    {
+                        "instrument": assessment.instrument_id,
+                        "instrument_version": assessment.instrument_version,
+                        "instrument_hash": assessment.instrument_hash,
+                        "created_at": assessment.created_at,
+                        "round": rounds[assessment.instrument_id],
+                    }
+                )
+            yield {"name": leader.name, "cohort": leader.cohort, "assessments": records}
 
     def instrument_sources(self) -> Iterator[tuple[str, str]]:
         """(content hash, YAML text) of every stored instrument snapshot."""

@@ -278,9 +278,12 @@ def _print_outcome(plan: ImportPlan, outcome: ImportOutcome) -> None:
             else f"{verb} {outcome.added}, replaced {outcome.replaced}, unchanged {outcome.unchanged}."
         )
     )
-    new = sorted({o.leader for o in outcome.leaders if o.new_leader}, key=str.casefold)
+    new = outcome.new_leaders
     if new:
         out.print(Text(f"New leader{'s' * (len(new) != 1)}: {', '.join(new)}."))
+    if outcome.new_rounds:
+        n = outcome.new_rounds
+        out.print(Text(f"New assessment round{'s' * (n != 1)} (from the export): {n}."))
     if outcome.dry_run:
         out.print(Text("Nothing was written (dry run)."))
 
@@ -292,7 +295,8 @@ def export(
         ExportFormat,
         typer.Option(
             "--format",
-            help="json: everything, instruments included (for backups); csv: one row per response.",
+            help="json: everything, instruments and leaders without responses included (for backups); "
+            "csv: one row per response.",
         ),
     ] = ExportFormat.json,
     output: Annotated[

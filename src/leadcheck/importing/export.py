@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import csv
+import dataclasses
 import hashlib
 import json
 import re
 from collections.abc import Callable, Iterator, Mapping
+from datetime import datetime
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -14,13 +16,13 @@ from leadcheck.errors import InstrumentError
 from leadcheck.importing.columns import loose
 from leadcheck.importing.csvfile import Table
 from leadcheck.importing.layouts import COMMENT_PREFIX, EXPORT_COLUMNS
-from leadcheck.importing.model import Parsed
+from leadcheck.importing.model import Parsed, PlannedLeader, PlannedRound, Round
 from leadcheck.importing.problems import Problems, shorten
 from leadcheck.importing.resolve import Instruments, label
 from leadcheck.instrument.catalog import instrument_from_text
 from leadcheck.instrument.model import Instrument
 from leadcheck.responses import Answer, IncomingResponse
-from leadcheck.store import Store, leader_key
+from leadcheck.store import Store, leader_key, leader_name_problem
 
 EXPORT_KEY = "leadcheck_export"
 EXPORT_VERSION = 1
@@ -32,8 +34,11 @@ NOT_OBSERVED = "n/a"
 _FORMULA = re.compile(r"'*[=+\-@\t\r]")
 _ESCAPED = re.compile(r"'+[=+\-@\t\r]")
 
-# Is this rater (leader, instrument id, rater hash) already in the workspace?
-KnownRater = Callable[[str, str, str], bool]
+# Is this rater (leader as compared, instrument id, rater hash) already in the workspace: in the
+# round started at the given time, or (None) in any of the leader's rounds?
+KnownRater = Callable[[str, str, str, str | None], bool]
+# Where a report is about (a column of a CSV row; "" for the record as a whole), and what.
+Report = Callable[[str, str], None]
 
 
 def protect(text: str) -> str:
@@ -49,11 +54,16 @@ def unprotect(text: str) -> str:
 
 
 def write_json(store: Store, out: TextIO) -> int:
-    """Every response and every instrument snapshot as one JSON document; the number of responses."""
+    """Every instrument snapshot, leader (with their assessment rounds) and response as one JSON
+    document; the number of responses."""
     out.write(f'{{"{EXPORT_KEY}": {EXPORT_VERSION},\n"instruments": [')
     for i, (content_hash, source) in enumerate(store.instrument_sources()):
         out.write("," if i else "")
         out.write("\n" + json.dumps({"hash": content_hash, "source": source}, ensure_ascii=False))
+    out.write('\n],\n"leaders": [')
+    for i, leader in enumerate(store.iter_leaders()):
+        out.write("," if i else "")
+        out.write("\n" + json.dumps(leader, ensure_ascii=False))
     out.write('\n],\n"responses": [')
     count = 0
     for record in store.iter_export():
@@ -79,7 +89,10 @@ def _csv_columns(store: Store) -> tuple[list[str], list[str]]:
 
 
 def write_csv(store: Store, out: TextIO) -> int:
-    """Every response as one CSV row (n/a: not observed; empty: skipped); the number of responses."""
+    """Every response as one CSV row (n/a: not observed; empty: skipped); the number of responses.
+
+    Only responses: leaders and rounds without any are in the JSON export alone.
+    """
     items, questions = _csv_columns(store)
     writer = csv.writer(out)
     writer.writerow([*EXPORT_COLUMNS, *items, *(COMMENT_PREFIX + q for q in questions)])
@@ -110,7 +123,7 @@ def _answer_cell(answers: Mapping[str, Answer], item: str) -> str:
 
 
 class ExportReader:
-    """Turns export records (from JSON or CSV) into checked responses."""
+    """Turns export records (from JSON or CSV) into checked responses, in the rounds they name."""
 
     def __init__(self, source: str, instruments: Instruments, problems: Problems, known: KnownRater) -> None:
         self.source = source
@@ -118,21 +131,13 @@ class ExportReader:
         self.problems = problems
         self.known = known
         self.already: list[Parsed] = []  # records of responses this workspace already holds
+        self.leaders: list[PlannedLeader] = []  # the JSON export's "leaders"
+        self.rounds: list[PlannedRound] = []  # every round named, each once, in order: see ``finish``
+        self._declared: dict[tuple[str, str, int], PlannedRound] = {}  # (leader key, instrument id, number)
         self._unknown: set[str] = set()  # instrument hashes already reported as not found
 
-    def build(
-        self,
-        record: Mapping[str, Any],
-        where: str,
-        row: int,
-        report: Callable[[str, str], None],
-    ) -> Parsed | None:
-        """One checked response from an export record; problems through ``report(message, column)``."""
-        before = len(self.problems.found)
-        leader = record.get("leader")
-        if not isinstance(leader, str) or not leader.strip():
-            report("no leader", "leader" if row else "")
-            leader = ""
+    def instrument(self, record: Mapping[str, Any], report: Report) -> Instrument | None:
+        """The instrument a record names by id, version and hash; None (reported) when unknown."""
         ident, version, content_hash = (
             record.get(k) for k in ("instrument", "instrument_version", "instrument_hash")
         )
@@ -141,17 +146,128 @@ class ExportReader:
             return None
         assert isinstance(ident, str) and isinstance(version, str) and isinstance(content_hash, str)
         found = self.instruments.find(ident, version, content_hash)
-        if found is None:
-            if content_hash not in self._unknown:  # once per file: every later row says the same
-                self._unknown.add(content_hash)
-                report(
-                    f"instrument {ident} {version} (hash {content_hash[:12]}) is neither in this workspace "
-                    "nor shipped with leadcheck; import the JSON export instead, which carries its "
-                    "instruments, or give the instrument's YAML file with --instrument",
-                    "",
-                )
+        if found is None and content_hash not in self._unknown:  # once per file: later rows say the same
+            self._unknown.add(content_hash)
+            report(
+                f"instrument {ident} {version} (hash {content_hash[:12]}) is neither in this workspace "
+                "nor shipped with leadcheck; import the JSON export instead, which carries its "
+                "instruments, or give the instrument's YAML file with --instrument",
+                "",
+            )
+        return found
+
+    def round_of(
+        self, record: Mapping[str, Any], report: Report, keys: tuple[str, str] = ("assessment", "round")
+    ) -> tuple[str, int] | None:
+        """(started at, number) of the round a record names; None when it names none (or, reported, badly)."""
+        time_key, number_key = keys
+        started, number = record.get(time_key), record.get(number_key)
+        if not _given(started) and not _given(number):
             return None
-        instrument = self.instruments.effective(leader, found) if leader else found
+        if not _given(started) or not _given(number):
+            has, lacks = (number_key, time_key) if _given(number) else (time_key, number_key)
+            report(
+                f'"{has}" without "{lacks}"; expected both, as leadcheck export writes them (or neither, '
+                "to add the response to the leader's current round)",
+                lacks,
+            )
+            return None
+        if not isinstance(started, str) or not _is_time(started):
+            report(
+                f'"{shorten(str(started), 40)}" is not a time; expected when the round was started, in '
+                "ISO 8601 (2024-03-04T08:15:02+00:00)",
+                time_key,
+            )
+            return None
+        count = _round_number(number)
+        if count is None:
+            report(
+                f'"{shorten(str(number), 40)}" is not a round number; expected 1 for the leader\'s first '
+                "assessment on the instrument, 2 for the next, ...",
+                number_key,
+            )
+            return None
+        return started.strip(), count
+
+    def declare(
+        self, leader: str, instrument: Instrument, started: str, number: int, where: str, report: Report
+    ) -> None:
+        """Note a round; the same round named twice must be started at the same time on the same snapshot."""
+        leader = leader.strip()
+        key = (leader_key(leader), instrument.id, number)
+        first = self._declared.setdefault(
+            key, PlannedRound(leader, instrument, Round(started, number), where)
+        )
+        about = f'round {number} of "{leader}" on {instrument.id}'
+        if first.round.created_at != started:
+            report(
+                f"{about} was started at {first.round.created_at} ({first.where}), here at {started}; "
+                "expected one time per round",
+                "assessment",
+            )
+        elif first.instrument.content_hash != instrument.content_hash:
+            report(
+                f"{about} is on the snapshot {first.instrument.content_hash[:12]} ({first.where}), here on "
+                f"{instrument.content_hash[:12]}; expected one instrument snapshot per round",
+                "instrument_hash",
+            )
+
+    def leader(self, entry: object, where: str, report: Report) -> None:
+        """One entry of the JSON export's "leaders": the leader, and each of their rounds."""
+        if not isinstance(entry, Mapping):
+            report("expected an object", "")
+            return
+        name, cohort, rounds = entry.get("name"), entry.get("cohort"), entry.get("assessments", [])
+        if not isinstance(name, str) or not name.strip():
+            report("no name", "")
+            return
+        problem = leader_name_problem(name.strip())
+        if problem is not None:
+            report(f"{problem}; correct it in the file", "")
+            return
+        if cohort is not None and not isinstance(cohort, str):
+            report("cohort must be text", "")
+            return
+        self.leaders.append(PlannedLeader(name.strip(), cohort, where))
+        if not isinstance(rounds, list):
+            report('"assessments" must be a list', "")
+            return
+        for m, item in enumerate(rounds, start=1):
+
+            def at(message: str, column: str, m: int = m) -> None:
+                report(f"assessment {m}: {message}", "")
+
+            if not isinstance(item, Mapping):
+                at("expected an object", "")
+                continue
+            before = len(self.problems.found)
+            instrument = self.instrument(item, at)
+            named = self.round_of(item, at, ("created_at", "round"))
+            if named is None and len(self.problems.found) == before:
+                at('"created_at" and "round" must be given', "")
+            if instrument is not None and named is not None:
+                self.declare(name, instrument, *named, f"{where}, assessment {m}", at)
+
+    def build(
+        self,
+        record: Mapping[str, Any],
+        where: str,
+        row: int,
+        report: Report,
+    ) -> Parsed | None:
+        """One checked response from an export record; problems through ``report(message, column)``."""
+        before = len(self.problems.found)
+        leader = record.get("leader")
+        if not isinstance(leader, str) or not leader.strip():
+            report("no leader", "leader" if row else "")
+            leader = ""
+        found = self.instrument(record, report)
+        if found is None:
+            return None
+        named = self.round_of(record, report)
+        # A response in a named round is checked against that round's snapshot; any other goes to
+        # the leader's current round, and is checked against the snapshot that one was made with.
+        instrument = self.instruments.effective(leader, found) if leader and named is None else found
         group = record.get("group")
         if not isinstance(group, str) or group not in instrument.groups:
             groups = ", ".join(instrument.groups)
@@ -166,6 +282,8 @@ class ExportReader:
         rater = record.get("rater")
         rater = rater if isinstance(rater, str) and rater else None
         submitted = record.get("submitted_at")
+        if named is not None and leader:
+            self.declare(leader, instrument, *named, where, report)
         if any(p.level == "error" for p in self.problems.found[before:]):
             return None
         assert isinstance(group, str)
@@ -179,11 +297,45 @@ class ExportReader:
             submitted_at=submitted if isinstance(submitted, str) and submitted else None,
             cohort=cohort if isinstance(cohort, str) else None,
         )
-        parsed = Parsed(instrument, response, where, "export" if rater else "")
-        if rater and self.known(leader_key(leader), instrument.id, rater):
+        in_round = Round(*named) if named is not None else None
+        parsed = Parsed(instrument, response, where, "export" if rater else "", in_round)
+        started = named[0] if named is not None else None
+        if rater and self.known(leader_key(leader), instrument.id, rater, started):
             self.already.append(parsed)
             return None
         return parsed
+
+    def finish(self, parsed: list[Parsed]) -> list[Parsed]:
+        """Once the whole file is read: every round in order, and each response's round with it.
+
+        Rounds keep the order the file names them in, except that a leader's
+        rounds on one instrument id follow the numbers the export gives them.
+        Two of them started at the same time on the same snapshot are told
+        apart by ``Round.nth``.
+        """
+        by_leader: dict[tuple[str, str], list[PlannedRound]] = {}
+        for (key, ident, _number), planned in self._declared.items():
+            by_leader.setdefault((key, ident), []).append(planned)
+        numbered = {
+            group: iter(sorted(rounds, key=lambda r: r.round.number)) for group, rounds in by_leader.items()
+        }
+        final: dict[tuple[str, str, int], Round] = {}
+        seen: dict[tuple[str, str, str], int] = {}
+        for key, ident, _number in self._declared:
+            planned = next(numbered[key, ident])
+            same = (key, planned.instrument.content_hash, planned.round.created_at)
+            seen[same] = seen.get(same, 0) + 1
+            done = dataclasses.replace(planned.round, nth=seen[same])
+            final[(key, ident, done.number)] = done
+            self.rounds.append(dataclasses.replace(planned, round=done))
+        return [
+            p
+            if p.round is None
+            else dataclasses.replace(
+                p, round=final[(leader_key(p.response.leader), p.instrument.id, p.round.number)]
+            )
+            for p in parsed
+        ]
 
     def _answers(
         self, raw: object, instrument: Instrument, report: Callable[[str, str], None]
@@ -259,6 +411,15 @@ def read_export_json(data: bytes, reader: ExportReader) -> list[Parsed]:
             reader.instruments.add_snapshot(source)
         except InstrumentError as e:
             problems.error(f"instrument snapshot {n}: {e}")
+    listed = document.get("leaders", [])
+    for n, entry in enumerate(listed if isinstance(listed, list) else [], start=1):
+
+        def report_leader(message: str, column: str, n: int = n) -> None:
+            problems.error(f"leader {n}: {message}")
+
+        reader.leader(entry, f"{reader.source}: leader {n}", report_leader)
+    if not isinstance(listed, list):
+        problems.error('"leaders" must be a list')
     records = document.get("responses")
     if not isinstance(records, list):
         problems.error('"responses" must be a list')
@@ -276,7 +437,7 @@ def read_export_json(data: bytes, reader: ExportReader) -> list[Parsed]:
         parsed = reader.build(record, f"{reader.source}: response {n}", 0, report)
         if parsed is not None:
             out.append(parsed)
-    return out
+    return reader.finish(out)
 
 
 def read_export_csv(table: Table, reader: ExportReader) -> list[Parsed]:
@@ -310,7 +471,7 @@ def read_export_csv(table: Table, reader: ExportReader) -> list[Parsed]:
         parsed = _csv_record(row, header, reader, f"{reader.source}:{record.line}", record.line, report)
         if parsed is not None:
             out.append(parsed)
-    return out
+    return reader.finish(out)
 
 
 def _csv_record(
@@ -352,11 +513,33 @@ def _csv_record(
     return reader.build(record, where, line, report)
 
 
-def iter_known_raters(store: Store) -> Iterator[tuple[str, str, str]]:
-    """(leader as compared, instrument id, rater hash) of every stored response."""
+def iter_known_raters(store: Store) -> Iterator[tuple[str, str, str, str]]:
+    """(leader as compared, instrument id, rater hash, when its round was started) of every stored response."""
     for record in store.iter_export():
-        yield leader_key(record["leader"]), record["instrument"], record["rater"]
+        yield leader_key(record["leader"]), record["instrument"], record["rater"], record["assessment"]
 
 
 def is_json(path: Path, data: bytes) -> bool:
     return path.suffix.lower() == ".json" or data.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"{")
+
+
+def _given(value: object) -> bool:
+    """Whether a record holds a value here: JSON's null and an empty CSV cell do not."""
+    return value is not None and not (isinstance(value, str) and not value.strip())
+
+
+def _is_time(text: str) -> bool:
+    try:
+        datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
+    except ValueError:
+        return False
+    return True
+
+
+def _round_number(value: object) -> int | None:
+    """A round number from JSON (1) or a CSV cell ("1"); None when it is not a whole number from 1."""
+    if isinstance(value, str) and value.strip().isdigit() and value.strip().isascii():
+        value = int(value)
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        return None
+    return value

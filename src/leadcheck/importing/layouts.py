@@ -144,6 +144,8 @@ EXPORT_COLUMNS = (
     "instrument",
     "instrument_version",
     "instrument_hash",
+    "assessment",
+    "round",
     "group",
     "rater",
     "started_at",

@@ -24,6 +24,24 @@ class ImportOptions:
 
 
 @dataclass(frozen=True)
+class Round:
+    """Which of its leader's assessments an export puts a response (or nothing yet) in.
+
+    In the workspace a round is found again by its leader, instrument snapshot,
+    ``created_at`` and ``nth`` (see ``Store.ensure_assessment``); ``number`` is
+    how the export counts it, for messages.
+    """
+
+    created_at: str  # when the round was started, as the export says
+    number: int  # the leader's 1st, 2nd, ... assessment on the instrument id, in the export
+    nth: int = 1  # among the export's rounds of the leader on the same snapshot started at the same time
+
+    @property
+    def key(self) -> tuple[str, int]:
+        return self.created_at, self.nth
+
+
+@dataclass(frozen=True)
 class Parsed:
     """One response read and checked, with the instrument it was checked against."""
 
@@ -31,6 +49,26 @@ class Parsed:
     response: IncomingResponse
     where: str  # "responses.csv:14", for messages about the row as a whole
     identity_kind: str = ""  # what rater_identity is: "email", "response id", "rater", "export"
+    round: Round | None = None  # from an export; None: the leader's current round
+
+
+@dataclass(frozen=True)
+class PlannedRound:
+    """An assessment round an export names, to be found or created before its responses are stored."""
+
+    leader: str
+    instrument: Instrument
+    round: Round
+    where: str
+
+
+@dataclass(frozen=True)
+class PlannedLeader:
+    """A leader an export lists, with or without responses."""
+
+    name: str
+    cohort: str | None
+    where: str
 
 
 @dataclass(frozen=True)

@@ -19,7 +19,7 @@ from leadcheck.importing.export import (
     read_export_csv,
     read_export_json,
 )
-from leadcheck.importing.model import FileReport, ImportOptions, Parsed
+from leadcheck.importing.model import FileReport, ImportOptions, Parsed, PlannedLeader, PlannedRound, Round
 from leadcheck.importing.problems import ERROR, NOTE, WARNING, ImportProblem, Problems
 from leadcheck.importing.resolve import Instruments, label
 from leadcheck.importing.responsefile import read_response_file
@@ -27,7 +27,7 @@ from leadcheck.importing.tables import SurveyReader
 from leadcheck.instrument.catalog import YAML_SUFFIXES
 from leadcheck.instrument.model import SELF, Instrument
 from leadcheck.responses import IncomingResponse
-from leadcheck.store import Store, leader_key, leader_name_problem
+from leadcheck.store import Leader, Store, leader_key, leader_name_problem
 
 # A new leader's name this similar to another one (difflib ratio, case and spacing aside) may be a typo.
 CLOSE_NAME = 0.85
@@ -47,6 +47,8 @@ class ImportPlan:
     parsed: list[Parsed] = field(default_factory=list)
     already: list[Parsed] = field(default_factory=list)  # export records this workspace holds already
     files: list[FileReport] = field(default_factory=list)
+    leaders: list[PlannedLeader] = field(default_factory=list)  # leaders an export lists
+    rounds: list[PlannedRound] = field(default_factory=list)  # assessment rounds exports name, in order
 
     @property
     def errors(self) -> list[ImportProblem]:
@@ -87,13 +89,17 @@ def plan_import(paths: Sequence[Path], options: ImportOptions, store: Store | No
     instruments = Instruments(store, options.instrument)
     if options.instrument:
         instruments.base()  # a bad --instrument is one clear error, before any file is read
-    known_raters: set[tuple[str, str, str]] | None = None
+    known_raters: set[tuple[str, str, str, str]] | None = None
+    in_any_round: set[tuple[str, str, str]] = set()
 
-    def known(leader: str, instrument_id: str, rater: str) -> bool:
+    def known(leader: str, instrument_id: str, rater: str, started: str | None) -> bool:
         nonlocal known_raters
         if known_raters is None:
             known_raters = set(iter_known_raters(store)) if store is not None else set()
-        return (leader, instrument_id, rater) in known_raters
+            in_any_round.update(k[:3] for k in known_raters)
+        if started is None:
+            return (leader, instrument_id, rater) in in_any_round
+        return (leader, instrument_id, rater, started) in known_raters
 
     for path in check_paths(paths):
         source = str(path)
@@ -106,6 +112,7 @@ def plan_import(paths: Sequence[Path], options: ImportOptions, store: Store | No
     plan.parsed = _with_identities(plan.parsed)
     plan.parsed = _latest_per_rater(plan.parsed, plan.problems)
     _one_snapshot_per_leader(plan)
+    _refuse_rounds_mixed_with_current(plan)
     if store is not None:
         _refuse_group_changes(plan, store)
     _warn_about_close_names(plan, store)
@@ -141,15 +148,20 @@ def _refuse_group_changes(plan: ImportPlan, store: Store) -> None:
     The store never moves a response between groups (see ``Store.add_responses``);
     here it is a problem with the file and line, found before anything is stored.
     """
-    known: dict[str, bool] = {}
+    known: dict[str, Leader | None] = {}
     for p in plan.parsed:
         r = p.response
         key = leader_key(r.leader)
         if key not in known:
-            known[key] = store.find_leader(r.leader) is not None
-        if not known[key]:
+            known[key] = store.find_leader(r.leader)
+        leader = known[key]
+        if leader is None:
             continue
-        stored = store.stored_group(r, p.instrument.id)
+        if p.round is None:
+            stored = store.stored_group(r, p.instrument.id)
+        else:
+            assessment = store.find_assessment(leader, p.instrument.content_hash, *p.round.key)
+            stored = store.stored_group(r, p.instrument.id, assessment) if assessment is not None else None
         if stored is not None and stored != r.group:
             source, row = _split_where(p.where)
             plan.problems.append(
@@ -168,8 +180,9 @@ def _warn_about_close_names(plan: ImportPlan, store: Store | None) -> None:
     names: dict[str, str] = {}  # leader_key -> name, the workspace's leaders first
     for leader in store.leaders() if store is not None else []:
         names.setdefault(leader_key(leader.name), leader.name)
-    for p in plan.parsed:
-        name = p.response.leader.strip()
+    found = [(listed.name, listed.where) for listed in plan.leaders]
+    for raw, where in [*found, *((p.response.leader, p.where) for p in plan.parsed)]:
+        name = raw.strip()
         key = leader_key(name)
         if key in names:
             continue
@@ -182,7 +195,7 @@ def _warn_about_close_names(plan: ImportPlan, store: Store | None) -> None:
                     best, best_ratio = other, ratio
         names[key] = name
         if best:
-            source, row = _split_where(p.where)
+            source, row = _split_where(where)
             plan.problems.append(
                 ImportProblem(
                     source,
@@ -199,10 +212,13 @@ def _one_snapshot_per_leader(plan: ImportPlan) -> None:
 
     The store files every response about a leader and instrument id under one
     assessment and its snapshot; answers checked against another version
-    would be stored against the wrong items.
+    would be stored against the wrong items. (Responses in the rounds an
+    export names are checked against each round's own snapshot.)
     """
     seen: dict[tuple[str, str], Parsed] = {}
     for p in plan.parsed:
+        if p.round is not None:
+            continue
         key = (leader_key(p.response.leader), p.instrument.id)
         first = seen.setdefault(key, p)
         if first.instrument.content_hash != p.instrument.content_hash:
@@ -215,6 +231,31 @@ def _one_snapshot_per_leader(plan: ImportPlan) -> None:
                     "separately, the first version first",
                 )
             )
+
+
+def _refuse_rounds_mixed_with_current(plan: ImportPlan) -> None:
+    """Refuse responses for a leader's current round in the import that also brings their rounds.
+
+    Which round is current changes as the export's rounds are stored, and the
+    response was checked against the snapshot of the round current before.
+    """
+    named: dict[tuple[str, str], str] = {}  # (leader key, instrument id) -> where a round is named
+    for r in plan.rounds:
+        named.setdefault((leader_key(r.leader), r.instrument.id), r.where)
+    for p in plan.parsed:
+        where = named.get((leader_key(p.response.leader), p.instrument.id))
+        if p.round is not None or where is None:
+            continue
+        source, row = _split_where(p.where)
+        plan.problems.append(
+            ImportProblem(
+                source,
+                row=row,
+                message=f'this response is for the current round of "{p.response.leader.strip()}" on '
+                f"{p.instrument.id}, and a leadcheck export in the same import names their rounds "
+                f"({where}); import the export on its own first, then this file",
+            )
+        )
 
 
 def _read_file(
@@ -240,7 +281,7 @@ def _read_file(
             return "response", [parsed] if parsed is not None else []
         reader = ExportReader(source, instruments, problems, known)
         out = read_export_json(data, reader)
-        plan.already += reader.already
+        _take_rounds(plan, reader)
         return "export", out
     decoded = csvfile.decode(data, problems)
     table = csvfile.parse(decoded[0], problems) if decoded is not None else None
@@ -251,7 +292,7 @@ def _read_file(
     if layout == "export":
         reader = ExportReader(source, instruments, problems, known)
         out = read_export_csv(table, reader)
-        plan.already += reader.already
+        _take_rounds(plan, reader)
         return layout, out
     if layouts.header_holds_answers(layout, table.records):
         # Per-column messages would quote answers as if they were titles: one problem instead.
@@ -265,6 +306,12 @@ def _read_file(
     except InstrumentError as e:
         problems.error(str(e))
         return layout, []
+
+
+def _take_rounds(plan: ImportPlan, reader: ExportReader) -> None:
+    plan.already += reader.already
+    plan.leaders += reader.leaders
+    plan.rounds += reader.rounds
 
 
 def _content_key(response: IncomingResponse) -> str:
@@ -299,12 +346,13 @@ def _with_identities(parsed: list[Parsed]) -> list[Parsed]:
 
 def _latest_per_rater(parsed: list[Parsed], problems: list[ImportProblem]) -> list[Parsed]:
     """One response per rater and leader: a later one (in file order) replaces an earlier one, with a warning."""
-    latest: dict[tuple[str, str, str], int] = {}
+    latest: dict[tuple[str, str, tuple[str, str, int] | None, str], int] = {}
     for index, p in enumerate(parsed):
         r = p.response
         # Normalised as the store normalises it before hashing.
         identity = "" if r.group == SELF else (r.rater_identity or "").strip().casefold()
-        key = (leader_key(r.leader), p.instrument.id, identity)
+        in_round = None if p.round is None else (p.instrument.content_hash, *p.round.key)
+        key = (leader_key(r.leader), p.instrument.id, in_round, identity)
         earlier = latest.get(key)
         if earlier is not None:
             first = parsed[earlier]
@@ -350,6 +398,8 @@ class ImportOutcome:
 
     leaders: list[LeaderOutcome]
     dry_run: bool
+    new_leaders: list[str] = field(default_factory=list)  # as stored, those without responses too
+    new_rounds: int = 0  # assessment rounds an export named that the workspace did not have
 
     @property
     def added(self) -> int:
@@ -365,47 +415,65 @@ class ImportOutcome:
 
 
 def apply_plan(plan: ImportPlan, store: Store, dry_run: bool = False) -> ImportOutcome:
-    """Store the plan's responses: every one of them, or (on an error) none.
+    """Store the plan in one transaction: every leader, round and response, or (on an error) none.
 
-    Each leader's effect is measured in a dry run first (the store reports
-    totals per call); then each instrument's responses are stored in one
-    transaction, unless ``dry_run``.
+    The leaders and rounds an export names are found or created first, each
+    leader's rounds in the order the export numbers them; then each leader's
+    responses are stored, in their round or in the leader's current one. A
+    dry run does all of it and rolls it back.
     """
     if not plan.ok:
         raise ValueError("a plan with errors cannot be applied")
-    batches: dict[str, tuple[Instrument, list[IncomingResponse]]] = {}
-    per_leader: dict[tuple[str, str], tuple[Instrument, list[IncomingResponse]]] = {}
+    batches: dict[
+        tuple[str, str, tuple[str, int] | None], tuple[Instrument, Round | None, list[IncomingResponse]]
+    ]
+    batches = {}
     for p in plan.parsed:
-        batches.setdefault(p.instrument.content_hash, (p.instrument, []))[1].append(p.response)
-        key = (p.instrument.content_hash, leader_key(p.response.leader))
-        per_leader.setdefault(key, (p.instrument, []))[1].append(p.response)
+        key = (p.instrument.content_hash, leader_key(p.response.leader), p.round.key if p.round else None)
+        batches.setdefault(key, (p.instrument, p.round, []))[2].append(p.response)
     outcomes: dict[tuple[str, str], LeaderOutcome] = {}
+    existed = {leader_key(leader.name) for leader in store.leaders()}
 
     def outcome(instrument: Instrument, leader: str) -> LeaderOutcome:
         key = (label(instrument), leader)
         if key not in outcomes:
             outcomes[key] = LeaderOutcome(
-                leader, label(instrument), group_labels={g.id: g.label for g in instrument.rater_groups}
+                leader,
+                label(instrument),
+                group_labels={g.id: g.label for g in instrument.rater_groups},
+                new_leader=leader_key(leader) not in existed,
             )
         return outcomes[key]
 
-    for instrument, responses in per_leader.values():
-        summary = store.add_responses(responses, instrument, dry_run=True)
-        # Named as stored: "ana  lopez" in a file is the workspace's "Ana Lopez".
-        result = outcome(instrument, next(iter(summary.per_leader), responses[0].leader.strip()))
-        result.added += summary.added
-        result.replaced += summary.replaced
-        result.unchanged += summary.unchanged
-        result.new_leader = result.new_leader or bool(summary.new_leaders)
-        for r in responses:
-            result.groups[r.group] = result.groups.get(r.group, 0) + 1
+    new_rounds = 0
+    with store.transaction(dry_run=dry_run):
+        for listed in plan.leaders:
+            store.ensure_leader(listed.name, listed.cohort)
+        for planned in plan.rounds:
+            leader = store.ensure_leader(planned.leader)
+            content_hash = planned.instrument.content_hash
+            if store.find_assessment(leader, content_hash, *planned.round.key) is None:
+                store.ensure_assessment(leader, planned.instrument, *planned.round.key)
+                new_rounds += 1
+        for instrument, in_round, responses in batches.values():
+            assessment = None
+            if in_round is not None:
+                leader = store.get_leader(responses[0].leader)
+                assessment = store.find_assessment(leader, instrument.content_hash, *in_round.key)
+                assert assessment is not None, "every round a response names is planned"
+            summary = store.add_responses(responses, instrument, assessment=assessment)
+            # Named as stored: "ana  lopez" in a file is the workspace's "Ana Lopez".
+            result = outcome(instrument, next(iter(summary.per_leader), responses[0].leader.strip()))
+            result.added += summary.added
+            result.replaced += summary.replaced
+            result.unchanged += summary.unchanged
+            for r in responses:
+                result.groups[r.group] = result.groups.get(r.group, 0) + 1
+        new_leaders = [leader.name for leader in store.leaders() if leader_key(leader.name) not in existed]
     for p in plan.already:
         found = store.find_leader(p.response.leader)
         result = outcome(p.instrument, found.name if found is not None else p.response.leader.strip())
         result.unchanged += 1
         result.groups[p.response.group] = result.groups.get(p.response.group, 0) + 1
-    if not dry_run:
-        for instrument, responses in batches.values():
-            store.add_responses(responses, instrument)
     ordered = sorted(outcomes.values(), key=lambda o: (o.leader.casefold(), o.instrument))
-    return ImportOutcome(ordered, dry_run)
+    return ImportOutcome(ordered, dry_run, sorted(new_leaders, key=str.casefold), new_rounds)
