@@ -74,14 +74,17 @@ def responses(
         comments = draw(
             st.dictionaries(st.sampled_from([q.id for q in inst.questions]), comment_text, max_size=2)
         )
+        group = draw(st.sampled_from(list(inst.groups)))
         out.append(
             IncomingResponse(
                 leader=leader,
-                group=draw(st.sampled_from(list(inst.groups))),
+                group=group,
                 answers=answers,
                 comments=comments,
                 source="test",
-                rater_identity=f"rater-{draw(st.integers(0, 10**9))}",
+                # A rater answers in one group only (the store refuses a group change),
+                # so the identity carries the group.
+                rater_identity=f"{group}-rater-{draw(st.integers(0, 10**9))}",
                 cohort=cohort,
             )
         )
