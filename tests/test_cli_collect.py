@@ -494,8 +494,6 @@ def test_split_keys(chunk: str, expected: list[str]) -> None:
 
 @pytest.fixture
 def pty_stdin(monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[int, int]]:
-    if os.name != "posix":
-        pytest.skip("terminals are POSIX here")
     master, slave = os.openpty()
     stdin = open(slave, encoding="utf-8", closefd=False)  # noqa: SIM115 - closed below
     monkeypatch.setattr(sys, "stdin", stdin)

@@ -142,7 +142,8 @@ def test_process_pool(workspace: Path, tmp_path: Path) -> None:
 
 @pytest.mark.slow
 def test_dask_local_cluster(workspace: Path, tmp_path: Path) -> None:
-    distributed = pytest.importorskip("distributed")
+    import distributed  # a dev dependency: the Dask path is always tested
+
     with (
         distributed.LocalCluster(
             n_workers=1, threads_per_worker=1, processes=False, dashboard_address=None
@@ -157,7 +158,6 @@ def test_dask_local_cluster(workspace: Path, tmp_path: Path) -> None:
 @pytest.fixture
 def quick_dask(monkeypatch: pytest.MonkeyPatch) -> None:
     """Give up on a scheduler in seconds, not the 15 + 10 a real run allows."""
-    pytest.importorskip("distributed")
     monkeypatch.setattr("leadcheck.cohort.run.CONNECT_SECONDS", 2.0)
     monkeypatch.setattr("leadcheck.cohort.run.WORKERS_SECONDS", 1.0)
 
