@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 from leadcheck.errors import NotFoundError, UsageError
 from leadcheck.instrument.model import SELF, Competency, Instrument, Item, Question, Scale
 from leadcheck.responses import Answer, Response
+from leadcheck.scoring import recode
 
 if TYPE_CHECKING:
     from leadcheck.store import Assessment, Leader, Store
@@ -309,16 +310,11 @@ class DimensionMean:
     items: int
 
 
-def recode(scale: Scale, item: Item, value: int) -> int:
-    """A scale value as scored: reverse-scored items count ``min + max - value``."""
-    return scale.min + scale.max - value if item.reverse else value
-
-
 def self_summary(instrument: Instrument, answers: Mapping[str, Answer]) -> list[DimensionMean]:
     """The mean answer per competency and value, reverse-scored items recoded; missing answers left out."""
     out: list[DimensionMean] = []
     for dim in instrument.dimensions:
-        values: list[int] = []
+        values: list[float] = []
         not_observed = skipped = 0
         for item in dim.items:
             if item.id not in answers:
@@ -328,7 +324,7 @@ def self_summary(instrument: Instrument, answers: Mapping[str, Answer]) -> list[
             if value is None:
                 not_observed += 1
             else:
-                values.append(recode(instrument.scale, item, value))
+                values.append(recode(instrument, item, value))
         mean = sum(values) / len(values) if values else None
         out.append(
             DimensionMean(

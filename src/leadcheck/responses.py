@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
@@ -39,3 +40,18 @@ class IncomingResponse:
     rater_identity: str | None = None
     submitted_at: str | None = None
     cohort: str | None = None
+
+
+def content_digest(response: IncomingResponse) -> str:
+    """A hash of what a response says (leader, group, time, answers, comments).
+
+    The identity of a rater a source does not name: importing the same row
+    again gives the same digest, so nobody counts twice.
+    """
+    digest = hashlib.sha256()
+    digest.update(f"{response.leader.strip()}\x00{response.group}\x00{response.submitted_at or ''}".encode())
+    for item in sorted(response.answers):
+        digest.update(f"\x00{item}={response.answers[item]}".encode())
+    for question in sorted(response.comments):
+        digest.update(f"\x00{question}={response.comments[question]}".encode())
+    return digest.hexdigest()

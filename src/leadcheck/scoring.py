@@ -147,7 +147,6 @@ class Scorecard:
     lowest: tuple[Finding, ...]
     comments: dict[str, tuple[str, ...]]  # question id -> others' comments, shuffled
     self_comments: dict[str, str]
-    others_raters: int  # non-self raters whose ratings may be counted
     notes: tuple[str, ...] = ()
 
     @property
@@ -511,11 +510,6 @@ def score(
     lowest = sorted(rated, key=lambda i: ((i.others.mean or 0), order[i.item.id]))[:TOP_ITEMS]
 
     comments, self_comments = _comments(instrument, responses, seed if seed is not None else leader)
-    counted_raters = sum(
-        1
-        for r in others
-        if any(r.group in d.groups or (POOLED in d.groups and r.group in used_pooled) for d in dimensions)
-    )
     notes = []
     if not selves and instrument.has_self:
         notes.append("No self-assessment yet: gaps and agreement categories are not available.")
@@ -535,7 +529,6 @@ def score(
         lowest=tuple(_finding(i) for i in lowest),
         comments=comments,
         self_comments=self_comments,
-        others_raters=counted_raters,
         notes=tuple(notes),
     )
 
@@ -560,9 +553,10 @@ def _comments(
     group_sizes: dict[str, int] = {}
     for r in non_self:
         group_sizes[r.group] = group_sizes.get(r.group, 0) + 1
+    asked = {q.id for q in instrument.questions}
     for r in responses:
         for qid, text in r.comments.items():
-            if not text.strip() or qid not in {q.id for q in instrument.questions}:
+            if not text.strip() or qid not in asked:
                 continue
             if r.group == SELF:
                 self_comments[qid] = text

@@ -18,7 +18,7 @@ from typing import Any
 
 from leadcheck.errors import ImportProblemError, NotFoundError, StoreError
 from leadcheck.instrument.model import SELF, Instrument
-from leadcheck.responses import Answer, IncomingResponse, Response
+from leadcheck.responses import Answer, IncomingResponse, Response, content_digest
 
 BUSY_TIMEOUT_MS = 30_000
 # The rater identity of the leader themself: one self-assessment per assessment.
@@ -517,7 +517,7 @@ class Store:
         if resp.group == SELF:
             # One self-assessment per assessment, whoever typed it.
             return self.rater_hash(SELF_IDENTITY)
-        return self.rater_hash(resp.rater_identity or _content_identity(resp))
+        return self.rater_hash(resp.rater_identity or "content:" + content_digest(resp))
 
     def stored_group(
         self, resp: IncomingResponse, instrument_id: str, assessment: Assessment | None = None
@@ -765,17 +765,3 @@ def _refuse_foreign(conn: sqlite3.Connection, path: Path) -> None:
             f"{path}: not a leadcheck workspace (it is an SQLite database of another program); "
             "choose another file with --db"
         )
-
-
-def _content_identity(resp: IncomingResponse) -> str:
-    """An identity for a rater the source does not name: their submission itself.
-
-    Re-importing the same row gives the same identity, so nobody counts twice.
-    """
-    digest = hashlib.sha256()
-    digest.update(f"{resp.leader}\x00{resp.group}\x00{resp.submitted_at or ''}".encode())
-    for item in sorted(resp.answers):
-        digest.update(f"\x00{item}={resp.answers[item]}".encode())
-    for q in sorted(resp.comments):
-        digest.update(f"\x00{q}={resp.comments[q]}".encode())
-    return "content:" + digest.hexdigest()

@@ -29,7 +29,7 @@ from leadcheck.cohort.files import (
 )
 from leadcheck.cohort.worker import RenderResult, RenderTask, render_task, warm_up
 from leadcheck.errors import LeadcheckError, NotFoundError, UsageError
-from leadcheck.report.bundle import TemplateBundle, load_bundle
+from leadcheck.report.bundle import load_bundle
 from leadcheck.report.html import ENTRY
 from leadcheck.report.pdf import write_atomic
 from leadcheck.report.viewmodel import build_view
@@ -62,7 +62,6 @@ class CohortResult:
     failed: list[tuple[str, str]] = field(default_factory=list)
     summary: Path | None = None
     seconds: float = 0.0
-    render_seconds: list[float] = field(default_factory=list)
     worker_peak_kib: int = 0
     codes_file: Path | None = None
     # Leaders whose report was made but who are not in the cohort summary: their latest
@@ -296,7 +295,6 @@ def run_cohort(
         manifest[res.key] = digest
         write_manifest(out_dir, manifest)
         result.written.append(res.key)
-        result.render_seconds.append(res.seconds)
         result.worker_peak_kib = max(result.worker_peak_kib, res.peak_rss_kib)
         emit(
             Event(
@@ -383,21 +381,16 @@ def run_cohort(
             emit(Event("summary", file=SUMMARY, total=total))
     if anonymize:
         codes_path = out_dir / "leader-codes.csv"
-        lines = ["code,leader,file"] + [
-            f"{codes[n]},{_csv(n)},{files[n]}" for n in sorted(codes, key=lambda n: codes[n])
-        ]
-        write_atomic(codes_path, ("\n".join(lines) + "\n").encode("utf-8"))
+        import csv
+        import io
+
+        from leadcheck.importing.export import protect
+
+        text = io.StringIO()
+        writer = csv.writer(text, lineterminator="\n")
+        writer.writerow(["code", "leader", "file"])
+        writer.writerows([codes[n], protect(n), files[n]] for n in sorted(codes, key=lambda n: codes[n]))
+        write_atomic(codes_path, text.getvalue().encode("utf-8"))
         result.codes_file = codes_path
     result.seconds = time.perf_counter() - started
     return result
-
-
-def _csv(value: str) -> str:
-    if value[:1] in ("=", "+", "-", "@"):
-        value = "'" + value  # a spreadsheet must not read a name as a formula
-    return '"' + value.replace('"', '""') + '"' if any(c in value for c in ',"\n') else value
-
-
-def bundle_for(template_dir: Path | None) -> TemplateBundle:
-    """The template bundle a run uses (for callers that want its digest)."""
-    return load_bundle(template_dir)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import dataclasses
 import difflib
-import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -26,7 +25,7 @@ from leadcheck.importing.responsefile import read_response_file
 from leadcheck.importing.tables import SurveyReader
 from leadcheck.instrument.catalog import YAML_SUFFIXES
 from leadcheck.instrument.model import SELF, Instrument
-from leadcheck.responses import IncomingResponse
+from leadcheck.responses import IncomingResponse, content_digest
 from leadcheck.store import Leader, Store, leader_key, leader_name_problem
 
 # A new leader's name this similar to another one (difflib ratio, case and spacing aside) may be a typo.
@@ -314,16 +313,6 @@ def _take_rounds(plan: ImportPlan, reader: ExportReader) -> None:
     plan.rounds += reader.rounds
 
 
-def _content_key(response: IncomingResponse) -> str:
-    digest = hashlib.sha256()
-    digest.update(f"{response.leader.strip()}\x00{response.group}\x00{response.submitted_at or ''}".encode())
-    for item in sorted(response.answers):
-        digest.update(f"\x00{item}={response.answers[item]}".encode())
-    for question in sorted(response.comments):
-        digest.update(f"\x00{question}={response.comments[question]}".encode())
-    return digest.hexdigest()
-
-
 def _with_identities(parsed: list[Parsed]) -> list[Parsed]:
     """A stable identity for raters the files do not name: their response and its place among equals.
 
@@ -336,7 +325,7 @@ def _with_identities(parsed: list[Parsed]) -> list[Parsed]:
     for p in parsed:
         response = p.response
         if response.rater_identity is None and response.group != SELF:
-            key = _content_key(response)
+            key = content_digest(response)
             seen[key] = seen.get(key, 0) + 1
             response = dataclasses.replace(response, rater_identity=f"anonymous:{key}#{seen[key]}")
             p = dataclasses.replace(p, response=response)

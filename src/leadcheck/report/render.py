@@ -10,8 +10,6 @@ from leadcheck.report.html import render_html
 from leadcheck.report.viewmodel import ReportView, build_view
 from leadcheck.scoring import Change, Scorecard
 
-FORMATS = ("pdf", "html")
-
 
 def view_for(card: Scorecard, changes: tuple[Change, ...] = (), generated: date | None = None) -> ReportView:
     """The view model of a leader's report."""

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
 
 from leadcheck.charts import BarRow, Chart, Series, distribution_bar, group_bar_chart, radar_chart
@@ -163,7 +163,6 @@ class ReportView:
     blind_spot_gap: str
     hidden_strength_gap: str
     low_consensus_rwg: str
-    extra: dict[str, object] = field(default_factory=dict)
 
 
 def _gap_cell(value: float | None, blind: float, hidden: float) -> Cell:
