@@ -6,8 +6,6 @@ about 0.7 s to import.
 
 from __future__ import annotations
 
-import os
-import tempfile
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote
@@ -73,47 +71,20 @@ def render_pdf(html: str, bundle: TemplateBundle) -> bytes:
 
 
 def write_atomic(path: Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` through a temporary file and a rename: never a half file.
+    """Write ``data`` to ``path`` atomically (leadcheck.atomic): never a half file.
 
-    A symlink is kept: its target is replaced (atomically). A path that exists
-    and is not a regular file (``/dev/stdout``, a FIFO, a terminal) is written
-    directly, since a rename would replace it. A folder, a missing folder or
-    one that cannot be written to is a ReportError.
+    A folder, a missing folder or one that cannot be written to is a ReportError.
     """
-    import stat
+    from leadcheck.atomic import TargetError, atomic_open
 
-    path = Path(path)
     try:
-        target = path.stat()  # follows symlinks
-    except FileNotFoundError:
-        target = None
-    except OSError as e:
-        raise ReportError(f"cannot write {path}: {e.strerror}") from e
-    if target is not None and stat.S_ISDIR(target.st_mode):
-        raise ReportError(f"{path}: is a folder; give a file name")
-    if target is not None and not stat.S_ISREG(target.st_mode):
-        try:
-            with path.open("wb") as f:
-                f.write(data)
-        except BrokenPipeError:
-            raise  # `-o /dev/stdout | head`: the reader left; the command stops quietly
-        except OSError as e:
-            raise ReportError(f"cannot write {path}: {e.strerror}") from e
-        return
-    if path.is_symlink():
-        path = path.resolve()  # replace the file it points to, not the link
-    if not path.parent.is_dir():
-        raise ReportError(f"{path.parent}: no such folder")
-    try:
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
-    except OSError as e:
-        raise ReportError(f"cannot write to the folder {path.parent}: {e.strerror}") from e
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-        Path(tmp).replace(path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+        with atomic_open(Path(path), "wb") as stream:
+            stream.write(data)
+    except TargetError as e:
+        if e.kind == "folder":
+            raise ReportError(f"{e.path}: is a folder; give a file name") from e
+        if e.kind == "no-folder":
+            raise ReportError(f"{e.path}: no such folder") from e
+        if e.kind == "unwritable-folder":
+            raise ReportError(f"cannot write to the folder {e.path}: {e.reason}") from e
+        raise ReportError(f"cannot write {e.path}: {e.reason}") from e
