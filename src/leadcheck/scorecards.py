@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from leadcheck.errors import NotFoundError
+from leadcheck.responses import Response
 from leadcheck.scoring import Change, Scorecard, compare, score
-from leadcheck.store import Assessment, Store
+from leadcheck.store import Assessment, Leader, Store
 
 
 @dataclass(frozen=True)
@@ -16,6 +18,8 @@ class ScoredAssessment:
     card: Scorecard
     previous: Assessment | None
     changes: tuple[Change, ...]
+    responses: tuple[Response, ...] = ()
+    previous_card: Scorecard | None = None
 
 
 def score_assessment(store: Store, assessment: Assessment) -> Scorecard:
@@ -24,13 +28,30 @@ def score_assessment(store: Store, assessment: Assessment) -> Scorecard:
     return score(instrument, store.responses(assessment), assessment.leader.name)
 
 
-def scored_leader(store: Store, leader_name: str, instrument_id: str | None = None) -> ScoredAssessment:
-    """The leader's newest assessment scored, compared with their previous one on the same instrument."""
-    leader = store.get_leader(leader_name)
-    latest = store.latest_assessment(leader, instrument_id)
-    card = score_assessment(store, latest)
-    earlier = [a for a in store.assessments(leader, latest.instrument_id) if a.id < latest.id]
+def score_latest(store: Store, leader: Leader, instrument_id: str | None = None) -> ScoredAssessment:
+    """The leader's newest assessment scored, compared with their previous one on the same instrument.
+
+    NotFoundError "no assessment yet" when the leader has none (on ``instrument_id``).
+    """
+    assessments = store.assessments(leader, instrument_id)
+    if not assessments:
+        on = f" on {instrument_id}" if instrument_id else ""
+        raise NotFoundError(f"no assessment{on} yet")
+    latest = assessments[-1]
+    responses = tuple(store.responses(latest))
+    card = score(store.instrument(latest), responses, leader.name)
+    earlier = [a for a in assessments if a.instrument_id == latest.instrument_id and a.id < latest.id]
     if not earlier:
-        return ScoredAssessment(latest, card, None, ())
+        return ScoredAssessment(latest, card, None, (), responses)
     previous = earlier[-1]
-    return ScoredAssessment(latest, card, previous, compare(score_assessment(store, previous), card))
+    before = score_assessment(store, previous)
+    return ScoredAssessment(latest, card, previous, compare(before, card), responses, before)
+
+
+def scored_leader(store: Store, leader_name: str, instrument_id: str | None = None) -> ScoredAssessment:
+    """``score_latest`` for a leader named on the command line."""
+    leader = store.get_leader(leader_name)
+    try:
+        return score_latest(store, leader, instrument_id)
+    except NotFoundError as e:
+        raise NotFoundError(f'leader "{leader.name}" has {e}') from e

@@ -165,6 +165,11 @@ class Scorecard:
         """
         return {g.id: g.raters for g in self.groups if g.raters and g.raters >= g.min_raters}
 
+    @property
+    def hidden_groups(self) -> tuple[GroupInfo, ...]:
+        """Groups that responded with fewer raters than their threshold: named, never counted."""
+        return tuple(g for g in self.groups if 0 < g.raters < g.min_raters)
+
     def dimension(self, dim_id: str) -> DimensionScore:
         for d in self.dimensions:
             if d.id == dim_id:
@@ -862,7 +867,7 @@ def scorecard_json(card: Scorecard) -> dict[str, object]:
         "scale": {"min": inst.scale.min, "max": inst.scale.max},
         "raters": card.raters,
         "groups": [{"id": g, "label": group_label(inst, g)} for g in card.shown_groups],
-        "hidden_groups": [g.id for g in card.groups if g.raters and g.raters < g.min_raters],
+        "hidden_groups": [g.id for g in card.hidden_groups],
         "competencies": [_dimension_json(d) for d in card.competencies],
         "values": [_dimension_json(d) for d in card.values],
         "blind_spots": [_finding_json(f) for f in card.blind_spots],

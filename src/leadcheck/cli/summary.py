@@ -193,7 +193,7 @@ def summary(
     raters = ", ".join(f"{inst.group(g).label} {n}" for g, n in card.raters.items()) or "none yet"
     out.print(Text.assemble((card.leader, "bold"), f" · {inst.title} {inst.version}"))
     out.print(f"Raters: {raters}", markup=False)
-    hidden = [g.label for g in card.groups if g.raters and g.raters < g.min_raters]
+    hidden = [g.label for g in card.hidden_groups]
     if hidden:
         out.print(
             f"Hidden for anonymity (fewer raters than the threshold): {', '.join(hidden)}",

@@ -33,7 +33,8 @@ from leadcheck.report.bundle import load_bundle
 from leadcheck.report.html import ENTRY
 from leadcheck.report.pdf import write_atomic
 from leadcheck.report.viewmodel import build_view
-from leadcheck.scoring import CohortBuilder, compare, score
+from leadcheck.scorecards import score_latest
+from leadcheck.scoring import CohortBuilder
 from leadcheck.store import Leader, Store
 
 COHORT_ENTRY = "cohort.html.j2"
@@ -250,23 +251,16 @@ def run_cohort(
         for leader in leaders:
             file = files[leader.name]
             try:
-                assessments = store.assessments(leader)
-                if not assessments:
-                    raise NotFoundError("no assessment yet")
-                latest = assessments[-1]
-                instrument = store.instrument(latest)
-                responses = store.responses(latest)
-                if not any(r.answers for r in responses):
+                scored = score_latest(store, leader)
+                if not any(r.answers for r in scored.responses):
                     raise NotFoundError("no responses yet")  # an empty report helps nobody
-                card = score(instrument, responses, leader.name)
-                earlier = [
-                    a for a in assessments if a.instrument_id == latest.instrument_id and a.id < latest.id
-                ]
-                previous = None
-                changes: tuple[Any, ...] = ()
-                if earlier:
-                    previous = score(store.instrument(earlier[-1]), store.responses(earlier[-1]), leader.name)
-                    changes = compare(previous, card)
+                card, responses, previous, changes = (
+                    scored.card,
+                    scored.responses,
+                    scored.previous_card,
+                    scored.changes,
+                )
+                instrument = card.instrument
                 builder = state["builder"]
                 if builder is None:
                     builder = state["builder"] = CohortBuilder(instrument)
@@ -274,7 +268,7 @@ def run_cohort(
                     builder.add(card, responses, previous)
                 else:  # cohort figures need one instrument: the first leader's; say who is left out
                     result.outside_summary.append((leader.name, instrument.id))
-                extra = [str(earlier[-1].id) if earlier else ""]
+                extra = [str(scored.previous.id) if scored.previous else ""]
                 digest = inputs_digest(leader.name, instrument.content_hash, responses, bundle.digest, extra)
                 state["digests"].append(digest)
                 if not force and manifest.get(file) == digest and (out_dir / file).is_file():

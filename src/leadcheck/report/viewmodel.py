@@ -394,7 +394,7 @@ def build_view(
     s = inst.scoring
     by_dim = {c.dimension_id: c for c in changes}
     radar, glance = _glance(card)
-    hidden = tuple(g.label for g in card.groups if g.raters and g.raters < g.min_raters and not g.pooled)
+    hidden = tuple(g.label for g in card.hidden_groups if not g.pooled)
     pooled = tuple(g.label for g in card.groups if g.pooled)
     groups_explained = tuple(
         (
