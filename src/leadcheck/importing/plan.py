@@ -19,7 +19,7 @@ from leadcheck.importing.export import (
     read_export_json,
 )
 from leadcheck.importing.model import FileReport, ImportOptions, Parsed, PlannedLeader, PlannedRound, Round
-from leadcheck.importing.problems import ERROR, NOTE, WARNING, ImportProblem, Problems
+from leadcheck.importing.problems import ERROR, WARNING, ImportProblem, Problems
 from leadcheck.importing.resolve import Instruments, label
 from leadcheck.importing.responsefile import read_response_file
 from leadcheck.importing.tables import SurveyReader
@@ -52,14 +52,6 @@ class ImportPlan:
     @property
     def errors(self) -> list[ImportProblem]:
         return [p for p in self.problems if p.level == ERROR]
-
-    @property
-    def warnings(self) -> list[ImportProblem]:
-        return [p for p in self.problems if p.level == WARNING]
-
-    @property
-    def notes(self) -> list[ImportProblem]:
-        return [p for p in self.problems if p.level == NOTE]
 
     @property
     def ok(self) -> bool:
@@ -378,7 +370,6 @@ class LeaderOutcome:
     added: int = 0
     replaced: int = 0
     unchanged: int = 0
-    new_leader: bool = False
 
 
 @dataclass
@@ -430,7 +421,6 @@ def apply_plan(plan: ImportPlan, store: Store, dry_run: bool = False) -> ImportO
                 leader,
                 label(instrument),
                 group_labels={g.id: g.label for g in instrument.rater_groups},
-                new_leader=leader_key(leader) not in existed,
             )
         return outcomes[key]
 
