@@ -140,6 +140,45 @@ def tab_issues(text: str) -> Iterator[YamlIssue]:
             )
 
 
+def _deep_flow_offset(text: str) -> int | None:
+    """Where a flow collection (``[`` or ``{``) first opens deeper than MAX_DEPTH, if anywhere.
+
+    PyYAML's scanners read ahead and, since 6.0.4, refuse deep flow nesting
+    with their own error before our event-level depth check can speak. This
+    cheap pass finds such a place so that `parse` can report it as our own
+    ``too-deep``. It may over-count (a ``[`` at the start of a line inside a
+    literal block), so its answer is only a place to look, never a verdict.
+    """
+    depth = 0
+    i, n = 0, len(text)
+    previous = "\n"  # the last non-blank character outside quotes and comments
+    while i < n:
+        c = text[i]
+        if c in "'\"" and previous in "\n:-?,[{":
+            quote, i = c, i + 1
+            while i < n and text[i] != quote:
+                i += 2 if quote == '"' and text[i] == "\\" else 1
+            previous = quote
+        elif c == "#" and (i == 0 or text[i - 1] in " \t\n"):
+            i = text.find("\n", i)
+            if i < 0:
+                break
+            previous = "\n"
+            continue
+        elif c in "[{" and (depth or previous in "\n:-?,[{"):
+            depth += 1
+            if depth > MAX_DEPTH:
+                return i
+            previous = c
+        elif c in "]}" and depth:
+            depth -= 1
+            previous = c
+        elif c == "\n" or c not in " \t\r":
+            previous = c
+        i += 1
+    return None
+
+
 def parse(text: str) -> Node:
     """The node tree of a single-document YAML text.
 
@@ -148,6 +187,20 @@ def parse(text: str) -> Node:
     """
     for issue in tab_issues(text):
         raise YamlReadError(issue)
+    deep = _deep_flow_offset(text)
+    if deep is not None:
+        # Read only up to the deep place first: our own depth check then fires before
+        # the parser's look-ahead can meet its internal limit. Anything else found in
+        # that prefix is not trusted (the prefix is cut short); the whole text decides.
+        try:
+            _parse(text[: deep + 1])
+        except YamlReadError as e:
+            if e.issue.code == "too-deep":
+                raise
+    return _parse(text)
+
+
+def _parse(text: str) -> Node:
     stack: list[Node] = []
     pending_key: list[Node | None] = []
     root: Node | None = None
