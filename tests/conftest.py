@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import subprocess
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -67,3 +68,16 @@ def run(db: Path) -> Callable[..., Result]:
         return runner.invoke(app, ["--db", str(db), *args], input=input)
 
     return invoke
+
+
+def pdftotext(pdf: bytes | Path) -> str:
+    """The text of a PDF as poppler's pdftotext reads it: our reference extractor.
+
+    pdftotext (Debian's poppler-utils, installed by `make system-deps`) reads
+    every script WeasyPrint embeds; pure-Python readers garble some CJK fonts.
+    """
+    data = pdf.read_bytes() if isinstance(pdf, Path) else pdf
+    done = subprocess.run(
+        ["pdftotext", "-enc", "UTF-8", "-", "-"], input=data, capture_output=True, check=True
+    )
+    return done.stdout.decode("utf-8")

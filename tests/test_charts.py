@@ -13,6 +13,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from leadcheck.charts import (
+    FONT_FAMILY,
     GRID,
     MUTED,
     NAVY,
@@ -166,7 +167,7 @@ def test_every_chart_is_a_complete_accessible_svg(index: int) -> None:
     root = parse(chart)
     assert root.tag == SVG + "svg"
     assert root.attrib["role"] == "img"
-    assert root.attrib["font-family"] == "sans-serif"
+    assert root.attrib["font-family"] == FONT_FAMILY
     assert re.fullmatch(r"[\d.]+mm", root.attrib["width"])
     assert re.fullmatch(r"[\d.]+mm", root.attrib["height"])
     title_id, desc_id = root.attrib["aria-labelledby"].split()
@@ -616,7 +617,8 @@ def test_any_finite_values_in_range_give_well_formed_svg_inside_its_view_box(
 
 def test_weasyprint_renders_a_page_of_every_chart(tmp_path: Path) -> None:
     import weasyprint
-    from pypdf import PdfReader
+
+    from .conftest import pdftotext
 
     charts = sample_charts("Peers & <Partners>")
     body = "".join(
@@ -628,7 +630,7 @@ def test_weasyprint_renders_a_page_of_every_chart(tmp_path: Path) -> None:
     html += "</body></html>"
     pdf = tmp_path / "charts.pdf"
     weasyprint.HTML(string=html).write_pdf(pdf)
-    text = "\n".join(page.extract_text() for page in PdfReader(pdf).pages)
+    text = pdftotext(pdf)
     assert "Peers & <Partners>" in text  # escaped in the SVG, drawn literally
     assert "Building Trust" in text
     assert "not shown" in text

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import io
 import re
 from pathlib import Path
 
-import pypdf
 import pytest
 
 from leadcheck.cohort.files import MANIFEST, SUMMARY, file_names, leader_codes, slug
@@ -17,10 +15,11 @@ from leadcheck.instrument.catalog import load_instrument
 from leadcheck.responses import IncomingResponse
 from leadcheck.store import Store
 
+from .conftest import pdftotext
+
 
 def text_of(path: Path) -> str:
-    reader = pypdf.PdfReader(io.BytesIO(path.read_bytes()))
-    return re.sub(r"\s+", " ", "\n".join(p.extract_text() or "" for p in reader.pages))
+    return re.sub(r"\s+", " ", pdftotext(path))
 
 
 @pytest.fixture(scope="module")

@@ -22,6 +22,8 @@ from leadcheck.responses import IncomingResponse, Response
 from leadcheck.scoring import Scorecard, score
 from leadcheck.store import Store
 
+from .conftest import pdftotext
+
 HOSTILE_NAME = '<img src="file:///etc/passwd"> {{ 7*7 }} Zoë'
 HOSTILE_COMMENT = "<script>alert(1)</script> {{ 7*7 }} {% raw %} & <b>bold</b>"
 DAY = date(2026, 11, 23)
@@ -45,12 +47,13 @@ def card(psl: Instrument) -> Scorecard:
 
 
 @pytest.fixture(scope="module")
-def pdf(card: Scorecard) -> pypdf.PdfReader:
-    return pypdf.PdfReader(io.BytesIO(render(card, "pdf", generated=DAY)))
+def pdf_bytes(card: Scorecard) -> bytes:
+    return render(card, "pdf", generated=DAY)
 
 
-def pdf_text(reader: pypdf.PdfReader) -> str:
-    return "\n".join(page.extract_text() or "" for page in reader.pages)
+@pytest.fixture(scope="module")
+def pdf(pdf_bytes: bytes) -> pypdf.PdfReader:
+    return pypdf.PdfReader(io.BytesIO(pdf_bytes))
 
 
 def squash(text: str) -> str:
@@ -101,8 +104,10 @@ def test_comments_are_shuffled_and_unattributed(card: Scorecard) -> None:
 # -- PDF -----------------------------------------------------------------------------------------
 
 
-def test_pdf_text_carries_the_scoring_numbers(card: Scorecard, pdf: pypdf.PdfReader) -> None:
-    text = squash(pdf_text(pdf))
+def test_pdf_text_carries_the_scoring_numbers(
+    card: Scorecard, pdf_bytes: bytes, pdf: pypdf.PdfReader
+) -> None:
+    text = squash(pdftotext(pdf_bytes))
     assert "Ana Ruiz" in text
     assert len(pdf.pages) >= 8
     for dim in card.dimensions:
@@ -161,7 +166,7 @@ def test_figures_have_text_alternatives(pdf: pypdf.PdfReader) -> None:
 
 
 def _pdf(card: Scorecard) -> str:
-    return squash(pdf_text(pypdf.PdfReader(io.BytesIO(render(card, "pdf", generated=DAY)))))
+    return squash(pdftotext(render(card, "pdf", generated=DAY)))
 
 
 def test_only_a_self_assessment(psl: Instrument) -> None:

@@ -104,6 +104,9 @@ _GROUPS = (
     _Look("group2", "#7b838d", "#6a727c", "13 4", "triangle_down", 0, "#f0f1f2"),
 )
 
+# The report stylesheet's font chain, so that labels in every script print as text.
+FONT_FAMILY = "DejaVu Sans, Noto Sans, Noto Sans CJK SC, Noto Sans Arabic, Noto Sans Hebrew, sans-serif"
+
 # Text is measured by estimate: glyph widths in em, rounded up from DejaVu Sans, the widest
 # common "sans-serif" (and the one WeasyPrint picks on most Linux machines). Narrower fonts
 # (Liberation, Arial, Helvetica) only leave more room.
@@ -392,7 +395,7 @@ def _svg(
     return (
         f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {_n(view_w)} {_n(view_h)}"'
         f' width="{_n(number)}{unit}" height="{height}" role="img"'
-        f' aria-labelledby="{uid}-title {uid}-desc" font-family="sans-serif">'
+        f' aria-labelledby="{uid}-title {uid}-desc" font-family="{FONT_FAMILY}">'
         f'<title id="{uid}-title">{_esc(title)}</title>'
         f'<desc id="{uid}-desc">{_esc(alt)}</desc>'
         f"{defs_block}{''.join(body)}</svg>"

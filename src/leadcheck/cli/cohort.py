@@ -98,8 +98,13 @@ def _print_result(result: CohortResult) -> None:
         )
     if result.codes_file:
         out.print(f"  leader codes (keep private): {result.codes_file}", markup=False, highlight=False)
+    err = console(stderr=True, soft_wrap=True)
+    if result.missing_fonts:
+        from leadcheck.report.glyphs import warning
+
+        for document, scripts in result.missing_fonts:
+            err.print(f"warning: {warning(document, scripts)}", markup=False, highlight=False)
     if result.failed:
-        err = console(stderr=True, soft_wrap=True)
         err.print("Leaders without a report:", markup=False, highlight=False)
         for name, why in result.failed:
             err.print(f"  {name}: {why}", markup=False, highlight=False)

@@ -40,17 +40,25 @@ def report(
     ] = None,
 ) -> None:
     """Render a leader's 360 development report (PDF by default, or HTML)."""
+    from leadcheck.report.glyphs import warning
     from leadcheck.report.pdf import write_atomic
-    from leadcheck.report.render import render
+    from leadcheck.report.render import render_report
     from leadcheck.scorecards import scored_leader
     from leadcheck.store import Store
 
     fmt = format.value if format else ("html" if output.suffix.lower() in (".html", ".htm") else "pdf")
     with Store.open(db_path(ctx), create=False) as store:
         scored = scored_leader(store, leader, instrument)
-    data = render(scored.card, fmt, scored.changes, template_dir)
-    write_atomic(output, data)
-    console(stderr=True).print(f"Wrote {output} ({len(data) / 1024:.0f} KiB)", markup=False, highlight=False)
+    rendered = render_report(scored.card, fmt, scored.changes, template_dir)
+    write_atomic(output, rendered.data)
+    err = console(stderr=True)
+    err.print(f"Wrote {output} ({len(rendered.data) / 1024:.0f} KiB)", markup=False, highlight=False)
+    if rendered.missing_scripts:
+        err.print(
+            f"warning: {warning(f'the report of {leader}', rendered.missing_scripts)}",
+            markup=False,
+            highlight=False,
+        )
 
 
 def register(app: typer.Typer) -> None:

@@ -68,6 +68,8 @@ class CohortResult:
     # Leaders whose report was made but who are not in the cohort summary: their latest
     # assessment is on another instrument than the cohort's (the first leader's). (name, instrument id)
     outside_summary: list[tuple[str, str]] = field(default_factory=list)
+    # Documents holding characters that no installed font can draw: ("the report of X", scripts).
+    missing_fonts: list[tuple[str, tuple[str, ...]]] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -289,6 +291,8 @@ def run_cohort(
         manifest[res.key] = digest
         write_manifest(out_dir, manifest)
         result.written.append(res.key)
+        if res.missing_scripts:
+            result.missing_fonts.append((f"the report of {task_leader}", res.missing_scripts))
         result.worker_peak_kib = max(result.worker_peak_kib, res.peak_rss_kib)
         emit(
             Event(
@@ -368,6 +372,8 @@ def run_cohort(
                     executor.submit(render_task, task).result() if executor is not None else render_task(task)
                 )
                 write_atomic(summary_path, res.pdf)
+                if res.missing_scripts:
+                    result.missing_fonts.append(("the cohort summary", res.missing_scripts))
                 manifest[SUMMARY] = summary_digest
                 write_manifest(out_dir, manifest)
                 result.written.append(SUMMARY)

@@ -30,6 +30,7 @@ class RenderResult:
     pdf: bytes
     seconds: float
     peak_rss_kib: int
+    missing_scripts: tuple[str, ...] = ()  # scripts no installed font can draw (leadcheck.report.glyphs)
 
 
 def warm_up() -> None:
@@ -43,10 +44,13 @@ def render_task(task: RenderTask) -> RenderResult:
     """Render one task to PDF bytes."""
     import resource
 
+    from leadcheck.report.glyphs import html_text, missing_scripts
     from leadcheck.report.html import render_html
     from leadcheck.report.pdf import render_pdf
 
     start = time.perf_counter()
-    pdf = render_pdf(render_html(task.view, task.bundle, task.entry), task.bundle)
+    html = render_html(task.view, task.bundle, task.entry)
+    pdf = render_pdf(html, task.bundle)
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    return RenderResult(task.key, pdf, time.perf_counter() - start, int(peak))
+    missing = missing_scripts(html_text(html))
+    return RenderResult(task.key, pdf, time.perf_counter() - start, int(peak), missing)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
@@ -55,6 +56,34 @@ def view_pdf(view: ReportView, bundle: TemplateBundle | None = None) -> bytes:
     return render_pdf(render_html(view, bundle), bundle)
 
 
+@dataclass(frozen=True)
+class Rendered:
+    """A rendered report, and the scripts in it that no installed font can draw."""
+
+    data: bytes
+    missing_scripts: tuple[str, ...]
+
+
+def render_report(
+    card: Scorecard,
+    fmt: str = "pdf",
+    changes: tuple[Change, ...] = (),
+    template_dir: Path | None = None,
+    generated: date | None = None,
+) -> Rendered:
+    """The report of one scorecard as PDF or HTML bytes, with its font coverage."""
+    from leadcheck.report.glyphs import html_text, missing_scripts
+
+    view = view_for(card, changes, generated)
+    bundle = load_bundle(template_dir)
+    html = render_html(view, bundle)
+    if fmt == "html":
+        return Rendered(inline_assets(html, bundle).encode("utf-8"), ())
+    from leadcheck.report.pdf import render_pdf
+
+    return Rendered(render_pdf(html, bundle), missing_scripts(html_text(html)))
+
+
 def render(
     card: Scorecard,
     fmt: str = "pdf",
@@ -63,8 +92,4 @@ def render(
     generated: date | None = None,
 ) -> bytes:
     """The report of one scorecard as PDF or HTML bytes."""
-    view = view_for(card, changes, generated)
-    bundle = load_bundle(template_dir)
-    if fmt == "html":
-        return view_html(view, bundle).encode("utf-8")
-    return view_pdf(view, bundle)
+    return render_report(card, fmt, changes, template_dir, generated).data
