@@ -47,9 +47,9 @@ def workspace(db: Path) -> Path:
             store.assessment_for(store.ensure_leader(name, cohort), inst)
         answer(store, "Ana", "self", SELF_IDENTITY, {"l-1": 4, "l-2": None})
         answer(store, "Ana", "manager", "m", {"l-1": 5, "l-2": 1}, submit=False)
-        answer(store, "Ana", "peer", "p1", {"l-1": 3})
-        answer(store, "Bo", "peer", "p1", {"l-1": 3})
-        answer(store, "Bo", "direct_report", "d1", {"l-2": 2})
+        answer(store, "Ana", "peer", "p1", {"l-1": 3, "l-2": None})
+        answer(store, "Bo", "peer", "p1", {"l-1": 3, "l-2": None})
+        answer(store, "Bo", "direct_report", "d1", {"l-2": 2, "l-1": None})
     return db
 
 
@@ -85,6 +85,7 @@ def test_leaders_of_one_cohort_as_json(run: Run) -> None:
         "raters": 1,
         "submitted": 0,
         "in_progress": 1,
+        "partial": 0,
         "min_raters": 1,
         "report": "shown",
     }

@@ -113,6 +113,30 @@ def comments_publishable(
     return asked >= comment_threshold(instrument, question)
 
 
+def rater_promise(instrument: Instrument, group: str) -> str:
+    """What a rater of ``group`` is told about who will see their answers: true in every case."""
+    g = instrument.group(group)
+    if g.min_raters <= 1:
+        ratings = (
+            f"The {g.label} group is shown from a single rater, so the leader may be able to tell which "
+            "ratings are yours."
+        )
+    else:
+        ratings = (
+            f"Your ratings are never shown on their own: an item shows the {g.label} group only once at "
+            f"least {g.min_raters} of them have rated it; with fewer, your ratings are combined with other "
+            f"groups that are too small on their own when together they reach that many, or else left out."
+        )
+    asked = [q for q in instrument.questions if q.asks(group)]
+    if not asked:
+        return ratings
+    least = min(comment_threshold(instrument, q) for q in asked)
+    return (
+        f"{ratings} Your comments are shown without your name, mixed with others', and only once at "
+        f"least {least} people were asked the same question."
+    )
+
+
 def is_rater_group(instrument: Instrument, group: str) -> bool:
     """A group whose raters are protected (every group of the instrument but self)."""
     return group != SELF and group in instrument.groups

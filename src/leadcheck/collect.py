@@ -7,8 +7,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from leadcheck.anonymity import group_states
 from leadcheck.errors import NotFoundError, UsageError
-from leadcheck.instrument.model import SELF, Competency, Instrument, Item, Question, Scale
+from leadcheck.instrument.model import SELF, Competency, Instrument, Item, Question, RaterGroup, Scale
 from leadcheck.responses import Answer, Response
 from leadcheck.scoring import recode
 
@@ -344,8 +345,10 @@ SHOWN, POOLED, HIDDEN, NONE = "shown", "pooled", "hidden", "none"
 class GroupProgress:
     """How far one rater group is, counted without looking at any answer.
 
-    ``raters`` counts every response with an answer, submitted or not, as the
-    report does (it scores every stored response).
+    ``raters`` counts the responses, submitted or not, that answered at least
+    the instrument's ``min_item_fraction`` of its items; ``partial`` the ones
+    with fewer answers, which count toward no threshold here (in a report they
+    appear only in the figures of the items they rated).
     """
 
     id: str
@@ -353,6 +356,7 @@ class GroupProgress:
     min_raters: int
     submitted: int
     in_progress: int
+    partial: int = 0
 
     @property
     def raters(self) -> int:
@@ -371,10 +375,21 @@ class GroupProgress:
 def group_progress(instrument: Instrument, responses: Sequence[Response]) -> list[GroupProgress]:
     """Submitted and in-progress responses per rater group of the instrument, in the instrument's order."""
     out: list[GroupProgress] = []
+    need = instrument.scoring.min_item_fraction * len(instrument.items)
     for group in instrument.rater_groups:
         mine = [r for r in responses if r.group == group.id]
-        submitted = sum(1 for r in mine if r.submitted_at)
-        out.append(GroupProgress(group.id, group.label, group.min_raters, submitted, len(mine) - submitted))
+        enough = mine if group.is_self else [r for r in mine if len(r.answers) >= need]
+        submitted = sum(1 for r in enough if r.submitted_at)
+        out.append(
+            GroupProgress(
+                group.id,
+                group.label,
+                group.min_raters,
+                submitted,
+                len(enough) - submitted,
+                len(mine) - len(enough),
+            )
+        )
     return out
 
 
@@ -387,17 +402,9 @@ def visibility(progress: Sequence[GroupProgress]) -> dict[str, str]:
     out; ``none``: no raters yet. The report applies the rule to each figure,
     so an item or competency that fewer raters answered may still be hidden.
     """
-    small = [g for g in progress if not g.is_self and 0 < g.raters < g.min_raters]
-    pooled = bool(small) and sum(g.raters for g in small) >= max(g.min_raters for g in small)
-    out: dict[str, str] = {}
-    for g in progress:
-        if g.raters == 0:
-            out[g.id] = NONE
-        elif g.shown:
-            out[g.id] = SHOWN
-        else:
-            out[g.id] = POOLED if pooled else HIDDEN
-    return out
+    groups = [RaterGroup(g.id, g.label, g.min_raters) for g in progress]
+    states = group_states({g.id: g.raters for g in progress}, groups)
+    return {g.id: (SHOWN if g.raters else NONE) if g.is_self else states[g.id] for g in progress}
 
 
 def missing(progress: Sequence[GroupProgress]) -> list[str]:
@@ -408,7 +415,8 @@ def missing(progress: Sequence[GroupProgress]) -> list[str]:
             if not g.submitted:
                 out.append("self in progress" if g.in_progress else "self not done")
         elif not g.shown:
-            out.append(f"{g.id} {g.raters}/{g.min_raters}")
+            partial = f" (+{g.partial} with too few answers to count)" if g.partial else ""
+            out.append(f"{g.id} {g.raters}/{g.min_raters}{partial}")
     return out
 
 
@@ -469,6 +477,7 @@ class LeaderStatus:
                     "raters": g.raters,
                     "submitted": g.submitted,
                     "in_progress": g.in_progress,
+                    "partial": g.partial,
                     "min_raters": g.min_raters,
                     "report": seen[g.id],
                 }

@@ -206,7 +206,15 @@ def _anonymity_notes(card: Scorecard) -> tuple[str, ...]:
             continue
         small = f"fewer than {g.min_raters} rated"
         if not g.shown and not g.pooled:
-            why = "too few raters" if g.raters < g.min_raters else f"{small} each item"
+            if g.raters >= g.min_raters:
+                why = f"{small} each item"
+            else:
+                # Say why, without counting the small group: pooling is only among small groups.
+                why = (
+                    f"fewer than {g.min_raters} responded; a small group is combined only with other groups "
+                    "too small to be shown on their own, and there were not enough of those to reach the "
+                    "threshold together"
+                )
             notes.append(f"{g.label}: {why}; left out of every figure.")
         elif not g.shown:
             notes.append(
