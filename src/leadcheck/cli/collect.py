@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from leadcheck.cli._common import console, db_path, handle_errors
+from leadcheck.cli._common import console, db_path, handle_errors, key_notice
 from leadcheck.errors import INVALID, OK, UsageError
 
 if TYPE_CHECKING:
@@ -427,6 +427,7 @@ def assess(
         inst = store.instrument(assessment)
         _require_self(inst)  # the stored snapshot decides
         response_id = store.open_response(assessment, SELF, SELF_IDENTITY)
+        key_notice(store)
         before = store.response(response_id)
         session = Session(inst, SELF, before.answers)
         keyboard.single_key = session.single_key
@@ -522,6 +523,7 @@ def rate(
         person = assessment.leader
         inst = store.instrument(assessment)
         response_id = store.open_response(assessment, group, token)
+        key_notice(store)
         before = store.response(response_id)
         if before.group != group:
             raise UsageError(

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from leadcheck.cli._common import console, db_path, handle_errors
+from leadcheck.cli._common import console, db_path, handle_errors, key_notice
 
 if TYPE_CHECKING:
     from leadcheck.importing.plan import ImportOutcome, ImportPlan
@@ -232,6 +232,7 @@ def import_(
             store = Store.open(folder / "dry-run.db" if folder else db_path(ctx))
             stack.callback(store.close)
         outcome = apply_plan(plan, store, dry_run=dry_run)
+        key_notice(store)
     _print_outcome(plan, outcome)
 
 
