@@ -164,21 +164,22 @@ def audit(instrument: Instrument, history: Sequence[Release]) -> list[Finding]:
                 )
             )
     for q in instrument.questions:
-        seen: set[str] = set()
-        recorded = False  # the first release that shows a question may show what the basic rule allows
+        shown_before: list[frozenset[str]] = []  # the first release showing a question follows the basic rule
         need = comment_threshold(instrument, q)
         for number, r in enumerate(history, start=1):
             shown = r.figures.comments.get(q.id)
             if shown is None:
                 continue
-            new = {person_of(t) for t in shown - seen}
-            if recorded and 0 < len(new) < need:
-                findings.append(
-                    Finding(
-                        f"question {q.id}",
-                        f"release {number} added comments from {len(new)} new rater(s), fewer than {need}",
+            for before in shown_before:
+                changed = {person_of(t) for t in shown ^ before}
+                if shown and before and 0 < len(changed) < need:
+                    findings.append(
+                        Finding(
+                            f"question {q.id}",
+                            f"release {number} differs from an earlier one by the comments of "
+                            f"{len(changed)} rater(s), fewer than {need}",
+                        )
                     )
-                )
-            seen |= shown
-            recorded = True
+                    break
+            shown_before.append(shown)
     return findings

@@ -655,13 +655,39 @@ def _comments(
         ]
         earlier = [rel.comments[q.id] for rel in released if q.id in rel.comments]
         if earlier:
-            before = frozenset().union(*earlier)
-            new = [(t, text) for t, text in current if t not in before]
-            if len({person_of(t) for t, _ in new}) < comment_threshold(instrument, q):
-                held = held or bool(new)
-                current = [(t, text) for t, text in current if t in before]
+            current, held_here = _comment_batch(current, earlier, comment_threshold(instrument, q))
+            held = held or held_here
         out[q.id] = current
     return out, held
+
+
+def _comment_batch(
+    current: list[tuple[str, str]], earlier: Sequence[frozenset[str]], threshold: int
+) -> tuple[list[tuple[str, str]], bool]:
+    """A question's comments next to what earlier releases showed (rule 4 of leadcheck.anonymity).
+
+    Set against every earlier release that showed the question, the comments
+    shown may differ only by the comments of at least ``threshold`` raters
+    (added, corrected or withdrawn). Otherwise the new comments wait; and if
+    even that differs too little from some release (a comment was withdrawn),
+    the question shows none, so a missing comment cannot be pinned on whoever
+    withdrew it.
+    """
+
+    def safe(tokens: set[str]) -> bool:
+        return not tokens or all(
+            len({person_of(t) for t in tokens ^ before}) in range(threshold, 1 << 30) or tokens == before
+            for before in earlier
+            if before
+        )
+
+    tokens = {t for t, _ in current}
+    if safe(tokens):
+        return current, False
+    kept = tokens & set(earlier[-1])
+    if safe(kept):
+        return [(t, text) for t, text in current if t in kept], True
+    return [], True
 
 
 # -- re-assessment and cohorts -----------------------------------------------------------------
@@ -939,6 +965,7 @@ def _dimension_json(d: DimensionScore) -> dict[str, object]:
                 "gap": i.gap,
                 "rwg": i.rwg,
                 "low_consensus": i.low_consensus,
+                "held": i.held,  # the figures released earlier: newer answers held back (anonymity rule 4)
                 "groups": {g: _stat_json(s) for g, s in i.groups.items()},
             }
             for i in d.items
