@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from typing import Any
 
 from leadcheck.anonymity import comment_threshold, leaks
@@ -21,31 +21,9 @@ from leadcheck.instrument.model import Instrument
 from leadcheck.scoring import Released, ReleasedItem, Scorecard, Stat, person_of
 from leadcheck.store import Assessment, Store, now
 
-KINDS = ("report",)
-
-
-def _stat(s: Stat) -> dict[str, Any]:
-    return {
-        "n": s.n,
-        "mean": s.mean,
-        "sd": s.sd,
-        "min": s.min,
-        "max": s.max,
-        "distribution": list(s.distribution),
-        "not_observed": s.not_observed,
-    }
-
 
 def _stat_from(d: Mapping[str, Any]) -> Stat:
-    return Stat(
-        int(d["n"]),
-        d["mean"],
-        d["sd"],
-        d["min"],
-        d["max"],
-        tuple(int(x) for x in d["distribution"]),
-        int(d["not_observed"]),
-    )
+    return Stat(**{**d, "distribution": tuple(d["distribution"])})
 
 
 def published(card: Scorecard) -> dict[str, Any]:
@@ -56,8 +34,8 @@ def published(card: Scorecard) -> dict[str, Any]:
             if not i.members:
                 continue
             items[i.id] = {
-                "others": _stat(i.others),
-                "groups": {g: _stat(s) for g, s in i.groups.items()},
+                "others": asdict(i.others),
+                "groups": {g: asdict(s) for g, s in i.groups.items()},
                 "rwg": i.rwg,
                 "low_consensus": i.low_consensus,
                 "members": {c: sorted(m) for c, m in sorted(i.members.items())},
