@@ -50,6 +50,7 @@ class Parsed:
     where: str  # "responses.csv:14", for messages about the row as a whole
     identity_kind: str = ""  # what rater_identity is: "email", "response id", "rater", "export"
     round: Round | None = None  # from an export; None: the leader's current round
+    campaign_rater: int | None = None  # a returned questionnaire: the roster row of its rater
 
 
 @dataclass(frozen=True)
