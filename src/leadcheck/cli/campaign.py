@@ -103,7 +103,8 @@ def raters_import(
     nominations = roster.read_nominations(file, problems)
     with contextlib.ExitStack() as stack:
         if not problems.has_errors:
-            store = _open_or_scratch(ctx, stack, dry_run)
+            exists = db_path(ctx).exists()
+            store = _open_or_scratch(ctx, stack, dry_run or not exists)
             leaders = sorted({n.leader for n in nominations if not leader_name_problem(n.leader)})
             instruments = _instruments_for(store, leaders, instrument)
             checked = roster.check_nominations(store, nominations, instruments, problems)
@@ -115,6 +116,8 @@ def raters_import(
         if dry_run:
             typer.echo(f"Dry run: {len(checked)} raters checked, no problem found; nothing was written.")
             return
+        if not exists:  # checked against a scratch workspace: a refused file creates none
+            store = _open_or_scratch(ctx, stack, False)
         change = roster.add_nominations(store, checked, instruments, cohort)
     typer.echo(
         f"Added {change.added} rater{'s' * (change.added != 1)} to the roster; {change.unchanged} already on it."
@@ -145,7 +148,9 @@ def raters_add(
 
     problems = Problems("command line")
     nomination = roster.Nomination(leader.strip(), name.strip(), email.strip(), group)
-    with _open(ctx, create=True) as store:
+    with contextlib.ExitStack() as stack:
+        exists = db_path(ctx).exists()
+        store = _open_or_scratch(ctx, stack, not exists)
         instruments = _instruments_for(store, [nomination.leader], instrument)
         checked = roster.check_nominations(store, [nomination], instruments, problems)
         if problems.has_errors:
@@ -154,6 +159,8 @@ def raters_add(
                 first.column, ""
             )
             raise UsageError(f"{option}: {first.message}" if option else first.message)
+        if not exists:
+            store = _open_or_scratch(ctx, stack, False)
         change = roster.add_nominations(store, checked, instruments, cohort)
     if change.added:
         typer.echo(f'Added a rater ({checked[0].group}) to the roster of "{leader.strip()}".')

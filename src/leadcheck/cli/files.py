@@ -278,6 +278,13 @@ def _print_outcome(plan: ImportPlan, outcome: ImportOutcome) -> None:
             else f"{verb} {outcome.added}, replaced {outcome.replaced}, unchanged {outcome.unchanged}."
         )
     )
+    if outcome.replaced and not outcome.dry_run:
+        n = outcome.replaced
+        out.print(
+            Text(
+                f"{n} rater{' had' if n == 1 else 's had'} answered before: the new answers replace the earlier ones."
+            )
+        )
     new = outcome.new_leaders
     if new:
         out.print(Text(f"New leader{'s' * (len(new) != 1)}: {', '.join(new)}."))
