@@ -607,3 +607,144 @@ def test_invite_without_nominated_raters_says_what_to_do(campaign: Path) -> None
         bad.stderr
         == 'error: --from "coach" is not an email address; expected "Your Name <you@example.org>"\n'
     )
+
+
+# -- sending through a real SMTP server on loopback ----------------------------------------------------
+
+
+class _Inbox:
+    """An aiosmtpd handler that keeps every message it receives."""
+
+    def __init__(self) -> None:
+        self.messages: list[tuple[str, list[str], bytes]] = []
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        self.messages.append((envelope.mail_from, list(envelope.rcpt_tos), envelope.original_content))
+        return "250 OK"
+
+
+@pytest.fixture
+def smtp_server() -> Iterator[tuple[_Inbox, int]]:
+    import socket
+
+    from aiosmtpd.controller import Controller
+    from aiosmtpd.smtp import AuthResult, LoginPassword
+
+    def authenticate(server: Any, session: Any, envelope: Any, mechanism: str, data: Any) -> AuthResult:
+        ok = isinstance(data, LoginPassword) and (data.login, data.password) == (b"coach", b"s3cret")
+        return AuthResult(success=ok)
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    inbox = _Inbox()
+    controller = Controller(
+        inbox, hostname="127.0.0.1", port=port, authenticator=authenticate, auth_require_tls=False
+    )
+    controller.start()
+    try:
+        yield inbox, port
+    finally:
+        controller.stop()
+
+
+@pytest.mark.filterwarnings("ignore:Requiring AUTH while not requiring TLS:UserWarning")
+def test_invite_sends_every_email_through_smtp_with_the_password_from_the_environment(
+    invited: Path, tmp_path: Path, smtp_server: tuple[_Inbox, int]
+) -> None:
+    inbox, port = smtp_server
+    shutil.copy2(invited / "roster.csv", tmp_path / "roster.csv")
+    assert lc(tmp_path, "raters", "import", tmp_path / "roster.csv", "--instrument", MINI_360).exit_code == 0
+    done = lc(
+        tmp_path, "invite", "-o", tmp_path / "out", "--from", SENDER, "--smtp", f"127.0.0.1:{port}",
+        "--smtp-user", "coach", env={"LEADCHECK_SMTP_PASSWORD": "s3cret"},
+    )  # fmt: skip
+    assert done.exit_code == 0, done.stderr
+    assert done.stdout.endswith(f"Sent 4 emails through 127.0.0.1:{port}.\n")
+    assert sorted(rcpt for _, (rcpt,), _ in inbox.messages) == [
+        "ana@example.org",
+        "jo@example.org",
+        "kim@example.org",
+        "max@example.org",
+    ]
+    for sender, (rcpt,), data in inbox.messages:
+        assert sender == "coach@example.org"
+        message = email.message_from_bytes(data, policy=email.policy.default)
+        assert isinstance(message, email.message.EmailMessage)
+        assert message["X-Unsent"] is None  # only the saved drafts carry it
+        (attachment,) = list(message.iter_attachments())
+        saved = _parse(next(p for p in (tmp_path / "out").glob("*.eml") if rcpt in p.read_text()))
+        (saved_attachment,) = list(saved.iter_attachments())
+        assert attachment.get_content() == saved_attachment.get_content()
+        assert attachment.get_content().startswith(b"%PDF-")
+
+
+@pytest.mark.filterwarnings("ignore:Requiring AUTH while not requiring TLS:UserWarning")
+def test_a_wrong_password_fails_before_anything_is_written(
+    invited: Path, tmp_path: Path, smtp_server: tuple[_Inbox, int], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from leadcheck.campaign import invitations
+
+    # aiosmtpd answers a refused login by going quiet: wait 2 s for it, not the default 30.
+    monkeypatch.setattr(invitations, "SMTP_TIMEOUT", 2.0)
+    inbox, port = smtp_server
+    shutil.copy2(invited / "roster.csv", tmp_path / "roster.csv")
+    assert lc(tmp_path, "raters", "import", tmp_path / "roster.csv", "--instrument", MINI_360).exit_code == 0
+    before = snapshot(tmp_path)
+    done = lc(
+        tmp_path, "invite", "-o", tmp_path / "out", "--from", SENDER, "--smtp", f"127.0.0.1:{port}",
+        "--smtp-user", "coach", env={"LEADCHECK_SMTP_PASSWORD": "wrong"},
+    )  # fmt: skip
+    assert done.exit_code == 1
+    assert done.stderr == (
+        f"error: the mail server 127.0.0.1:{port} refused the user name or password; check --smtp-user and "
+        "$LEADCHECK_SMTP_PASSWORD\n"
+    )
+    assert "wrong" not in done.stderr
+    assert not (tmp_path / "out").exists() and snapshot(tmp_path) == before and not inbox.messages
+
+
+def test_a_server_on_the_network_must_offer_starttls(
+    invited: Path, tmp_path: Path, smtp_server: tuple[_Inbox, int], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from leadcheck.campaign import invitations
+
+    inbox, port = smtp_server
+    # The loopback server stands in for one across the network: it offers no STARTTLS.
+    monkeypatch.setattr(invitations, "is_local", lambda host: False)
+    shutil.copy2(invited / "roster.csv", tmp_path / "roster.csv")
+    assert lc(tmp_path, "raters", "import", tmp_path / "roster.csv", "--instrument", MINI_360).exit_code == 0
+    done = lc(tmp_path, "invite", "-o", tmp_path / "out", "--from", SENDER, "--smtp", f"127.0.0.1:{port}")
+    assert done.exit_code == 1
+    assert done.stderr == (
+        f"error: the mail server 127.0.0.1:{port} does not offer STARTTLS; leadcheck does not send forms "
+        "unencrypted over a network: use the server's submission port (usually 587)\n"
+    )
+    assert not inbox.messages
+
+
+@pytest.mark.parametrize(
+    ("given", "expected"),
+    [
+        ("localhost", ("localhost", 25, True)),
+        ("127.0.0.1:2525", ("127.0.0.1", 2525, True)),
+        ("[::1]:26", ("::1", 26, True)),
+        ("smtp.example.org", ("smtp.example.org", 587, False)),
+        ("smtp.example.org:465", ("smtp.example.org", 465, False)),
+        ("10.0.0.5", ("10.0.0.5", 587, False)),
+    ],
+)
+def test_smtp_host_port_and_what_counts_as_local(given: str, expected: tuple[str, int, bool]) -> None:
+    from leadcheck.campaign.invitations import is_local, parse_server
+
+    host, port = parse_server(given)
+    assert (host, port, is_local(host)) == expected
+
+
+@pytest.mark.parametrize("given", ["smtp.example.org:0", "smtp.example.org:99999", "a b", "host:port", ""])
+def test_a_bad_smtp_server_is_a_usage_error(given: str) -> None:
+    from leadcheck.campaign.invitations import parse_server
+    from leadcheck.errors import UsageError
+
+    with pytest.raises(UsageError, match="is not HOST\\[:PORT\\]"):
+        parse_server(given)

@@ -22,12 +22,14 @@ from email.utils import formataddr, formatdate, make_msgid, parseaddr
 from importlib import resources
 from pathlib import Path
 
+from leadcheck.campaign import PASSWORD_ENV
 from leadcheck.errors import CampaignError, UsageError
 
 FIELDS = ("rater_name", "leader", "group", "due_date", "sender_name")
 DEFAULT_PORT = 587
 LOCAL_PORT = 25
 MAX_TEMPLATE = 64 * 1024
+SMTP_TIMEOUT = 30.0  # seconds to wait for the mail server at each step
 
 
 @dataclass(frozen=True)
@@ -194,8 +196,6 @@ def parse_server(text: str) -> tuple[str, int]:
 def _reason(e: BaseException) -> str:
     """Why SMTP failed, without the server's text (it may quote addresses)."""
     code = getattr(e, "smtp_code", None)
-    if isinstance(e, smtplib.SMTPAuthenticationError):
-        return f"the server refused the user name or password ({code})"
     if isinstance(e, smtplib.SMTPRecipientsRefused):
         return "the server refused a recipient's address"
     if isinstance(e, smtplib.SMTPSenderRefused):
@@ -209,12 +209,25 @@ def _reason(e: BaseException) -> str:
     return f"{type(e).__name__}{f' ({code})' if code else ''}"
 
 
+def _login(smtp: smtplib.SMTP, user: str, password: str) -> None:
+    """Log in once: with AUTH PLAIN when offered (smtplib's login would retry every mechanism after a
+    refusal, and some servers stall on the second try), else as smtplib chooses."""
+    advertised = (smtp.esmtp_features.get("auth") or "").upper().split()
+    if "PLAIN" not in advertised:
+        smtp.login(user, password)
+        return
+    smtp.user, smtp.password = user, password
+    code, _ = smtp.auth("PLAIN", smtp.auth_plain, initial_response_ok=True)
+    if code not in (235, 503):
+        raise smtplib.SMTPAuthenticationError(code, b"")
+
+
 class Mailer:
     """One SMTP session: STARTTLS unless the server is this machine, then login when a user is given."""
 
-    def __init__(self, server: SmtpServer, timeout: float = 30) -> None:
+    def __init__(self, server: SmtpServer, timeout: float | None = None) -> None:
         self.server = server
-        self.timeout = timeout
+        self.timeout = SMTP_TIMEOUT if timeout is None else timeout
         self.smtp: smtplib.SMTP | None = None
 
     def __enter__(self) -> Mailer:
@@ -236,7 +249,14 @@ class Mailer:
                 smtp.starttls(context=ssl.create_default_context())
                 smtp.ehlo()
             if s.user:
-                smtp.login(s.user, s.password or "")
+                try:
+                    _login(smtp, s.user, s.password or "")
+                except (smtplib.SMTPAuthenticationError, smtplib.SMTPServerDisconnected) as e:
+                    # Some servers hang up after a refused login instead of answering 535.
+                    raise CampaignError(
+                        f"the mail server {where} refused the user name or password; check --smtp-user "
+                        f"and ${PASSWORD_ENV}"
+                    ) from e
         except CampaignError:
             self._close()
             raise

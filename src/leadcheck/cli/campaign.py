@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from leadcheck.campaign import PASSWORD_ENV
 from leadcheck.cli._common import console, db_path, handle_errors
 
 if TYPE_CHECKING:
@@ -20,7 +21,6 @@ if TYPE_CHECKING:
     from leadcheck.instrument.model import Instrument
     from leadcheck.store import Store
 
-PASSWORD_ENV = "LEADCHECK_SMTP_PASSWORD"  # noqa: S105 (the variable's name, not a password)
 
 app = typer.Typer(
     help="The roster of raters nominated for each leader: import, add, list, remove.",
