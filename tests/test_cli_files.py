@@ -302,7 +302,8 @@ def test_every_problem_of_every_row_is_listed(cli: Cli, tmp_path: Path, before: 
         'responses.csv:1: column "Department": matches no item or question of team-360 1.0.0; name the column '
         'by an item id (e.g. "li-1") or the item\'s text, or leave it out with --ignore-column',
         'responses.csv:2: column "This leader seeks feedback on their o...": "7" is outside the scale 1-5',
-        f'responses.csv:3: column "group": "boss" is not a rater group of team-360 1.0.0; expected one of: {GROUPS}',
+        f'responses.csv:3: column "group": "boss" is not a rater group of team-360 1.0.0; expected one of: {GROUPS}; '
+        'or say which it is with --group-map "boss=GROUP"',
         f'responses.csv:3: column "li-2": "maybe" is not an answer on the scale; {SCALE_HINT}',
         "responses.csv:4: row has 4 cells but the header has 8; the file may be truncated",
         'responses.csv:5: column "group": no rater group named; fill in the cell or give --as',

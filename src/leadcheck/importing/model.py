@@ -21,6 +21,7 @@ class ImportOptions:
     cohort: str | None = None
     ignore_columns: tuple[str, ...] = ()
     allow_missing_items: bool = False  # --allow-missing-items: items without a column count as skipped
+    group_map: tuple[tuple[str, str], ...] = ()  # --group-map LABEL=GROUP: a survey's answer -> a rater group
 
 
 @dataclass(frozen=True)
