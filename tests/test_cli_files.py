@@ -594,7 +594,9 @@ def test_response_file_yaml_syntax_error(cli: Cli, tmp_path: Path) -> None:
     assert run.exit_code == 1
     first = run.stderr.splitlines()[0]
     assert re.fullmatch(
-        r"f\.yaml:\d+:\d+: invalid YAML: .*; see how to fill it in at the top of the form", first
+        r"f\.yaml:\d+:1: this line of a written answer starts at the very left; every line of a written "
+        r"answer starts with 4 spaces: add them at its start \(see how to fill it in at the top of the form\)",
+        first,
     )
     assert "oops" not in run.stderr
 
