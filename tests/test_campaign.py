@@ -748,3 +748,23 @@ def test_a_bad_smtp_server_is_a_usage_error(given: str) -> None:
 
     with pytest.raises(UsageError, match="is not HOST\\[:PORT\\]"):
         parse_server(given)
+
+
+def test_personalising_writes_the_token_in_place_and_refuses_anything_else(campaign: Path) -> None:
+    from leadcheck.campaign import forms
+
+    template = (campaign / "out" / FORMS["jo"]).read_bytes()
+    with pytest.raises(ValueError, match="not a rendered questionnaire"):
+        forms.personalise(template, roster.new_token())  # already personalised: no slot left
+    slot_form = template.replace(
+        b"/V (" + widgets(campaign / "out" / FORMS["jo"])["lc_token"][0][3].encode() + b")", forms.TOKEN_SLOT
+    )
+    for bad in ("short", "AAAA-BBBB-CCCC-DDDD-EEEE-FF)(", "A" * 30):
+        with pytest.raises(ValueError, match="a token is 29"):
+            forms.personalise(slot_form, bad)
+    token = roster.new_token()
+    mine = forms.personalise(slot_form, token)
+    assert len(mine) == len(slot_form)
+    target = campaign / "mine.pdf"
+    target.write_bytes(mine)
+    assert widgets(target)["lc_token"][0][3] == token
