@@ -768,3 +768,15 @@ def test_personalising_writes_the_token_in_place_and_refuses_anything_else(campa
     target = campaign / "mine.pdf"
     target.write_bytes(mine)
     assert widgets(target)["lc_token"][0][3] == token
+
+
+@pytest.mark.parametrize(
+    "address",
+    ["a,b@example.org", "x@example.org; y@example.org", "Jo <jo@example.org>", "jo@localhost", "@example.org",
+     "jo@", "jo@@example.org", '"jo"@example.org', "jo@exa mple.org"],
+)  # fmt: skip
+def test_an_email_cell_is_one_plain_address(address: str) -> None:
+    assert roster.email_problem(address) == (
+        "the email address is not valid; expected one address such as name@example.org"
+    )
+    assert roster.email_problem("jo.park+360@mail.example.org") is None

@@ -106,7 +106,14 @@ def email_problem(email: str) -> str | None:
     if problem is not None:
         return problem
     local, at, domain = email.rpartition("@")
-    if not at or not local or "@" in local or "." not in domain.strip(".") or any(c.isspace() for c in email):
+    # Commas, semicolons, brackets and quotes would let one cell become several recipients.
+    if (
+        not at
+        or not local
+        or "@" in local
+        or "." not in domain.strip(".")
+        or any(c.isspace() or c in ',;<>"()[]\\:' for c in email)
+    ):
         return "the email address is not valid; expected one address such as name@example.org"
     return None
 
