@@ -9,6 +9,7 @@ import json
 import shutil
 import sqlite3
 from collections.abc import Callable, Iterator
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -544,15 +545,13 @@ def test_remind_writes_fresh_forms_for_outstanding_raters_only(campaign: Path) -
     assert lc(campaign, "import", *files).exit_code == 0
     done = lc(campaign, "remind", "-o", campaign / "later", "--from", SENDER)
     assert done.exit_code == 0, done.stderr
-    assert sorted(p.name for p in (campaign / "later").iterdir()) == [
-        "ana-ruiz-self-4-reminder.eml",
-        "ana-ruiz-self-4-reminder.pdf",
-    ]
-    message = _parse(campaign / "later" / "ana-ruiz-self-4-reminder.eml")
+    stem = f"ana-ruiz-self-4-reminder-{date.today():%Y%m%d}"
+    assert sorted(p.name for p in (campaign / "later").iterdir()) == [f"{stem}.eml", f"{stem}.pdf"]
+    message = _parse(campaign / "later" / f"{stem}.eml")
     assert message["Subject"] == "Reminder: your self-assessment, by Friday 14 March 2031"
     # Both the first form and the reminder's count, once, for the same rater.
     first = fill(campaign / "out" / FORMS["ana"], campaign / "a1.pdf", {"l-1": "5"})
-    second = fill(campaign / "later" / "ana-ruiz-self-4-reminder.pdf", campaign / "a2.pdf", {"l-1": "4"})
+    second = fill(campaign / "later" / f"{stem}.pdf", campaign / "a2.pdf", {"l-1": "4"})
     assert "Added 1" in lc(campaign, "import", first).stdout
     assert "replaced 1" in lc(campaign, "import", second).stdout
     assert lc(campaign, "remind", "-o", campaign / "later", "--from", SENDER).stdout == (
@@ -780,3 +779,53 @@ def test_an_email_cell_is_one_plain_address(address: str) -> None:
         "the email address is not valid; expected one address such as name@example.org"
     )
     assert roster.email_problem("jo.park+360@mail.example.org") is None
+
+
+def test_invite_never_overwrites_forms_and_refuses_a_past_due_date(campaign: Path) -> None:
+    assert (
+        lc(campaign, "raters", "add", "Ana Ruiz", "--email", "new@example.org", "--as", "peer").exit_code == 0
+    )
+    with Store.open(campaign / "workspace.db", create=False) as store:
+        (new,) = [r for r in roster.roster(store) if r.email == "new@example.org"]
+    taken = campaign / "out" / f"ana-ruiz-peer-{new.id}.pdf"
+    taken.write_bytes(b"another workspace's form")
+    before = snapshot(campaign)
+    done = lc(campaign, "invite", "-o", campaign / "out", "--from", SENDER)
+    assert done.exit_code == 2
+    assert done.stderr == (
+        f"error: {taken}: already exists (from an earlier run, or another workspace); nothing was written: "
+        "choose a new folder with -o\n"
+    )
+    assert snapshot(campaign) == before and taken.read_bytes() == b"another workspace's form"
+    past = lc(campaign, "invite", "-o", campaign / "new", "--from", SENDER, "--due", "2020-01-31")
+    assert past.exit_code == 2
+    assert (
+        past.stderr
+        == "error: --due 2020-01-31 is in the past; give the date raters should send their forms by\n"
+    )
+
+
+def test_a_write_failing_midway_leaves_no_file_token_or_state_behind(
+    invited: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from leadcheck.campaign import issue
+    from leadcheck.errors import CampaignError
+
+    shutil.copy2(invited / "roster.csv", tmp_path / "roster.csv")
+    assert lc(tmp_path, "raters", "import", tmp_path / "roster.csv", "--instrument", MINI_360).exit_code == 0
+    before = snapshot(tmp_path)
+    real = issue._write
+    calls: list[Path] = []
+
+    def failing(path: Path, data: bytes) -> None:
+        calls.append(path)
+        if len(calls) == 5:
+            raise CampaignError(f"cannot write {path}: No space left on device")
+        real(path, data)
+
+    monkeypatch.setattr(issue, "_write", failing)
+    done = lc(tmp_path, "invite", "-o", tmp_path / "out", "--from", SENDER)
+    assert done.exit_code == 1
+    assert done.stderr == f"error: cannot write {calls[-1]}: No space left on device\n"
+    assert list((tmp_path / "out").iterdir()) == []
+    assert snapshot(tmp_path) == before

@@ -12,13 +12,14 @@ import re
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from datetime import date
 from email.message import EmailMessage
 from pathlib import Path
 
 from leadcheck.atomic import TargetError, atomic_open
 from leadcheck.campaign import forms, roster
 from leadcheck.campaign.invitations import Invitation, MailTemplate, build_message, builtin_template
-from leadcheck.errors import CampaignError
+from leadcheck.errors import CampaignError, UsageError
 from leadcheck.importing.responsefile import form_instrument
 from leadcheck.instrument.model import SELF, Instrument
 from leadcheck.store import Store
@@ -65,6 +66,14 @@ def issue_forms(
     built-in invitation (or reminder) text for every rater.
     """
     result = IssueResult()
+    stems = {rater.id: _stem(rater, reminder) for rater in raters}
+    for stem in stems.values():
+        for suffix in (".pdf", ".eml"):
+            if (out_dir / f"{stem}{suffix}").exists():
+                raise UsageError(
+                    f"{out_dir / (stem + suffix)}: already exists (from an earlier run, or another workspace); "
+                    "nothing was written: choose a new folder with -o"
+                )
     written: list[Path] = []
     workspace = roster.workspace_id(store)
     templates: dict[tuple[int, str, str | None], bytes] = {}
@@ -91,8 +100,7 @@ def issue_forms(
                     result.renders += 1
                 token = roster.issue_token(store, rater, assessment_id)
                 pdf = forms.personalise(templates[key], token)
-                stem = f"{slug(rater.leader, f'leader-{rater.leader_id}')}-{rater.group}-{rater.id}"
-                stem += "-reminder" if reminder else ""
+                stem = stems[rater.id]
                 kind = "reminder" if reminder else "invitation"
                 invitation = Invitation(
                     to_name=rater.name,
@@ -117,6 +125,12 @@ def issue_forms(
             path.unlink(missing_ok=True)
         raise
     return result
+
+
+def _stem(rater: roster.RosterRater, reminder: bool) -> str:
+    """``ana-ruiz-peer-12`` (a reminder: ``ana-ruiz-peer-12-reminder-20261201``): no rater's name in it."""
+    stem = f"{slug(rater.leader, f'leader-{rater.leader_id}')}-{rater.group}-{rater.id}"
+    return stem + (f"-reminder-{date.today():%Y%m%d}" if reminder else "")
 
 
 def _write(path: Path, data: bytes) -> None:

@@ -269,11 +269,16 @@ def _due(due: str | None) -> str | None:
     if due is None:
         return None
     try:
-        return date.fromisoformat(due.strip()).isoformat()
+        day = date.fromisoformat(due.strip())
     except ValueError:
         raise UsageError(
             f'--due "{due}" is not a date; expected YYYY-MM-DD, for example 2026-12-15'
         ) from None
+    if day < date.today():
+        raise UsageError(
+            f"--due {day.isoformat()} is in the past; give the date raters should send their forms by"
+        )
+    return day.isoformat()
 
 
 def _issue(
