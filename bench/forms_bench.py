@@ -14,6 +14,7 @@ from pathlib import Path
 
 from leadcheck.campaign import forms, roster
 from leadcheck.campaign.issue import issue_forms
+from leadcheck.campaign.returns import read_fields
 from leadcheck.instrument.catalog import load_instrument
 from leadcheck.store import Store
 
@@ -52,6 +53,11 @@ def main() -> None:
             for _ in range(100):
                 forms.personalise(one, roster.new_token())
             personal = (time.perf_counter() - start) / 100
+            copy = forms.personalise(one, roster.new_token())
+            start = time.perf_counter()
+            for _ in range(5):
+                read_fields(copy)
+            reading = (time.perf_counter() - start) / 5
             start = time.perf_counter()
             result = issue_forms(
                 store,
@@ -71,6 +77,7 @@ def main() -> None:
         (f"whole campaign, {n} raters", f"{campaign:.1f} s ({campaign / n * 1000:.0f} ms per rater)"),
         (f"{n} full renders (estimated)", f"{full * n:.0f} s"),
         ("speed-up", f"{full * n / campaign:.1f}x"),
+        ("reading one returned form's fields", f"{reading * 1000:.0f} ms"),
     ]
     width = max(len(label) for label, _ in rows)
     print(f"Questionnaires, {args.instrument} ({len(instrument.items)} items), {args.leaders} leaders")
