@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
+import tempfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,12 +23,20 @@ EXAMPLES = REPO / "tests" / "examples"
 MINI_360 = EXAMPLES / "valid" / "mini-360.yaml"
 
 
-@pytest.fixture(autouse=True)
-def _workspace_keys(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """Workspace keys (leadcheck.keys) go to a folder of the test's, never to ~/.config."""
-    folder = tmp_path_factory.mktemp("keys")
-    monkeypatch.setenv("LEADCHECK_KEY_DIR", str(folder))
-    return folder
+def pytest_configure(config: pytest.Config) -> None:
+    """Workspace keys (leadcheck.keys) go to a folder of the test session's, never to ~/.config.
+
+    Set before any fixture runs, module-scoped ones included, so every workspace
+    a test makes finds its key again. Workspaces have their own ids: key files
+    never collide in the shared folder.
+    """
+    os.environ["LEADCHECK_KEY_DIR"] = tempfile.mkdtemp(prefix="leadcheck-keys-")
+
+
+@pytest.fixture
+def _workspace_keys() -> Path:
+    """The folder where this test session keeps workspace keys."""
+    return Path(os.environ["LEADCHECK_KEY_DIR"])
 
 
 @dataclass

@@ -302,7 +302,8 @@ def test_every_problem_of_every_row_is_listed(cli: Cli, tmp_path: Path, before: 
         'responses.csv:1: column "Department": matches no item or question of team-360 1.0.0; name the column '
         'by an item id (e.g. "li-1") or the item\'s text, or leave it out with --ignore-column',
         'responses.csv:2: column "This leader seeks feedback on their o...": "7" is outside the scale 1-5',
-        f'responses.csv:3: column "group": "boss" is not a rater group of team-360 1.0.0; expected one of: {GROUPS}',
+        f'responses.csv:3: column "group": "boss" is not a rater group of team-360 1.0.0; expected one of: {GROUPS}; '
+        'or say which it is with --group-map "boss=GROUP"',
         f'responses.csv:3: column "li-2": "maybe" is not an answer on the scale; {SCALE_HINT}',
         "responses.csv:4: row has 4 cells but the header has 8; the file may be truncated",
         'responses.csv:5: column "group": no rater group named; fill in the cell or give --as',
@@ -593,7 +594,9 @@ def test_response_file_yaml_syntax_error(cli: Cli, tmp_path: Path) -> None:
     assert run.exit_code == 1
     first = run.stderr.splitlines()[0]
     assert re.fullmatch(
-        r"f\.yaml:\d+:\d+: invalid YAML: .*; see how to fill it in at the top of the form", first
+        r"f\.yaml:\d+:1: this line of a written answer starts at the very left; every line of a written "
+        r"answer starts with 4 spaces: add them at its start \(see how to fill it in at the top of the form\)",
+        first,
     )
     assert "oops" not in run.stderr
 

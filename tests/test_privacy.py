@@ -175,6 +175,10 @@ def test_purge_removes_a_leader_for_good(run: Run, db: Path) -> None:
         )
     assert PRIVATE_REMARK not in db.read_bytes().decode("latin-1")
     add(db, [("peer", "sam@agency.gov", ALL, PRIVATE_REMARK)])
+    rostered = run(
+        "raters", "add", "Ana", "--email", "nominee@agency.gov", "--as", "peer", "--name", "Nomi Nee"
+    )
+    assert rostered.exit_code == 0, rostered.stderr
     dry = run("purge", "Ana", "--dry-run")
     assert dry.exit_code == 0, dry.stderr
     assert dry.stdout.startswith('Would remove leader "Ana": 1 leader(s), 5 response(s) with ')
@@ -184,10 +188,12 @@ def test_purge_removes_a_leader_for_good(run: Run, db: Path) -> None:
     done = run("purge", "Ana", "--yes")
     assert done.exit_code == 0, done.stderr
     assert done.stdout.startswith('Removed leader "Ana": 1 leader(s), 5 response(s)')
+    assert done.stdout.rstrip().endswith("1 rostered rater(s).")
     for path in (db, db.with_name(db.name + "-wal")):
         if path.exists():
             data = path.read_bytes()
-            assert PRIVATE_REMARK.encode() not in data and b"comment from peer" not in data
+            for secret in (PRIVATE_REMARK, "comment from peer", "nominee@agency.gov", "Nomi Nee"):
+                assert secret.encode() not in data, secret
     assert json.loads(run("leaders", "--json").stdout)[0]["name"] == "Bo"
     assert run("purge", "Nobody", "--yes").exit_code == 1
 

@@ -38,3 +38,7 @@ class ImportProblemError(LeadcheckError):
 
 class ReportError(LeadcheckError):
     """A report could not be rendered or written."""
+
+
+class CampaignError(LeadcheckError):
+    """A rater campaign step failed: a form or invitation could not be made, written or sent."""

@@ -2,7 +2,9 @@
 
 The workspace holds personal data in these tables: ``leaders`` (names,
 cohorts), ``responses`` (a rater's group and keyed identity hash, times),
-``answers``, ``comments`` and ``releases`` (what each leader was given).
+``answers``, ``comments``, ``releases`` (what each leader was given) and the
+campaign roster (``campaign_raters``: raters' names and emails;
+``campaign_tokens``: keyed hashes of their form tokens).
 Purging deletes the rows with SQLite's ``secure_delete`` on (freed pages are
 overwritten), then empties the write-ahead log and rebuilds the file
 (``VACUUM``), so nothing survives in free pages or in the log.
@@ -43,10 +45,11 @@ class PurgeCount:
     answers: int = 0
     comments: int = 0
     releases: int = 0
+    roster: int = 0  # nominated raters (names, emails) and their form tokens
 
     @property
     def empty(self) -> bool:
-        return not (self.leaders or self.responses or self.releases)
+        return not (self.leaders or self.responses or self.releases or self.roster)
 
 
 def _check(selection: Selection) -> None:
@@ -93,11 +96,14 @@ def _add_counts(count: PurgeCount, c: sqlite3.Connection, queries: dict[str, str
         setattr(count, what, getattr(count, what) + int(c.execute(sql, (arg,)).fetchone()[0]))
 
 
-def _delete(c: sqlite3.Connection, selection: Selection, ids: list[int]) -> PurgeCount:
+def _delete(store: Store, c: sqlite3.Connection, selection: Selection, ids: list[int]) -> PurgeCount:
     """Delete (inside the caller's transaction) and count what is removed."""
+    from leadcheck.campaign import roster
+
     count = PurgeCount()
     for leader_id in ids:
         _add_counts(count, c, _OF_LEADER, leader_id)
+        count.roster += roster.delete_leader(store, leader_id)
         count.leaders.append(c.execute("SELECT name FROM leaders WHERE id = ?", (leader_id,)).fetchone()[0])
         c.execute("DELETE FROM leaders WHERE id = ?", (leader_id,))  # cascades to everything of theirs
     if ids:
@@ -105,6 +111,7 @@ def _delete(c: sqlite3.Connection, selection: Selection, ids: list[int]) -> Purg
         return count
     cutoff = (selection.before or date.min).isoformat()
     _add_counts(count, c, _BEFORE, cutoff)
+    count.roster = roster.delete_older_than(store, cutoff)
     c.execute("DELETE FROM responses WHERE COALESCE(submitted_at, started_at) < ?", (cutoff,))
     c.execute("DELETE FROM releases WHERE released_at < ?", (cutoff,))
     # Assessments and leaders left with nothing, and created before the date, go too.
@@ -133,7 +140,7 @@ def purge(store: Store, selection: Selection, dry_run: bool = False) -> PurgeCou
     _check(selection)
     ids = _leader_ids(store, selection)
     with store.transaction(dry_run=dry_run) as c:
-        count = _delete(c, selection, ids)
+        count = _delete(store, c, selection, ids)
     if not dry_run and not count.empty:
         store.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         store.conn.execute("VACUUM")

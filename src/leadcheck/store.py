@@ -92,6 +92,34 @@ MIGRATIONS: tuple[str, ...] = (
     CREATE INDEX releases_assessment ON releases (assessment_id);
     DELETE FROM meta WHERE key = 'rater_key';
     """,
+    # 3: rater campaigns (leadcheck.campaign): the roster of nominated raters and the tokens of their
+    # PDF questionnaires. Names and emails live only here; tokens are stored as keyed hashes.
+    """
+    INSERT OR IGNORE INTO meta (key, value) VALUES ('workspace_id', lower(hex(randomblob(16))));
+    CREATE TABLE campaign_raters (
+        id INTEGER PRIMARY KEY,
+        leader_id INTEGER NOT NULL REFERENCES leaders (id) ON DELETE CASCADE,
+        name TEXT,
+        email TEXT,
+        rater_group TEXT NOT NULL,
+        state TEXT NOT NULL CHECK (state IN ('nominated', 'invited', 'returned', 'removed')),
+        due_date TEXT,
+        created_at TEXT NOT NULL,
+        invited_at TEXT,
+        reminded_at TEXT,
+        returned_at TEXT,
+        removed_at TEXT,
+        UNIQUE (leader_id, email)
+    );
+    CREATE INDEX campaign_raters_leader ON campaign_raters (leader_id);
+    CREATE TABLE campaign_tokens (
+        token_hash TEXT PRIMARY KEY,
+        rater_id INTEGER NOT NULL REFERENCES campaign_raters (id) ON DELETE CASCADE,
+        assessment_id INTEGER NOT NULL REFERENCES assessments (id) ON DELETE CASCADE,
+        issued_at TEXT NOT NULL
+    );
+    CREATE INDEX campaign_tokens_rater ON campaign_tokens (rater_id);
+    """,
 )
 
 

@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 
 from leadcheck import __version__
+from leadcheck.cli import campaign as campaign_cmd
 from leadcheck.cli import cohort as cohort_cmd
 from leadcheck.cli import collect as collect_cmd
 from leadcheck.cli import files as files_cmd
@@ -64,6 +65,7 @@ summary_cmd.register(app)
 report_cmd.register(app)
 cohort_cmd.register(app)
 privacy_cmd.register(app)
+campaign_cmd.register(app)
 
 
 def main() -> None:

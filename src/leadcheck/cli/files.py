@@ -182,6 +182,15 @@ def import_(
             help="Import a CSV file that has no column for some items; every rater then skips those items.",
         ),
     ] = False,
+    group_map: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--group-map",
+            help='A survey answer that names a rater group: "Other (partner, customer)=other" (repeatable).',
+            metavar="LABEL=GROUP",
+            show_default=False,
+        ),
+    ] = None,
     dry_run: Annotated[
         bool,
         typer.Option("--dry-run", help="Check everything and show what would be imported; write nothing."),
@@ -199,6 +208,14 @@ def import_(
         raise UsageError("give either --leader or --leader-column, not both")
     if group is not None and group_column is not None:
         raise UsageError("give either --as or --group-column, not both")
+    pairs: list[tuple[str, str]] = []
+    for entry in group_map or ():
+        given, equals, target = entry.rpartition("=")
+        if not equals or not given.strip() or not target.strip():
+            raise UsageError(
+                f'--group-map "{entry}" is not LABEL=GROUP; for example --group-map "Other (partner)=other"'
+            )
+        pairs.append((given.strip(), target.strip()))
     options = ImportOptions(
         layout=layout.value,
         instrument=instrument,
@@ -209,6 +226,7 @@ def import_(
         cohort=cohort,
         ignore_columns=tuple(ignore_column or ()),
         allow_missing_items=allow_missing_items,
+        group_map=tuple(pairs),
     )
     with contextlib.ExitStack() as stack:
         store = _open_existing(ctx)
@@ -279,6 +297,13 @@ def _print_outcome(plan: ImportPlan, outcome: ImportOutcome) -> None:
             else f"{verb} {outcome.added}, replaced {outcome.replaced}, unchanged {outcome.unchanged}."
         )
     )
+    if outcome.replaced and not outcome.dry_run:
+        n = outcome.replaced
+        out.print(
+            Text(
+                f"{n} rater{' had' if n == 1 else 's had'} answered before: the new answers replace the earlier ones."
+            )
+        )
     new = outcome.new_leaders
     if new:
         out.print(Text(f"New leader{'s' * (len(new) != 1)}: {', '.join(new)}."))

@@ -88,7 +88,7 @@ def purge(
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Only say what would be removed.")] = False,
     yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation.")] = False,
 ) -> None:
-    """Remove personal data for good: answers, comments, rater identities and release records.
+    """Remove personal data for good: answers, comments, rater identities, rosters and release records.
 
     Give one LEADER, or --cohort NAME, or --before DATE (YYYY-MM-DD). The data is
     overwritten in the file and its write-ahead log, not only unlinked.
@@ -110,7 +110,8 @@ def purge(
         planned = run_purge(store, selection, dry_run=True)
         what = (
             f"{selection.describe()}: {len(planned.leaders)} leader(s), {planned.responses} response(s) "
-            f"with {planned.answers} answer(s) and {planned.comments} comment(s), {planned.releases} release record(s)"
+            f"with {planned.answers} answer(s) and {planned.comments} comment(s), {planned.releases} release record(s), "
+            f"{planned.roster} rostered rater(s)"
         )
         if planned.empty:
             out.print(f"Nothing to remove for {selection.describe()}.", markup=False)

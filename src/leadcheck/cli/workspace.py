@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import date, datetime, timezone
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
@@ -11,7 +12,9 @@ from leadcheck.cli._common import console, db_path, handle_errors
 from leadcheck.errors import NotFoundError
 
 if TYPE_CHECKING:
+    from leadcheck.campaign.tracking import GroupReturns
     from leadcheck.collect import LeaderStatus
+    from leadcheck.store import Store
 
 
 def _when(stamp: str) -> str:
@@ -107,15 +110,23 @@ def status(
         if leader is not None:
             one = leader_status(store, store.get_leader(leader))
             items = store.instrument(one.assessment).items if one.assessment else {}
+            returns = _campaign_returns(store, [one])
             if as_json:
-                typer.echo(json.dumps(one.as_dict(detail=True), indent=2, ensure_ascii=False))
+                doc = one.as_dict(detail=True)
+                doc["campaign"] = [g.as_dict(_today()) for g in returns[one.name]]
+                typer.echo(json.dumps(doc, indent=2, ensure_ascii=False))
             else:
                 _detail(console(soft_wrap=True), one, {i: item.others_text for i, item in items.items()})
+                _campaign_table(console(soft_wrap=True), returns)
             return
         statuses = [leader_status(store, p) for p in store.leaders()]
+        returns = _campaign_returns(store, statuses)
     out = console(soft_wrap=True)
     if as_json:
-        typer.echo(json.dumps([s.as_dict() for s in statuses], indent=2, ensure_ascii=False))
+        docs = [s.as_dict() for s in statuses]
+        for doc, s in zip(docs, statuses, strict=True):
+            doc["campaign"] = [g.as_dict(_today()) for g in returns[s.name]]
+        typer.echo(json.dumps(docs, indent=2, ensure_ascii=False))
         return
     if not statuses:
         out.print("No leaders yet: add one with `leadcheck assess` or `leadcheck import`.", markup=False)
@@ -125,6 +136,61 @@ def status(
         what = ", ".join(s.missing) or "complete"
         on = f" ({s.assessment.instrument_id})" if s.assessment else ""
         out.print(f"{s.name:<{width}}{on}: {what}", markup=False)
+    _campaign_table(out, returns)
+
+
+# -- rater campaigns (leadcheck.campaign): invited, returned and outstanding forms -------------
+
+
+def _today() -> date:
+    return datetime.now(timezone.utc).date()
+
+
+def _campaign_returns(store: Store, statuses: list[LeaderStatus]) -> dict[str, list[GroupReturns]]:
+    """Per leader, the roster's forms per group (empty for leaders without a roster)."""
+    from leadcheck.campaign.tracking import leader_returns
+
+    out: dict[str, list[GroupReturns]] = {}
+    for s in statuses:
+        found = store.find_leader(s.name)
+        instrument = store.instrument(s.assessment) if s.assessment else None
+        out[s.name] = leader_returns(store, found, instrument) if found else []
+    return out
+
+
+def _campaign_table(out: Any, returns: dict[str, list[GroupReturns]]) -> None:
+    """Forms invited, returned and outstanding per leader and group, against threshold and due date."""
+    if not any(returns.values()):
+        return
+    from rich.table import Table
+    from rich.text import Text
+
+    today = _today()
+    table = Table(
+        title="Rater forms",
+        box=None,
+        padding=(0, 2, 0, 0),
+        title_justify="left",
+        caption="needed: returns for the group to be shown in the report; due dates in UTC",
+        caption_justify="left",
+    )
+    for column in ("leader", "group", "invited", "returned", "outstanding", "needed", "due", ""):
+        table.add_column(
+            column, justify="right" if column in ("invited", "returned", "outstanding", "needed") else "left"
+        )
+    for name, groups in returns.items():
+        for i, g in enumerate(groups):
+            notes = []
+            if g.nominated:
+                notes.append(f"{g.nominated} not invited yet")
+            if g.returned < g.threshold:
+                notes.append(f"{g.threshold - g.returned} more needed")
+            if g.overdue(today):
+                notes.append("overdue")
+            cells = [name if i == 0 else "", g.group, str(g.invited), str(g.returned), str(g.outstanding)]
+            cells += [str(g.threshold), g.due_date or "-", ", ".join(notes)]
+            table.add_row(*(Text(c) for c in cells))
+    out.print(table, soft_wrap=False)
 
 
 def _detail(out: Any, s: LeaderStatus, titles: dict[str, str]) -> None:

@@ -21,6 +21,7 @@ class ImportOptions:
     cohort: str | None = None
     ignore_columns: tuple[str, ...] = ()
     allow_missing_items: bool = False  # --allow-missing-items: items without a column count as skipped
+    group_map: tuple[tuple[str, str], ...] = ()  # --group-map LABEL=GROUP: a survey's answer -> a rater group
 
 
 @dataclass(frozen=True)
@@ -50,6 +51,7 @@ class Parsed:
     where: str  # "responses.csv:14", for messages about the row as a whole
     identity_kind: str = ""  # what rater_identity is: "email", "response id", "rater", "export"
     round: Round | None = None  # from an export; None: the leader's current round
+    campaign_rater: int | None = None  # a returned questionnaire: the roster row of its rater
 
 
 @dataclass(frozen=True)

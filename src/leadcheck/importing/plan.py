@@ -34,6 +34,7 @@ CLOSE_NAME = 0.85
 LAYOUT_LABELS = {
     "response": "response file",
     "export": "leadcheck export",
+    "questionnaire": "PDF questionnaire",
     **{name: spec.label for name, spec in layouts.SPECS.items()},
 }
 
@@ -100,6 +101,7 @@ def plan_import(paths: Sequence[Path], options: ImportOptions, store: Store | No
         plan.parsed += parsed
         plan.problems += problems.found
     _refuse_bad_leader_names(plan)
+    _one_form_per_rater(plan)
     plan.parsed = _with_identities(plan.parsed)
     plan.parsed = _latest_per_rater(plan.parsed, plan.problems)
     _one_snapshot_per_leader(plan)
@@ -130,6 +132,38 @@ def _refuse_bad_leader_names(plan: ImportPlan) -> None:
         if (source, p.response.leader) not in reported:
             reported.add((source, p.response.leader))
             plan.problems.append(ImportProblem(source, row=row, message=f"{problem}; correct it in the file"))
+    plan.parsed = keep
+
+
+def _one_form_per_rater(plan: ImportPlan) -> None:
+    """Two different questionnaires of one rater in one import: which is the correction is unknown.
+
+    The same form twice is read once; different answers are refused, naming
+    both files (import the corrected one on its own: it replaces the earlier).
+    """
+    first: dict[int, Parsed] = {}
+    keep: list[Parsed] = []
+    for p in plan.parsed:
+        rater = p.campaign_rater
+        if rater is None:
+            keep.append(p)
+            continue
+        earlier = first.get(rater)
+        if earlier is None:
+            first[rater] = p
+            keep.append(p)
+            continue
+        same = dict(earlier.response.answers) == dict(p.response.answers) and dict(
+            earlier.response.comments
+        ) == dict(p.response.comments)
+        if not same:
+            plan.problems.append(
+                ImportProblem(
+                    p.where,
+                    message=f"this is the same rater's questionnaire as {earlier.where}, with different "
+                    "answers; import only the one to keep (a form imported later replaces the earlier one)",
+                )
+            )
     plan.parsed = keep
 
 
@@ -260,6 +294,11 @@ def _read_file(
 ) -> tuple[str, list[Parsed]]:
     layout = options.layout
     suffix = path.suffix.lower()
+    if layout == "auto" and suffix == ".pdf":
+        from leadcheck.campaign.returns import read_returned_form
+
+        parsed = read_returned_form(path, source, instruments.store, instruments, options, problems)
+        return "questionnaire", [parsed] if parsed is not None else []
     if layout == "response" or (layout == "auto" and suffix in YAML_SUFFIXES):
         parsed = read_response_file(path, source, options, instruments, problems)
         return "response", [parsed] if parsed is not None else []
@@ -448,6 +487,11 @@ def apply_plan(plan: ImportPlan, store: Store, dry_run: bool = False) -> ImportO
             result.unchanged += summary.unchanged
             for r in responses:
                 result.groups[r.group] = result.groups.get(r.group, 0) + 1
+        returned = [p.campaign_rater for p in plan.parsed if p.campaign_rater is not None]
+        if returned:
+            from leadcheck.campaign.roster import mark_returned
+
+            mark_returned(store, returned)
         new_leaders = [leader.name for leader in store.leaders() if leader_key(leader.name) not in existed]
     for p in plan.already:
         found = store.find_leader(p.response.leader)

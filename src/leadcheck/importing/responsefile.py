@@ -11,6 +11,7 @@ from leadcheck import yamlsafe
 from leadcheck.errors import UsageError
 from leadcheck.importing.columns import AnswerError, describe_groups, match_group, parse_answer
 from leadcheck.importing.export import TOO_DEEP
+from leadcheck.importing.formhelp import find_slip
 from leadcheck.importing.model import ImportOptions, Parsed
 from leadcheck.importing.problems import Problems
 from leadcheck.importing.resolve import Instruments, label
@@ -130,8 +131,25 @@ def _tree(data: bytes, path: Path, problems: Problems) -> Node | None:
             text = text.replace("\t", "    ")
         return yamlsafe.parse(text)
     except yamlsafe.YamlReadError as e:
-        hint = "; see how to fill it in at the top of the form" if e.issue.code == "yaml-syntax" else ""
-        problems.error(e.issue.message + hint, row=e.issue.mark.line, position=e.issue.mark.column)
+        if e.issue.code == "yaml-syntax":
+            # The parser's wording ("did not find expected key") means nothing to a rater, and its
+            # position is where it gave up, often after the slip: find the slip in the form's layout.
+            slip = find_slip(text) if "text" in locals() else None
+            if slip is not None and slip.line <= e.issue.mark.line:
+                problems.error(
+                    f"{slip.message} (see how to fill it in at the top of the form)",
+                    row=slip.line,
+                    position=slip.column,
+                )
+            else:
+                problems.error(
+                    "the form cannot be read from here on; compare this line and the one above it with the "
+                    f"examples at the top of the form (the YAML reader says: {e.issue.message.removeprefix('invalid YAML: ')})",
+                    row=e.issue.mark.line,
+                    position=e.issue.mark.column,
+                )
+            return None
+        problems.error(e.issue.message, row=e.issue.mark.line, position=e.issue.mark.column)
         return None
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import re
 from collections.abc import Iterable, Sequence
@@ -207,6 +208,8 @@ class SurveyReader:
         self.roles = assign_roles(self.head, options, problems)
         self._mappings: dict[str, Mapping] = {}
         self._flag_group: dict[str, str | None] = {}
+        # loose(value) -> [index of its problem in problems.found, rows naming it]
+        self._unknown_groups: dict[str, list[int]] = {}
 
     def mapping(self, instrument: Instrument) -> Mapping:
         found = self._mappings.get(instrument.content_hash)
@@ -230,6 +233,38 @@ class SurveyReader:
                 )
             self._flag_group[key] = group
         return self._flag_group[key]
+
+    def row_group(self, cell: str, instrument: Instrument) -> str | None:
+        """The group a row's cell names: by --group-map first, then by the instrument's ids and labels.
+
+        "" for a value already reported as unknown (counted, not reported again).
+        """
+        key = loose(cell)
+        if key and key in self._unknown_groups:
+            self._unknown_groups[key][1] += 1
+            return ""
+        for given, target in self.options.group_map:
+            if key and loose(given) == key:
+                found = match_group(target, instrument)
+                if found is None:
+                    self.problems.error(
+                        f'--group-map "{given}={target}": "{target}" is not a rater group of '
+                        f"{label(instrument)}; expected one of: {describe_groups(instrument)}"
+                    )
+                    self._unknown_groups[key] = [len(self.problems.found) - 1, 0]
+                    return ""
+                return found
+        return match_group(cell, instrument)
+
+    def _count_unknown_groups(self) -> None:
+        """Add to each unknown group's one problem how many more rows name it."""
+        for index, count in self._unknown_groups.values():
+            if count > 1:
+                problem = self.problems.found[index]
+                more = count - 1
+                self.problems.found[index] = dataclasses.replace(
+                    problem, message=f"{problem.message} ({more} more row{'s' * (more != 1)} name it too)"
+                )
 
     def read(self) -> list[Parsed]:
         head, roles, options, problems = self.head, self.roles, self.options, self.problems
@@ -270,6 +305,7 @@ class SurveyReader:
             parsed = self.read_row(record, base)
             if parsed is not None:
                 out.append(parsed)
+        self._count_unknown_groups()
         for column in roles.untitled:
             if any(_cell(record, column) for record in records):
                 problems.warning(
@@ -299,7 +335,9 @@ class SurveyReader:
             group = self.flag_group(instrument)
         elif roles.group is not None:
             cell = _cell(record, roles.group)
-            group = match_group(cell, instrument)
+            group = self.row_group(cell, instrument)
+            if group == "":
+                return None  # an unknown group named before: one problem for all its rows
             if not cell:
                 problems.error(
                     "no rater group named; fill in the cell or give --as",
@@ -308,9 +346,10 @@ class SurveyReader:
                     index=roles.group.index + 1,
                 )
             elif group is None:
+                self._unknown_groups[loose(cell)] = [len(problems.found), 1]
                 problems.error(
                     f'"{cell}" is not a rater group of {label(instrument)}; expected one of: '
-                    f"{describe_groups(instrument)}",
+                    f'{describe_groups(instrument)}; or say which it is with --group-map "{cell}=GROUP"',
                     row=record.line,
                     column=roles.group.display,
                     index=roles.group.index + 1,

@@ -1,0 +1,246 @@
+"""PDF questionnaires: one fillable form per leader and rater group, personalised per rater, and read back.
+
+WeasyPrint renders the form once per leader and group (the slow part); each
+rater's copy only gets its token written into a read-only field by pypdf.
+Field names are the contract with ``read_form``: ``item:ID`` radio groups
+(export values: the scale's points and ``n`` for not observed),
+``comment:ID`` text fields, and the ``lc_*`` reference fields.
+"""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import Any
+
+from leadcheck.errors import ReportError
+from leadcheck.instrument.model import SELF, Instrument
+
+ITEM_PREFIX = "item:"
+COMMENT_PREFIX = "comment:"
+NOT_OBSERVED = "n"
+TOKEN_FIELD = "lc_token"  # noqa: S105 (a form field name, not a secret)
+WORKSPACE_FIELD = "lc_workspace"
+INSTRUMENT_FIELD = "lc_instrument"
+GROUP_FIELD = "lc_group"
+FORMAT_FIELD = "lc_form"
+FORMAT = "leadcheck-questionnaire-1"
+REFERENCE_FIELDS = (FORMAT_FIELD, WORKSPACE_FIELD, INSTRUMENT_FIELD, GROUP_FIELD, TOKEN_FIELD)
+# The token's place in a rendered form: blanks as long as a token. Personalising a copy replaces
+# the field's value in the PDF's bytes with the token, the same length, so no offset moves.
+TOKEN_LENGTH = 29  # six groups of four characters and five dashes (roster.new_token)
+TOKEN_PLACEHOLDER = " " * TOKEN_LENGTH
+TOKEN_SLOT = b"/V (" + TOKEN_PLACEHOLDER.encode("ascii") + b")"
+
+
+@dataclass(frozen=True)
+class FormChoice:
+    value: str  # the export value: "1".."5", or "n"
+    heading: str  # the column heading
+    title: str  # what a screen reader says
+
+
+@dataclass(frozen=True)
+class FormItem:
+    field: str
+    number: str
+    text: str
+
+
+@dataclass(frozen=True)
+class FormDimension:
+    name: str
+    items: list[FormItem]
+
+
+@dataclass(frozen=True)
+class FormQuestion:
+    field: str
+    text: str
+
+
+@dataclass(frozen=True)
+class ReferenceField:
+    name: str
+    label: str
+    value: str
+
+
+@dataclass(frozen=True)
+class QuestionnaireView:
+    """Everything the questionnaire template prints, computed here."""
+
+    title: str
+    language: str
+    about: str
+    group_label: str
+    due_date: str | None
+    purpose: str
+    privacy: list[str]
+    steps: list[str]
+    scale: list[dict[str, Any]]
+    not_observed: dict[str, str] | None
+    choices: list[FormChoice]
+    dimensions: list[FormDimension]
+    questions: list[FormQuestion]
+    reference: list[ReferenceField] = field(default_factory=list)
+
+
+def choices(instrument: Instrument) -> list[FormChoice]:
+    """The answers of every item's radio group, in order: the scale's points, then not observed."""
+    scale = instrument.scale
+    out = [FormChoice(str(p.value), f"{p.value}\n{p.label}", f"{p.value}, {p.label}") for p in scale.points]
+    if scale.not_observed:
+        out.append(FormChoice(NOT_OBSERVED, scale.not_observed_label, scale.not_observed_label))
+    return out
+
+
+def questionnaire_view(
+    instrument: Instrument, leader: str, group: str, workspace: str, due_date: str | None
+) -> QuestionnaireView:
+    """The view model of the form for raters of ``group`` about ``leader``."""
+    rater_group = instrument.group(group)
+    is_self = group == SELF
+    others = "others" if rater_group.min_raters > 1 else "no one else"
+    if is_self:
+        about = f"Your self-assessment, {leader}: how you see your own leadership."
+        purpose = (
+            "The people around you answer the same questions about you. Your report sets your view "
+            "beside theirs, to show where you agree and where you see yourself differently."
+        )
+        privacy = [
+            "Your answers are yours and appear in your own report.",
+            "Do not forward this form: it is made for you alone.",
+        ]
+    else:
+        about = f"Feedback about {leader}: how you see their leadership, as one of their {rater_group.label.lower()}."
+        purpose = (
+            f"{leader} is taking part in a 360-degree leadership assessment. Your honest view, with "
+            "others', helps them see how their leadership is experienced and where to grow."
+        )
+        privacy = [
+            "Your name is never shown next to your answers and never appears in the report.",
+            (
+                f"The answers of {rater_group.label.lower()} are shown only when at least "
+                f"{rater_group.min_raters} people of the group have answered, and then only together."
+                if rater_group.min_raters > 1
+                else f"As {rater_group.label.lower()}, {others} answers in your group, so the leader may "
+                "know these answers are yours."
+            ),
+            "Do not forward this form: it is made for you alone, and it counts once.",
+        ]
+    steps = [
+        "Open this file in Adobe Acrobat Reader, your web browser (Chrome, Edge, Firefox) or macOS Preview.",
+        "For each statement, click one circle. Leave a row empty to skip a statement.",
+        "Type your answers to the open questions into the boxes (optional).",
+        'Save the file (File > Save, or the download button in a browser). Do not use "Print to PDF": '
+        "it removes your answers.",
+        "Send the saved file back as an email attachment to the person who sent it to you.",
+        "Changed your mind later? Fill in the same form again and send it: the new answers replace the old.",
+    ]
+    questions = [
+        FormQuestion(COMMENT_PREFIX + q.id, q.text_for(group)) for q in instrument.questions if q.asks(group)
+    ]
+    dimensions = [
+        FormDimension(
+            dim.name,
+            [FormItem(ITEM_PREFIX + item.id, item.id, item.text_for(group)) for item in dim.items],
+        )
+        for dim in instrument.dimensions
+    ]
+    scale = instrument.scale
+    reference = [
+        ReferenceField(FORMAT_FIELD, "Form", FORMAT),
+        ReferenceField(WORKSPACE_FIELD, "Workspace", workspace),
+        ReferenceField(INSTRUMENT_FIELD, "Questionnaire", instrument.content_hash),
+        ReferenceField(GROUP_FIELD, "Group", group),
+        ReferenceField(TOKEN_FIELD, "Your code", TOKEN_PLACEHOLDER),
+    ]
+    return QuestionnaireView(
+        title=instrument.title,
+        language=instrument.language,
+        about=about,
+        group_label=rater_group.label,
+        due_date=due_date,
+        purpose=purpose,
+        privacy=privacy,
+        steps=steps,
+        scale=[{"value": p.value, "label": p.label} for p in scale.points],
+        not_observed={"short": NOT_OBSERVED, "label": scale.not_observed_label}
+        if scale.not_observed
+        else None,
+        choices=choices(instrument),
+        dimensions=dimensions,
+        questions=questions,
+        reference=reference,
+    )
+
+
+@lru_cache(maxsize=1)
+def _template() -> Any:
+    import jinja2
+
+    env = jinja2.Environment(
+        loader=jinja2.PackageLoader("leadcheck.campaign", "templates"),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+    )
+    return env.get_template("questionnaire.html.j2")
+
+
+def questionnaire_html(view: QuestionnaireView) -> str:
+    return str(_template().render(form=view))
+
+
+def _refuse_fetch(url: str, *args: Any, **kwargs: Any) -> Any:
+    raise ValueError("a questionnaire loads nothing from outside")
+
+
+def render_questionnaire(view: QuestionnaireView) -> bytes:
+    """The form's PDF, every field fillable; the reference fields read-only. Rendered once per leader and group."""
+    import weasyprint
+    from pypdf import PdfReader, PdfWriter
+    from pypdf.generic import NameObject, NumberObject
+
+    from leadcheck.report.pdf import font_config
+
+    try:
+        data = weasyprint.HTML(string=questionnaire_html(view), url_fetcher=_refuse_fetch).write_pdf(
+            pdf_forms=True, font_config=font_config()
+        )
+    except Exception as e:  # WeasyPrint raises many kinds; say which step failed
+        raise ReportError(f"rendering the questionnaire failed: {type(e).__name__}: {e}") from e
+    writer = PdfWriter(clone_from=PdfReader(io.BytesIO(data)))
+    acroform: Any = writer._root_object["/AcroForm"]
+    for ref in acroform["/Fields"]:
+        fld = ref.get_object()
+        name = str(fld.get("/T", ""))
+        # WeasyPrint names each radio button like its group: viewers then see separate fields.
+        for kid in fld.get("/Kids", []):
+            kid = kid.get_object()
+            for key in ("/T", "/TU"):
+                if key in kid:
+                    del kid[NameObject(key)]
+        if name in REFERENCE_FIELDS:
+            fld[NameObject("/Ff")] = NumberObject(int(fld.get("/Ff", 0)) | 1)  # ReadOnly
+    out = io.BytesIO()
+    writer.write(out)
+    rendered = out.getvalue()
+    if rendered.count(TOKEN_SLOT) != 1:  # an instrument's text cannot fake it: text is in compressed streams
+        raise ReportError("rendering the questionnaire failed: its token field was not written as expected")
+    return rendered
+
+
+def personalise(template: bytes, token: str) -> bytes:
+    """One rater's copy of a rendered form: the token written into its read-only field.
+
+    A byte replacement of the same length (microseconds, not a PDF rewrite);
+    viewers draw the value, as for every text field of the form (NeedAppearances).
+    """
+    data = token.encode("ascii")
+    if len(data) != TOKEN_LENGTH or not all(ch.isalnum() or ch == "-" for ch in token):
+        raise ValueError("a token is 29 letters, digits and dashes")
+    if template.count(TOKEN_SLOT) != 1:
+        raise ValueError("not a rendered questionnaire with one token slot")
+    return template.replace(TOKEN_SLOT, b"/V (" + data + b")")

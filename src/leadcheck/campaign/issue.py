@@ -1,0 +1,141 @@
+"""Invitations and reminders: one personalised questionnaire and one ready-to-send email per rater.
+
+The slow step, rendering a form, runs once per leader, group and due date;
+each rater's copy only gets its own token. Everything is written inside one
+transaction: if any file cannot be written, no token is kept, the roster is
+unchanged and the files already written are removed.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from email.message import EmailMessage
+from pathlib import Path
+
+from leadcheck.atomic import TargetError, atomic_open
+from leadcheck.campaign import forms, roster
+from leadcheck.campaign.invitations import Invitation, MailTemplate, build_message, builtin_template
+from leadcheck.errors import CampaignError, UsageError
+from leadcheck.importing.responsefile import form_instrument
+from leadcheck.instrument.model import SELF, Instrument
+from leadcheck.store import Store
+
+
+@dataclass(frozen=True)
+class IssuedForm:
+    """One rater's form and email, as written."""
+
+    rater: roster.RosterRater
+    pdf: Path
+    eml: Path
+    message: EmailMessage
+
+
+@dataclass
+class IssueResult:
+    issued: list[IssuedForm] = field(default_factory=list)
+    renders: int = 0  # forms rendered by WeasyPrint (once per leader, group and due date)
+
+
+def slug(text: str, fallback: str) -> str:
+    """A file-name-safe ASCII version of ``text`` (``Ana Ruíz`` -> ``ana-ruiz``)."""
+    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
+    cleaned = re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")[:40].strip("-")
+    return cleaned or fallback
+
+
+def issue_forms(
+    store: Store,
+    raters: Sequence[roster.RosterRater],
+    out_dir: Path,
+    *,
+    sender: str,
+    due_date: str | None,
+    reminder: bool,
+    template: MailTemplate | None = None,
+    instrument: str | None = None,
+) -> IssueResult:
+    """Write a form (.pdf) and an email (.eml) per rater into ``out_dir``; tokens and states stored.
+
+    ``due_date`` (ISO) replaces each rater's due date; for reminders, None
+    keeps the one they were invited with. ``template`` overrides the
+    built-in invitation (or reminder) text for every rater.
+    """
+    result = IssueResult()
+    stems = {rater.id: _stem(rater, reminder) for rater in raters}
+    for stem in stems.values():
+        for suffix in (".pdf", ".eml"):
+            if (out_dir / f"{stem}{suffix}").exists():
+                raise UsageError(
+                    f"{out_dir / (stem + suffix)}: already exists (from an earlier run, or another workspace); "
+                    "nothing was written: choose a new folder with -o"
+                )
+    written: list[Path] = []
+    workspace = store.workspace_id
+    templates: dict[tuple[int, str, str | None], bytes] = {}
+    instruments: dict[int, tuple[int, Instrument]] = {}
+    try:
+        with store.transaction():
+            for rater in raters:
+                if rater.leader_id not in instruments:
+                    leader = store.get_leader(rater.leader)
+                    chosen = form_instrument(store, leader.name, instrument)
+                    assessment = store.assessment_for(leader, chosen)
+                    instruments[rater.leader_id] = (assessment.id, store.instrument(assessment))
+                assessment_id, inst = instruments[rater.leader_id]
+                if rater.group not in inst.groups:
+                    raise CampaignError(
+                        f'"{rater.leader}" is assessed on {inst.id} {inst.version}, which has no rater group '
+                        f'"{rater.group}"; remove the roster entries of that group or choose --instrument'
+                    )
+                due = due_date if due_date is not None or not reminder else rater.due_date
+                key = (rater.leader_id, rater.group, due)
+                if key not in templates:
+                    view = forms.questionnaire_view(inst, rater.leader, rater.group, workspace, due)
+                    templates[key] = forms.render_questionnaire(view)
+                    result.renders += 1
+                token = roster.issue_token(store, rater, assessment_id)
+                pdf = forms.personalise(templates[key], token)
+                stem = stems[rater.id]
+                kind = "reminder" if reminder else "invitation"
+                invitation = Invitation(
+                    to_name=rater.name,
+                    to_email=rater.email,
+                    leader=rater.leader,
+                    group_label=inst.group(rater.group).label,
+                    due_date=due,
+                    attachment_name=f"360-feedback-{slug(rater.leader, 'leader')}.pdf",
+                    attachment=pdf,
+                )
+                message = build_message(
+                    invitation, template or builtin_template(kind, rater.group == SELF), sender
+                )
+                pdf_path, eml_path = out_dir / f"{stem}.pdf", out_dir / f"{stem}.eml"
+                for path, data in ((pdf_path, pdf), (eml_path, bytes(message))):
+                    _write(path, data)
+                    written.append(path)
+                roster.mark_invited(store, rater, due, reminder)
+                result.issued.append(IssuedForm(rater, pdf_path, eml_path, message))
+    except BaseException:
+        for path in written:
+            path.unlink(missing_ok=True)
+        raise
+    return result
+
+
+def _stem(rater: roster.RosterRater, reminder: bool) -> str:
+    """``ana-ruiz-peer-12`` (a reminder: ``ana-ruiz-peer-12-reminder-20261201``): no rater's name in it."""
+    stem = f"{slug(rater.leader, f'leader-{rater.leader_id}')}-{rater.group}-{rater.id}"
+    return stem + (f"-reminder-{date.today():%Y%m%d}" if reminder else "")
+
+
+def _write(path: Path, data: bytes) -> None:
+    try:
+        with atomic_open(path, "wb") as stream:
+            stream.write(data)
+    except TargetError as e:
+        raise CampaignError(f"cannot write {e.path}: {e.reason}") from e

@@ -1,0 +1,450 @@
+"""`leadcheck raters ...`, `leadcheck invite` and `leadcheck remind`: a rater campaign from the coach's machine."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from leadcheck.campaign import PASSWORD_ENV
+from leadcheck.cli._common import console, db_path, handle_errors
+
+if TYPE_CHECKING:
+    from leadcheck.campaign.invitations import SmtpServer
+    from leadcheck.campaign.issue import IssueResult
+    from leadcheck.campaign.roster import RosterRater
+    from leadcheck.instrument.model import Instrument
+    from leadcheck.store import Store
+
+
+app = typer.Typer(
+    help="The roster of raters nominated for each leader: import, add, list, remove.",
+    no_args_is_help=True,
+    rich_markup_mode=None,
+)
+
+InstrumentOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--instrument",
+        help="For leaders not assessed yet: a shipped id or a YAML path (default psl-360).",
+        metavar="ID|PATH",
+        show_default=False,
+    ),
+]
+CohortOpt = Annotated[
+    str | None,
+    typer.Option("--cohort", help="Only the leaders of this cohort.", metavar="NAME", show_default=False),
+]
+
+
+def _open(ctx: typer.Context, create: bool = False) -> Store:
+    from leadcheck.store import Store
+
+    return Store.open(db_path(ctx), create=create)
+
+
+def _open_or_scratch(ctx: typer.Context, stack: contextlib.ExitStack, scratch: bool) -> Store:
+    """The workspace (created when missing); for a dry run without one, a scratch copy that vanishes."""
+    import tempfile
+
+    from leadcheck.store import Store
+
+    path = db_path(ctx)
+    if scratch and not path.exists():
+        path = Path(stack.enter_context(tempfile.TemporaryDirectory())) / "dry-run.db"
+    store = Store.open(path)
+    stack.callback(store.close)
+    return store
+
+
+def _instruments_for(store: Store, leaders: list[str], chosen: str | None) -> dict[str, Instrument]:
+    from leadcheck.importing.responsefile import form_instrument
+
+    return {name: form_instrument(store, name.strip(), chosen) for name in leaders}
+
+
+def _print_problems(problems: Sequence[object]) -> None:
+    for problem in problems:
+        typer.echo(str(problem), err=True)
+
+
+@app.command("import")
+@handle_errors
+def raters_import(
+    ctx: typer.Context,
+    file: Annotated[
+        Path,
+        typer.Argument(
+            help="A CSV file with the columns leader, name, email, group.",
+            exists=True,
+            dir_okay=False,
+            show_default=False,
+        ),
+    ],
+    instrument: InstrumentOpt = None,
+    cohort: Annotated[
+        str | None,
+        typer.Option("--cohort", help="Put the leaders in this cohort.", metavar="NAME", show_default=False),
+    ] = None,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Check the file; write nothing.")] = False,
+) -> None:
+    """Add the raters of a nominations sheet to the roster: all of them, or (on any problem) none."""
+    from leadcheck.campaign import roster
+    from leadcheck.importing.problems import Problems
+    from leadcheck.store import leader_name_problem
+
+    problems = Problems(str(file))
+    nominations = roster.read_nominations(file, problems)
+    with contextlib.ExitStack() as stack:
+        if not problems.has_errors:
+            exists = db_path(ctx).exists()
+            store = _open_or_scratch(ctx, stack, dry_run or not exists)
+            leaders = sorted({n.leader for n in nominations if not leader_name_problem(n.leader)})
+            instruments = _instruments_for(store, leaders, instrument)
+            checked = roster.check_nominations(store, nominations, instruments, problems)
+        if problems.has_errors:
+            _print_problems(sorted(problems.found))
+            n = sum(p.level == "error" for p in problems.found)
+            typer.echo(f"{n} problem{'s' * (n != 1)} found. Nothing was written.", err=True)
+            raise typer.Exit(1)
+        if dry_run:
+            typer.echo(f"Dry run: {len(checked)} raters checked, no problem found; nothing was written.")
+            return
+        if not exists:  # checked against a scratch workspace: a refused file creates none
+            store = _open_or_scratch(ctx, stack, False)
+        change = roster.add_nominations(store, checked, instruments, cohort)
+    typer.echo(
+        f"Added {change.added} rater{'s' * (change.added != 1)} to the roster; {change.unchanged} already on it."
+    )
+
+
+@app.command("add")
+@handle_errors
+def raters_add(
+    ctx: typer.Context,
+    leader: Annotated[str, typer.Argument(help="The leader they rate.", show_default=False)],
+    email: Annotated[str, typer.Option("--email", help="The rater's email address.", show_default=False)],
+    group: Annotated[
+        str,
+        typer.Option("--as", help="The rater's group (id or label).", metavar="GROUP", show_default=False),
+    ],
+    name: Annotated[str, typer.Option("--name", help="The rater's name, for the greeting.")] = "",
+    instrument: InstrumentOpt = None,
+    cohort: Annotated[
+        str | None,
+        typer.Option("--cohort", help="Put the leader in this cohort.", metavar="NAME", show_default=False),
+    ] = None,
+) -> None:
+    """Add one rater to a leader's roster."""
+    from leadcheck.campaign import roster
+    from leadcheck.errors import UsageError
+    from leadcheck.importing.problems import Problems
+
+    problems = Problems("command line")
+    nomination = roster.Nomination(leader.strip(), name.strip(), email.strip(), group)
+    with contextlib.ExitStack() as stack:
+        exists = db_path(ctx).exists()
+        store = _open_or_scratch(ctx, stack, not exists)
+        instruments = _instruments_for(store, [nomination.leader], instrument)
+        checked = roster.check_nominations(store, [nomination], instruments, problems)
+        if problems.has_errors:
+            first = problems.found[0]
+            option = {"leader": "LEADER", "name": "--name", "email": "--email", "group": "--as"}.get(
+                first.column, ""
+            )
+            raise UsageError(f"{option}: {first.message}" if option else first.message)
+        if not exists:
+            store = _open_or_scratch(ctx, stack, False)
+        change = roster.add_nominations(store, checked, instruments, cohort)
+    if change.added:
+        typer.echo(f'Added a rater ({checked[0].group}) to the roster of "{leader.strip()}".')
+    else:
+        typer.echo(f'This rater is already on the roster of "{leader.strip()}"; nothing changed.')
+
+
+def _roster_table(raters: list[RosterRater]) -> None:
+    from rich.table import Table
+    from rich.text import Text
+
+    table = Table(
+        title="Roster (for the coach only: names and emails never go into reports)", title_justify="left"
+    )
+    for column in ("leader", "group", "name", "email", "state", "due", "invited", "returned"):
+        table.add_column(column, overflow="fold")
+    for r in raters:
+        cells = (
+            r.leader,
+            r.group,
+            r.name,
+            r.email,
+            r.state,
+            r.due_date or "",
+            (r.invited_at or "")[:10],
+            (r.returned_at or "")[:10],
+        )
+        table.add_row(*(Text(c) for c in cells))
+    console(soft_wrap=True).print(table, soft_wrap=False)
+
+
+@app.command("list")
+@handle_errors
+def raters_list(
+    ctx: typer.Context,
+    leader: Annotated[
+        str | None, typer.Argument(help="Only this leader's raters.", show_default=False)
+    ] = None,
+    cohort: CohortOpt = None,
+    outstanding: Annotated[
+        bool, typer.Option("--outstanding", help="Only raters invited who have not returned their form.")
+    ] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")] = False,
+) -> None:
+    """Show the roster: each rater's leader, group, name, email and state (nominated, invited, returned)."""
+    from leadcheck.campaign import roster
+
+    with _open(ctx) as store:
+        who = store.get_leader(leader) if leader else None
+        raters = roster.roster(store, who, cohort)
+    if outstanding:
+        raters = [r for r in raters if r.state == roster.INVITED]
+    if as_json:
+        typer.echo(json.dumps([r.as_dict() for r in raters], indent=2, ensure_ascii=False))
+        return
+    if not raters:
+        typer.echo(
+            "No raters on the roster yet: add them with `leadcheck raters import` or `leadcheck raters add`."
+        )
+        return
+    _roster_table(raters)
+
+
+@app.command("remove")
+@handle_errors
+def raters_remove(
+    ctx: typer.Context,
+    leader: Annotated[str, typer.Argument(help="The leader they rate.", show_default=False)],
+    email: Annotated[str, typer.Argument(help="The rater's email address.", show_default=False)],
+) -> None:
+    """Take a rater off a leader's roster: their name and email are deleted and their form is refused."""
+    from leadcheck.campaign import roster
+
+    with _open(ctx) as store:
+        removed = roster.remove(store, store.get_leader(leader), email)
+    kept = " Answers they already returned stay in the workspace." if removed.state == roster.RETURNED else ""
+    typer.echo(f'Removed a rater ({removed.group}) from the roster of "{removed.leader}".{kept}')
+
+
+# -- invite and remind ---------------------------------------------------------------------------
+
+
+def _server(smtp: str | None, user: str | None) -> SmtpServer | None:
+    from leadcheck.campaign.invitations import SmtpServer, parse_server
+
+    if smtp is None:
+        if user is not None:
+            from leadcheck.errors import UsageError
+
+            raise UsageError("--smtp-user needs --smtp HOST[:PORT]")
+        return None
+    host, port = parse_server(smtp)
+    password = None
+    if user:
+        password = os.environ.get(PASSWORD_ENV)
+        if password is None:
+            password = typer.prompt(f"Password for {user} at {host}", hide_input=True, err=True)
+    return SmtpServer(host, port, user, password)
+
+
+def _due(due: str | None) -> str | None:
+    from datetime import date
+
+    from leadcheck.errors import UsageError
+
+    if due is None:
+        return None
+    try:
+        day = date.fromisoformat(due.strip())
+    except ValueError:
+        raise UsageError(
+            f'--due "{due}" is not a date; expected YYYY-MM-DD, for example 2026-12-15'
+        ) from None
+    if day < date.today():
+        raise UsageError(
+            f"--due {day.isoformat()} is in the past; give the date raters should send their forms by"
+        )
+    return day.isoformat()
+
+
+def _issue(
+    ctx: typer.Context,
+    leader: str | None,
+    cohort: str | None,
+    output: Path,
+    sender: str,
+    due: str | None,
+    template: Path | None,
+    instrument: str | None,
+    smtp: str | None,
+    smtp_user: str | None,
+    reminder: bool,
+) -> None:
+    from leadcheck.campaign import roster
+    from leadcheck.campaign.invitations import Mailer, check_sender, load_template, send_all
+    from leadcheck.campaign.issue import issue_forms
+    from leadcheck.errors import NotFoundError, UsageError
+
+    if leader is not None and cohort is not None:
+        raise UsageError("give either LEADER or --cohort, not both")
+    check_sender(sender)
+    due_date = _due(due)
+    mail_template = load_template(template) if template is not None else None
+    if output.exists() and not output.is_dir():
+        raise UsageError(f"{output}: is a file; -o names a folder for the forms and emails")
+    if not output.parent.is_dir():
+        raise UsageError(f"{output}: the folder {output.parent} does not exist")
+    server = _server(smtp, smtp_user)
+    with _open(ctx) as store:
+        who = store.get_leader(leader) if leader else None
+        if cohort is not None and not store.leaders(cohort):
+            raise NotFoundError(
+                f'no cohort "{cohort}" in {store.path}; cohorts: {", ".join(store.cohorts()) or "none yet"}'
+            )
+        everyone = roster.roster(store, who, cohort)
+        wanted = roster.INVITED if reminder else roster.NOMINATED
+        chosen = [r for r in everyone if r.state == wanted]
+        if not chosen:
+            if reminder:
+                typer.echo("Nobody to remind: every invited rater has returned their form.")
+            else:
+                invited = sum(r.state != roster.NOMINATED for r in everyone)
+                hint = f" ({invited} already invited: remind them with `leadcheck remind`)" if invited else ""
+                typer.echo(f"Nobody to invite: no rater on the roster is waiting for a form{hint}.")
+            return
+        if server is not None:
+            with Mailer(server):  # a wrong host or password fails here, before anything is written
+                pass
+        output.mkdir(exist_ok=True)
+        result = issue_forms(
+            store,
+            chosen,
+            output,
+            sender=sender,
+            due_date=due_date,
+            reminder=reminder,
+            template=mail_template,
+            instrument=instrument,
+        )
+    _print_issued(result, output, reminder)
+    if server is not None:
+        sent = send_all(server, [(str(f.eml), f.message) for f in result.issued])
+        typer.echo(f"Sent {sent} email{'s' * (sent != 1)} through {server.host}:{server.port}.")
+
+
+def _print_issued(result: IssueResult, output: Path, reminder: bool) -> None:
+    from rich.table import Table
+    from rich.text import Text
+
+    n = len(result.issued)
+    what = "reminder" if reminder else "invitation"
+    table = Table(box=None, padding=(0, 2, 0, 0))
+    for column in ("leader", "group", "name", "form"):
+        table.add_column(column, overflow="fold")
+    for f in result.issued:
+        table.add_row(Text(f.rater.leader), Text(f.rater.group), Text(f.rater.name), Text(f.pdf.name))
+    out = console(soft_wrap=True)
+    out.print(table, soft_wrap=False)
+    out.print(
+        Text(
+            f"Wrote {n} form{'s' * (n != 1)} and {n} {what} email{'s' * (n != 1)} (.eml, ready to send) "
+            f"to {output}/ ({result.renders} form{'s' * (result.renders != 1)} rendered)."
+        )
+    )
+
+
+_OUTPUT = typer.Option(
+    "-o",
+    "--output",
+    help="The folder for the forms (.pdf) and emails (.eml).",
+    metavar="DIR",
+    file_okay=False,
+)
+_SENDER = typer.Option(
+    "--from",
+    help='Your address, as the emails\' sender: "Name <you@example.org>".',
+    metavar="ADDRESS",
+    show_default=False,
+)
+_DUE = typer.Option(
+    "--due", help="The date to return the forms by (YYYY-MM-DD).", metavar="DATE", show_default=False
+)
+_TEMPLATE = typer.Option(
+    "--template",
+    help="The email text instead of the built-in one: a first line Subject: ..., then the body, with "
+    "$rater_name, $leader, $group, $due_date, $sender_name.",
+    metavar="FILE",
+    exists=True,
+    dir_okay=False,
+    show_default=False,
+)
+_SMTP = typer.Option(
+    "--smtp",
+    help="Also send the emails through this server (STARTTLS unless it is this machine).",
+    metavar="HOST[:PORT]",
+    show_default=False,
+)
+_SMTP_USER = typer.Option(
+    "--smtp-user",
+    help=f"Log in as this user; the password comes from ${PASSWORD_ENV}, else a prompt.",
+    metavar="USER",
+    show_default=False,
+)
+
+
+@handle_errors
+def invite(
+    ctx: typer.Context,
+    output: Annotated[Path, _OUTPUT],
+    sender: Annotated[str, _SENDER],
+    leader: Annotated[
+        str | None, typer.Argument(help="Only this leader's raters.", show_default=False)
+    ] = None,
+    cohort: CohortOpt = None,
+    due: Annotated[str | None, _DUE] = None,
+    template: Annotated[Path | None, _TEMPLATE] = None,
+    instrument: InstrumentOpt = None,
+    smtp: Annotated[str | None, _SMTP] = None,
+    smtp_user: Annotated[str | None, _SMTP_USER] = None,
+) -> None:
+    """Write a fillable PDF questionnaire and an invitation email for every nominated rater not yet invited."""
+    _issue(ctx, leader, cohort, output, sender, due, template, instrument, smtp, smtp_user, reminder=False)
+
+
+@handle_errors
+def remind(
+    ctx: typer.Context,
+    output: Annotated[Path, _OUTPUT],
+    sender: Annotated[str, _SENDER],
+    leader: Annotated[
+        str | None, typer.Argument(help="Only this leader's raters.", show_default=False)
+    ] = None,
+    cohort: CohortOpt = None,
+    due: Annotated[str | None, _DUE] = None,
+    template: Annotated[Path | None, _TEMPLATE] = None,
+    smtp: Annotated[str | None, _SMTP] = None,
+    smtp_user: Annotated[str | None, _SMTP_USER] = None,
+) -> None:
+    """Write a fresh form and a reminder email for every invited rater who has not returned a form."""
+    _issue(ctx, leader, cohort, output, sender, due, template, None, smtp, smtp_user, reminder=True)
+
+
+def register(root: typer.Typer) -> None:
+    """Add this module's commands to the main app."""
+    root.add_typer(app, name="raters")
+    root.command("invite")(invite)
+    root.command("remind")(remind)
