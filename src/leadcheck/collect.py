@@ -63,22 +63,40 @@ def key_from_line(line: str, single_key: bool = True) -> str:
     return stripped[0] if single_key else stripped.split()[0]
 
 
-def quits(line: str) -> bool:
-    """A line of an open question that means "save and quit" rather than an answer: ``q`` alone."""
-    return line.strip() == QUIT
+DEFAULT_NOT_OBSERVED = "Not observed"
+SELF_NOT_OBSERVED = "I can't judge this"
 
 
-def scale_choices(scale: Scale) -> str:
+def not_observed_label(scale: Scale, group: str) -> str:
+    """How the "not observed" answer reads for ``group``.
+
+    A leader does not "observe" their own behaviour: for the self group the
+    default wording becomes "I can't judge this". An instrument's own wording
+    (``not_observed_label``) is kept for everyone.
+    """
+    if group == SELF and scale.not_observed_label == DEFAULT_NOT_OBSERVED:
+        return SELF_NOT_OBSERVED
+    return scale.not_observed_label
+
+
+def not_observed_meaning(group: str) -> str:
+    """What the "not observed" key means, in words for the person answering."""
+    if group == SELF:
+        return "you cannot judge this about yourself; it counts as missing, not as a score"
+    return "you have not seen this behaviour; it counts as missing, not as a score"
+
+
+def scale_choices(scale: Scale, group: str = "") -> str:
     """The scale as one line: ``1 Never  2 Rarely  ...  n Not observed``."""
     parts = [f"{p.value} {p.label}" for p in scale.points]
     if scale.not_observed:
-        parts.append(f"{NOT_OBSERVED} {scale.not_observed_label}")
+        parts.append(f"{NOT_OBSERVED} {not_observed_label(scale, group)}")
     return "  ".join(parts)
 
 
-def answer_label(scale: Scale, value: Answer) -> str:
-    """An answer as the rater sees it: ``4 Often`` or ``Not observed``."""
-    return scale.not_observed_label if value is None else f"{value} {scale.label(value)}"
+def answer_label(scale: Scale, value: Answer, group: str = "") -> str:
+    """An answer as the person answering sees it: ``4 Often`` or ``Not observed``."""
+    return not_observed_label(scale, group) if value is None else f"{value} {scale.label(value)}"
 
 
 class Session:
@@ -103,8 +121,24 @@ class Session:
         # Answers to items the instrument does not have are not this session's business.
         self.answers: dict[str, Answer] = {i.id: known[i.id] for i in self.items if i.id in known}
         self.skipped: set[str] = set()
+        self.reviewing = False
         self.index = self._next_to_do(-1)
         self.resumed_with = len(self.answers)
+
+    def review(self) -> None:
+        """Go through every item again from the first, in order, each showing its answer.
+
+        For a finished assessment: a key changes the answer, Enter or ``s``
+        keeps it, ``b`` goes back, ``q`` stops.
+        """
+        self.reviewing = True
+        self.skipped.clear()
+        self.index = 0
+
+    def back_to_last_item(self) -> None:
+        """Return from the open questions to the last item (``b`` at the first question)."""
+        self.skipped.discard(self.items[-1].id)
+        self.index = self.total - 1
 
     # -- state -----------------------------------------------------------------------
 
@@ -147,6 +181,8 @@ class Session:
         return [q for q in self.instrument.questions if q.asks(self.group)]
 
     def _next_to_do(self, after: int) -> int:
+        if self.reviewing:
+            return min(after + 1, self.total)
         for i in range(after + 1, self.total):
             item_id = self.items[i].id
             if item_id not in self.answers and item_id not in self.skipped:
@@ -167,7 +203,10 @@ class Session:
         """What every key does, for ``?``."""
         lines = [f"{p.value}  {p.label}" for p in self.scale.points]
         if self.scale.not_observed:
-            lines.append(f"{NOT_OBSERVED}  {self.scale.not_observed_label}: you have not seen this behaviour")
+            label = not_observed_label(self.scale, self.group)
+            lines.append(f"{NOT_OBSERVED}  {label}: {not_observed_meaning(self.group)}")
+        if self.reviewing:
+            lines.append(f"Enter or {SKIP}  keep this answer and move on")
         lines += [
             f"{BACK}  back one item, its answer shown; then answer, or {SKIP}, to come back here",
             f"{SKIP}  skip: move on and leave this item as it is",
@@ -183,9 +222,9 @@ class Session:
             raise RuntimeError("the session is finished; there is no item to answer")
         item_id = prompt.item.id
         key = key.strip()
-        if not key:
+        if not key and not self.reviewing:
             return Outcome(Kind.IGNORED, item_id)
-        lowered = key.lower()
+        lowered = key.lower() or SKIP  # reviewing: Enter keeps the answer shown
         if lowered == QUIT:
             return Outcome(Kind.QUIT, item_id)
         if lowered == HELP:
@@ -205,7 +244,7 @@ class Session:
                 return Outcome(
                     Kind.INVALID,
                     item_id,
-                    message=f'"{NOT_OBSERVED}" ({self.scale.not_observed_label.lower()}) is not offered '
+                    message=f'"{NOT_OBSERVED}" ("{not_observed_label(self.scale, self.group)}") is not offered '
                     f"here: {self.keys_hint()}",
                 )
             value = None
@@ -219,6 +258,42 @@ class Session:
         self.skipped.discard(item_id)
         self.index = self._next_to_do(self.index)
         return Outcome(Kind.ANSWERED, item_id, value)
+
+
+# -- the open questions ------------------------------------------------------------------------
+
+
+CLEAR = "-"
+
+
+class LineAction(enum.Enum):
+    """What one line typed at an open question does."""
+
+    ANSWER = "answer"  # save the text as the answer
+    KEEP = "keep"  # Enter alone: keep the answer shown (or none), move on
+    CLEAR = "clear"  # "-" alone: delete the answer, move on
+    BACK = "back"  # "b" alone: the previous question (or the last item)
+    QUIT = "quit"  # "q" alone: stop; everything given is saved
+
+
+def line_action(line: str) -> LineAction:
+    """What a line typed at an open question means; one letter alone is a key, never saved as text."""
+    stripped = line.strip()
+    if not stripped:
+        return LineAction.KEEP
+    if stripped == QUIT:
+        return LineAction.QUIT
+    if stripped == BACK:
+        return LineAction.BACK
+    if stripped == CLEAR:
+        return LineAction.CLEAR
+    return LineAction.ANSWER
+
+
+QUESTIONS_HINT = (
+    "Open questions: type one line and press Enter. Enter alone skips (or keeps the answer shown), "
+    f"{CLEAR} alone clears it, {BACK} alone goes back, {QUIT} alone saves and quits."
+)
 
 
 # -- what a rater answers (rate) ----------------------------------------------------------------
@@ -332,6 +407,44 @@ def self_summary(instrument: Instrument, answers: Mapping[str, Answer]) -> list[
             )
         )
     return out
+
+
+# -- what to do next (the end of assess) -------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class NextStep:
+    """One thing to do after a self-assessment, and the command that does it (without ``leadcheck``)."""
+
+    what: str
+    command: tuple[str, ...]
+
+
+def next_steps(instrument: Instrument, leader: str) -> list[NextStep]:
+    """What a leader does after their self-assessment, as exact commands: invite raters, follow up, report."""
+    from leadcheck.cohort.files import slug
+
+    raters = [g.id for g in instrument.rater_groups if not g.is_self]
+    base = slug(leader) or "leader"
+    steps: list[NextStep] = []
+    if raters:
+        group = "peer" if "peer" in raters else raters[0]
+        groups = ", ".join(raters)
+        steps += [
+            NextStep(
+                f"Invite raters ({groups}): each answers in a terminal with",
+                ("rate", leader, "--as", group),
+            ),
+            NextStep(
+                "or gets a form to fill in and send back",
+                ("form", leader, "--as", group, "-o", f"{base}-{group}.yaml"),
+            ),
+            NextStep("and you import the returned forms with", ("import", f"{base}-{group}.yaml")),
+            NextStep("See who has answered", ("status", leader)),
+        ]
+    steps.append(NextStep("Your scores in the terminal", ("summary", leader)))
+    steps.append(NextStep("Your report (PDF)", ("report", leader, "-o", f"{base}.pdf")))
+    return steps
 
 
 # -- who has answered what (status) -----------------------------------------------------

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from leadcheck.cli._common import console, db_path, handle_errors
+from leadcheck.cli._common import console, db_path, handle_errors, when
 from leadcheck.errors import INVALID, OK, UsageError
 
 if TYPE_CHECKING:
@@ -32,9 +32,6 @@ EXIT_CODES_HELP = (
     "group the instrument does not have); 130 on Ctrl-C. Every answer is saved the moment it is given, "
     "so nothing already answered is lost; run the same command again to resume."
 )
-
-
-QUESTIONS_HINT = "Open questions: type one line and press Enter; Enter alone skips; q alone saves and quits."
 
 
 class _Quit(Exception):
@@ -173,11 +170,17 @@ def _show_item(out: Any, session: Session, prompt: Prompt) -> None:
     out.print()
     out.print(head)
     out.print(Text(prompt.text, style="bold"))
-    choices = Text(scale_choices(session.scale))
+    choices = Text(scale_choices(session.scale, session.group))
     choices.append("   ? help", style="dim")
     out.print(choices)
     if prompt.has_answer:
-        out.print(Text(f"Current answer: {answer_label(session.scale, prompt.answer)}", style="yellow"))
+        keep = " (Enter keeps it)" if session.reviewing else ""
+        out.print(
+            Text(
+                f"Current answer{keep}: {answer_label(session.scale, prompt.answer, session.group)}",
+                style="yellow",
+            )
+        )
 
 
 def _items(out: Any, keyboard: Keyboard, store: Store, response_id: int, session: Session) -> None:
@@ -204,10 +207,12 @@ def _items(out: Any, keyboard: Keyboard, store: Store, response_id: int, session
                 if outcome.kind is Kind.ANSWERED:
                     assert outcome.item_id is not None
                     store.save_answer(response_id, outcome.item_id, outcome.value)
-                    out.print(Text(answer_label(session.scale, outcome.value), style="green"))
+                    out.print(Text(answer_label(session.scale, outcome.value, session.group), style="green"))
                 elif outcome.kind is Kind.SKIPPED:
                     note = (
-                        f"kept: {answer_label(session.scale, outcome.value)}" if outcome.kept else "skipped"
+                        f"kept: {answer_label(session.scale, outcome.value, session.group)}"
+                        if outcome.kept
+                        else "skipped"
                     )
                     out.print(Text(note, style="dim"))
                 elif outcome.kind is Kind.BACK:
@@ -232,35 +237,54 @@ def _questions(
     store: Store,
     response_id: int,
     session: Session,
-    comments: Mapping[str, str],
-) -> None:
-    """Ask the open questions, one line each, saving each answer as it is given; raises _Quit on q."""
+) -> bool:
+    """Ask the open questions, one line each, saving each change as it is given.
+
+    Returns False when ``b`` at the first question asks to go back to the
+    items; raises _Quit on ``q``.
+    """
     from rich.text import Text
 
-    from leadcheck.collect import quits
+    from leadcheck.collect import QUESTIONS_HINT, LineAction, line_action
 
     questions = session.questions()
     if not questions:
-        return
+        return True
     out.print()
     out.print(Text(QUESTIONS_HINT, style="bold"))
-    for n, q in enumerate(questions, 1):
+    n = 0
+    while n < len(questions):
+        q = questions[n]
+        current = store.response(response_id).comments.get(q.id, "")
         out.print()
-        out.print(Text(f"{n}/{len(questions)} {q.text_for(session.group)}", style="bold"))
-        if comments.get(q.id):
-            out.print(Text(f"Current answer (Enter keeps it): {comments[q.id]}", style="yellow"))
-        text = keyboard.line("> ").strip()
-        if quits(text):  # never saved as the answer "q"
+        out.print(Text(f"{n + 1}/{len(questions)} {q.text_for(session.group)}", style="bold"))
+        if current:
+            out.print(Text(f"Current answer (Enter keeps it, - clears it): {current}", style="yellow"))
+        line = keyboard.line("> ")
+        action = line_action(line)
+        if action is LineAction.QUIT:  # never saved as the answer "q"
             raise _Quit
-        if text:
-            store.save_comment(response_id, q.id, text)
+        if action is LineAction.BACK:
+            if n == 0:
+                out.print(Text("back to the last item", style="dim"))
+                return False
+            n -= 1
+            continue
+        if action is LineAction.CLEAR:
+            store.save_comment(response_id, q.id, "")
+            out.print(Text("cleared" if current else "skipped", style="dim"))
+        elif action is LineAction.ANSWER:
+            store.save_comment(response_id, q.id, line.strip())
+        n += 1
+    return True
 
 
 def _self_summary(out: Any, instrument: Instrument, answers: Mapping[str, int | None]) -> None:
     from rich.table import Table
     from rich.text import Text
 
-    from leadcheck.collect import self_summary
+    from leadcheck.collect import not_observed_label, self_summary
+    from leadcheck.instrument.model import SELF
 
     rows = self_summary(instrument, answers)
     scale = instrument.scale
@@ -283,8 +307,8 @@ def _self_summary(out: Any, instrument: Instrument, answers: Mapping[str, int | 
     not_observed = sum(r.not_observed for r in rows)
     if skipped or not_observed:
         out.print(
-            f"{skipped} item{'s' * (skipped != 1)} skipped, {not_observed} not observed: "
-            "they count as missing, not as a score.",
+            f"{skipped} item{'s' * (skipped != 1)} skipped, {not_observed} answered "
+            f'"{not_observed_label(scale, SELF)}": they count as missing, not as a score.',
             markup=False,
         )
     if any(i.reverse for i in instrument.items.values()):
@@ -301,15 +325,33 @@ def _collect(
     response_id: int,
     session: Session,
     resume_hint: str,
+    new_round_hint: str = "",
 ) -> None:
-    """Items, then open questions, then submit; quit, Ctrl-C and the end of input stop with a message."""
+    """Items, then open questions, then submit; quit, Ctrl-C and the end of input stop with a message.
+
+    A finished (submitted) response is reviewed item by item instead, every
+    answer shown and kept with Enter; ``b`` at the first open question goes
+    back to the last item.
+    """
     from rich.text import Text
 
     def saved() -> str:
         count = len(store.response(response_id).answers)
         return f"Saved {count} answer{'s' * (count != 1)}. {resume_hint}"
 
-    if session.resumed_with:
+    submitted = store.response(response_id).submitted_at
+    if submitted and session.finished:
+        session.review()
+        out.print(
+            Text(
+                f"This is finished: all {session.total} items answered, submitted {when(submitted)} UTC. "
+                "Reviewing it item by item: press a key to change an answer, Enter to keep it, "
+                "b to go back, q to stop (your answers stay as they are)."
+                + (f" {new_round_hint}" if new_round_hint else ""),
+                style="yellow",
+            )
+        )
+    elif session.resumed_with:
         out.print(Text(f"Resuming: {session.resumed_with} of {session.total} answered.", style="yellow"))
     else:
         out.print(
@@ -321,15 +363,18 @@ def _collect(
             )
         )
     try:
-        _items(out, keyboard, store, response_id, session)
-        out.print()
-        left = session.total - session.answered
-        out.print(
-            f"All {session.total} items done"
-            + (f" ({left} left unanswered; run the command again to answer them)." if left else "."),
-            markup=False,
-        )
-        _questions(out, keyboard, store, response_id, session, store.response(response_id).comments)
+        while True:
+            _items(out, keyboard, store, response_id, session)
+            out.print()
+            left = session.total - session.answered
+            out.print(
+                f"All {session.total} items done"
+                + (f" ({left} left unanswered; run the command again to answer them)." if left else "."),
+                markup=False,
+            )
+            if _questions(out, keyboard, store, response_id, session):
+                break
+            session.back_to_last_item()
     except _Quit:
         out.print(saved(), markup=False, soft_wrap=True)  # a command to copy: never wrapped
         raise typer.Exit(OK) from None
@@ -388,11 +433,14 @@ def assess(
             show_default=False,
         ),
     ] = None,
+    leader_name: Annotated[
+        str | None,
+        typer.Argument(help="Your name as the leader. Asked for when not given.", show_default=False),
+    ] = None,
     leader: Annotated[
         str | None,
-        typer.Option(
-            "--leader", "-l", help="Your name as the leader. Asked for when not given.", show_default=False
-        ),
+        # The spelling before LEADER became an argument, kept for scripts.
+        typer.Option("--leader", "-l", hidden=True, show_default=False),
     ] = None,
     new: Annotated[
         bool, typer.Option("--new", help="Start a new assessment instead of resuming the current one.")
@@ -416,11 +464,13 @@ def assess(
         _require_self(loaded)
     out = console()
     keyboard = Keyboard()
-    name = leader
+    if leader_name is not None and leader is not None and leader_name != leader:
+        raise UsageError("name the leader once: LEADER or --leader, not both")
+    name = leader_name if leader_name is not None else leader
     if name is None:
         name = keyboard.line("Your name: ").strip()
         if not name:
-            raise UsageError("a leader needs a name; give it with --leader NAME")
+            raise UsageError("a leader needs a name: leadcheck assess LEADER")
     with Store.open(db_path(ctx)) as store:
         assessment = _self_assessment(store, name, loaded, new)
         person = assessment.leader
@@ -435,8 +485,31 @@ def assess(
             markup=False,
             style="bold",
         )
-        _collect(out, keyboard, store, response_id, session, "Run the same command again to resume.")
+        again = _command_line(ctx, "assess", person.name, "--new")
+        _collect(
+            out,
+            keyboard,
+            store,
+            response_id,
+            session,
+            "Run the same command again to resume.",
+            f"To start a new round instead: {again}",
+        )
         _self_summary(out, inst, store.response(response_id).answers)
+        _next_steps(ctx, out, inst, person.name)
+
+
+def _next_steps(ctx: typer.Context, out: Any, inst: Instrument, leader: str) -> None:
+    """The closing lines of assess: what to do next, each with the exact command to type."""
+    from rich.text import Text
+
+    from leadcheck.collect import next_steps
+
+    out.print()
+    out.print(Text("Next steps", style="bold"))
+    for step in next_steps(inst, leader):
+        out.print(Text(f"  {step.what}:"))
+        out.print(Text(f"    {_command_line(ctx, *step.command)}", style="cyan"), soft_wrap=True)
 
 
 # -- rate ----------------------------------------------------------------------------------------
@@ -546,6 +619,7 @@ def rate(
         _collect(out, keyboard, store, response_id, session, f"To resume:\n  {resume}")
         count = len(store.response(response_id).answers)
         out.print(f"Thank you — {count} answer{'s' * (count != 1)} saved.", markup=False)
+        out.print(f"To review or change them later:\n  {resume}", markup=False, soft_wrap=True)
 
 
 def register(app: typer.Typer) -> None:

@@ -7,16 +7,11 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from leadcheck.cli._common import console, db_path, handle_errors
+from leadcheck.cli._common import console, db_path, handle_errors, when
 from leadcheck.errors import NotFoundError
 
 if TYPE_CHECKING:
     from leadcheck.collect import LeaderStatus
-
-
-def _when(stamp: str) -> str:
-    """An ISO 8601 UTC time as ``2024-05-01 14:03``."""
-    return stamp[:16].replace("T", " ")
 
 
 def _groups_cell(status: LeaderStatus) -> str:
@@ -77,7 +72,7 @@ def leaders(
             ", ".join(s.instruments) or "-",
             s.self_state,
             _groups_cell(s) or "-",
-            _when(s.last_activity),
+            when(s.last_activity),
         )
         table.add_row(*(Text(c) for c in cells))  # Text: names are data, never markup
     out.print(table)
@@ -139,8 +134,8 @@ def _detail(out: Any, s: LeaderStatus, titles: dict[str, str]) -> None:
     a = s.assessment
     cohort = f", cohort {s.cohort}" if s.cohort else ""
     out.print(
-        f"{s.name}{cohort}: {a.instrument_id} {a.instrument_version}, started {_when(a.created_at)} UTC, "
-        f"last activity {_when(s.last_activity)} UTC",
+        f"{s.name}{cohort}: {a.instrument_id} {a.instrument_version}, started {when(a.created_at)} UTC, "
+        f"last activity {when(s.last_activity)} UTC",
         markup=False,
     )
     seen = s.visibility
