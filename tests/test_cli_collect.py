@@ -296,9 +296,13 @@ def test_help_documents_keys_and_exit_codes(run: Run) -> None:
         assert "1 when the input ends before the end (Ctrl-D, or the end of piped input)" in text
         assert "130 on Ctrl-C" in text
         assert "2 for a bad option value" in text
-        assert "q alone saves and quits" in text
-    assert "n not observed, b back, s skip, q save and quit" in " ".join(
-        run("assess", "--help").stdout.split()
+    assess = " ".join(run("assess", "--help").stdout.split())
+    assert 'n "I can\'t judge this", b back, s skip, q save and quit' in assess
+    assert "- alone clears it, b alone goes back, q alone saves and quits" in assess
+    assert "reviews a finished assessment item by item" in assess
+    assert "--as" not in assess  # assess has no --as; its exit codes do not mention one
+    assert "(such as an --as group the instrument does not have)" in " ".join(
+        run("rate", "--help").stdout.split()
     )
 
 

@@ -10,7 +10,16 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from leadcheck.cli._common import console, db_path, handle_errors, when
+from leadcheck.cli._common import (
+    complete_cohort,
+    complete_instrument,
+    complete_leader,
+    console,
+    db_path,
+    handle_errors,
+    when,
+)
+from leadcheck.cli._help import Command
 from leadcheck.errors import INVALID, OK, UsageError
 
 if TYPE_CHECKING:
@@ -26,12 +35,18 @@ SUMMARY_BAR_WIDTH = 20
 ARROW_KEYS = {"\x1b[D": "b", "\x1bOD": "b", "\x1b[C": "s", "\x1bOC": "s"}
 CTRL_C, CTRL_D = "\x03", "\x04"
 
-EXIT_CODES_HELP = (
-    "Exit codes: 0 when finished or after q (save and quit); 1 when the input ends before the end "
-    "(Ctrl-D, or the end of piped input), or on an error; 2 for a bad option value (such as an --as "
-    "group the instrument does not have); 130 on Ctrl-C. Every answer is saved the moment it is given, "
-    "so nothing already answered is lost; run the same command again to resume."
-)
+
+def _exit_codes_help(bad_value: str) -> str:
+    return (
+        "Exit codes: 0 when finished or after q (save and quit); 1 when the input ends before the end "
+        f"(Ctrl-D, or the end of piped input), or on an error; 2 for a bad option value ({bad_value}); "
+        "130 on Ctrl-C. Every answer is saved the moment it is given, so nothing already answered is lost; "
+        "run the same command again to resume."
+    )
+
+
+ASSESS_EXIT_CODES = _exit_codes_help("such as an instrument without a self group")
+RATE_EXIT_CODES = _exit_codes_help("such as an --as group the instrument does not have")
 
 
 class _Quit(Exception):
@@ -430,12 +445,19 @@ def assess(
             "-i",
             help="A shipped instrument id or a YAML file. Default: the leader's current assessment, "
             "else psl-360.",
+            metavar="ID|PATH",
+            autocompletion=complete_instrument,
             show_default=False,
         ),
     ] = None,
     leader_name: Annotated[
         str | None,
-        typer.Argument(help="Your name as the leader. Asked for when not given.", show_default=False),
+        typer.Argument(
+            help="Your name as the leader. Asked for when not given.",
+            metavar="LEADER",
+            autocompletion=complete_leader,
+            show_default=False,
+        ),
     ] = None,
     leader: Annotated[
         str | None,
@@ -448,10 +470,12 @@ def assess(
 ) -> None:
     """Answer your own (self) assessment in the terminal, one key per item.
 
-    Keys: the scale's digits, n not observed, b back, s skip, q save and quit,
-    ? help. Then the open questions, one line each (Enter alone skips, q alone
-    saves and quits), and a short summary of your answers per competency.
-    Running it again resumes at the first unanswered item.
+    Keys: the scale's digits, n "I can't judge this", b back, s skip, q save
+    and quit, ? help. Then the open questions, one line each (Enter alone
+    skips or keeps the answer shown, - alone clears it, b alone goes back, q
+    alone saves and quits), a short summary of your answers per competency,
+    and the next steps as commands to copy. Running it again resumes at the
+    first unanswered item, or reviews a finished assessment item by item.
     """
     from leadcheck.collect import Session
     from leadcheck.instrument.catalog import load_instrument
@@ -527,11 +551,21 @@ def _new_token() -> str:
 @handle_errors
 def rate(
     ctx: typer.Context,
-    leader: Annotated[str, typer.Argument(help="The leader you are rating, as named in the workspace.")],
+    leader: Annotated[
+        str,
+        typer.Argument(
+            help="The leader you are rating, as named in the workspace.",
+            metavar="LEADER",
+            autocompletion=complete_leader,
+        ),
+    ],
     group: Annotated[
         str,
         typer.Option(
-            "--as", help="Your rater group, e.g. manager, peer, direct_report, other.", show_default=False
+            "--as",
+            help="Your rater group, e.g. manager, peer, direct_report, other.",
+            metavar="GROUP",
+            show_default=False,
         ),
     ],
     rater: Annotated[
@@ -539,6 +573,7 @@ def rate(
         typer.Option(
             "--rater",
             help="Your private token, to resume later (stored only as a keyed hash). Default: a new random one.",
+            metavar="TOKEN",
             show_default=False,
         ),
     ] = None,
@@ -550,6 +585,7 @@ def rate(
             help="A shipped instrument id or a YAML file: rate the leader's assessment on it, started "
             "(and the leader added) when there is none. Default: the leader's current assessment.",
             metavar="ID|PATH",
+            autocompletion=complete_instrument,
             show_default=False,
         ),
     ] = None,
@@ -559,14 +595,15 @@ def rate(
             "--cohort",
             help="Put a leader who has no cohort yet in this one.",
             metavar="NAME",
+            autocompletion=complete_cohort,
             show_default=False,
         ),
     ] = None,
 ) -> None:
     """Rate a leader as one of their raters, in the terminal, one key per item.
 
-    The same keys as `leadcheck assess`; at the open questions, q alone saves
-    and quits too. The items are phrased about the leader; the answers go to
+    The same keys as `leadcheck assess` (n: not observed); running it again
+    with the same --rater token resumes, or reviews a finished rating. The items are phrased about the leader; the answers go to
     the leader's current assessment, or with --instrument to their assessment
     on that instrument, started when there is none (for instruments without a
     self group, such as labor-management-partnership). No scores are shown at
@@ -624,5 +661,5 @@ def rate(
 
 def register(app: typer.Typer) -> None:
     """Add this module's commands to the main app."""
-    app.command("assess", epilog=EXIT_CODES_HELP)(assess)
-    app.command("rate", epilog=EXIT_CODES_HELP)(rate)
+    app.command("assess", epilog=ASSESS_EXIT_CODES, cls=Command)(assess)
+    app.command("rate", epilog=RATE_EXIT_CODES, cls=Command)(rate)

@@ -8,7 +8,17 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from leadcheck.cli._common import console, db_path, handle_errors
+from leadcheck.cli._common import (
+    FORMAT_HELP,
+    JSON_ALIAS_HELP,
+    TextOrJson,
+    complete_leader,
+    console,
+    db_path,
+    handle_errors,
+    wants_json,
+)
+from leadcheck.cli._help import Command
 
 if TYPE_CHECKING:
     from rich.text import Text
@@ -155,13 +165,29 @@ def _findings(title: str, findings: tuple[Finding, ...], with_gap: bool) -> Any:
 @handle_errors
 def summary(
     ctx: typer.Context,
-    leader: Annotated[str, typer.Argument(help="The leader's name, as in `leadcheck leaders`.")],
-    as_json: Annotated[
-        bool, typer.Option("--json", help="Print the scores as JSON (documented in the README).")
-    ] = False,
+    leader: Annotated[
+        str,
+        typer.Argument(
+            help="The leader's name, as in `leadcheck leaders`.",
+            metavar="LEADER",
+            autocompletion=complete_leader,
+        ),
+    ],
+    format: Annotated[
+        TextOrJson,
+        typer.Option("--format", "-f", help=FORMAT_HELP + " The JSON is documented in the README."),
+    ] = TextOrJson.text,
+    as_json: Annotated[bool, typer.Option("--json", hidden=True, help=JSON_ALIAS_HELP)] = False,
     instrument: Annotated[
         str | None,
-        typer.Option("--instrument", help="Which instrument's assessment, when the leader has several."),
+        typer.Option(
+            "--instrument",
+            "-i",
+            help="The leader's assessment on this instrument id, when they have several. "
+            "Default: the newest.",
+            metavar="ID",
+            show_default=False,
+        ),
     ] = None,
 ) -> None:
     """Show a leader's scores: competencies by rater group, gaps, blind spots and strengths."""
@@ -172,7 +198,7 @@ def summary(
     with Store.open(db_path(ctx), create=False) as store:
         scored = scored_leader(store, leader, instrument)
     card = scored.card
-    if as_json:
+    if wants_json(format, as_json):
         doc = scorecard_json(card)
         doc["previous"] = (
             {
@@ -236,4 +262,4 @@ def summary(
 
 def register(app: typer.Typer) -> None:
     """Add this module's commands to the main app."""
-    app.command("summary")(summary)
+    app.command("summary", cls=Command)(summary)

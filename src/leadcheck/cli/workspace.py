@@ -7,7 +7,19 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from leadcheck.cli._common import console, db_path, handle_errors, when
+from leadcheck.cli._common import (
+    FORMAT_HELP,
+    JSON_ALIAS_HELP,
+    TextOrJson,
+    complete_cohort,
+    complete_leader,
+    console,
+    db_path,
+    handle_errors,
+    wants_json,
+    when,
+)
+from leadcheck.cli._help import Command
 from leadcheck.errors import NotFoundError
 
 if TYPE_CHECKING:
@@ -22,9 +34,17 @@ def _groups_cell(status: LeaderStatus) -> str:
 def leaders(
     ctx: typer.Context,
     cohort: Annotated[
-        str | None, typer.Option("--cohort", help="Only the leaders of this cohort.", show_default=False)
+        str | None,
+        typer.Option(
+            "--cohort",
+            help="Only the leaders of this cohort.",
+            metavar="NAME",
+            autocompletion=complete_cohort,
+            show_default=False,
+        ),
     ] = None,
-    as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")] = False,
+    format: Annotated[TextOrJson, typer.Option("--format", "-f", help=FORMAT_HELP)] = TextOrJson.text,
+    as_json: Annotated[bool, typer.Option("--json", hidden=True, help=JSON_ALIAS_HELP)] = False,
 ) -> None:
     """List the leaders in the workspace: cohort, instruments, self-assessment and raters per group.
 
@@ -33,6 +53,8 @@ def leaders(
     """
     from leadcheck.collect import leader_status
     from leadcheck.store import Store
+
+    as_json = wants_json(format, as_json)
 
     with Store.open(db_path(ctx), create=False) as store:
         people = store.leaders(cohort)
@@ -83,9 +105,15 @@ def status(
     ctx: typer.Context,
     leader: Annotated[
         str | None,
-        typer.Argument(help="A leader's name: show their groups in detail.", show_default=False),
+        typer.Argument(
+            help="A leader's name: show their groups in detail.",
+            metavar="LEADER",
+            autocompletion=complete_leader,
+            show_default=False,
+        ),
     ] = None,
-    as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of text.")] = False,
+    format: Annotated[TextOrJson, typer.Option("--format", "-f", help=FORMAT_HELP)] = TextOrJson.text,
+    as_json: Annotated[bool, typer.Option("--json", hidden=True, help=JSON_ALIAS_HELP)] = False,
 ) -> None:
     """Show what is missing: self-assessments not done, groups below their anonymity threshold.
 
@@ -97,6 +125,8 @@ def status(
     """
     from leadcheck.collect import leader_status
     from leadcheck.store import Store
+
+    as_json = wants_json(format, as_json)
 
     with Store.open(db_path(ctx), create=False) as store:
         if leader is not None:
@@ -175,5 +205,5 @@ def _detail(out: Any, s: LeaderStatus, titles: dict[str, str]) -> None:
 
 def register(app: typer.Typer) -> None:
     """Add this module's commands to the main app."""
-    app.command("leaders")(leaders)
-    app.command("status")(status)
+    app.command("leaders", cls=Command)(leaders)
+    app.command("status", cls=Command)(status)
