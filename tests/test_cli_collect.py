@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import sys
 from collections.abc import Callable, Iterator
@@ -452,8 +453,10 @@ def test_a_forum_is_rated_by_both_sides_and_status_shows_both(
     status = cli("status", "Forum A")
     assert status.exit_code == 0, status.stderr
     assert f"Forum A: {LMP} 1.0.0, started " in status.stdout
-    rows = {line.split()[0]: line.split()[1:4] for line in status.stdout.splitlines()[2:5]}
-    assert rows == {"management": ["1", "0", "1"], "union": ["1", "1", "0"], "facilitator": ["0", "0", "0"]}
+    assert "Management members" in status.stdout and "Union members" in status.stdout
+    groups = json.loads(cli("status", "Forum A", "--format", "json").stdout)["groups"]
+    counts = {g: [v["raters"], v["submitted"], v["in_progress"]] for g, v in groups.items()}
+    assert counts == {"management": [1, 0, 1], "union": [1, 1, 0], "facilitator": [0, 0, 0]}
     with Store.open(tmp_path / "workspace.db", create=False) as store:
         assert [p.name for p in store.leaders()] == ["Forum A"]
         assert [a.instrument_id for a in store.assessments(store.get_leader("Forum A"))] == [LMP]

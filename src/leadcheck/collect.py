@@ -466,6 +466,7 @@ class GroupProgress:
     min_raters: int
     submitted: int
     in_progress: int
+    optional: bool = False
 
     @property
     def raters(self) -> int:
@@ -487,7 +488,11 @@ def group_progress(instrument: Instrument, responses: Sequence[Response]) -> lis
     for group in instrument.rater_groups:
         mine = [r for r in responses if r.group == group.id]
         submitted = sum(1 for r in mine if r.submitted_at)
-        out.append(GroupProgress(group.id, group.label, group.min_raters, submitted, len(mine) - submitted))
+        out.append(
+            GroupProgress(
+                group.id, group.label, group.min_raters, submitted, len(mine) - submitted, group.optional
+            )
+        )
     return out
 
 
@@ -513,15 +518,24 @@ def visibility(progress: Sequence[GroupProgress]) -> dict[str, str]:
     return out
 
 
-def missing(progress: Sequence[GroupProgress]) -> list[str]:
-    """What keeps an assessment from being complete: ``self not done``, ``peer 2/3``, ..."""
-    out: list[str] = []
+def missing_groups(progress: Sequence[GroupProgress]) -> list[GroupProgress]:
+    """The rater groups below their anonymity threshold; an optional group with nobody at all is not missing."""
+    return [g for g in progress if not g.is_self and not g.shown and not (g.optional and g.raters == 0)]
+
+
+def self_missing(progress: Sequence[GroupProgress]) -> str | None:
+    """``self not done`` or ``self in progress`` while the leader's own response is not submitted."""
     for g in progress:
-        if g.is_self:
-            if not g.submitted:
-                out.append("self in progress" if g.in_progress else "self not done")
-        elif not g.shown:
-            out.append(f"{g.id} {g.raters}/{g.min_raters}")
+        if g.is_self and not g.submitted:
+            return "self in progress" if g.in_progress else "self not done"
+    return None
+
+
+def missing(progress: Sequence[GroupProgress], labels: bool = False) -> list[str]:
+    """What keeps an assessment from being complete: ``self not done``, ``peer 2/3`` (``Peers 2/3`` with labels)."""
+    first = self_missing(progress)
+    out = [first] if first else []
+    out += [f"{g.label if labels else g.id} {g.raters}/{g.min_raters}" for g in missing_groups(progress)]
     return out
 
 
@@ -550,6 +564,7 @@ class LeaderStatus:
     groups: list[GroupProgress]
     last_activity: str
     unrated_items: list[str]
+    last_answered: str | None = None  # when the newest answer was given (a survey's own timestamp)
 
     @property
     def self_state(self) -> str:
@@ -562,6 +577,11 @@ class LeaderStatus:
     @property
     def missing(self) -> list[str]:
         return missing(self.groups) if self.assessment else ["no assessment yet"]
+
+    @property
+    def missing_labelled(self) -> list[str]:
+        """``missing`` for people: groups by their labels."""
+        return missing(self.groups, labels=True) if self.assessment else ["no assessment yet"]
 
     @property
     def visibility(self) -> dict[str, str]:
@@ -583,12 +603,14 @@ class LeaderStatus:
                     "submitted": g.submitted,
                     "in_progress": g.in_progress,
                     "min_raters": g.min_raters,
+                    "optional": g.optional,
                     "report": seen[g.id],
                 }
                 for g in self.groups
             },
             "missing": self.missing,
             "last_activity": self.last_activity,
+            "last_answered": self.last_answered,
         }
         if self.assessment:
             a = self.assessment
@@ -609,11 +631,20 @@ def leader_status(store: Store, leader: Leader) -> LeaderStatus:
     current = assessments[-1] if assessments else None
     groups: list[GroupProgress] = []
     unrated: list[str] = []
+    answered: str | None = None
     if current is not None:
         inst = store.instrument(current)
         responses = store.responses(current)
         groups = group_progress(inst, responses)
         unrated = unrated_items(inst, responses)
+        answered = store.last_answered(current)
     return LeaderStatus(
-        leader.name, leader.cohort, instruments, current, groups, store.last_activity(leader), unrated
+        leader.name,
+        leader.cohort,
+        instruments,
+        current,
+        groups,
+        store.last_activity(leader),
+        unrated,
+        answered,
     )

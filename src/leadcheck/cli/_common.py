@@ -98,11 +98,6 @@ def console(stderr: bool = False, soft_wrap: bool = False) -> Any:
     return Console(stderr=stderr, highlight=False, soft_wrap=soft_wrap, emoji=False)
 
 
-def when(stamp: str) -> str:
-    """An ISO 8601 UTC time as ``2024-05-01 14:03``, the way every command prints times."""
-    return stamp[:16].replace("T", " ")
-
-
 def fail(message: str, code: int) -> typer.Exit:
     """Print one error line on stderr and return the exit to raise."""
     typer.echo(f"error: {message}", err=True)

@@ -17,7 +17,6 @@ from leadcheck.cli._common import (
     console,
     db_path,
     handle_errors,
-    when,
 )
 from leadcheck.cli._help import Command
 from leadcheck.errors import INVALID, OK, UsageError
@@ -350,6 +349,8 @@ def _collect(
     """
     from rich.text import Text
 
+    from leadcheck.overview import utc_minutes
+
     def saved() -> str:
         count = len(store.response(response_id).answers)
         return f"Saved {count} answer{'s' * (count != 1)}. {resume_hint}"
@@ -359,7 +360,7 @@ def _collect(
         session.review()
         out.print(
             Text(
-                f"This is finished: all {session.total} items answered, submitted {when(submitted)} UTC. "
+                f"This is finished: all {session.total} items answered, submitted {utc_minutes(submitted)} UTC. "
                 "Reviewing it item by item: press a key to change an answer, Enter to keep it, "
                 "b to go back, q to stop (your answers stay as they are)."
                 + (f" {new_round_hint}" if new_round_hint else ""),

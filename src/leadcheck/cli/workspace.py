@@ -17,7 +17,6 @@ from leadcheck.cli._common import (
     db_path,
     handle_errors,
     wants_json,
-    when,
 )
 from leadcheck.cli._help import Command
 from leadcheck.errors import NotFoundError
@@ -69,35 +68,10 @@ def leaders(
     if not statuses:
         out.print("No leaders yet: add one with `leadcheck assess` or `leadcheck import`.", markup=False)
         return
-    from rich.table import Table
-    from rich.text import Text
+    from leadcheck.cli._tables import print_table
+    from leadcheck.overview import leaders_table
 
-    table = Table(
-        title="Leaders",
-        title_justify="left",
-        caption="raters: responses so far / needed for the group to be shown; times in UTC",
-        caption_justify="left",
-    )
-    for column in (
-        "leader",
-        "cohort",
-        "instrument",
-        "self",
-        "raters",
-        "last activity",
-    ):
-        table.add_column(column, overflow="fold")
-    for s in statuses:
-        cells = (
-            s.name,
-            s.cohort or "",
-            ", ".join(s.instruments) or "-",
-            s.self_state,
-            _groups_cell(s) or "-",
-            when(s.last_activity),
-        )
-        table.add_row(*(Text(c) for c in cells))  # Text: names are data, never markup
-    out.print(table)
+    print_table(out, leaders_table(statuses))
 
 
 @handle_errors
@@ -138,25 +112,23 @@ def status(
                 _detail(console(soft_wrap=True), one, {i: item.others_text for i, item in items.items()})
             return
         statuses = [leader_status(store, p) for p in store.leaders()]
-    out = console(soft_wrap=True)
+    out = console()
     if as_json:
         typer.echo(json.dumps([s.as_dict() for s in statuses], indent=2, ensure_ascii=False))
         return
     if not statuses:
         out.print("No leaders yet: add one with `leadcheck assess` or `leadcheck import`.", markup=False)
         return
-    width = max(len(s.name) for s in statuses)
-    for s in statuses:
-        what = ", ".join(s.missing) or "complete"
-        on = f" ({s.assessment.instrument_id})" if s.assessment else ""
-        out.print(f"{s.name:<{width}}{on}: {what}", markup=False)
+    from leadcheck.cli._tables import print_table
+    from leadcheck.overview import status_table
+
+    print_table(out, status_table(statuses))
 
 
 def _detail(out: Any, s: LeaderStatus, titles: dict[str, str]) -> None:
-    from rich.table import Table
-    from rich.text import Text
-
-    from leadcheck.collect import HIDDEN, NONE, POOLED
+    from leadcheck.cli._tables import print_table
+    from leadcheck.collect import HIDDEN, POOLED
+    from leadcheck.overview import groups_table, utc_minutes
 
     if s.assessment is None:
         out.print(f"{s.name}: no assessment yet", markup=False)
@@ -164,31 +136,12 @@ def _detail(out: Any, s: LeaderStatus, titles: dict[str, str]) -> None:
     a = s.assessment
     cohort = f", cohort {s.cohort}" if s.cohort else ""
     out.print(
-        f"{s.name}{cohort}: {a.instrument_id} {a.instrument_version}, started {when(a.created_at)} UTC, "
-        f"last activity {when(s.last_activity)} UTC",
+        f"{s.name}{cohort}: {a.instrument_id} {a.instrument_version}, started {utc_minutes(a.created_at)} UTC, "
+        f"last answer {utc_minutes(s.last_answered)}" + (" UTC" if s.last_answered else ""),
         markup=False,
     )
     seen = s.visibility
-    table = Table(box=None, padding=(0, 2, 0, 0))
-    table.add_column("group")
-    for column in ("raters", "submitted", "in progress", "needed"):
-        table.add_column(column, justify="right")
-    table.add_column("in the report")
-    for g in s.groups:
-        how = seen[g.id]
-        short = f"{g.min_raters - g.raters} more needed"
-        if g.is_self:
-            text = "missing" if how == NONE else "shown"
-        elif how == NONE:
-            text = f"none yet ({g.min_raters} needed)"
-        elif how in (POOLED, HIDDEN):
-            text = f"{how} ({short})"
-        else:
-            text = "shown"
-        table.add_row(
-            Text(g.id), str(g.raters), str(g.submitted), str(g.in_progress), str(g.min_raters), text
-        )
-    out.print(table)
+    print_table(out, groups_table(s))
     notes = {
         HIDDEN: "hidden: too few raters; left out of every figure to protect their anonymity.",
         POOLED: "pooled: too few raters alone; reported together with the other small groups.",
