@@ -233,7 +233,7 @@ def test_a_finished_assessment_is_reviewed_item_by_item(run: Run, db: Path, mini
     out = again.stdout
     assert "This is finished: all 4 items answered, submitted " in out
     assert "press a key to change an answer, Enter to keep it, b to go back, q to stop" in out
-    assert f"To start a new round instead: leadcheck --db {db} assess Ana --new" in out
+    assert f"To start a new round instead:\n  leadcheck --db {db} assess Ana --new\n" in out
     assert "1/4 " in out and "Current answer (Enter keeps it): 4 Often\n> kept: 4 Often" in out
     assert "Current answer (Enter keeps it): 2 Rarely\n> 3 Sometimes" in out
     assert "Next steps" in out

@@ -26,7 +26,6 @@ from leadcheck.collect import (
     line_action,
     missing,
     next_steps,
-    not_observed_label,
     rating_assessment,
     scale_choices,
     self_summary,
@@ -35,7 +34,7 @@ from leadcheck.collect import (
 )
 from leadcheck.errors import InstrumentError, NotFoundError, UsageError
 from leadcheck.instrument.catalog import instrument_from_text
-from leadcheck.instrument.model import Instrument
+from leadcheck.instrument.model import Instrument, not_observed_label
 from leadcheck.responses import Response
 from leadcheck.store import Store
 

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from leadcheck.errors import NotFoundError, UsageError
-from leadcheck.instrument.model import SELF, Competency, Instrument, Item, Question, Scale
+from leadcheck.instrument.model import SELF, Competency, Instrument, Item, Question, Scale, not_observed_label
 from leadcheck.responses import Answer, Response
 from leadcheck.scoring import recode
 
@@ -61,22 +61,6 @@ def key_from_line(line: str, single_key: bool = True) -> str:
     if not stripped:
         return ""
     return stripped[0] if single_key else stripped.split()[0]
-
-
-DEFAULT_NOT_OBSERVED = "Not observed"
-SELF_NOT_OBSERVED = "I can't judge this"
-
-
-def not_observed_label(scale: Scale, group: str) -> str:
-    """How the "not observed" answer reads for ``group``.
-
-    A leader does not "observe" their own behaviour: for the self group the
-    default wording becomes "I can't judge this". An instrument's own wording
-    (``not_observed_label``) is kept for everyone.
-    """
-    if group == SELF and scale.not_observed_label == DEFAULT_NOT_OBSERVED:
-        return SELF_NOT_OBSERVED
-    return scale.not_observed_label
 
 
 def not_observed_meaning(group: str) -> str:

@@ -297,8 +297,8 @@ def _self_summary(out: Any, instrument: Instrument, answers: Mapping[str, int | 
     from rich.table import Table
     from rich.text import Text
 
-    from leadcheck.collect import not_observed_label, self_summary
-    from leadcheck.instrument.model import SELF
+    from leadcheck.collect import self_summary
+    from leadcheck.instrument.model import SELF, not_observed_label
 
     rows = self_summary(instrument, answers)
     scale = instrument.scale
@@ -362,11 +362,12 @@ def _collect(
             Text(
                 f"This is finished: all {session.total} items answered, submitted {utc_minutes(submitted)} UTC. "
                 "Reviewing it item by item: press a key to change an answer, Enter to keep it, "
-                "b to go back, q to stop (your answers stay as they are)."
-                + (f" {new_round_hint}" if new_round_hint else ""),
+                "b to go back, q to stop (a change is saved the moment you make it).",
                 style="yellow",
             )
         )
+        if new_round_hint:
+            out.print(new_round_hint, markup=False, soft_wrap=True)  # a command to copy: never wrapped
     elif session.resumed_with:
         out.print(Text(f"Resuming: {session.resumed_with} of {session.total} answered.", style="yellow"))
     else:
@@ -518,7 +519,7 @@ def assess(
             response_id,
             session,
             "Run the same command again to resume.",
-            f"To start a new round instead: {again}",
+            f"To start a new round instead:\n  {again}",
         )
         _self_summary(out, inst, store.response(response_id).answers)
         _next_steps(ctx, out, inst, person.name)

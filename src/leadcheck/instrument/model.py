@@ -186,3 +186,19 @@ class Instrument:
             if dim.id == dim_id:
                 return dim
         raise KeyError(dim_id)
+
+
+DEFAULT_NOT_OBSERVED = "Not observed"
+SELF_NOT_OBSERVED = "I can't judge this"
+
+
+def not_observed_label(scale: Scale, group: str) -> str:
+    """How the "not observed" answer reads for ``group``.
+
+    A leader does not "observe" their own behaviour: for the self group the
+    default wording becomes "I can't judge this". An instrument's own wording
+    (``not_observed_label``) is kept for everyone.
+    """
+    if group == SELF and scale.not_observed_label == DEFAULT_NOT_OBSERVED:
+        return SELF_NOT_OBSERVED
+    return scale.not_observed_label
