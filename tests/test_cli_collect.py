@@ -64,7 +64,12 @@ def test_a_complete_self_assessment_saves_everything_and_shows_a_summary(
     assert "1/1 What should I keep doing?\n> Listening" in out
     # l-2 is reverse-scored: 2 counts as 4, so Listening's mean is 4.00.
     summary = out[out.index("Your self-assessment") :]
-    assert "Listening" in summary and "4.00" in summary and "2/2" in summary
+    assert "Listening *" in summary and "4.00" in summary and "2/2" in summary
+    assert (
+        "* includes 1 reverse-scored item (a high answer is a bad sign), counted the other way round: "
+        in (" ".join(summary.split()))
+    )
+    assert "Deciding *" not in summary
     assert "Deciding" in summary and "5.00" in summary
     assert "Fairness (value)" in summary and "0/1" in summary
     assert '0 items skipped, 1 answered "I can\'t judge this": they count as missing, not as a score.' in out

@@ -329,7 +329,7 @@ def test_scale_choices_and_labels() -> None:
 def test_self_summary_recodes_reverse_items_and_leaves_out_missing_answers() -> None:
     rows = self_summary(mini(), {"l-1": 4, "l-2": 1, "f-1": None})
     assert rows == [
-        DimensionMean("listen", "Listening", "competency", 4.5, 2, 0, 0, 2),  # l-2: 1 counts as 5
+        DimensionMean("listen", "Listening", "competency", 4.5, 2, 0, 0, 2, reversed=1),  # l-2: 1 counts as 5
         DimensionMean("decide", "Deciding", "competency", None, 0, 0, 1, 1),
         DimensionMean("fair", "Fairness", "value", None, 0, 1, 0, 1),
     ]

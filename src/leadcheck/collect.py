@@ -367,6 +367,7 @@ class DimensionMean:
     not_observed: int
     skipped: int
     items: int
+    reversed: int = 0  # rated items that are reverse-scored: their answers count the other way round
 
 
 def self_summary(instrument: Instrument, answers: Mapping[str, Answer]) -> list[DimensionMean]:
@@ -374,7 +375,7 @@ def self_summary(instrument: Instrument, answers: Mapping[str, Answer]) -> list[
     out: list[DimensionMean] = []
     for dim in instrument.dimensions:
         values: list[float] = []
-        not_observed = skipped = 0
+        not_observed = skipped = reversed_ = 0
         for item in dim.items:
             if item.id not in answers:
                 skipped += 1
@@ -384,10 +385,19 @@ def self_summary(instrument: Instrument, answers: Mapping[str, Answer]) -> list[
                 not_observed += 1
             else:
                 values.append(recode(instrument, item, value))
+                reversed_ += item.reverse
         mean = sum(values) / len(values) if values else None
         out.append(
             DimensionMean(
-                dim.id, dim.name, dim.kind, mean, len(values), not_observed, skipped, len(dim.items)
+                dim.id,
+                dim.name,
+                dim.kind,
+                mean,
+                len(values),
+                not_observed,
+                skipped,
+                len(dim.items),
+                reversed_,
             )
         )
     return out

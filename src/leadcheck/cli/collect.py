@@ -308,7 +308,7 @@ def _self_summary(out: Any, instrument: Instrument, answers: Mapping[str, int | 
     table.add_column(f"{scale.min} to {scale.max}")
     table.add_column("rated", justify="right")
     for row in rows:
-        name = row.name + (" (value)" if row.kind == "value" else "")
+        name = row.name + (" (value)" if row.kind == "value" else "") + (" *" if row.reversed else "")
         if row.mean is None:
             mean, bar = "–", Text("")
         else:
@@ -325,8 +325,13 @@ def _self_summary(out: Any, instrument: Instrument, answers: Mapping[str, int | 
             f'"{not_observed_label(scale, SELF)}": they count as missing, not as a score.',
             markup=False,
         )
-    if any(i.reverse for i in instrument.items.values()):
-        out.print("Reverse-scored items are counted the other way round.", markup=False)
+    reversed_ = sum(r.reversed for r in rows)
+    if reversed_:
+        out.print(
+            f"* includes {reversed_} reverse-scored item{'s' * (reversed_ != 1)} (a high answer is a bad sign), "
+            f"counted the other way round: {scale.max} counts as {scale.min}, {scale.min} as {scale.max}.",
+            markup=False,
+        )
 
 
 # -- one run, shared by assess and rate ----------------------------------------------------------
