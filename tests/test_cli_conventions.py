@@ -178,3 +178,63 @@ def test_old_spellings_still_work(tmp_path: Any) -> None:
         result = runner.invoke(app, ["--db", db, *args])
         assert result.exit_code == 1  # no workspace yet: the same clear error, whichever spelling
         assert "Traceback" not in result.output
+
+
+# -- shell completion ----------------------------------------------------------------------------
+
+
+def complete(words: str, env: dict[str, str] | None = None) -> list[str]:
+    """What bash would offer after ``words`` (the last word is the one being completed)."""
+    parts = words.split(" ")
+    runner = CliRunner(
+        env={
+            "_LEADCHECK_COMPLETE": "complete_bash",
+            "COMP_WORDS": words,
+            "COMP_CWORD": str(len(parts) - 1),
+            **(env or {}),
+        }
+    )
+    result = runner.invoke(app, [], prog_name="leadcheck")
+    assert result.exit_code == 0, result.output
+    assert "Traceback" not in result.output
+    return [line for line in result.stdout.splitlines() if line]
+
+
+def test_completion_offers_commands_options_and_choices() -> None:
+    assert complete("leadcheck sta") == ["status"]
+    assert "--format" in complete("leadcheck summary --f")
+    assert complete("leadcheck summary --format ") == ["text", "json"]
+    assert complete("leadcheck assess -i psl") == ["psl-360"]
+
+
+def test_completion_offers_the_workspaces_leaders_and_cohorts(tmp_path: Any) -> None:
+    from leadcheck.store import Store
+
+    db = tmp_path / "w.db"
+    with Store.open(db) as store:
+        store.ensure_leader("Ana Ruiz", "2024-spring")
+        store.ensure_leader("anders Berg", "2024-fall")
+        store.ensure_leader("Bo Chen")
+    before = db.read_bytes()
+    assert complete(f"leadcheck --db {db} summary A") == ["Ana Ruiz"]
+    assert complete(f"leadcheck --db {db} summary a") == ["anders Berg"]
+    assert complete("leadcheck report B", {"LEADCHECK_DB": str(db)}) == ["Bo Chen"]
+    assert complete(f"leadcheck --db {db} leaders --cohort 2024-") == ["2024-fall", "2024-spring"]
+    assert complete(f"leadcheck --db {db} cohort report 2024-s") == ["2024-spring"]
+    assert db.read_bytes() == before  # read-only: completing never writes
+
+
+def test_completion_without_a_workspace_offers_nothing_and_creates_nothing(tmp_path: Any) -> None:
+    missing = tmp_path / "none.db"
+    assert complete(f"leadcheck --db {missing} summary A") == []
+    assert not missing.exists()
+    garbage = tmp_path / "garbage.db"
+    garbage.write_bytes(b"not sqlite at all\n" * 100)
+    assert complete(f"leadcheck --db {garbage} summary A") == []
+    assert garbage.read_bytes() == b"not sqlite at all\n" * 100
+
+
+def test_the_completion_script_can_be_shown() -> None:
+    result = CliRunner().invoke(app, ["--show-completion", "bash"], prog_name="leadcheck")
+    assert result.exit_code == 0
+    assert "complete" in result.stdout and "_LEADCHECK_COMPLETE" in result.stdout

@@ -53,11 +53,11 @@ def _completion_workspace(ctx: typer.Context) -> Path:
 
 
 def _matching(names: list[str], incomplete: str) -> list[str]:
-    return [n for n in names if n.casefold().startswith(incomplete.casefold())]
+    return [n for n in names if n.startswith(incomplete)]
 
 
 def complete_leader(ctx: typer.Context, incomplete: str) -> list[str]:
-    """Leader names of the workspace that start with what was typed (case ignored)."""
+    """Leader names of the workspace that start with what was typed."""
     return _matching(_stored_names(ctx, "leaders"), incomplete)
 
 
@@ -74,16 +74,27 @@ def complete_instrument(incomplete: str) -> list[str]:
 
 
 def _stored_names(ctx: typer.Context, kind: str) -> list[str]:
+    """Leader or cohort names, read from the workspace opened read-only: completing never writes or migrates."""
     path = _completion_workspace(ctx)
-    if not path.is_file():  # completing never creates a workspace
+    if not path.is_file():
         return []
+    import sqlite3
+    from urllib.parse import quote
+
     from leadcheck.store import Store
 
     try:
-        with Store.open(path, create=False) as store:
-            return [p.name for p in store.leaders()] if kind == "leaders" else list(store.cohorts())
-    except Exception:
+        conn = sqlite3.connect(f"file:{quote(str(path.resolve()))}?mode=ro", uri=True, timeout=0.5)
+    except sqlite3.Error:
         return []
+    try:
+        conn.row_factory = sqlite3.Row
+        store = Store(conn, path)
+        return [p.name for p in store.leaders()] if kind == "leaders" else list(store.cohorts())
+    except Exception:  # a completion offers nothing rather than print a traceback into the shell
+        return []
+    finally:
+        conn.close()
 
 
 def console(stderr: bool = False, soft_wrap: bool = False) -> Any:
