@@ -620,3 +620,12 @@ def test_the_terminal_is_restored_after_an_error(pty_stdin: tuple[int, int]) -> 
     with pytest.raises(KeyboardInterrupt), Keyboard().keys():
         raise KeyboardInterrupt
     assert termios.tcgetattr(slave) == before
+
+
+def test_next_steps_of_an_older_assessment_name_its_instrument(run: Run, db: Path, mini: Path) -> None:
+    assert run("assess", "Ana", "-i", str(mini), input=keys("q")).exit_code == 0
+    assert run("assess", "Ana", "-i", "psl-360", input=keys("q")).exit_code == 0  # now the newest
+    done = run("assess", "Ana", "-i", str(mini), input=keys("4", "2", "5", "n", ""))
+    assert done.exit_code == 0, done.stderr
+    assert f"leadcheck --db {db} rate Ana --as peer -i mini" in done.stdout
+    assert f"leadcheck --db {db} report Ana -i mini -o ana.pdf" in done.stdout

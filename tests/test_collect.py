@@ -483,3 +483,12 @@ def test_a_cohort_is_set_once_and_never_moved(store: Store, mini_file: Path) -> 
     with pytest.raises(UsageError) as e:
         rating_assessment(store, "Ana", "peer", cohort="west")
     assert str(e.value) == '"Ana" is in the cohort "east", not "west"; leave out --cohort'
+
+
+def test_next_steps_name_the_instrument_when_it_is_not_the_leaders_newest() -> None:
+    steps = next_steps(mini(), "Ana", not_current=True)
+    commands = [s.command for s in steps]
+    assert ("rate", "Ana", "--as", "peer", "-i", "mini") in commands
+    assert ("summary", "Ana", "-i", "mini") in commands
+    assert ("report", "Ana", "-i", "mini", "-o", "ana.pdf") in commands
+    assert not any(c[0] == "status" for c in commands)  # status shows the newest assessment only

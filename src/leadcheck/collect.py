@@ -414,10 +414,16 @@ class NextStep:
     command: tuple[str, ...]
 
 
-def next_steps(instrument: Instrument, leader: str) -> list[NextStep]:
-    """What a leader does after their self-assessment, as exact commands: invite raters, follow up, report."""
+def next_steps(instrument: Instrument, leader: str, not_current: bool = False) -> list[NextStep]:
+    """What a leader does after their self-assessment, as exact commands: invite raters, follow up, report.
+
+    ``not_current``: the assessment answered is not the leader's newest, so
+    every command names its instrument (``-i``), which the commands otherwise
+    take from the newest.
+    """
     from leadcheck.cohort.files import slug
 
+    on = ("-i", instrument.id) if not_current else ()
     raters = [g.id for g in instrument.rater_groups if not g.is_self]
     base = slug(leader) or "leader"
     steps: list[NextStep] = []
@@ -427,17 +433,18 @@ def next_steps(instrument: Instrument, leader: str) -> list[NextStep]:
         steps += [
             NextStep(
                 f"Invite raters ({groups}): each answers in a terminal with",
-                ("rate", leader, "--as", group),
+                ("rate", leader, "--as", group, *on),
             ),
             NextStep(
                 "or gets a form to fill in and send back",
-                ("form", leader, "--as", group, "-o", f"{base}-{group}.yaml"),
+                ("form", leader, "--as", group, *on, "-o", f"{base}-{group}.yaml"),
             ),
             NextStep("and you import the returned forms with", ("import", f"{base}-{group}.yaml")),
-            NextStep("See who has answered", ("status", leader)),
         ]
-    steps.append(NextStep("Your scores in the terminal", ("summary", leader)))
-    steps.append(NextStep("Your report (PDF)", ("report", leader, "-o", f"{base}.pdf")))
+        if not not_current:  # status shows the newest assessment only
+            steps.append(NextStep("See who has answered", ("status", leader)))
+    steps.append(NextStep("Your scores in the terminal", ("summary", leader, *on)))
+    steps.append(NextStep("Your report (PDF)", ("report", leader, *on, "-o", f"{base}.pdf")))
     return steps
 
 

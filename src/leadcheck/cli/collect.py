@@ -527,10 +527,11 @@ def assess(
             f"To start a new round instead:\n  {again}",
         )
         _self_summary(out, inst, store.response(response_id).answers)
-        _next_steps(ctx, out, inst, person.name)
+        newest = store.assessments(person)[-1]
+        _next_steps(ctx, out, inst, person.name, not_current=newest.id != assessment.id)
 
 
-def _next_steps(ctx: typer.Context, out: Any, inst: Instrument, leader: str) -> None:
+def _next_steps(ctx: typer.Context, out: Any, inst: Instrument, leader: str, not_current: bool) -> None:
     """The closing lines of assess: what to do next, each with the exact command to type."""
     from rich.text import Text
 
@@ -538,7 +539,7 @@ def _next_steps(ctx: typer.Context, out: Any, inst: Instrument, leader: str) -> 
 
     out.print()
     out.print(Text("Next steps", style="bold"))
-    for step in next_steps(inst, leader):
+    for step in next_steps(inst, leader, not_current):
         out.print(Text(f"  {step.what}:"))
         out.print(Text(f"    {_command_line(ctx, *step.command)}", style="cyan"), soft_wrap=True)
 
