@@ -253,6 +253,8 @@ def test_a_rater_in_a_terminal_goes_back_and_reviews(terminal: type[Terminal], d
     t.expect("Current answer: 4 Often")
     t.send("3")
     t.expect(item(3))
+    t.send("?")
+    t.expect("s  skip: move on and leave this item as it is")
     t.send("32")
     t.expect("1/2 What should they keep doing?")
     t.send("Calm\r")
