@@ -532,11 +532,11 @@ def self_missing(progress: Sequence[GroupProgress]) -> str | None:
     return None
 
 
-def missing(progress: Sequence[GroupProgress], labels: bool = False) -> list[str]:
-    """What keeps an assessment from being complete: ``self not done``, ``peer 2/3`` (``Peers 2/3`` with labels)."""
+def missing(progress: Sequence[GroupProgress]) -> list[str]:
+    """What keeps an assessment from being complete, for tools: ``self not done``, ``peer 2/3``, ..."""
     first = self_missing(progress)
     out = [first] if first else []
-    out += [f"{g.label if labels else g.id} {g.raters}/{g.min_raters}" for g in missing_groups(progress)]
+    out += [f"{g.id} {g.raters}/{g.min_raters}" for g in missing_groups(progress)]
     return out
 
 
@@ -578,11 +578,6 @@ class LeaderStatus:
     @property
     def missing(self) -> list[str]:
         return missing(self.groups) if self.assessment else ["no assessment yet"]
-
-    @property
-    def missing_labelled(self) -> list[str]:
-        """``missing`` for people: groups by their labels."""
-        return missing(self.groups, labels=True) if self.assessment else ["no assessment yet"]
 
     @property
     def visibility(self) -> dict[str, str]:

@@ -25,10 +25,6 @@ if TYPE_CHECKING:
     from leadcheck.collect import LeaderStatus
 
 
-def _groups_cell(status: LeaderStatus) -> str:
-    return ", ".join(f"{g.id} {g.raters}/{g.min_raters}" for g in status.groups if not g.is_self)
-
-
 @handle_errors
 def leaders(
     ctx: typer.Context,
@@ -48,7 +44,9 @@ def leaders(
     """List the leaders in the workspace: cohort, instruments, self-assessment and raters per group.
 
     Raters per group count responses (submitted or in progress, as the report
-    does) against the group's anonymity threshold ("peer 2/3"). Times are UTC.
+    does) against the group's anonymity threshold ("Peers 2/3"); "-" is an
+    optional group nobody answered in. The last answer is when it was given
+    (UTC; for survey exports, the survey's own time).
     """
     from leadcheck.collect import leader_status
     from leadcheck.store import Store
