@@ -21,6 +21,14 @@ EXAMPLES = REPO / "tests" / "examples"
 MINI_360 = EXAMPLES / "valid" / "mini-360.yaml"
 
 
+@pytest.fixture(autouse=True)
+def _workspace_keys(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Workspace keys (leadcheck.keys) go to a folder of the test's, never to ~/.config."""
+    folder = tmp_path_factory.mktemp("keys")
+    monkeypatch.setenv("LEADCHECK_KEY_DIR", str(folder))
+    return folder
+
+
 @dataclass
 class Run:
     """What a command did: exit code, standard output and standard error."""

@@ -19,7 +19,7 @@ from leadcheck.cli._help import description
 
 WIDTH = 80
 # Commands whose output other tools read: they take --format with json among the choices.
-MACHINE_OUTPUT = {"validate", "leaders", "status", "summary", "instruments list", "export"}
+MACHINE_OUTPUT = {"validate", "leaders", "status", "summary", "instruments list", "export", "audit"}
 # The same thing has the same option everywhere: long name -> its one short name.
 SHORT_NAMES = {
     "--instrument": "-i",
@@ -115,8 +115,6 @@ def problems(path: tuple[str, ...]) -> list[str]:
         )
         if "json" not in choices:
             found.append("machine output without --format json")
-    if path and path[-1] != "--help" and not command.params and not getattr(command, "commands", None):
-        found.append("a command without any parameter")
 
     listing = "".join("".join(_section(text, "Commands")).split())  # wrapping may break after a hyphen
     for sub_name, sub in getattr(command, "commands", {}).items():

@@ -50,6 +50,9 @@ COMMANDS: dict[str, tuple[list[str], str | None, int]] = {
     "report": (["report", "Ana", "-o", "{tmp}/ana.html"], None, 0),
     "cohort report": (["cohort", "report", "east", "-o", "{tmp}/reports", "-j", "1"], None, 0),
     "demo": (["demo", "-n", "1", "-j", "1", "-o", "{tmp}/demo-reports"], None, 0),
+    "audit": (["audit", "Ana"], None, 0),
+    "purge": (["purge", "Ana", "--dry-run"], None, 0),
+    "key": (["key"], None, 0),
 }
 
 
@@ -75,7 +78,8 @@ def workspace(tmp_path_factory: pytest.TempPathFactory) -> Path:
     inst = load_instrument(str(MINI_360))
     answers: dict[str, int | None] = {"l-1": 4, "l-2": 2, "d-1": 5, "f-1": 3}
     db = folder / "w.db"
-    with Store.open(db) as store:
+    with pytest.MonkeyPatch.context() as mp, Store.open(db) as store:
+        mp.setenv("LEADCHECK_KEY_DIR", str(folder / "keys"))  # the workspace key stays with the test
         store.add_responses(
             [
                 IncomingResponse("Ana", "self", answers, {"keep": "Listening"}, "t", cohort="east"),
@@ -85,7 +89,9 @@ def workspace(tmp_path_factory: pytest.TempPathFactory) -> Path:
             ],
             inst,
         )
-    result = CliRunner().invoke(app, ["--db", str(db), "export", "-o", str(folder / "backup.json")])
+    result = CliRunner(env={"LEADCHECK_KEY_DIR": str(folder / "keys")}).invoke(
+        app, ["--db", str(db), "export", "-o", str(folder / "backup.json")]
+    )
     assert result.exit_code == 0, result.stderr
     return db
 
@@ -94,7 +100,10 @@ def invoke(command: str, db: Path, env: dict[str, str | None]) -> tuple[int, str
     args, stdin, _ = COMMANDS[command]
     values = {"mini": str(MINI_360), "tmp": str(db.parent)}
     argv = ["--db", str(db), *(a.format(**values) for a in args)]
-    result = CliRunner(env={"COLUMNS": "100", **env}).invoke(app, argv, input=stdin)
+    keys = str(db.parent / "keys")
+    result = CliRunner(env={"COLUMNS": "100", "LEADCHECK_KEY_DIR": keys, **env}).invoke(
+        app, argv, input=stdin
+    )
     return result.exit_code, result.stdout, result.stderr
 
 

@@ -48,9 +48,9 @@ def workspace(db: Path) -> Path:
             store.assessment_for(store.ensure_leader(name, cohort), inst)
         answer(store, "Ana", "self", SELF_IDENTITY, {"l-1": 4, "l-2": None})
         answer(store, "Ana", "manager", "m", {"l-1": 5, "l-2": 1}, submit=False)
-        answer(store, "Ana", "peer", "p1", {"l-1": 3})
-        answer(store, "Bo", "peer", "p1", {"l-1": 3})
-        answer(store, "Bo", "direct_report", "d1", {"l-2": 2})
+        answer(store, "Ana", "peer", "p1", {"l-1": 3, "l-2": None})
+        answer(store, "Bo", "peer", "p1", {"l-1": 3, "l-2": None})
+        answer(store, "Bo", "direct_report", "d1", {"l-2": 2, "l-1": None})
     return db
 
 
@@ -105,6 +105,7 @@ def test_leaders_of_one_cohort_as_json(run: Run) -> None:
         "raters": 1,
         "submitted": 0,
         "in_progress": 1,
+        "partial": 0,
         "min_raters": 1,
         "optional": False,
         "report": "shown",
@@ -293,13 +294,13 @@ def optional_workspace(db: Path) -> Path:
     with Store.open(db) as store:
         for name in ("Ana", "Bo"):
             store.assessment_for(store.ensure_leader(name), inst)
-            answer(store, name, "self", SELF_IDENTITY, {"l-1": 4})
-            answer(store, name, "manager", "m", {"l-1": 4})
+            answer(store, name, "self", SELF_IDENTITY, {"l-1": 4, "l-2": 4})
+            answer(store, name, "manager", "m", {"l-1": 4, "l-2": 4})
             for rater in ("p1", "p2"):
-                answer(store, name, "peer", rater, {"l-1": 4})
+                answer(store, name, "peer", rater, {"l-1": 4, "l-2": 4})
             for rater in ("d1", "d2"):
-                answer(store, name, "direct_report", rater, {"l-1": 4})
-        answer(store, "Bo", "other", "o1", {"l-1": 4})
+                answer(store, name, "direct_report", rater, {"l-1": 4, "l-2": 4})
+        answer(store, "Bo", "other", "o1", {"l-1": 4, "l-2": 4})
     return db
 
 

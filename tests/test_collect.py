@@ -339,7 +339,9 @@ def test_self_summary_recodes_reverse_items_and_leaves_out_missing_answers() -> 
 
 
 def _resp(group: str, submitted: bool, answers: dict[str, int | None] | None = None) -> Response:
-    return Response(group, answers or {"l-1": 3}, {}, "2024-01-01T00:00:00+00:00" if submitted else "")
+    return Response(
+        group, answers or {"l-1": 3, "d-1": 4}, {}, "2024-01-01T00:00:00+00:00" if submitted else ""
+    )
 
 
 def test_group_progress_counts_submitted_and_in_progress() -> None:
@@ -354,6 +356,14 @@ def test_group_progress_counts_submitted_and_in_progress() -> None:
     assert [g.shown for g in progress] == [True, True, False]  # in progress counts, as in the report
     assert visibility(progress) == {"self": SHOWN, "manager": SHOWN, "peer": HIDDEN}
     assert missing(progress) == ["peer 1/2"]
+
+
+def test_a_rater_with_too_few_answers_counts_toward_no_threshold() -> None:
+    # mini has 4 items and min_item_fraction 0.5: one answer is too few, two are enough.
+    responses = [_resp("peer", True, {"l-1": 3}), _resp("peer", True, {"l-1": 3, "l-2": None})]
+    peer = group_progress(mini(), responses)[2]
+    assert (peer.raters, peer.partial, peer.shown) == (1, 1, False)
+    assert missing([peer]) == ["peer 1/2 (+1 with too few answers to count)"]
 
 
 def test_small_groups_are_pooled_when_together_they_reach_the_strictest_threshold() -> None:

@@ -193,8 +193,9 @@ def test_hidden_comments_are_never_attributed_and_small_pools_are_dropped(small:
     lone = r("peer", {"keep": "the lone peer wrote this"}, a=1, b=1)
     manager = r("manager", {"keep": "manager note"}, a=3, b=3)
     card = score(small, [lone, manager], "Ana")
-    # Two non-self raters in all, below the peers' threshold of 3: the peer's comment is dropped.
-    assert card.comments == {"keep": ("manager note",)}
+    # Two raters were asked, below the strictest threshold among the groups asked (peers: 3):
+    # no comment is shown, not even the manager's, so the lone peer's cannot be told apart by absence.
+    assert card.comments == {}
     crowd = [r("manager", {"keep": f"note {i}"}, a=3) for i in range(3)]
     card = score(small, [lone, *crowd], "Ana")
     assert "the lone peer wrote this" in card.comments["keep"]
@@ -232,9 +233,9 @@ def rater_sets(draw: st.DrawFn) -> list[Response]:
 
 
 def _figures(doc: Mapping[str, object]) -> list[Mapping[str, object]]:
+    """Item figures: competency figures are means of these (tests/test_anonymity.py checks that)."""
     out: list[Mapping[str, object]] = []
     for dim in doc["competencies"]:  # type: ignore[attr-defined]
-        out.append(dim)
         out.extend(dim["items"])
     return out
 
@@ -270,7 +271,7 @@ def test_hidden_ratings_cannot_be_recovered_from_published_figures(
                 continue
             assert g["n"] >= small.group(gid).min_raters
     for dim in card.dimensions:
-        for fig_groups, n in [(dim.groups, dim.others.n)] + [(i.groups, i.others.n) for i in dim.items]:
+        for fig_groups, n in [(i.groups, i.others.n) for i in dim.items]:
             if POOLED in fig_groups:
                 named = sum(s.n for g, s in fig_groups.items() if g != POOLED)
                 pooled = n - named
@@ -307,10 +308,15 @@ def test_self_is_never_part_of_others(small: Instrument) -> None:
 
 
 def test_cohort_statistics(small: Instrument) -> None:
-    def leader(level: int) -> list[Response]:
+    def leader(level: int, peers: int = 6) -> list[Response]:
         return [r("self", a=level, b=level, c=6 - level, d=level, e=3, f=3)] + [
-            r("peer", a=level, b=min(5, level + 1), c=6 - level, d=level, e=3, f=4) for _ in range(3)
+            r("peer", a=level, b=min(5, level + 1), c=6 - level, d=level, e=3, f=4) for _ in range(peers)
         ]
+
+    # Below ALPHA_MIN_RESPONDENTS (20) complete respondents, alpha is not published; the count is.
+    few = {"A": leader(2, 3), "B": leader(3, 3), "C": leader(5, 3)}
+    reliability = cohort_stats([score(small, rs, n) for n, rs in few.items()], few).dimensions[0].reliability
+    assert (reliability.n, reliability.alpha) == (12, None)
 
     data = {"A": leader(2), "B": leader(3), "C": leader(5)}
     cards = [score(small, responses, name) for name, responses in data.items()]
@@ -318,7 +324,7 @@ def test_cohort_statistics(small: Instrument) -> None:
     listen = stats.dimensions[0]
     assert listen.percentiles == {"A": pytest.approx(100 / 6), "B": 50.0, "C": pytest.approx(500 / 6)}
     assert listen.mean == pytest.approx(sum(c.dimension("listen").others.mean or 0 for c in cards) / 3)
-    assert listen.reliability.n == 12
+    assert listen.reliability.n == 21
     assert listen.reliability.alpha is not None
     assert listen.reliability.lower is not None and listen.reliability.upper is not None
     assert listen.reliability.lower < listen.reliability.alpha < listen.reliability.upper

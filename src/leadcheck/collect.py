@@ -7,8 +7,18 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from leadcheck.anonymity import group_states
 from leadcheck.errors import NotFoundError, UsageError
-from leadcheck.instrument.model import SELF, Competency, Instrument, Item, Question, Scale, not_observed_label
+from leadcheck.instrument.model import (
+    SELF,
+    Competency,
+    Instrument,
+    Item,
+    Question,
+    RaterGroup,
+    Scale,
+    not_observed_label,
+)
 from leadcheck.responses import Answer, Response
 from leadcheck.scoring import recode
 
@@ -458,8 +468,10 @@ SHOWN, POOLED, HIDDEN, NONE = "shown", "pooled", "hidden", "none"
 class GroupProgress:
     """How far one rater group is, counted without looking at any answer.
 
-    ``raters`` counts every response with an answer, submitted or not, as the
-    report does (it scores every stored response).
+    ``raters`` counts the responses, submitted or not, that answered at least
+    the instrument's ``min_item_fraction`` of its items; ``partial`` the ones
+    with fewer answers, which count toward no threshold here (in a report they
+    appear only in the figures of the items they rated).
     """
 
     id: str
@@ -468,6 +480,7 @@ class GroupProgress:
     submitted: int
     in_progress: int
     optional: bool = False
+    partial: int = 0
 
     @property
     def raters(self) -> int:
@@ -486,12 +499,20 @@ class GroupProgress:
 def group_progress(instrument: Instrument, responses: Sequence[Response]) -> list[GroupProgress]:
     """Submitted and in-progress responses per rater group of the instrument, in the instrument's order."""
     out: list[GroupProgress] = []
+    need = instrument.scoring.min_item_fraction * len(instrument.items)
     for group in instrument.rater_groups:
         mine = [r for r in responses if r.group == group.id]
-        submitted = sum(1 for r in mine if r.submitted_at)
+        enough = mine if group.is_self else [r for r in mine if len(r.answers) >= need]
+        submitted = sum(1 for r in enough if r.submitted_at)
         out.append(
             GroupProgress(
-                group.id, group.label, group.min_raters, submitted, len(mine) - submitted, group.optional
+                group.id,
+                group.label,
+                group.min_raters,
+                submitted,
+                len(enough) - submitted,
+                group.optional,
+                len(mine) - len(enough),
             )
         )
     return out
@@ -506,17 +527,9 @@ def visibility(progress: Sequence[GroupProgress]) -> dict[str, str]:
     out; ``none``: no raters yet. The report applies the rule to each figure,
     so an item or competency that fewer raters answered may still be hidden.
     """
-    small = [g for g in progress if not g.is_self and 0 < g.raters < g.min_raters]
-    pooled = bool(small) and sum(g.raters for g in small) >= max(g.min_raters for g in small)
-    out: dict[str, str] = {}
-    for g in progress:
-        if g.raters == 0:
-            out[g.id] = NONE
-        elif g.shown:
-            out[g.id] = SHOWN
-        else:
-            out[g.id] = POOLED if pooled else HIDDEN
-    return out
+    groups = [RaterGroup(g.id, g.label, g.min_raters) for g in progress]
+    states = group_states({g.id: g.raters for g in progress}, groups)
+    return {g.id: (SHOWN if g.raters else NONE) if g.is_self else states[g.id] for g in progress}
 
 
 def missing_groups(progress: Sequence[GroupProgress]) -> list[GroupProgress]:
@@ -532,11 +545,17 @@ def self_missing(progress: Sequence[GroupProgress]) -> str | None:
     return None
 
 
+def below_threshold(g: GroupProgress, name: str) -> str:
+    """One group still needed, as ``peer 2/3``, with the responses too incomplete to count."""
+    partial = f" (+{g.partial} with too few answers to count)" if g.partial else ""
+    return f"{name} {g.raters}/{g.min_raters}{partial}"
+
+
 def missing(progress: Sequence[GroupProgress]) -> list[str]:
     """What keeps an assessment from being complete, for tools: ``self not done``, ``peer 2/3``, ..."""
     first = self_missing(progress)
     out = [first] if first else []
-    out += [f"{g.id} {g.raters}/{g.min_raters}" for g in missing_groups(progress)]
+    out += [below_threshold(g, g.id) for g in missing_groups(progress)]
     return out
 
 
@@ -598,6 +617,7 @@ class LeaderStatus:
                     "raters": g.raters,
                     "submitted": g.submitted,
                     "in_progress": g.in_progress,
+                    "partial": g.partial,
                     "min_raters": g.min_raters,
                     "optional": g.optional,
                     "report": seen[g.id],

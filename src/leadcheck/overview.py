@@ -9,7 +9,15 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from leadcheck.collect import HIDDEN, NONE, POOLED, LeaderStatus, missing_groups, self_missing
+from leadcheck.collect import (
+    HIDDEN,
+    NONE,
+    POOLED,
+    LeaderStatus,
+    below_threshold,
+    missing_groups,
+    self_missing,
+)
 
 NONE_YET = "-"
 
@@ -122,7 +130,7 @@ def status_table(statuses: Sequence[LeaderStatus]) -> TableView:
         if s.assessment is None:
             cells += ["not started", "no assessment yet"]
         else:
-            below = [f"{g.label} {g.raters}/{g.min_raters}" for g in missing_groups(s.groups)]
+            below = [below_threshold(g, g.label) for g in missing_groups(s.groups)]
             cells += [s.self_state, ", ".join(below) or "nothing"]
             complete += not below and self_missing(s.groups) is None
         cells.append(utc_minutes(s.last_answered))

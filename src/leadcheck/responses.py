@@ -20,6 +20,9 @@ class Response:
     comments: Mapping[str, str] = field(default_factory=dict)
     submitted_at: str = ""  # ISO 8601, UTC
     response_id: int | None = None  # the store's row id, when it came from the store
+    # Who answered, as an opaque key that stays the same when the rater corrects their answers
+    # (the store's keyed hash); "" when unknown. Never shown: the release ledger tells versions apart by it.
+    rater: str = ""
 
 
 @dataclass(frozen=True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from leadcheck.errors import NotFoundError
@@ -22,10 +23,22 @@ class ScoredAssessment:
     previous_card: Scorecard | None = None
 
 
-def score_assessment(store: Store, assessment: Assessment) -> Scorecard:
-    """Score one stored assessment against the instrument snapshot it was made with."""
+def score_assessment(
+    store: Store, assessment: Assessment, responses: Sequence[Response] | None = None
+) -> Scorecard:
+    """Score one stored assessment against the instrument snapshot it was made with.
+
+    What was already released to the leader (the release ledger) holds back
+    figures that could be set against it: the scorecard is what a report
+    made now would publish.
+    """
+    from leadcheck.releases import releases
+
     instrument = store.instrument(assessment)
-    return score(instrument, store.responses(assessment), assessment.leader.name)
+    released = tuple(r.figures for r in releases(store, assessment))
+    if responses is None:
+        responses = store.responses(assessment)
+    return score(instrument, responses, assessment.leader.name, released=released)
 
 
 def score_latest(store: Store, leader: Leader, instrument_id: str | None = None) -> ScoredAssessment:
@@ -39,7 +52,7 @@ def score_latest(store: Store, leader: Leader, instrument_id: str | None = None)
         raise NotFoundError(f"no assessment{on} yet")
     latest = assessments[-1]
     responses = tuple(store.responses(latest))
-    card = score(store.instrument(latest), responses, leader.name)
+    card = score_assessment(store, latest, responses)
     earlier = [a for a in assessments if a.instrument_id == latest.instrument_id and a.id < latest.id]
     if not earlier:
         return ScoredAssessment(latest, card, None, (), responses)

@@ -21,23 +21,37 @@ says the same for coaches):
 
 from __future__ import annotations
 
+import hashlib
 import math
 import random
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
+from leadcheck.anonymity import (
+    OTHERS,
+    POOLED,
+    POOLED_LABEL,
+    Partition,
+    comment_threshold,
+    comments_publishable,
+    group_states,
+    is_rater_group,
+    leaks,
+    partition,
+)
 from leadcheck.instrument.model import SELF, Competency, Instrument, Item, RaterGroup
 from leadcheck.responses import Response
 
-POOLED = "combined"
-POOLED_LABEL = "Combined groups"
 OVER = "over-estimator"
 UNDER = "under-estimator"
 AGREE_HIGH = "in agreement, high"
 AGREE_LOW = "in agreement, low"
 CATEGORIES = (OVER, UNDER, AGREE_HIGH, AGREE_LOW)
 TOP_ITEMS = 5
+# Cronbach's alpha is published only from this many respondents with every item of a competency
+# answered: fewer say little about reliability, and a few answers weigh too much in it.
+ALPHA_MIN_RESPONDENTS = 20
 
 
 @dataclass(frozen=True)
@@ -82,10 +96,33 @@ class ItemScore:
     gap: float | None  # self - others
     rwg: float | None  # agreement among others; None with fewer than 2 ratings
     low_consensus: bool
+    # Which ratings each published figure sums over (channel -> opaque tokens): for the
+    # release ledger, never shown. Channels: group ids, POOLED and OTHERS.
+    members: Mapping[str, frozenset[str]] = field(default_factory=dict, compare=False, repr=False)
+    held: bool = False  # the figures released earlier, newer answers held back
 
     @property
     def id(self) -> str:
         return self.item.id
+
+
+@dataclass(frozen=True)
+class ReleasedItem:
+    """An item's figures as an earlier release published them."""
+
+    others: Stat
+    groups: dict[str, Stat]
+    rwg: float | None
+    low_consensus: bool
+    members: Mapping[str, frozenset[str]]
+
+
+@dataclass(frozen=True)
+class Released:
+    """What one earlier release of an assessment published (read from the release ledger)."""
+
+    items: Mapping[str, ReleasedItem]
+    comments: Mapping[str, frozenset[str]]  # question id -> tokens of the comments shown
 
 
 @dataclass(frozen=True)
@@ -148,6 +185,9 @@ class Scorecard:
     comments: dict[str, tuple[str, ...]]  # question id -> others' comments, shuffled
     self_comments: dict[str, str]
     notes: tuple[str, ...] = ()
+    # For the release ledger, never shown: question id -> tokens of the comments published.
+    comment_members: Mapping[str, frozenset[str]] = field(default_factory=dict, compare=False, repr=False)
+    comments_held: bool = False  # newer comments held back until a batch is large enough
 
     @property
     def competencies(self) -> tuple[DimensionScore, ...]:
@@ -192,7 +232,9 @@ class _Rater:
     group: str
     items: dict[str, float]  # recoded answers, observed only
     not_observed: frozenset[str]
-    dims: dict[str, float]  # competency scores where the rater counts
+    dims: dict[str, float]  # competency scores where the rater counts (used for the self only)
+    person: str  # an opaque key for the rater (see _person)
+    comments: Mapping[str, str]  # non-blank comments to the instrument's questions
 
 
 def _raters(instrument: Instrument, responses: Iterable[Response]) -> list[_Rater]:
@@ -215,54 +257,93 @@ def _raters(instrument: Instrument, responses: Iterable[Response]) -> list[_Rate
             answered = [items[i.id] for i in dim.items if i.id in items]
             if answered and len(answered) >= fraction * len(dim.items):
                 dims[dim.id] = math.fsum(answered) / len(answered)
-        out.append(_Rater(index, resp.group, items, frozenset(not_observed), dims))
+        asked = {q.id for q in instrument.questions}
+        comments = {q: text for q, text in resp.comments.items() if q in asked and text.strip()}
+        out.append(
+            _Rater(index, resp.group, items, frozenset(not_observed), dims, _person(resp, index), comments)
+        )
     return out
 
 
-# -- step 3: anonymity ---------------------------------------------------------------------
+# -- step 3: item figures, under the anonymity rule -------------------------------------------
 
 
-@dataclass(frozen=True)
-class Partition:
-    """Which groups a figure may show, which are pooled, and which are left out."""
+def _token(person: str, where: str, what: object) -> str:
+    """An opaque name for one rating (or comment) of one person: ``person:version``.
 
-    shown: dict[str, list[float]]
-    pooled: list[float]
-    pooled_groups: tuple[str, ...]
-    excluded_groups: tuple[str, ...]
-
-    @property
-    def others(self) -> list[float]:
-        values = [v for vs in self.shown.values() for v in vs]
-        return values + self.pooled
-
-
-def partition(by_group: Mapping[str, Sequence[float]], groups: Sequence[RaterGroup]) -> Partition:
-    """Apply the anonymity rule to one figure's non-self values, grouped by rater group.
-
-    A group is shown when it has at least ``min_raters`` values. The groups
-    below their threshold are pooled when, together, they reach the strictest
-    threshold among them; otherwise they are excluded from the figure entirely.
+    Two versions of a person's answer get different tokens with the same
+    person part, so the release ledger can tell a corrected answer from a new
+    rater. Hashed: the ledger never holds an answer.
     """
-    shown: dict[str, list[float]] = {}
-    hidden: list[RaterGroup] = []
-    for g in groups:
-        if g.is_self:
-            continue
-        values = list(by_group.get(g.id, ()))
-        if not values:
-            continue
-        if len(values) >= g.min_raters:
-            shown[g.id] = values
-        else:
-            hidden.append(g)
-    pool = [v for g in hidden for v in by_group[g.id]]
-    if hidden and len(pool) >= max(g.min_raters for g in hidden):
-        return Partition(shown, pool, tuple(g.id for g in hidden), ())
-    return Partition(shown, [], (), tuple(g.id for g in hidden))
+    version = hashlib.sha256(f"{person}\x1f{where}\x1f{what}".encode()).hexdigest()[:16]
+    return f"{person}:{version}"
 
 
-# -- the scorecard ---------------------------------------------------------------------------
+def person_of(token: str) -> str:
+    """The person part of a token made by `_token`."""
+    return token.partition(":")[0]
+
+
+def _person(resp: Response, index: int) -> str:
+    key = resp.rater or (f"response-{resp.response_id}" if resp.response_id is not None else f"#{index}")
+    return hashlib.sha256(key.encode()).hexdigest()[:16]
+
+
+def _stat_by_group(
+    part: Partition[float], points: Sequence[int], not_observed: Mapping[str, int]
+) -> dict[str, Stat]:
+    out = {g: Stat.of(v, points, not_observed.get(g, 0)) for g, v in part.shown.items()}
+    if part.pooled:
+        pooled_no = sum(not_observed.get(g, 0) for g in part.pooled_groups)
+        out[POOLED] = Stat.of(part.pooled, points, pooled_no)
+    return out
+
+
+def _item_score(
+    instrument: Instrument,
+    dim: Competency,
+    item: Item,
+    others: Sequence[_Rater],
+    selves: Sequence[_Rater],
+    publishable: set[str],
+) -> tuple[ItemScore, Partition[float]]:
+    """Every figure of one item: each shown group, the combined group and all others."""
+    points = [p.value for p in instrument.scale.points]
+    by_group: dict[str, list[tuple[float, str]]] = {}
+    no_by_group: dict[str, int] = {}
+    for r in others:
+        if item.id in r.items:
+            value = r.items[item.id]
+            by_group.setdefault(r.group, []).append((value, _token(r.person, item.id, value)))
+        elif item.id in r.not_observed:
+            no_by_group[r.group] = no_by_group.get(r.group, 0) + 1
+    part = partition(by_group, instrument.rater_groups)
+    values = Partition(
+        {g: [v for v, _ in vs] for g, vs in part.shown.items()},
+        [v for v, _ in part.pooled],
+        part.pooled_groups,
+        part.excluded_groups,
+    )
+    members = {g: frozenset(t for _, t in vs) for g, vs in part.shown.items()}
+    if part.pooled:
+        members[POOLED] = frozenset(t for _, t in part.pooled)
+    members[OTHERS] = frozenset(t for _, t in part.others)
+    others_stat = Stat.of(values.others, points, sum(n for g, n in no_by_group.items() if g in publishable))
+    own = [r.items[item.id] for r in selves if item.id in r.items]
+    self_value = math.fsum(own) / len(own) if own else None
+    rwg = _rwg(values.others, instrument.scale.size)
+    score = ItemScore(
+        item=item,
+        dimension_id=dim.id,
+        self=self_value,
+        others=others_stat,
+        groups=_stat_by_group(values, points, no_by_group),
+        gap=_gap(self_value, others_stat),
+        rwg=rwg,
+        low_consensus=rwg is not None and rwg < instrument.scoring.low_consensus_rwg,
+        members=members if others_stat.n else {},
+    )
+    return score, values
 
 
 def _publishable_groups(others: Sequence[_Rater], groups: Sequence[RaterGroup]) -> set[str]:
@@ -271,59 +352,8 @@ def _publishable_groups(others: Sequence[_Rater], groups: Sequence[RaterGroup]) 
     counts: dict[str, int] = {}
     for r in others:
         counts[r.group] = counts.get(r.group, 0) + 1
-    part = partition({g: [0.0] * n for g, n in counts.items()}, groups)
-    return set(part.shown) | set(part.pooled_groups)
-
-
-def _dimension_partition(
-    dim: Competency,
-    others: Sequence[_Rater],
-    channel: Mapping[tuple[int, str], str],
-    groups: Sequence[RaterGroup],
-    fraction: float,
-) -> Partition:
-    """The anonymity partition of a competency figure, consistent with its items' figures.
-
-    A rater's competency score is the mean of the items they answered, but
-    only over ratings that were published in the same place at item level:
-    a rater shown with their own group uses the ratings shown in that
-    group's item figures, a rater in the combined group those shown in the
-    combined item figures. A rating left out of an item's figure never
-    enters a competency figure, so no competency figure can be set against
-    the item figures to recover it. Raters who then fall below
-    ``fraction`` of the items drop out, and the partition is redone until
-    it no longer changes.
-    """
-    items = [i.id for i in dim.items]
-    need = fraction * len(items)
-    active = {r.index: r for r in others}
-    place: dict[int, str] = dict.fromkeys(active, "")  # "": any published channel
-    for _ in range(len(active) + 2):  # each round drops or re-places raters; it settles fast
-        by_group: dict[str, list[float]] = {}
-        members: dict[str, list[int]] = {}
-        for idx, r in active.items():
-            wanted = place[idx]
-            values = [
-                r.items[i]
-                for i in items
-                if (idx, i) in channel and (not wanted or channel[(idx, i)] == wanted)
-            ]
-            if values and len(values) >= need:
-                by_group.setdefault(r.group, []).append(sum(values) / len(values))
-                members.setdefault(r.group, []).append(idx)
-        part = partition(by_group, groups)
-        new_place: dict[int, str] = {}
-        for g, idxs in members.items():
-            where = "own" if g in part.shown else POOLED if g in part.pooled_groups else ""
-            if where:
-                new_place.update(dict.fromkeys(idxs, where))
-        if new_place == {i: p for i, p in place.items() if p} and all(place[i] for i in new_place):
-            return part
-        active = {i: active[i] for i in new_place}
-        if not active:
-            return partition({}, groups)
-        place = new_place
-    return partition({}, groups)  # not settled: publish nothing rather than risk a leak
+    states = group_states(counts, groups)
+    return {g for g, state in states.items() if state in ("shown", "pooled")}
 
 
 def _gap(self_value: float | None, others: Stat) -> float | None:
@@ -361,13 +391,9 @@ def _rwg(values: Sequence[float], points: int) -> float | None:
     return min(1.0, max(0.0, 1.0 - variance / ((points**2 - 1) / 12)))
 
 
-def _rwg_j(item_values: Sequence[Sequence[float]], points: int) -> float | None:
-    """rwg(J) over the items with at least two ratings (raters may skip items)."""
-    variances = []
-    for values in item_values:
-        if len(values) >= 2:
-            mean = math.fsum(values) / len(values)
-            variances.append(math.fsum((v - mean) ** 2 for v in values) / (len(values) - 1))
+def _rwg_j(items: Sequence[ItemScore], points: int) -> float | None:
+    """rwg(J) from the published item figures: the items' others variances (sd squared)."""
+    variances = [i.others.sd**2 for i in items if i.others.n >= 2 and i.others.sd is not None]
     if not variances:
         return None
     null_variance = (points**2 - 1) / 12
@@ -378,14 +404,52 @@ def _rwg_j(item_values: Sequence[Sequence[float]], points: int) -> float | None:
     return min(1.0, max(0.0, j * (1 - ratio) / (j * (1 - ratio) + ratio)))
 
 
-def _stat_by_group(
-    part: Partition, points: Sequence[int], not_observed: Mapping[str, int]
-) -> dict[str, Stat]:
-    out = {g: Stat.of(v, points, not_observed.get(g, 0)) for g, v in part.shown.items()}
-    if part.pooled:
-        pooled_no = sum(not_observed.get(g, 0) for g in part.pooled_groups)
-        out[POOLED] = Stat.of(part.pooled, points, pooled_no)
-    return out
+def _mean_of_items(figures: Sequence[Stat], members: Sequence[frozenset[str]], need: float) -> Stat | None:
+    """A competency figure: the plain mean of its published item figures for one group (rule 2).
+
+    None when fewer than ``need`` items have a figure for the group. Its n is
+    the number of distinct raters behind those item figures.
+    """
+    means = [f.mean for f in figures if f.mean is not None]
+    if not means or len(means) < need:
+        return None
+    people = {person_of(t) for m in members for t in m}
+    return Stat(len(people), math.fsum(means) / len(means), None, None, None)
+
+
+def _dimension_score(
+    instrument: Instrument, dim: Competency, items: Sequence[ItemScore], selves: Sequence[_Rater]
+) -> DimensionScore:
+    """A competency from its item figures only: nothing here reads a rater's answers."""
+    settings = instrument.scoring
+    need = settings.min_item_fraction * len(items)
+    channels = [g.id for g in instrument.rater_groups] + [POOLED]
+    groups: dict[str, Stat] = {}
+    for channel in channels:
+        having = [i for i in items if channel in i.groups]
+        stat = _mean_of_items(
+            [i.groups[channel] for i in having], [i.members.get(channel, frozenset()) for i in having], need
+        )
+        if stat is not None:
+            groups[channel] = stat
+    others = (
+        _mean_of_items([i.others for i in items], [i.members.get(OTHERS, frozenset()) for i in items], need)
+        or EMPTY
+    )
+    self_values = [r.dims[dim.id] for r in selves if dim.id in r.dims]
+    self_value = math.fsum(self_values) / len(self_values) if self_values else None
+    rwg_j = _rwg_j(items, instrument.scale.size)
+    return DimensionScore(
+        dimension=dim,
+        self=self_value,
+        others=others,
+        groups=groups,
+        gap=_gap(self_value, others),
+        agreement=agreement_category(self_value, others.mean, settings.agreement_gap, settings.high_score),
+        rwg_j=rwg_j,
+        low_consensus=rwg_j is not None and rwg_j < settings.low_consensus_rwg,
+        items=tuple(items),
+    )
 
 
 def score(
@@ -393,113 +457,128 @@ def score(
     responses: Sequence[Response],
     leader: str = "",
     seed: str | None = None,
+    released: Sequence[Released] = (),
 ) -> Scorecard:
     """Score one leader's responses on an instrument. Pure: no I/O, deterministic.
 
     ``seed`` fixes the shuffled order of comments (default: the leader's name),
-    so a report printed twice lists them the same way.
+    so a report printed twice lists them the same way. ``released`` are the
+    figures already given to the leader for this assessment (oldest first):
+    an item whose new figures could be set against them to single a rater out
+    keeps its released figures (rule 4 of leadcheck.anonymity).
     """
     raters = _raters(instrument, responses)
-    settings = instrument.scoring
-    points = [p.value for p in instrument.scale.points]
-    size = instrument.scale.size
     selves = [r for r in raters if r.group == SELF]
-    others = [r for r in raters if r.group != SELF and r.group in instrument.groups]
-    groups = instrument.rater_groups
-    used_shown: set[str] = set()
-    used_pooled: set[str] = set()
-    used_excluded: set[str] = set()
-
-    def self_mean(values: Iterable[float]) -> float | None:
-        vs = list(values)
-        return math.fsum(vs) / len(vs) if vs else None
-
-    publishable = _publishable_groups(others, groups)
+    others = [r for r in raters if is_rater_group(instrument, r.group)]
+    publishable = _publishable_groups(others, instrument.rater_groups)
+    unprotected = _unprotected_people(instrument, others)
+    used: dict[str, set[str]] = {"shown": set(), "pooled": set(), "excluded": set()}
     dimensions = []
+    held = 0
     for dim in instrument.dimensions:
         item_scores = []
-        counted_item_values = []
-        # channel[(rater index, item id)]: "own" when the rating is published in its
-        # group's figure, POOLED when only in the combined group's; absent: excluded.
-        channel: dict[tuple[int, str], str] = {}
         for item in dim.items:
-            by_group: dict[str, list[float]] = {}
-            no_by_group: dict[str, int] = {}
-            for r in others:
-                if item.id in r.items:
-                    by_group.setdefault(r.group, []).append(r.items[item.id])
-                elif item.id in r.not_observed:
-                    no_by_group[r.group] = no_by_group.get(r.group, 0) + 1
-            part = partition(by_group, groups)
-            used_shown.update(part.shown)
-            used_pooled.update(part.pooled_groups)
-            used_excluded.update(part.excluded_groups)
-            for r in others:
-                if item.id in r.items:
-                    if r.group in part.shown:
-                        channel[(r.index, item.id)] = "own"
-                    elif r.group in part.pooled_groups:
-                        channel[(r.index, item.id)] = POOLED
-            others_values = part.others
-            others_no = sum(n for g, n in no_by_group.items() if g in publishable)
-            others_stat = Stat.of(others_values, points, others_no)
-            self_value = self_mean(r.items[item.id] for r in selves if item.id in r.items)
-            rwg = _rwg(others_values, size)
-            counted_item_values.append(others_values)
-            item_scores.append(
-                ItemScore(
-                    item=item,
-                    dimension_id=dim.id,
-                    self=self_value,
-                    others=others_stat,
-                    groups=_stat_by_group(part, points, no_by_group),
-                    gap=_gap(self_value, others_stat),
-                    rwg=rwg,
-                    low_consensus=rwg is not None and rwg < settings.low_consensus_rwg,
-                )
-            )
-        part = _dimension_partition(dim, others, channel, groups, settings.min_item_fraction)
-        used_shown.update(part.shown)
-        used_pooled.update(part.pooled_groups)
-        used_excluded.update(part.excluded_groups)
-        others_stat = Stat.of(part.others)
-        self_value = self_mean(r.dims[dim.id] for r in selves if dim.id in r.dims)
-        rwg_j = _rwg_j(counted_item_values, size)
-        dimensions.append(
-            DimensionScore(
-                dimension=dim,
-                self=self_value,
-                others=others_stat,
-                groups=_stat_by_group(part, (), {}),
-                gap=_gap(self_value, others_stat),
-                agreement=agreement_category(
-                    self_value, others_stat.mean, settings.agreement_gap, settings.high_score
-                ),
-                rwg_j=rwg_j,
-                low_consensus=rwg_j is not None and rwg_j < settings.low_consensus_rwg,
-                items=tuple(item_scores),
-            )
-        )
+            item_score, part = _item_score(instrument, dim, item, others, selves, publishable)
+            if released:
+                item_score = _hold(item_score, released, unprotected)
+                held += item_score.held
+            used["shown"].update(g for g in item_score.groups if g != POOLED)
+            if POOLED in item_score.groups:
+                used["pooled"].update(part.pooled_groups)
+            used["excluded"].update(part.excluded_groups)
+            item_scores.append(item_score)
+        dimensions.append(_dimension_score(instrument, dim, item_scores, selves))
+    comments, held_comments = _comments(instrument, raters, responses, released)
+    notes = _notes(instrument, selves, used, held)
+    return _assemble(instrument, leader, raters, used, dimensions, comments, seed, notes, held_comments)
 
+
+def _unprotected_people(instrument: Instrument, others: Sequence[_Rater]) -> set[str]:
+    """Raters in groups whose threshold is 1: shown on their own by the instrument's design."""
+    return {r.person for r in others if instrument.group(r.group).min_raters <= 1}
+
+
+def _hold(item: ItemScore, released: Sequence[Released], unprotected: set[str]) -> ItemScore:
+    """The item as it may be published now, given what was released before (rule 4).
+
+    Its new figures are published when, together with every released version
+    of the same item, they single no rater out; otherwise the newest released
+    version stands (or, if it was never released, nothing).
+    """
+    earlier = [r.items[item.id] for r in released if item.id in r.items]
+    if not earlier:
+        return item
+    figures = [m for e in earlier for m in e.members.values()] + list(item.members.values())
+    tokens = {t for f in figures for t in f}
+    exposed = leaks(figures, {t: person_of(t) for t in tokens}) - unprotected
+    if not exposed:
+        return item
+    last = earlier[-1]
+    return replace(
+        item,
+        others=last.others,
+        groups=dict(last.groups),
+        gap=_gap(item.self, last.others),
+        rwg=last.rwg,
+        low_consensus=last.low_consensus,
+        members=dict(last.members),
+        held=True,
+    )
+
+
+def _notes(
+    instrument: Instrument, selves: Sequence[_Rater], used: Mapping[str, set[str]], held: int
+) -> list[str]:
+    notes = []
+    if not selves and instrument.has_self:
+        notes.append("No self-assessment yet: gaps and agreement categories are not available.")
+    excluded_only = used["excluded"] - used["shown"] - used["pooled"]
+    if excluded_only:
+        labels = ", ".join(instrument.group(g).label for g in sorted(excluded_only))
+        notes.append(f"Left out of every figure to protect anonymity (too few raters): {labels}.")
+    if held:
+        notes.append(
+            f"{_plural(held, 'item shows', 'items show')} the figures released earlier: the answers that "
+            "arrived since are held back until enough more have arrived that no rater can be singled out."
+        )
+    return notes
+
+
+def _plural(n: int, one: str, many: str) -> str:
+    return f"{n} {one if n == 1 else many}"
+
+
+def _assemble(
+    instrument: Instrument,
+    leader: str,
+    raters: Sequence[_Rater],
+    used: Mapping[str, set[str]],
+    dimensions: Sequence[DimensionScore],
+    comments: Mapping[str, Sequence[tuple[str, str]]],
+    seed: str | None,
+    notes: Sequence[str],
+    held_comments: bool,
+) -> Scorecard:
+    settings = instrument.scoring
     counts: dict[str, int] = {}
     for r in raters:
         counts[r.group] = counts.get(r.group, 0) + 1
+    groups = instrument.rater_groups
     group_infos = tuple(
         GroupInfo(
             g.id,
             g.label,
             g.min_raters,
             counts.get(g.id, 0),
-            shown=g.id in used_shown or (g.is_self and counts.get(g.id, 0) > 0),
-            pooled=g.id in used_pooled,
-            excluded=g.id in used_excluded,
+            shown=g.id in used["shown"] or (g.is_self and counts.get(g.id, 0) > 0),
+            pooled=g.id in used["pooled"],
+            excluded=g.id in used["excluded"],
         )
         for g in groups
     )
-    shown_order = [g.id for g in groups if g.id in used_shown]
-    if used_pooled:
+    shown_order = [g.id for g in groups if g.id in used["shown"]]
+    if used["pooled"]:
         shown_order.append(POOLED)
-
     all_items = [i for d in dimensions for i in d.items]
     blind = sorted(
         (i for i in all_items if i.gap is not None and i.gap >= settings.blind_spot_gap),
@@ -513,15 +592,17 @@ def score(
     order = {i.item.id: n for n, i in enumerate(all_items)}
     highest = sorted(rated, key=lambda i: (-(i.others.mean or 0), order[i.item.id]))[:TOP_ITEMS]
     lowest = sorted(rated, key=lambda i: ((i.others.mean or 0), order[i.item.id]))[:TOP_ITEMS]
-
-    comments, self_comments = _comments(instrument, responses, seed if seed is not None else leader)
-    notes = []
-    if not selves and instrument.has_self:
-        notes.append("No self-assessment yet: gaps and agreement categories are not available.")
-    excluded_only = used_excluded - used_shown - used_pooled
-    if excluded_only:
-        labels = ", ".join(instrument.group(g).label for g in sorted(excluded_only))
-        notes.append(f"Left out of every figure to protect anonymity (too few raters): {labels}.")
+    shuffle_seed = seed if seed is not None else leader
+    shuffled: dict[str, tuple[str, ...]] = {}
+    for q in instrument.questions:
+        texts = sorted(text for _, text in comments.get(q.id, ()))  # sorted first: input order must not leak
+        random.Random(f"{shuffle_seed}\x00{q.id}").shuffle(texts)
+        if texts:
+            shuffled[q.id] = tuple(texts)
+    self_comments: dict[str, str] = {}
+    for r in raters:
+        if r.group == SELF:
+            self_comments.update(r.comments)
     return Scorecard(
         leader=leader,
         instrument=instrument,
@@ -532,9 +613,11 @@ def score(
         hidden_strengths=tuple(_finding(i) for i in hidden_strengths),
         highest=tuple(_finding(i) for i in highest),
         lowest=tuple(_finding(i) for i in lowest),
-        comments=comments,
+        comments=shuffled,
         self_comments=self_comments,
         notes=tuple(notes),
+        comment_members={q: frozenset(t for t, _ in c) for q, c in comments.items()},
+        comments_held=held_comments,
     )
 
 
@@ -543,41 +626,68 @@ def _finding(i: ItemScore) -> Finding:
 
 
 def _comments(
-    instrument: Instrument, responses: Sequence[Response], seed: str
-) -> tuple[dict[str, tuple[str, ...]], dict[str, str]]:
-    """Others' comments per question, unattributed and shuffled; the leader's own apart.
+    instrument: Instrument,
+    raters: Sequence[_Rater],
+    responses: Sequence[Response],
+    released: Sequence[Released],
+) -> tuple[dict[str, list[tuple[str, str]]], bool]:
+    """Others' comments per question that may be published, as (token, text); and whether any are held.
 
-    A comment from a group below its threshold is published (never with its
-    group) only when there are at least that many non-self raters in all, so
-    it cannot be traced to the small group.
+    Rule 3 of leadcheck.anonymity: a question's comments are published when the
+    groups it was asked of have, together, at least its comment threshold of
+    raters. Once a question's comments have been released, new ones join only
+    in batches from at least that many raters (rule 4): one new comment
+    appearing after one new rater answered would be theirs.
     """
-    non_self = [r for r in responses if r.group != SELF and r.group in instrument.groups]
-    total = len(non_self)
-    by_question: dict[str, list[str]] = {}
-    self_comments: dict[str, str] = {}
-    group_sizes: dict[str, int] = {}
-    for r in non_self:
-        group_sizes[r.group] = group_sizes.get(r.group, 0) + 1
-    asked = {q.id for q in instrument.questions}
-    for r in responses:
-        for qid, text in r.comments.items():
-            if not text.strip() or qid not in asked:
-                continue
-            if r.group == SELF:
-                self_comments[qid] = text
-                continue
-            if r.group not in instrument.groups:
-                continue
-            threshold = instrument.group(r.group).min_raters
-            if group_sizes[r.group] >= threshold or total >= threshold:
-                by_question.setdefault(qid, []).append(text)
-    shuffled: dict[str, tuple[str, ...]] = {}
+    counts: dict[str, int] = {}
+    for r in raters:
+        if is_rater_group(instrument, r.group):
+            counts[r.group] = counts.get(r.group, 0) + 1
+    out: dict[str, list[tuple[str, str]]] = {}
+    held = False
     for q in instrument.questions:
-        texts = sorted(by_question.get(q.id, []))  # sorted first: input order must not leak
-        random.Random(f"{seed}\x00{q.id}").shuffle(texts)
-        if texts:
-            shuffled[q.id] = tuple(texts)
-    return shuffled, self_comments
+        if not comments_publishable(instrument, q, counts):
+            continue
+        current = [
+            (_token(r.person, q.id, r.comments[q.id]), r.comments[q.id])
+            for r in raters
+            if is_rater_group(instrument, r.group) and q.asks(r.group) and q.id in r.comments
+        ]
+        earlier = [rel.comments[q.id] for rel in released if q.id in rel.comments]
+        if earlier:
+            current, held_here = _comment_batch(current, earlier, comment_threshold(instrument, q))
+            held = held or held_here
+        out[q.id] = current
+    return out, held
+
+
+def _comment_batch(
+    current: list[tuple[str, str]], earlier: Sequence[frozenset[str]], threshold: int
+) -> tuple[list[tuple[str, str]], bool]:
+    """A question's comments next to what earlier releases showed (rule 4 of leadcheck.anonymity).
+
+    Set against every earlier release that showed the question, the comments
+    shown may differ only by the comments of at least ``threshold`` raters
+    (added, corrected or withdrawn). Otherwise the new comments wait; and if
+    even that differs too little from some release (a comment was withdrawn),
+    the question shows none, so a missing comment cannot be pinned on whoever
+    withdrew it.
+    """
+
+    def safe(tokens: set[str]) -> bool:
+        return not tokens or all(
+            len({person_of(t) for t in tokens ^ before}) in range(threshold, 1 << 30) or tokens == before
+            for before in earlier
+            if before
+        )
+
+    tokens = {t for t, _ in current}
+    if safe(tokens):
+        return current, False
+    kept = tokens & set(earlier[-1])
+    if safe(kept):
+        return [(t, text) for t, text in current if t in kept], True
+    return [], True
 
 
 # -- re-assessment and cohorts -----------------------------------------------------------------
@@ -701,14 +811,23 @@ class CohortBuilder:
                     acc = self.item_sums.setdefault(i.id, [0.0, 0.0])
                     acc[0] += i.others.mean
                     acc[1] += 1
+        published = card.raters  # counts the leader's report shows: groups below threshold are not counted
         for g in card.groups:
-            self.raters[g.id] = self.raters.get(g.id, 0) + g.raters
-            if g.raters and g.raters >= g.min_raters:
+            shown = published.get(g.id, 0)
+            self.raters[g.id] = self.raters.get(g.id, 0) + shown
+            if shown:
                 self.met[g.id] = self.met.get(g.id, 0) + 1
             if g.id == SELF and g.raters:
                 self.self_done += 1
         inst = card.instrument
-        for resp in responses:
+        # Reliability needs individual answers: only of raters whose ratings the report publishes
+        # (the leader's own included), so a rater left out of every figure changes nothing here.
+        people = {
+            person_of(t) for d in card.dimensions for i in d.items for m in i.members.values() for t in m
+        }
+        for index, resp in enumerate(responses):
+            if resp.group != SELF and _person(resp, index) not in people:
+                continue
             for dim in inst.dimensions:
                 acc_alpha = self.alpha.get(dim.id)
                 if acc_alpha is None:
@@ -730,7 +849,7 @@ class CohortBuilder:
         from leadcheck.stats import feldt_interval
 
         acc = self.alpha.get(dim.id)
-        if acc is None or acc.n < 3:
+        if acc is None or acc.n < ALPHA_MIN_RESPONDENTS:
             return Reliability(dim.id, acc.n if acc else 0, None, None, None)
         try:
             alpha = acc.alpha()
@@ -846,6 +965,7 @@ def _dimension_json(d: DimensionScore) -> dict[str, object]:
                 "gap": i.gap,
                 "rwg": i.rwg,
                 "low_consensus": i.low_consensus,
+                "held": i.held,  # the figures released earlier: newer answers held back (anonymity rule 4)
                 "groups": {g: _stat_json(s) for g, s in i.groups.items()},
             }
             for i in d.items

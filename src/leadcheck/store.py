@@ -78,6 +78,20 @@ MIGRATIONS: tuple[str, ...] = (
         PRIMARY KEY (response_id, question_id)
     );
     """,
+    # 2: the release ledger (leadcheck.releases). The rater key leaves the file (leadcheck.keys):
+    # Store._migrate moves it out before this step deletes it.
+    """
+    CREATE TABLE releases (
+        id INTEGER PRIMARY KEY,
+        assessment_id INTEGER NOT NULL REFERENCES assessments (id) ON DELETE CASCADE,
+        released_at TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        file_digest TEXT NOT NULL,
+        figures TEXT NOT NULL
+    );
+    CREATE INDEX releases_assessment ON releases (assessment_id);
+    DELETE FROM meta WHERE key = 'rater_key';
+    """,
 )
 
 
@@ -147,6 +161,10 @@ class Store:
         self.conn = conn
         self.path = path
         self._instrument_cache: dict[str, Instrument] = {}
+        self._key: bytes | None = None
+        # True when the key file was missing and a new key was made for a workspace with
+        # answers: raters who answered before are no longer recognised when they answer again.
+        self.key_replaced = False
 
     # -- opening -----------------------------------------------------------------
 
@@ -171,6 +189,8 @@ class Store:
             # Before anything writes: switching to WAL alone rewrites the file header.
             _refuse_foreign(conn, path)
             conn.execute("PRAGMA foreign_keys = ON")
+            # Deleted answers, comments and keys are overwritten, not left in free pages.
+            conn.execute("PRAGMA secure_delete = ON")
             conn.execute("PRAGMA journal_mode = WAL")
             conn.execute("PRAGMA synchronous = NORMAL")
             store = cls(conn, path)
@@ -230,12 +250,44 @@ class Store:
             # Re-read inside the lock: another process may have migrated meanwhile.
             version = c.execute("PRAGMA user_version").fetchone()[0]
             for number in range(version, len(MIGRATIONS)):
+                if number == 1:  # before step 2 deletes it from the file, the key moves out
+                    self._key_out_of_file(c)
                 for statement in MIGRATIONS[number].split(";"):
                     if statement.strip():
                         c.execute(statement)
                 c.execute(f"PRAGMA user_version = {number + 1}")
-            if version == 0:
-                c.execute("INSERT INTO meta (key, value) VALUES ('rater_key', ?)", (secrets.token_hex(32),))
+        # The old key's pages may linger in the write-ahead log: fold it in and empty it.
+        self.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+
+    def _key_out_of_file(self, c: sqlite3.Connection) -> None:
+        """Give the workspace an id and its key a file of its own (leadcheck.keys)."""
+        from leadcheck.keys import write_key
+
+        row = c.execute("SELECT value FROM meta WHERE key = 'workspace_id'").fetchone()
+        workspace_id = row[0] if row else secrets.token_hex(16)
+        if row is None:
+            c.execute("INSERT INTO meta (key, value) VALUES ('workspace_id', ?)", (workspace_id,))
+        old = c.execute("SELECT value FROM meta WHERE key = 'rater_key'").fetchone()
+        write_key(workspace_id, bytes.fromhex(old[0]) if old else None)
+
+    @property
+    def workspace_id(self) -> str:
+        """This workspace's id: not secret; it names the key file."""
+        return str(self.conn.execute("SELECT value FROM meta WHERE key = 'workspace_id'").fetchone()[0])
+
+    def _rater_key(self) -> bytes:
+        if self._key is None:
+            from leadcheck.keys import read_key, write_key
+
+            key = read_key(self.workspace_id)
+            if key is None:
+                # Lost or never copied: answers stay; only returning raters are no longer recognised.
+                self.key_replaced = (
+                    self.conn.execute("SELECT 1 FROM responses LIMIT 1").fetchone() is not None
+                )
+                key = write_key(self.workspace_id)
+            self._key = key
+        return self._key
 
     @property
     def schema_version(self) -> int:
@@ -244,10 +296,9 @@ class Store:
     # -- rater identity ------------------------------------------------------------
 
     def rater_hash(self, identity: str) -> str:
-        """A keyed hash (HMAC-SHA256 with this workspace's secret) of a rater's identity."""
-        key = self.conn.execute("SELECT value FROM meta WHERE key = 'rater_key'").fetchone()[0]
+        """A keyed hash (HMAC-SHA256 with this workspace's key, kept outside the file) of a rater's identity."""
         normalised = identity.strip().casefold().encode("utf-8")
-        return hmac.new(bytes.fromhex(key), normalised, hashlib.sha256).hexdigest()
+        return hmac.new(self._rater_key(), normalised, hashlib.sha256).hexdigest()
 
     # -- leaders -------------------------------------------------------------------
 
@@ -499,7 +550,16 @@ class Store:
                     (row["id"],),
                 )
             }
-            out.append(Response(row["rater_group"], answers, comments, row["submitted_at"] or "", row["id"]))
+            out.append(
+                Response(
+                    row["rater_group"],
+                    answers,
+                    comments,
+                    row["submitted_at"] or "",
+                    row["id"],
+                    row["rater_hash"],
+                )
+            )
         return out
 
     def responses(self, assessment: Assessment, submitted_only: bool = False) -> list[Response]:

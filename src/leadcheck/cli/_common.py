@@ -109,6 +109,20 @@ def console(stderr: bool = False, soft_wrap: bool = False) -> Any:
     return Console(stderr=stderr, highlight=False, soft_wrap=soft_wrap, emoji=False)
 
 
+def key_notice(store: Any) -> None:
+    """Warn, once per command, when the workspace's key file was missing and a new key was made."""
+    if getattr(store, "key_replaced", False):
+        from leadcheck.keys import key_path
+
+        typer.echo(
+            f"warning: the key of this workspace was not found at {key_path(store.workspace_id)}; a new one "
+            "was made. Answers are safe, but raters who answered before will not be recognised if they "
+            "answer again (copy the old key file there to undo).",
+            err=True,
+        )
+        store.key_replaced = False
+
+
 def fail(message: str, code: int) -> typer.Exit:
     """Print one error line on stderr and return the exit to raise."""
     typer.echo(f"error: {message}", err=True)

@@ -126,6 +126,7 @@ def _run(
     force: bool,
     template_dir: Path | None,
     quiet: bool,
+    draft: bool = False,
 ) -> CohortResult:
     from leadcheck.cohort.run import run_cohort
     from leadcheck.store import Store
@@ -142,6 +143,7 @@ def _run(
             force=force,
             template_dir=template_dir,
             on_event=on_event,
+            draft=draft,
         )
     return result
 
@@ -184,6 +186,12 @@ def cohort_report(
         ),
     ] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress output.")] = False,
+    draft: Annotated[
+        bool,
+        typer.Option(
+            "--draft", help="Coach's previews: DRAFT on every page, not recorded as given to leaders."
+        ),
+    ] = False,
 ) -> None:
     """Render every leader's report in a cohort, and cohort-summary.pdf, in parallel.
 
@@ -191,7 +199,7 @@ def cohort_report(
     changed. One leader's failure does not stop the others; the exit code is 1
     when any failed.
     """
-    result = _run(ctx, cohort, output, jobs, scheduler, anonymize, force, template_dir, quiet)
+    result = _run(ctx, cohort, output, jobs, scheduler, anonymize, force, template_dir, quiet, draft)
     _print_result(result)
     if not result.ok:
         raise typer.Exit(1)

@@ -17,6 +17,7 @@ from leadcheck.cli._common import (
     console,
     db_path,
     handle_errors,
+    key_notice,
 )
 from leadcheck.cli._help import Command
 from leadcheck.errors import INVALID, OK, UsageError
@@ -508,6 +509,7 @@ def assess(
         inst = store.instrument(assessment)
         _require_self(inst)  # the stored snapshot decides
         response_id = store.open_response(assessment, SELF, SELF_IDENTITY)
+        key_notice(store)
         before = store.response(response_id)
         session = Session(inst, SELF, before.answers)
         keyboard.single_key = session.single_key
@@ -617,6 +619,7 @@ def rate(
     self group, such as labor-management-partnership). No scores are shown at
     the end: others' answers are only ever reported as a group.
     """
+    from leadcheck.anonymity import rater_promise
     from leadcheck.collect import Session, check_rater_group, rating_assessment
     from leadcheck.instrument.catalog import load_instrument
     from leadcheck.store import SELF_IDENTITY, Store
@@ -639,6 +642,7 @@ def rate(
         person = assessment.leader
         inst = store.instrument(assessment)
         response_id = store.open_response(assessment, group, token)
+        key_notice(store)
         before = store.response(response_id)
         if before.group != group:
             raise UsageError(
@@ -652,13 +656,7 @@ def rate(
         keyboard.single_key = session.single_key
         label = inst.group(group).label
         out.print(f"{inst.title}: rating {person.name} as {label}", markup=False, style="bold")
-        threshold = inst.group(group).min_raters
-        if threshold > 1:
-            out.print(
-                f"Your answers are shown only as part of the {label} group, and only once at least "
-                f"{threshold} have answered.",
-                markup=False,
-            )
+        out.print(rater_promise(inst, group), markup=False)
         if rater is None:
             out.print(f"To resume later:\n  {resume}", markup=False, style="yellow", soft_wrap=True)
         _collect(out, keyboard, store, response_id, session, f"To resume:\n  {resume}")

@@ -16,6 +16,7 @@ from leadcheck.cli._common import (
     console,
     db_path,
     handle_errors,
+    key_notice,
 )
 from leadcheck.cli._help import Command
 
@@ -253,6 +254,7 @@ def import_(
             store = Store.open(folder / "dry-run.db" if folder else db_path(ctx))
             stack.callback(store.close)
         outcome = apply_plan(plan, store, dry_run=dry_run)
+        key_notice(store)
     _print_outcome(plan, outcome)
 
 

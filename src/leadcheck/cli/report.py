@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+import hashlib
 from pathlib import Path
 from typing import Annotated
 
@@ -56,8 +57,19 @@ def report(
             show_default=False,
         ),
     ] = None,
+    draft: Annotated[
+        bool,
+        typer.Option(
+            "--draft", help="A coach's preview: DRAFT on every page, and not recorded as given to the leader."
+        ),
+    ] = False,
 ) -> None:
-    """Render a leader's 360 development report (PDF by default, or HTML)."""
+    """Render a leader's 360 development report (PDF by default, or HTML).
+
+    Every report that is not a --draft is recorded in the workspace's release
+    ledger: later reports hold back figures that could be compared with it to
+    single a rater out (see `leadcheck audit`).
+    """
     from leadcheck.report.glyphs import warning
     from leadcheck.report.pdf import write_atomic
     from leadcheck.report.render import render_report
@@ -67,10 +79,15 @@ def report(
     fmt = format.value if format else ("html" if output.suffix.lower() in (".html", ".htm") else "pdf")
     with Store.open(db_path(ctx), create=False) as store:
         scored = scored_leader(store, leader, instrument)
-    rendered = render_report(scored.card, fmt, scored.changes, template_dir)
-    write_atomic(output, rendered.data)
+        rendered = render_report(scored.card, fmt, scored.changes, template_dir, draft=draft)
+        write_atomic(output, rendered.data)
+        if not draft:
+            from leadcheck.releases import record
+
+            record(store, scored.assessment, scored.card, hashlib.sha256(rendered.data).hexdigest())
     err = console(stderr=True)
-    err.print(f"Wrote {output} ({len(rendered.data) / 1024:.0f} KiB)", markup=False, highlight=False)
+    kind = "draft, " if draft else ""
+    err.print(f"Wrote {output} ({kind}{len(rendered.data) / 1024:.0f} KiB)", markup=False, highlight=False)
     if rendered.missing_scripts:
         err.print(
             f"warning: {warning(f'the report of {leader}', rendered.missing_scripts)}",

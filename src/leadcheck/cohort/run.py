@@ -9,6 +9,7 @@ view models and the template bundle; they never touch the database.
 from __future__ import annotations
 
 import concurrent.futures as cf
+import hashlib
 import multiprocessing
 import os
 import time
@@ -29,13 +30,14 @@ from leadcheck.cohort.files import (
 )
 from leadcheck.cohort.worker import RenderResult, RenderTask, render_task, warm_up
 from leadcheck.errors import LeadcheckError, NotFoundError, UsageError
+from leadcheck.releases import record as record_release
 from leadcheck.report.bundle import load_bundle
 from leadcheck.report.html import ENTRY
 from leadcheck.report.pdf import write_atomic
 from leadcheck.report.viewmodel import build_view
 from leadcheck.scorecards import score_latest
-from leadcheck.scoring import CohortBuilder
-from leadcheck.store import Leader, Store
+from leadcheck.scoring import CohortBuilder, Scorecard
+from leadcheck.store import Assessment, Leader, Store
 
 COHORT_ENTRY = "cohort.html.j2"
 
@@ -229,8 +231,12 @@ def run_cohort(
     template_dir: Path | None = None,
     generated: date | None = None,
     on_event: Callable[[Event], None] | None = None,
+    draft: bool = False,
 ) -> CohortResult:
-    """Render every leader's report of ``cohort`` and the cohort summary into ``out_dir``."""
+    """Render every leader's report of ``cohort`` and the cohort summary into ``out_dir``.
+
+    Each leader's report written is recorded in the release ledger, unless ``draft``.
+    """
     started = time.perf_counter()
     emit = on_event or (lambda _e: None)
     if scheduler:
@@ -247,6 +253,7 @@ def run_cohort(
     emit(Event("start", total=total))
     jobs = jobs or os.cpu_count() or 1
     state: dict[str, Any] = {"builder": None, "digests": []}
+    to_record: dict[str, tuple[Assessment, Scorecard]] = {}  # file -> what it releases
 
     def tasks() -> Iterator[tuple[RenderTask, str, str]]:
         """Score leaders one by one; yield a render task for each report that needs one."""
@@ -279,7 +286,9 @@ def run_cohort(
                         Event("skipped", leader.name, file, len(result.written) + len(result.skipped), total)
                     )
                     continue
-                view = build_view(card, changes, generated=generated)
+                view = build_view(card, changes, generated=generated, draft=draft)
+                if not draft:
+                    to_record[file] = (scored.assessment, card)
             except Exception as e:  # one leader's failure must not stop the batch
                 result.failed.append((leader.name, _reason(e)))
                 emit(Event("failed", leader.name, file, 0, total, reason=_reason(e)))
@@ -288,6 +297,9 @@ def run_cohort(
 
     def finished(task_leader: str, digest: str, res: RenderResult) -> None:
         write_atomic(out_dir / res.key, res.pdf)
+        if res.key in to_record:
+            assessment, card = to_record.pop(res.key)
+            record_release(store, assessment, card, hashlib.sha256(res.pdf).hexdigest())
         manifest[res.key] = digest
         write_manifest(out_dir, manifest)
         result.written.append(res.key)

@@ -8,7 +8,7 @@ from datetime import date
 
 from leadcheck.charts import Chart, heatmap, strip_chart
 from leadcheck.report.viewmodel import Cell, Table, num, signed
-from leadcheck.scoring import CATEGORIES, CohortStats
+from leadcheck.scoring import ALPHA_MIN_RESPONDENTS, CATEGORIES, CohortStats
 
 HEATMAP_ROWS = 40  # rows per heatmap: WeasyPrint clips, never splits, an SVG taller than a page
 
@@ -36,6 +36,7 @@ class CohortView:
     changes: Table | None
     failures: tuple[str, ...]
     outside: tuple[str, ...] = ()  # leaders assessed on another instrument, left out of these figures
+    alpha_minimum: int = 0  # respondents needed before alpha is shown
 
 
 def _two(value: float) -> str:
@@ -133,7 +134,7 @@ def build_cohort_view(
                     Cell(d.name),
                     Cell(str(r.n), "num"),
                     Cell("–", "num"),
-                    Cell("too few complete answers"),
+                    Cell(f"shown from {ALPHA_MIN_RESPONDENTS} respondents with every item answered"),
                     Cell(""),
                 )
             )
@@ -192,4 +193,5 @@ def build_cohort_view(
         changes=changes,
         failures=failures,
         outside=outside,
+        alpha_minimum=ALPHA_MIN_RESPONDENTS,
     )

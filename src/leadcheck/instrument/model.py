@@ -131,6 +131,9 @@ class ScoringSettings:
     high_score: float = 4.0
     min_item_fraction: float = 0.5
     low_consensus_rwg: float = 0.7
+    # Comments to a question are shown only when the groups asked it have, together, at
+    # least this many raters (and never fewer than the strictest threshold among them).
+    min_comment_raters: int = 0
 
 
 @dataclass(frozen=True)

@@ -194,6 +194,12 @@ SCORING = Obj(
             Num(minimum=0, maximum=1), False, "Share of a competency's items a rater must answer.", 0.5
         ),
         "low_consensus_rwg": Key(Num(minimum=0, maximum=1), False, "rwg below this: low consensus.", 0.7),
+        "min_comment_raters": Key(
+            Int(minimum=0),
+            False,
+            "Comments shown only when the groups asked have at least this many raters together.",
+            0,
+        ),
     },
     noun="scoring",
 )

@@ -417,7 +417,11 @@ def _build(data: dict[str, Any], text: str) -> Instrument:
         d["competency"]: tuple(DevelopmentAction(a["title"], a["do"], a["why"]) for a in d["actions"])
         for d in data.get("development") or []
     }
-    scoring_data = {k: float(v) for k, v in (data.get("scoring") or {}).items() if v is not None}
+    scoring_data: dict[str, Any] = {
+        k: int(v) if k == "min_comment_raters" else float(v)
+        for k, v in (data.get("scoring") or {}).items()
+        if v is not None
+    }
     return Instrument(
         id=data["id"],
         version=str(data["version"]),

@@ -12,9 +12,11 @@ from leadcheck.report.viewmodel import ReportView, build_view
 from leadcheck.scoring import Change, Scorecard
 
 
-def view_for(card: Scorecard, changes: tuple[Change, ...] = (), generated: date | None = None) -> ReportView:
+def view_for(
+    card: Scorecard, changes: tuple[Change, ...] = (), generated: date | None = None, draft: bool = False
+) -> ReportView:
     """The view model of a leader's report."""
-    return build_view(card, changes, generated=generated)
+    return build_view(card, changes, generated=generated, draft=draft)
 
 
 def view_html(view: ReportView, bundle: TemplateBundle | None = None) -> str:
@@ -70,11 +72,12 @@ def render_report(
     changes: tuple[Change, ...] = (),
     template_dir: Path | None = None,
     generated: date | None = None,
+    draft: bool = False,
 ) -> Rendered:
     """The report of one scorecard as PDF or HTML bytes, with its font coverage."""
     from leadcheck.report.glyphs import html_text, missing_scripts
 
-    view = view_for(card, changes, generated)
+    view = view_for(card, changes, generated, draft)
     bundle = load_bundle(template_dir)
     html = render_html(view, bundle)
     if fmt == "html":

@@ -5,13 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
+from leadcheck.anonymity import POOLED
 from leadcheck.charts import BarRow, Chart, Series, distribution_bar, group_bar_chart, radar_chart
 from leadcheck.instrument.model import SELF, Instrument
 from leadcheck.scoring import (
     AGREE_HIGH,
     AGREE_LOW,
     OVER,
-    POOLED,
     UNDER,
     Change,
     DimensionScore,
@@ -132,6 +132,7 @@ class ReportView:
     """Everything the templates print, as plain strings, tables and charts."""
 
     title: str
+    draft: bool  # a coach's preview, not released to the leader: DRAFT on every page
     leader: str
     instrument_title: str
     instrument_id: str
@@ -205,7 +206,15 @@ def _anonymity_notes(card: Scorecard) -> tuple[str, ...]:
             continue
         small = f"fewer than {g.min_raters} rated"
         if not g.shown and not g.pooled:
-            why = "too few raters" if g.raters < g.min_raters else f"{small} each item"
+            if g.raters >= g.min_raters:
+                why = f"{small} each item"
+            else:
+                # Say why, without counting the small group: pooling is only among small groups.
+                why = (
+                    f"fewer than {g.min_raters} responded; a small group is combined only with other groups "
+                    "too small to be shown on their own, and there were not enough of those to reach the "
+                    "threshold together"
+                )
             notes.append(f"{g.label}: {why}; left out of every figure.")
         elif not g.shown:
             notes.append(
@@ -388,8 +397,9 @@ def build_view(
     changes: tuple[Change, ...] = (),
     generated: date | None = None,
     author: str = "leadcheck",
+    draft: bool = False,
 ) -> ReportView:
-    """The report's view model for one scorecard."""
+    """The report's view model for one scorecard; a ``draft`` says so on every page."""
     inst: Instrument = card.instrument
     s = inst.scoring
     by_dim = {c.dimension_id: c for c in changes}
@@ -404,7 +414,8 @@ def build_view(
         for g in inst.rater_groups
     )
     return ReportView(
-        title=f"360 development report: {card.leader}",
+        title=f"{'DRAFT ' if draft else ''}360 development report: {card.leader}",
+        draft=draft,
         leader=card.leader,
         instrument_title=inst.title,
         instrument_id=inst.id,
@@ -432,7 +443,10 @@ def build_view(
             ("Hidden strength", f"all others at least {s.hidden_strength_gap:g} above self"),
             ("Self and others agree", f"the gap is smaller than {s.agreement_gap:g}"),
             ("High rating", f"all others' mean of at least {s.high_score:g}"),
-            ("Rater counted for a competency", f"answered at least {s.min_item_fraction:.0%} of its items"),
+            (
+                "Competency figure of a group",
+                f"the mean of its item figures, when at least {s.min_item_fraction:.0%} of the items have one",
+            ),
             ("Low consensus", f"rwg below {s.low_consensus_rwg:g}"),
             *tuple(
                 (f"{g.label} shown from", f"{g.min_raters} rater{'s' * (g.min_raters != 1)}")

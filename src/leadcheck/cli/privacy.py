@@ -1,0 +1,166 @@
+"""`leadcheck audit`, `leadcheck purge` and `leadcheck key`: what leaders were given, forgetting, and the key."""
+
+from __future__ import annotations
+
+import enum
+import json
+from datetime import date
+from typing import Annotated
+
+import typer
+
+from leadcheck.cli._common import complete_cohort, complete_leader, console, db_path, handle_errors
+from leadcheck.cli._help import Command
+
+
+class AuditFormat(str, enum.Enum):
+    text = "text"
+    json = "json"
+
+
+@handle_errors
+def audit(
+    ctx: typer.Context,
+    leader: Annotated[
+        str,
+        typer.Argument(
+            help="The leader's name, as in `leadcheck leaders`.",
+            metavar="LEADER",
+            autocompletion=complete_leader,
+        ),
+    ],
+    format: Annotated[AuditFormat, typer.Option("--format", "-f", help="text or json.")] = AuditFormat.text,
+) -> None:
+    """Replay every report given to a leader and attack them together, as a reader holding all would.
+
+    Exit 0 when no rater's answers or comments can be singled out, 1 when something can.
+    """
+    from leadcheck.releases import audit as run_audit
+    from leadcheck.releases import releases
+    from leadcheck.store import Store
+
+    rounds = []
+    with Store.open(db_path(ctx), create=False) as store:
+        person = store.get_leader(leader)
+        for assessment in store.assessments(person):
+            history = releases(store, assessment)
+            findings = run_audit(store.instrument(assessment), history) if history else []
+            rounds.append((assessment, history, findings))
+    found = any(findings for _, _, findings in rounds)
+    if format is AuditFormat.json:
+        doc = {
+            "leader": person.name,
+            "assessments": [
+                {
+                    "instrument": a.instrument_id,
+                    "started": a.created_at,
+                    "releases": [{"released_at": r.released_at, "sha256": r.file_digest} for r in history],
+                    "recoverable": [{"where": f.where, "what": f.what} for f in findings],
+                }
+                for a, history, findings in rounds
+            ],
+        }
+        typer.echo(json.dumps(doc, indent=2, ensure_ascii=False))
+    else:
+        out = console(soft_wrap=True)
+        for a, history, findings in rounds:
+            head = f"{person.name}, {a.instrument_id} {a.instrument_version} (started {a.created_at[:10]})"
+            if not history:
+                out.print(f"{head}: no report given yet", markup=False)
+                continue
+            dates = ", ".join(r.released_at[:10] for r in history)
+            count = f"{len(history)} report{'s' if len(history) != 1 else ''} given ({dates})"
+            if not findings:
+                out.print(f"{head}: {count}; no rater can be singled out from them together", markup=False)
+            for f in findings:
+                out.print(f"{head}: {count}; {f.where}: {f.what}", markup=False)
+        if not rounds:
+            out.print(f"{person.name}: no assessment yet", markup=False)
+    if found:
+        raise typer.Exit(1)
+
+
+@handle_errors
+def purge(
+    ctx: typer.Context,
+    leader: Annotated[
+        str | None,
+        typer.Argument(
+            help="The leader whose data to remove.", metavar="LEADER", autocompletion=complete_leader
+        ),
+    ] = None,
+    cohort: Annotated[
+        str | None,
+        typer.Option(
+            "--cohort",
+            help="Remove every leader of this cohort.",
+            metavar="NAME",
+            autocompletion=complete_cohort,
+        ),
+    ] = None,
+    before: Annotated[
+        str | None,
+        typer.Option(
+            "--before", metavar="DATE", help="Remove answers given and reports released before DATE."
+        ),
+    ] = None,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Only say what would be removed.")] = False,
+    yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation.")] = False,
+) -> None:
+    """Remove personal data for good: answers, comments, rater identities and release records.
+
+    Give one LEADER, or --cohort NAME, or --before DATE (YYYY-MM-DD). The data is
+    overwritten in the file and its write-ahead log, not only unlinked.
+    """
+    from leadcheck.errors import UsageError
+    from leadcheck.purge import Selection
+    from leadcheck.purge import purge as run_purge
+    from leadcheck.store import Store
+
+    cutoff = None
+    if before is not None:
+        try:
+            cutoff = date.fromisoformat(before)
+        except ValueError:
+            raise UsageError(f'--before "{before}" is not a date; write it as YYYY-MM-DD') from None
+    selection = Selection(leader, cohort, cutoff)
+    out = console(soft_wrap=True)
+    with Store.open(db_path(ctx), create=False) as store:
+        planned = run_purge(store, selection, dry_run=True)
+        what = (
+            f"{selection.describe()}: {len(planned.leaders)} leader(s), {planned.responses} response(s) "
+            f"with {planned.answers} answer(s) and {planned.comments} comment(s), {planned.releases} release record(s)"
+        )
+        if planned.empty:
+            out.print(f"Nothing to remove for {selection.describe()}.", markup=False)
+            return
+        if dry_run:
+            out.print(f"Would remove {what}.", markup=False)
+            return
+        if not yes:
+            if not console().is_terminal:
+                raise UsageError(
+                    "purge removes data for good; confirm with --yes (or --dry-run to look first)"
+                )
+            typer.confirm(f"Remove {what} for good?", abort=True)
+        run_purge(store, selection)
+    out.print(f"Removed {what}.", markup=False)
+
+
+@handle_errors
+def key(ctx: typer.Context) -> None:
+    """Where this workspace's rater key is kept (outside the workspace file; move it with the file)."""
+    from leadcheck.keys import key_path
+    from leadcheck.store import Store
+
+    with Store.open(db_path(ctx), create=False) as store:
+        path = key_path(store.workspace_id)
+    state = "present" if path.is_file() else "missing: returning raters will not be recognised"
+    console(soft_wrap=True).print(f"{path} ({state})", markup=False)
+
+
+def register(app: typer.Typer) -> None:
+    """Add this module's commands to the main app."""
+    app.command("audit", cls=Command)(audit)
+    app.command("purge", cls=Command)(purge)
+    app.command("key", cls=Command)(key)

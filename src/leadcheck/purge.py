@@ -1,0 +1,141 @@
+"""Forgetting on request: remove a leader's, a cohort's or old personal data for good.
+
+The workspace holds personal data in these tables: ``leaders`` (names,
+cohorts), ``responses`` (a rater's group and keyed identity hash, times),
+``answers``, ``comments`` and ``releases`` (what each leader was given).
+Purging deletes the rows with SQLite's ``secure_delete`` on (freed pages are
+overwritten), then empties the write-ahead log and rebuilds the file
+(``VACUUM``), so nothing survives in free pages or in the log.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from dataclasses import dataclass, field
+from datetime import date
+
+from leadcheck.errors import NotFoundError, UsageError
+from leadcheck.store import Store
+
+
+@dataclass(frozen=True)
+class Selection:
+    """What to forget: one leader, one cohort, or everything older than a date."""
+
+    leader: str | None = None
+    cohort: str | None = None
+    before: date | None = None
+
+    def describe(self) -> str:
+        if self.leader is not None:
+            return f'leader "{self.leader}"'
+        if self.cohort is not None:
+            return f'cohort "{self.cohort}"'
+        return f"everything answered or released before {self.before}"
+
+
+@dataclass
+class PurgeCount:
+    """How many rows a purge removes (or, in a dry run, would remove)."""
+
+    leaders: list[str] = field(default_factory=list)
+    responses: int = 0
+    answers: int = 0
+    comments: int = 0
+    releases: int = 0
+
+    @property
+    def empty(self) -> bool:
+        return not (self.leaders or self.responses or self.releases)
+
+
+def _check(selection: Selection) -> None:
+    given = [x for x in (selection.leader, selection.cohort, selection.before) if x is not None]
+    if len(given) != 1:
+        raise UsageError("say what to purge: one LEADER, or --cohort NAME, or --before DATE")
+
+
+def _leader_ids(store: Store, selection: Selection) -> list[int]:
+    if selection.leader is not None:
+        return [store.get_leader(selection.leader).id]
+    if selection.cohort is not None:
+        found = store.leaders(selection.cohort)
+        if not found:
+            known = ", ".join(store.cohorts()) or "none yet"
+            raise NotFoundError(f'no cohort "{selection.cohort}" in the workspace (cohorts: {known})')
+        return [leader.id for leader in found]
+    return []
+
+
+# Every query is a constant: what is selected comes in as parameters only.
+_OF_LEADER = {
+    "answers": "SELECT COUNT(*) FROM answers WHERE response_id IN (SELECT r.id FROM responses r "
+    "JOIN assessments a ON a.id = r.assessment_id WHERE a.leader_id = ?)",
+    "comments": "SELECT COUNT(*) FROM comments WHERE response_id IN (SELECT r.id FROM responses r "
+    "JOIN assessments a ON a.id = r.assessment_id WHERE a.leader_id = ?)",
+    "responses": "SELECT COUNT(*) FROM responses WHERE assessment_id IN "
+    "(SELECT id FROM assessments WHERE leader_id = ?)",
+    "releases": "SELECT COUNT(*) FROM releases WHERE assessment_id IN "
+    "(SELECT id FROM assessments WHERE leader_id = ?)",
+}
+_BEFORE = {
+    "answers": "SELECT COUNT(*) FROM answers WHERE response_id IN "
+    "(SELECT id FROM responses WHERE COALESCE(submitted_at, started_at) < ?)",
+    "comments": "SELECT COUNT(*) FROM comments WHERE response_id IN "
+    "(SELECT id FROM responses WHERE COALESCE(submitted_at, started_at) < ?)",
+    "responses": "SELECT COUNT(*) FROM responses WHERE COALESCE(submitted_at, started_at) < ?",
+    "releases": "SELECT COUNT(*) FROM releases WHERE released_at < ?",
+}
+
+
+def _add_counts(count: PurgeCount, c: sqlite3.Connection, queries: dict[str, str], arg: object) -> None:
+    for what, sql in queries.items():
+        setattr(count, what, getattr(count, what) + int(c.execute(sql, (arg,)).fetchone()[0]))
+
+
+def _delete(c: sqlite3.Connection, selection: Selection, ids: list[int]) -> PurgeCount:
+    """Delete (inside the caller's transaction) and count what is removed."""
+    count = PurgeCount()
+    for leader_id in ids:
+        _add_counts(count, c, _OF_LEADER, leader_id)
+        count.leaders.append(c.execute("SELECT name FROM leaders WHERE id = ?", (leader_id,)).fetchone()[0])
+        c.execute("DELETE FROM leaders WHERE id = ?", (leader_id,))  # cascades to everything of theirs
+    if ids:
+        count.leaders.sort()
+        return count
+    cutoff = (selection.before or date.min).isoformat()
+    _add_counts(count, c, _BEFORE, cutoff)
+    c.execute("DELETE FROM responses WHERE COALESCE(submitted_at, started_at) < ?", (cutoff,))
+    c.execute("DELETE FROM releases WHERE released_at < ?", (cutoff,))
+    # Assessments and leaders left with nothing, and created before the date, go too.
+    c.execute(
+        "DELETE FROM assessments WHERE created_at < ? AND id NOT IN (SELECT assessment_id FROM responses) "
+        "AND id NOT IN (SELECT assessment_id FROM releases)",
+        (cutoff,),
+    )
+    count.leaders = [
+        row[0]
+        for row in c.execute(
+            "SELECT name FROM leaders WHERE created_at < ? AND id NOT IN (SELECT leader_id FROM assessments) "
+            "ORDER BY name",
+            (cutoff,),
+        )
+    ]
+    c.execute(
+        "DELETE FROM leaders WHERE created_at < ? AND id NOT IN (SELECT leader_id FROM assessments)",
+        (cutoff,),
+    )
+    return count
+
+
+def purge(store: Store, selection: Selection, dry_run: bool = False) -> PurgeCount:
+    """Remove the selected personal data for good; in a dry run, only count it."""
+    _check(selection)
+    ids = _leader_ids(store, selection)
+    with store.transaction(dry_run=dry_run) as c:
+        count = _delete(c, selection, ids)
+    if not dry_run and not count.empty:
+        store.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        store.conn.execute("VACUUM")
+        store.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    return count

@@ -1,0 +1,217 @@
+"""What the workspace gives away and keeps: releases, drafts, the audit, purge and the key file."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import sqlite3
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from typer.testing import Result
+
+from leadcheck.instrument.catalog import instrument_from_text
+from leadcheck.keys import key_path
+from leadcheck.responses import IncomingResponse
+from leadcheck.store import Store
+
+from .conftest import MINI_360, pdftotext
+
+Run = Callable[..., Result]
+PRIVATE_REMARK = "Sam's very private remark"
+EMAILS = [f"rater{n}@agency.gov" for n in range(6)]
+
+
+def add(db: Path, rows: list[tuple[str, str, dict[str, int | None], str]]) -> None:
+    """(group, email, answers, comment) for the leader Ana."""
+    inst = instrument_from_text(MINI_360.read_text(encoding="utf-8"), "mini.yaml")
+    incoming = [
+        IncomingResponse(
+            "Ana", group, answers, {"keep": comment} if comment else {}, f"t:{n}", rater_identity=email
+        )
+        for n, (group, email, answers, comment) in enumerate(rows)
+    ]
+    with Store.open(db) as store:
+        store.add_responses(incoming, inst)
+
+
+ALL = {"l-1": 4, "l-2": 2, "d-1": 3, "f-1": 5}
+
+
+def peers(values: list[int], start: int = 0) -> list[tuple[str, str, dict[str, int | None], str]]:
+    return [
+        ("peer", EMAILS[start + n], {**ALL, "l-1": v, "d-1": v}, f"comment from peer {start + n}")
+        for n, v in enumerate(values)
+    ]
+
+
+def test_a_report_is_recorded_and_a_late_rater_is_held_back(run: Run, db: Path, tmp_path: Path) -> None:
+    add(db, [("self", "self", ALL, ""), *peers([2, 3])])
+    first = run("report", "Ana", "-o", str(tmp_path / "1.pdf"))
+    assert first.exit_code == 0, first.stderr
+    with sqlite3.connect(db) as conn:
+        digest = conn.execute("SELECT file_digest FROM releases").fetchone()[0]
+    assert digest == hashlib.sha256((tmp_path / "1.pdf").read_bytes()).hexdigest()
+    add(db, peers([5], start=2))  # one late peer
+    before = json.loads(run("summary", "Ana", "--json").stdout)
+    second = run("report", "Ana", "-o", str(tmp_path / "2.pdf"))
+    assert second.exit_code == 0, second.stderr
+    text = " ".join(pdftotext(tmp_path / "2.pdf").split())
+    assert "the answers that arrived since are held back" in text
+    assert "comment from peer 2" not in text
+    for competency in before["competencies"]:
+        assert all(i["others_n"] in (0, 2) for i in competency["items"])
+    audit = run("audit", "Ana")
+    assert audit.exit_code == 0, audit.stdout
+    assert "2 reports given" in audit.stdout and "no rater can be singled out" in audit.stdout
+
+
+def test_a_draft_says_so_on_every_page_and_is_not_recorded(run: Run, db: Path, tmp_path: Path) -> None:
+    add(db, [("self", "self", ALL, ""), *peers([2, 3])])
+    result = run("report", "Ana", "-o", str(tmp_path / "d.pdf"), "--draft")
+    assert result.exit_code == 0, result.stderr
+    assert result.stderr.startswith(f"Wrote {tmp_path / 'd.pdf'} (draft, ")
+    pages = pdftotext(tmp_path / "d.pdf").split("\f")
+    pages = [p for p in pages if p.strip()]
+    assert len(pages) > 3
+    assert all("DRAFT" in page for page in pages)
+    with sqlite3.connect(db) as conn:
+        assert conn.execute("SELECT COUNT(*) FROM releases").fetchone()[0] == 0
+
+
+def test_the_audit_reports_unguarded_releases(run: Run, db: Path, tmp_path: Path) -> None:
+    add(db, [("self", "self", ALL, ""), *peers([2, 3])])
+    assert run("report", "Ana", "-o", str(tmp_path / "1.pdf")).exit_code == 0
+    add(db, peers([5], start=2))
+    # A release made without the ledger's protection (as an older leadcheck did): copy the
+    # recorded figures and add the late peer's rating to the first item's peers figure.
+    with sqlite3.connect(db) as conn:
+        figures = json.loads(conn.execute("SELECT figures FROM releases").fetchone()[0])
+        item = figures["items"]["l-1"]
+        late = "ffffffffffffffff:0000000000000000"
+        for channel in ("peer", "others"):
+            item["members"][channel] = [*item["members"][channel], late]
+        conn.execute(
+            "INSERT INTO releases (assessment_id, released_at, kind, file_digest, figures) "
+            "SELECT assessment_id, released_at, kind, 'x', ? FROM releases",
+            (json.dumps(figures),),
+        )
+    result = run("audit", "Ana", "--format", "json")
+    assert result.exit_code == 1
+    doc = json.loads(result.stdout)
+    assert doc["assessments"][0]["recoverable"] == [
+        {"where": "item l-1", "what": "the ratings of 1 rater(s) can be solved for from 2 release(s)"}
+    ]
+
+
+def test_the_key_is_not_in_the_workspace_file(db: Path, _workspace_keys: Path) -> None:
+    add(db, [("self", "self", ALL, ""), *peers([2, 3, 4])])
+    with Store.open(db) as store:
+        key = key_path(store.workspace_id)
+        stored = {row[0] for row in store.conn.execute("SELECT rater_hash FROM responses")}
+    assert key.parent == _workspace_keys and key.is_file()
+    assert oct(key.stat().st_mode & 0o777) == "0o600"
+    secret = bytes.fromhex(key.read_text().strip())
+    data = db.read_bytes() + (
+        db.with_name(db.name + "-wal").read_bytes() if db.with_name(db.name + "-wal").exists() else b""
+    )
+    assert secret not in data and secret.hex().encode() not in data
+    # Someone holding only the file cannot test guessed emails: without the key no hash matches.
+    with sqlite3.connect(db) as conn:
+        meta = dict(conn.execute("SELECT key, value FROM meta").fetchall())
+    for guess_key in [meta.get("workspace_id", "").encode(), b"", db.name.encode()]:
+        guesses = {hmac.new(guess_key, e.encode(), hashlib.sha256).hexdigest() for e in EMAILS}
+        assert not guesses & stored
+    # With the key (the workspace's owner), the same emails are recognised: de-duplication works.
+    assert {hmac.new(secret, e.encode(), hashlib.sha256).hexdigest() for e in EMAILS[:3]} <= stored
+
+
+def test_an_old_workspace_moves_its_key_out(tmp_path: Path, _workspace_keys: Path) -> None:
+    db = tmp_path / "old.db"
+    old_key = "ab" * 32
+    from leadcheck.store import MIGRATIONS
+
+    with sqlite3.connect(db) as conn:
+        conn.executescript(MIGRATIONS[0])
+        conn.execute("INSERT INTO meta (key, value) VALUES ('rater_key', ?)", (old_key,))
+        conn.execute("PRAGMA user_version = 1")
+    with Store.open(db) as store:
+        assert store.schema_version == len(MIGRATIONS)
+        assert key_path(store.workspace_id).read_text().strip() == old_key
+        assert (
+            store.rater_hash("a@b.c")
+            == hmac.new(bytes.fromhex(old_key), b"a@b.c", hashlib.sha256).hexdigest()
+        )
+    assert old_key.encode() not in db.read_bytes()
+
+
+def test_a_lost_key_loses_only_deduplication(run: Run, db: Path, tmp_path: Path) -> None:
+    add(db, [("self", "self", ALL, ""), *peers([2, 3, 4])])
+    with Store.open(db) as store:
+        key_path(store.workspace_id).unlink()
+    form = tmp_path / "r.yaml"
+    form.write_text(
+        "leadcheck_response: 1\nleader: Ana\ngroup: peer\ninstrument: mini\nanswers:\n  l-1: 3\n  l-2: 3\n",
+        encoding="utf-8",
+    )
+    result = run("import", str(form), "--instrument", str(MINI_360))
+    assert result.exit_code == 0, result.stderr
+    assert "warning: the key of this workspace was not found at " in result.stderr
+    assert "raters who answered before will not be recognised" in result.stderr
+    with Store.open(db) as store:
+        assert len(store.responses(store.latest_assessment(store.get_leader("Ana")))) == 5
+        assert key_path(store.workspace_id).is_file()
+    assert run("key").stdout.endswith("(present)\n")
+
+
+def test_purge_removes_a_leader_for_good(run: Run, db: Path) -> None:
+    add(db, [("self", "self", ALL, ""), *peers([2, 3, 4])])
+    inst = instrument_from_text(MINI_360.read_text(encoding="utf-8"), "mini.yaml")
+    with Store.open(db) as store:
+        store.add_responses(
+            [IncomingResponse("Bo", "peer", ALL, {"keep": "Bo stays"}, "b", rater_identity="x")], inst
+        )
+    assert PRIVATE_REMARK not in db.read_bytes().decode("latin-1")
+    add(db, [("peer", "sam@agency.gov", ALL, PRIVATE_REMARK)])
+    dry = run("purge", "Ana", "--dry-run")
+    assert dry.exit_code == 0, dry.stderr
+    assert dry.stdout.startswith('Would remove leader "Ana": 1 leader(s), 5 response(s) with ')
+    refused = run("purge", "Ana")  # not a terminal: never purge without --yes
+    assert refused.exit_code == 2
+    assert "confirm with --yes" in refused.stderr
+    done = run("purge", "Ana", "--yes")
+    assert done.exit_code == 0, done.stderr
+    assert done.stdout.startswith('Removed leader "Ana": 1 leader(s), 5 response(s)')
+    for path in (db, db.with_name(db.name + "-wal")):
+        if path.exists():
+            data = path.read_bytes()
+            assert PRIVATE_REMARK.encode() not in data and b"comment from peer" not in data
+    assert json.loads(run("leaders", "--json").stdout)[0]["name"] == "Bo"
+    assert run("purge", "Nobody", "--yes").exit_code == 1
+
+
+def test_purge_by_date_and_cohort(run: Run, db: Path) -> None:
+    add(db, [("self", "self", ALL, ""), *peers([2, 3, 4])])
+    assert run("purge", "--before", "2000-01-01", "--yes").stdout.startswith("Nothing to remove")
+    assert run("purge", "--before", "3000-01-01", "--dry-run").stdout.startswith(
+        "Would remove everything answered or released before 3000-01-01: 1 leader(s), 4 response(s)"
+    )
+    assert run("purge", "--before", "someday").exit_code == 2
+    assert run("purge", "--cohort", "nope", "--yes").exit_code == 1
+    assert run("purge", "--yes").exit_code == 2  # nothing chosen
+    assert run("purge", "--before", "3000-01-01", "--yes").exit_code == 0
+    assert json.loads(run("leaders", "--json").stdout) == []
+
+
+@pytest.mark.parametrize("group", ["peer", "manager"])
+def test_the_rate_prompt_promise_is_true_for_the_group(group: str) -> None:
+    from leadcheck.anonymity import rater_promise
+
+    inst = instrument_from_text(MINI_360.read_text(encoding="utf-8"), "mini.yaml")
+    promise = rater_promise(inst, group)
+    if group == "manager":
+        assert promise.startswith("The Manager group is shown from a single rater")
+    else:
+        assert "never shown on their own" in promise and "at least 2 of them" in promise
