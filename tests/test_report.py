@@ -197,7 +197,8 @@ def test_hidden_group_items_nobody_observed_long_and_non_latin_text(psl: Instrum
     text = _pdf(card)
     assert "Nguyễn Thị Lan" in text
     assert "fewer than 3: not shown, to protect anonymity" in text
-    assert "Peers: too few raters; left out of every figure." in text
+    assert "Peers: fewer than 3 responded; a small group is combined only with other groups" in text
+    assert "to reach the threshold together; left out of every figure." in text
     assert "Mon propre avis, déjà noté." in text
     assert "very long comment" in text
     assert "café, naïve" in text
