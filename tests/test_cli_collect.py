@@ -58,16 +58,25 @@ def test_a_complete_self_assessment_saves_everything_and_shows_a_summary(
     out = result.stdout
     assert "Mini 360 (mini 1.0.0): self-assessment of Ana" in out
     assert "1/4 ━━━━━━━━" in out and "Listening" in out
-    assert "1 Never  2 Rarely  3 Sometimes  4 Often  5 Always  n Not observed" in out
-    assert "> 4 Often" in out and "> Not observed" in out
+    assert "1 Never  2 Rarely  3 Sometimes  4 Often  5 Always  n I can't judge this" in out
+    assert "> 4 Often" in out and "> I can't judge this" in out
     assert "Unused." not in out  # the peer-only question is not asked of the leader
     assert "1/1 What should I keep doing?\n> Listening" in out
     # l-2 is reverse-scored: 2 counts as 4, so Listening's mean is 4.00.
     summary = out[out.index("Your self-assessment") :]
-    assert "Listening" in summary and "4.00" in summary and "2/2" in summary
+    assert "Listening *" in summary and "4.00" in summary and "2/2" in summary
+    assert (
+        "* includes 1 reverse-scored item (a high answer is a bad sign), counted the other way round: "
+        in (" ".join(summary.split()))
+    )
+    assert "Deciding *" not in summary
     assert "Deciding" in summary and "5.00" in summary
     assert "Fairness (value)" in summary and "0/1" in summary
-    assert "0 items skipped, 1 not observed: they count as missing, not as a score." in out
+    assert '0 items skipped, 1 answered "I can\'t judge this": they count as missing, not as a score.' in out
+    steps = out[out.index("Next steps") :]
+    assert f"leadcheck --db {db} rate Ana --as peer" in steps
+    assert f"leadcheck --db {db} form Ana --as peer -o ana-peer.yaml" in steps
+    assert f"leadcheck --db {db} report Ana -o ana.pdf" in steps
 
 
 def test_the_leader_is_asked_for_when_not_given(run: Run, db: Path, mini: Path) -> None:
@@ -81,7 +90,7 @@ def test_the_leader_is_asked_for_when_not_given(run: Run, db: Path, mini: Path) 
 def test_an_empty_name_is_refused(run: Run, mini: Path) -> None:
     result = run("assess", "-i", str(mini), input=keys(""))
     assert result.exit_code == 2
-    assert result.stderr == "error: a leader needs a name; give it with --leader NAME\n"
+    assert result.stderr == "error: a leader needs a name: leadcheck assess LEADER\n"
 
 
 def test_quit_then_resume_continues_at_the_right_item(run: Run, db: Path, mini: Path) -> None:
@@ -135,7 +144,7 @@ def test_eof_in_the_open_questions_does_not_submit(run: Run, db: Path, mini: Pat
 def test_q_alone_at_an_open_question_saves_and_quits(run: Run, db: Path, mini: Path) -> None:
     result = run("assess", "-i", str(mini), "--leader", "Ana", input=keys("4", "5", "3", "2", " q "))
     assert result.exit_code == 0, result.stderr
-    assert "Enter alone skips; q alone saves and quits." in result.stdout
+    assert "q alone saves and quits." in result.stdout
     assert "Saved 4 answers. Run the same command again to resume." in result.stdout
     _, comments, submitted = self_response(db)
     assert comments == {}  # never the answer "q"
@@ -179,15 +188,86 @@ def test_skipped_items_are_asked_again_next_time_and_comments_are_kept(
     first = run("assess", "-i", str(mini), "--leader", "Ana", input=keys("4", "s", "3", "2", "Patience"))
     assert first.exit_code == 0
     assert "All 4 items done (1 left unanswered; run the command again to answer them)." in first.stdout
-    assert "1 item skipped, 0 not observed" in first.stdout
+    assert '1 item skipped, 0 answered "I can\'t judge this"' in first.stdout
     second = run("assess", "--leader", "Ana", input=keys("5", ""))
     assert second.exit_code == 0
     assert "Resuming: 3 of 4 answered." in second.stdout
     assert "2/4" in second.stdout
-    assert "Current answer (Enter keeps it): Patience" in second.stdout
+    assert "Current answer (Enter keeps it, - clears it): Patience" in second.stdout
     answers, comments, _ = self_response(db)
     assert answers == {"l-1": 4, "l-2": 5, "d-1": 3, "f-1": 2}
     assert comments == {"keep": "Patience"}
+
+
+def test_b_goes_back_through_the_questions_and_into_the_items(run: Run, db: Path, mini: Path) -> None:
+    # 4 items, then at the only question: b goes back to the last item, which is changed; then the question.
+    result = run(
+        "assess", "-i", str(mini), "--leader", "Ana", input=keys("4", "2", "5", "n", "b", "3", "Listening")
+    )
+    assert result.exit_code == 0, result.stderr
+    out = result.stdout
+    assert "> b\nback to the last item" in out
+    assert out.count("4/4 ") == 2 and "Current answer: I can't judge this" in out
+    answers, comments, submitted = self_response(db)
+    assert answers == {"l-1": 4, "l-2": 2, "d-1": 5, "f-1": 3}
+    assert comments == {"keep": "Listening"}  # never "b"
+    assert submitted
+
+
+def test_b_at_a_raters_second_question_goes_to_the_first(run: Run, db: Path, mini: Path) -> None:
+    assert run("assess", "-i", str(mini), "--leader", "Ana", input=keys("q")).exit_code == 0
+    result = run("rate", "Ana", "--as", "peer", input=keys("5", "4", "3", "2", "Calm", "b", "Calmer", ""))
+    assert result.exit_code == 0, result.stderr
+    assert "Current answer (Enter keeps it, - clears it): Calm\n> Calmer" in result.stdout
+    assert peer_responses(db)[0][2] == {"keep": "Calmer"}
+
+
+def test_a_dash_clears_an_open_answer(run: Run, db: Path, mini: Path) -> None:
+    run("assess", "-i", str(mini), "--leader", "Ana", input=keys("4", "2", "5", "n", "Listening"))
+    assert self_response(db)[1] == {"keep": "Listening"}
+    again = run("assess", "--leader", "Ana", input=keys("", "", "", "", "-"))
+    assert again.exit_code == 0, again.stderr
+    assert "> -\ncleared" in again.stdout
+    assert self_response(db)[1] == {}
+
+
+def test_a_finished_assessment_is_reviewed_item_by_item(run: Run, db: Path, mini: Path) -> None:
+    run("assess", "-i", str(mini), "--leader", "Ana", input=keys("4", "2", "5", "n", "Listening"))
+    again = run("assess", "--leader", "Ana", input=keys("", "3", "b", "", "", "", ""))
+    assert again.exit_code == 0, again.stderr
+    out = again.stdout
+    assert "This is finished: all 4 items answered, submitted " in out
+    assert "press a key to change an answer, Enter to keep it, b to go back, q to stop" in out
+    assert f"To start a new round instead:\n  leadcheck --db {db} assess Ana --new\n" in out
+    assert "1/4 " in out and "Current answer (Enter keeps it): 4 Often\n> kept: 4 Often" in out
+    assert "Current answer (Enter keeps it): 2 Rarely\n> 3 Sometimes" in out
+    assert "Next steps" in out
+    answers, comments, submitted = self_response(db)
+    assert answers == {"l-1": 4, "l-2": 3, "d-1": 5, "f-1": None}
+    assert comments == {"keep": "Listening"}
+    assert submitted
+
+
+def test_q_during_a_review_keeps_every_answer(run: Run, db: Path, mini: Path) -> None:
+    run("assess", "-i", str(mini), "--leader", "Ana", input=keys("4", "2", "5", "n", "Listening"))
+    again = run("assess", "--leader", "Ana", input=keys("q"))
+    assert again.exit_code == 0
+    assert self_response(db)[0] == {"l-1": 4, "l-2": 2, "d-1": 5, "f-1": None}
+
+
+def test_a_rater_reviews_a_finished_rating_with_the_token(run: Run, db: Path, mini: Path) -> None:
+    run("assess", "-i", str(mini), "--leader", "Ana", input=keys("q"))
+    first = run("rate", "Ana", "--as", "peer", "--rater", "tok-1", input=keys("5", "4", "3", "2", "Calm", ""))
+    assert first.exit_code == 0, first.stderr
+    assert (
+        f"To review or change them later:\n  leadcheck --db {db} rate Ana --as peer --rater tok-1\n"
+        in first.stdout
+    )
+    again = run("rate", "Ana", "--as", "peer", "--rater", "tok-1", input=keys("", "", "1", "", "", ""))
+    assert again.exit_code == 0, again.stderr
+    assert "This is finished: all 4 items answered" in again.stdout
+    assert "Current answer (Enter keeps it): 5 Always" in again.stdout  # raters see their own answers
+    assert peer_responses(db)[0][1] == {"l-1": 5, "l-2": 4, "d-1": 1, "f-1": 2}
 
 
 def test_new_starts_a_fresh_assessment(run: Run, db: Path, mini: Path) -> None:
@@ -222,9 +302,13 @@ def test_help_documents_keys_and_exit_codes(run: Run) -> None:
         assert "1 when the input ends before the end (Ctrl-D, or the end of piped input)" in text
         assert "130 on Ctrl-C" in text
         assert "2 for a bad option value" in text
-        assert "q alone saves and quits" in text
-    assert "n not observed, b back, s skip, q save and quit" in " ".join(
-        run("assess", "--help").stdout.split()
+    assess = " ".join(run("assess", "--help").stdout.split())
+    assert 'n "I can\'t judge this", b back, s skip, q save and quit' in assess
+    assert "- alone clears it, b alone goes back, q alone saves and quits" in assess
+    assert "reviews a finished assessment item by item" in assess
+    assert "--as" not in assess  # assess has no --as; its exit codes do not mention one
+    assert "(such as an --as group the instrument does not have)" in " ".join(
+        run("rate", "--help").stdout.split()
     )
 
 
@@ -263,7 +347,9 @@ def test_a_rater_answers_in_the_others_phrasing_and_sees_no_scores(run: Run, db:
     assert "They listen." in out and "I listen." not in out
     assert "What should they keep doing?" in out and "What do peers see?" in out
     assert "mean" not in out and "Your self-assessment" not in out
-    assert out.endswith("Thank you — 4 answers saved.\n")
+    assert "Thank you — 4 answers saved.\nTo review or change them later:\n  leadcheck --db " in out
+    token = out.split(" --rater ")[1].split()[0]
+    assert out.endswith(f" rate Ana --as peer --rater {token}\n")  # the same token as at the start
     assert peer_responses(db) == [
         ("peer", {"l-1": 5, "l-2": 4, "d-1": 3, "f-1": 2}, {"keep": "Calm", "peer-only": "Clear goals"}, True)
     ]
@@ -370,16 +456,18 @@ def test_a_forum_is_rated_by_both_sides_and_status_shows_both(
     assert union.stderr == ""
     assert "Labor-Management Partnership Health Check: rating Forum A as Union members" in union.stdout
     assert f"rate 'Forum A' --as union --instrument {LMP} --rater " in union.stdout
-    assert union.stdout.endswith(f"Thank you — {LMP_ITEMS} answers saved.\n")
+    assert f"Thank you — {LMP_ITEMS} answers saved.\nTo review or change them later:\n" in union.stdout
     management = cli("rate", "forum a", "--as", "management", "-i", LMP, input=keys("5", "q"))
     assert management.exit_code == 0, management.stderr
 
     status = cli("status", "Forum A")
     assert status.exit_code == 0, status.stderr
     assert f"Forum A: {LMP} 1.0.0, started " in status.stdout
-    rows = {line.split()[0]: line.split()[1:4] for line in status.stdout.splitlines()[2:5]}
+    assert "Management members" in status.stdout and "Union members" in status.stdout
+    groups = json.loads(cli("status", "Forum A", "--format", "json").stdout)["groups"]
+    counts = {g: [v["raters"], v["submitted"], v["in_progress"]] for g, v in groups.items()}
     # One answer of many is too few to count toward a threshold (min_item_fraction).
-    assert rows == {"management": ["0", "0", "0"], "union": ["1", "1", "0"], "facilitator": ["0", "0", "0"]}
+    assert counts == {"management": [0, 0, 0], "union": [1, 1, 0], "facilitator": [0, 0, 0]}
     as_json = json.loads(cli("status", "Forum A", "--json").stdout)
     assert as_json["groups"]["management"]["partial"] == 1
     assert "management 0/2 (+1 with too few answers to count)" in as_json["missing"]
@@ -541,3 +629,12 @@ def test_the_terminal_is_restored_after_an_error(pty_stdin: tuple[int, int]) -> 
     with pytest.raises(KeyboardInterrupt), Keyboard().keys():
         raise KeyboardInterrupt
     assert termios.tcgetattr(slave) == before
+
+
+def test_next_steps_of_an_older_assessment_name_its_instrument(run: Run, db: Path, mini: Path) -> None:
+    assert run("assess", "Ana", "-i", str(mini), input=keys("q")).exit_code == 0
+    assert run("assess", "Ana", "-i", "psl-360", input=keys("q")).exit_code == 0  # now the newest
+    done = run("assess", "Ana", "-i", str(mini), input=keys("4", "2", "5", "n", ""))
+    assert done.exit_code == 0, done.stderr
+    assert f"leadcheck --db {db} rate Ana --as peer -i mini" in done.stdout
+    assert f"leadcheck --db {db} report Ana -i mini -o ana.pdf" in done.stdout

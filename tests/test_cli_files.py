@@ -517,6 +517,20 @@ def test_form_fill_in_import(cli: Cli, tmp_path: Path) -> None:
     assert "# I let people finish before I answer.\n  li-1:\n" in (tmp_path / "self.yaml").read_text()
 
 
+def test_a_self_form_words_not_observed_for_the_leader(cli: Cli, tmp_path: Path) -> None:
+    assert cli("form", "Ana Lopez", "--as", "self", "-o", "s.yaml", "--instrument", TEAM).exit_code == 0
+    form = (tmp_path / "s.yaml").read_text()
+    assert "#   n = I can't judge this: you cannot judge this about yourself\n" in form
+    assert "you have not seen this" not in form
+    filled = form.replace("  li-1:\n", "  li-1: I can't judge this\n", 1).replace(
+        "  li-2:\n", "  li-2: n\n", 1
+    )
+    (tmp_path / "s.yaml").write_text(filled)
+    run = cli("import", "s.yaml", "--instrument", TEAM)
+    assert run.exit_code == 0, run.stderr
+    assert json.loads(stored(tmp_path)[0])[2] == {"li-1": None, "li-2": None}
+
+
 def test_the_blank_form(cli: Cli, tmp_path: Path) -> None:
     assert cli("form", "Ana Lopez", "--as", "peer", "-o", "f.yaml", "--instrument", TEAM).exit_code == 0
     form = (tmp_path / "f.yaml").read_text()

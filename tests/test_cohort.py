@@ -6,6 +6,8 @@ import re
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from leadcheck.cohort.files import MANIFEST, SUMMARY, file_names, leader_codes, slug
 from leadcheck.cohort.run import run_cohort
@@ -338,3 +340,15 @@ def test_file_names_are_safe_and_distinct() -> None:
     assert files["王芳"].startswith("leader-")
     assert all("/" not in f and not f.startswith(".") for f in files.values())
     assert leader_codes(["b", "a"]) == {"a": "L001", "b": "L002"}
+
+
+@given(count=st.integers(1, 24), seed=st.integers(0, 10_000))
+def test_demo_leaders_share_neither_first_names_nor_surnames(count: int, seed: int) -> None:
+    names = [leader.name.split(" ", 1) for leader in demo_leaders(count, seed)]
+    assert len({first for first, _ in names}) == count
+    assert len({last for _, last in names}) == count
+
+
+def test_a_large_demo_cohort_still_has_distinct_names() -> None:
+    names = [leader.name for leader in demo_leaders(800, 2)]
+    assert len(set(names)) == 800

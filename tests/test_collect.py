@@ -17,13 +17,15 @@ from leadcheck.collect import (
     DimensionMean,
     GroupProgress,
     Kind,
+    LineAction,
     Session,
     answer_label,
     check_rater_group,
     group_progress,
     key_from_line,
+    line_action,
     missing,
-    quits,
+    next_steps,
     rating_assessment,
     scale_choices,
     self_summary,
@@ -32,7 +34,7 @@ from leadcheck.collect import (
 )
 from leadcheck.errors import InstrumentError, NotFoundError, UsageError
 from leadcheck.instrument.catalog import instrument_from_text
-from leadcheck.instrument.model import Instrument
+from leadcheck.instrument.model import Instrument, not_observed_label
 from leadcheck.responses import Response
 from leadcheck.store import Store
 
@@ -89,7 +91,9 @@ def test_n_is_refused_when_the_scale_does_not_offer_it() -> None:
     s = Session(mini(not_observed=False), "self")
     outcome = s.answer("n")
     assert outcome.kind is Kind.INVALID
-    assert outcome.message == ('"n" (not observed) is not offered here: press 1-5, b, s, q, or ? for help')
+    assert outcome.message == (
+        '"n" ("I can\'t judge this") is not offered here: press 1-5, b, s, q, or ? for help'
+    )
     assert ids(s) == "l-1" and s.answers == {}
 
 
@@ -115,7 +119,7 @@ def test_quit_and_help_stay_on_the_item() -> None:
     assert s.answer("?").kind is Kind.HELP
     assert ids(s) == "l-1"
     assert s.help_lines()[0] == "1  Never"
-    assert any(line.startswith("n  Not observed") for line in s.help_lines())
+    assert any(line.startswith("n  I can't judge this") for line in s.help_lines())
 
 
 def test_back_shows_the_previous_answer_and_an_answer_returns_to_where_you_were() -> None:
@@ -229,10 +233,86 @@ def test_key_from_line_takes_a_word_on_wide_scales() -> None:
 
 
 @pytest.mark.parametrize(
-    ("line", "expected"), [("q", True), (" q \n", True), ("", False), ("quality", False), ("q and a", False)]
+    ("line", "expected"),
+    [
+        ("q", LineAction.QUIT),
+        (" q \n", LineAction.QUIT),
+        ("", LineAction.KEEP),
+        ("   ", LineAction.KEEP),
+        ("b", LineAction.BACK),
+        (" b ", LineAction.BACK),
+        ("-", LineAction.CLEAR),
+        ("quality", LineAction.ANSWER),
+        ("q and a", LineAction.ANSWER),
+        ("be bold", LineAction.ANSWER),
+        ("- more listening", LineAction.ANSWER),
+    ],
 )
-def test_q_alone_quits_an_open_question(line: str, expected: bool) -> None:
-    assert quits(line) is expected
+def test_one_letter_alone_at_an_open_question_is_a_key_never_an_answer(
+    line: str, expected: LineAction
+) -> None:
+    assert line_action(line) is expected
+
+
+def test_not_observed_is_worded_for_the_self() -> None:
+    inst = mini()
+    assert not_observed_label(inst.scale, "self") == "I can't judge this"
+    assert not_observed_label(inst.scale, "peer") == "Not observed"
+    assert scale_choices(inst.scale, "self").endswith("n I can't judge this")
+    assert answer_label(inst.scale, None, "self") == "I can't judge this"
+    assert "cannot judge this about yourself" in " ".join(Session(inst, "self").help_lines())
+    assert "have not seen this behaviour" in " ".join(Session(inst, "peer").help_lines())
+
+
+def test_an_instruments_own_not_observed_wording_is_kept_for_the_self() -> None:
+    text = MINI_360.read_text(encoding="utf-8").replace(
+        "  not_observed: true", "  not_observed: true\n  not_observed_label: Does not apply"
+    )
+    inst = instrument_from_text(text)
+    assert not_observed_label(inst.scale, "self") == "Does not apply"
+
+
+def test_review_walks_every_item_in_order_and_enter_keeps() -> None:
+    inst = mini()
+    answers = {"l-1": 4, "l-2": 2, "d-1": 5, "f-1": None}
+    session = Session(inst, "self", answers)
+    assert session.finished
+    session.review()
+    prompt = session.current()
+    assert prompt is not None and prompt.item.id == "l-1" and prompt.has_answer and prompt.answer == 4
+    kept = session.answer("")
+    assert kept.kind is Kind.SKIPPED and kept.kept and kept.value == 4
+    changed = session.answer("3")
+    assert changed.kind is Kind.ANSWERED and changed.item_id == "l-2" and changed.value == 3
+    assert session.answer("b").kind is Kind.BACK
+    assert session.current().item.id == "l-2"  # type: ignore[union-attr]
+    assert session.answer("s").kind is Kind.SKIPPED
+    assert session.current().item.id == "d-1"  # type: ignore[union-attr]  # in order, not "next unanswered"
+    session.answer("")
+    session.answer("")
+    assert session.finished
+    assert session.answers == {"l-1": 4, "l-2": 3, "d-1": 5, "f-1": None}
+
+
+def test_back_from_the_questions_returns_to_the_last_item() -> None:
+    session = Session(mini(), "self", {"l-1": 4, "l-2": 2, "d-1": 5})
+    assert session.current().item.id == "f-1"  # type: ignore[union-attr]
+    session.answer("s")
+    assert session.finished
+    session.back_to_last_item()
+    assert session.current().item.id == "f-1"  # type: ignore[union-attr]
+    session.answer("4")
+    assert session.finished
+
+
+def test_next_steps_name_the_instruments_groups_and_exact_commands() -> None:
+    steps = next_steps(mini(), "Ana Ruiz")
+    commands = [s.command for s in steps]
+    assert ("rate", "Ana Ruiz", "--as", "peer") in commands
+    assert ("form", "Ana Ruiz", "--as", "peer", "-o", "ana-ruiz-peer.yaml") in commands
+    assert ("import", "ana-ruiz-peer.yaml") in commands
+    assert ("report", "Ana Ruiz", "-o", "ana-ruiz.pdf") in commands
+    assert "(manager, peer)" in steps[0].what
 
 
 def test_scale_choices_and_labels() -> None:
@@ -249,7 +329,7 @@ def test_scale_choices_and_labels() -> None:
 def test_self_summary_recodes_reverse_items_and_leaves_out_missing_answers() -> None:
     rows = self_summary(mini(), {"l-1": 4, "l-2": 1, "f-1": None})
     assert rows == [
-        DimensionMean("listen", "Listening", "competency", 4.5, 2, 0, 0, 2),  # l-2: 1 counts as 5
+        DimensionMean("listen", "Listening", "competency", 4.5, 2, 0, 0, 2, reversed=1),  # l-2: 1 counts as 5
         DimensionMean("decide", "Deciding", "competency", None, 0, 0, 1, 1),
         DimensionMean("fair", "Fairness", "value", None, 0, 1, 0, 1),
     ]
@@ -413,3 +493,12 @@ def test_a_cohort_is_set_once_and_never_moved(store: Store, mini_file: Path) -> 
     with pytest.raises(UsageError) as e:
         rating_assessment(store, "Ana", "peer", cohort="west")
     assert str(e.value) == '"Ana" is in the cohort "east", not "west"; leave out --cohort'
+
+
+def test_next_steps_name_the_instrument_when_it_is_not_the_leaders_newest() -> None:
+    steps = next_steps(mini(), "Ana", not_current=True)
+    commands = [s.command for s in steps]
+    assert ("rate", "Ana", "--as", "peer", "-i", "mini") in commands
+    assert ("summary", "Ana", "-i", "mini") in commands
+    assert ("report", "Ana", "-i", "mini", "-o", "ana.pdf") in commands
+    assert not any(c[0] == "status" for c in commands)  # status shows the newest assessment only

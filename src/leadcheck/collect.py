@@ -9,7 +9,16 @@ from typing import TYPE_CHECKING, Any
 
 from leadcheck.anonymity import group_states
 from leadcheck.errors import NotFoundError, UsageError
-from leadcheck.instrument.model import SELF, Competency, Instrument, Item, Question, RaterGroup, Scale
+from leadcheck.instrument.model import (
+    SELF,
+    Competency,
+    Instrument,
+    Item,
+    Question,
+    RaterGroup,
+    Scale,
+    not_observed_label,
+)
 from leadcheck.responses import Answer, Response
 from leadcheck.scoring import recode
 
@@ -64,22 +73,24 @@ def key_from_line(line: str, single_key: bool = True) -> str:
     return stripped[0] if single_key else stripped.split()[0]
 
 
-def quits(line: str) -> bool:
-    """A line of an open question that means "save and quit" rather than an answer: ``q`` alone."""
-    return line.strip() == QUIT
+def not_observed_meaning(group: str) -> str:
+    """What the "not observed" key means, in words for the person answering."""
+    if group == SELF:
+        return "you cannot judge this about yourself; it counts as missing, not as a score"
+    return "you have not seen this behaviour; it counts as missing, not as a score"
 
 
-def scale_choices(scale: Scale) -> str:
+def scale_choices(scale: Scale, group: str = "") -> str:
     """The scale as one line: ``1 Never  2 Rarely  ...  n Not observed``."""
     parts = [f"{p.value} {p.label}" for p in scale.points]
     if scale.not_observed:
-        parts.append(f"{NOT_OBSERVED} {scale.not_observed_label}")
+        parts.append(f"{NOT_OBSERVED} {not_observed_label(scale, group)}")
     return "  ".join(parts)
 
 
-def answer_label(scale: Scale, value: Answer) -> str:
-    """An answer as the rater sees it: ``4 Often`` or ``Not observed``."""
-    return scale.not_observed_label if value is None else f"{value} {scale.label(value)}"
+def answer_label(scale: Scale, value: Answer, group: str = "") -> str:
+    """An answer as the person answering sees it: ``4 Often`` or ``Not observed``."""
+    return not_observed_label(scale, group) if value is None else f"{value} {scale.label(value)}"
 
 
 class Session:
@@ -104,8 +115,24 @@ class Session:
         # Answers to items the instrument does not have are not this session's business.
         self.answers: dict[str, Answer] = {i.id: known[i.id] for i in self.items if i.id in known}
         self.skipped: set[str] = set()
+        self.reviewing = False
         self.index = self._next_to_do(-1)
         self.resumed_with = len(self.answers)
+
+    def review(self) -> None:
+        """Go through every item again from the first, in order, each showing its answer.
+
+        For a finished assessment: a key changes the answer, Enter or ``s``
+        keeps it, ``b`` goes back, ``q`` stops.
+        """
+        self.reviewing = True
+        self.skipped.clear()
+        self.index = 0
+
+    def back_to_last_item(self) -> None:
+        """Return from the open questions to the last item (``b`` at the first question)."""
+        self.skipped.discard(self.items[-1].id)
+        self.index = self.total - 1
 
     # -- state -----------------------------------------------------------------------
 
@@ -148,6 +175,8 @@ class Session:
         return [q for q in self.instrument.questions if q.asks(self.group)]
 
     def _next_to_do(self, after: int) -> int:
+        if self.reviewing:
+            return min(after + 1, self.total)
         for i in range(after + 1, self.total):
             item_id = self.items[i].id
             if item_id not in self.answers and item_id not in self.skipped:
@@ -168,7 +197,10 @@ class Session:
         """What every key does, for ``?``."""
         lines = [f"{p.value}  {p.label}" for p in self.scale.points]
         if self.scale.not_observed:
-            lines.append(f"{NOT_OBSERVED}  {self.scale.not_observed_label}: you have not seen this behaviour")
+            label = not_observed_label(self.scale, self.group)
+            lines.append(f"{NOT_OBSERVED}  {label}: {not_observed_meaning(self.group)}")
+        if self.reviewing:
+            lines.append(f"Enter or {SKIP}  keep this answer and move on")
         lines += [
             f"{BACK}  back one item, its answer shown; then answer, or {SKIP}, to come back here",
             f"{SKIP}  skip: move on and leave this item as it is",
@@ -184,9 +216,9 @@ class Session:
             raise RuntimeError("the session is finished; there is no item to answer")
         item_id = prompt.item.id
         key = key.strip()
-        if not key:
+        if not key and not self.reviewing:
             return Outcome(Kind.IGNORED, item_id)
-        lowered = key.lower()
+        lowered = key.lower() or SKIP  # reviewing: Enter keeps the answer shown
         if lowered == QUIT:
             return Outcome(Kind.QUIT, item_id)
         if lowered == HELP:
@@ -206,7 +238,7 @@ class Session:
                 return Outcome(
                     Kind.INVALID,
                     item_id,
-                    message=f'"{NOT_OBSERVED}" ({self.scale.not_observed_label.lower()}) is not offered '
+                    message=f'"{NOT_OBSERVED}" ("{not_observed_label(self.scale, self.group)}") is not offered '
                     f"here: {self.keys_hint()}",
                 )
             value = None
@@ -220,6 +252,42 @@ class Session:
         self.skipped.discard(item_id)
         self.index = self._next_to_do(self.index)
         return Outcome(Kind.ANSWERED, item_id, value)
+
+
+# -- the open questions ------------------------------------------------------------------------
+
+
+CLEAR = "-"
+
+
+class LineAction(enum.Enum):
+    """What one line typed at an open question does."""
+
+    ANSWER = "answer"  # save the text as the answer
+    KEEP = "keep"  # Enter alone: keep the answer shown (or none), move on
+    CLEAR = "clear"  # "-" alone: delete the answer, move on
+    BACK = "back"  # "b" alone: the previous question (or the last item)
+    QUIT = "quit"  # "q" alone: stop; everything given is saved
+
+
+def line_action(line: str) -> LineAction:
+    """What a line typed at an open question means; one letter alone is a key, never saved as text."""
+    stripped = line.strip()
+    if not stripped:
+        return LineAction.KEEP
+    if stripped == QUIT:
+        return LineAction.QUIT
+    if stripped == BACK:
+        return LineAction.BACK
+    if stripped == CLEAR:
+        return LineAction.CLEAR
+    return LineAction.ANSWER
+
+
+QUESTIONS_HINT = (
+    "Open questions: type one line and press Enter. Enter alone skips (or keeps the answer shown), "
+    f"{CLEAR} alone clears it, {BACK} alone goes back, {QUIT} alone saves and quits."
+)
 
 
 # -- what a rater answers (rate) ----------------------------------------------------------------
@@ -309,6 +377,7 @@ class DimensionMean:
     not_observed: int
     skipped: int
     items: int
+    reversed: int = 0  # rated items that are reverse-scored: their answers count the other way round
 
 
 def self_summary(instrument: Instrument, answers: Mapping[str, Answer]) -> list[DimensionMean]:
@@ -316,7 +385,7 @@ def self_summary(instrument: Instrument, answers: Mapping[str, Answer]) -> list[
     out: list[DimensionMean] = []
     for dim in instrument.dimensions:
         values: list[float] = []
-        not_observed = skipped = 0
+        not_observed = skipped = reversed_ = 0
         for item in dim.items:
             if item.id not in answers:
                 skipped += 1
@@ -326,13 +395,67 @@ def self_summary(instrument: Instrument, answers: Mapping[str, Answer]) -> list[
                 not_observed += 1
             else:
                 values.append(recode(instrument, item, value))
+                reversed_ += item.reverse
         mean = sum(values) / len(values) if values else None
         out.append(
             DimensionMean(
-                dim.id, dim.name, dim.kind, mean, len(values), not_observed, skipped, len(dim.items)
+                dim.id,
+                dim.name,
+                dim.kind,
+                mean,
+                len(values),
+                not_observed,
+                skipped,
+                len(dim.items),
+                reversed_,
             )
         )
     return out
+
+
+# -- what to do next (the end of assess) -------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class NextStep:
+    """One thing to do after a self-assessment, and the command that does it (without ``leadcheck``)."""
+
+    what: str
+    command: tuple[str, ...]
+
+
+def next_steps(instrument: Instrument, leader: str, not_current: bool = False) -> list[NextStep]:
+    """What a leader does after their self-assessment, as exact commands: invite raters, follow up, report.
+
+    ``not_current``: the assessment answered is not the leader's newest, so
+    every command names its instrument (``-i``), which the commands otherwise
+    take from the newest.
+    """
+    from leadcheck.cohort.files import slug
+
+    on = ("-i", instrument.id) if not_current else ()
+    raters = [g.id for g in instrument.rater_groups if not g.is_self]
+    base = slug(leader) or "leader"
+    steps: list[NextStep] = []
+    if raters:
+        group = "peer" if "peer" in raters else raters[0]
+        groups = ", ".join(raters)
+        steps += [
+            NextStep(
+                f"Invite raters ({groups}): each answers in a terminal with",
+                ("rate", leader, "--as", group, *on),
+            ),
+            NextStep(
+                "or gets a form to fill in and send back",
+                ("form", leader, "--as", group, *on, "-o", f"{base}-{group}.yaml"),
+            ),
+            NextStep("and you import the returned forms with", ("import", f"{base}-{group}.yaml")),
+        ]
+        if not not_current:  # status shows the newest assessment only
+            steps.append(NextStep("See who has answered", ("status", leader)))
+    steps.append(NextStep("Your scores in the terminal", ("summary", leader, *on)))
+    steps.append(NextStep("Your report (PDF)", ("report", leader, *on, "-o", f"{base}.pdf")))
+    return steps
 
 
 # -- who has answered what (status) -----------------------------------------------------
@@ -356,6 +479,7 @@ class GroupProgress:
     min_raters: int
     submitted: int
     in_progress: int
+    optional: bool = False
     partial: int = 0
 
     @property
@@ -387,6 +511,7 @@ def group_progress(instrument: Instrument, responses: Sequence[Response]) -> lis
                 group.min_raters,
                 submitted,
                 len(enough) - submitted,
+                group.optional,
                 len(mine) - len(enough),
             )
         )
@@ -407,16 +532,30 @@ def visibility(progress: Sequence[GroupProgress]) -> dict[str, str]:
     return {g.id: (SHOWN if g.raters else NONE) if g.is_self else states[g.id] for g in progress}
 
 
-def missing(progress: Sequence[GroupProgress]) -> list[str]:
-    """What keeps an assessment from being complete: ``self not done``, ``peer 2/3``, ..."""
-    out: list[str] = []
+def missing_groups(progress: Sequence[GroupProgress]) -> list[GroupProgress]:
+    """The rater groups below their anonymity threshold; an optional group with nobody at all is not missing."""
+    return [g for g in progress if not g.is_self and not g.shown and not (g.optional and g.raters == 0)]
+
+
+def self_missing(progress: Sequence[GroupProgress]) -> str | None:
+    """``self not done`` or ``self in progress`` while the leader's own response is not submitted."""
     for g in progress:
-        if g.is_self:
-            if not g.submitted:
-                out.append("self in progress" if g.in_progress else "self not done")
-        elif not g.shown:
-            partial = f" (+{g.partial} with too few answers to count)" if g.partial else ""
-            out.append(f"{g.id} {g.raters}/{g.min_raters}{partial}")
+        if g.is_self and not g.submitted:
+            return "self in progress" if g.in_progress else "self not done"
+    return None
+
+
+def below_threshold(g: GroupProgress, name: str) -> str:
+    """One group still needed, as ``peer 2/3``, with the responses too incomplete to count."""
+    partial = f" (+{g.partial} with too few answers to count)" if g.partial else ""
+    return f"{name} {g.raters}/{g.min_raters}{partial}"
+
+
+def missing(progress: Sequence[GroupProgress]) -> list[str]:
+    """What keeps an assessment from being complete, for tools: ``self not done``, ``peer 2/3``, ..."""
+    first = self_missing(progress)
+    out = [first] if first else []
+    out += [below_threshold(g, g.id) for g in missing_groups(progress)]
     return out
 
 
@@ -445,6 +584,7 @@ class LeaderStatus:
     groups: list[GroupProgress]
     last_activity: str
     unrated_items: list[str]
+    last_answered: str | None = None  # when the newest answer was given (a survey's own timestamp)
 
     @property
     def self_state(self) -> str:
@@ -479,12 +619,14 @@ class LeaderStatus:
                     "in_progress": g.in_progress,
                     "partial": g.partial,
                     "min_raters": g.min_raters,
+                    "optional": g.optional,
                     "report": seen[g.id],
                 }
                 for g in self.groups
             },
             "missing": self.missing,
             "last_activity": self.last_activity,
+            "last_answered": self.last_answered,
         }
         if self.assessment:
             a = self.assessment
@@ -505,11 +647,20 @@ def leader_status(store: Store, leader: Leader) -> LeaderStatus:
     current = assessments[-1] if assessments else None
     groups: list[GroupProgress] = []
     unrated: list[str] = []
+    answered: str | None = None
     if current is not None:
         inst = store.instrument(current)
         responses = store.responses(current)
         groups = group_progress(inst, responses)
         unrated = unrated_items(inst, responses)
+        answered = store.last_answered(current)
     return LeaderStatus(
-        leader.name, leader.cohort, instruments, current, groups, store.last_activity(leader), unrated
+        leader.name,
+        leader.cohort,
+        instruments,
+        current,
+        groups,
+        store.last_activity(leader),
+        unrated,
+        answered,
     )

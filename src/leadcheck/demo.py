@@ -110,6 +110,14 @@ class DemoLeader:
 
 
 def _names(rng: random.Random, count: int) -> list[str]:
+    """Distinct names; while the lists last, no first name and no surname appears twice.
+
+    A coach tells leaders apart by either name, so a small cohort never has two
+    Hughes or two Wens. Past the shorter list's length, full names stay
+    distinct (numbered once every pair is used).
+    """
+    if count <= min(len(FIRST), len(LAST)):
+        return [f"{f} {s}" for f, s in zip(rng.sample(FIRST, count), rng.sample(LAST, count), strict=True)]
     seen: set[str] = set()
     out: list[str] = []
     while len(out) < count:

@@ -825,6 +825,19 @@ class Store:
 
     # -- activity (leaders, status) ---------------------------------------------------------
 
+    def last_answered(self, assessment: Assessment) -> str | None:
+        """When the newest answer to the assessment was given (ISO 8601), or None before any.
+
+        Imported answers carry their survey's submission time when the file has
+        one, so this is when raters answered, not when the file was imported.
+        """
+        row = self.conn.execute(
+            "SELECT MAX(ans.answered_at) FROM answers ans JOIN responses r ON r.id = ans.response_id "
+            "WHERE r.assessment_id = ?",
+            (assessment.id,),
+        ).fetchone()
+        return str(row[0]) if row and row[0] else None
+
     def last_activity(self, leader: Leader) -> str:
         """When anything was last recorded for the leader (added, assessed, answered, submitted), ISO 8601."""
         row = self.conn.execute(

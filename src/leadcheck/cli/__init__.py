@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 
 from leadcheck import __version__
+from leadcheck.cli import _help
 from leadcheck.cli import campaign as campaign_cmd
 from leadcheck.cli import cohort as cohort_cmd
 from leadcheck.cli import collect as collect_cmd
@@ -25,8 +26,8 @@ app = typer.Typer(
     no_args_is_help=True,
     # Locals may hold people's answers and comments: never print them in a traceback.
     pretty_exceptions_show_locals=False,
-    add_completion=False,
     rich_markup_mode=None,
+    cls=_help.Group,
 )
 
 
@@ -44,6 +45,7 @@ def _root(
         typer.Option(
             "--db",
             help="Workspace file (SQLite). Default: $LEADCHECK_DB, else ./leadcheck.db.",
+            metavar="FILE",
             dir_okay=False,
         ),
     ] = None,
@@ -55,8 +57,8 @@ def _root(
     ctx.obj = {"db": db}
 
 
-app.command("validate")(validate_cmd.validate)
-app.command("schema")(validate_cmd.schema)
+app.command("validate", cls=_help.Command)(validate_cmd.validate)
+app.command("schema", cls=_help.Command)(validate_cmd.schema)
 app.add_typer(instruments_cmd.app, name="instruments")
 collect_cmd.register(app)
 files_cmd.register(app)
@@ -73,8 +75,10 @@ def main() -> None:
     app()
 
 
-validate_app = typer.Typer(add_completion=False, pretty_exceptions_show_locals=False, rich_markup_mode=None)
-validate_app.command()(validate_cmd.validate)
+validate_app = typer.Typer(
+    add_completion=False, pretty_exceptions_show_locals=False, rich_markup_mode=None, cls=_help.Group
+)
+validate_app.command(cls=_help.Command)(validate_cmd.validate)
 
 
 def validate_main() -> None:

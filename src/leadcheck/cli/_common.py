@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import enum
 import functools
 import os
 import sys
@@ -18,11 +19,82 @@ F = TypeVar("F", bound=Callable[..., Any])
 DEFAULT_DB = "leadcheck.db"
 
 
+class TextOrJson(str, enum.Enum):
+    """``--format`` of the commands whose output is a table for people or JSON for tools."""
+
+    text = "text"
+    json = "json"
+
+
+FORMAT_HELP = "text for people (colour only on a terminal), or json for tools."
+# `--json`, the spelling before --format, kept hidden for scripts that use it.
+JSON_ALIAS_HELP = "Same as --format json."
+
+
+def wants_json(format: TextOrJson, as_json: bool) -> bool:
+    """Whether a command prints JSON: ``--format json``, or the older ``--json``."""
+    return as_json or format is TextOrJson.json
+
+
 def db_path(ctx: typer.Context) -> Path:
     """The workspace file: --db, else LEADCHECK_DB, else ./leadcheck.db."""
     root = ctx.find_root()
     chosen = (root.obj or {}).get("db") if isinstance(root.obj, dict) else None
     return Path(chosen or os.environ.get("LEADCHECK_DB") or DEFAULT_DB)
+
+
+# -- shell completion (leadcheck --install-completion) -------------------------------------------
+
+
+def _completion_workspace(ctx: typer.Context) -> Path:
+    """The workspace a completion reads: --db as typed so far (the root callback has not run), else the default."""
+    chosen = ctx.find_root().params.get("db")
+    return Path(chosen or os.environ.get("LEADCHECK_DB") or DEFAULT_DB)
+
+
+def _matching(names: list[str], incomplete: str) -> list[str]:
+    return [n for n in names if n.startswith(incomplete)]
+
+
+def complete_leader(ctx: typer.Context, incomplete: str) -> list[str]:
+    """Leader names of the workspace that start with what was typed."""
+    return _matching(_stored_names(ctx, "leaders"), incomplete)
+
+
+def complete_cohort(ctx: typer.Context, incomplete: str) -> list[str]:
+    """Cohort names of the workspace that start with what was typed."""
+    return _matching(_stored_names(ctx, "cohorts"), incomplete)
+
+
+def complete_instrument(incomplete: str) -> list[str]:
+    """Shipped instrument ids that start with what was typed (the shell completes file paths too)."""
+    from leadcheck.instrument.catalog import builtin_ids
+
+    return _matching(list(builtin_ids()), incomplete)
+
+
+def _stored_names(ctx: typer.Context, kind: str) -> list[str]:
+    """Leader or cohort names, read from the workspace opened read-only: completing never writes or migrates."""
+    path = _completion_workspace(ctx)
+    if not path.is_file():
+        return []
+    import sqlite3
+    from urllib.parse import quote
+
+    from leadcheck.store import Store
+
+    try:
+        conn = sqlite3.connect(f"file:{quote(str(path.resolve()))}?mode=ro", uri=True, timeout=0.5)
+    except sqlite3.Error:
+        return []
+    try:
+        conn.row_factory = sqlite3.Row
+        store = Store(conn, path)
+        return [p.name for p in store.leaders()] if kind == "leaders" else list(store.cohorts())
+    except Exception:  # a completion offers nothing rather than print a traceback into the shell
+        return []
+    finally:
+        conn.close()
 
 
 def console(stderr: bool = False, soft_wrap: bool = False) -> Any:

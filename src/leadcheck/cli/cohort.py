@@ -10,12 +10,18 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from leadcheck.cli._common import console, db_path, handle_errors
+from leadcheck.cli._common import complete_cohort, console, db_path, handle_errors
+from leadcheck.cli._help import Command, Group
 
 if TYPE_CHECKING:
     from leadcheck.cohort.run import CohortResult
 
-app = typer.Typer(help="Cohort runs: every leader's report and a cohort summary.", no_args_is_help=True)
+app = typer.Typer(
+    help="Cohort runs: every leader's report and a cohort summary.",
+    no_args_is_help=True,
+    rich_markup_mode=None,
+    cls=Group,
+)
 
 JOBS_HELP = "Render processes (default: the number of cores)."
 SCHEDULER_HELP = (
@@ -142,31 +148,42 @@ def _run(
     return result
 
 
-@app.command("report")
+@app.command("report", cls=Command)
 @handle_errors
 def cohort_report(
     ctx: typer.Context,
     cohort: Annotated[
-        str, typer.Argument(help="The cohort's name, as given at import (--cohort) or `demo`.")
+        str,
+        typer.Argument(
+            help="The cohort's name, as given at import (--cohort) or `demo`.",
+            metavar="COHORT",
+            autocompletion=complete_cohort,
+        ),
     ],
     output: Annotated[
         Path,
-        typer.Option("--output", "-o", help="Folder for the PDFs (created if missing).", file_okay=False),
+        typer.Option(
+            "--output", "-o", help="Folder for the PDFs (created if missing).", metavar="DIR", file_okay=False
+        ),
     ],
-    jobs: Annotated[int | None, typer.Option("--jobs", "-j", min=1, help=JOBS_HELP)] = None,
+    jobs: Annotated[int | None, typer.Option("--jobs", "-j", min=1, help=JOBS_HELP, metavar="N")] = None,
     anonymize: Annotated[
         bool,
         typer.Option(
             "--anonymize", help="Leader codes instead of names in the cohort summary and file names."
         ),
     ] = False,
-    scheduler: Annotated[str | None, typer.Option("--scheduler", help=SCHEDULER_HELP)] = None,
+    scheduler: Annotated[
+        str | None, typer.Option("--scheduler", help=SCHEDULER_HELP, metavar="ADDRESS")
+    ] = None,
     force: Annotated[
         bool, typer.Option("--force", help="Render every report, even those whose inputs have not changed.")
     ] = False,
     template_dir: Annotated[
         Path | None,
-        typer.Option("--template-dir", exists=True, file_okay=False, help="Override templates by name."),
+        typer.Option(
+            "--template-dir", exists=True, file_okay=False, help="Override templates by name.", metavar="DIR"
+        ),
     ] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress output.")] = False,
     draft: Annotated[
@@ -191,12 +208,16 @@ def cohort_report(
 @handle_errors
 def demo(
     ctx: typer.Context,
-    leaders: Annotated[int, typer.Option("--leaders", "-n", min=1, max=5000, help="How many leaders.")] = 12,
-    seed: Annotated[int, typer.Option("--seed", help="The same seed gives the same cohort.")] = 1,
+    leaders: Annotated[
+        int, typer.Option("--leaders", "-n", min=1, max=5000, help="How many leaders.", metavar="N")
+    ] = 12,
+    seed: Annotated[
+        int, typer.Option("--seed", help="The same seed gives the same cohort.", metavar="S")
+    ] = 1,
     output: Annotated[
-        Path, typer.Option("--output", "-o", help="Folder for the PDFs.", file_okay=False)
+        Path, typer.Option("--output", "-o", help="Folder for the PDFs.", metavar="DIR", file_okay=False)
     ] = Path("demo-reports"),
-    jobs: Annotated[int | None, typer.Option("--jobs", "-j", min=1, help=JOBS_HELP)] = None,
+    jobs: Annotated[int | None, typer.Option("--jobs", "-j", min=1, help=JOBS_HELP, metavar="N")] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress output.")] = False,
 ) -> None:
     """Create the synthetic cohort "demo" on psl-360 in the workspace and render its reports."""
@@ -235,7 +256,7 @@ def demo(
 def register(main: typer.Typer) -> None:
     """Add this module's commands to the main app."""
     main.add_typer(app, name="cohort")
-    main.command("demo")(demo)
+    main.command("demo", cls=Command)(demo)
 
 
 __all__ = ["register"]

@@ -10,7 +10,16 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from leadcheck.cli._common import console, db_path, handle_errors, key_notice
+from leadcheck.cli._common import (
+    complete_cohort,
+    complete_instrument,
+    complete_leader,
+    console,
+    db_path,
+    handle_errors,
+    key_notice,
+)
+from leadcheck.cli._help import Command
 from leadcheck.errors import INVALID, OK, UsageError
 
 if TYPE_CHECKING:
@@ -26,15 +35,18 @@ SUMMARY_BAR_WIDTH = 20
 ARROW_KEYS = {"\x1b[D": "b", "\x1bOD": "b", "\x1b[C": "s", "\x1bOC": "s"}
 CTRL_C, CTRL_D = "\x03", "\x04"
 
-EXIT_CODES_HELP = (
-    "Exit codes: 0 when finished or after q (save and quit); 1 when the input ends before the end "
-    "(Ctrl-D, or the end of piped input), or on an error; 2 for a bad option value (such as an --as "
-    "group the instrument does not have); 130 on Ctrl-C. Every answer is saved the moment it is given, "
-    "so nothing already answered is lost; run the same command again to resume."
-)
+
+def _exit_codes_help(bad_value: str) -> str:
+    return (
+        "Exit codes: 0 when finished or after q (save and quit); 1 when the input ends before the end "
+        f"(Ctrl-D, or the end of piped input), or on an error; 2 for a bad option value ({bad_value}); "
+        "130 on Ctrl-C. Every answer is saved the moment it is given, so nothing already answered is lost; "
+        "run the same command again to resume."
+    )
 
 
-QUESTIONS_HINT = "Open questions: type one line and press Enter; Enter alone skips; q alone saves and quits."
+ASSESS_EXIT_CODES = _exit_codes_help("such as an instrument without a self group")
+RATE_EXIT_CODES = _exit_codes_help("such as an --as group the instrument does not have")
 
 
 class _Quit(Exception):
@@ -173,11 +185,17 @@ def _show_item(out: Any, session: Session, prompt: Prompt) -> None:
     out.print()
     out.print(head)
     out.print(Text(prompt.text, style="bold"))
-    choices = Text(scale_choices(session.scale))
+    choices = Text(scale_choices(session.scale, session.group))
     choices.append("   ? help", style="dim")
     out.print(choices)
     if prompt.has_answer:
-        out.print(Text(f"Current answer: {answer_label(session.scale, prompt.answer)}", style="yellow"))
+        keep = " (Enter keeps it)" if session.reviewing else ""
+        out.print(
+            Text(
+                f"Current answer{keep}: {answer_label(session.scale, prompt.answer, session.group)}",
+                style="yellow",
+            )
+        )
 
 
 def _items(out: Any, keyboard: Keyboard, store: Store, response_id: int, session: Session) -> None:
@@ -204,10 +222,12 @@ def _items(out: Any, keyboard: Keyboard, store: Store, response_id: int, session
                 if outcome.kind is Kind.ANSWERED:
                     assert outcome.item_id is not None
                     store.save_answer(response_id, outcome.item_id, outcome.value)
-                    out.print(Text(answer_label(session.scale, outcome.value), style="green"))
+                    out.print(Text(answer_label(session.scale, outcome.value, session.group), style="green"))
                 elif outcome.kind is Kind.SKIPPED:
                     note = (
-                        f"kept: {answer_label(session.scale, outcome.value)}" if outcome.kept else "skipped"
+                        f"kept: {answer_label(session.scale, outcome.value, session.group)}"
+                        if outcome.kept
+                        else "skipped"
                     )
                     out.print(Text(note, style="dim"))
                 elif outcome.kind is Kind.BACK:
@@ -232,28 +252,46 @@ def _questions(
     store: Store,
     response_id: int,
     session: Session,
-    comments: Mapping[str, str],
-) -> None:
-    """Ask the open questions, one line each, saving each answer as it is given; raises _Quit on q."""
+) -> bool:
+    """Ask the open questions, one line each, saving each change as it is given.
+
+    Returns False when ``b`` at the first question asks to go back to the
+    items; raises _Quit on ``q``.
+    """
     from rich.text import Text
 
-    from leadcheck.collect import quits
+    from leadcheck.collect import QUESTIONS_HINT, LineAction, line_action
 
     questions = session.questions()
     if not questions:
-        return
+        return True
     out.print()
     out.print(Text(QUESTIONS_HINT, style="bold"))
-    for n, q in enumerate(questions, 1):
+    n = 0
+    while n < len(questions):
+        q = questions[n]
+        current = store.response(response_id).comments.get(q.id, "")
         out.print()
-        out.print(Text(f"{n}/{len(questions)} {q.text_for(session.group)}", style="bold"))
-        if comments.get(q.id):
-            out.print(Text(f"Current answer (Enter keeps it): {comments[q.id]}", style="yellow"))
-        text = keyboard.line("> ").strip()
-        if quits(text):  # never saved as the answer "q"
+        out.print(Text(f"{n + 1}/{len(questions)} {q.text_for(session.group)}", style="bold"))
+        if current:
+            out.print(Text(f"Current answer (Enter keeps it, - clears it): {current}", style="yellow"))
+        line = keyboard.line("> ")
+        action = line_action(line)
+        if action is LineAction.QUIT:  # never saved as the answer "q"
             raise _Quit
-        if text:
-            store.save_comment(response_id, q.id, text)
+        if action is LineAction.BACK:
+            if n == 0:
+                out.print(Text("back to the last item", style="dim"))
+                return False
+            n -= 1
+            continue
+        if action is LineAction.CLEAR:
+            store.save_comment(response_id, q.id, "")
+            out.print(Text("cleared" if current else "skipped", style="dim"))
+        elif action is LineAction.ANSWER:
+            store.save_comment(response_id, q.id, line.strip())
+        n += 1
+    return True
 
 
 def _self_summary(out: Any, instrument: Instrument, answers: Mapping[str, int | None]) -> None:
@@ -261,6 +299,7 @@ def _self_summary(out: Any, instrument: Instrument, answers: Mapping[str, int | 
     from rich.text import Text
 
     from leadcheck.collect import self_summary
+    from leadcheck.instrument.model import SELF, not_observed_label
 
     rows = self_summary(instrument, answers)
     scale = instrument.scale
@@ -270,7 +309,7 @@ def _self_summary(out: Any, instrument: Instrument, answers: Mapping[str, int | 
     table.add_column(f"{scale.min} to {scale.max}")
     table.add_column("rated", justify="right")
     for row in rows:
-        name = row.name + (" (value)" if row.kind == "value" else "")
+        name = row.name + (" (value)" if row.kind == "value" else "") + (" *" if row.reversed else "")
         if row.mean is None:
             mean, bar = "–", Text("")
         else:
@@ -283,12 +322,17 @@ def _self_summary(out: Any, instrument: Instrument, answers: Mapping[str, int | 
     not_observed = sum(r.not_observed for r in rows)
     if skipped or not_observed:
         out.print(
-            f"{skipped} item{'s' * (skipped != 1)} skipped, {not_observed} not observed: "
-            "they count as missing, not as a score.",
+            f"{skipped} item{'s' * (skipped != 1)} skipped, {not_observed} answered "
+            f'"{not_observed_label(scale, SELF)}": they count as missing, not as a score.',
             markup=False,
         )
-    if any(i.reverse for i in instrument.items.values()):
-        out.print("Reverse-scored items are counted the other way round.", markup=False)
+    reversed_ = sum(r.reversed for r in rows)
+    if reversed_:
+        out.print(
+            f"* includes {reversed_} reverse-scored item{'s' * (reversed_ != 1)} (a high answer is a bad sign), "
+            f"counted the other way round: {scale.max} counts as {scale.min}, {scale.min} as {scale.max}.",
+            markup=False,
+        )
 
 
 # -- one run, shared by assess and rate ----------------------------------------------------------
@@ -301,15 +345,36 @@ def _collect(
     response_id: int,
     session: Session,
     resume_hint: str,
+    new_round_hint: str = "",
 ) -> None:
-    """Items, then open questions, then submit; quit, Ctrl-C and the end of input stop with a message."""
+    """Items, then open questions, then submit; quit, Ctrl-C and the end of input stop with a message.
+
+    A finished (submitted) response is reviewed item by item instead, every
+    answer shown and kept with Enter; ``b`` at the first open question goes
+    back to the last item.
+    """
     from rich.text import Text
+
+    from leadcheck.overview import utc_minutes
 
     def saved() -> str:
         count = len(store.response(response_id).answers)
         return f"Saved {count} answer{'s' * (count != 1)}. {resume_hint}"
 
-    if session.resumed_with:
+    submitted = store.response(response_id).submitted_at
+    if submitted and session.finished:
+        session.review()
+        out.print(
+            Text(
+                f"This is finished: all {session.total} items answered, submitted {utc_minutes(submitted)} UTC. "
+                "Reviewing it item by item: press a key to change an answer, Enter to keep it, "
+                "b to go back, q to stop (a change is saved the moment you make it).",
+                style="yellow",
+            )
+        )
+        if new_round_hint:
+            out.print(new_round_hint, markup=False, soft_wrap=True)  # a command to copy: never wrapped
+    elif session.resumed_with:
         out.print(Text(f"Resuming: {session.resumed_with} of {session.total} answered.", style="yellow"))
     else:
         out.print(
@@ -321,15 +386,18 @@ def _collect(
             )
         )
     try:
-        _items(out, keyboard, store, response_id, session)
-        out.print()
-        left = session.total - session.answered
-        out.print(
-            f"All {session.total} items done"
-            + (f" ({left} left unanswered; run the command again to answer them)." if left else "."),
-            markup=False,
-        )
-        _questions(out, keyboard, store, response_id, session, store.response(response_id).comments)
+        while True:
+            _items(out, keyboard, store, response_id, session)
+            out.print()
+            left = session.total - session.answered
+            out.print(
+                f"All {session.total} items done"
+                + (f" ({left} left unanswered; run the command again to answer them)." if left else "."),
+                markup=False,
+            )
+            if _questions(out, keyboard, store, response_id, session):
+                break
+            session.back_to_last_item()
     except _Quit:
         out.print(saved(), markup=False, soft_wrap=True)  # a command to copy: never wrapped
         raise typer.Exit(OK) from None
@@ -385,14 +453,24 @@ def assess(
             "-i",
             help="A shipped instrument id or a YAML file. Default: the leader's current assessment, "
             "else psl-360.",
+            metavar="ID|PATH",
+            autocompletion=complete_instrument,
+            show_default=False,
+        ),
+    ] = None,
+    leader_name: Annotated[
+        str | None,
+        typer.Argument(
+            help="Your name as the leader. Asked for when not given.",
+            metavar="LEADER",
+            autocompletion=complete_leader,
             show_default=False,
         ),
     ] = None,
     leader: Annotated[
         str | None,
-        typer.Option(
-            "--leader", "-l", help="Your name as the leader. Asked for when not given.", show_default=False
-        ),
+        # The spelling before LEADER became an argument, kept for scripts.
+        typer.Option("--leader", "-l", hidden=True, show_default=False),
     ] = None,
     new: Annotated[
         bool, typer.Option("--new", help="Start a new assessment instead of resuming the current one.")
@@ -400,10 +478,12 @@ def assess(
 ) -> None:
     """Answer your own (self) assessment in the terminal, one key per item.
 
-    Keys: the scale's digits, n not observed, b back, s skip, q save and quit,
-    ? help. Then the open questions, one line each (Enter alone skips, q alone
-    saves and quits), and a short summary of your answers per competency.
-    Running it again resumes at the first unanswered item.
+    Keys: the scale's digits, n "I can't judge this", b back, s skip, q save
+    and quit, ? help. Then the open questions, one line each (Enter alone
+    skips or keeps the answer shown, - alone clears it, b alone goes back, q
+    alone saves and quits), a short summary of your answers per competency,
+    and the next steps as commands to copy. Running it again resumes at the
+    first unanswered item, or reviews a finished assessment item by item.
     """
     from leadcheck.collect import Session
     from leadcheck.instrument.catalog import load_instrument
@@ -416,11 +496,13 @@ def assess(
         _require_self(loaded)
     out = console()
     keyboard = Keyboard()
-    name = leader
+    if leader_name is not None and leader is not None and leader_name != leader:
+        raise UsageError("name the leader once: LEADER or --leader, not both")
+    name = leader_name if leader_name is not None else leader
     if name is None:
         name = keyboard.line("Your name: ").strip()
         if not name:
-            raise UsageError("a leader needs a name; give it with --leader NAME")
+            raise UsageError("a leader needs a name: leadcheck assess LEADER")
     with Store.open(db_path(ctx)) as store:
         assessment = _self_assessment(store, name, loaded, new)
         person = assessment.leader
@@ -436,8 +518,32 @@ def assess(
             markup=False,
             style="bold",
         )
-        _collect(out, keyboard, store, response_id, session, "Run the same command again to resume.")
+        again = _command_line(ctx, "assess", person.name, "--new")
+        _collect(
+            out,
+            keyboard,
+            store,
+            response_id,
+            session,
+            "Run the same command again to resume.",
+            f"To start a new round instead:\n  {again}",
+        )
         _self_summary(out, inst, store.response(response_id).answers)
+        newest = store.assessments(person)[-1]
+        _next_steps(ctx, out, inst, person.name, not_current=newest.id != assessment.id)
+
+
+def _next_steps(ctx: typer.Context, out: Any, inst: Instrument, leader: str, not_current: bool) -> None:
+    """The closing lines of assess: what to do next, each with the exact command to type."""
+    from rich.text import Text
+
+    from leadcheck.collect import next_steps
+
+    out.print()
+    out.print(Text("Next steps", style="bold"))
+    for step in next_steps(inst, leader, not_current):
+        out.print(Text(f"  {step.what}:"))
+        out.print(Text(f"    {_command_line(ctx, *step.command)}", style="cyan"), soft_wrap=True)
 
 
 # -- rate ----------------------------------------------------------------------------------------
@@ -455,11 +561,21 @@ def _new_token() -> str:
 @handle_errors
 def rate(
     ctx: typer.Context,
-    leader: Annotated[str, typer.Argument(help="The leader you are rating, as named in the workspace.")],
+    leader: Annotated[
+        str,
+        typer.Argument(
+            help="The leader you are rating, as named in the workspace.",
+            metavar="LEADER",
+            autocompletion=complete_leader,
+        ),
+    ],
     group: Annotated[
         str,
         typer.Option(
-            "--as", help="Your rater group, e.g. manager, peer, direct_report, other.", show_default=False
+            "--as",
+            help="Your rater group, e.g. manager, peer, direct_report, other.",
+            metavar="GROUP",
+            show_default=False,
         ),
     ],
     rater: Annotated[
@@ -467,6 +583,7 @@ def rate(
         typer.Option(
             "--rater",
             help="Your private token, to resume later (stored only as a keyed hash). Default: a new random one.",
+            metavar="TOKEN",
             show_default=False,
         ),
     ] = None,
@@ -478,6 +595,7 @@ def rate(
             help="A shipped instrument id or a YAML file: rate the leader's assessment on it, started "
             "(and the leader added) when there is none. Default: the leader's current assessment.",
             metavar="ID|PATH",
+            autocompletion=complete_instrument,
             show_default=False,
         ),
     ] = None,
@@ -487,14 +605,15 @@ def rate(
             "--cohort",
             help="Put a leader who has no cohort yet in this one.",
             metavar="NAME",
+            autocompletion=complete_cohort,
             show_default=False,
         ),
     ] = None,
 ) -> None:
     """Rate a leader as one of their raters, in the terminal, one key per item.
 
-    The same keys as `leadcheck assess`; at the open questions, q alone saves
-    and quits too. The items are phrased about the leader; the answers go to
+    The same keys as `leadcheck assess` (n: not observed); running it again
+    with the same --rater token resumes, or reviews a finished rating. The items are phrased about the leader; the answers go to
     the leader's current assessment, or with --instrument to their assessment
     on that instrument, started when there is none (for instruments without a
     self group, such as labor-management-partnership). No scores are shown at
@@ -543,9 +662,10 @@ def rate(
         _collect(out, keyboard, store, response_id, session, f"To resume:\n  {resume}")
         count = len(store.response(response_id).answers)
         out.print(f"Thank you — {count} answer{'s' * (count != 1)} saved.", markup=False)
+        out.print(f"To review or change them later:\n  {resume}", markup=False, soft_wrap=True)
 
 
 def register(app: typer.Typer) -> None:
     """Add this module's commands to the main app."""
-    app.command("assess", epilog=EXIT_CODES_HELP)(assess)
-    app.command("rate", epilog=EXIT_CODES_HELP)(rate)
+    app.command("assess", epilog=ASSESS_EXIT_CODES, cls=Command)(assess)
+    app.command("rate", epilog=RATE_EXIT_CODES, cls=Command)(rate)

@@ -9,7 +9,16 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from leadcheck.cli._common import console, db_path, handle_errors, key_notice
+from leadcheck.cli._common import (
+    complete_cohort,
+    complete_instrument,
+    complete_leader,
+    console,
+    db_path,
+    handle_errors,
+    key_notice,
+)
+from leadcheck.cli._help import Command
 
 if TYPE_CHECKING:
     from leadcheck.importing.plan import ImportOutcome, ImportPlan
@@ -48,7 +57,10 @@ def form(
     leader: Annotated[
         str,
         typer.Argument(
-            help="The leader the rater gives feedback about.", metavar="LEADER", show_default=False
+            help="The leader the rater gives feedback about.",
+            metavar="LEADER",
+            autocompletion=complete_leader,
+            show_default=False,
         ),
     ],
     group: Annotated[
@@ -74,8 +86,10 @@ def form(
         str | None,
         typer.Option(
             "--instrument",
+            "-i",
             help="A shipped id or a YAML path. Default: the leader's current instrument, else psl-360.",
             metavar="ID|PATH",
+            autocompletion=complete_instrument,
             show_default=False,
         ),
     ] = None,
@@ -131,8 +145,10 @@ def import_(
         str | None,
         typer.Option(
             "--instrument",
+            "-i",
             help="A shipped id or a YAML path for CSV files (default psl-360); response and export files name their own.",
             metavar="ID|PATH",
+            autocompletion=complete_instrument,
             show_default=False,
         ),
     ] = None,
@@ -164,7 +180,13 @@ def import_(
     ] = None,
     cohort: Annotated[
         str | None,
-        typer.Option("--cohort", help="Put the leaders in this cohort.", metavar="NAME", show_default=False),
+        typer.Option(
+            "--cohort",
+            help="Put the leaders in this cohort.",
+            metavar="NAME",
+            autocompletion=complete_cohort,
+            show_default=False,
+        ),
     ] = None,
     ignore_column: Annotated[
         list[str] | None,
@@ -321,6 +343,7 @@ def export(
         ExportFormat,
         typer.Option(
             "--format",
+            "-f",
             help="json: everything, instruments and leaders without responses included (for backups); "
             "csv: one row per response.",
         ),
@@ -356,6 +379,6 @@ def export(
 
 def register(app: typer.Typer) -> None:
     """Add this module's commands to the main app."""
-    app.command("form")(form)
-    app.command("import")(import_)
-    app.command("export")(export)
+    app.command("form", cls=Command)(form)
+    app.command("import", cls=Command)(import_)
+    app.command("export", cls=Command)(export)

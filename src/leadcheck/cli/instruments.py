@@ -2,25 +2,35 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from leadcheck.cli._common import console, handle_errors
+from leadcheck.cli._common import FORMAT_HELP, TextOrJson, complete_instrument, console, handle_errors
+from leadcheck.cli._help import Command, Group
 
-app = typer.Typer(help="List the available instruments and show what they ask.", no_args_is_help=True)
+app = typer.Typer(
+    help="List the available instruments and show what they ask.",
+    no_args_is_help=True,
+    rich_markup_mode=None,
+    cls=Group,
+)
 
 
-@app.command("list")
+@app.command("list", cls=Command)
 @handle_errors
 def list_(
     folders: Annotated[
         list[Path] | None,
         typer.Argument(
-            help="Folders (or files) with more instruments, besides the shipped ones.", show_default=False
+            help="Folders (or files) with more instruments, besides the shipped ones.",
+            metavar="FOLDER",
+            show_default=False,
         ),
     ] = None,
+    format: Annotated[TextOrJson, typer.Option("--format", "-f", help=FORMAT_HELP)] = TextOrJson.text,
 ) -> None:
     """List the shipped instruments and any found in the given folders."""
     from rich.table import Table
@@ -29,6 +39,23 @@ def list_(
     from leadcheck.instrument.catalog import list_instruments
 
     infos, invalid = list_instruments(folders or [])
+    if format is TextOrJson.json:
+        doc = {
+            "instruments": [
+                {
+                    "id": i.id,
+                    "version": i.version,
+                    "title": i.title,
+                    "items": i.items,
+                    "shipped": i.builtin,
+                    "path": str(i.path),
+                }
+                for i in infos
+            ],
+            "invalid": [{"path": str(r.path), "errors": len(r.errors)} for r in invalid],
+        }
+        typer.echo(json.dumps(doc, indent=2, ensure_ascii=False))
+        raise typer.Exit(1 if invalid else 0)
     table = Table(title="Instruments", title_justify="left")
     table.add_column("id", no_wrap=True)
     table.add_column("version", no_wrap=True)
@@ -55,11 +82,16 @@ def list_(
         raise typer.Exit(1)
 
 
-@app.command("show")
+@app.command("show", cls=Command)
 @handle_errors
 def show(
     ref: Annotated[
-        str, typer.Argument(help="A shipped instrument id (e.g. psl-360) or a path to a YAML file.")
+        str,
+        typer.Argument(
+            help="A shipped instrument id (e.g. psl-360) or a path to a YAML file.",
+            metavar="ID|PATH",
+            autocompletion=complete_instrument,
+        ),
     ],
 ) -> None:
     """Show an instrument's scale, rater groups, competencies and items as a tree."""

@@ -9,7 +9,8 @@ from typing import Annotated
 
 import typer
 
-from leadcheck.cli._common import console, db_path, handle_errors
+from leadcheck.cli._common import complete_cohort, complete_leader, console, db_path, handle_errors
+from leadcheck.cli._help import Command
 
 
 class AuditFormat(str, enum.Enum):
@@ -20,8 +21,15 @@ class AuditFormat(str, enum.Enum):
 @handle_errors
 def audit(
     ctx: typer.Context,
-    leader: Annotated[str, typer.Argument(help="The leader's name, as in `leadcheck leaders`.")],
-    format: Annotated[AuditFormat, typer.Option("--format", help="text or json.")] = AuditFormat.text,
+    leader: Annotated[
+        str,
+        typer.Argument(
+            help="The leader's name, as in `leadcheck leaders`.",
+            metavar="LEADER",
+            autocompletion=complete_leader,
+        ),
+    ],
+    format: Annotated[AuditFormat, typer.Option("--format", "-f", help="text or json.")] = AuditFormat.text,
 ) -> None:
     """Replay every report given to a leader and attack them together, as a reader holding all would.
 
@@ -75,9 +83,20 @@ def audit(
 @handle_errors
 def purge(
     ctx: typer.Context,
-    leader: Annotated[str | None, typer.Argument(help="The leader whose data to remove.")] = None,
+    leader: Annotated[
+        str | None,
+        typer.Argument(
+            help="The leader whose data to remove.", metavar="LEADER", autocompletion=complete_leader
+        ),
+    ] = None,
     cohort: Annotated[
-        str | None, typer.Option("--cohort", help="Remove every leader of this cohort.")
+        str | None,
+        typer.Option(
+            "--cohort",
+            help="Remove every leader of this cohort.",
+            metavar="NAME",
+            autocompletion=complete_cohort,
+        ),
     ] = None,
     before: Annotated[
         str | None,
@@ -143,6 +162,6 @@ def key(ctx: typer.Context) -> None:
 
 def register(app: typer.Typer) -> None:
     """Add this module's commands to the main app."""
-    app.command("audit")(audit)
-    app.command("purge")(purge)
-    app.command("key")(key)
+    app.command("audit", cls=Command)(audit)
+    app.command("purge", cls=Command)(purge)
+    app.command("key", cls=Command)(key)

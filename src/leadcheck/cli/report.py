@@ -9,7 +9,8 @@ from typing import Annotated
 
 import typer
 
-from leadcheck.cli._common import console, db_path, handle_errors
+from leadcheck.cli._common import complete_leader, console, db_path, handle_errors
+from leadcheck.cli._help import Command
 
 
 class ReportFormat(str, enum.Enum):
@@ -20,8 +21,17 @@ class ReportFormat(str, enum.Enum):
 @handle_errors
 def report(
     ctx: typer.Context,
-    leader: Annotated[str, typer.Argument(help="The leader's name, as in `leadcheck leaders`.")],
-    output: Annotated[Path, typer.Option("--output", "-o", help="The file to write.", dir_okay=False)],
+    leader: Annotated[
+        str,
+        typer.Argument(
+            help="The leader's name, as in `leadcheck leaders`.",
+            metavar="LEADER",
+            autocompletion=complete_leader,
+        ),
+    ],
+    output: Annotated[
+        Path, typer.Option("--output", "-o", help="The file to write.", metavar="FILE", dir_okay=False)
+    ],
     format: Annotated[
         ReportFormat | None,
         typer.Option("--format", "-f", help="pdf or html (default: from the file's suffix, else pdf)."),
@@ -31,13 +41,21 @@ def report(
         typer.Option(
             "--template-dir",
             help="A folder whose templates or report.css override the defaults by name.",
+            metavar="DIR",
             file_okay=False,
             exists=True,
         ),
     ] = None,
     instrument: Annotated[
         str | None,
-        typer.Option("--instrument", help="Which instrument's assessment, when the leader has several."),
+        typer.Option(
+            "--instrument",
+            "-i",
+            help="The leader's assessment on this instrument id, when they have several. "
+            "Default: the newest.",
+            metavar="ID",
+            show_default=False,
+        ),
     ] = None,
     draft: Annotated[
         bool,
@@ -80,4 +98,4 @@ def report(
 
 def register(app: typer.Typer) -> None:
     """Add this module's commands to the main app."""
-    app.command("report")(report)
+    app.command("report", cls=Command)(report)

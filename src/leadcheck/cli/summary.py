@@ -4,11 +4,22 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from leadcheck.cli._common import console, db_path, handle_errors
+from leadcheck.cli._common import (
+    FORMAT_HELP,
+    JSON_ALIAS_HELP,
+    TextOrJson,
+    complete_leader,
+    console,
+    db_path,
+    handle_errors,
+    wants_json,
+)
+from leadcheck.cli._help import Command
 
 if TYPE_CHECKING:
     from rich.text import Text
@@ -24,7 +35,10 @@ def _gap(value: float | None) -> str:
     return "–" if value is None else f"{value:+.2f}"
 
 
-def _bar(value: float | None, low: int, high: int, width: int = 10) -> str:
+BAR_WIDTH = 8
+
+
+def _bar(value: float | None, low: int, high: int, width: int = BAR_WIDTH) -> str:
     """A small bar of eighth-blocks: where ``value`` sits between the scale's ends."""
     if value is None:
         return " " * width
@@ -33,11 +47,14 @@ def _bar(value: float | None, low: int, high: int, width: int = 10) -> str:
     return ("█" * full + (" ▏▎▍▌▋▊▉"[part] if part else "")).ljust(width)
 
 
-def _stat(stat: Stat | None) -> Text:
+def _stat(stat: Stat | None, with_n: bool = True) -> Text:
+    """A mean, with its number of raters for All others; a group's n is in --format json."""
     from rich.text import Text
 
     if stat is None or stat.mean is None:
         return Text("–")
+    if not with_n:
+        return Text(f"{stat.mean:.2f}")
     return Text.assemble(f"{stat.mean:.2f} ", (f"(n={stat.n})", "dim"))
 
 
@@ -45,20 +62,33 @@ def _stat(stat: Stat | None) -> Text:
 # columns would squeeze it further, the tables show only Self, All others and the gap.
 LABEL_MIN_WIDTH = 28
 LABEL_MAX_WIDTH = 48
-COMPACT_NOTE = "(rater groups: widen the terminal or use --json)"
+LABEL_NARROWEST = 8
+GAP = 2  # columns between two columns
+COMPACT_NOTE = "(rater groups need a wider terminal; --format json has every figure)"
 
 
-def _headers(card: Scorecard, groups: Sequence[str]) -> list[str]:
+@dataclass(frozen=True)
+class Layout:
+    """What a competency's table shows: the rater groups' columns, and the bar."""
+
+    groups: tuple[str, ...]
+    bar: bool = True
+
+
+BAR = "bar"  # the bar column's key in the headers (printed without a header)
+
+
+def _headers(card: Scorecard, layout: Layout) -> list[str]:
     from leadcheck.scoring import group_label
 
     inst = card.instrument
     heads = [""] + (["Self"] if inst.has_self else [])
-    heads += [group_label(inst, g) for g in groups]
-    heads += ["All others", ""] + (["Gap"] if inst.has_self else [])
+    heads += [group_label(inst, g) for g in layout.groups]
+    heads += ["All others", "n"] + ([BAR] if layout.bar else []) + (["Gap"] if inst.has_self else [])
     return heads
 
 
-def _rows(card: Scorecard, dim: DimensionScore, groups: Sequence[str]) -> list[list[Text]]:
+def _rows(card: Scorecard, dim: DimensionScore, layout: Layout) -> list[list[Text]]:
     """The cells of one competency's table: its overall row, then one row per item."""
     from rich.text import Text
 
@@ -75,11 +105,13 @@ def _rows(card: Scorecard, dim: DimensionScore, groups: Sequence[str]) -> list[l
         low_consensus: bool = False,
     ) -> None:
         cells = [label] + ([Text(_fmt(self_value))] if inst.has_self else [])
-        cells += [_stat(by_group.get(g)) for g in groups]
-        all_others = _stat(others)
+        cells += [_stat(by_group.get(g), with_n=False) for g in layout.groups]
+        all_others = _stat(others, with_n=False)
         if low_consensus:
             all_others.append(" ~", style="yellow")
-        cells += [all_others, Text(_bar(others.mean, low, high))]
+        cells += [all_others, Text(str(others.n) if others.mean is not None else "", style="dim")]
+        if layout.bar:
+            cells.append(Text(_bar(others.mean, low, high, BAR_WIDTH)))
         if inst.has_self:
             cells.append(Text(_gap(gap)))
         rows.append(cells)
@@ -91,54 +123,90 @@ def _rows(card: Scorecard, dim: DimensionScore, groups: Sequence[str]) -> list[l
     return rows
 
 
-def _width_needed(headers: Sequence[str], rows: Sequence[Sequence[Text]]) -> int:
-    """The narrowest a table can be with its item column at LABEL_MIN_WIDTH and no number cut."""
+def _header_width(header: str, whole: bool = False) -> int:
+    """A header's width: whole, or when it wraps at spaces ("Direct reports" takes 7)."""
     from rich.cells import cell_len
 
-    widths = [max([cell_len(h), *(r[i].cell_len for r in rows)]) for i, h in enumerate(headers)]
+    words = [header] if whole else header.split()
+    return 0 if header == BAR else max((cell_len(word) for word in words), default=0)
+
+
+def _column_widths(headers: Sequence[str], rows: Sequence[Sequence[Text]], whole: bool = False) -> list[int]:
+    """Each column's width: its widest cell or its header (``whole``, or its longest word); the item column at
+    LABEL_MIN_WIDTH."""
+    widths = [max([_header_width(h, whole), *(r[i].cell_len for r in rows)]) for i, h in enumerate(headers)]
     widths[0] = LABEL_MIN_WIDTH
-    return sum(widths) + 3 * len(widths) + 1  # a space either side of each cell, and the borders
+    return widths
 
 
-def _wants_compact(card: Scorecard, width: int) -> bool:
-    """Whether the rater groups' columns leave too little room at this console width."""
-    if not card.shown_groups:
-        return False
-    headers = _headers(card, card.shown_groups)
-    return any(_width_needed(headers, _rows(card, d, card.shown_groups)) > width for d in card.dimensions)
+def _width_needed(headers: Sequence[str], rows: Sequence[Sequence[Text]]) -> int:
+    """The narrowest a table can be with its item column at LABEL_MIN_WIDTH and no number cut."""
+    widths = _column_widths(headers, rows)
+    return sum(widths) + GAP * (len(widths) - 1)
 
 
-def _dimension_table(card: Scorecard, dim: DimensionScore, compact: bool = False) -> Any:
+def choose_layout(card: Scorecard, width: int) -> Layout:
+    """The fullest layout every competency's table fits ``width`` with: the bar gives way first, then the groups."""
+    groups = tuple(card.shown_groups)
+    candidates = [Layout(groups), Layout(groups, bar=False), Layout(()), Layout((), bar=False)]
+    for layout in candidates:
+        headers = _headers(card, layout)
+        if all(_width_needed(headers, _rows(card, d, layout)) <= width for d in card.dimensions):
+            return layout
+    return candidates[-1]
+
+
+def _dimension_table(card: Scorecard, dim: DimensionScore, layout: Layout, width: int) -> Any:
+    from rich import box
     from rich.table import Table
     from rich.text import Text
 
-    groups = () if compact else card.shown_groups
     consensus = " · low consensus" if dim.low_consensus else ""
     agreement = f" · {dim.agreement}" if dim.agreement else ""
     table = Table(
         title=Text.assemble((dim.dimension.name, "bold"), f" ({dim.dimension.kind}){agreement}{consensus}"),
         title_justify="left",
         expand=False,
+        box=box.SIMPLE_HEAD,
+        show_edge=False,
+        pad_edge=False,
+        padding=(0, GAP - 1, 0, 0),  # with the box's one-space column divider: GAP between columns
     )
-    for n, head in enumerate(_headers(card, groups)):
+    headers = _headers(card, layout)
+    rows = _rows(card, dim, layout)
+    widths = _column_widths(headers, rows, whole=True)
+    if sum(widths) + GAP * (len(widths) - 1) > width:
+        widths = _column_widths(headers, rows)
+    # Narrower than even the smallest layout: the item text gives way, never a number.
+    numbers = sum(widths[1:]) + GAP * (len(widths) - 1)
+    label_min = max(LABEL_NARROWEST, min(LABEL_MIN_WIDTH, width - numbers))
+    for n, head in enumerate(headers):
         if n == 0:
-            table.add_column(
-                "", overflow="fold", min_width=LABEL_MIN_WIDTH, max_width=LABEL_MAX_WIDTH, ratio=1
-            )
-        elif head == "":
-            table.add_column("", no_wrap=True)  # the bar
+            table.add_column("", overflow="fold", min_width=label_min, max_width=LABEL_MAX_WIDTH, ratio=1)
+        elif head == BAR:
+            table.add_column("", no_wrap=True)
         else:
-            table.add_column(Text(head), justify="right", no_wrap=True)
-    for cells in _rows(card, dim, groups):
+            # A fixed width of the longest word: "Direct reports" wraps in the header, never a number.
+            table.add_column(Text(head), justify="right", width=widths[n])
+    for cells in rows:
         table.add_row(*cells)
     return table
 
 
 def _findings(title: str, findings: tuple[Finding, ...], with_gap: bool) -> Any:
+    from rich import box
     from rich.table import Table
     from rich.text import Text
 
-    table = Table(title=Text(title, style="bold"), title_justify="left", show_header=True)
+    table = Table(
+        title=Text(title, style="bold"),
+        title_justify="left",
+        show_header=True,
+        box=box.SIMPLE_HEAD,
+        show_edge=False,
+        pad_edge=False,
+        padding=(0, GAP - 1, 0, 0),
+    )
     table.add_column("Item", overflow="fold", min_width=LABEL_MIN_WIDTH, max_width=70)
     table.add_column("Self", justify="right", no_wrap=True)
     table.add_column("Others", justify="right", no_wrap=True)
@@ -155,13 +223,29 @@ def _findings(title: str, findings: tuple[Finding, ...], with_gap: bool) -> Any:
 @handle_errors
 def summary(
     ctx: typer.Context,
-    leader: Annotated[str, typer.Argument(help="The leader's name, as in `leadcheck leaders`.")],
-    as_json: Annotated[
-        bool, typer.Option("--json", help="Print the scores as JSON (documented in the README).")
-    ] = False,
+    leader: Annotated[
+        str,
+        typer.Argument(
+            help="The leader's name, as in `leadcheck leaders`.",
+            metavar="LEADER",
+            autocompletion=complete_leader,
+        ),
+    ],
+    format: Annotated[
+        TextOrJson,
+        typer.Option("--format", "-f", help=FORMAT_HELP + " The JSON is documented in the README."),
+    ] = TextOrJson.text,
+    as_json: Annotated[bool, typer.Option("--json", hidden=True, help=JSON_ALIAS_HELP)] = False,
     instrument: Annotated[
         str | None,
-        typer.Option("--instrument", help="Which instrument's assessment, when the leader has several."),
+        typer.Option(
+            "--instrument",
+            "-i",
+            help="The leader's assessment on this instrument id, when they have several. "
+            "Default: the newest.",
+            metavar="ID",
+            show_default=False,
+        ),
     ] = None,
 ) -> None:
     """Show a leader's scores: competencies by rater group, gaps, blind spots and strengths."""
@@ -172,7 +256,7 @@ def summary(
     with Store.open(db_path(ctx), create=False) as store:
         scored = scored_leader(store, leader, instrument)
     card = scored.card
-    if as_json:
+    if wants_json(format, as_json):
         doc = scorecard_json(card)
         doc["previous"] = (
             {
@@ -203,17 +287,17 @@ def summary(
     for note in card.notes:
         out.print(note, markup=False, style="dim")
     out.print(
-        f"Scale {inst.scale.min}–{inst.scale.max}; gap = self − others; ~ marks low rater consensus "
-        f"(rwg < {inst.scoring.low_consensus_rwg}).",
+        f"Scale {inst.scale.min}–{inst.scale.max}; gap = self − others; n = raters; "
+        f"~ = low consensus (rwg < {inst.scoring.low_consensus_rwg}).",
         markup=False,
         style="dim",
     )
-    compact = _wants_compact(card, out.width)
-    if compact:
+    layout = choose_layout(card, out.width)
+    if len(layout.groups) < len(card.shown_groups):
         out.print(COMPACT_NOTE, markup=False, style="dim")
     for dim in card.dimensions:
         out.print()
-        out.print(_dimension_table(card, dim, compact))
+        out.print(_dimension_table(card, dim, layout, out.width))
     if scored.changes:
         out.print()
         since = scored.previous.created_at[:10] if scored.previous else ""
@@ -236,4 +320,4 @@ def summary(
 
 def register(app: typer.Typer) -> None:
     """Add this module's commands to the main app."""
-    app.command("summary")(summary)
+    app.command("summary", cls=Command)(summary)

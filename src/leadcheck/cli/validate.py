@@ -104,7 +104,9 @@ def validate(
             metavar="PATH",
         ),
     ],
-    format: Annotated[Format, typer.Option("--format", "-f", help="Output format.")] = Format.text,
+    format: Annotated[
+        Format, typer.Option("--format", "-f", help="Output format: text, json, or GitHub annotations.")
+    ] = Format.text,
     strict: Annotated[bool, typer.Option("--strict", help="Fail on warnings too.")] = False,
 ) -> None:
     """Check instrument files and report every problem with its line and column.
@@ -128,7 +130,9 @@ def validate(
 def schema(
     output: Annotated[
         Path | None,
-        typer.Option("--output", "-o", help="Write to this file instead of standard output.", dir_okay=False),
+        typer.Option(
+            "--output", "-o", help="Write to FILE instead of standard output.", metavar="FILE", dir_okay=False
+        ),
     ] = None,
 ) -> None:
     """Print the JSON Schema of the instrument format (for editors and other tools)."""

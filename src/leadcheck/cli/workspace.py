@@ -8,7 +8,18 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from leadcheck.cli._common import console, db_path, handle_errors
+from leadcheck.cli._common import (
+    FORMAT_HELP,
+    JSON_ALIAS_HELP,
+    TextOrJson,
+    complete_cohort,
+    complete_leader,
+    console,
+    db_path,
+    handle_errors,
+    wants_json,
+)
+from leadcheck.cli._help import Command
 from leadcheck.errors import NotFoundError
 
 if TYPE_CHECKING:
@@ -17,30 +28,33 @@ if TYPE_CHECKING:
     from leadcheck.store import Store
 
 
-def _when(stamp: str) -> str:
-    """An ISO 8601 UTC time as ``2024-05-01 14:03``."""
-    return stamp[:16].replace("T", " ")
-
-
-def _groups_cell(status: LeaderStatus) -> str:
-    return ", ".join(f"{g.id} {g.raters}/{g.min_raters}" for g in status.groups if not g.is_self)
-
-
 @handle_errors
 def leaders(
     ctx: typer.Context,
     cohort: Annotated[
-        str | None, typer.Option("--cohort", help="Only the leaders of this cohort.", show_default=False)
+        str | None,
+        typer.Option(
+            "--cohort",
+            help="Only the leaders of this cohort.",
+            metavar="NAME",
+            autocompletion=complete_cohort,
+            show_default=False,
+        ),
     ] = None,
-    as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")] = False,
+    format: Annotated[TextOrJson, typer.Option("--format", "-f", help=FORMAT_HELP)] = TextOrJson.text,
+    as_json: Annotated[bool, typer.Option("--json", hidden=True, help=JSON_ALIAS_HELP)] = False,
 ) -> None:
     """List the leaders in the workspace: cohort, instruments, self-assessment and raters per group.
 
     Raters per group count responses (submitted or in progress, as the report
-    does) against the group's anonymity threshold ("peer 2/3"). Times are UTC.
+    does) against the group's anonymity threshold ("Peers 2/3"); "-" is an
+    optional group nobody answered in. The last answer is when it was given
+    (UTC; for survey exports, the survey's own time).
     """
     from leadcheck.collect import leader_status
     from leadcheck.store import Store
+
+    as_json = wants_json(format, as_json)
 
     with Store.open(db_path(ctx), create=False) as store:
         people = store.leaders(cohort)
@@ -55,35 +69,10 @@ def leaders(
     if not statuses:
         out.print("No leaders yet: add one with `leadcheck assess` or `leadcheck import`.", markup=False)
         return
-    from rich.table import Table
-    from rich.text import Text
+    from leadcheck.cli._tables import print_table
+    from leadcheck.overview import leaders_table
 
-    table = Table(
-        title="Leaders",
-        title_justify="left",
-        caption="raters: responses so far / needed for the group to be shown; times in UTC",
-        caption_justify="left",
-    )
-    for column in (
-        "leader",
-        "cohort",
-        "instrument",
-        "self",
-        "raters",
-        "last activity",
-    ):
-        table.add_column(column, overflow="fold")
-    for s in statuses:
-        cells = (
-            s.name,
-            s.cohort or "",
-            ", ".join(s.instruments) or "-",
-            s.self_state,
-            _groups_cell(s) or "-",
-            _when(s.last_activity),
-        )
-        table.add_row(*(Text(c) for c in cells))  # Text: names are data, never markup
-    out.print(table)
+    print_table(out, leaders_table(statuses))
 
 
 @handle_errors
@@ -91,9 +80,15 @@ def status(
     ctx: typer.Context,
     leader: Annotated[
         str | None,
-        typer.Argument(help="A leader's name: show their groups in detail.", show_default=False),
+        typer.Argument(
+            help="A leader's name: show their groups in detail.",
+            metavar="LEADER",
+            autocompletion=complete_leader,
+            show_default=False,
+        ),
     ] = None,
-    as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of text.")] = False,
+    format: Annotated[TextOrJson, typer.Option("--format", "-f", help=FORMAT_HELP)] = TextOrJson.text,
+    as_json: Annotated[bool, typer.Option("--json", hidden=True, help=JSON_ALIAS_HELP)] = False,
 ) -> None:
     """Show what is missing: self-assessments not done, groups below their anonymity threshold.
 
@@ -105,6 +100,8 @@ def status(
     """
     from leadcheck.collect import leader_status
     from leadcheck.store import Store
+
+    as_json = wants_json(format, as_json)
 
     with Store.open(db_path(ctx), create=False) as store:
         if leader is not None:
@@ -121,7 +118,7 @@ def status(
             return
         statuses = [leader_status(store, p) for p in store.leaders()]
         returns = _campaign_returns(store, statuses)
-    out = console(soft_wrap=True)
+    out = console()
     if as_json:
         docs = [s.as_dict() for s in statuses]
         for doc, s in zip(docs, statuses, strict=True):
@@ -131,11 +128,10 @@ def status(
     if not statuses:
         out.print("No leaders yet: add one with `leadcheck assess` or `leadcheck import`.", markup=False)
         return
-    width = max(len(s.name) for s in statuses)
-    for s in statuses:
-        what = ", ".join(s.missing) or "complete"
-        on = f" ({s.assessment.instrument_id})" if s.assessment else ""
-        out.print(f"{s.name:<{width}}{on}: {what}", markup=False)
+    from leadcheck.cli._tables import print_table
+    from leadcheck.overview import status_table
+
+    print_table(out, status_table(statuses))
     _campaign_table(out, returns)
 
 
@@ -194,10 +190,9 @@ def _campaign_table(out: Any, returns: dict[str, list[GroupReturns]]) -> None:
 
 
 def _detail(out: Any, s: LeaderStatus, titles: dict[str, str]) -> None:
-    from rich.table import Table
-    from rich.text import Text
-
-    from leadcheck.collect import HIDDEN, NONE, POOLED
+    from leadcheck.cli._tables import print_table
+    from leadcheck.collect import HIDDEN, POOLED
+    from leadcheck.overview import groups_table, utc_minutes
 
     if s.assessment is None:
         out.print(f"{s.name}: no assessment yet", markup=False)
@@ -205,31 +200,12 @@ def _detail(out: Any, s: LeaderStatus, titles: dict[str, str]) -> None:
     a = s.assessment
     cohort = f", cohort {s.cohort}" if s.cohort else ""
     out.print(
-        f"{s.name}{cohort}: {a.instrument_id} {a.instrument_version}, started {_when(a.created_at)} UTC, "
-        f"last activity {_when(s.last_activity)} UTC",
+        f"{s.name}{cohort}: {a.instrument_id} {a.instrument_version}, started {utc_minutes(a.created_at)} UTC, "
+        f"last answer {utc_minutes(s.last_answered)}" + (" UTC" if s.last_answered else ""),
         markup=False,
     )
     seen = s.visibility
-    table = Table(box=None, padding=(0, 2, 0, 0))
-    table.add_column("group")
-    for column in ("raters", "submitted", "in progress", "needed"):
-        table.add_column(column, justify="right")
-    table.add_column("in the report")
-    for g in s.groups:
-        how = seen[g.id]
-        short = f"{g.min_raters - g.raters} more needed"
-        if g.is_self:
-            text = "missing" if how == NONE else "shown"
-        elif how == NONE:
-            text = f"none yet ({g.min_raters} needed)"
-        elif how in (POOLED, HIDDEN):
-            text = f"{how} ({short})"
-        else:
-            text = "shown"
-        table.add_row(
-            Text(g.id), str(g.raters), str(g.submitted), str(g.in_progress), str(g.min_raters), text
-        )
-    out.print(table)
+    print_table(out, groups_table(s))
     notes = {
         HIDDEN: "hidden: too few raters; left out of every figure to protect their anonymity.",
         POOLED: "pooled: too few raters alone; reported together with the other small groups.",
@@ -246,5 +222,5 @@ def _detail(out: Any, s: LeaderStatus, titles: dict[str, str]) -> None:
 
 def register(app: typer.Typer) -> None:
     """Add this module's commands to the main app."""
-    app.command("leaders")(leaders)
-    app.command("status")(status)
+    app.command("leaders", cls=Command)(leaders)
+    app.command("status", cls=Command)(status)

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from functools import cached_property
 
 from leadcheck.importing.problems import shorten
-from leadcheck.instrument.model import Instrument, Scale
+from leadcheck.instrument.model import SELF_NOT_OBSERVED, Instrument, Scale
 from leadcheck.responses import Answer
 
 # Cell values that mean "not observed" besides the scale's own label (compared loosely).
@@ -141,7 +141,7 @@ class AnswerError(ValueError):
 
 
 def not_observed_words(scale: Scale) -> set[str]:
-    return {loose(w) for w in (*NOT_OBSERVED_WORDS, scale.not_observed_label)}
+    return {loose(w) for w in (*NOT_OBSERVED_WORDS, scale.not_observed_label, SELF_NOT_OBSERVED)}
 
 
 def describe_scale(scale: Scale) -> str:

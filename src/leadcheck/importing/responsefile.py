@@ -16,7 +16,7 @@ from leadcheck.importing.model import ImportOptions, Parsed
 from leadcheck.importing.problems import Problems
 from leadcheck.importing.resolve import Instruments, label
 from leadcheck.instrument.catalog import DEFAULT_INSTRUMENT, load_instrument
-from leadcheck.instrument.model import SELF, Instrument
+from leadcheck.instrument.model import SELF, Instrument, not_observed_label
 from leadcheck.responses import Answer, IncomingResponse
 from leadcheck.store import Store
 from leadcheck.yamlsafe import Mark, Node
@@ -66,7 +66,12 @@ def write_form(instrument: Instrument, leader: str, group: str) -> str:
     out += [f"#   {point.value} = {' '.join(point.label.split())}" for point in scale.points]
     if scale.not_observed:
         out.append(
-            f"#   n = {' '.join(scale.not_observed_label.split())}: you have not seen this, so cannot rate it"
+            f"#   n = {' '.join(not_observed_label(scale, group).split())}: "
+            + (
+                "you cannot judge this about yourself"
+                if group == SELF
+                else "you have not seen this, so cannot rate it"
+            )
         )
     example = scale.points[-1].label.lower()
     out += [

@@ -8,6 +8,8 @@ from functools import cached_property
 
 DEFAULT_MIN_RATERS = {"self": 1, "manager": 1, "peer": 3, "direct_report": 3, "other": 3}
 FALLBACK_MIN_RATERS = 3
+# Groups a leader may well have nobody in; an instrument says so per group with `optional:`.
+DEFAULT_OPTIONAL = frozenset({"other"})
 SELF = "self"
 
 DEFAULT_RATER_GROUPS: tuple[tuple[str, str], ...] = (
@@ -62,6 +64,7 @@ class RaterGroup:
     id: str
     label: str
     min_raters: int
+    optional: bool = False  # with no raters at all, the group is not missing
 
     @property
     def is_self(self) -> bool:
@@ -186,3 +189,19 @@ class Instrument:
             if dim.id == dim_id:
                 return dim
         raise KeyError(dim_id)
+
+
+DEFAULT_NOT_OBSERVED = "Not observed"
+SELF_NOT_OBSERVED = "I can't judge this"
+
+
+def not_observed_label(scale: Scale, group: str) -> str:
+    """How the "not observed" answer reads for ``group``.
+
+    A leader does not "observe" their own behaviour: for the self group the
+    default wording becomes "I can't judge this". An instrument's own wording
+    (``not_observed_label``) is kept for everyone.
+    """
+    if group == SELF and scale.not_observed_label == DEFAULT_NOT_OBSERVED:
+        return SELF_NOT_OBSERVED
+    return scale.not_observed_label

@@ -111,6 +111,12 @@ RATER_GROUP = Obj(
         "id": Key(_GROUP, True, "self is the leader; every other group counts as others."),
         "label": Key(_TEXT, True, "Shown on reports."),
         "min_raters": Key(Int(minimum=1, maximum=1000), False, "Anonymity threshold."),
+        "optional": Key(
+            Bool(),
+            False,
+            "A leader may have no raters in this group: with none, it is not reported as missing. "
+            "Default: true for other, false for every other group.",
+        ),
     },
     noun="rater group",
     id_key="id",

@@ -14,6 +14,7 @@ from leadcheck import yamlsafe
 from leadcheck.instrument import spec as S
 from leadcheck.instrument.model import (
     DEFAULT_MIN_RATERS,
+    DEFAULT_OPTIONAL,
     DEFAULT_RATER_GROUPS,
     FALLBACK_MIN_RATERS,
     Competency,
@@ -388,6 +389,7 @@ def _build(data: dict[str, Any], text: str) -> Instrument:
             g["id"],
             g["label"],
             g.get("min_raters") or DEFAULT_MIN_RATERS.get(g["id"], FALLBACK_MIN_RATERS),
+            g["optional"] if isinstance(g.get("optional"), bool) else g["id"] in DEFAULT_OPTIONAL,
         )
         for g in groups_data
     )

@@ -1,0 +1,178 @@
+"""The `leaders` and `status` tables as plain data: columns with labels, cells, and what a narrow terminal drops.
+
+Built from ``LeaderStatus`` (counts and times only, never an answer); the CLI
+prints them. A column can be added by adding it here, in one place.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from leadcheck.collect import (
+    HIDDEN,
+    NONE,
+    POOLED,
+    LeaderStatus,
+    below_threshold,
+    missing_groups,
+    self_missing,
+)
+
+NONE_YET = "-"
+
+
+def utc_minutes(stamp: str | None) -> str:
+    """An ISO 8601 UTC time as ``2024-05-01 14:03``; ``-`` for none."""
+    return stamp[:16].replace("T", " ") if stamp else NONE_YET
+
+
+@dataclass(frozen=True)
+class Column:
+    """One column: its header, and when a narrow terminal may leave it out (lowest first; None: never)."""
+
+    header: str
+    right: bool = False
+    drop_order: int | None = None
+    wrap: bool = False  # long cells (names, lists) may wrap; others keep their width and the header wraps
+
+
+@dataclass(frozen=True)
+class TableView:
+    """A table to print: a title, columns, rows of cells (plain strings), and notes under it."""
+
+    title: str
+    columns: tuple[Column, ...]
+    rows: tuple[tuple[str, ...], ...]
+    notes: tuple[str, ...] = ()
+
+    def without(self, dropped: set[int]) -> TableView:
+        """The same table without the columns at these positions."""
+        keep = [i for i in range(len(self.columns)) if i not in dropped]
+        return TableView(
+            self.title,
+            tuple(self.columns[i] for i in keep),
+            tuple(tuple(row[i] for i in keep) for row in self.rows),
+            self.notes,
+        )
+
+
+def _common_instrument(statuses: Sequence[LeaderStatus]) -> str | None:
+    """The one instrument every listed leader is assessed on, or None when they differ."""
+    found = {", ".join(s.instruments) for s in statuses}
+    return found.pop() if len(found) == 1 and "" not in found else None
+
+
+def _group_headers(statuses: Sequence[LeaderStatus]) -> list[str]:
+    """Every rater group label (self aside) of the listed leaders' instruments, in first-seen order."""
+    labels: dict[str, None] = {}
+    for s in statuses:
+        for g in s.groups:
+            if not g.is_self:
+                labels.setdefault(g.label)
+    return list(labels)
+
+
+def leaders_table(statuses: Sequence[LeaderStatus]) -> TableView:
+    """One row per leader: cohort, instrument, self-assessment, raters per group by label, last answer."""
+    common = _common_instrument(statuses)
+    with_cohort = any(s.cohort for s in statuses)
+    groups = _group_headers(statuses)
+    columns = [Column("leader", wrap=True)]
+    if with_cohort:
+        columns.append(Column("cohort", drop_order=2))
+    if common is None:
+        columns.append(Column("instrument", drop_order=1))
+    columns.append(Column("self"))
+    columns += [Column(label, right=True) for label in groups]
+    columns.append(Column("last answer", drop_order=3))
+    optional_seen = False
+    rows: list[tuple[str, ...]] = []
+    for s in statuses:
+        by_label = {g.label: g for g in s.groups}
+        cells = [s.name]
+        if with_cohort:
+            cells.append(s.cohort or NONE_YET)
+        if common is None:
+            cells.append(", ".join(s.instruments) or NONE_YET)
+        cells.append(s.self_state)
+        for label in groups:
+            g = by_label.get(label)
+            if g is None:
+                cells.append("")
+            elif g.optional and g.raters == 0:
+                optional_seen = True
+                cells.append(NONE_YET)
+            else:
+                cells.append(f"{g.raters}/{g.min_raters}")
+        cells.append(utc_minutes(s.last_answered))
+        rows.append(tuple(cells))
+    notes = ["raters: responses so far / needed for the group to be shown; times in UTC"]
+    if optional_seen:
+        notes.append(f"{NONE_YET}: an optional group nobody has answered in (not missing)")
+    title = "Leaders" + (f" · {common}" if common else "")
+    return TableView(title, tuple(columns), tuple(rows), tuple(notes))
+
+
+def status_table(statuses: Sequence[LeaderStatus]) -> TableView:
+    """One row per leader: the self-assessment, the groups still below their threshold, the last answer."""
+    common = _common_instrument(statuses)
+    columns = [Column("leader", wrap=True)]
+    if common is None:
+        columns.append(Column("instrument", drop_order=1))
+    columns += [Column("self"), Column("still needed", wrap=True), Column("last answer", drop_order=2)]
+    rows: list[tuple[str, ...]] = []
+    complete = 0
+    for s in statuses:
+        cells = [s.name]
+        if common is None:
+            cells.append(s.assessment.instrument_id if s.assessment else NONE_YET)
+        if s.assessment is None:
+            cells += ["not started", "no assessment yet"]
+        else:
+            below = [below_threshold(g, g.label) for g in missing_groups(s.groups)]
+            cells += [s.self_state, ", ".join(below) or "nothing"]
+            complete += not below and self_missing(s.groups) is None
+        cells.append(utc_minutes(s.last_answered))
+        rows.append(tuple(cells))
+    notes = (
+        f"{complete} of {len(statuses)} complete. still needed: raters so far / needed for the group to be "
+        "shown; optional groups nobody answered in are not needed. Times in UTC.",
+    )
+    title = "Status" + (f" · {common}" if common else "")
+    return TableView(title, tuple(columns), tuple(rows), notes)
+
+
+def report_treatment(status: LeaderStatus) -> dict[str, str]:
+    """Per group id, in words, how the report treats it: shown, hidden or pooled (and how many more needed)."""
+    seen = status.visibility
+    out: dict[str, str] = {}
+    for g in status.groups:
+        how = seen[g.id]
+        if g.is_self:
+            out[g.id] = "missing" if how == NONE else "shown"
+        elif how == NONE:
+            out[g.id] = "none (optional)" if g.optional else f"none yet ({g.min_raters} needed)"
+        elif how in (POOLED, HIDDEN):
+            out[g.id] = f"{how} ({g.min_raters - g.raters} more needed)"
+        else:
+            out[g.id] = "shown"
+    return out
+
+
+def groups_table(status: LeaderStatus) -> TableView:
+    """One leader's groups: raters, submitted, in progress, the threshold, and how the report treats each."""
+    columns = (
+        Column("group", wrap=True),
+        Column("raters", right=True),
+        Column("submitted", right=True),
+        Column("in progress", right=True),
+        Column("needed", right=True),
+        Column("in the report", wrap=True),
+    )
+    treatment = report_treatment(status)
+    rows = tuple(
+        (g.label, str(g.raters), str(g.submitted), str(g.in_progress), str(g.min_raters), treatment[g.id])
+        for g in status.groups
+    )
+    return TableView("", columns, rows)
