@@ -12,7 +12,18 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from leadcheck.campaign import PASSWORD_ENV
-from leadcheck.cli._common import console, db_path, handle_errors
+from leadcheck.cli._common import (
+    FORMAT_HELP,
+    JSON_ALIAS_HELP,
+    TextOrJson,
+    complete_cohort,
+    complete_leader,
+    console,
+    db_path,
+    handle_errors,
+    wants_json,
+)
+from leadcheck.cli._help import Command, Group
 
 if TYPE_CHECKING:
     from leadcheck.campaign.invitations import SmtpServer
@@ -26,12 +37,14 @@ app = typer.Typer(
     help="The roster of raters nominated for each leader: import, add, list, remove.",
     no_args_is_help=True,
     rich_markup_mode=None,
+    cls=Group,
 )
 
 InstrumentOpt = Annotated[
     str | None,
     typer.Option(
         "--instrument",
+        "-i",
         help="For leaders not assessed yet: a shipped id or a YAML path (default psl-360).",
         metavar="ID|PATH",
         show_default=False,
@@ -39,7 +52,28 @@ InstrumentOpt = Annotated[
 ]
 CohortOpt = Annotated[
     str | None,
-    typer.Option("--cohort", help="Only the leaders of this cohort.", metavar="NAME", show_default=False),
+    typer.Option(
+        "--cohort",
+        help="Only the leaders of this cohort.",
+        metavar="NAME",
+        show_default=False,
+        autocompletion=complete_cohort,
+    ),
+]
+LeaderArg = Annotated[
+    str,
+    typer.Argument(
+        help="The leader they rate.", metavar="LEADER", show_default=False, autocompletion=complete_leader
+    ),
+]
+OnlyLeaderArg = Annotated[
+    str | None,
+    typer.Argument(
+        help="Only this leader's raters.",
+        metavar="LEADER",
+        show_default=False,
+        autocompletion=complete_leader,
+    ),
 ]
 
 
@@ -74,7 +108,7 @@ def _print_problems(problems: Sequence[object]) -> None:
         typer.echo(str(problem), err=True)
 
 
-@app.command("import")
+@app.command("import", cls=Command)
 @handle_errors
 def raters_import(
     ctx: typer.Context,
@@ -82,6 +116,7 @@ def raters_import(
         Path,
         typer.Argument(
             help="A CSV file with the columns leader, name, email, group.",
+            metavar="FILE",
             exists=True,
             dir_okay=False,
             show_default=False,
@@ -94,7 +129,10 @@ def raters_import(
     ] = None,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Check the file; write nothing.")] = False,
 ) -> None:
-    """Add the raters of a nominations sheet to the roster: all of them, or (on any problem) none."""
+    """Add the raters of a nominations sheet to the roster.
+
+    All of them, or (on any problem) none: every problem is listed.
+    """
     from leadcheck.campaign import roster
     from leadcheck.importing.problems import Problems
     from leadcheck.store import leader_name_problem
@@ -124,17 +162,24 @@ def raters_import(
     )
 
 
-@app.command("add")
+@app.command("add", cls=Command)
 @handle_errors
 def raters_add(
     ctx: typer.Context,
-    leader: Annotated[str, typer.Argument(help="The leader they rate.", show_default=False)],
-    email: Annotated[str, typer.Option("--email", help="The rater's email address.", show_default=False)],
+    leader: LeaderArg,
+    email: Annotated[
+        str, typer.Option("--email", help="The rater's email address.", metavar="ADDRESS", show_default=False)
+    ],
     group: Annotated[
         str,
         typer.Option("--as", help="The rater's group (id or label).", metavar="GROUP", show_default=False),
     ],
-    name: Annotated[str, typer.Option("--name", help="The rater's name, for the greeting.")] = "",
+    name: Annotated[
+        str,
+        typer.Option(
+            "--name", help="The rater's name, for the greeting.", metavar="NAME", show_default=False
+        ),
+    ] = "",
     instrument: InstrumentOpt = None,
     cohort: Annotated[
         str | None,
@@ -192,22 +237,25 @@ def _roster_table(raters: list[RosterRater]) -> None:
     console(soft_wrap=True).print(table, soft_wrap=False)
 
 
-@app.command("list")
+@app.command("list", cls=Command)
 @handle_errors
 def raters_list(
     ctx: typer.Context,
-    leader: Annotated[
-        str | None, typer.Argument(help="Only this leader's raters.", show_default=False)
-    ] = None,
+    leader: OnlyLeaderArg = None,
     cohort: CohortOpt = None,
     outstanding: Annotated[
         bool, typer.Option("--outstanding", help="Only raters invited who have not returned their form.")
     ] = False,
-    as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")] = False,
+    format: Annotated[TextOrJson, typer.Option("--format", "-f", help=FORMAT_HELP)] = TextOrJson.text,
+    as_json: Annotated[bool, typer.Option("--json", hidden=True, help=JSON_ALIAS_HELP)] = False,
 ) -> None:
-    """Show the roster: each rater's leader, group, name, email and state (nominated, invited, returned)."""
+    """Show the roster: each rater's leader, group, name, email and state.
+
+    States: nominated, invited (a form was written), returned (it was imported).
+    """
     from leadcheck.campaign import roster
 
+    as_json = wants_json(format, as_json)
     with _open(ctx) as store:
         who = store.get_leader(leader) if leader else None
         raters = roster.roster(store, who, cohort)
@@ -224,14 +272,19 @@ def raters_list(
     _roster_table(raters)
 
 
-@app.command("remove")
+@app.command("remove", cls=Command)
 @handle_errors
 def raters_remove(
     ctx: typer.Context,
-    leader: Annotated[str, typer.Argument(help="The leader they rate.", show_default=False)],
-    email: Annotated[str, typer.Argument(help="The rater's email address.", show_default=False)],
+    leader: LeaderArg,
+    email: Annotated[
+        str, typer.Argument(help="The rater's email address.", metavar="EMAIL", show_default=False)
+    ],
 ) -> None:
-    """Take a rater off a leader's roster: their name and email are deleted and their form is refused."""
+    """Take a rater off a leader's roster.
+
+    Their name and email are deleted, and their form is refused from then on.
+    """
     from leadcheck.campaign import roster
 
     with _open(ctx) as store:
@@ -376,7 +429,7 @@ _OUTPUT = typer.Option(
 )
 _SENDER = typer.Option(
     "--from",
-    help='Your address, as the emails\' sender: "Name <you@example.org>".',
+    help='Your address, as the emails\' sender, e.g. "Cory Coach" plus the address in angle brackets.',
     metavar="ADDRESS",
     show_default=False,
 )
@@ -394,8 +447,8 @@ _TEMPLATE = typer.Option(
 )
 _SMTP = typer.Option(
     "--smtp",
-    help="Also send the emails through this server (STARTTLS unless it is this machine).",
-    metavar="HOST[:PORT]",
+    help="Also send the emails through SERVER, HOST or HOST:PORT (STARTTLS unless it is this machine).",
+    metavar="SERVER",
     show_default=False,
 )
 _SMTP_USER = typer.Option(
@@ -411,9 +464,7 @@ def invite(
     ctx: typer.Context,
     output: Annotated[Path, _OUTPUT],
     sender: Annotated[str, _SENDER],
-    leader: Annotated[
-        str | None, typer.Argument(help="Only this leader's raters.", show_default=False)
-    ] = None,
+    leader: OnlyLeaderArg = None,
     cohort: CohortOpt = None,
     due: Annotated[str | None, _DUE] = None,
     template: Annotated[Path | None, _TEMPLATE] = None,
@@ -430,9 +481,7 @@ def remind(
     ctx: typer.Context,
     output: Annotated[Path, _OUTPUT],
     sender: Annotated[str, _SENDER],
-    leader: Annotated[
-        str | None, typer.Argument(help="Only this leader's raters.", show_default=False)
-    ] = None,
+    leader: OnlyLeaderArg = None,
     cohort: CohortOpt = None,
     due: Annotated[str | None, _DUE] = None,
     template: Annotated[Path | None, _TEMPLATE] = None,
@@ -446,5 +495,5 @@ def remind(
 def register(root: typer.Typer) -> None:
     """Add this module's commands to the main app."""
     root.add_typer(app, name="raters")
-    root.command("invite")(invite)
-    root.command("remind")(remind)
+    root.command("invite", cls=Command)(invite)
+    root.command("remind", cls=Command)(remind)

@@ -208,8 +208,8 @@ def import_(
         list[str] | None,
         typer.Option(
             "--group-map",
-            help='A survey answer that names a rater group: "Other (partner, customer)=other" (repeatable).',
-            metavar="LABEL=GROUP",
+            help='LABEL=GROUP: a survey answer that names a rater group, e.g. "Other (partner)=other" (repeatable).',
+            metavar="MAPPING",
             show_default=False,
         ),
     ] = None,
