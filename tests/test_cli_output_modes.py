@@ -6,6 +6,7 @@ commands on a terminal without NO_COLOR show that the check can fail.
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -53,7 +54,14 @@ COMMANDS: dict[str, tuple[list[str], str | None, int]] = {
     "audit": (["audit", "Ana"], None, 0),
     "purge": (["purge", "Ana", "--dry-run"], None, 0),
     "key": (["key"], None, 0),
+    "raters import": (["raters", "import", "{tmp}/nominations.csv", "--dry-run"], None, 0),
+    "raters add": (["raters", "add", "Ana", "--email", "lee{n}@example.org", "--as", "peer"], None, 0),
+    "raters list": (["raters", "list"], None, 0),
+    "raters remove": (["raters", "remove", "Ana", "nobody@example.org"], None, 1),
+    "invite": (["invite", "Ana", "-o", "{tmp}/invites-{n}", "--from", "Cory <cory@example.org>"], None, 0),
+    "remind": (["remind", "Ana", "-o", "{tmp}/reminders-{n}", "--from", "Cory <cory@example.org>"], None, 0),
 }
+RUNS = itertools.count()
 
 
 def test_every_command_is_covered() -> None:
@@ -89,16 +97,23 @@ def workspace(tmp_path_factory: pytest.TempPathFactory) -> Path:
             ],
             inst,
         )
-    result = CliRunner(env={"LEADCHECK_KEY_DIR": str(folder / "keys")}).invoke(
-        app, ["--db", str(db), "export", "-o", str(folder / "backup.json")]
-    )
+    runner = CliRunner(env={"LEADCHECK_KEY_DIR": str(folder / "keys")})
+    result = runner.invoke(app, ["--db", str(db), "export", "-o", str(folder / "backup.json")])
     assert result.exit_code == 0, result.stderr
+    # A campaign: a nominations sheet, and one rater invited (so that remind has someone to remind).
+    (folder / "nominations.csv").write_text("leader,name,email,group\nAna,Jo Park,jo@example.org,peer\n")
+    for argv in (
+        ["raters", "add", "Ana", "--email", "sam@example.org", "--as", "peer"],
+        ["invite", "Ana", "-o", str(folder / "invites"), "--from", "Cory <cory@example.org>"],
+    ):
+        result = runner.invoke(app, ["--db", str(db), *argv])
+        assert result.exit_code == 0, result.stderr
     return db
 
 
 def invoke(command: str, db: Path, env: dict[str, str | None]) -> tuple[int, str, str]:
     args, stdin, _ = COMMANDS[command]
-    values = {"mini": str(MINI_360), "tmp": str(db.parent)}
+    values = {"mini": str(MINI_360), "tmp": str(db.parent), "n": str(next(RUNS))}
     argv = ["--db", str(db), *(a.format(**values) for a in args)]
     keys = str(db.parent / "keys")
     result = CliRunner(env={"COLUMNS": "100", "LEADCHECK_KEY_DIR": keys, **env}).invoke(
