@@ -111,15 +111,15 @@ def validate(
 
     Exit codes: 0 all valid, 1 problems found, 2 usage error.
     """
-    from leadcheck.instrument.catalog import find_instrument_files
+    from leadcheck.instrument.catalog import instrument_sources
     from leadcheck.instrument.validate import validate_file
 
-    files = list(find_instrument_files(paths))
+    files = list(instrument_sources(paths))
     if not files:
         from leadcheck.errors import UsageError
 
         raise UsageError("no *.yaml or *.yml files found in " + ", ".join(str(p) for p in paths))
-    results = [validate_file(f) for f in files]
+    results = [validate_file(f, within) for f, within in files]
     REPORTERS[format](results, strict)
     raise typer.Exit(OK if all(r.ok_strict(strict) for r in results) else INVALID)
 
