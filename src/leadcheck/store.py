@@ -81,21 +81,48 @@ MIGRATIONS: tuple[str, ...] = (
 )
 
 
+# Joiners shape letters in Arabic, Persian and Indic names; they are allowed, but never tell
+# two names apart.
+_JOINERS = "\u200c\u200d"
+
+
 def leader_key(name: str) -> str:
-    """A leader's name as compared: case and runs of whitespace ignored ("ana  lopez" is "Ana Lopez")."""
-    return " ".join(unicodedata.normalize("NFC", name).split()).casefold()
+    """A leader's name as compared: case, runs of whitespace, joiners and width ignored
+    ("ana  lopez", and "Ana Lopez" in full-width letters, are "Ana Lopez")."""
+    return " ".join(
+        unicodedata.normalize("NFKC", name.translate(dict.fromkeys(map(ord, _JOINERS)))).split()
+    ).casefold()
+
+
+def _spoofing_character(name: str) -> str | None:
+    """The first character of ``name`` that changes how a name looks without being seen
+    (right-to-left overrides, zero-width spaces) or imitates ordinary letters (full-width
+    Latin), as ``U+XXXX NAME``; None when there is none."""
+    for ch in name:
+        if (unicodedata.category(ch) == "Cf" and ch not in _JOINERS) or "\uff01" <= ch <= "\uff5e":
+            return f"U+{ord(ch):04X} {unicodedata.name(ch, 'FORMAT CHARACTER')}"
+    return None
 
 
 def leader_name_problem(name: str) -> str | None:
     """What is wrong with ``name`` as a leader's name (what was found, what was expected), or None."""
     # JSON's quoting escapes line breaks and tabs: the message stays on one line.
-    shown = json.dumps(name, ensure_ascii=False)
+    shown = "".join(
+        f"\\u{ord(ch):04x}" if unicodedata.category(ch) == "Cf" else ch
+        for ch in json.dumps(name, ensure_ascii=False)
+    )
     if len(shown) > 60:
         shown = shown[:56] + '..."'
     if any(unicodedata.category(ch) in ("Cc", "Zl", "Zp") for ch in name):
         return (
             f"leader name {shown} holds a line break, tab or other control character; "
             "expected a name on one line"
+        )
+    spoof = _spoofing_character(name)
+    if spoof is not None:
+        return (
+            f"leader name {shown} holds {spoof}, which changes how the name is shown or imitates "
+            "ordinary letters; type the name with ordinary characters"
         )
     length = len(name.strip())
     if length > MAX_LEADER_NAME:

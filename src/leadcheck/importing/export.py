@@ -502,7 +502,7 @@ def _csv_record(
             continue
         if loose(value) == loose(NOT_OBSERVED):
             answers[column] = None
-        elif re.fullmatch(r"[+-]?\d+", value):
+        elif re.fullmatch(r"[+-]?[0-9]{1,18}", value):
             answers[column] = int(value)
         else:
             report(f'"{shorten(value, 40)}" is not a scale value or "{NOT_OBSERVED}"', column)
@@ -541,7 +541,7 @@ def _is_time(text: str) -> bool:
 
 def _round_number(value: object) -> int | None:
     """A round number from JSON (1) or a CSV cell ("1"); None when it is not a whole number from 1."""
-    if isinstance(value, str) and value.strip().isdigit() and value.strip().isascii():
+    if isinstance(value, str) and re.fullmatch(r"[0-9]{1,9}", value.strip()):
         value = int(value)
     if isinstance(value, bool) or not isinstance(value, int) or value < 1:
         return None

@@ -67,6 +67,9 @@ def check_paths(paths: Sequence[Path]) -> list[Path]:
             raise UsageError(f"{path}: no such file")
         if path.is_dir():
             raise UsageError(f"{path}: is a folder; name the files to import")
+        if not path.is_file():
+            # A named pipe would block forever, a device never end.
+            raise UsageError(f"{path}: is not a regular file (a named pipe or a device); import a saved file")
         key = path.resolve()
         if key not in seen:
             seen.add(key)

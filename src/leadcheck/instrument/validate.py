@@ -5,6 +5,7 @@ from __future__ import annotations
 import difflib
 import itertools
 import json
+import math
 import os
 import re
 from collections.abc import Iterable
@@ -223,7 +224,8 @@ def _check(node: Node, spec: S.Spec, where: str, out: _Collector, index: int | N
             return
         if len(value) > spec.max_length:
             out.add(node.mark, "too-long", f"{where} is longer than {spec.max_length} characters")
-        if spec.pattern and not re.match(spec.pattern, value):
+        # fullmatch: with re.match, "$" also matches before a final newline, and "l-1\n" passed.
+        if spec.pattern and not re.fullmatch(spec.pattern, value):
             out.add(node.mark, "id-format", f"{where} should be {spec.pattern_hint}, found {_q(value)}")
         return
     if isinstance(spec, S.Bool):
@@ -234,6 +236,10 @@ def _check(node: Node, spec: S.Spec, where: str, out: _Collector, index: int | N
         numeric = isinstance(value, int) or (isinstance(spec, S.Num) and isinstance(value, float))
         if isinstance(value, bool) or not numeric:
             out.add(node.mark, "type", f"{where} should be {spec.type_name}, found {_describe(value)}")
+            return
+        if isinstance(value, float) and not math.isfinite(value):
+            # .nan and .inf (or 1e999) are floats to YAML, but no threshold or score.
+            out.add(node.mark, "type", f"{where} should be a finite number, found {node.raw}")
             return
         code = "threshold" if where.startswith('"min_raters"') else "range"
         if spec.minimum is not None and value < spec.minimum:
