@@ -51,6 +51,19 @@ def _root(
 ) -> None:
     """360-degree leadership assessments from plain YAML instruments: collect, score, report."""
     ctx.obj = {"db": db}
+    _show_notices()
+
+
+def _show_notices() -> None:
+    """Show the core's notices (waiting for another writer) on stderr, once per process."""
+    from leadcheck import notices
+
+    if _notice not in notices.listeners:
+        notices.listeners.append(_notice)
+
+
+def _notice(message: str) -> None:
+    typer.echo(message, err=True)
 
 
 app.command("validate")(validate_cmd.validate)
