@@ -41,7 +41,9 @@ def main() -> None:
         started = time.perf_counter()
         Store.open(path, create=False).close()
         checked = time.perf_counter() - started
-        print(f"{RESPONSES * ITEMS:,} answers, {size:.0f} MB: bare open {bare:.3f} s, Store.open {checked:.3f} s")
+        print(
+            f"{RESPONSES * ITEMS:,} answers, {size:.0f} MB: bare open {bare:.3f} s, Store.open {checked:.3f} s"
+        )
 
 
 if __name__ == "__main__":
