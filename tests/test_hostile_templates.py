@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from leadcheck.demo import demo_leaders, demo_responses
 from leadcheck.errors import ReportError
 from leadcheck.instrument.catalog import load_instrument
+from leadcheck.report.longtext import BREAK_EVERY, MAX_COMMENT, ZERO_WIDTH_SPACE, prepare_comment
 from leadcheck.report.render import render
 from leadcheck.responses import Response
 from leadcheck.scoring import Scorecard, score
@@ -91,3 +96,39 @@ def test_the_report_command_refuses_a_hostile_template_and_writes_nothing(
     assert "Traceback" not in result.stderr  # type: ignore[attr-defined]
     assert "PWNED" not in result.stdout + result.stderr  # type: ignore[attr-defined]
     assert not out.exists()
+
+
+# -- layout time: a rater's endless "word" ----------------------------------------------------
+
+
+@given(st.text(alphabet=st.characters(codec="utf-8"), max_size=3 * MAX_COMMENT))
+def test_a_prepared_comment_is_bounded_breakable_and_faithful(text: str) -> None:
+    shown = prepare_comment(text)
+    assert len(shown) <= MAX_COMMENT + MAX_COMMENT // BREAK_EVERY + 200
+    assert all(len(run) <= BREAK_EVERY for run in re.split(r"[\s\u200b]", shown))
+    kept = shown.replace(ZERO_WIDTH_SPACE, "")
+    if len(text) <= MAX_COMMENT:
+        assert kept == text.replace(ZERO_WIDTH_SPACE, "")
+    else:
+        assert text.replace(ZERO_WIDTH_SPACE, "").startswith(kept.split(" … [shortened")[0])
+        assert f"{len(text) - MAX_COMMENT:,} more characters" in kept
+
+
+def test_a_300000_character_comment_is_cut_with_a_visible_note(card: Scorecard) -> None:
+    import io
+
+    import pypdf
+
+    from .conftest import pdftotext
+
+    word = "x" * 300_000
+    question = card.instrument.questions[0].id
+    hostile = replace(card, comments={**card.comments, question: (word, *card.comments.get(question, ()))})
+    plain_pages = len(pypdf.PdfReader(io.BytesIO(render(card, "pdf"))).pages)
+    data = render(hostile, "pdf")
+    assert len(pypdf.PdfReader(io.BytesIO(data)).pages) <= plain_pages + 2
+    text = " ".join(pdftotext(data).split())
+    assert (
+        "shortened for the report: 296,000 more characters; the whole comment is in `leadcheck export`"
+        in text
+    )
