@@ -77,8 +77,21 @@ report_cmd.register(app)
 cohort_cmd.register(app)
 
 
+def _stop_cleanly_on_sigterm() -> None:
+    """SIGTERM (kill, a CI time-out, systemd) ends the command as Ctrl-C does: open
+    transactions roll back, temporary files are removed, exit code 143."""
+    import signal
+    import sys
+
+    def stop(signum: int, frame: object) -> None:
+        sys.exit(128 + signum)
+
+    signal.signal(signal.SIGTERM, stop)
+
+
 def main() -> None:
     """Entry point of the `leadcheck` console script."""
+    _stop_cleanly_on_sigterm()
     app()
 
 
