@@ -160,3 +160,19 @@ def test_a_full_width_name_finds_the_leader_it_imitates(cli: Callable[..., Run])
         == leader_key("ana ruiz")
         == leader_key("Ana\u200dRuiz".replace("\u200d", " "))
     )
+
+
+@pytest.mark.parametrize("sequence", ["\\e[2J", "\\e]0;title\\a", "\\x9b31m", "\\u202e", "\\x7f"])
+def test_terminal_escapes_in_instrument_text_never_reach_a_terminal(
+    cli: Callable[..., Run], tmp_path: Path, sequence: str
+) -> None:
+    path = instrument_with(tmp_path, "{id: l-1, self: I listen.,", f'{{id: l-1, self: "I listen.{sequence}",')
+    result = cli("validate", str(path))
+    assert_clean(result)
+    assert ':24:25: error: "self" of item "l-1" holds the control character U+' in result.stdout
+    assert "[control-character]" in result.stdout
+    for command in (["assess", "--leader", "Ana", "-i", str(path)], ["instruments", "show", str(path)]):
+        run = cli(*command, input="4\n")
+        assert_clean(run)
+        assert "\x1b" not in run.stdout + run.stderr
+        assert "\x9b" not in run.stdout + run.stderr

@@ -98,6 +98,10 @@ class _Collector:
 QUOTE_LIMIT = 40
 
 
+# C0 controls but tab and line feed, DEL, C1 controls, and the bidirectional overrides and isolates.
+_UNPRINTABLE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+
 def _q(value: Any) -> str:
     """``value`` quoted for a message: one line, control characters escaped, at most QUOTE_LIMIT long."""
     text = json.dumps(value if isinstance(value, str) else str(value), ensure_ascii=False)[1:-1]
@@ -221,6 +225,17 @@ def _check(node: Node, spec: S.Spec, where: str, out: _Collector, index: int | N
             return
         if not value.strip():
             out.add(node.mark, "empty-text", f"{where} is empty; write the text")
+            return
+        bad = _UNPRINTABLE.search(value)
+        if bad is not None:
+            # Instrument text is printed to raters' terminals by assess and rate: an escape
+            # sequence there could rewrite the screen, a direction override hide the wording.
+            out.add(
+                node.mark,
+                "control-character",
+                f"{where} holds the control character U+{ord(bad.group()):04X}; instrument text may "
+                "hold line breaks and tabs, but no terminal escapes or direction overrides: remove it",
+            )
             return
         if len(value) > spec.max_length:
             out.add(node.mark, "too-long", f"{where} is longer than {spec.max_length} characters")
