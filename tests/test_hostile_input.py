@@ -176,3 +176,15 @@ def test_terminal_escapes_in_instrument_text_never_reach_a_terminal(
         assert_clean(run)
         assert "\x1b" not in run.stdout + run.stderr
         assert "\x9b" not in run.stdout + run.stderr
+
+
+@pytest.mark.parametrize("escaped", ["\\0", "\\e[2J", "\\x9b", "\\x07"])
+def test_control_characters_in_a_comment_are_refused_without_quoting_it(
+    cli: Callable[..., Run], tmp_path: Path, form: str, escaped: str
+) -> None:
+    text = form.replace("  l-1:", "  l-1: 4").replace("  keep: |", f'  keep: "{SECRET}{escaped}"', 1)
+    (tmp_path / "back.yaml").write_text(text)
+    result = cli("import", "back.yaml", "--instrument", str(MINI_360))
+    assert_clean(result)
+    assert 'back.yaml: the comment to "keep" holds the control character U+00' in result.stderr
+    assert not (tmp_path / "workspace.db").exists()

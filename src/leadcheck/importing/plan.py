@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import difflib
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -103,6 +104,7 @@ def plan_import(paths: Sequence[Path], options: ImportOptions, store: Store | No
         plan.parsed += parsed
         plan.problems += problems.found
     _refuse_bad_leader_names(plan)
+    _refuse_control_characters(plan)
     plan.parsed = _with_identities(plan.parsed)
     plan.parsed = _latest_per_rater(plan.parsed, plan.problems)
     _one_snapshot_per_leader(plan)
@@ -133,6 +135,34 @@ def _refuse_bad_leader_names(plan: ImportPlan) -> None:
         if (source, p.response.leader) not in reported:
             reported.add((source, p.response.leader))
             plan.problems.append(ImportProblem(source, row=row, message=f"{problem}; correct it in the file"))
+    plan.parsed = keep
+
+
+# In a comment: C0 controls but tab and line breaks, DEL and C1 controls. A NUL or a terminal
+# escape is never something a rater typed: the file is damaged, or someone means harm.
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+
+
+def _refuse_control_characters(plan: ImportPlan) -> None:
+    """A comment holding a control character: one problem naming the question, never the text."""
+    keep: list[Parsed] = []
+    for p in plan.parsed:
+        bad = next(
+            ((q, m.group()) for q, text in p.response.comments.items() if (m := _CONTROL.search(text))),
+            None,
+        )
+        if bad is None:
+            keep.append(p)
+            continue
+        source, row = _split_where(p.where)
+        plan.problems.append(
+            ImportProblem(
+                source,
+                row=row,
+                message=f'the comment to "{bad[0]}" holds the control character U+{ord(bad[1]):04X}, which '
+                "no one types; the file is damaged or altered: correct the comment in the file",
+            )
+        )
     plan.parsed = keep
 
 
