@@ -104,6 +104,8 @@ def test_the_report_command_refuses_a_hostile_template_and_writes_nothing(
 @given(st.text(alphabet=st.characters(codec="utf-8"), max_size=3 * MAX_COMMENT))
 def test_a_prepared_comment_is_bounded_breakable_and_faithful(text: str) -> None:
     shown = prepare_comment(text)
+    assert not re.search("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]", shown)
+    text = re.sub("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]", "", text)
     assert len(shown) <= MAX_COMMENT + MAX_COMMENT // BREAK_EVERY + 200
     assert all(len(run) <= BREAK_EVERY for run in re.split(r"[\s\u200b]", shown))
     kept = shown.replace(ZERO_WIDTH_SPACE, "")
@@ -132,3 +134,12 @@ def test_a_300000_character_comment_is_cut_with_a_visible_note(card: Scorecard) 
         "shortened for the report: 296,000 more characters; the whole comment is in `leadcheck export`"
         in text
     )
+
+
+def test_control_characters_never_reach_the_report(card: Scorecard) -> None:
+    question = card.instrument.questions[0].id
+    typed = "Clear\x1b[D\x1b[C goals\x00 and\x07 follow-up\nSecond line"
+    hostile = replace(card, comments={**card.comments, question: (typed,)})
+    html = render(hostile, "html").decode()
+    assert "Clear[D[C goals and follow-up\nSecond line" in html
+    assert not re.search("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]", html)

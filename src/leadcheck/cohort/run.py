@@ -458,7 +458,9 @@ def run_cohort(
         text = io.StringIO()
         writer = csv.writer(text, lineterminator="\n")
         writer.writerow(["code", "leader", "file"])
-        writer.writerows([codes[n], protect(n), files[n]] for n in sorted(codes, key=lambda n: codes[n]))
+        writer.writerows(
+            [protect(codes[n]), protect(n), protect(files[n])] for n in sorted(codes, key=lambda n: codes[n])
+        )
         write_atomic(codes_path, text.getvalue().encode("utf-8"))
         result.codes_file = codes_path
     result.seconds = time.perf_counter() - started

@@ -31,8 +31,15 @@ def with_breaks(text: str) -> str:
     return _LONG_RUN.sub(split, text)
 
 
+# Control characters other than tab and line breaks: imports refuse them, but a comment typed
+# in a terminal (an arrow key's escape sequence) or stored by an older leadcheck may hold one.
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+
+
 def prepare_comment(text: str) -> str:
-    """A comment as the report shows it: at most MAX_COMMENT characters, long words breakable."""
+    """A comment as the report shows it: no control characters, at most MAX_COMMENT characters,
+    long words breakable."""
+    text = _CONTROL.sub("", text)
     if len(text) > MAX_COMMENT:
         left_out = len(text) - MAX_COMMENT
         text = (
