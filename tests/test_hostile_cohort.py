@@ -112,7 +112,10 @@ def running(pid: int) -> bool:
 
 
 @pytest.mark.slow
-@pytest.mark.skipif(not Path("/proc/self/task").is_dir(), reason="needs Linux /proc")
+@pytest.mark.skipif(
+    not Path(f"/proc/self/task/{os.getpid()}/children").exists(),
+    reason="needs Linux /proc/PID/task/TID/children",
+)
 def test_killing_the_coordinator_leaves_no_process_behind(workspace: Path, tmp_path: Path) -> None:
     out = tmp_path / "out"
     coordinator = subprocess.Popen(

@@ -78,3 +78,15 @@ def test_messages_quote_at_most_the_token_and_escape_control_characters(
         assert len(message) < 300, message
         assert "\x1b" not in message
     assert any('"kkkkkkkk' in m and "..." in m for m in messages)
+
+
+@pytest.mark.parametrize("fmt", ["text", "github"])
+def test_a_file_name_with_a_terminal_escape_is_printed_escaped(
+    cli: Callable[..., Run], tmp_path: Path, fmt: str
+) -> None:
+    (tmp_path / "in").mkdir()
+    (tmp_path / "in" / "x\x1b[2J.yaml").write_text("just text\n")
+    result = cli("validate", "--format", fmt, "in")
+    assert result.exit_code == 1
+    assert "\x1b" not in result.stdout
+    assert "x\\x1b[2J.yaml" in result.stdout

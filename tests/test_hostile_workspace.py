@@ -121,6 +121,11 @@ def as_other_user(*args: str) -> subprocess.CompletedProcess[str]:
         if shutil.which("setpriv") is None:
             pytest.skip("running as root without setpriv: cannot drop privileges to test permissions")
         command = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", *command]
+        probe = subprocess.run(
+            [*command[:4], sys.executable, "-c", "import leadcheck"], capture_output=True, check=False
+        )
+        if probe.returncode != 0:
+            pytest.skip("an unprivileged user cannot run this checkout's Python (a private folder)")
     env = {**os.environ, "NO_COLOR": "1", "COLUMNS": "200"}
     return subprocess.run(command, capture_output=True, text=True, env=env, timeout=120, check=False)
 
