@@ -48,6 +48,12 @@ def siblings(path: Path) -> list[str]:
 READERS = [["status"], ["leaders"], ["summary", "Wen Garcia"], ["export", "-o", "backup.json"]]
 
 
+@pytest.fixture(autouse=True)
+def _in_tmp_path(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Relative output paths (backup.json) land in tmp_path, never in the checkout."""
+    monkeypatch.chdir(tmp_path)
+
+
 def test_another_programs_file_with_a_meta_table_is_left_byte_for_byte(run: Run, db: Path) -> None:
     con = sqlite3.connect(db)
     con.executescript(
@@ -122,12 +128,15 @@ def as_other_user(*args: str) -> subprocess.CompletedProcess[str]:
             pytest.skip("running as root without setpriv: cannot drop privileges to test permissions")
         command = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", *command]
         probe = subprocess.run(
-            [*command[:4], sys.executable, "-c", "import leadcheck"], capture_output=True, check=False
+            [*command[:4], sys.executable, "-c", "import leadcheck"],
+            capture_output=True,
+            check=False,
+            cwd="/",
         )
         if probe.returncode != 0:
             pytest.skip("an unprivileged user cannot run this checkout's Python (a private folder)")
     env = {**os.environ, "NO_COLOR": "1", "COLUMNS": "200"}
-    return subprocess.run(command, capture_output=True, text=True, env=env, timeout=120, check=False)
+    return subprocess.run(command, capture_output=True, text=True, env=env, timeout=120, check=False, cwd="/")
 
 
 @pytest.mark.slow
