@@ -69,6 +69,8 @@ lint: $(VENV)/.dev
 bench: $(VENV)/.dev system-deps
 	$(BIN)/python bench/validate_bench.py
 	$(BIN)/python bench/scoring_bench.py
+	$(BIN)/python bench/store_bench.py
+	$(BIN)/python bench/long_comment_bench.py
 	$(BIN)/python bench/run.py
 	$(BIN)/python bench/forms_bench.py
 

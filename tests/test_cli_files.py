@@ -1138,7 +1138,6 @@ def test_export_and_form_into_a_folder_that_cannot_be_written(
     cli: Cli, tmp_path: Path, filled: list[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     import os
-    import tempfile
 
     long = "x" * 250 + ".json"  # a real error even for root: the temporary file's name is too long
     run = cli("export", "-o", long)
@@ -1155,7 +1154,9 @@ def test_export_and_form_into_a_folder_that_cannot_be_written(
         def refuse(*args: Any, **kwargs: Any) -> Any:
             raise PermissionError(13, "Permission denied")
 
-        monkeypatch.setattr(tempfile, "mkstemp", refuse)
+        import leadcheck.atomic
+
+        monkeypatch.setattr(leadcheck.atomic, "_temporary", refuse)
     try:
         for args in (
             ("export", "-o", "locked/backup.json"),

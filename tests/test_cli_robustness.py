@@ -107,12 +107,13 @@ def test_a_report_into_a_missing_folder(cli, psl_db: tuple[Path, str], tmp_path:
 def test_a_report_into_an_unwritable_folder(  # type: ignore[no-untyped-def]
     cli, psl_db: tuple[Path, str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import tempfile
+    import leadcheck.atomic
 
-    def refused(*_: object, dir: str, **__: object) -> tuple[int, str]:
-        raise PermissionError(13, "Permission denied", dir)
+    def refused(target: Path) -> tuple[int, str]:
+        raise PermissionError(13, "Permission denied", str(target.parent))
 
-    monkeypatch.setattr(tempfile, "mkstemp", refused)  # as a read-only folder does (root ignores modes)
+    # as a read-only folder does (root ignores modes)
+    monkeypatch.setattr(leadcheck.atomic, "_temporary", refused)
     db, name = psl_db
     run = cli("--db", db, "report", name, "-o", tmp_path / "r.html")
     assert run.exit_code == 1

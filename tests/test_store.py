@@ -37,7 +37,7 @@ def test_a_newer_schema_is_refused(tmp_path: Path) -> None:
 def test_not_a_database(tmp_path: Path) -> None:
     db = tmp_path / "w.db"
     db.write_bytes(b"this is not sqlite" * 100)
-    with pytest.raises(StoreError, match="not a leadcheck workspace or damaged"):
+    with pytest.raises(StoreError, match="not a leadcheck workspace \\(not an SQLite database\\)"):
         Store.open(db)
 
 

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
+import re
+import secrets
 import stat
-import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import IO, Any
@@ -64,8 +66,9 @@ def atomic_open(path: Path, mode: str = "wb") -> Iterator[IO[Any]]:
     target = path.resolve() if path.is_symlink() else path
     if not target.parent.is_dir():
         raise TargetError("no-folder", target.parent)
+    sweep_leftovers(target.parent)
     try:
-        fd, temp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=target.parent)
+        fd, temp_name = _temporary(target)
     except OSError as e:
         raise TargetError("unwritable-folder", target.parent, e) from e
     temp = Path(temp_name)
@@ -73,8 +76,57 @@ def atomic_open(path: Path, mode: str = "wb") -> Iterator[IO[Any]]:
         with os.fdopen(fd, mode, encoding=encoding, newline=newline) as stream:
             yield stream
             stream.flush()
+            if found is not None:
+                # Replacing a file keeps its permissions (and, where allowed, its owner),
+                # also when it was reached through a symbolic link.
+                os.fchmod(stream.fileno(), stat.S_IMODE(found.st_mode))
+                with contextlib.suppress(OSError):
+                    os.fchown(stream.fileno(), found.st_uid, found.st_gid)
             os.fsync(stream.fileno())
         temp.replace(target)
     except BaseException:
         temp.unlink(missing_ok=True)
         raise
+
+
+# Temporary files are named after the target, the writing process and a random part, so a
+# later write can tell the leftovers of a process killed with -9 from a write in progress.
+_LEFTOVER = re.compile(r"\..+\.(?P<pid>[0-9]+)-[a-z0-9_]{8}\.part")
+
+
+def _temporary(target: Path) -> tuple[int, str]:
+    """A new, empty temporary file beside ``target``, with the permissions a new file gets
+    from the umask (as a shell's ``>`` would), never more."""
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_NOFOLLOW", 0)
+    for _ in range(100):
+        name = target.parent / f".{target.name}.{os.getpid()}-{secrets.token_hex(4)}.part"
+        try:
+            return os.open(name, flags, 0o666), str(name)
+        except FileExistsError:
+            continue
+    raise FileExistsError(errno.EEXIST, "no unused temporary file name", str(target.parent))
+
+
+def sweep_leftovers(folder: Path) -> None:
+    """Remove the temporary files of leadcheck writers that died before finishing (kill -9,
+    a power cut): named as ``_temporary`` names them, by a process that no longer runs."""
+    with contextlib.suppress(OSError):
+        for entry in os.scandir(folder):
+            m = _LEFTOVER.fullmatch(entry.name)
+            if m is None or int(m["pid"]) == os.getpid() or _running(int(m["pid"])):
+                continue
+            with contextlib.suppress(OSError):
+                if entry.is_file(follow_symlinks=False):
+                    Path(entry.path).unlink()
+
+
+def _running(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # another user's process: not ours to judge
+    except OverflowError:
+        return False
+    return True

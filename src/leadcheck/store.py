@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import contextlib
 import difflib
 import hashlib
 import hmac
 import json
+import os
+import re
 import secrets
 import sqlite3
+import time
 import unicodedata
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -18,9 +22,20 @@ from typing import Any
 
 from leadcheck.errors import ImportProblemError, NotFoundError, StoreError
 from leadcheck.instrument.model import SELF, Instrument
+from leadcheck.notices import notify
 from leadcheck.responses import Answer, IncomingResponse, Response, content_digest
 
+# How long a write waits for another process's write to end, in all; in steps of
+# BUSY_STEP_MS, telling the user after the first step (notices.notify).
+LOCK_WAIT_SECONDS = 120.0
+BUSY_STEP_MS = 1000
+# Any other statement that meets a lock (rare in WAL mode) waits this long.
 BUSY_TIMEOUT_MS = 30_000
+# SQLite's primary result codes (sqlite3.h), for error messages a user can act on.
+SQLITE_PERM, SQLITE_BUSY, SQLITE_LOCKED, SQLITE_READONLY = 3, 5, 6, 8
+SQLITE_IOERR, SQLITE_CORRUPT, SQLITE_FULL, SQLITE_CANTOPEN, SQLITE_NOTADB = 10, 11, 13, 14, 26
+# Below this much free space, an I/O error opening or writing the workspace is a full disk.
+LOW_SPACE_BYTES = 4 * 1024 * 1024
 # The rater identity of the leader themself: one self-assessment per assessment.
 SELF_IDENTITY = "self"
 # Longer than this, a "name" is a pasted paragraph or a column of the wrong kind.
@@ -123,21 +138,48 @@ MIGRATIONS: tuple[str, ...] = (
 )
 
 
+# Joiners shape letters in Arabic, Persian and Indic names; they are allowed, but never tell
+# two names apart.
+_JOINERS = "\u200c\u200d"
+
+
 def leader_key(name: str) -> str:
-    """A leader's name as compared: case and runs of whitespace ignored ("ana  lopez" is "Ana Lopez")."""
-    return " ".join(unicodedata.normalize("NFC", name).split()).casefold()
+    """A leader's name as compared: case, runs of whitespace, joiners and width ignored
+    ("ana  lopez", and "Ana Lopez" in full-width letters, are "Ana Lopez")."""
+    return " ".join(
+        unicodedata.normalize("NFKC", name.translate(dict.fromkeys(map(ord, _JOINERS)))).split()
+    ).casefold()
+
+
+def _spoofing_character(name: str) -> str | None:
+    """The first character of ``name`` that changes how a name looks without being seen
+    (right-to-left overrides, zero-width spaces) or imitates ordinary letters (full-width
+    Latin), as ``U+XXXX NAME``; None when there is none."""
+    for ch in name:
+        if (unicodedata.category(ch) == "Cf" and ch not in _JOINERS) or "\uff01" <= ch <= "\uff5e":
+            return f"U+{ord(ch):04X} {unicodedata.name(ch, 'FORMAT CHARACTER')}"
+    return None
 
 
 def leader_name_problem(name: str) -> str | None:
     """What is wrong with ``name`` as a leader's name (what was found, what was expected), or None."""
     # JSON's quoting escapes line breaks and tabs: the message stays on one line.
-    shown = json.dumps(name, ensure_ascii=False)
+    shown = "".join(
+        f"\\u{ord(ch):04x}" if unicodedata.category(ch) == "Cf" else ch
+        for ch in json.dumps(name, ensure_ascii=False)
+    )
     if len(shown) > 60:
         shown = shown[:56] + '..."'
     if any(unicodedata.category(ch) in ("Cc", "Zl", "Zp") for ch in name):
         return (
             f"leader name {shown} holds a line break, tab or other control character; "
             "expected a name on one line"
+        )
+    spoof = _spoofing_character(name)
+    if spoof is not None:
+        return (
+            f"leader name {shown} holds {spoof}, which changes how the name is shown or imitates "
+            "ordinary letters; type the name with ordinary characters"
         )
     length = len(name.strip())
     if length > MAX_LEADER_NAME:
@@ -188,6 +230,8 @@ class Store:
     def __init__(self, conn: sqlite3.Connection, path: Path) -> None:
         self.conn = conn
         self.path = path
+        self.read_only = False
+        self.lock_wait = LOCK_WAIT_SECONDS
         self._instrument_cache: dict[str, Instrument] = {}
         self._key: bytes | None = None
         # True when the key file was missing and a new key was made for a workspace with
@@ -198,7 +242,13 @@ class Store:
 
     @classmethod
     def open(cls, path: Path | str, create: bool = True) -> Store:
-        """Open (and create or migrate) the workspace at ``path``."""
+        """Open (and create or migrate) the workspace at ``path``.
+
+        Checked before anything is written: a file another program made is left
+        byte for byte as it was; a damaged file is refused (SQLite's quick check);
+        a workspace that cannot be written to (permissions, a read-only disk) is
+        opened read-only, so commands that only read still work.
+        """
         path = Path(path)
         if not create and not path.exists():
             raise NotFoundError(
@@ -207,25 +257,57 @@ class Store:
             )
         if path.parent and not path.parent.exists():
             raise StoreError(f"{path}: the folder {path.parent} does not exist")
+        if path.exists() and not path.is_file():
+            raise StoreError(
+                f"{path}: is not a file (a folder, a named pipe or a device); choose a file with --db"
+            )
+        read_only = path.exists() and not (
+            os.access(path, os.W_OK) and os.access(path.parent if str(path.parent) else ".", os.W_OK)
+        )
         try:
+            return cls._open(path, read_only)
+        except sqlite3.Error as e:
+            if read_only or result_code(e) not in (SQLITE_READONLY, SQLITE_CANTOPEN, SQLITE_PERM):
+                raise database_error(e, path) from e
+        try:  # the file or its folder turned out not to be writable (a read-only mount, say)
+            return cls._open(path, read_only=True)
+        except sqlite3.Error as e:
+            raise database_error(e, path) from e
+
+    @classmethod
+    def _open(cls, path: Path, read_only: bool) -> Store:
+        if read_only:
+            # A read-only connection writes nothing, not even the -wal and -shm files when
+            # the folder refuses them (immutable=1 then, as nothing else can write either).
+            uri = f"{path.absolute().as_uri()}?mode=ro"
+            if not os.access(path.parent if str(path.parent) else ".", os.W_OK):
+                uri += "&immutable=1"
+            conn = sqlite3.connect(uri, uri=True, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None)
+        else:
             conn = sqlite3.connect(path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None)
-        except sqlite3.DatabaseError as e:
-            raise StoreError(f"{path}: not a leadcheck workspace or damaged ({e})") from e
         try:
             conn.row_factory = sqlite3.Row
             conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
             # Before anything writes: switching to WAL alone rewrites the file header.
             _refuse_foreign(conn, path)
+            _refuse_damaged(conn, path)
+            store = cls(conn, path)
+            store.read_only = read_only
+            if read_only:
+                if store.schema_version > len(MIGRATIONS):
+                    store._migrate()  # says: made by a newer leadcheck
+                if store.schema_version < len(MIGRATIONS):
+                    raise StoreError(
+                        f"{path}: the workspace is read-only here and made by an older leadcheck; "
+                        "open it once where it can be written to (a command that writes upgrades it)"
+                    )
+                return store
             conn.execute("PRAGMA foreign_keys = ON")
             # Deleted answers, comments and keys are overwritten, not left in free pages.
             conn.execute("PRAGMA secure_delete = ON")
             conn.execute("PRAGMA journal_mode = WAL")
             conn.execute("PRAGMA synchronous = NORMAL")
-            store = cls(conn, path)
             store._migrate()
-        except sqlite3.DatabaseError as e:
-            conn.close()
-            raise StoreError(f"{path}: not a leadcheck workspace or damaged ({e})") from e
         except BaseException:
             conn.close()
             raise
@@ -240,6 +322,13 @@ class Store:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
+    def _read_only(self) -> StoreError:
+        return StoreError(
+            f"{self.path}: the workspace is read-only here (file or folder permissions, or a "
+            "read-only disk); this command needs to write to it: make it writable, or copy it "
+            "to a folder you can write to and use --db"
+        )
+
     @contextmanager
     def transaction(self, dry_run: bool = False) -> Iterator[sqlite3.Connection]:
         """A write transaction: all of it is saved, or none of it (and, in a dry run, never any).
@@ -248,18 +337,55 @@ class Store:
         writes are undone, and the rest is saved (or not) with the outer one.
         """
         nested = self.conn.in_transaction
-        # IMMEDIATE takes the write lock up front, so two writers queue on the
-        # busy timeout instead of failing with "database is locked" mid-way.
-        self.conn.execute("SAVEPOINT nested" if nested else "BEGIN IMMEDIATE")
+        if self.read_only:
+            raise self._read_only()
+        if nested:
+            self.conn.execute("SAVEPOINT nested")
+        else:
+            self._begin()
         try:
             yield self.conn
         except BaseException:
-            self._end(nested, keep=False)
+            # SQLite may have rolled back already (a full disk ends the whole transaction):
+            # undoing again must not hide the error that says why.
+            with contextlib.suppress(sqlite3.Error):
+                self._end(nested, keep=False)
             raise
         self._end(nested, keep=not dry_run)
 
+    def _begin(self) -> None:
+        """BEGIN IMMEDIATE: the write lock up front, so two writers queue instead of failing
+        mid-way. While another process writes, wait (saying so once) up to LOCK_WAIT_SECONDS."""
+        started = time.monotonic()
+        told = False
+        while True:
+            self.conn.execute(f"PRAGMA busy_timeout = {min(BUSY_STEP_MS, int(self.lock_wait * 1000))}")
+            try:
+                self.conn.execute("BEGIN IMMEDIATE")
+                return
+            except sqlite3.OperationalError as e:
+                if result_code(e) not in (SQLITE_BUSY, SQLITE_LOCKED):
+                    raise
+            finally:
+                self.conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+            waited = time.monotonic() - started
+            if waited >= self.lock_wait:
+                raise StoreError(
+                    f"{self.path}: another program has been writing to the workspace for "
+                    f"{waited:.0f} s (a long import?); nothing of this step was saved: run the "
+                    "command again when it has finished (assess and rate resume where you stopped)"
+                )
+            if not told:
+                told = True
+                notify(
+                    f"waiting for another program writing to {self.path} (up to "
+                    f"{self.lock_wait:.0f} s; Ctrl-C stops, keeping everything saved so far)..."
+                )
+
     def _end(self, nested: bool, keep: bool) -> None:
         if nested:
+            if not self.conn.in_transaction:
+                return
             if not keep:
                 self.conn.execute("ROLLBACK TO nested")
             self.conn.execute("RELEASE nested")
@@ -307,7 +433,14 @@ class Store:
         if self._key is None:
             from leadcheck.keys import read_key, write_key
 
-            key = read_key(self.workspace_id)
+            try:
+                key = read_key(self.workspace_id)
+            except StoreError:
+                if self.read_only:  # another user's workspace, and its key: say what matters
+                    raise self._read_only() from None
+                raise
+            if key is None and self.read_only:
+                raise self._read_only()
             if key is None:
                 # Lost or never copied: answers stay; only returning raters are no longer recognised.
                 self.key_replaced = (
@@ -853,16 +986,117 @@ class Store:
         return str(row[0])
 
 
+# Tables the first migration creates: every leadcheck workspace has them all.
+_FIRST_TABLES = frozenset(
+    {"meta", "instruments", "leaders", "assessments", "responses", "answers", "comments"}
+)
+
+
 def _refuse_foreign(conn: sqlite3.Connection, path: Path) -> None:
     """StoreError for an SQLite file another program made: it has tables, but not leadcheck's.
 
-    A leadcheck workspace has a schema version (PRAGMA user_version) and a
-    ``meta`` table from its first migration; an empty file has neither.
+    A leadcheck workspace has a schema version (PRAGMA user_version), every
+    table of the first migration, and its mark in ``meta``: a 64-hex-digit
+    ``rater_key`` at schema 1, a 32-hex-digit ``workspace_id`` from schema 2 on
+    (the key then lives outside the file, leadcheck.keys); an empty file has
+    none of them. Another program's file with a ``meta`` table and
+    user_version 1 is not taken for one (nor switched to WAL).
     """
     version = conn.execute("PRAGMA user_version").fetchone()[0]
     tables = {row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
-    if tables and (version == 0 or "meta" not in tables):
+    if not tables and version == 0:
+        return
+    mark, pattern = ("rater_key", r"[0-9a-f]{64}") if version == 1 else ("workspace_id", r"[0-9a-f]{32}")
+    value = None
+    if tables >= _FIRST_TABLES:
+        with contextlib.suppress(sqlite3.Error):
+            row = conn.execute("SELECT value FROM meta WHERE key = ?", (mark,)).fetchone()
+            value = row[0] if row else None
+    if version == 0 or not isinstance(value, str) or not re.fullmatch(pattern, value):
         raise StoreError(
             f"{path}: not a leadcheck workspace (it is an SQLite database of another program); "
             "choose another file with --db"
         )
+
+
+def _refuse_damaged(conn: sqlite3.Connection, path: Path) -> None:
+    """StoreError for a workspace with damaged pages, before any command reads on past them.
+
+    SQLite's quick check reads every page once (about 0.35 s for a million answers,
+    see bench/store_bench.py): a damaged file is found at once, not half-way through
+    an import, and never read on as if it were whole.
+    """
+    problems = [row[0] for row in conn.execute("PRAGMA quick_check(1)")]
+    if problems != ["ok"]:
+        raise StoreError(_damaged(path))
+
+
+def _damaged(path: Path) -> str:
+    return (
+        f"{path}: the workspace is damaged (SQLite found corrupt pages); nothing was changed. "
+        "Restore it from a backup (leadcheck export), or try `sqlite3 FILE .recover` on a copy"
+    )
+
+
+# SQLite's own text for each code (sqlite3_errstr), for Python 3.10, whose errors carry no code.
+_CODE_TEXTS = {
+    "database or disk is full": SQLITE_FULL,
+    "database disk image is malformed": SQLITE_CORRUPT,
+    "file is not a database": SQLITE_NOTADB,
+    "attempt to write a readonly database": SQLITE_READONLY,
+    "database is locked": SQLITE_BUSY,
+    "database table is locked": SQLITE_LOCKED,
+    "unable to open database file": SQLITE_CANTOPEN,
+    "disk I/O error": SQLITE_IOERR,
+    "access permission denied": SQLITE_PERM,
+}
+
+
+def result_code(e: sqlite3.Error) -> int:
+    """SQLite's primary result code of ``e`` (SQLITE_FULL, ...), 0 when unknown."""
+    code = getattr(e, "sqlite_errorcode", None)
+    if isinstance(code, int):
+        return code & 0xFF
+    return _CODE_TEXTS.get(str(e), 0)
+
+
+def database_error(e: sqlite3.Error, path: Path) -> StoreError:
+    """The StoreError for an SQLite error on the workspace at ``path``: what happened and what to do.
+
+    Built from SQLite's result code only: its message may quote a value.
+    """
+    code = result_code(e)
+    if code == SQLITE_CORRUPT:
+        return StoreError(_damaged(path))
+    if code == SQLITE_NOTADB:
+        return StoreError(
+            f"{path}: not a leadcheck workspace (not an SQLite database); choose another file with --db"
+        )
+    if code == SQLITE_FULL or (code in (SQLITE_IOERR, SQLITE_CANTOPEN) and _low_space(path)):
+        return StoreError(
+            f"{path}: the disk is full; nothing of this command was saved. Free some space and run it again"
+        )
+    if code == SQLITE_READONLY:
+        return StoreError(
+            f"{path}: the workspace is read-only here (file or folder permissions, or a read-only disk); "
+            "make it writable, or copy it to a folder you can write to and use --db"
+        )
+    if code in (SQLITE_BUSY, SQLITE_LOCKED):
+        return StoreError(
+            f"{path}: another program is writing to the workspace; run the command again when it has finished"
+        )
+    if code in (SQLITE_IOERR, SQLITE_CANTOPEN, SQLITE_PERM):
+        return StoreError(
+            f"{path}: cannot read or write the workspace (an I/O error: check the disk, and that its "
+            "folder can be written to for SQLite's journal)"
+        )
+    name = getattr(e, "sqlite_errorname", None) or type(e).__name__
+    return StoreError(f"{path}: the workspace could not be used ({name})")
+
+
+def _low_space(path: Path) -> bool:
+    try:
+        stats = os.statvfs(path.parent if str(path.parent) else ".")
+    except OSError:
+        return False
+    return stats.f_bavail * stats.f_frsize < LOW_SPACE_BYTES

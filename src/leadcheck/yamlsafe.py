@@ -10,6 +10,7 @@ every node carrying its 1-based position.
 from __future__ import annotations
 
 import contextlib
+import datetime
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -83,6 +84,9 @@ _resolver = yaml.resolver.Resolver()
 _constructor = yaml.constructor.SafeConstructor()
 
 
+_PLAIN = (str, int, float, bool, type(None), datetime.date)
+
+
 def _scalar_value(event: yaml.ScalarEvent) -> Any:
     tag = event.tag
     if tag is None or tag == "!":
@@ -91,10 +95,20 @@ def _scalar_value(event: yaml.ScalarEvent) -> Any:
         return event.value
     node = yaml.ScalarNode(tag, event.value, None, None, event.style)
     try:
-        return _constructor.construct_object(node, deep=True)
-    except yaml.YAMLError:
-        # An explicit tag we do not know (e.g. !!python/object): keep the text, never execute.
+        value = _constructor.construct_object(node, deep=True)
+        # !!binary (bytes), !!set and the like mean nothing to leadcheck: the text as written.
+        return value if isinstance(value, _PLAIN) else event.value
+    except Exception:  # PyYAML's safe constructors raise AttributeError, ValueError, ...
+        # An explicit tag we do not know (!!python/object), or a value its tag cannot build:
+        # an impossible date (2024-02-30), `!!int` on a word, a number of 5,000 digits
+        # (beyond Python's int limit). Keep the text, as if quoted: never execute, never
+        # fail (PyYAML's message would quote the value, which may be someone's comment).
         return event.value
+    finally:
+        # The constructor remembers every node it built (and one that failed half-way):
+        # forget them, or a long run of files keeps every scalar alive.
+        _constructor.constructed_objects.clear()
+        _constructor.recursive_objects.clear()
 
 
 def _mark(m: Any) -> Mark:

@@ -55,6 +55,19 @@ def _root(
 ) -> None:
     """360-degree leadership assessments from plain YAML instruments: collect, score, report."""
     ctx.obj = {"db": db}
+    _show_notices()
+
+
+def _show_notices() -> None:
+    """Show the core's notices (waiting for another writer) on stderr, once per process."""
+    from leadcheck import notices
+
+    if _notice not in notices.listeners:
+        notices.listeners.append(_notice)
+
+
+def _notice(message: str) -> None:
+    typer.echo(message, err=True)
 
 
 app.command("validate", cls=_help.Command)(validate_cmd.validate)
@@ -70,8 +83,21 @@ privacy_cmd.register(app)
 campaign_cmd.register(app)
 
 
+def _stop_cleanly_on_sigterm() -> None:
+    """SIGTERM (kill, a CI time-out, systemd) ends the command as Ctrl-C does: open
+    transactions roll back, temporary files are removed, exit code 143."""
+    import signal
+    import sys
+
+    def stop(signum: int, frame: object) -> None:
+        sys.exit(128 + signum)
+
+    signal.signal(signal.SIGTERM, stop)
+
+
 def main() -> None:
     """Entry point of the `leadcheck` console script."""
+    _stop_cleanly_on_sigterm()
     app()
 
 

@@ -152,6 +152,14 @@ def _flush_stdout() -> None:
             pass
 
 
+def _workspace(args: tuple[Any, ...], kwargs: dict[str, Any]) -> Path:
+    """The workspace of the command running now (for messages about it): from its context."""
+    for value in (*args, *kwargs.values()):
+        if callable(getattr(value, "find_root", None)):  # a context (typer bundles its own click)
+            return db_path(value)
+    return Path(os.environ.get("LEADCHECK_DB") or DEFAULT_DB)
+
+
 def handle_errors(func: F) -> F:
     """Report LeadcheckError and OS errors as one line on stderr with an exit code; never a traceback."""
 
@@ -173,5 +181,15 @@ def handle_errors(func: F) -> F:
             # the user's to fix, so one line; the message names the path, never the data.
             _flush_stdout()
             raise fail(os_error_message(e), INVALID) from None
+        except Exception as e:
+            # An SQLite error past Store.open (a full disk mid-import, a page found damaged
+            # late): one line from its result code, never SQLite's message, which may quote data.
+            sqlite3 = sys.modules.get("sqlite3")
+            if sqlite3 is None or not isinstance(e, sqlite3.Error):
+                raise
+            from leadcheck.store import database_error
+
+            _flush_stdout()
+            raise fail(str(database_error(e, _workspace(args, kwargs))), INVALID) from None
 
     return wrapper  # type: ignore[return-value]

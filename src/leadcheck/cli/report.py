@@ -80,11 +80,16 @@ def report(
     with Store.open(db_path(ctx), create=False) as store:
         scored = scored_leader(store, leader, instrument)
         rendered = render_report(scored.card, fmt, scored.changes, template_dir, draft=draft)
-        write_atomic(output, rendered.data)
-        if not draft:
+        if draft:
+            write_atomic(output, rendered.data)
+        else:
             from leadcheck.releases import record
 
-            record(store, scored.assessment, scored.card, hashlib.sha256(rendered.data).hexdigest())
+            # The release is recorded with the file, or neither is: a report given out unrecorded
+            # could later be set against a newer one.
+            with store.transaction():
+                record(store, scored.assessment, scored.card, hashlib.sha256(rendered.data).hexdigest())
+                write_atomic(output, rendered.data)
     err = console(stderr=True)
     kind = "draft, " if draft else ""
     err.print(f"Wrote {output} ({kind}{len(rendered.data) / 1024:.0f} KiB)", markup=False, highlight=False)

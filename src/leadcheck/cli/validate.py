@@ -23,6 +23,12 @@ class Format(str, enum.Enum):
     github = "github"
 
 
+def _printable(path: str) -> str:
+    """A file name as printed: control characters (a terminal escape in a file name from a pull
+    request) shown as \\xNN, never sent to the terminal or the CI log as they are."""
+    return "".join(f"\\x{ord(c):02x}" if ord(c) < 0x20 or 0x7F <= ord(c) <= 0x9F else c for c in path)
+
+
 def _text(results: Sequence[ValidationResult], strict: bool) -> None:
     from rich.text import Text
 
@@ -32,7 +38,7 @@ def _text(results: Sequence[ValidationResult], strict: bool) -> None:
             style = "red" if p.level == "error" else "yellow"
             # Text, not markup: paths and messages quote the file ("[/]" as a key, "[red]x.yaml").
             line = Text.assemble(
-                (p.path, "bold"),
+                (_printable(p.path), "bold"),
                 f":{p.line}:{p.column}: ",
                 (p.level, style),
                 f": {p.message} ",
@@ -82,7 +88,7 @@ def _github(results: Sequence[ValidationResult], strict: bool) -> None:
         for p in result.problems:
             kind = "error" if p.level == "error" or strict else "warning"
             typer.echo(
-                f"::{kind} file={_escape_github(p.path, True)},line={p.line},col={p.column},"
+                f"::{kind} file={_escape_github(_printable(p.path), True)},line={p.line},col={p.column},"
                 f"title={_escape_github(p.code, True)}::{_escape_github(p.message)}"
             )
 
@@ -113,15 +119,15 @@ def validate(
 
     Exit codes: 0 all valid, 1 problems found, 2 usage error.
     """
-    from leadcheck.instrument.catalog import find_instrument_files
+    from leadcheck.instrument.catalog import instrument_sources
     from leadcheck.instrument.validate import validate_file
 
-    files = list(find_instrument_files(paths))
+    files = list(instrument_sources(paths))
     if not files:
         from leadcheck.errors import UsageError
 
         raise UsageError("no *.yaml or *.yml files found in " + ", ".join(str(p) for p in paths))
-    results = [validate_file(f) for f in files]
+    results = [validate_file(f, within) for f, within in files]
     REPORTERS[format](results, strict)
     raise typer.Exit(OK if all(r.ok_strict(strict) for r in results) else INVALID)
 

@@ -13,7 +13,9 @@ import hashlib
 import multiprocessing
 import os
 import time
+from collections import deque
 from collections.abc import Callable, Iterator
+from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
@@ -29,7 +31,7 @@ from leadcheck.cohort.files import (
     write_manifest,
 )
 from leadcheck.cohort.worker import RenderResult, RenderTask, render_task, warm_up
-from leadcheck.errors import LeadcheckError, NotFoundError, UsageError
+from leadcheck.errors import LeadcheckError, NotFoundError, ReportError, UsageError
 from leadcheck.releases import record as record_release
 from leadcheck.report.bundle import load_bundle
 from leadcheck.report.html import ENTRY
@@ -203,12 +205,59 @@ def _executor(jobs: int, scheduler: str | None) -> Iterator[tuple[cf.Executor | 
     if jobs <= 1:
         yield None, 1
         return
-    # forkserver: workers start clean (no inherited database handle or progress thread).
-    method = "forkserver" if "forkserver" in multiprocessing.get_all_start_methods() else "spawn"
-    with cf.ProcessPoolExecutor(
-        max_workers=jobs, mp_context=multiprocessing.get_context(method), initializer=warm_up
-    ) as pool:
+    pool = LocalPool(jobs)
+    try:
         yield pool, jobs
+    finally:
+        pool.shutdown()
+
+
+class LocalPool(cf.Executor):
+    """A process pool that can be started again after a worker died (killed by the
+    out-of-memory killer, say), which breaks a ProcessPoolExecutor for good."""
+
+    def __init__(self, jobs: int) -> None:
+        self.jobs = jobs
+        self.pool = self._new()
+
+    def _new(self) -> cf.ProcessPoolExecutor:
+        # forkserver: workers start clean (no inherited database handle or progress thread).
+        method = "forkserver" if "forkserver" in multiprocessing.get_all_start_methods() else "spawn"
+        return cf.ProcessPoolExecutor(
+            max_workers=self.jobs,
+            mp_context=multiprocessing.get_context(method),
+            initializer=warm_up,
+            initargs=(os.getpid(),),
+        )
+
+    def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> cf.Future[Any]:
+        return self.pool.submit(fn, *args, **kwargs)
+
+    def restart(self) -> None:
+        """A fresh pool in place of a broken one."""
+        self.pool.shutdown(wait=True, cancel_futures=True)
+        self.pool = self._new()
+
+    def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None:
+        self.pool.shutdown(wait=wait, cancel_futures=cancel_futures)
+
+
+WORKER_DIED = "its render worker stopped (killed, perhaps for lack of memory) twice; render it alone with `leadcheck report`"
+
+
+def _submit_retrying(executor: cf.Executor, task: RenderTask) -> RenderResult:
+    """One task, run to its result; once more in a fresh pool if the first one's worker died."""
+    try:
+        return executor.submit(render_task, task).result()
+    except BrokenProcessPool:
+        if not isinstance(executor, LocalPool):
+            raise
+        executor.restart()
+    try:
+        return executor.submit(render_task, task).result()  # type: ignore[no-any-return]
+    except BrokenProcessPool as e:
+        executor.restart()
+        raise ReportError(WORKER_DIED) from e
 
 
 def _cohort_leaders(store: Store, cohort: str) -> list[Leader]:
@@ -296,10 +345,13 @@ def run_cohort(
             yield RenderTask(file, view, ENTRY, bundle), digest, leader.name
 
     def finished(task_leader: str, digest: str, res: RenderResult) -> None:
-        write_atomic(out_dir / res.key, res.pdf)
-        if res.key in to_record:
+        if res.key in to_record:  # the release is recorded with the file, or neither is
             assessment, card = to_record.pop(res.key)
-            record_release(store, assessment, card, hashlib.sha256(res.pdf).hexdigest())
+            with store.transaction():
+                record_release(store, assessment, card, hashlib.sha256(res.pdf).hexdigest())
+                write_atomic(out_dir / res.key, res.pdf)
+        else:
+            write_atomic(out_dir / res.key, res.pdf)
         manifest[res.key] = digest
         write_manifest(out_dir, manifest)
         result.written.append(res.key)
@@ -324,29 +376,51 @@ def run_cohort(
                 finished(name, digest, res)
         else:
             limit = max(2, 2 * workers)  # a few in flight: bounded memory, workers never idle
-            pending: dict[cf.Future[RenderResult], tuple[str, str, str]] = {}
+            # future -> (task, digest, leader, retried): a task whose worker died is retried once,
+            # alone in a fresh pool, so the one that kills its worker is found and only it fails.
+            pending: dict[cf.Future[RenderResult], tuple[RenderTask, str, str, bool]] = {}
+            suspects: deque[tuple[RenderTask, str, str]] = deque()
             source = tasks()
             exhausted = False
-            while pending or not exhausted:
-                while not exhausted and len(pending) < limit:
-                    try:
-                        task, digest, name = next(source)
-                    except StopIteration:
-                        exhausted = True
-                        break
-                    pending[executor.submit(render_task, task)] = (name, digest, task.key)
+            while pending or suspects or not exhausted:
+                if suspects:
+                    if not pending:
+                        task, digest, name = suspects.popleft()
+                        pending[executor.submit(render_task, task)] = (task, digest, name, True)
+                else:
+                    while not exhausted and len(pending) < limit:
+                        try:
+                            task, digest, name = next(source)
+                        except StopIteration:
+                            exhausted = True
+                            break
+                        pending[executor.submit(render_task, task)] = (task, digest, name, False)
                 if not pending:
                     break
                 done, _ = cf.wait(pending, return_when=cf.FIRST_COMPLETED)
-                for future in done:
-                    name, digest, key = pending.pop(future)
-                    try:
-                        res = future.result()
-                    except Exception as e:
-                        result.failed.append((name, _reason(e)))
-                        emit(Event("failed", name, key, 0, total, reason=_reason(e)))
-                        continue
-                    finished(name, digest, res)
+                broken = False
+                while done:
+                    for future in done:
+                        task, digest, name, retried = pending.pop(future)
+                        try:
+                            res = future.result()
+                        except BrokenProcessPool:
+                            broken = True
+                            if not retried:
+                                suspects.append((task, digest, name))
+                                continue
+                            result.failed.append((name, WORKER_DIED))
+                            emit(Event("failed", name, task.key, 0, total, reason=WORKER_DIED))
+                            continue
+                        except Exception as e:
+                            result.failed.append((name, _reason(e)))
+                            emit(Event("failed", name, task.key, 0, total, reason=_reason(e)))
+                            continue
+                        finished(name, digest, res)
+                    # A dead worker breaks every task in flight: collect them all, then start afresh.
+                    done = set(cf.wait(pending)[0]) if broken else set()
+                if broken and isinstance(executor, LocalPool):
+                    executor.restart()
         builder = state["builder"]
         if builder is not None and builder.leaders:
             from leadcheck.cohort.summary import build_cohort_view
@@ -380,9 +454,7 @@ def run_cohort(
                     ),
                 )
                 task = RenderTask(SUMMARY, view, COHORT_ENTRY, bundle)
-                res = (
-                    executor.submit(render_task, task).result() if executor is not None else render_task(task)
-                )
+                res = _submit_retrying(executor, task) if executor is not None else render_task(task)
                 write_atomic(summary_path, res.pdf)
                 if res.missing_scripts:
                     result.missing_fonts.append(("the cohort summary", res.missing_scripts))
@@ -401,7 +473,9 @@ def run_cohort(
         text = io.StringIO()
         writer = csv.writer(text, lineterminator="\n")
         writer.writerow(["code", "leader", "file"])
-        writer.writerows([codes[n], protect(n), files[n]] for n in sorted(codes, key=lambda n: codes[n]))
+        writer.writerows(
+            [protect(codes[n]), protect(n), protect(files[n])] for n in sorted(codes, key=lambda n: codes[n])
+        )
         write_atomic(codes_path, text.getvalue().encode("utf-8"))
         result.codes_file = codes_path
     result.seconds = time.perf_counter() - started

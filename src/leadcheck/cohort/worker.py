@@ -7,6 +7,8 @@ templates warm across the reports it renders.
 
 from __future__ import annotations
 
+import os
+import threading
 import time
 from dataclasses import dataclass
 from typing import Any
@@ -33,11 +35,39 @@ class RenderResult:
     missing_scripts: tuple[str, ...] = ()  # scripts no installed font can draw (leadcheck.report.glyphs)
 
 
-def warm_up() -> None:
-    """Import WeasyPrint and load fonts once per worker, before the first report."""
+# How often a worker checks that its coordinator still lives (seconds).
+WATCH_SECONDS = 0.5
+
+
+def warm_up(coordinator: int | None = None) -> None:
+    """Import WeasyPrint and load fonts once per worker, before the first report.
+
+    With ``coordinator`` (its process id), the worker also exits on its own as soon
+    as the coordinator is gone (killed with -9, say): its parent is the forkserver,
+    not the coordinator, so nothing else would end it, and a worker blocked on a
+    dead pipe would wait forever, keeping the forkserver and resource tracker alive.
+    """
+    if coordinator is not None:
+        threading.Thread(target=_exit_with, args=(coordinator,), name="leadcheck-watch", daemon=True).start()
     from leadcheck.report.pdf import font_config
 
     font_config()
+
+
+def _exit_with(coordinator: int) -> None:
+    while _alive(coordinator):
+        time.sleep(WATCH_SECONDS)
+    os._exit(1)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # alive, but another user's: the pid was reused, so ours is gone
+        return False
+    return True
 
 
 def render_task(task: RenderTask) -> RenderResult:

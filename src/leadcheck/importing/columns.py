@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+import math
 import re
 import unicodedata
 from collections.abc import Iterable, Sequence
@@ -19,14 +20,16 @@ NOT_OBSERVED_WORDS = ("n", "na", "n/a", "not observed", "not applicable", "not a
 MIN_CONTAINED = 12
 
 _BRACKETS = re.compile(r"^(?P<before>.*?)\s*\[(?P<inside>[^\[\]]+)\]\s*$", re.DOTALL)
-_NUMBER = re.compile(r"[+-]?\d+(?:\.0+)?")
+_NUMBER = re.compile(r"[+-]?\d{1,18}(?:\.0+)?")
 # "4 - Often", "4 (Often)", "4. Often", "4: Often", "4 = Often", "4) Often"
 # (a label holds at least one letter: "3.5" is not "3" labelled "5")
 _NUMBER_LABEL = re.compile(
-    r"(?P<number>[+-]?\d+)\s*(?:[-\u2013\u2014:.=)]|\()\s*(?P<label>.*?[^\W\d_].*?)\)?"
+    r"(?P<number>[+-]?\d{1,18})\s*(?:[-\u2013\u2014:.=)]|\()\s*(?P<label>.*?[^\W\d_].*?)\)?"
 )
 # "Often (4)", "Often - 4", "Often: 4"
-_LABEL_NUMBER = re.compile(r"(?P<label>.*?[^\W\d_].*?)\s*(?:\(|[-\u2013\u2014:=])\s*(?P<number>[+-]?\d+)\)?")
+_LABEL_NUMBER = re.compile(
+    r"(?P<label>.*?[^\W\d_].*?)\s*(?:\(|[-\u2013\u2014:=])\s*(?P<number>[+-]?\d{1,18})\)?"
+)
 
 
 def loose(text: str) -> str:
@@ -159,7 +162,7 @@ def parse_answer(cell: object, scale: Scale) -> Answer:
         cell = "yes" if cell else "no"
     if isinstance(cell, int):
         return _in_range(cell, str(cell), scale)
-    if isinstance(cell, float) and cell.is_integer():
+    if isinstance(cell, float) and math.isfinite(cell) and cell.is_integer():
         return _in_range(int(cell), str(cell), scale)
     text = str(cell).strip()
     key = loose(text)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -57,17 +58,32 @@ def decode(data: bytes, problems: Problems) -> tuple[str, str] | None:
         return None
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
         try:
-            return data.decode("utf-16"), "utf-16"
+            text = data.decode("utf-16")
         except UnicodeDecodeError:
             problems.error("file starts like UTF-16 text but is not; save it as CSV UTF-8")
             return None
+        return (text, "utf-16") if _no_nul(text, problems) else None
     if b"\x00" in data[:8192]:
         problems.error("file looks binary (it holds NUL bytes); expected CSV text")
         return None
     try:
-        return data.decode("utf-8-sig"), "utf-8"
+        text = data.decode("utf-8-sig")
     except UnicodeDecodeError as e:
         utf8_error = e
+    else:
+        return (text, "utf-8") if _no_nul(text, problems) else None
+    mixed = _UTF8_SEQUENCE.search(data)
+    if mixed is not None:
+        # Rows pasted together from two sources: reading it all as Windows-1252 would turn
+        # every UTF-8 "José" into "JosÃ©", a second leader; reading it as UTF-8 cannot be done.
+        utf8_line = data[: mixed.start()].count(b"\n") + 1
+        other_line = data[: utf8_error.start].count(b"\n") + 1
+        problems.error(
+            f"mixes UTF-8 text (line {utf8_line}) with another encoding (line {other_line}); "
+            'open it in a spreadsheet or editor and save it as "CSV UTF-8"',
+            row=other_line,
+        )
+        return None
     try:
         text = data.decode("cp1252")
     except UnicodeDecodeError as e:
@@ -82,7 +98,24 @@ def decode(data: bytes, problems: Problems) -> tuple[str, str] | None:
         f"not UTF-8 (first at line {line}); read as Windows-1252, as older Excel versions save CSV. "
         'Check that accented letters look right, or save as "CSV UTF-8" next time'
     )
-    return text, "cp1252"
+    return (text, "cp1252") if _no_nul(text, problems) else None
+
+
+# A UTF-8 encoded non-ASCII character; Windows-1252 text almost never holds one by chance.
+_UTF8_SEQUENCE = re.compile(rb"[\xc2-\xdf][\x80-\xbf]|[\xe0-\xef][\x80-\xbf]{2}|[\xf0-\xf4][\x80-\xbf]{3}")
+
+
+def _no_nul(text: str, problems: Problems) -> bool:
+    """False (with a problem naming the line) when ``text`` holds a NUL character anywhere."""
+    at = text.find("\x00")
+    if at < 0:
+        return True
+    problems.error(
+        "holds a NUL character (a zero byte), which no spreadsheet writes; the file is damaged "
+        "or not CSV text: save it again as CSV UTF-8",
+        row=text.count("\n", 0, at) + 1,
+    )
+    return False
 
 
 def sniff_delimiter(text: str) -> str:

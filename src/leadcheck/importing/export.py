@@ -95,7 +95,9 @@ def write_csv(store: Store, out: TextIO) -> int:
     """
     items, questions = _csv_columns(store)
     writer = csv.writer(out)
-    writer.writerow([*EXPORT_COLUMNS, *items, *(COMMENT_PREFIX + q for q in questions)])
+    # Every cell is protected, header and instrument fields too: an instrument's version,
+    # an item id kept from an old snapshot, a group name all come from someone's file.
+    writer.writerow([protect(c) for c in (*EXPORT_COLUMNS, *items, *(COMMENT_PREFIX + q for q in questions))])
     count = 0
     for record in store.iter_export():
         answers: Mapping[str, Answer] = record["answers"]
@@ -103,7 +105,7 @@ def write_csv(store: Store, out: TextIO) -> int:
         row = [
             protect(record["leader"]),
             protect(record["cohort"] or ""),
-            *(record[c] or "" for c in EXPORT_COLUMNS[2:]),
+            *(protect(str(record[c] or "")) for c in EXPORT_COLUMNS[2:]),
         ]
         row += [_answer_cell(answers, item) for item in items]
         row += [protect(comments.get(q, "")) for q in questions]
@@ -116,7 +118,9 @@ def _answer_cell(answers: Mapping[str, Answer], item: str) -> str:
     if item not in answers:
         return ""
     value = answers[item]
-    return NOT_OBSERVED if value is None else str(value)
+    # An answer is an integer (a number to a spreadsheet, "-1" included) or "n/a"; anything
+    # else an older workspace might hold is protected like text.
+    return NOT_OBSERVED if value is None else str(value) if isinstance(value, int) else protect(str(value))
 
 
 # -- reading -----------------------------------------------------------------------------
@@ -443,7 +447,7 @@ def read_export_json(data: bytes, reader: ExportReader) -> list[Parsed]:
 def read_export_csv(table: Table, reader: ExportReader) -> list[Parsed]:
     """The responses of a CSV export; its instruments must be known by hash, or shipped in that version."""
     problems = reader.problems
-    header = [c.strip() for c in table.records[0].cells]
+    header = [unprotect(c.strip()) for c in table.records[0].cells]
     line = table.records[0].line
     required = ("leader", "instrument", "instrument_version", "instrument_hash", "group")
     missing = [c for c in required if c not in header]
@@ -488,26 +492,25 @@ def _csv_record(
     for column in header:
         if column in EXPORT_COLUMNS:
             continue
-        cell = row[column]
+        cell = unprotect(row[column])
         if column.startswith(COMMENT_PREFIX):
             if cell:
-                comments[column[len(COMMENT_PREFIX) :]] = unprotect(cell)
+                comments[column[len(COMMENT_PREFIX) :]] = cell
             continue
         value = cell.strip()
         if not value:
             continue
         if loose(value) == loose(NOT_OBSERVED):
             answers[column] = None
-        elif re.fullmatch(r"[+-]?\d+", value):
+        elif re.fullmatch(r"[+-]?[0-9]{1,18}", value):
             answers[column] = int(value)
         else:
             report(f'"{shorten(value, 40)}" is not a scale value or "{NOT_OBSERVED}"', column)
             bad = True
     if bad:
         return None
-    record: dict[str, Any] = {k: row.get(k, "") for k in EXPORT_COLUMNS}
-    record["leader"] = unprotect(record["leader"])
-    record["cohort"] = unprotect(record["cohort"]) or None
+    record: dict[str, Any] = {k: unprotect(row.get(k, "")) for k in EXPORT_COLUMNS}
+    record["cohort"] = record["cohort"] or None
     record["answers"] = answers
     record["comments"] = comments
     return reader.build(record, where, line, report)
@@ -538,7 +541,7 @@ def _is_time(text: str) -> bool:
 
 def _round_number(value: object) -> int | None:
     """A round number from JSON (1) or a CSV cell ("1"); None when it is not a whole number from 1."""
-    if isinstance(value, str) and value.strip().isdigit() and value.strip().isascii():
+    if isinstance(value, str) and re.fullmatch(r"[0-9]{1,9}", value.strip()):
         value = int(value)
     if isinstance(value, bool) or not isinstance(value, int) or value < 1:
         return None

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import difflib
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -68,6 +69,9 @@ def check_paths(paths: Sequence[Path]) -> list[Path]:
             raise UsageError(f"{path}: no such file")
         if path.is_dir():
             raise UsageError(f"{path}: is a folder; name the files to import")
+        if not path.is_file():
+            # A named pipe would block forever, a device never end.
+            raise UsageError(f"{path}: is not a regular file (a named pipe or a device); import a saved file")
         key = path.resolve()
         if key not in seen:
             seen.add(key)
@@ -102,6 +106,7 @@ def plan_import(paths: Sequence[Path], options: ImportOptions, store: Store | No
         plan.problems += problems.found
     _refuse_bad_leader_names(plan)
     _one_form_per_rater(plan)
+    _refuse_control_characters(plan)
     plan.parsed = _with_identities(plan.parsed)
     plan.parsed = _latest_per_rater(plan.parsed, plan.problems)
     _one_snapshot_per_leader(plan)
@@ -164,6 +169,34 @@ def _one_form_per_rater(plan: ImportPlan) -> None:
                     "answers; import only the one to keep (a form imported later replaces the earlier one)",
                 )
             )
+    plan.parsed = keep
+
+
+# In a comment: C0 controls but tab and line breaks, DEL and C1 controls. A NUL or a terminal
+# escape is never something a rater typed: the file is damaged, or someone means harm.
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+
+
+def _refuse_control_characters(plan: ImportPlan) -> None:
+    """A comment holding a control character: one problem naming the question, never the text."""
+    keep: list[Parsed] = []
+    for p in plan.parsed:
+        bad = next(
+            ((q, m.group()) for q, text in p.response.comments.items() if (m := _CONTROL.search(text))),
+            None,
+        )
+        if bad is None:
+            keep.append(p)
+            continue
+        source, row = _split_where(p.where)
+        plan.problems.append(
+            ImportProblem(
+                source,
+                row=row,
+                message=f'the comment to "{bad[0]}" holds the control character U+{ord(bad[1]):04X}, which '
+                "no one types; the file is damaged or altered: correct the comment in the file",
+            )
+        )
     plan.parsed = keep
 
 

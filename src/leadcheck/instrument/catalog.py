@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,18 +28,34 @@ class InstrumentInfo:
     builtin: bool
 
 
-def find_instrument_files(paths: Iterable[Path]) -> Iterator[Path]:
-    """Files named directly, and every *.yaml / *.yml below named folders, sorted.
+def instrument_sources(paths: Iterable[Path]) -> Iterator[tuple[Path, Path]]:
+    """Each instrument file to read, with the folder it must stay inside.
+
+    Files named directly, and every *.yaml / *.yml below named folders, sorted.
+    A folder's files must stay inside that folder, and a file named directly
+    inside the current folder: a symbolic link leading elsewhere (a pull request
+    adding ``instruments/x.yaml`` -> ``/etc/shadow``) is named, never read
+    (see ``validate_file``). Links to folders are not followed at all.
 
     Raises UsageError for a path that does not exist.
     """
     for path in paths:
         if path.is_dir():
-            yield from sorted(p for p in path.rglob("*") if p.suffix in YAML_SUFFIXES and p.is_file())
-        elif path.exists():
-            yield path
+            found: list[Path] = []
+            for folder, dirs, names in os.walk(path, followlinks=False):
+                dirs.sort()
+                found += (Path(folder) / n for n in names if Path(n).suffix in YAML_SUFFIXES)
+            yield from ((p, path) for p in sorted(found))
+        elif path.exists() or path.is_symlink():
+            yield path, Path.cwd()
         else:
             raise UsageError(f"{path}: no such file or folder")
+
+
+def find_instrument_files(paths: Iterable[Path]) -> Iterator[Path]:
+    """The files of ``instrument_sources``, without their folders."""
+    for path, _ in instrument_sources(paths):
+        yield path
 
 
 def _raise_invalid(result: ValidationResult) -> None:
@@ -92,10 +109,10 @@ def list_instruments(folders: Iterable[Path] = ()) -> tuple[list[InstrumentInfo]
     """The shipped instruments and those in ``folders``; invalid files are returned apart."""
     infos: list[InstrumentInfo] = []
     invalid: list[ValidationResult] = []
-    sources: list[tuple[Path, bool]] = [(p, True) for p in builtin_ids().values()]
-    sources += [(p, False) for p in find_instrument_files(folders)]
-    for path, builtin in sources:
-        result = validate_file(path)
+    sources: list[tuple[Path, bool, Path | None]] = [(p, True, None) for p in builtin_ids().values()]
+    sources += [(p, False, within) for p, within in instrument_sources(folders)]
+    for path, builtin, within in sources:
+        result = validate_file(path, within)
         inst = result.instrument
         if inst is None:
             invalid.append(result)

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import difflib
 import itertools
+import json
+import math
+import os
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -91,16 +94,38 @@ class _Collector:
         self.problems.append(Problem(self.path, mark.line, mark.column, level, code, message))
 
 
+# Messages quote at most this much of a value: the token at the reported position, never more
+# of the file (a pasted secret, a line of another file).
+QUOTE_LIMIT = 40
+
+
+# C0 controls but tab and line feed, DEL, C1 controls, and the bidirectional overrides and isolates.
+_UNPRINTABLE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+
+def _q(value: Any) -> str:
+    """``value`` quoted for a message: one line, control characters escaped, at most QUOTE_LIMIT long."""
+    text = json.dumps(value if isinstance(value, str) else str(value), ensure_ascii=False)[1:-1]
+    if len(text) > QUOTE_LIMIT:
+        text = text[: QUOTE_LIMIT - 3] + "..."
+    return f'"{text}"'
+
+
+def _n(value: Any) -> str:
+    """A number for a message, shortened like any other value when it is absurdly long."""
+    text = str(value)
+    return text if len(text) <= QUOTE_LIMIT else _q(text)
+
+
 def _describe(value: Any) -> str:
     if value is None:
         return "nothing (null)"
     if isinstance(value, bool):
         return f"{'true' if value else 'false'}"
     if isinstance(value, int | float):
-        return f"a number ({value})"
+        return f"a number ({_n(value)})"
     if isinstance(value, str):
-        shown = value if len(value) <= 40 else value[:37] + "..."
-        return f'a string ("{shown}")'
+        return f"a string ({_q(value)})"
     return f"a {type(value).__name__}"
 
 
@@ -125,7 +150,7 @@ def _label(node: Node, obj: S.Obj, index: int | None) -> str:
             and str(id_node.value).strip()
         ):
             value = id_node.value
-            return f"{obj.noun} {value}" if isinstance(value, int) else f'{obj.noun} "{value}"'
+            return f"{obj.noun} {_n(value)}" if isinstance(value, int) else f"{obj.noun} {_q(value)}"
     if index is not None:
         return f"{obj.noun} #{index + 1}"
     return f"the {obj.noun}"
@@ -149,12 +174,12 @@ def _check(node: Node, spec: S.Spec, where: str, out: _Collector, index: int | N
             if key not in spec.keys:
                 close = difflib.get_close_matches(key, known, n=1, cutoff=0.6)
                 hint = f'; did you mean "{close[0]}"?' if close else f"; expected one of: {', '.join(known)}"
-                out.add(key_node.mark, "unknown-key", f'unknown key "{key}" in {label}{hint}')
+                out.add(key_node.mark, "unknown-key", f"unknown key {_q(key)} in {label}{hint}")
                 continue
             key_spec = spec.keys[key]
             if value_node.kind == "scalar" and value_node.value is None and key_spec.required:
                 code = spec.codes.get(key, "missing-key")
-                out.add(value_node.mark, code, f'"{key}" of {label} is empty; give it a value')
+                out.add(value_node.mark, code, f"{_q(key)} of {label} is empty; give it a value")
                 continue
             if value_node.kind == "scalar" and value_node.value is None:
                 continue  # an optional key left empty means "use the default"
@@ -202,10 +227,22 @@ def _check(node: Node, spec: S.Spec, where: str, out: _Collector, index: int | N
         if not value.strip():
             out.add(node.mark, "empty-text", f"{where} is empty; write the text")
             return
+        bad = _UNPRINTABLE.search(value)
+        if bad is not None:
+            # Instrument text is printed to raters' terminals by assess and rate: an escape
+            # sequence there could rewrite the screen, a direction override hide the wording.
+            out.add(
+                node.mark,
+                "control-character",
+                f"{where} holds the control character U+{ord(bad.group()):04X}; instrument text may "
+                "hold line breaks and tabs, but no terminal escapes or direction overrides: remove it",
+            )
+            return
         if len(value) > spec.max_length:
             out.add(node.mark, "too-long", f"{where} is longer than {spec.max_length} characters")
-        if spec.pattern and not re.match(spec.pattern, value):
-            out.add(node.mark, "id-format", f'{where} should be {spec.pattern_hint}, found "{value}"')
+        # fullmatch: with re.match, "$" also matches before a final newline, and "l-1\n" passed.
+        if spec.pattern and not re.fullmatch(spec.pattern, value):
+            out.add(node.mark, "id-format", f"{where} should be {spec.pattern_hint}, found {_q(value)}")
         return
     if isinstance(spec, S.Bool):
         if not isinstance(value, bool):
@@ -216,11 +253,15 @@ def _check(node: Node, spec: S.Spec, where: str, out: _Collector, index: int | N
         if isinstance(value, bool) or not numeric:
             out.add(node.mark, "type", f"{where} should be {spec.type_name}, found {_describe(value)}")
             return
+        if isinstance(value, float) and not math.isfinite(value):
+            # .nan and .inf (or 1e999) are floats to YAML, but no threshold or score.
+            out.add(node.mark, "type", f"{where} should be a finite number, found {node.raw}")
+            return
         code = "threshold" if where.startswith('"min_raters"') else "range"
         if spec.minimum is not None and value < spec.minimum:
-            out.add(node.mark, code, f"{where} should be at least {spec.minimum}, found {value}")
+            out.add(node.mark, code, f"{where} should be at least {spec.minimum}, found {_n(value)}")
         elif spec.maximum is not None and value > spec.maximum:
-            out.add(node.mark, code, f"{where} should be at most {spec.maximum}, found {value}")
+            out.add(node.mark, code, f"{where} should be at most {spec.maximum}, found {_n(value)}")
 
 
 def _norm_text(text: str) -> str:
@@ -239,7 +280,7 @@ def _semantic(root: Node, out: _Collector) -> None:
             out.add(
                 node.mark,
                 "duplicate-id",
-                f'{what} id "{node.value}" is already used by the {first[0]} at line {first[1].line}; ids must be unique across the file',
+                f"{what} id {_q(node.value)} is already used by the {first[0]} at line {first[1].line}; ids must be unique across the file",
             )
         else:
             seen_ids[node.value] = (what, node.mark)
@@ -273,7 +314,7 @@ def _semantic(root: Node, out: _Collector) -> None:
                     out.add(
                         lab.mark,
                         "scale-label",
-                        f'scale label "{lab.value}" is used twice; each point needs its own label',
+                        f"scale label {_q(lab.value)} is used twice; each point needs its own label",
                     )
                 labels[key] = lab.mark
 
@@ -286,7 +327,7 @@ def _semantic(root: Node, out: _Collector) -> None:
         gid = g.get("id")
         if gid is not None and isinstance(gid.value, str):
             if gid.value in group_ids:
-                out.add(gid.mark, "duplicate-id", f'rater group "{gid.value}" is defined twice')
+                out.add(gid.mark, "duplicate-id", f"rater group {_q(gid.value)} is defined twice")
             group_ids.add(gid.value)
 
     # Competencies, values, items, questions: one id namespace.
@@ -306,7 +347,7 @@ def _semantic(root: Node, out: _Collector) -> None:
                     continue
                 iid = item.get("id")
                 claim(iid, "item")
-                name = f'item "{iid.value}"' if iid is not None and isinstance(iid.value, str) else "item"
+                name = f"item {_q(iid.value)}" if iid is not None and isinstance(iid.value, str) else "item"
                 for side in ("self", "others"):
                     t = item.get(side)
                     if t is None or not isinstance(t.value, str) or not t.value.strip():
@@ -342,7 +383,7 @@ def _semantic(root: Node, out: _Collector) -> None:
             out.add(
                 ref.mark,
                 "duplicate-id",
-                f'development for "{ref.value}" is already given at line {dev_seen[ref.value].line}; merge the two entries',
+                f"development for {_q(ref.value)} is already given at line {dev_seen[ref.value].line}; merge the two entries",
             )
         dev_seen.setdefault(ref.value, ref.mark)
 
@@ -364,7 +405,7 @@ def _semantic(root: Node, out: _Collector) -> None:
             out.add(
                 high.mark,
                 "range",
-                f'"high_score" of the scoring should lie on the scale ({min(nums)} to {max(nums)}), found {high.value}',
+                f'"high_score" of the scoring should lie on the scale ({min(nums)} to {max(nums)}), found {_n(high.value)}',
             )
 
 
@@ -372,7 +413,7 @@ def _undefined(what: str, value: str, known: Iterable[str]) -> str:
     known = sorted(known)
     close = difflib.get_close_matches(value, known, n=1, cutoff=0.6)
     hint = f'did you mean "{close[0]}"?' if close else f"defined: {', '.join(known)}"
-    return f'{what} "{value}" is not defined; {hint}'
+    return f"{what} {_q(value)} is not defined; {hint}"
 
 
 def _build(data: dict[str, Any], text: str) -> Instrument:
@@ -454,7 +495,7 @@ def validate_text(text: str, path: str = "<string>") -> ValidationResult:
         out.add(
             again.mark,
             "duplicate-key",
-            f'key "{again.value}" is repeated (first at line {first.mark.line}); YAML keeps only one of them',
+            f"key {_q(again.value)} is repeated (first at line {first.mark.line}); YAML keeps only one of them",
         )
     _check(root, S.INSTRUMENT, "the instrument", out)
     if root.kind == "mapping":
@@ -485,9 +526,38 @@ def validate_bytes(data: bytes, path: str) -> ValidationResult:
     return validate_text(text, path)
 
 
-def validate_file(path: Path | str) -> ValidationResult:
-    """Validate one instrument file; unreadable files become a problem, not an exception."""
+def leaves_folder(path: Path | str, within: Path | str) -> bool:
+    """Whether ``path`` leads, through a symbolic link, to somewhere outside the folder ``within``."""
+    absolute = Path(os.path.abspath(path))  # noqa: PTH100 - normalises "..", without following links
+    real = Path(os.path.realpath(path))
+    if real == absolute:
+        return False  # no link on the way: a path the user typed, wherever it is
+    return not real.is_relative_to(os.path.realpath(within))
+
+
+def validate_file(path: Path | str, within: Path | str | None = None) -> ValidationResult:
+    """Validate one instrument file; unreadable files become a problem, not an exception.
+
+    With ``within``, a file that is a symbolic link to somewhere outside that
+    folder is a problem and is never opened.
+    """
     name = str(path)
+    if within is not None and leaves_folder(path, within):
+        where = "the current folder" if Path(within) == Path.cwd() else str(within)
+        return ValidationResult(
+            name,
+            [
+                Problem(
+                    name,
+                    1,
+                    1,
+                    ERROR,
+                    "outside-link",
+                    f"is a symbolic link to a file outside {where}; leadcheck does not read it "
+                    "(put the instrument itself in the folder)",
+                )
+            ],
+        )
     if Path(path).exists() and not Path(path).is_file() and not Path(path).is_dir():
         # A FIFO or device would block or never end: refuse before opening it.
         return ValidationResult(name, [Problem(name, 1, 1, ERROR, "unreadable", "is not a regular file")])

@@ -8,6 +8,7 @@ from datetime import date
 from leadcheck.anonymity import POOLED
 from leadcheck.charts import BarRow, Chart, Series, distribution_bar, group_bar_chart, radar_chart
 from leadcheck.instrument.model import SELF, Instrument
+from leadcheck.report.longtext import prepare_comment
 from leadcheck.scoring import (
     AGREE_HIGH,
     AGREE_LOW,
@@ -385,10 +386,11 @@ def _development(card: Scorecard) -> tuple[DevelopmentBlock, ...]:
 def _comments(card: Scorecard) -> tuple[CommentBlock, ...]:
     out = []
     for q in card.instrument.questions:
-        others = card.comments.get(q.id, ())
+        # Bounded and breakable: one rater's 300,000-character "word" must not stall the layout.
+        others = tuple(prepare_comment(c) for c in card.comments.get(q.id, ()))
         own = card.self_comments.get(q.id)
         if others or own:
-            out.append(CommentBlock(q.others_text, others, own))
+            out.append(CommentBlock(q.others_text, others, prepare_comment(own) if own else own))
     return tuple(out)
 
 

@@ -1,0 +1,157 @@
+"""Cohort runs on failing machines: a render worker killed mid-run, the coordinator killed with -9."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from leadcheck.cohort import run as cohort_run
+from leadcheck.cohort.files import SUMMARY
+from leadcheck.cohort.run import WORKER_DIED, run_cohort
+from leadcheck.cohort.worker import RenderTask
+from leadcheck.demo import DEMO_COHORT, demo_leaders, demo_responses
+from leadcheck.instrument.catalog import load_instrument
+from leadcheck.store import Store
+
+LEADERS = 4
+
+
+@pytest.fixture(scope="module")
+def workspace(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    db = tmp_path_factory.mktemp("cohort") / "w.db"
+    inst = load_instrument("psl-360")
+    with Store.open(db) as store:
+        store.add_responses(demo_responses(inst, demo_leaders(LEADERS, 11), 11), inst)
+    return db
+
+
+def arrive(marker: str, times: int, task: RenderTask) -> RenderTask:
+    """Unpickled in the render worker: kill that worker the first ``times`` times (counted in
+    ``marker``'s size), as the out-of-memory killer would; then hand over the task."""
+    path = Path(marker)
+    with path.open("ab") as f:
+        f.write(b".")
+    if path.stat().st_size <= times:
+        os.kill(os.getpid(), signal.SIGKILL)
+    return task
+
+
+class Deadly(RenderTask):
+    """A task whose arrival in a worker kills it (see ``arrive``)."""
+
+    marker: str = ""
+    times: int = 0
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (arrive, (self.marker, self.times, RenderTask(self.key, self.view, self.entry, self.bundle)))
+
+
+def deadly_for(victim: str, marker: Path, times: int) -> Any:
+    def make(key: str, view: Any, entry: str, bundle: Any) -> RenderTask:
+        if getattr(view, "leader", None) != victim:
+            return RenderTask(key, view, entry, bundle)
+        task = Deadly(key, view, entry, bundle)
+        object.__setattr__(task, "marker", str(marker))
+        object.__setattr__(task, "times", times)
+        return task
+
+    return make
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("times", [1, 99])
+def test_a_killed_worker_costs_at_most_its_own_leader(
+    workspace: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, times: int
+) -> None:
+    victim = demo_leaders(LEADERS, 11)[1].name
+    monkeypatch.setattr(cohort_run, "RenderTask", deadly_for(victim, tmp_path / "kills", times))
+    with Store.open(workspace) as store:
+        result = run_cohort(store, DEMO_COHORT, tmp_path / "out", jobs=2)
+    pdfs = {p.name for p in (tmp_path / "out").glob("*.pdf")}
+    assert SUMMARY in pdfs
+    if times == 1:  # killed once, then rendered in a fresh worker
+        assert result.ok, result.failed
+        assert len(pdfs) == LEADERS + 1
+    else:  # killed every time: tried twice, then listed as failed; the rest of the batch is done
+        assert result.failed == [(victim, WORKER_DIED)]
+        assert len(pdfs) == LEADERS
+        assert (tmp_path / "kills").stat().st_size == 2
+
+
+def descendants(pid: int) -> set[int]:
+    """Every process below ``pid`` (Linux /proc)."""
+    found: set[int] = set()
+    todo = [pid]
+    while todo:
+        parent = todo.pop()
+        for task in Path(f"/proc/{parent}/task").glob("*"):
+            try:
+                children = (task / "children").read_text().split()
+            except OSError:
+                continue
+            for child in map(int, children):
+                if child not in found:
+                    found.add(child)
+                    todo.append(child)
+    return found
+
+
+def running(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state not in ("Z", "X")
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(
+    not Path(f"/proc/self/task/{os.getpid()}/children").exists(),
+    reason="needs Linux /proc/PID/task/TID/children",
+)
+def test_killing_the_coordinator_leaves_no_process_behind(workspace: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    coordinator = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "leadcheck",
+            "--db",
+            str(workspace),
+            "cohort",
+            "report",
+            DEMO_COHORT,
+            "-o",
+            str(out),
+            "-j",
+            "2",
+            "--force",
+            "--quiet",
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    deadline = time.monotonic() + 120
+    workers: set[int] = set()
+    while time.monotonic() < deadline and len(workers) < 3:  # the forkserver and two workers
+        workers = descendants(coordinator.pid)
+        time.sleep(0.1)
+    assert len(workers) >= 3, "the render workers never started"
+    time.sleep(1.0)  # mid-run
+    workers = descendants(coordinator.pid)
+    coordinator.send_signal(signal.SIGKILL)
+    coordinator.wait()
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline and any(running(p) for p in workers):
+        time.sleep(0.2)
+    left = [p for p in workers if running(p)]
+    for pid in left:  # do not leave them to the next test either
+        os.kill(pid, signal.SIGKILL)
+    assert not left, f"{len(left)} processes outlived the coordinator"
