@@ -26,8 +26,10 @@ import random
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from fractions import Fraction
 
-from leadcheck.instrument.model import SELF, Competency, Instrument, Item, RaterGroup
+from leadcheck import exact
+from leadcheck.instrument.model import SELF, Competency, Instrument, Item, RaterGroup, ScoringSettings
 from leadcheck.responses import Response
 
 POOLED = "combined"
@@ -38,6 +40,17 @@ AGREE_HIGH = "in agreement, high"
 AGREE_LOW = "in agreement, low"
 CATEGORIES = (OVER, UNDER, AGREE_HIGH, AGREE_LOW)
 TOP_ITEMS = 5
+# What a score means on a negatively worded item, wherever such an item is printed.
+REVERSE_MARK = "reverse-scored"
+REVERSE_MEANING = (
+    "reverse-scored: answers were turned around, so a higher score means this happens less often"
+)
+REVERSE_SHORT = "reverse-scored: a higher score means less often"  # in tables, where room is short
+
+
+def marked_text(text: str, reverse: bool) -> str:
+    """An item's text as printed in plain text (terminal, sentences): reverse-scored items say so."""
+    return f"{text} ↺ ({REVERSE_MEANING})" if reverse else text
 
 
 @dataclass(frozen=True)
@@ -130,6 +143,9 @@ class Finding:
     self: float | None
     others: float | None
     gap: float | None
+    reverse: bool = False  # the item is worded negatively and its answers were turned around
+    others_n: int = 0
+    others_sd: float | None = None
 
 
 @dataclass(frozen=True)
@@ -213,7 +229,7 @@ def _raters(instrument: Instrument, responses: Iterable[Response]) -> list[_Rate
         dims: dict[str, float] = {}
         for dim in instrument.dimensions:
             answered = [items[i.id] for i in dim.items if i.id in items]
-            if answered and len(answered) >= fraction * len(dim.items):
+            if answered and exact.count_reaches(len(answered), fraction, len(dim.items)):
                 dims[dim.id] = math.fsum(answered) / len(answered)
         out.append(_Rater(index, resp.group, items, frozenset(not_observed), dims))
     return out
@@ -295,7 +311,6 @@ def _dimension_partition(
     it no longer changes.
     """
     items = [i.id for i in dim.items]
-    need = fraction * len(items)
     active = {r.index: r for r in others}
     place: dict[int, str] = dict.fromkeys(active, "")  # "": any published channel
     for _ in range(len(active) + 2):  # each round drops or re-places raters; it settles fast
@@ -308,7 +323,7 @@ def _dimension_partition(
                 for i in items
                 if (idx, i) in channel and (not wanted or channel[(idx, i)] == wanted)
             ]
-            if values and len(values) >= need:
+            if values and exact.count_reaches(len(values), fraction, len(items)):
                 by_group.setdefault(r.group, []).append(sum(values) / len(values))
                 members.setdefault(r.group, []).append(idx)
         part = partition(by_group, groups)
@@ -335,20 +350,45 @@ def _gap(self_value: float | None, others: Stat) -> float | None:
 def agreement_category(
     self_value: float | None, others: float | None, agreement_gap: float, high_score: float
 ) -> str | None:
-    """Self-other agreement (after Atwater & Yammarino): over- or under-estimator, or in agreement.
+    """Self-other agreement, in the four categories of Atwater and Yammarino (1992).
 
-    ``self - others >= agreement_gap``: over-estimator; ``<= -agreement_gap``:
-    under-estimator; otherwise in agreement, high when others' mean is at
-    least ``high_score`` and low below it. None when either side is missing.
+    They classify by the difference against ±0.5 SD of the difference across a
+    sample; a single report has no sample, so leadcheck uses a fixed gap on the
+    scale instead: ``self - others >= agreement_gap``: over-estimator;
+    ``<= -agreement_gap``: under-estimator; otherwise in agreement, high when
+    others' mean is at least ``high_score`` and low below it. Comparisons are
+    exact (leadcheck.exact). None when either side is missing.
     """
     if self_value is None or others is None:
         return None
-    gap = self_value - others
-    if gap >= agreement_gap:
+    if exact.gap_at_least(self_value, others, agreement_gap):
         return OVER
-    if gap <= -agreement_gap:
+    if exact.gap_at_most(self_value, others, agreement_gap):
         return UNDER
-    return AGREE_HIGH if others >= high_score else AGREE_LOW
+    return AGREE_HIGH if exact.at_least(others, high_score) else AGREE_LOW
+
+
+def is_blind_spot(self_value: float | None, others: float | None, settings: ScoringSettings) -> bool:
+    """Self at least ``blind_spot_gap`` above all others, exactly."""
+    return (
+        self_value is not None
+        and others is not None
+        and exact.gap_at_least(self_value, others, settings.blind_spot_gap)
+    )
+
+
+def is_hidden_strength(self_value: float | None, others: float | None, settings: ScoringSettings) -> bool:
+    """All others at least ``hidden_strength_gap`` above self, exactly."""
+    return (
+        self_value is not None
+        and others is not None
+        and exact.gap_at_most(self_value, others, settings.hidden_strength_gap)
+    )
+
+
+def is_low_consensus(rwg: float | None, settings: ScoringSettings) -> bool:
+    """rwg (or rwg(J)) below ``low_consensus_rwg``, exactly."""
+    return rwg is not None and exact.below(rwg, settings.low_consensus_rwg)
 
 
 def _rwg(values: Sequence[float], points: int) -> float | None:
@@ -455,7 +495,7 @@ def score(
                     groups=_stat_by_group(part, points, no_by_group),
                     gap=_gap(self_value, others_stat),
                     rwg=rwg,
-                    low_consensus=rwg is not None and rwg < settings.low_consensus_rwg,
+                    low_consensus=is_low_consensus(rwg, settings),
                 )
             )
         part = _dimension_partition(dim, others, channel, groups, settings.min_item_fraction)
@@ -476,7 +516,7 @@ def score(
                     self_value, others_stat.mean, settings.agreement_gap, settings.high_score
                 ),
                 rwg_j=rwg_j,
-                low_consensus=rwg_j is not None and rwg_j < settings.low_consensus_rwg,
+                low_consensus=is_low_consensus(rwg_j, settings),
                 items=tuple(item_scores),
             )
         )
@@ -501,18 +541,24 @@ def score(
         shown_order.append(POOLED)
 
     all_items = [i for d in dimensions for i in d.items]
+    order = {i.item.id: n for n, i in enumerate(all_items)}
+
+    def exact_gap(i: ItemScore) -> Fraction:
+        assert i.self is not None and i.others.mean is not None
+        return exact.difference(i.self, i.others.mean)
+
+    # Largest gap first; equal gaps (compared exactly) in instrument order.
     blind = sorted(
-        (i for i in all_items if i.gap is not None and i.gap >= settings.blind_spot_gap),
-        key=lambda i: (-(i.gap or 0), i.item.id),
+        (i for i in all_items if is_blind_spot(i.self, i.others.mean, settings)),
+        key=lambda i: (-exact_gap(i), order[i.item.id]),
     )
     hidden_strengths = sorted(
-        (i for i in all_items if i.gap is not None and -i.gap >= settings.hidden_strength_gap),
-        key=lambda i: ((i.gap or 0), i.item.id),
+        (i for i in all_items if is_hidden_strength(i.self, i.others.mean, settings)),
+        key=lambda i: (exact_gap(i), order[i.item.id]),
     )
     rated = [i for i in all_items if i.others.mean is not None]
-    order = {i.item.id: n for n, i in enumerate(all_items)}
-    highest = sorted(rated, key=lambda i: (-(i.others.mean or 0), order[i.item.id]))[:TOP_ITEMS]
-    lowest = sorted(rated, key=lambda i: ((i.others.mean or 0), order[i.item.id]))[:TOP_ITEMS]
+    highest = sorted(rated, key=lambda i: (-exact.exact(i.others.mean or 0), order[i.item.id]))[:TOP_ITEMS]
+    lowest = sorted(rated, key=lambda i: (exact.exact(i.others.mean or 0), order[i.item.id]))[:TOP_ITEMS]
 
     comments, self_comments = _comments(instrument, responses, seed if seed is not None else leader)
     notes = []
@@ -539,7 +585,17 @@ def score(
 
 
 def _finding(i: ItemScore) -> Finding:
-    return Finding(i.item.id, i.dimension_id, i.item.others_text, i.self, i.others.mean, i.gap)
+    return Finding(
+        i.item.id,
+        i.dimension_id,
+        i.item.others_text,
+        i.self,
+        i.others.mean,
+        i.gap,
+        i.item.reverse,
+        i.others.n,
+        i.others.sd,
+    )
 
 
 def _comments(
@@ -766,6 +822,7 @@ class CohortBuilder:
                 changes[dim.id] = None if mean is None else mean - math.fsum(before) / len(before)
         count = len(self.leaders)
         averaged = [(iid, inst.items[iid].others_text, s / n) for iid, (s, n) in self.item_sums.items()]
+        order = {item_id: n for n, item_id in enumerate(inst.items)}
         return CohortStats(
             instrument=inst,
             leaders=tuple(self.leaders),
@@ -775,8 +832,8 @@ class CohortBuilder:
             self_rate=self.self_done / count,
             categories=dict(self.categories),
             category_by_dimension={k: dict(v) for k, v in self.by_dim.items()},
-            strongest=tuple(sorted(averaged, key=lambda t: (-t[2], t[0]))[:TOP_ITEMS]),
-            weakest=tuple(sorted(averaged, key=lambda t: (t[2], t[0]))[:TOP_ITEMS]),
+            strongest=tuple(sorted(averaged, key=lambda t: (-exact.exact(t[2]), order[t[0]]))[:TOP_ITEMS]),
+            weakest=tuple(sorted(averaged, key=lambda t: (exact.exact(t[2]), order[t[0]]))[:TOP_ITEMS]),
             changes=changes,
         )
 
@@ -815,6 +872,8 @@ def _finding_json(f: Finding) -> dict[str, object]:
         "self": f.self,
         "others": f.others,
         "gap": f.gap,
+        "reverse": f.reverse,
+        **({"meaning": REVERSE_MEANING} if f.reverse else {}),
     }
 
 
@@ -835,6 +894,8 @@ def _dimension_json(d: DimensionScore) -> dict[str, object]:
             {
                 "id": i.id,
                 "text": i.item.others_text,
+                "reverse": i.item.reverse,
+                **({"meaning": REVERSE_MEANING} if i.item.reverse else {}),
                 "self": i.self,
                 "others": i.others.mean,
                 "others_n": i.others.n,

@@ -129,6 +129,24 @@ class ScoringSettings:
     min_item_fraction: float = 0.5
     low_consensus_rwg: float = 0.7
 
+    @classmethod
+    def for_scale(cls, low: int, high: int, **given: float) -> ScoringSettings:
+        """Settings for a scale from ``low`` to ``high``: the given values, and defaults scaled to it.
+
+        The defaults are set on a 1 to 5 scale (four steps): the gaps are three quarters
+        and one half of a step there, and "high" is three quarters of the way up. On another
+        scale they keep those proportions, so a 0 to 10 instrument without a scoring block
+        gets gaps of 1.875 and 1.25 and a high score of 7.5, not thresholds meant for 1 to 5.
+        """
+        ratio = (high - low) / 4
+        scaled = {
+            "blind_spot_gap": 0.75 * ratio,
+            "hidden_strength_gap": 0.75 * ratio,
+            "agreement_gap": 0.5 * ratio,
+            "high_score": low + 0.75 * (high - low),
+        }
+        return cls(**{**scaled, **given})
+
 
 @dataclass(frozen=True)
 class Instrument:
