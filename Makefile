@@ -70,6 +70,7 @@ bench: $(VENV)/.dev system-deps
 	$(BIN)/python bench/validate_bench.py
 	$(BIN)/python bench/scoring_bench.py
 	$(BIN)/python bench/run.py
+	$(BIN)/python bench/report_ratio.py
 
 clean:
 	rm -rf $(VENV) $(TOOLS) .venv-latest demo-reports build dist

@@ -12,6 +12,7 @@ from leadcheck.cli import cohort as cohort_cmd
 from leadcheck.cli import collect as collect_cmd
 from leadcheck.cli import files as files_cmd
 from leadcheck.cli import instruments as instruments_cmd
+from leadcheck.cli import norms as norms_cmd
 from leadcheck.cli import report as report_cmd
 from leadcheck.cli import summary as summary_cmd
 from leadcheck.cli import validate as validate_cmd
@@ -62,6 +63,7 @@ workspace_cmd.register(app)
 summary_cmd.register(app)
 report_cmd.register(app)
 cohort_cmd.register(app)
+norms_cmd.register(app)
 
 
 def main() -> None:

@@ -120,10 +120,13 @@ def _run(
     force: bool,
     template_dir: Path | None,
     quiet: bool,
+    norms: Path | None = None,
 ) -> CohortResult:
     from leadcheck.cohort.run import run_cohort
+    from leadcheck.norms import load
     from leadcheck.store import Store
 
+    norm_group = load(norms) if norms is not None else None
     on_event, progress = _reporter(quiet)
     with Store.open(db_path(ctx), create=False) as store, progress or contextlib.nullcontext():
         result = run_cohort(
@@ -136,6 +139,7 @@ def _run(
             force=force,
             template_dir=template_dir,
             on_event=on_event,
+            norms=norm_group,
         )
     return result
 
@@ -167,6 +171,15 @@ def cohort_report(
         typer.Option("--template-dir", exists=True, file_okay=False, help="Override templates by name."),
     ] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress output.")] = False,
+    norms: Annotated[
+        Path | None,
+        typer.Option(
+            "--norms",
+            help="A norms file (`leadcheck norms build`): each competency as a percentile against it.",
+            dir_okay=False,
+            exists=True,
+        ),
+    ] = None,
 ) -> None:
     """Render every leader's report in a cohort, and cohort-summary.pdf, in parallel.
 
@@ -174,7 +187,7 @@ def cohort_report(
     changed. One leader's failure does not stop the others; the exit code is 1
     when any failed.
     """
-    result = _run(ctx, cohort, output, jobs, scheduler, anonymize, force, template_dir, quiet)
+    result = _run(ctx, cohort, output, jobs, scheduler, anonymize, force, template_dir, quiet, norms)
     _print_result(result)
     if not result.ok:
         raise typer.Exit(1)

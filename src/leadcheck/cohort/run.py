@@ -29,6 +29,7 @@ from leadcheck.cohort.files import (
 )
 from leadcheck.cohort.worker import RenderResult, RenderTask, render_task, warm_up
 from leadcheck.errors import LeadcheckError, NotFoundError, UsageError
+from leadcheck.norms import Norms, check_instrument, cohort_norms, norms_digest
 from leadcheck.report.bundle import load_bundle
 from leadcheck.report.html import ENTRY
 from leadcheck.report.pdf import write_atomic
@@ -229,6 +230,7 @@ def run_cohort(
     template_dir: Path | None = None,
     generated: date | None = None,
     on_event: Callable[[Event], None] | None = None,
+    norms: Norms | None = None,
 ) -> CohortResult:
     """Render every leader's report of ``cohort`` and the cohort summary into ``out_dir``."""
     started = time.perf_counter()
@@ -247,6 +249,16 @@ def run_cohort(
     emit(Event("start", total=total))
     jobs = jobs or os.cpu_count() or 1
     state: dict[str, Any] = {"builder": None, "digests": []}
+    norm_groups: dict[str, Norms | None] = {}
+
+    def norm_group(instrument_id: str) -> Norms | None:
+        """The norms file given, else this cohort itself when large enough (scored once more, aggregates only)."""
+        if norms is not None:
+            check_instrument(norms, instrument_id, "--norms")
+            return norms
+        if instrument_id not in norm_groups:
+            norm_groups[instrument_id] = cohort_norms(store, cohort, instrument_id)
+        return norm_groups[instrument_id]
 
     def tasks() -> Iterator[tuple[RenderTask, str, str]]:
         """Score leaders one by one; yield a render task for each report that needs one."""
@@ -270,7 +282,11 @@ def run_cohort(
                     builder.add(card, responses, previous)
                 else:  # cohort figures need one instrument: the first leader's; say who is left out
                     result.outside_summary.append((leader.name, instrument.id))
-                extra = [str(scored.previous.id) if scored.previous else ""]
+                group = norm_group(instrument.id)
+                extra = [
+                    str(scored.previous.id) if scored.previous else "",
+                    norms_digest(group),  # a changed norm group (or cohort) changes the percentiles
+                ]
                 digest = inputs_digest(leader.name, instrument.content_hash, responses, bundle.digest, extra)
                 state["digests"].append(digest)
                 if not force and manifest.get(file) == digest and (out_dir / file).is_file():
@@ -279,7 +295,7 @@ def run_cohort(
                         Event("skipped", leader.name, file, len(result.written) + len(result.skipped), total)
                     )
                     continue
-                view = build_view(card, changes, generated=generated)
+                view = build_view(card, changes, generated=generated, norms=group)
             except Exception as e:  # one leader's failure must not stop the batch
                 result.failed.append((leader.name, _reason(e)))
                 emit(Event("failed", leader.name, file, 0, total, reason=_reason(e)))

@@ -5,16 +5,25 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from leadcheck.report.bundle import ASSET_SUFFIXES, TemplateBundle, load_bundle
 from leadcheck.report.html import render_html
 from leadcheck.report.viewmodel import ReportView, build_view
 from leadcheck.scoring import Change, Scorecard
 
+if TYPE_CHECKING:
+    from leadcheck.norms import Norms
 
-def view_for(card: Scorecard, changes: tuple[Change, ...] = (), generated: date | None = None) -> ReportView:
+
+def view_for(
+    card: Scorecard,
+    changes: tuple[Change, ...] = (),
+    generated: date | None = None,
+    norms: Norms | None = None,
+) -> ReportView:
     """The view model of a leader's report."""
-    return build_view(card, changes, generated=generated)
+    return build_view(card, changes, generated=generated, norms=norms)
 
 
 def view_html(view: ReportView, bundle: TemplateBundle | None = None) -> str:
@@ -70,11 +79,12 @@ def render_report(
     changes: tuple[Change, ...] = (),
     template_dir: Path | None = None,
     generated: date | None = None,
+    norms: Norms | None = None,
 ) -> Rendered:
     """The report of one scorecard as PDF or HTML bytes, with its font coverage."""
     from leadcheck.report.glyphs import html_text, missing_scripts
 
-    view = view_for(card, changes, generated)
+    view = view_for(card, changes, generated, norms)
     bundle = load_bundle(template_dir)
     html = render_html(view, bundle)
     if fmt == "html":
