@@ -129,7 +129,7 @@ def test_report_without_norms_in_a_large_cohort_shows_position_in_it(
     leader = leader_names(workspace, "past")[0]
     out = tmp_path / "r.html"
     assert on("report", leader, "-o", out).exit_code == 0
-    assert "among 12 leaders (this cohort (past))" in out.read_text()
+    assert "among 12 leaders (this cohort, past)" in out.read_text()
     small = leader_names(workspace, "small")[0]
     assert on("report", small, "-o", out).exit_code == 0
     assert "Against the norm group" not in out.read_text()  # 3 leaders: too few to compare with

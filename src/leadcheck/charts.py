@@ -27,7 +27,7 @@ __all__ = [
     "Series",
     "Style",
     "distribution_bar",
-    "distribution_legend",
+    "distribution_key",
     "group_bar_chart",
     "heatmap",
     "radar_chart",
@@ -804,25 +804,15 @@ def distribution_bar(
     return Chart(title, alt, _svg(uid, title, alt, width, (_DIST_W, _DIST_H), body))
 
 
-def distribution_legend(labels: Sequence[str], width: str = "150mm", *, title: str = "Key") -> Chart:
-    """The key to distribution_bar: one swatch per scale point, lightest (lowest) to darkest."""
+def distribution_key(labels: Sequence[str]) -> tuple[tuple[str, str], ...]:
+    """The key to distribution_bar: each scale point's label with its fill, lightest (lowest) first.
+
+    Plain pairs, for the report to print as text with colour swatches (cheaper to lay out than SVG).
+    """
     if not labels:
-        raise ValueError("distribution_legend needs at least one scale point")
+        raise ValueError("distribution_key needs at least one scale point")
     steps = max(len(labels) - 1, 1)
-    view_w = 600.0
-    x = _EDGE
-    body: list[str] = []
-    for i, label in enumerate(labels):
-        text = _truncate(label, 150, _DIST_FONT + 1)
-        body.append(_rect(x, 4, 16, 12, _mix(_DIST_LOW, NAVY, i / steps), MUTED, 0.6))
-        body.append(_text(x + 20, 14, text, _DIST_FONT + 1))
-        x += 20 + _text_width(text, _DIST_FONT + 1) + 14
-    view_w = max(view_w, x)
-    alt = "Spread bars: the share of raters choosing each scale point, from lightest to darkest: " + (
-        ", ".join(labels) + "."
-    )
-    uid = _uid("legend", title, alt)
-    return Chart(title, alt, _svg(uid, title, alt, width, (view_w, 20.0), body))
+    return tuple((label, _mix(_DIST_LOW, NAVY, i / steps)) for i, label in enumerate(labels))
 
 
 # --------------------------------------------------------------------------- heatmap

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import itertools
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
@@ -216,6 +216,8 @@ def _fail(path: Path, what: str) -> NormsError:
 
 
 def _number(path: Path, where: str, value: Any) -> float:
+    if value is None:
+        raise _fail(path, f"{where} is missing")
     if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
         raise _fail(path, f"{where} should be a number, found {type(value).__name__}")
     return float(value)
@@ -322,11 +324,4 @@ def cohort_norms(store: Store, cohort: str | None, instrument_id: str) -> Norms 
         norms = build_from_store(store, [cohort], instrument_id)
     except LeadcheckError:
         return None
-    return replace(norms, source=f"this cohort ({cohort})", created="")
-
-
-def percentiles_by_dimension(norms: Norms | None, card: Scorecard) -> Mapping[str, Percentile | None]:
-    """Each competency's percentile against ``norms`` (empty without norms)."""
-    if norms is None:
-        return {}
-    return {d.id: norms.percentile(d.id, d.others.mean) for d in card.dimensions}
+    return replace(norms, source=f"this cohort, {cohort}", created="")

@@ -31,7 +31,8 @@ TENTATIVE = "tentative"
 ONE_RATER = "one rater"
 CONFIDENCE = 0.95
 TOP_FINDINGS = 5  # blind spots and hidden strengths shown in the body; all are in the appendix
-TOP_AREAS = 3  # strengths and priorities in the executive summary
+TOP_AREAS = 3  # strengths in the executive summary
+TOP_PRIORITIES = 2  # development priorities: the summary's, the plan's and the worksheet's
 
 
 @lru_cache(maxsize=256)
@@ -104,7 +105,7 @@ def rank(card: Scorecard, findings: tuple[Finding, ...]) -> tuple[RankedFinding,
     return tuple(sorted(out, key=lambda r: _rank_key(r, order)))
 
 
-def development_priorities(card: Scorecard, count: int = TOP_AREAS) -> tuple[DimensionScore, ...]:
+def development_priorities(card: Scorecard, count: int = TOP_PRIORITIES) -> tuple[DimensionScore, ...]:
     """The competencies and values most in need: lowest others' mean first (self when no others),
     then the largest gap, then instrument order. Only those with development actions count
     when the instrument has any."""

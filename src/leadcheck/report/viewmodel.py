@@ -12,7 +12,7 @@ from leadcheck.charts import (
     Chart,
     Series,
     distribution_bar,
-    distribution_legend,
+    distribution_key,
     group_bar_chart,
     radar_chart,
 )
@@ -139,7 +139,6 @@ class Priority:
     """A development priority in the executive summary, with the evidence for it."""
 
     name: str
-    summary: str
     evidence: str
 
 
@@ -225,7 +224,7 @@ class ReportView:
     all_hidden_strengths: tuple[FindingRow, ...] = ()
     top_findings: int = priorities.TOP_FINDINGS
     reverse_meaning: str = REVERSE_MEANING
-    spread_legend: Chart | None = None
+    spread_key: tuple[tuple[str, str], ...] = ()  # (scale point, its fill in the spread bars)
     worksheet: tuple[WorksheetRow, ...] = ()
     norms_title: str = ""  # e.g. "Norm group: cohorts a, b (48 leaders, built 2026-11-30)"
     norm_table: Table | None = None
@@ -348,7 +347,7 @@ def _section(card: Scorecard, dim: DimensionScore, change: Change | None, norm: 
         )
     )
     chart = group_bar_chart(
-        bars, inst.scale.min, inst.scale.max, width="150mm", title=f"{dim.dimension.name}: ratings by group"
+        bars, inst.scale.min, inst.scale.max, width="125mm", title=f"{dim.dimension.name}: ratings by group"
     )
     items = []
     for i in dim.items:
@@ -528,7 +527,7 @@ def _executive(card: Scorecard, development: tuple[DevelopmentBlock, ...]) -> Ex
             f"you {num(f.self)}."
         )
     prios = tuple(
-        Priority(d.dimension.name, f"{d.dimension.name}", _evidence_sentence(card, d))
+        Priority(d.dimension.name, _evidence_sentence(card, d))
         for d in priorities.development_priorities(card)
     )
     agreement = []
@@ -563,11 +562,8 @@ def _executive(card: Scorecard, development: tuple[DevelopmentBlock, ...]) -> Ex
 
 
 def _worksheet(development: tuple[DevelopmentBlock, ...]) -> tuple[WorksheetRow, ...]:
-    """The worksheet's rows: one per priority, its first suggested action filled in; blanks to 3."""
-    rows = [
-        WorksheetRow(f"Develop {b.name}", f"{b.actions[0].title}: {b.actions[0].do}" if b.actions else "")
-        for b in development
-    ]
+    """The worksheet's rows: one per priority, its first suggested action's title filled in; blanks to 3."""
+    rows = [WorksheetRow(f"Develop {b.name}", b.actions[0].title if b.actions else "") for b in development]
     while len(rows) < 3:
         rows.append(WorksheetRow("", ""))
     return tuple(rows)
@@ -727,9 +723,7 @@ def build_view(
         executive=_executive(card, development),
         all_blind_spots=all_blind,
         all_hidden_strengths=all_hidden,
-        spread_legend=distribution_legend(
-            [f"{p.value} {p.label}" for p in inst.scale.points], title="Key to the spread bars"
-        ),
+        spread_key=distribution_key([f"{p.value} {p.label}" for p in inst.scale.points]),
         worksheet=_worksheet(development),
         norms_title=norms_title,
         norm_table=_norm_table(card, norms) if norms is not None else None,
