@@ -140,3 +140,14 @@ def test_reverse_scored_items_are_marked_in_json(psl: Instrument) -> None:
     assert "higher score means this happens less often" in spot["meaning"]
     items_json = [i for c in data["competencies"] for i in c["items"]]  # type: ignore[attr-defined]
     assert all(i["reverse"] is psl.items[i["id"]].reverse for i in items_json)
+
+
+def test_equal_scores_compare_equal_however_computed() -> None:
+    a = (0.7 + 0.7 + 0.7) / 3  # 0.6999999999999998 in floats: a mean of three raters' 0.7
+    b = 0.7
+    assert a != b
+    assert exact.canonical(a) == exact.canonical(b)
+    from leadcheck.stats import percentile_rank
+
+    population = [exact.canonical(v) for v in (a, b, 2.0)]
+    assert percentile_rank(exact.canonical(a), population) == percentile_rank(exact.canonical(b), population)

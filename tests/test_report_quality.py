@@ -206,9 +206,9 @@ def test_reverse_scored_items_are_marked_wherever_they_appear(full: Scorecard, p
 
 def test_self_only_report_is_short_and_says_whose_words(pdfs: dict[str, Path]) -> None:
     reader = pypdf.PdfReader(pdfs["self-only"])
-    assert len(reader.pages) <= 8
+    assert len(reader.pages) <= 7
     text = squash(pdftotext(pdfs["self-only"]))
-    assert "raters' own words" not in text
+    assert "raters' own words" not in text and "raters' words" not in text
     assert "Your own answer A note of my own." in text
     assert " – – " not in text  # no table of dashes
     assert "Blind spots and strengths" not in text
@@ -278,3 +278,14 @@ def test_terminal_summary_marks_reverse_scored_items(psl: Instrument, run, db: P
     flat = squash(result.stdout.replace("│", " "))
     assert f"{reverse.id} {reverse.others_text[:20]}" in flat
     assert "↺ (reverse-scored: answers were turned around, so a higher score means this happens less" in flat
+
+
+def test_cohort_summary_marks_reverse_scored_items(
+    psl: Instrument, cohort: tuple[list[Scorecard], dict[str, list[Response]]]
+) -> None:
+    cards, responses = cohort
+    stats = cohort_stats(cards, responses)
+    view = build_cohort_view(stats, "demo", {c.leader: c.leader for c in cards}, DAY)
+    for table, rows in ((view.strongest, stats.strongest), (view.weakest, stats.weakest)):
+        for cells, (item_id, _, _) in zip(table.rows, rows, strict=True):
+            assert ("↺" in cells[0].text) is psl.items[item_id].reverse

@@ -28,6 +28,11 @@ def exact(value: float) -> Fraction:
     return Fraction(value).limit_denominator(MAX_DENOMINATOR)
 
 
+def canonical(value: float) -> float:
+    """The float nearest the fraction a score stands for: equal scores compare equal, however computed."""
+    return float(exact(value))
+
+
 @lru_cache(maxsize=256)
 def threshold(value: float) -> Fraction:
     """A threshold as the decimal written in the instrument: 0.3 is exactly 3/10."""

@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from leadcheck.errors import LeadcheckError
+from leadcheck.exact import canonical
 from leadcheck.scoring import Scorecard
 
 if TYPE_CHECKING:
@@ -66,7 +67,7 @@ class Norms:
         entry = (self.items if item else self.dimensions).get(key)
         if entry is None or value is None:
             return None
-        return Percentile(position(value, entry.points), entry.n)
+        return Percentile(position(canonical(value), entry.points), entry.n)
 
 
 @dataclass(frozen=True)
@@ -118,7 +119,7 @@ def position(value: float, points: Sequence[float]) -> float:
 
 
 def _entry(key: str, values: Sequence[float]) -> NormEntry:
-    ordered = sorted(values)
+    ordered = sorted(canonical(v) for v in values)
     n = len(ordered)
     mean = math.fsum(ordered) / n
     sd = math.sqrt(math.fsum((v - mean) ** 2 for v in ordered) / (n - 1)) if n > 1 else None

@@ -813,7 +813,13 @@ class CohortBuilder:
                     dim.name,
                     mean,
                     dict(means),
-                    {n: (percentile_rank(m, present) if m is not None else None) for n, m in means.items()},
+                    # Means as the exact fractions they stand for, so equal means tie exactly.
+                    {
+                        n: (percentile_rank(exact.canonical(m), [exact.canonical(p) for p in present]))
+                        if m is not None
+                        else None
+                        for n, m in means.items()
+                    },
                     self.reliability(dim),
                 )
             )

@@ -545,9 +545,14 @@ def _executive(card: Scorecard, development: tuple[DevelopmentBlock, ...]) -> Ex
         for cat in (OVER, UNDER, AGREE_HIGH, AGREE_LOW):
             if by_cat.get(cat):
                 agreement.append(f"{words[cat]} {', '.join(by_cat[cat])}.")
-    steps = [
+    debrief = (
         "Debrief: go through this summary with your coach first, then the pages behind each priority;"
-        " the comments say in raters' words what the numbers cannot.",
+        " the comments say in raters' words what the numbers cannot."
+        if others
+        else "Debrief: go through this summary and your own ratings with your coach."
+    )
+    steps = [
+        debrief,
         "Plan: choose one or two priorities and fill in the worksheet in the development plan"
         + (" (it is pre-filled with them)." if development else "."),
         "Re-assess: ask the same raters again in 6 to 12 months (`leadcheck assess --new`);"
