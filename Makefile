@@ -73,6 +73,7 @@ bench: $(VENV)/.dev system-deps
 	$(BIN)/python bench/long_comment_bench.py
 	$(BIN)/python bench/run.py
 	$(BIN)/python bench/forms_bench.py
+	$(BIN)/python bench/report_ratio.py
 
 clean:
 	rm -rf $(VENV) $(TOOLS) .venv-latest demo-reports build dist

@@ -173,7 +173,7 @@ def test_only_a_self_assessment(psl: Instrument) -> None:
     card = score(psl, [Response("self", dict.fromkeys(psl.items, 4))], "Solo Leader")
     text = _pdf(card)
     assert "Solo Leader" in text
-    assert "No others' ratings yet." in text
+    assert "This report holds only your own ratings" in text
     assert "No self-assessment yet" not in text
 
 

@@ -84,7 +84,10 @@ def test_defaults_fill_in_groups_and_scoring() -> None:
         ("direct_report", 3),
         ("other", 3),
     ]
-    assert inst.scoring.blind_spot_gap == 0.75
+    # Its scale runs 1 to 3: the 1-to-5 defaults keep their proportions (half the step size).
+    assert inst.scoring.blind_spot_gap == 0.375
+    assert inst.scoring.agreement_gap == 0.25
+    assert inst.scoring.high_score == 2.5
     assert inst.scale.not_observed is True
 
 

@@ -27,6 +27,7 @@ __all__ = [
     "Series",
     "Style",
     "distribution_bar",
+    "distribution_key",
     "group_bar_chart",
     "heatmap",
     "radar_chart",
@@ -69,6 +70,7 @@ class BarRow:
     value: float | None
     n: int | None = None
     style: Style = "group"
+    interval: tuple[float, float] | None = None  # 95% confidence interval, drawn as a whisker
 
 
 # --------------------------------------------------------------------------- palette and looks
@@ -93,15 +95,20 @@ class _Look:
     marker: Literal["square", "circle", "triangle", "diamond", "triangle_down"]
     hatch: int | None  # angle of the bar's hatching in degrees; None is a solid fill
     tint: str  # background of a hatched bar
+    cross: bool = False  # a second set of lines at right angles (cross-hatching)
 
 
 _SELF = _Look("self", ORANGE, "#a65f1b", None, "square", None, "")
 _OTHERS = _Look("others", NAVY, NAVY, "7 4", "circle", None, "")
-# Rater groups cycle through these; a fourth group reuses the first look (labels still differ).
+# Rater groups take these in order: five distinct hatchings (/, \, |, -, crossed), so the four
+# default groups and the combined group all differ in greyscale print. A sixth group and more
+# cycle (their bars are labelled, so they still read).
 _GROUPS = (
     _Look("group0", TEAL, TEAL, "2 3", "triangle", 45, "#dceeec"),
     _Look("group1", "#55606e", "#55606e", "9 3 2 3", "diamond", -45, "#e6e8eb"),
     _Look("group2", "#7b838d", "#6a727c", "13 4", "triangle_down", 0, "#f0f1f2"),
+    _Look("group3", "#3d4650", "#3d4650", "4 2", "triangle", 90, "#f4f5f6"),
+    _Look("group4", "#6b5b3e", "#6b5b3e", "1 2", "diamond", 45, "#f3efe6", cross=True),
 )
 
 # The report stylesheet's font chain, so that labels in every script print as text.
@@ -371,7 +378,12 @@ def _hatch_defs(looks: Sequence[_Look], uid: str) -> list[str]:
             f' patternTransform="rotate({look.hatch})">'
             f'<rect x="0" y="0" width="6" height="6" fill="{look.tint}"/>'
             f'<line x1="1.5" y1="0" x2="1.5" y2="6" stroke="{look.colour}" stroke-width="2.2"/>'
-            "</pattern>"
+            + (
+                f'<line x1="0" y1="4.5" x2="6" y2="4.5" stroke="{look.colour}" stroke-width="1.4"/>'
+                if look.cross
+                else ""
+            )
+            + "</pattern>"
         )
     return defs
 
@@ -420,6 +432,7 @@ class _Bar:
     value: float | None
     look: _Look
     n: int | None = None
+    interval: tuple[float, float] | None = None
 
 
 def _bar_label(label: str, n: int | None) -> str:
@@ -484,7 +497,15 @@ def _hbars(
                         bar.look.edge,
                     )
                 )
-                rows.append(_text(end + 5, middle + 4.2, _fmt(bar.value), _BAR_FONT, bold=True))
+                label_x = end + 5
+                if bar.interval is not None:
+                    lo = x_of(max(scale_min, bar.interval[0]))
+                    hi = x_of(min(scale_max, bar.interval[1]))
+                    rows.append(_line(lo, middle, hi, middle, INK, 1.4))
+                    for x in (lo, hi):
+                        rows.append(_line(x, middle - 5, x, middle + 5, INK, 1.4))
+                    label_x = max(label_x, hi + 5)
+                rows.append(_text(label_x, middle + 4.2, _fmt(bar.value), _BAR_FONT, bold=True))
             y += _BAR_ROW
     axis_y = y + 2
     grid: list[str] = []
@@ -513,14 +534,22 @@ def group_bar_chart(
         _check_style(row.style, f"row {i}")
         _check_value(row.value, scale_min, scale_max, f"row {i} ({row.label!r}) value")
     labels = [_bar_label(row.label, row.n) for row in rows]
+
+    def said(row: BarRow) -> str:
+        if row.interval is None or row.value is None:
+            return _shown(row.value)
+        return f"{_shown(row.value)} (95% interval {row.interval[0]:.2f} to {row.interval[1]:.2f})"
+
     alt = (
         f"Bar chart of ratings by rater group on a scale of {scale_min} to {scale_max}. "
-        + "; ".join(f"{label}: {_shown(row.value)}" for label, row in zip(labels, rows, strict=True))
+        + "; ".join(f"{label}: {said(row)}" for label, row in zip(labels, rows, strict=True))
         + "."
     )
     uid = _uid("bars", title, alt)
     looks = _looks([row.style for row in rows])
-    bars = [_Bar(row.label, row.value, look, row.n) for row, look in zip(rows, looks, strict=True)]
+    bars = [
+        _Bar(row.label, row.value, look, row.n, row.interval) for row, look in zip(rows, looks, strict=True)
+    ]
     body, defs, height = _hbars([(None, bars)], scale_min, scale_max, uid)
     return Chart(title, alt, _svg(uid, title, alt, width, (_BAR_W, height), body, defs))
 
@@ -773,6 +802,17 @@ def distribution_bar(
         x += segment
     body.append(_rect(x0, y0, x1 - x0, y1 - y0, "none", MUTED, 0.8))
     return Chart(title, alt, _svg(uid, title, alt, width, (_DIST_W, _DIST_H), body))
+
+
+def distribution_key(labels: Sequence[str]) -> tuple[tuple[str, str], ...]:
+    """The key to distribution_bar: each scale point's label with its fill, lightest (lowest) first.
+
+    Plain pairs, for the report to print as text with colour swatches (cheaper to lay out than SVG).
+    """
+    if not labels:
+        raise ValueError("distribution_key needs at least one scale point")
+    steps = max(len(labels) - 1, 1)
+    return tuple((label, _mix(_DIST_LOW, NAVY, i / steps)) for i, label in enumerate(labels))
 
 
 # --------------------------------------------------------------------------- heatmap

@@ -27,7 +27,9 @@ import random
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
+from fractions import Fraction
 
+from leadcheck import exact
 from leadcheck.anonymity import (
     OTHERS,
     POOLED,
@@ -40,7 +42,7 @@ from leadcheck.anonymity import (
     leaks,
     partition,
 )
-from leadcheck.instrument.model import SELF, Competency, Instrument, Item, RaterGroup
+from leadcheck.instrument.model import SELF, Competency, Instrument, Item, RaterGroup, ScoringSettings
 from leadcheck.responses import Response
 
 OVER = "over-estimator"
@@ -52,6 +54,17 @@ TOP_ITEMS = 5
 # Cronbach's alpha is published only from this many respondents with every item of a competency
 # answered: fewer say little about reliability, and a few answers weigh too much in it.
 ALPHA_MIN_RESPONDENTS = 20
+# What a score means on a negatively worded item, wherever such an item is printed.
+REVERSE_MARK = "reverse-scored"
+REVERSE_MEANING = (
+    "reverse-scored: answers were turned around, so a higher score means this happens less often"
+)
+REVERSE_SHORT = "reverse-scored: a higher score means less often"  # in tables, where room is short
+
+
+def marked_text(text: str, reverse: bool) -> str:
+    """An item's text as printed in plain text (terminal, sentences): reverse-scored items say so."""
+    return f"{text} ↺ ({REVERSE_MEANING})" if reverse else text
 
 
 @dataclass(frozen=True)
@@ -167,6 +180,9 @@ class Finding:
     self: float | None
     others: float | None
     gap: float | None
+    reverse: bool = False  # the item is worded negatively and its answers were turned around
+    others_n: int = 0
+    others_sd: float | None = None
 
 
 @dataclass(frozen=True)
@@ -255,7 +271,7 @@ def _raters(instrument: Instrument, responses: Iterable[Response]) -> list[_Rate
         dims: dict[str, float] = {}
         for dim in instrument.dimensions:
             answered = [items[i.id] for i in dim.items if i.id in items]
-            if answered and len(answered) >= fraction * len(dim.items):
+            if answered and exact.count_reaches(len(answered), fraction, len(dim.items)):
                 dims[dim.id] = math.fsum(answered) / len(answered)
         asked = {q.id for q in instrument.questions}
         comments = {q: text for q, text in resp.comments.items() if q in asked and text.strip()}
@@ -340,7 +356,7 @@ def _item_score(
         groups=_stat_by_group(values, points, no_by_group),
         gap=_gap(self_value, others_stat),
         rwg=rwg,
-        low_consensus=rwg is not None and rwg < instrument.scoring.low_consensus_rwg,
+        low_consensus=is_low_consensus(rwg, instrument.scoring),
         members=members if others_stat.n else {},
     )
     return score, values
@@ -365,20 +381,45 @@ def _gap(self_value: float | None, others: Stat) -> float | None:
 def agreement_category(
     self_value: float | None, others: float | None, agreement_gap: float, high_score: float
 ) -> str | None:
-    """Self-other agreement (after Atwater & Yammarino): over- or under-estimator, or in agreement.
+    """Self-other agreement, in the four categories of Atwater and Yammarino (1992).
 
-    ``self - others >= agreement_gap``: over-estimator; ``<= -agreement_gap``:
-    under-estimator; otherwise in agreement, high when others' mean is at
-    least ``high_score`` and low below it. None when either side is missing.
+    They classify by the difference against ±0.5 SD of the difference across a
+    sample; a single report has no sample, so leadcheck uses a fixed gap on the
+    scale instead: ``self - others >= agreement_gap``: over-estimator;
+    ``<= -agreement_gap``: under-estimator; otherwise in agreement, high when
+    others' mean is at least ``high_score`` and low below it. Comparisons are
+    exact (leadcheck.exact). None when either side is missing.
     """
     if self_value is None or others is None:
         return None
-    gap = self_value - others
-    if gap >= agreement_gap:
+    if exact.gap_at_least(self_value, others, agreement_gap):
         return OVER
-    if gap <= -agreement_gap:
+    if exact.gap_at_most(self_value, others, agreement_gap):
         return UNDER
-    return AGREE_HIGH if others >= high_score else AGREE_LOW
+    return AGREE_HIGH if exact.at_least(others, high_score) else AGREE_LOW
+
+
+def is_blind_spot(self_value: float | None, others: float | None, settings: ScoringSettings) -> bool:
+    """Self at least ``blind_spot_gap`` above all others, exactly."""
+    return (
+        self_value is not None
+        and others is not None
+        and exact.gap_at_least(self_value, others, settings.blind_spot_gap)
+    )
+
+
+def is_hidden_strength(self_value: float | None, others: float | None, settings: ScoringSettings) -> bool:
+    """All others at least ``hidden_strength_gap`` above self, exactly."""
+    return (
+        self_value is not None
+        and others is not None
+        and exact.gap_at_most(self_value, others, settings.hidden_strength_gap)
+    )
+
+
+def is_low_consensus(rwg: float | None, settings: ScoringSettings) -> bool:
+    """rwg (or rwg(J)) below ``low_consensus_rwg``, exactly."""
+    return rwg is not None and exact.below(rwg, settings.low_consensus_rwg)
 
 
 def _rwg(values: Sequence[float], points: int) -> float | None:
@@ -404,14 +445,17 @@ def _rwg_j(items: Sequence[ItemScore], points: int) -> float | None:
     return min(1.0, max(0.0, j * (1 - ratio) / (j * (1 - ratio) + ratio)))
 
 
-def _mean_of_items(figures: Sequence[Stat], members: Sequence[frozenset[str]], need: float) -> Stat | None:
+def _mean_of_items(
+    figures: Sequence[Stat], members: Sequence[frozenset[str]], fraction: float, total: int
+) -> Stat | None:
     """A competency figure: the plain mean of its published item figures for one group (rule 2).
 
-    None when fewer than ``need`` items have a figure for the group. Its n is
-    the number of distinct raters behind those item figures.
+    None when fewer than ``fraction`` of the competency's ``total`` items have a
+    figure for the group (compared exactly). Its n is the number of distinct
+    raters behind those item figures.
     """
     means = [f.mean for f in figures if f.mean is not None]
-    if not means or len(means) < need:
+    if not means or not exact.count_reaches(len(means), fraction, total):
         return None
     people = {person_of(t) for m in members for t in m}
     return Stat(len(people), math.fsum(means) / len(means), None, None, None)
@@ -422,18 +466,18 @@ def _dimension_score(
 ) -> DimensionScore:
     """A competency from its item figures only: nothing here reads a rater's answers."""
     settings = instrument.scoring
-    need = settings.min_item_fraction * len(items)
+    need = (settings.min_item_fraction, len(items))
     channels = [g.id for g in instrument.rater_groups] + [POOLED]
     groups: dict[str, Stat] = {}
     for channel in channels:
         having = [i for i in items if channel in i.groups]
         stat = _mean_of_items(
-            [i.groups[channel] for i in having], [i.members.get(channel, frozenset()) for i in having], need
+            [i.groups[channel] for i in having], [i.members.get(channel, frozenset()) for i in having], *need
         )
         if stat is not None:
             groups[channel] = stat
     others = (
-        _mean_of_items([i.others for i in items], [i.members.get(OTHERS, frozenset()) for i in items], need)
+        _mean_of_items([i.others for i in items], [i.members.get(OTHERS, frozenset()) for i in items], *need)
         or EMPTY
     )
     self_values = [r.dims[dim.id] for r in selves if dim.id in r.dims]
@@ -447,7 +491,7 @@ def _dimension_score(
         gap=_gap(self_value, others),
         agreement=agreement_category(self_value, others.mean, settings.agreement_gap, settings.high_score),
         rwg_j=rwg_j,
-        low_consensus=rwg_j is not None and rwg_j < settings.low_consensus_rwg,
+        low_consensus=is_low_consensus(rwg_j, settings),
         items=tuple(items),
     )
 
@@ -580,18 +624,24 @@ def _assemble(
     if used["pooled"]:
         shown_order.append(POOLED)
     all_items = [i for d in dimensions for i in d.items]
+    order = {i.item.id: n for n, i in enumerate(all_items)}
+
+    def exact_gap(i: ItemScore) -> Fraction:
+        assert i.self is not None and i.others.mean is not None
+        return exact.difference(i.self, i.others.mean)
+
+    # Largest gap first; equal gaps (compared exactly) in instrument order.
     blind = sorted(
-        (i for i in all_items if i.gap is not None and i.gap >= settings.blind_spot_gap),
-        key=lambda i: (-(i.gap or 0), i.item.id),
+        (i for i in all_items if is_blind_spot(i.self, i.others.mean, settings)),
+        key=lambda i: (-exact_gap(i), order[i.item.id]),
     )
     hidden_strengths = sorted(
-        (i for i in all_items if i.gap is not None and -i.gap >= settings.hidden_strength_gap),
-        key=lambda i: ((i.gap or 0), i.item.id),
+        (i for i in all_items if is_hidden_strength(i.self, i.others.mean, settings)),
+        key=lambda i: (exact_gap(i), order[i.item.id]),
     )
     rated = [i for i in all_items if i.others.mean is not None]
-    order = {i.item.id: n for n, i in enumerate(all_items)}
-    highest = sorted(rated, key=lambda i: (-(i.others.mean or 0), order[i.item.id]))[:TOP_ITEMS]
-    lowest = sorted(rated, key=lambda i: ((i.others.mean or 0), order[i.item.id]))[:TOP_ITEMS]
+    highest = sorted(rated, key=lambda i: (-exact.exact(i.others.mean or 0), order[i.item.id]))[:TOP_ITEMS]
+    lowest = sorted(rated, key=lambda i: (exact.exact(i.others.mean or 0), order[i.item.id]))[:TOP_ITEMS]
     shuffle_seed = seed if seed is not None else leader
     shuffled: dict[str, tuple[str, ...]] = {}
     for q in instrument.questions:
@@ -622,7 +672,17 @@ def _assemble(
 
 
 def _finding(i: ItemScore) -> Finding:
-    return Finding(i.item.id, i.dimension_id, i.item.others_text, i.self, i.others.mean, i.gap)
+    return Finding(
+        i.item.id,
+        i.dimension_id,
+        i.item.others_text,
+        i.self,
+        i.others.mean,
+        i.gap,
+        i.item.reverse,
+        i.others.n,
+        i.others.sd,
+    )
 
 
 def _comments(
@@ -876,7 +936,13 @@ class CohortBuilder:
                     dim.name,
                     mean,
                     dict(means),
-                    {n: (percentile_rank(m, present) if m is not None else None) for n, m in means.items()},
+                    # Means as the exact fractions they stand for, so equal means tie exactly.
+                    {
+                        n: (percentile_rank(exact.canonical(m), [exact.canonical(p) for p in present]))
+                        if m is not None
+                        else None
+                        for n, m in means.items()
+                    },
                     self.reliability(dim),
                 )
             )
@@ -885,6 +951,7 @@ class CohortBuilder:
                 changes[dim.id] = None if mean is None else mean - math.fsum(before) / len(before)
         count = len(self.leaders)
         averaged = [(iid, inst.items[iid].others_text, s / n) for iid, (s, n) in self.item_sums.items()]
+        order = {item_id: n for n, item_id in enumerate(inst.items)}
         return CohortStats(
             instrument=inst,
             leaders=tuple(self.leaders),
@@ -894,8 +961,8 @@ class CohortBuilder:
             self_rate=self.self_done / count,
             categories=dict(self.categories),
             category_by_dimension={k: dict(v) for k, v in self.by_dim.items()},
-            strongest=tuple(sorted(averaged, key=lambda t: (-t[2], t[0]))[:TOP_ITEMS]),
-            weakest=tuple(sorted(averaged, key=lambda t: (t[2], t[0]))[:TOP_ITEMS]),
+            strongest=tuple(sorted(averaged, key=lambda t: (-exact.exact(t[2]), order[t[0]]))[:TOP_ITEMS]),
+            weakest=tuple(sorted(averaged, key=lambda t: (exact.exact(t[2]), order[t[0]]))[:TOP_ITEMS]),
             changes=changes,
         )
 
@@ -934,6 +1001,8 @@ def _finding_json(f: Finding) -> dict[str, object]:
         "self": f.self,
         "others": f.others,
         "gap": f.gap,
+        "reverse": f.reverse,
+        **({"meaning": REVERSE_MEANING} if f.reverse else {}),
     }
 
 
@@ -954,6 +1023,8 @@ def _dimension_json(d: DimensionScore) -> dict[str, object]:
             {
                 "id": i.id,
                 "text": i.item.others_text,
+                "reverse": i.item.reverse,
+                **({"meaning": REVERSE_MEANING} if i.item.reverse else {}),
                 "self": i.self,
                 "others": i.others.mean,
                 "others_n": i.others.n,

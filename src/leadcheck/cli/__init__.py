@@ -14,6 +14,7 @@ from leadcheck.cli import cohort as cohort_cmd
 from leadcheck.cli import collect as collect_cmd
 from leadcheck.cli import files as files_cmd
 from leadcheck.cli import instruments as instruments_cmd
+from leadcheck.cli import norms as norms_cmd
 from leadcheck.cli import privacy as privacy_cmd
 from leadcheck.cli import report as report_cmd
 from leadcheck.cli import summary as summary_cmd
@@ -81,6 +82,7 @@ report_cmd.register(app)
 cohort_cmd.register(app)
 privacy_cmd.register(app)
 campaign_cmd.register(app)
+norms_cmd.register(app)
 
 
 def _stop_cleanly_on_sigterm() -> None:

@@ -127,10 +127,13 @@ def _run(
     template_dir: Path | None,
     quiet: bool,
     draft: bool = False,
+    norms: Path | None = None,
 ) -> CohortResult:
     from leadcheck.cohort.run import run_cohort
+    from leadcheck.norms import load
     from leadcheck.store import Store
 
+    norm_group = load(norms) if norms is not None else None
     on_event, progress = _reporter(quiet)
     with Store.open(db_path(ctx), create=False) as store, progress or contextlib.nullcontext():
         result = run_cohort(
@@ -144,6 +147,7 @@ def _run(
             template_dir=template_dir,
             on_event=on_event,
             draft=draft,
+            norms=norm_group,
         )
     return result
 
@@ -192,6 +196,15 @@ def cohort_report(
             "--draft", help="Coach's previews: DRAFT on every page, not recorded as given to leaders."
         ),
     ] = False,
+    norms: Annotated[
+        Path | None,
+        typer.Option(
+            "--norms",
+            help="A norms file (`leadcheck norms build`): each competency as a percentile against it.",
+            dir_okay=False,
+            exists=True,
+        ),
+    ] = None,
 ) -> None:
     """Render every leader's report in a cohort, and cohort-summary.pdf, in parallel.
 
@@ -199,7 +212,9 @@ def cohort_report(
     changed. One leader's failure does not stop the others; the exit code is 1
     when any failed.
     """
-    result = _run(ctx, cohort, output, jobs, scheduler, anonymize, force, template_dir, quiet, draft)
+    result = _run(
+        ctx, cohort, output, jobs, scheduler, anonymize, force, template_dir, quiet, draft=draft, norms=norms
+    )
     _print_result(result)
     if not result.ok:
         raise typer.Exit(1)

@@ -57,6 +57,15 @@ def report(
             show_default=False,
         ),
     ] = None,
+    norms: Annotated[
+        Path | None,
+        typer.Option(
+            "--norms",
+            help="A norms file (`leadcheck norms build`): show each competency as a percentile against it.",
+            dir_okay=False,
+            exists=True,
+        ),
+    ] = None,
     draft: Annotated[
         bool,
         typer.Option(
@@ -70,6 +79,7 @@ def report(
     ledger: later reports hold back figures that could be compared with it to
     single a rater out (see `leadcheck audit`).
     """
+    from leadcheck.norms import check_instrument, cohort_norms, load
     from leadcheck.report.glyphs import warning
     from leadcheck.report.pdf import write_atomic
     from leadcheck.report.render import render_report
@@ -77,9 +87,17 @@ def report(
     from leadcheck.store import Store
 
     fmt = format.value if format else ("html" if output.suffix.lower() in (".html", ".htm") else "pdf")
+    norm_group = load(norms) if norms is not None else None
     with Store.open(db_path(ctx), create=False) as store:
         scored = scored_leader(store, leader, instrument)
-        rendered = render_report(scored.card, fmt, scored.changes, template_dir, draft=draft)
+        inst_id = scored.card.instrument.id
+        if norm_group is not None:
+            check_instrument(norm_group, inst_id, str(norms))
+        else:  # no norms file: the leader's own cohort, when it is large enough
+            norm_group = cohort_norms(store, scored.assessment.leader.cohort, inst_id)
+        rendered = render_report(
+            scored.card, fmt, scored.changes, template_dir, norms=norm_group, draft=draft
+        )
         if draft:
             write_atomic(output, rendered.data)
         else:

@@ -118,7 +118,10 @@ def _rows(card: Scorecard, dim: DimensionScore, layout: Layout) -> list[list[Tex
 
     row(Text("Overall", style="bold"), dim.self, dim.groups, dim.others, dim.gap)
     for item in dim.items:
-        label = Text(f"{item.id} {item.item.others_text}")  # Text: instrument text is data, never markup
+        from leadcheck.scoring import marked_text
+
+        # Text: instrument text is data, never markup
+        label = Text(f"{item.id} {marked_text(item.item.others_text, item.item.reverse)}")
         row(label, item.self, item.groups, item.others, item.gap, item.low_consensus)
     return rows
 
@@ -212,8 +215,14 @@ def _findings(title: str, findings: tuple[Finding, ...], with_gap: bool) -> Any:
     table.add_column("Others", justify="right", no_wrap=True)
     if with_gap:
         table.add_column("Gap", justify="right", no_wrap=True)
+    from leadcheck.scoring import marked_text
+
     for f in findings:
-        cells = [Text(f"{f.item_id} {f.text}"), Text(_fmt(f.self)), Text(_fmt(f.others))]
+        cells = [
+            Text(f"{f.item_id} {marked_text(f.text, f.reverse)}"),
+            Text(_fmt(f.self)),
+            Text(_fmt(f.others)),
+        ]
         if with_gap:
             cells.append(Text(_gap(f.gap)))
         table.add_row(*cells)

@@ -32,6 +32,7 @@ from leadcheck.cohort.files import (
 )
 from leadcheck.cohort.worker import RenderResult, RenderTask, render_task, warm_up
 from leadcheck.errors import LeadcheckError, NotFoundError, ReportError, UsageError
+from leadcheck.norms import Norms, check_instrument, cohort_norms, norms_digest
 from leadcheck.releases import record as record_release
 from leadcheck.report.bundle import load_bundle
 from leadcheck.report.html import ENTRY
@@ -280,6 +281,7 @@ def run_cohort(
     template_dir: Path | None = None,
     generated: date | None = None,
     on_event: Callable[[Event], None] | None = None,
+    norms: Norms | None = None,
     draft: bool = False,
 ) -> CohortResult:
     """Render every leader's report of ``cohort`` and the cohort summary into ``out_dir``.
@@ -303,6 +305,16 @@ def run_cohort(
     jobs = jobs or os.cpu_count() or 1
     state: dict[str, Any] = {"builder": None, "digests": []}
     to_record: dict[str, tuple[Assessment, Scorecard]] = {}  # file -> what it releases
+    norm_groups: dict[str, Norms | None] = {}
+
+    def norm_group(instrument_id: str) -> Norms | None:
+        """The norms file given, else this cohort itself when large enough (scored once more, aggregates only)."""
+        if norms is not None:
+            check_instrument(norms, instrument_id, "--norms")
+            return norms
+        if instrument_id not in norm_groups:
+            norm_groups[instrument_id] = cohort_norms(store, cohort, instrument_id)
+        return norm_groups[instrument_id]
 
     def tasks() -> Iterator[tuple[RenderTask, str, str]]:
         """Score leaders one by one; yield a render task for each report that needs one."""
@@ -326,7 +338,12 @@ def run_cohort(
                     builder.add(card, responses, previous)
                 else:  # cohort figures need one instrument: the first leader's; say who is left out
                     result.outside_summary.append((leader.name, instrument.id))
-                extra = [str(scored.previous.id) if scored.previous else ""]
+                group = norm_group(instrument.id)
+                extra = [
+                    str(scored.previous.id) if scored.previous else "",
+                    norms_digest(group),  # a changed norm group (or cohort) changes the percentiles
+                    "draft" if draft else "release",  # a draft is never kept in place of a release
+                ]
                 digest = inputs_digest(leader.name, instrument.content_hash, responses, bundle.digest, extra)
                 state["digests"].append(digest)
                 if not force and manifest.get(file) == digest and (out_dir / file).is_file():
@@ -335,7 +352,7 @@ def run_cohort(
                         Event("skipped", leader.name, file, len(result.written) + len(result.skipped), total)
                     )
                     continue
-                view = build_view(card, changes, generated=generated, draft=draft)
+                view = build_view(card, changes, generated=generated, norms=group, draft=draft)
                 if not draft:
                     to_record[file] = (scored.assessment, card)
             except Exception as e:  # one leader's failure must not stop the batch

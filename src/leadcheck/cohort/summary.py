@@ -7,8 +7,9 @@ from dataclasses import dataclass
 from datetime import date
 
 from leadcheck.charts import Chart, heatmap, strip_chart
+from leadcheck.instrument.model import Instrument
 from leadcheck.report.viewmodel import Cell, Table, num, signed
-from leadcheck.scoring import ALPHA_MIN_RESPONDENTS, CATEGORIES, CohortStats
+from leadcheck.scoring import ALPHA_MIN_RESPONDENTS, CATEGORIES, CohortStats, marked_text
 
 HEATMAP_ROWS = 40  # rows per heatmap: WeasyPrint clips, never splits, an SVG taller than a page
 
@@ -45,11 +46,15 @@ def _two(value: float) -> str:
     return "0.00" if text == "-0.00" else text.replace("-", "−")
 
 
-def _items_table(caption: str, rows: tuple[tuple[str, str, float], ...]) -> Table:
+def _items_table(caption: str, rows: tuple[tuple[str, str, float], ...], instrument: Instrument) -> Table:
+    """Items with their cohort mean; a reverse-scored item says what its high score means."""
     return Table(
         caption,
         ("Item", "Cohort mean of all others"),
-        tuple((Cell(f"{iid} {text}"), Cell(num(mean), "num")) for iid, text, mean in rows),
+        tuple(
+            (Cell(f"{iid} {marked_text(text, instrument.items[iid].reverse)}"), Cell(num(mean), "num"))
+            for iid, text, mean in rows
+        ),
     )
 
 
@@ -186,8 +191,8 @@ def build_cohort_view(
         participation=participation,
         heatmaps=tuple(heatmaps),
         spread=spread,
-        strongest=_items_table("Strongest items across the cohort", stats.strongest),
-        weakest=_items_table("Weakest items across the cohort", stats.weakest),
+        strongest=_items_table("Strongest items across the cohort", stats.strongest, stats.instrument),
+        weakest=_items_table("Weakest items across the cohort", stats.weakest, stats.instrument),
         agreement=agreement,
         reliability=reliability,
         changes=changes,

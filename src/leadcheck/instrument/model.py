@@ -135,6 +135,24 @@ class ScoringSettings:
     # least this many raters (and never fewer than the strictest threshold among them).
     min_comment_raters: int = 0
 
+    @classmethod
+    def for_scale(cls, low: int, high: int, **given: float | int) -> ScoringSettings:
+        """Settings for a scale from ``low`` to ``high``: the given values, and defaults scaled to it.
+
+        The defaults are set on a 1 to 5 scale (four steps): the gaps are three quarters
+        and one half of a step there, and "high" is three quarters of the way up. On another
+        scale they keep those proportions, so a 0 to 10 instrument without a scoring block
+        gets gaps of 1.875 and 1.25 and a high score of 7.5, not thresholds meant for 1 to 5.
+        """
+        ratio = (high - low) / 4
+        scaled: dict[str, float | int] = {
+            "blind_spot_gap": 0.75 * ratio,
+            "hidden_strength_gap": 0.75 * ratio,
+            "agreement_gap": 0.5 * ratio,
+            "high_score": low + 0.75 * (high - low),
+        }
+        return cls(**{**scaled, **given})  # type: ignore[arg-type]  # keys are the fields above
+
 
 @dataclass(frozen=True)
 class Instrument:

@@ -474,7 +474,7 @@ def _build(data: dict[str, Any], text: str) -> Instrument:
         values=dims("values", "value"),
         questions=questions,
         development=development,
-        scoring=ScoringSettings(**scoring_data),
+        scoring=ScoringSettings.for_scale(scale.min, scale.max, **scoring_data),
         language=data.get("language") or "en",
         credits=data.get("credits"),
         source_text=text,

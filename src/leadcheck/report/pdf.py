@@ -55,6 +55,42 @@ def font_config() -> Any:
     return _font_config
 
 
+def scope_table_headers(document: Any, pdf: Any) -> None:
+    """Give every table header cell (/TH) a /Scope: /Column in a header row group, /Row elsewhere;
+    retag a table fragment that holds only its caption (the rows went to the next page) as a /Div.
+
+    WeasyPrint links data cells to their headers with /Headers and /IDs, but leaves the
+    header cells themselves without /Scope, which PDF/UA checkers (rule 7.5, "table
+    structure determinable") look for on the /TH. leadcheck's templates put column
+    headers in <thead> and row headers (scope="row") in <tbody>, which is what this
+    mirrors. Runs as WeasyPrint's finisher, on the PDF objects before they are written.
+    """
+    import pydyf
+
+    by_reference = {obj.reference: obj for obj in pdf.objects[1:] if isinstance(obj, pydyf.Dictionary)}
+    rows = {"/TR", "/THead", "/TBody", "/TFoot"}
+    for obj in by_reference.values():
+        # A table's caption at the foot of a page, its rows on the next, leaves a /Table with no
+        # rows on the first page: it is a caption there, not a table.
+        if obj.get("S") == "/Table" and obj.get("Type") == "/StructElem":
+            kids = [by_reference.get(k) for k in obj.get("K", ()) if not isinstance(k, int)]
+            if not any(k is not None and k.get("S") in rows for k in kids):
+                obj["S"] = "/Div"
+                for kid in kids:
+                    if kid is not None and kid.get("S") == "/Caption":
+                        kid["S"] = "/P"
+    for obj in by_reference.values():
+        if obj.get("S") != "/TH" or obj.get("Type") != "/StructElem":
+            continue
+        row = by_reference.get(obj.get("P"))
+        group = by_reference.get(row.get("P")) if row is not None else None
+        scope = "/Column" if group is not None and group.get("S") == "/THead" else "/Row"
+        attributes = obj.get("A")
+        if not isinstance(attributes, pydyf.Dictionary):
+            attributes = obj["A"] = pydyf.Dictionary({"O": "/Table"})
+        attributes["Scope"] = scope
+
+
 def render_pdf(html: str, bundle: TemplateBundle) -> bytes:
     """PDF bytes of ``html``: tagged (PDF/UA-1), with metadata from the HTML head."""
     import weasyprint
@@ -63,7 +99,7 @@ def render_pdf(html: str, bundle: TemplateBundle) -> bytes:
         document = weasyprint.HTML(
             string=html, base_url=BUNDLE_ROOT, url_fetcher=locked_fetcher(bundle)
         ).render(font_config=font_config())
-        data = document.write_pdf(pdf_variant="pdf/ua-1", pdf_tags=True)
+        data = document.write_pdf(pdf_variant="pdf/ua-1", pdf_tags=True, finisher=scope_table_headers)
     except Exception as e:  # WeasyPrint raises many kinds; say which step failed
         raise ReportError(f"PDF rendering failed: {type(e).__name__}: {e}") from e
     assert isinstance(data, bytes)

@@ -5,18 +5,26 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from leadcheck.report.bundle import ASSET_SUFFIXES, TemplateBundle, load_bundle
 from leadcheck.report.html import render_html
 from leadcheck.report.viewmodel import ReportView, build_view
 from leadcheck.scoring import Change, Scorecard
 
+if TYPE_CHECKING:
+    from leadcheck.norms import Norms
+
 
 def view_for(
-    card: Scorecard, changes: tuple[Change, ...] = (), generated: date | None = None, draft: bool = False
+    card: Scorecard,
+    changes: tuple[Change, ...] = (),
+    generated: date | None = None,
+    norms: Norms | None = None,
+    draft: bool = False,
 ) -> ReportView:
     """The view model of a leader's report."""
-    return build_view(card, changes, generated=generated, draft=draft)
+    return build_view(card, changes, generated=generated, norms=norms, draft=draft)
 
 
 def view_html(view: ReportView, bundle: TemplateBundle | None = None) -> str:
@@ -72,12 +80,13 @@ def render_report(
     changes: tuple[Change, ...] = (),
     template_dir: Path | None = None,
     generated: date | None = None,
+    norms: Norms | None = None,
     draft: bool = False,
 ) -> Rendered:
     """The report of one scorecard as PDF or HTML bytes, with its font coverage."""
     from leadcheck.report.glyphs import html_text, missing_scripts
 
-    view = view_for(card, changes, generated, draft)
+    view = view_for(card, changes, generated, norms, draft)
     bundle = load_bundle(template_dir)
     html = render_html(view, bundle)
     if fmt == "html":

@@ -4,25 +4,42 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from typing import TYPE_CHECKING
 
+from leadcheck import priorities
 from leadcheck.anonymity import POOLED
-from leadcheck.charts import BarRow, Chart, Series, distribution_bar, group_bar_chart, radar_chart
+from leadcheck.charts import (
+    BarRow,
+    Chart,
+    Series,
+    distribution_bar,
+    distribution_key,
+    group_bar_chart,
+    radar_chart,
+)
 from leadcheck.instrument.model import SELF, Instrument
 from leadcheck.report.longtext import prepare_comment
 from leadcheck.scoring import (
     AGREE_HIGH,
     AGREE_LOW,
     OVER,
+    REVERSE_MEANING,
+    REVERSE_SHORT,
     UNDER,
     Change,
     DimensionScore,
     Finding,
     Scorecard,
     group_label,
+    is_blind_spot,
+    is_hidden_strength,
+    marked_text,
 )
 
+if TYPE_CHECKING:
+    from leadcheck.norms import Norms
+
 DASH = "–"
-DEVELOPMENT_FOCUS = 2  # competencies in the development plan
 
 AGREEMENT_TEXT = {
     OVER: "Over-estimator: you rate yourself higher than others do.",
@@ -74,6 +91,10 @@ class ItemRow:
     low_consensus: bool
     reverse: bool
 
+    @property
+    def reverse_note(self) -> str:
+        return REVERSE_SHORT if self.reverse else ""
+
 
 @dataclass(frozen=True)
 class Section:
@@ -93,6 +114,7 @@ class Section:
     chart: Chart
     items: tuple[ItemRow, ...]
     change: str
+    norm: str = ""  # the percentile against the norm group or the cohort, with its n
 
 
 @dataclass(frozen=True)
@@ -103,6 +125,39 @@ class FindingRow:
     self: str
     others: str
     gap: Cell
+    reverse: bool = False
+    evidence: str = ""  # the 95% interval of others' mean and where self lies (blind spots, hidden strengths)
+    strength: str = ""  # priorities.CLEAR, TENTATIVE or ONE_RATER
+    interval: str = ""  # the 95% interval of others' mean, "2.76 to 3.37" (an en dash between)
+
+    @property
+    def reverse_note(self) -> str:
+        return REVERSE_SHORT if self.reverse else ""
+
+
+@dataclass(frozen=True)
+class Priority:
+    """A development priority in the executive summary, with the evidence for it."""
+
+    name: str
+    evidence: str
+
+
+@dataclass(frozen=True)
+class Executive:
+    """The first page: a few findings in plain sentences built from the data."""
+
+    strengths: tuple[str, ...]
+    priorities: tuple[Priority, ...]
+    agreement: tuple[str, ...]
+    next_steps: tuple[str, ...]
+    basis: str  # whose ratings the strengths rest on
+
+
+@dataclass(frozen=True)
+class WorksheetRow:
+    goal: str
+    actions: str
 
 
 @dataclass(frozen=True)
@@ -165,13 +220,32 @@ class ReportView:
     blind_spot_gap: str
     hidden_strength_gap: str
     low_consensus_rwg: str
+    has_others: bool = True
+    executive: Executive | None = None
+    all_blind_spots: tuple[FindingRow, ...] = ()
+    all_hidden_strengths: tuple[FindingRow, ...] = ()
+    top_findings: int = priorities.TOP_FINDINGS
+    reverse_meaning: str = REVERSE_MEANING
+    spread_key: tuple[tuple[str, str], ...] = ()  # (scale point, its fill in the spread bars)
+    worksheet: tuple[WorksheetRow, ...] = ()
+    norms_title: str = ""  # e.g. "Norm group: cohorts a, b (48 leaders, built 2026-11-30)"
+    norm_table: Table | None = None
+    method: tuple[str, ...] = ()
 
 
-def _gap_cell(value: float | None, blind: float, hidden: float) -> Cell:
-    if value is None:
+def _gap_cell(card: Scorecard, self_value: float | None, others: float | None) -> Cell:
+    """The gap as printed, classed by the same exact rule as the scoring (scoring.is_blind_spot)."""
+    if self_value is None or others is None:
         return Cell(DASH)
-    css = "gap-blind" if value >= blind else "gap-hidden" if -value >= hidden else ""
-    return Cell(signed(value), css)
+    s = card.instrument.scoring
+    css = (
+        "gap-blind"
+        if is_blind_spot(self_value, others, s)
+        else "gap-hidden"
+        if is_hidden_strength(self_value, others, s)
+        else ""
+    )
+    return Cell(signed(self_value - others), css)
 
 
 def _raters_table(card: Scorecard) -> Table:
@@ -234,24 +308,34 @@ def _anonymity_notes(card: Scorecard) -> tuple[str, ...]:
     return tuple(notes)
 
 
-def _finding_rows(card: Scorecard, findings: tuple[Finding, ...]) -> tuple[FindingRow, ...]:
-    s = card.instrument.scoring
-    return tuple(
-        FindingRow(
-            f.item_id,
-            card.instrument.dimension(f.dimension_id).name,
-            f.text,
-            num(f.self),
-            num(f.others),
-            _gap_cell(f.gap, s.blind_spot_gap, s.hidden_strength_gap),
-        )
-        for f in findings
+def _finding_row(card: Scorecard, f: Finding, ranked: priorities.RankedFinding | None = None) -> FindingRow:
+    return FindingRow(
+        f.item_id,
+        card.instrument.dimension(f.dimension_id).name,
+        f.text,
+        num(f.self),
+        num(f.others),
+        _gap_cell(card, f.self, f.others),
+        f.reverse,
+        ranked.evidence if ranked else "",
+        ranked.strength if ranked else "",
+        f"{ranked.low:.2f}–{ranked.high:.2f}"
+        if ranked and ranked.low is not None and ranked.high is not None
+        else DASH,
     )
 
 
-def _section(card: Scorecard, dim: DimensionScore, change: Change | None) -> Section:
+def _finding_rows(card: Scorecard, findings: tuple[Finding, ...]) -> tuple[FindingRow, ...]:
+    return tuple(_finding_row(card, f) for f in findings)
+
+
+def _ranked_rows(card: Scorecard, findings: tuple[Finding, ...]) -> tuple[FindingRow, ...]:
+    """Blind spots or hidden strengths, strongest evidence first (leadcheck.priorities)."""
+    return tuple(_finding_row(card, r.finding, r) for r in priorities.rank(card, findings))
+
+
+def _section(card: Scorecard, dim: DimensionScore, change: Change | None, norm: str = "") -> Section:
     inst = card.instrument
-    s = inst.scoring
     labels = [p.label for p in inst.scale.points]
     bars = []
     if inst.has_self:
@@ -263,9 +347,17 @@ def _section(card: Scorecard, dim: DimensionScore, change: Change | None) -> Sec
         bars.append(
             BarRow(group_label(inst, gid), stat.mean if stat else None, stat.n if stat else None, "group")
         )
-    bars.append(BarRow("All others", dim.others.mean, dim.others.n or None, "others"))
+    bars.append(
+        BarRow(
+            "All others",
+            dim.others.mean,
+            dim.others.n or None,
+            "others",
+            priorities.interval(dim.others.mean, dim.others.sd, dim.others.n),
+        )
+    )
     chart = group_bar_chart(
-        bars, inst.scale.min, inst.scale.max, width="165mm", title=f"{dim.dimension.name}: ratings by group"
+        bars, inst.scale.min, inst.scale.max, width="125mm", title=f"{dim.dimension.name}: ratings by group"
     )
     items = []
     for i in dim.items:
@@ -282,7 +374,7 @@ def _section(card: Scorecard, dim: DimensionScore, change: Change | None) -> Sec
                 self=num(i.self),
                 others=num(stat.mean),
                 others_n=str(stat.n) if stat.n else DASH,
-                gap=_gap_cell(i.gap, s.blind_spot_gap, s.hidden_strength_gap),
+                gap=_gap_cell(card, i.self, stat.mean),
                 spread=spread,
                 range=f"{stat.min:g}–{stat.max:g}" if stat.min is not None and stat.max is not None else DASH,
                 not_observed=str(stat.not_observed) if stat.not_observed else "",
@@ -290,11 +382,17 @@ def _section(card: Scorecard, dim: DimensionScore, change: Change | None) -> Sec
                 reverse=i.item.reverse,
             )
         )
-    consensus = (
-        DASH
-        if dim.rwg_j is None
-        else f"{dim.rwg_j:.2f}" + (" (low: raters disagree)" if dim.low_consensus else "")
-    )
+    # Consensus is stated from the items, the same flags as the item table shows, so the
+    # header cannot say "high" above a table of low-consensus items (rwg(J) over many items
+    # passes 0.70 even when single items do not; it stays in the JSON and the appendix).
+    judged = [i for i in dim.items if i.rwg is not None]
+    low = sum(1 for i in judged if i.low_consensus)
+    if not judged:
+        consensus = DASH
+    elif low == 0:
+        consensus = f"raters agree on all {len(judged)} items"
+    else:
+        consensus = f"raters disagree on {low} of {len(judged)} items (◆)"
     change_text = ""
     if change is not None and change.others_change is not None:
         change_text = (
@@ -308,23 +406,30 @@ def _section(card: Scorecard, dim: DimensionScore, change: Change | None) -> Sec
         description=dim.dimension.description,
         self=num(dim.self),
         others=num(dim.others.mean),
-        gap=_gap_cell(dim.gap, s.blind_spot_gap, s.hidden_strength_gap),
+        gap=_gap_cell(card, dim.self, dim.others.mean),
         agreement=AGREEMENT_TEXT.get(dim.agreement or "", ""),
         consensus=consensus,
-        low_consensus=dim.low_consensus,
+        low_consensus=low > 0,
         chart=chart,
         items=tuple(items),
         change=change_text,
+        norm=norm,
     )
+
+
+def _has_others(card: Scorecard) -> bool:
+    return any(d.others.n for d in card.dimensions)
 
 
 def _glance(card: Scorecard) -> tuple[Chart, Table]:
     inst = card.instrument
     dims = card.dimensions
+    others = _has_others(card)
     series = []
     if inst.has_self:
         series.append(Series("Self", [d.self for d in dims], "self"))
-    series.append(Series("All others", [d.others.mean for d in dims], "others"))
+    if others or not inst.has_self:
+        series.append(Series("All others", [d.others.mean for d in dims], "others"))
     radar = radar_chart(
         [d.dimension.name for d in dims],
         series,
@@ -338,10 +443,10 @@ def _glance(card: Scorecard) -> tuple[Chart, Table]:
         headers.append("Self")
     shown = [g for g in card.shown_groups if any(g in d.groups for d in dims)]
     headers += [group_label(inst, g) for g in shown]
-    headers.append("All others")
-    if inst.has_self:
+    if others:
+        headers.append("All others")
+    if inst.has_self and others:
         headers.append("Gap")
-    s = inst.scoring
     rows = []
     for d in dims:
         row = [Cell(d.dimension.name)]
@@ -350,27 +455,27 @@ def _glance(card: Scorecard) -> tuple[Chart, Table]:
         for g in shown:
             stat = d.groups.get(g)
             row.append(Cell(num(stat.mean) if stat else DASH))
-        row.append(Cell(num(d.others.mean), "strong"))
-        if inst.has_self:
-            row.append(_gap_cell(d.gap, s.blind_spot_gap, s.hidden_strength_gap))
+        if others:
+            row.append(Cell(num(d.others.mean), "strong"))
+        if inst.has_self and others:
+            row.append(_gap_cell(card, d.self, d.others.mean))
         rows.append(tuple(row))
-    table = Table(
-        "Scores by rater group (mean ratings; gap = self − all others)", tuple(headers), tuple(rows)
+    caption = (
+        "Scores by rater group (mean ratings; gap = self − all others)"
+        if others
+        else "Your own ratings (mean per competency; no others' ratings yet)"
     )
+    table = Table(caption, tuple(headers), tuple(rows))
     return radar, table
 
 
 def _development(card: Scorecard) -> tuple[DevelopmentBlock, ...]:
-    """The competencies most in need: lowest others' mean first, then the largest blind spot."""
+    """The development priorities (leadcheck.priorities) with the instrument's suggested actions."""
     inst = card.instrument
-
-    def need(d: DimensionScore) -> tuple[float, float]:
-        level = d.others.mean if d.others.mean is not None else (d.self if d.self is not None else 99.0)
-        return (level, -(d.gap or 0.0))
-
-    ranked = sorted((d for d in card.dimensions if inst.development.get(d.id)), key=need)
     blocks = []
-    for d in ranked[:DEVELOPMENT_FOCUS]:
+    for d in priorities.development_priorities(card):
+        if not inst.development.get(d.id):
+            continue
         if d.others.mean is not None:
             reason = f"All others rate {d.dimension.name} at {num(d.others.mean)}"
             if d.self is not None:
@@ -394,11 +499,194 @@ def _comments(card: Scorecard) -> tuple[CommentBlock, ...]:
     return tuple(out)
 
 
+def _evidence_sentence(card: Scorecard, d: DimensionScore) -> str:
+    """Why a competency is a priority: its figures, interval, agreement and clearest blind spot."""
+    parts = []
+    if d.others.mean is not None:
+        ci = priorities.interval(d.others.mean, d.others.sd, d.others.n)
+        text = f"All others rate it {num(d.others.mean)} (n={d.others.n}"
+        text += f"; 95% interval {ci[0]:.2f} to {ci[1]:.2f})" if ci else ")"
+        if d.self is not None:
+            text += f"; you rate it {num(d.self)}, a gap of {signed(d.self - d.others.mean)}"
+        parts.append(text + ".")
+    elif d.self is not None:
+        parts.append(f"Your own rating is {num(d.self)}; no others' ratings yet.")
+    spots = [r for r in priorities.rank(card, card.blind_spots) if r.finding.dimension_id == d.id]
+    if spots:
+        top = spots[0].finding
+        parts.append(
+            f"Strongest blind spot here ({spots[0].strength}): {top.item_id} “{marked_text(top.text, top.reverse)}”, "
+            f"self {num(top.self)}, others {num(top.others)}."
+        )
+    return " ".join(parts)
+
+
+def _executive(card: Scorecard, development: tuple[DevelopmentBlock, ...]) -> Executive:
+    """The executive summary: strengths, priorities with evidence, agreement, next steps."""
+    inst = card.instrument
+    others = _has_others(card)
+    strengths = []
+    for d in priorities.strengths(card):
+        level = d.others.mean if others else d.self
+        who = f"all others rate it {num(level)} (n={d.others.n})" if others else f"you rate it {num(level)}"
+        strengths.append(f"{d.dimension.name}: {who}.")
+    hidden = priorities.rank(card, card.hidden_strengths)
+    if hidden and hidden[0].strength == priorities.CLEAR:
+        f = hidden[0].finding
+        strengths.append(
+            f"Others see more than you do in {f.item_id} “{marked_text(f.text, f.reverse)}”: others {num(f.others)}, "
+            f"you {num(f.self)}."
+        )
+    prios = tuple(
+        Priority(d.dimension.name, _evidence_sentence(card, d))
+        for d in priorities.development_priorities(card)
+    )
+    agreement = []
+    if inst.has_self and others:
+        by_cat: dict[str, list[str]] = {}
+        for d in card.dimensions:
+            if d.agreement:
+                by_cat.setdefault(d.agreement, []).append(f"{d.dimension.name} ({signed(d.gap)})")
+        words = {
+            OVER: "You rate yourself higher than others do on",
+            UNDER: "Others rate you higher than you rate yourself on",
+            AGREE_HIGH: "You and others agree, at a high level, on",
+            AGREE_LOW: "You and others agree, with room to grow, on",
+        }
+        for cat in (OVER, UNDER, AGREE_HIGH, AGREE_LOW):
+            if by_cat.get(cat):
+                agreement.append(f"{words[cat]} {', '.join(by_cat[cat])}.")
+    debrief = (
+        "Debrief: go through this summary with your coach first, then the pages behind each priority;"
+        " the comments say in raters' words what the numbers cannot."
+        if others
+        else "Debrief: go through this summary and your own ratings with your coach."
+    )
+    steps = [
+        debrief,
+        "Plan: choose one or two priorities and fill in the worksheet in the development plan"
+        + (" (it is pre-filled with them)." if development else "."),
+        "Re-assess: ask the same raters again in 6 to 12 months (`leadcheck assess --new`);"
+        " the next report shows the change per competency.",
+    ]
+    if not others:
+        steps.insert(
+            0, "Invite raters: this report holds only your own ratings (`leadcheck rate`, `leadcheck form`)."
+        )
+    basis = "by all others' mean rating" if others else "by your own rating (no others' ratings yet)"
+    return Executive(tuple(strengths), prios, tuple(agreement), tuple(steps), basis)
+
+
+def _worksheet(development: tuple[DevelopmentBlock, ...]) -> tuple[WorksheetRow, ...]:
+    """The worksheet's rows: one per priority, its first suggested action's title filled in; blanks to 3."""
+    rows = [WorksheetRow(f"Develop {b.name}", b.actions[0].title if b.actions else "") for b in development]
+    while len(rows) < 3:
+        rows.append(WorksheetRow("", ""))
+    return tuple(rows)
+
+
+def _norm_table(card: Scorecard, norms: Norms) -> Table:
+    rows = []
+    for d in card.dimensions:
+        p = norms.percentile(d.id, d.others.mean)
+        entry = norms.dimensions.get(d.id)
+        rows.append(
+            (
+                Cell(d.dimension.name),
+                Cell(num(d.others.mean)),
+                Cell(num(entry.mean) if entry else DASH),
+                Cell(p.text if p else DASH),
+                Cell(str(entry.n) if entry else DASH),
+            )
+        )
+    return Table(
+        "All others' mean against the norm group: percentile among its leaders",
+        ("Competency or value", "You (all others)", "Norm group mean", "Percentile", "Leaders in norm group"),
+        tuple(rows),
+    )
+
+
+def _thresholds(card: Scorecard) -> tuple[tuple[str, str], ...]:
+    """The thresholds in force, as the appendix lists them (self-only: those that apply)."""
+    inst = card.instrument
+    s = inst.scoring
+    counted = (
+        "Competency figure of a group",
+        f"the mean of its item figures, when at least {s.min_item_fraction:.0%} of the items have one",
+    )
+    if not _has_others(card):
+        return (counted,)
+    return (
+        ("Blind spot", f"self at least {s.blind_spot_gap:g} above all others"),
+        ("Hidden strength", f"all others at least {s.hidden_strength_gap:g} above self"),
+        ("Self and others agree", f"the gap is smaller than {s.agreement_gap:g}"),
+        ("High rating", f"all others' mean of at least {s.high_score:g}"),
+        counted,
+        ("Low consensus", f"rwg below {s.low_consensus_rwg:g}"),
+        ("Evidence interval", "95% confidence interval of all others' mean (Student's t)"),
+        *tuple(
+            (f"{g.label} shown from", f"{g.min_raters} rater{'s' * (g.min_raters != 1)}")
+            for g in inst.rater_groups
+        ),
+    )
+
+
+def _method(card: Scorecard) -> tuple[str, ...]:
+    """Each rule with its threshold and source, so a reader can recompute any figure."""
+    s = card.instrument.scoring
+    scale = card.instrument.scale
+    rules = (
+        f"Reverse-scored items (marked ↺) are recoded {scale.min} + {scale.max} − answer before anything else, "
+        "so a higher score is always better: on such an item a high score means the behaviour happens less often.",
+        "Answers of “not observed” and skipped items are missing data, never a low score.",
+        "Anonymity is applied to every item on its own: a group is shown only when enough of its raters rated "
+        "the item; smaller groups are combined when together they reach the strictest of their thresholds, and "
+        "otherwise left out of the item, “all others” included.",
+        "“All others” for an item is the mean over every rater except you whose ratings the item shows (in their "
+        "own group or combined), each person counted once (not a mean of group means).",
+        f"A competency's figure, for each group and for all others, is the plain average of the item figures "
+        f"this report shows for it, when at least {s.min_item_fraction:.0%} of its items have one. It is never "
+        "built from raters' own averages, so it tells nothing the item figures do not: if peers rate two items "
+        "3.00 and 4.50, the peers' figure for the competency is 3.75, whoever skipped what. Your own score for "
+        "a competency is the mean of the items you answered.",
+        "Comments to a question are shown, unattributed and in a fixed shuffled order, only when the groups "
+        "asked that question have, together, at least as many raters as the strictest threshold among them.",
+        "Once a report has been given to you, a later one changes an item's figures only when no rater's answers "
+        "could be found by comparing the two; until then it shows the figures given before, and new comments "
+        "are added in batches.",
+        f"Gap = self − all others. Blind spot: gap of at least +{s.blind_spot_gap:g}; hidden strength: "
+        f"at most −{s.hidden_strength_gap:g}. Every threshold is compared exactly (each mean is a ratio of "
+        "whole numbers), so a gap of exactly the threshold counts. Equal figures are listed in instrument order.",
+        "Evidence: the 95% confidence interval of all others' mean is mean ± t(0.975, n − 1) × SD ÷ √n. "
+        "A finding is clear when your rating lies outside it, tentative when inside, and rests on one rater "
+        "when n = 1. Findings are ranked clear first, then by |gap| ÷ the interval's half-width.",
+        f"Self-other agreement per competency, in the four categories of Atwater and Yammarino (1992): "
+        f"over-estimator when the gap is at least {s.agreement_gap:g}, under-estimator when at most "
+        f"−{s.agreement_gap:g}, otherwise in agreement, high (all others at least {s.high_score:g}) or low. "
+        "They classify by ±0.5 SD of the gap across a sample; a single report has no sample, so leadcheck "
+        "uses this fixed gap on the scale (the instrument's scoring block sets it).",
+        f"Rater consensus: rwg = 1 − s² ÷ ((A² − 1) ÷ 12) on an A-point scale (James, Demaree and Wolf, 1984), "
+        f"for items rated by at least two others; below {s.low_consensus_rwg:g} (their conventional cut-off) "
+        "is marked ◆ low consensus. A competency's consensus is stated as the number of its items so marked.",
+        "Sources of the thresholds: the gaps and the high score are leadcheck's conventions, not published "
+        "norms: on a 1 to 5 scale, 0.75 (blind spot, hidden strength) and 0.5 (agreement) of a scale step and "
+        "a high score of 4.0 (“often”); on another scale they keep these proportions, and an instrument may set "
+        "its own in its scoring block. The rwg cut-off of 0.70 is the one James, Demaree and Wolf proposed.",
+        "Development priorities: the competencies with development actions and the lowest all-others mean "
+        "(your own rating when no others rated), then the largest gap, then instrument order.",
+    )
+    if _has_others(card):
+        return rules
+    # Only your own ratings: the rules about others' figures do not apply.
+    return (rules[0], rules[1], rules[4], rules[-1])
+
+
 def build_view(
     card: Scorecard,
     changes: tuple[Change, ...] = (),
     generated: date | None = None,
     author: str = "leadcheck",
+    norms: Norms | None = None,
     draft: bool = False,
 ) -> ReportView:
     """The report's view model for one scorecard; a ``draft`` says so on every page."""
@@ -406,6 +694,8 @@ def build_view(
     s = inst.scoring
     by_dim = {c.dimension_id: c for c in changes}
     radar, glance = _glance(card)
+    all_blind = _ranked_rows(card, card.blind_spots)
+    all_hidden = _ranked_rows(card, card.hidden_strengths)
     hidden = tuple(g.label for g in card.hidden_groups if not g.pooled)
     pooled = tuple(g.label for g in card.groups if g.pooled)
     groups_explained = tuple(
@@ -415,6 +705,19 @@ def build_view(
         )
         for g in inst.rater_groups
     )
+    development = _development(card)
+    norm_text: dict[str, str] = {}
+    norms_title = ""
+    if norms is not None:
+        norms_title = (
+            f"Norm group: {norms.source} ({norms.leaders} leaders; built {norms.created})"
+            if norms.created
+            else f"Norm group: {norms.source} ({norms.leaders} leaders)"
+        )
+        for d in card.dimensions:
+            p = norms.percentile(d.id, d.others.mean)
+            if p is not None:
+                norm_text[d.id] = f"{p.text} percentile among {p.n} leaders ({norms.source})"
     return ReportView(
         title=f"{'DRAFT ' if draft else ''}360 development report: {card.leader}",
         draft=draft,
@@ -433,28 +736,14 @@ def build_view(
         groups_explained=groups_explained,
         radar=radar,
         glance_table=glance,
-        sections=tuple(_section(card, d, by_dim.get(d.id)) for d in card.dimensions),
-        blind_spots=_finding_rows(card, card.blind_spots),
-        hidden_strengths=_finding_rows(card, card.hidden_strengths),
+        sections=tuple(_section(card, d, by_dim.get(d.id), norm_text.get(d.id, "")) for d in card.dimensions),
+        blind_spots=all_blind[: priorities.TOP_FINDINGS],
+        hidden_strengths=all_hidden[: priorities.TOP_FINDINGS],
         highest=_finding_rows(card, card.highest),
         lowest=_finding_rows(card, card.lowest),
         comments=_comments(card),
-        development=_development(card),
-        thresholds=(
-            ("Blind spot", f"self at least {s.blind_spot_gap:g} above all others"),
-            ("Hidden strength", f"all others at least {s.hidden_strength_gap:g} above self"),
-            ("Self and others agree", f"the gap is smaller than {s.agreement_gap:g}"),
-            ("High rating", f"all others' mean of at least {s.high_score:g}"),
-            (
-                "Competency figure of a group",
-                f"the mean of its item figures, when at least {s.min_item_fraction:.0%} of the items have one",
-            ),
-            ("Low consensus", f"rwg below {s.low_consensus_rwg:g}"),
-            *tuple(
-                (f"{g.label} shown from", f"{g.min_raters} rater{'s' * (g.min_raters != 1)}")
-                for g in inst.rater_groups
-            ),
-        ),
+        development=development,
+        thresholds=_thresholds(card),
         hidden_groups=hidden,
         pooled_groups=pooled,
         anonymity_notes=_anonymity_notes(card),
@@ -463,6 +752,15 @@ def build_view(
         blind_spot_gap=f"{s.blind_spot_gap:g}",
         hidden_strength_gap=f"{s.hidden_strength_gap:g}",
         low_consensus_rwg=f"{s.low_consensus_rwg:g}",
+        has_others=_has_others(card),
+        executive=_executive(card, development),
+        all_blind_spots=all_blind,
+        all_hidden_strengths=all_hidden,
+        spread_key=distribution_key([f"{p.value} {p.label}" for p in inst.scale.points]),
+        worksheet=_worksheet(development),
+        norms_title=norms_title,
+        norm_table=_norm_table(card, norms) if norms is not None else None,
+        method=_method(card),
     )
 
 

@@ -1,0 +1,171 @@
+"""Two ratios for one report: leadcheck against WeasyPrint alone, and the heaviest demo report against a baseline.
+
+Run: .venv/bin/python bench/report_ratio.py [--baseline main] [--runs 5]   (prints figures; asserts nothing)
+
+1. ``leadcheck report LEADER -o x.pdf`` in a fresh process, against a fresh process that
+   only imports WeasyPrint and renders the very same HTML with the same options
+   (tagged PDF/UA-1, the same font configuration). Aim: within 1.10x.
+2. The layout and PDF writing time (WeasyPrint, one warm process) of the demo's heaviest
+   report as rendered by this checkout, against the same leader's report as rendered by
+   the code of git ref ``--baseline`` (exported with ``git archive`` into a temporary
+   folder; nothing in the work tree is touched). Aim: not slower (<= 1.00x).
+
+Each figure is the best of ``--runs`` runs, the two sides of a ratio run in turn, so
+the machine's other load (which only ever adds time) falls on both alike.
+"""
+
+from __future__ import annotations
+
+import argparse
+import subprocess
+import sys
+import tarfile
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+BIN = Path(sys.executable).parent
+
+WEASYPRINT_ALONE = """
+import sys, weasyprint
+from weasyprint.text.fonts import FontConfiguration
+html = open(sys.argv[1], encoding="utf-8").read()
+doc = weasyprint.HTML(string=html, base_url=sys.argv[1]).render(font_config=FontConfiguration())
+open(sys.argv[2], "wb").write(doc.write_pdf(pdf_variant="pdf/ua-1", pdf_tags=True))
+"""
+
+HTML_OF = """
+import sys
+from leadcheck.report.render import render
+from leadcheck.scorecards import scored_leader
+from leadcheck.store import Store
+with Store.open(sys.argv[1], create=False) as store:
+    card = scored_leader(store, sys.argv[2]).card
+open(sys.argv[3], "wb").write(render(card, "html"))
+"""
+
+
+def best_of_interleaved(commands: list[list[str]], runs: int) -> list[float]:
+    """The best time of each command, running them in turn (A, B, A, B, ...)."""
+    best = [float("inf")] * len(commands)
+    for _ in range(runs):
+        for k, argv in enumerate(commands):
+            start = time.perf_counter()
+            subprocess.run(argv, check=True, capture_output=True)
+            best[k] = min(best[k], time.perf_counter() - start)
+    return best
+
+
+def warm_layouts(documents: list[Path], runs: int) -> list[float]:
+    """WeasyPrint's render and write_pdf of each HTML file, warm, in turn; the best time of each."""
+    import weasyprint
+    from weasyprint.text.fonts import FontConfiguration
+
+    fonts = FontConfiguration()
+    texts = [d.read_text(encoding="utf-8") for d in documents]
+    weasyprint.HTML(string=texts[0]).render(font_config=fonts)  # warm up imports and fonts
+    best = [float("inf")] * len(texts)
+    for _ in range(runs):
+        for k, text in enumerate(texts):
+            start = time.perf_counter()
+            doc = weasyprint.HTML(string=text).render(font_config=fonts)
+            doc.write_pdf(pdf_variant="pdf/ua-1", pdf_tags=True)
+            best[k] = min(best[k], time.perf_counter() - start)
+    return best
+
+
+def pages(pdf: Path) -> int:
+    import pypdf
+
+    return len(pypdf.PdfReader(pdf).pages)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--baseline", default="main", help="git ref to compare the heaviest report with")
+    parser.add_argument("--runs", type=int, default=5)
+    args = parser.parse_args()
+    leadcheck = str(BIN / "leadcheck")
+    with tempfile.TemporaryDirectory() as tmp_name:
+        tmp = Path(tmp_name)
+        db = tmp / "demo.db"
+        from leadcheck.demo import demo_leaders, demo_responses
+        from leadcheck.instrument.catalog import load_instrument
+        from leadcheck.store import Store
+
+        inst = load_instrument("psl-360")
+        leaders = demo_leaders(12, 1)
+        with Store.open(db) as store:
+            store.add_responses(demo_responses(inst, leaders, 1), inst)
+        names = sorted({r.leader for r in demo_responses(inst, leaders, 1)})
+
+        # The heaviest report: the largest HTML with this checkout's templates (layout work grows with it).
+        sizes = {}
+        for name in names:
+            out = tmp / "probe.html"
+            subprocess.run(
+                [leadcheck, "--db", str(db), "report", name, "-o", str(out)], check=True, capture_output=True
+            )
+            sizes[name] = out.stat().st_size
+        heaviest = max(names, key=lambda n: (sizes[n], n))
+
+        # 1. leadcheck report against WeasyPrint alone on the same HTML.
+        html = tmp / "report.html"
+        subprocess.run(
+            [leadcheck, "--db", str(db), "report", heaviest, "-o", str(html)], check=True, capture_output=True
+        )
+        full_cmd = [leadcheck, "--db", str(db), "report", heaviest, "-o", str(tmp / "a.pdf")]
+        alone_cmd = [sys.executable, "-c", WEASYPRINT_ALONE, str(html), str(tmp / "b.pdf")]
+        full, alone = best_of_interleaved([full_cmd, alone_cmd], args.runs)
+
+        # 2. The same leader's report from the baseline's code, laid out by WeasyPrint alone.
+        base_src = tmp / "baseline"
+        base_src.mkdir()
+        archive = subprocess.run(
+            ["git", "-C", str(ROOT), "archive", args.baseline, "src", "report_templates", "instruments"],
+            check=True,
+            capture_output=True,
+        ).stdout
+        tar_path = tmp / "baseline.tar"
+        tar_path.write_bytes(archive)
+        with tarfile.open(tar_path) as tar:
+            tar.extractall(base_src, filter="data")
+        base_html = tmp / "baseline.html"
+        env = {"PYTHONPATH": str(base_src / "src"), "PATH": "/usr/bin:/bin"}
+        subprocess.run(
+            [sys.executable, "-c", HTML_OF, str(db), heaviest, str(base_html)],
+            check=True,
+            capture_output=True,
+            env=env,
+        )
+        # Both layouts in one warm process, alternating, so the machine's load falls on both alike.
+        new_layout, old_layout = warm_layouts([html, base_html], args.runs)
+        subprocess.run(
+            [sys.executable, "-c", WEASYPRINT_ALONE, str(base_html), str(tmp / "c.pdf")],
+            check=True,
+            capture_output=True,
+        )
+        old_pages = pages(tmp / "c.pdf")
+        tmp_pdf = tmp / "b.pdf"
+        new_pages = pages(tmp_pdf)
+
+    rows = [
+        (
+            "heaviest demo report",
+            f"{heaviest}: {new_pages} pages (baseline {args.baseline}: {old_pages})",
+        ),
+        ("leadcheck report, fresh process", f"{full:.2f} s"),
+        ("WeasyPrint alone, same HTML and options, fresh process", f"{alone:.2f} s"),
+        ("ratio 1: leadcheck / WeasyPrint alone", f"{full / alone:.3f}x (aim <= 1.10x)"),
+        ("layout and PDF of that report, warm (WeasyPrint)", f"{new_layout:.2f} s"),
+        (f"the same leader's report from {args.baseline}, warm", f"{old_layout:.2f} s"),
+        ("ratio 2: this checkout's layout / baseline's", f"{new_layout / old_layout:.3f}x (aim <= 1.00x)"),
+    ]
+    width = max(len(r[0]) for r in rows)
+    for name, value in rows:
+        print(f"{name:<{width}}  {value}")
+
+
+if __name__ == "__main__":
+    main()

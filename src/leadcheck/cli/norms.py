@@ -1,0 +1,55 @@
+"""`leadcheck norms build`: a norms file from past cohorts, aggregates only."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from leadcheck.cli._common import console, db_path, handle_errors
+
+app = typer.Typer(help="Norms: how leaders of past cohorts were rated, to compare a report against.")
+
+
+@app.command("build")
+@handle_errors
+def build(
+    ctx: typer.Context,
+    cohorts: Annotated[list[str], typer.Argument(help="The cohorts to build the norms from.")],
+    output: Annotated[
+        Path, typer.Option("--output", "-o", help="The norms file to write (YAML).", dir_okay=False)
+    ],
+    instrument: Annotated[
+        str | None,
+        typer.Option("--instrument", help="Which instrument's assessments, when leaders have several."),
+    ] = None,
+    force: Annotated[bool, typer.Option("--force", help="Overwrite an existing file.")] = False,
+) -> None:
+    """Write a norms file from every leader of COHORT... (at least 10 leaders rated by others).
+
+    Per competency, value and item: the number of leaders, the mean and SD of
+    their all-others means, and percentile points 5 to 95; with its source and
+    date. No names, answers or individual scores.
+    """
+    from leadcheck.errors import UsageError
+    from leadcheck.norms import build_from_store, dump
+    from leadcheck.report.pdf import write_atomic
+    from leadcheck.store import Store
+
+    if output.exists() and not force:
+        raise UsageError(f"{output}: already exists; add --force to overwrite it")
+    with Store.open(db_path(ctx), create=False) as store:
+        norms = build_from_store(store, cohorts, instrument)
+    write_atomic(output, dump(norms).encode("utf-8"))
+    console(stderr=True).print(
+        f"Wrote {output}: norms of {norms.leaders} leaders on {norms.instrument_id} "
+        f"({len(norms.dimensions)} competencies and values, {len(norms.items)} items)",
+        markup=False,
+        highlight=False,
+    )
+
+
+def register(main: typer.Typer) -> None:
+    """Add this module's commands to the main app."""
+    main.add_typer(app, name="norms")

@@ -1,0 +1,142 @@
+"""What a report leads with: findings ranked by strength of evidence, strengths and priorities.
+
+Pure functions of a Scorecard. A gap between self and others means little when
+few people rated the item or they disagreed: with 8 raters and an SD of 0.8,
+the 95% interval of the others' mean is about ±0.67, so a 0.75 gap may be
+noise. Each blind spot and hidden strength therefore carries the 95%
+confidence interval of the others' mean (Student's t, n - 1 degrees of
+freedom) and is graded:
+
+- **clear**: the self rating lies outside that interval;
+- **tentative**: it lies inside (others' ratings are too few or too spread to be sure);
+- **one rater**: a single other rating, so no interval can be computed.
+
+Findings are ranked clear first, then by the gap measured in half-widths of
+the interval (|gap| / half-width: larger gaps, more raters and less spread all
+rank higher), then by the gap itself, then in instrument order.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from fractions import Fraction
+from functools import lru_cache
+
+from leadcheck import exact
+from leadcheck.scoring import DimensionScore, Finding, Scorecard
+
+CLEAR = "clear"
+TENTATIVE = "tentative"
+ONE_RATER = "one rater"
+CONFIDENCE = 0.95
+TOP_FINDINGS = 5  # blind spots and hidden strengths shown in the body; all are in the appendix
+TOP_AREAS = 3  # strengths in the executive summary
+TOP_PRIORITIES = 2  # development priorities: the summary's, the plan's and the worksheet's
+
+
+@lru_cache(maxsize=256)
+def t_quantile(df: int) -> float:
+    """The two-sided 95% quantile of Student's t with ``df`` degrees of freedom (t² is F(1, df))."""
+    from leadcheck.stats import f_ppf
+
+    return math.sqrt(f_ppf(CONFIDENCE, 1, df))
+
+
+def interval(mean: float | None, sd: float | None, n: int) -> tuple[float, float] | None:
+    """The 95% confidence interval of a mean of ``n`` ratings with sample SD ``sd``; None below 2."""
+    if mean is None or sd is None or n < 2:
+        return None
+    half = t_quantile(n - 1) * sd / math.sqrt(n)
+    return (mean - half, mean + half)
+
+
+@dataclass(frozen=True)
+class RankedFinding:
+    """A blind spot or hidden strength with the evidence for it."""
+
+    finding: Finding
+    strength: str  # CLEAR, TENTATIVE or ONE_RATER
+    low: float | None  # 95% interval of the others' mean
+    high: float | None
+    weight: float  # |gap| / half-width of the interval (inf when the raters all agree)
+
+    @property
+    def evidence(self) -> str:
+        """One sentence a reader can check: the interval and where self lies against it."""
+        f = self.finding
+        if self.low is None or self.high is None:
+            return "Only one other rating: no interval can be computed; treat as a hint."
+        where = "outside" if self.strength == CLEAR else "inside"
+        return (
+            f"Others' 95% interval {self.low:.2f} to {self.high:.2f} (n={f.others_n}); "
+            f"your {f.self:.2f} is {where} it."
+        )
+
+
+def _rank_key(r: RankedFinding, order: dict[str, int]) -> tuple[int, float, Fraction, int]:
+    tier = {CLEAR: 0, TENTATIVE: 1, ONE_RATER: 2}[r.strength]
+    f = r.finding
+    size = (
+        abs(exact.difference(f.self, f.others))
+        if f.self is not None and f.others is not None
+        else Fraction(0)
+    )
+    return (tier, -r.weight, -size, order[f.item_id])
+
+
+def rank(card: Scorecard, findings: tuple[Finding, ...]) -> tuple[RankedFinding, ...]:
+    """Blind spots or hidden strengths, strongest evidence first (see the module docstring)."""
+    order = {item_id: n for n, item_id in enumerate(card.instrument.items)}
+    out = []
+    for f in findings:
+        assert f.self is not None and f.others is not None
+        ci = interval(f.others, f.others_sd, f.others_n)
+        if ci is None:
+            out.append(RankedFinding(f, ONE_RATER, None, None, 0.0))
+            continue
+        low, high = ci
+        half = (high - low) / 2
+        outside = exact.exact(f.self) < exact.exact(low) or exact.exact(f.self) > exact.exact(high)
+        if half == 0:
+            outside = f.self != f.others
+        weight = math.inf if half == 0 else abs(f.self - f.others) / half
+        out.append(RankedFinding(f, CLEAR if outside else TENTATIVE, low, high, weight))
+    return tuple(sorted(out, key=lambda r: _rank_key(r, order)))
+
+
+def development_priorities(card: Scorecard, count: int = TOP_PRIORITIES) -> tuple[DimensionScore, ...]:
+    """The competencies and values most in need: lowest others' mean first (self when no others),
+    then the largest gap, then instrument order. Only those with development actions count
+    when the instrument has any."""
+    inst = card.instrument
+    dims = list(card.dimensions)
+    if inst.development:
+        dims = [d for d in dims if inst.development.get(d.id)]
+    order = {d.id: n for n, d in enumerate(card.dimensions)}
+
+    def need(d: DimensionScore) -> tuple[int, Fraction, Fraction, int]:
+        level = d.others.mean if d.others.mean is not None else d.self
+        if level is None:
+            return (1, Fraction(0), Fraction(0), order[d.id])
+        gap = Fraction(0)
+        if d.self is not None and d.others.mean is not None:
+            gap = exact.difference(d.self, d.others.mean)
+        return (0, exact.exact(level), -gap, order[d.id])
+
+    return tuple(sorted(dims, key=need)[:count])
+
+
+def strengths(card: Scorecard, count: int = TOP_AREAS) -> tuple[DimensionScore, ...]:
+    """The highest-rated competencies and values: by all others' mean, by self when no others rated.
+
+    Ties in instrument order; an area with no rating at all is never a strength."""
+    order = {d.id: n for n, d in enumerate(card.dimensions)}
+    has_others = any(d.others.mean is not None for d in card.dimensions)
+
+    def level(d: DimensionScore) -> float | None:
+        return d.others.mean if has_others else d.self
+
+    rated = [d for d in card.dimensions if level(d) is not None]
+    ranked = sorted(rated, key=lambda d: (-exact.exact(level(d) or 0.0), order[d.id]))
+    return tuple(ranked[:count])
