@@ -54,6 +54,7 @@ COMMANDS: dict[str, tuple[list[str], str | None, int]] = {
     "audit": (["audit", "Ana"], None, 0),
     "purge": (["purge", "Ana", "--dry-run"], None, 0),
     "key": (["key"], None, 0),
+    "norms build": (["norms", "build", "east", "-o", "{tmp}/norms-{n}.yaml"], None, 1),
     "raters import": (["raters", "import", "{tmp}/nominations.csv", "--dry-run"], None, 0),
     "raters add": (["raters", "add", "Ana", "--email", "lee{n}@example.org", "--as", "peer"], None, 0),
     "raters list": (["raters", "list"], None, 0),

@@ -7,28 +7,51 @@ from typing import Annotated
 
 import typer
 
-from leadcheck.cli._common import console, db_path, handle_errors
+from leadcheck.cli._common import complete_cohort, console, db_path, handle_errors
+from leadcheck.cli._help import Command, Group
 
-app = typer.Typer(help="Norms: how leaders of past cohorts were rated, to compare a report against.")
+app = typer.Typer(
+    help="Norms: how leaders of past cohorts were rated, to compare a report against.",
+    no_args_is_help=True,
+    rich_markup_mode=None,
+    cls=Group,
+)
 
 
-@app.command("build")
+@app.command("build", cls=Command)
 @handle_errors
 def build(
     ctx: typer.Context,
-    cohorts: Annotated[list[str], typer.Argument(help="The cohorts to build the norms from.")],
+    cohorts: Annotated[
+        list[str],
+        typer.Argument(
+            help="The cohorts to build the norms from.",
+            metavar="COHORT...",
+            autocompletion=complete_cohort,
+            show_default=False,
+        ),
+    ],
     output: Annotated[
-        Path, typer.Option("--output", "-o", help="The norms file to write (YAML).", dir_okay=False)
+        Path,
+        typer.Option(
+            "--output", "-o", help="The norms file to write (YAML).", dir_okay=False, metavar="FILE"
+        ),
     ],
     instrument: Annotated[
         str | None,
-        typer.Option("--instrument", help="Which instrument's assessments, when leaders have several."),
+        typer.Option(
+            "--instrument",
+            "-i",
+            help="Which instrument's assessments, when leaders have several.",
+            metavar="ID",
+            show_default=False,
+        ),
     ] = None,
     force: Annotated[bool, typer.Option("--force", help="Overwrite an existing file.")] = False,
 ) -> None:
-    """Write a norms file from every leader of COHORT... (at least 10 leaders rated by others).
+    """Write a norms file from the leaders of past cohorts, aggregates only.
 
-    Per competency, value and item: the number of leaders, the mean and SD of
+    Needs at least 10 leaders rated by others. Per competency, value and item: the number of leaders, the mean and SD of
     their all-others means, and percentile points 5 to 95; with its source and
     date. No names, answers or individual scores.
     """
