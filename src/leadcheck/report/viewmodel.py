@@ -90,6 +90,7 @@ class ItemRow:
     not_observed: str
     low_consensus: bool
     reverse: bool
+    held: bool = False  # the figures released earlier: newer answers held back for anonymity
 
     @property
     def reverse_note(self) -> str:
@@ -380,6 +381,7 @@ def _section(card: Scorecard, dim: DimensionScore, change: Change | None, norm: 
                 not_observed=str(stat.not_observed) if stat.not_observed else "",
                 low_consensus=i.low_consensus,
                 reverse=i.item.reverse,
+                held=i.held,
             )
         )
     # Consensus is stated from the items, the same flags as the item table shows, so the
