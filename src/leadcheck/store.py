@@ -154,7 +154,7 @@ def leader_key(name: str) -> str:
 def _spoofing_character(name: str) -> str | None:
     """The first character of ``name`` that changes how a name looks without being seen
     (right-to-left overrides, zero-width spaces) or imitates ordinary letters (full-width
-    Latin), as ``U+XXXX NAME``; None when there is none."""
+    Latin), as the code point and its Unicode name (``U+202E RIGHT-TO-LEFT OVERRIDE``); None when there is none."""
     for ch in name:
         if (unicodedata.category(ch) == "Cf" and ch not in _JOINERS) or "\uff01" <= ch <= "\uff5e":
             return f"U+{ord(ch):04X} {unicodedata.name(ch, 'FORMAT CHARACTER')}"

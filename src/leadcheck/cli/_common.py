@@ -8,7 +8,7 @@ import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Annotated, Any, TypeVar
 
 import typer
 
@@ -64,6 +64,27 @@ def complete_leader(ctx: typer.Context, incomplete: str) -> list[str]:
 def complete_cohort(ctx: typer.Context, incomplete: str) -> list[str]:
     """Cohort names of the workspace that start with what was typed."""
     return _matching(_stored_names(ctx, "cohorts"), incomplete)
+
+
+# Parameters several commands share, declared once so their help and completion never drift apart.
+LeaderArg = Annotated[
+    str,
+    typer.Argument(
+        help="The leader's name, as in `leadcheck leaders`.",
+        metavar="LEADER",
+        autocompletion=complete_leader,
+    ),
+]
+AssessmentInstrumentOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--instrument",
+        "-i",
+        help="The leader's assessment on this instrument id, when they have several. Default: the newest.",
+        metavar="ID",
+        show_default=False,
+    ),
+]
 
 
 def complete_instrument(incomplete: str) -> list[str]:

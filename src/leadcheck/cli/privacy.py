@@ -9,7 +9,7 @@ from typing import Annotated
 
 import typer
 
-from leadcheck.cli._common import complete_cohort, complete_leader, console, db_path, handle_errors
+from leadcheck.cli._common import LeaderArg, complete_cohort, complete_leader, console, db_path, handle_errors
 from leadcheck.cli._help import Command
 
 
@@ -21,14 +21,7 @@ class AuditFormat(str, enum.Enum):
 @handle_errors
 def audit(
     ctx: typer.Context,
-    leader: Annotated[
-        str,
-        typer.Argument(
-            help="The leader's name, as in `leadcheck leaders`.",
-            metavar="LEADER",
-            autocompletion=complete_leader,
-        ),
-    ],
+    leader: LeaderArg,
     format: Annotated[AuditFormat, typer.Option("--format", "-f", help="text or json.")] = AuditFormat.text,
 ) -> None:
     """Replay every report given to a leader and attack them together, as a reader holding all would.

@@ -9,7 +9,13 @@ from typing import Annotated
 
 import typer
 
-from leadcheck.cli._common import complete_leader, console, db_path, handle_errors
+from leadcheck.cli._common import (
+    AssessmentInstrumentOpt,
+    LeaderArg,
+    console,
+    db_path,
+    handle_errors,
+)
 from leadcheck.cli._help import Command
 
 
@@ -21,14 +27,7 @@ class ReportFormat(str, enum.Enum):
 @handle_errors
 def report(
     ctx: typer.Context,
-    leader: Annotated[
-        str,
-        typer.Argument(
-            help="The leader's name, as in `leadcheck leaders`.",
-            metavar="LEADER",
-            autocompletion=complete_leader,
-        ),
-    ],
+    leader: LeaderArg,
     output: Annotated[
         Path, typer.Option("--output", "-o", help="The file to write.", metavar="FILE", dir_okay=False)
     ],
@@ -46,17 +45,7 @@ def report(
             exists=True,
         ),
     ] = None,
-    instrument: Annotated[
-        str | None,
-        typer.Option(
-            "--instrument",
-            "-i",
-            help="The leader's assessment on this instrument id, when they have several. "
-            "Default: the newest.",
-            metavar="ID",
-            show_default=False,
-        ),
-    ] = None,
+    instrument: AssessmentInstrumentOpt = None,
     norms: Annotated[
         Path | None,
         typer.Option(

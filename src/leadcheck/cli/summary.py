@@ -12,8 +12,9 @@ import typer
 from leadcheck.cli._common import (
     FORMAT_HELP,
     JSON_ALIAS_HELP,
+    AssessmentInstrumentOpt,
+    LeaderArg,
     TextOrJson,
-    complete_leader,
     console,
     db_path,
     handle_errors,
@@ -232,30 +233,13 @@ def _findings(title: str, findings: tuple[Finding, ...], with_gap: bool) -> Any:
 @handle_errors
 def summary(
     ctx: typer.Context,
-    leader: Annotated[
-        str,
-        typer.Argument(
-            help="The leader's name, as in `leadcheck leaders`.",
-            metavar="LEADER",
-            autocompletion=complete_leader,
-        ),
-    ],
+    leader: LeaderArg,
     format: Annotated[
         TextOrJson,
         typer.Option("--format", "-f", help=FORMAT_HELP + " The JSON is documented in the README."),
     ] = TextOrJson.text,
     as_json: Annotated[bool, typer.Option("--json", hidden=True, help=JSON_ALIAS_HELP)] = False,
-    instrument: Annotated[
-        str | None,
-        typer.Option(
-            "--instrument",
-            "-i",
-            help="The leader's assessment on this instrument id, when they have several. "
-            "Default: the newest.",
-            metavar="ID",
-            show_default=False,
-        ),
-    ] = None,
+    instrument: AssessmentInstrumentOpt = None,
 ) -> None:
     """Show a leader's scores: competencies by rater group, gaps, blind spots and strengths."""
     from leadcheck.scorecards import scored_leader
