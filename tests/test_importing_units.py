@@ -326,7 +326,8 @@ def test_writing_follows_links_and_writes_into_what_is_not_a_file(tmp_path: Path
     import stat
     import threading
 
-    from leadcheck.importing.output import OutputError, atomic_text
+    from leadcheck.errors import OutputError
+    from leadcheck.importing.output import atomic_text
 
     (tmp_path / "real.txt").write_text("old")
     (tmp_path / "link.txt").symlink_to("real.txt")

@@ -24,6 +24,7 @@ from leadcheck.cli._common import (
     wants_json,
 )
 from leadcheck.cli._help import Command, Group
+from leadcheck.errors import ExitCode
 
 if TYPE_CHECKING:
     from leadcheck.campaign.invitations import SmtpServer
@@ -150,7 +151,7 @@ def raters_import(
             _print_problems(sorted(problems.found))
             n = sum(p.level == "error" for p in problems.found)
             typer.echo(f"{n} problem{'s' * (n != 1)} found. Nothing was written.", err=True)
-            raise typer.Exit(1)
+            raise typer.Exit(ExitCode.INVALID)
         if dry_run:
             typer.echo(f"Dry run: {len(checked)} raters checked, no problem found; nothing was written.")
             return
@@ -350,7 +351,7 @@ def _issue(
     from leadcheck.campaign import roster
     from leadcheck.campaign.invitations import Mailer, check_sender, load_template, send_all
     from leadcheck.campaign.issue import issue_forms
-    from leadcheck.errors import NotFoundError, UsageError
+    from leadcheck.errors import NO_FOLDER, NotFoundError, UsageError, cannot_write
 
     if leader is not None and cohort is not None:
         raise UsageError("give either LEADER or --cohort, not both")
@@ -360,7 +361,7 @@ def _issue(
     if output.exists() and not output.is_dir():
         raise UsageError(f"{output}: is a file; -o names a folder for the forms and emails")
     if not output.parent.is_dir():
-        raise UsageError(f"{output}: the folder {output.parent} does not exist")
+        raise UsageError(cannot_write(NO_FOLDER, output))
     server = _server(smtp, smtp_user)
     with _open(ctx) as store:
         who = store.get_leader(leader) if leader else None

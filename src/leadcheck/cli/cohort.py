@@ -12,6 +12,7 @@ import typer
 
 from leadcheck.cli._common import complete_cohort, console, db_path, handle_errors
 from leadcheck.cli._help import Command, Group
+from leadcheck.errors import ExitCode
 
 if TYPE_CHECKING:
     from leadcheck.cohort.run import CohortResult
@@ -217,7 +218,7 @@ def cohort_report(
     )
     _print_result(result)
     if not result.ok:
-        raise typer.Exit(1)
+        raise typer.Exit(ExitCode.INVALID)
 
 
 @handle_errors
@@ -265,7 +266,7 @@ def demo(
         highlight=False,
     )
     if not result.ok:
-        raise typer.Exit(1)
+        raise typer.Exit(ExitCode.INVALID)
 
 
 def register(main: typer.Typer) -> None:

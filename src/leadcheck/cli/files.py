@@ -19,6 +19,7 @@ from leadcheck.cli._common import (
     key_notice,
 )
 from leadcheck.cli._help import Command
+from leadcheck.errors import ExitCode
 
 if TYPE_CHECKING:
     from leadcheck.importing.plan import ImportOutcome, ImportPlan
@@ -96,7 +97,7 @@ def form(
     force: Annotated[bool, typer.Option("--force", help="Overwrite FILE if it exists.")] = False,
 ) -> None:
     """Write a blank response file one rater fills in with any text editor and sends back."""
-    from leadcheck.errors import UsageError
+    from leadcheck.errors import NO_FOLDER, UsageError, cannot_write
     from leadcheck.importing.output import atomic_text
     from leadcheck.importing.resolve import label
     from leadcheck.importing.responsefile import form_group, form_instrument, write_form
@@ -117,7 +118,7 @@ def form(
     if output.is_file() and not force:  # /dev/stdout, a FIFO: written to, never "overwritten"
         raise UsageError(f"{output}: already exists; choose another name, or add --force to overwrite it")
     if not output.parent.is_dir():
-        raise UsageError(f"{output}: the folder {output.parent} does not exist")
+        raise UsageError(cannot_write(NO_FOLDER, output))
     with atomic_text(output) as stream:
         stream.write(text)
     typer.echo(
@@ -265,7 +266,7 @@ def import_(
         if not plan.ok:
             n = len(plan.errors)
             typer.echo(f"{n} problem{'s' * (n != 1)} found. Nothing was written.", err=True)
-            raise typer.Exit(1)
+            raise typer.Exit(ExitCode.INVALID)
         if store is None:
             # No workspace yet: a real import creates it; a dry run measures against an empty one.
             folder = Path(stack.enter_context(tempfile.TemporaryDirectory())) if dry_run else None
@@ -360,7 +361,7 @@ def export(
     ] = None,
 ) -> None:
     """Export every response, for backups and for other tools; `leadcheck import` reads it back."""
-    from leadcheck.errors import UsageError
+    from leadcheck.errors import NO_FOLDER, UsageError, cannot_write
     from leadcheck.importing.export import write_csv, write_json
     from leadcheck.importing.output import atomic_text
     from leadcheck.store import Store
@@ -371,7 +372,7 @@ def export(
             writer(store, sys.stdout)
             return
         if not output.parent.is_dir():
-            raise UsageError(f"{output}: the folder {output.parent} does not exist")
+            raise UsageError(cannot_write(NO_FOLDER, output))
         with atomic_text(output) as stream:
             count = writer(store, stream)
     typer.echo(f"Wrote {count} response{'s' * (count != 1)} to {output}.", err=True)

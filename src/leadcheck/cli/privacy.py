@@ -11,6 +11,7 @@ import typer
 
 from leadcheck.cli._common import LeaderArg, complete_cohort, complete_leader, console, db_path, handle_errors
 from leadcheck.cli._help import Command
+from leadcheck.errors import ExitCode
 
 
 class AuditFormat(str, enum.Enum):
@@ -70,7 +71,7 @@ def audit(
         if not rounds:
             out.print(f"{person.name}: no assessment yet", markup=False)
     if found:
-        raise typer.Exit(1)
+        raise typer.Exit(ExitCode.INVALID)
 
 
 @handle_errors
