@@ -10,9 +10,7 @@ import threading
 from pathlib import Path
 
 import pytest
-import typer
 
-from leadcheck.cli._common import handle_errors
 from leadcheck.cohort.worker import RenderResult, RenderTask
 from leadcheck.errors import ReportError
 from leadcheck.instrument.catalog import load_instrument
@@ -157,12 +155,10 @@ def test_schema_into_a_folder_or_an_impossible_path(cli, tmp_path: Path) -> None
     assert run.stderr == f"error: {tmp_path / 'file.txt' / 'schema.json'}: Not a directory\n"
 
 
-def test_handle_errors_names_the_file_and_never_the_data(capsys: pytest.CaptureFixture[str]) -> None:
-    @handle_errors
+def test_os_errors_name_the_file_and_never_the_data(cli, extra_command) -> None:  # type: ignore[no-untyped-def]
     def no_space() -> None:
         raise OSError(28, "No space left on device")
 
-    @handle_errors
     def denied() -> None:
         raise PermissionError(13, "Permission denied", "/srv/reports/ana.pdf")
 
@@ -170,10 +166,10 @@ def test_handle_errors_names_the_file_and_never_the_data(capsys: pytest.CaptureF
         (no_space, "No space left on device"),
         (denied, "/srv/reports/ana.pdf: Permission denied"),
     ):
-        with pytest.raises(typer.Exit) as exit_info:
-            command()
-        assert exit_info.value.exit_code == 1
-        assert capsys.readouterr().err == f"error: {expected}\n"
+        extra_command(command)
+        run = cli("extra")
+        assert run.exit_code == 1
+        assert run.stderr == f"error: {expected}\n"
 
 
 def test_json_into_a_full_disk(psl_db: tuple[Path, str]) -> None:

@@ -20,7 +20,6 @@ from leadcheck.cli._common import (
     complete_leader,
     console,
     db_path,
-    handle_errors,
     wants_json,
 )
 from leadcheck.cli._help import Command, Group
@@ -110,7 +109,6 @@ def _print_problems(problems: Sequence[object]) -> None:
 
 
 @app.command("import", cls=Command)
-@handle_errors
 def raters_import(
     ctx: typer.Context,
     file: Annotated[
@@ -164,7 +162,6 @@ def raters_import(
 
 
 @app.command("add", cls=Command)
-@handle_errors
 def raters_add(
     ctx: typer.Context,
     leader: LeaderArg,
@@ -202,7 +199,7 @@ def raters_add(
         if problems.has_errors:
             first = problems.found[0]
             option = {"leader": "LEADER", "name": "--name", "email": "--email", "group": "--as"}.get(
-                first.column, ""
+                first.csv_column, ""
             )
             raise UsageError(f"{option}: {first.message}" if option else first.message)
         if not exists:
@@ -239,7 +236,6 @@ def _roster_table(raters: list[RosterRater]) -> None:
 
 
 @app.command("list", cls=Command)
-@handle_errors
 def raters_list(
     ctx: typer.Context,
     leader: OnlyLeaderArg = None,
@@ -274,7 +270,6 @@ def raters_list(
 
 
 @app.command("remove", cls=Command)
-@handle_errors
 def raters_remove(
     ctx: typer.Context,
     leader: LeaderArg,
@@ -460,7 +455,6 @@ _SMTP_USER = typer.Option(
 )
 
 
-@handle_errors
 def invite(
     ctx: typer.Context,
     output: Annotated[Path, _OUTPUT],
@@ -477,7 +471,6 @@ def invite(
     _issue(ctx, leader, cohort, output, sender, due, template, instrument, smtp, smtp_user, reminder=False)
 
 
-@handle_errors
 def remind(
     ctx: typer.Context,
     output: Annotated[Path, _OUTPUT],

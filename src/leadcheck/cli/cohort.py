@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from leadcheck.cli._common import complete_cohort, console, db_path, handle_errors
+from leadcheck.cli._common import complete_cohort, console, db_path
 from leadcheck.cli._help import Command, Group
 from leadcheck.errors import ExitCode
 
@@ -154,7 +154,6 @@ def _run(
 
 
 @app.command("report", cls=Command)
-@handle_errors
 def cohort_report(
     ctx: typer.Context,
     cohort: Annotated[
@@ -221,7 +220,6 @@ def cohort_report(
         raise typer.Exit(ExitCode.INVALID)
 
 
-@handle_errors
 def demo(
     ctx: typer.Context,
     leaders: Annotated[

@@ -16,7 +16,6 @@ from leadcheck.cli._common import (
     complete_leader,
     console,
     db_path,
-    handle_errors,
     key_notice,
 )
 from leadcheck.cli._help import Command
@@ -443,7 +442,6 @@ def _self_assessment(store: Store, name: str, loaded: Instrument | None, new: bo
     return store.assessment_for(store.ensure_leader(name), loaded, new=new)
 
 
-@handle_errors
 def assess(
     ctx: typer.Context,
     instrument: Annotated[
@@ -558,7 +556,6 @@ def _new_token() -> str:
     return token
 
 
-@handle_errors
 def rate(
     ctx: typer.Context,
     leader: Annotated[

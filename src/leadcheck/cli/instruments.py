@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from leadcheck.cli._common import FORMAT_HELP, TextOrJson, complete_instrument, console, handle_errors
+from leadcheck.cli._common import FORMAT_HELP, TextOrJson, complete_instrument, console
 from leadcheck.cli._help import Command, Group
 from leadcheck.errors import ExitCode
 
@@ -21,7 +21,6 @@ app = typer.Typer(
 
 
 @app.command("list", cls=Command)
-@handle_errors
 def list_(
     folders: Annotated[
         list[Path] | None,
@@ -84,7 +83,6 @@ def list_(
 
 
 @app.command("show", cls=Command)
-@handle_errors
 def show(
     ref: Annotated[
         str,
