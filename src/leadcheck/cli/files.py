@@ -126,6 +126,7 @@ def form(
     )
 
 
+# Over 60 lines only through its parameter declarations: typer reads the options from the signature.
 def import_(
     ctx: typer.Context,
     files: Annotated[
