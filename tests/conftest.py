@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 import tempfile
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -67,6 +67,22 @@ def cli(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Callable[..., Run]:
         return Run(result.exit_code, result.stdout, result.stderr, result.exception)
 
     return run
+
+
+@pytest.fixture
+def extra_command() -> Iterator[Callable[[Callable[[], None]], None]]:
+    """Add a command `leadcheck extra` running the function given (the latest one), as a new command
+    would be added; it is gone again after the test."""
+    from leadcheck.cli import app
+
+    before = list(app.registered_commands)
+
+    def add(func: Callable[[], None]) -> None:
+        app.registered_commands[:] = before
+        app.command("extra")(func)
+
+    yield add
+    app.registered_commands[:] = before
 
 
 @pytest.fixture

@@ -211,7 +211,7 @@ def test_something_that_is_not_a_scheduler_does_not_hang(cli, workspace: Path, t
 def test_a_scheduler_without_workers_says_how_to_start_one(workspace: Path, tmp_path: Path) -> None:
     import distributed
 
-    from leadcheck.cohort.run import SchedulerError
+    from leadcheck.errors import SchedulerError
 
     with (
         distributed.LocalCluster(

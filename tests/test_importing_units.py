@@ -16,10 +16,11 @@ from leadcheck.importing.columns import (
     parse_answer,
 )
 from leadcheck.importing.export import protect, unprotect
-from leadcheck.importing.problems import ImportProblem, Problems, shorten
+from leadcheck.importing.problems import Problems, shorten
 from leadcheck.importing.timestamps import parse_timestamp
 from leadcheck.instrument.catalog import load_instrument
 from leadcheck.instrument.model import Instrument
+from leadcheck.problems import ERROR, WARNING, Location, Problem
 
 FIXTURES = Path(__file__).parent / "fixtures" / "imports"
 
@@ -198,20 +199,20 @@ def test_timestamps(text: str, month_first: bool, expected: str | None) -> None:
 
 
 def test_problem_grammar() -> None:
-    problem = ImportProblem(
-        "responses.csv",
-        row=14,
-        column="I seek feedback on my own work",
-        message='"7" is outside the scale 1-5',
+    problem = Problem(
+        Location("responses.csv", 14),
+        ERROR,
+        "range",
+        '"7" is outside the scale 1-5',
+        csv_column="I seek feedback on my own work",
     )
     assert (
         str(problem)
         == 'responses.csv:14: column "I seek feedback on my own work": "7" is outside the scale 1-5'
     )
-    assert str(ImportProblem("form.yaml", row=12, position=5, message="x")) == "form.yaml:12:5: x"
+    assert str(Problem(Location("form.yaml", 12, 5), ERROR, "import", "x")) == "form.yaml:12:5: x"
     assert (
-        str(ImportProblem("a.csv", message="file is empty", level="warning"))
-        == "a.csv: warning: file is empty"
+        str(Problem(Location("a.csv"), WARNING, "import", "file is empty")) == "a.csv: warning: file is empty"
     )
     long = shorten("word " * 30)
     assert len(long) == 40
@@ -326,7 +327,8 @@ def test_writing_follows_links_and_writes_into_what_is_not_a_file(tmp_path: Path
     import stat
     import threading
 
-    from leadcheck.importing.output import OutputError, atomic_text
+    from leadcheck.errors import OutputError
+    from leadcheck.importing.output import atomic_text
 
     (tmp_path / "real.txt").write_text("old")
     (tmp_path / "link.txt").symlink_to("real.txt")

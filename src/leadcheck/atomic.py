@@ -12,27 +12,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import IO, Any
 
-
-class TargetError(Exception):
-    """Why a file could not be written, before or while writing it.
-
-    ``kind`` is "folder" (the path is a folder), "no-folder" (its folder does
-    not exist), "unwritable-folder" (no temporary file could be made there)
-    or "write" (the path or the device it names could not be written).
-    Callers turn it into their own message.
-    """
-
-    def __init__(self, kind: str, path: Path, error: OSError | None = None) -> None:
-        super().__init__(f"{kind}: {path}")
-        self.kind = kind
-        self.path = path
-        self.error = error
-
-    @property
-    def reason(self) -> str:
-        if self.error is None:
-            return "No such file or directory" if self.kind == "no-folder" else "Is a directory"
-        return self.error.strerror or type(self.error).__name__
+from leadcheck.errors import FOLDER, NO_FOLDER, UNWRITABLE_FOLDER, WRITE, TargetError
 
 
 @contextlib.contextmanager
@@ -51,9 +31,9 @@ def atomic_open(path: Path, mode: str = "wb") -> Iterator[IO[Any]]:
     except FileNotFoundError:
         found = None
     except OSError as e:
-        raise TargetError("write", path, e) from e
+        raise TargetError(WRITE, path, e) from e
     if found is not None and stat.S_ISDIR(found.st_mode):
-        raise TargetError("folder", path)
+        raise TargetError(FOLDER, path)
     if found is not None and not stat.S_ISREG(found.st_mode):
         try:
             with path.open(mode, encoding=encoding, newline=newline) as stream:
@@ -61,16 +41,16 @@ def atomic_open(path: Path, mode: str = "wb") -> Iterator[IO[Any]]:
         except BrokenPipeError:
             raise  # `-o /dev/stdout | head`: the reader left; the command stops quietly
         except OSError as e:
-            raise TargetError("write", path, e) from e
+            raise TargetError(WRITE, path, e) from e
         return
     target = path.resolve() if path.is_symlink() else path
     if not target.parent.is_dir():
-        raise TargetError("no-folder", target.parent)
+        raise TargetError(NO_FOLDER, target)
     sweep_leftovers(target.parent)
     try:
         fd, temp_name = _temporary(target)
     except OSError as e:
-        raise TargetError("unwritable-folder", target.parent, e) from e
+        raise TargetError(UNWRITABLE_FOLDER, target, e) from e
     temp = Path(temp_name)
     try:
         with os.fdopen(fd, mode, encoding=encoding, newline=newline) as stream:

@@ -23,7 +23,7 @@ from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from leadcheck.errors import LeadcheckError
+from leadcheck.errors import LeadcheckError, NormsError
 from leadcheck.exact import canonical
 from leadcheck.scoring import Scorecard
 
@@ -33,10 +33,6 @@ if TYPE_CHECKING:
 FORMAT = "leadcheck-norms/1"
 MIN_LEADERS = 10
 POINTS = tuple(range(5, 100, 5))  # the percentile points stored: 5, 10, ..., 95
-
-
-class NormsError(LeadcheckError):
-    """A norms file could not be built, read, or used with this instrument."""
 
 
 @dataclass(frozen=True)

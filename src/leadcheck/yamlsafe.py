@@ -72,6 +72,8 @@ class YamlIssue:
     fatal: bool = True
 
 
+# Not a LeadcheckError (and not in leadcheck.errors): it never reaches a user as such. Every
+# caller turns its issue into a Problem with a position; see instrument.validate.
 class YamlReadError(Exception):
     """The document cannot be turned into nodes at all."""
 

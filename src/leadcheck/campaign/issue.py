@@ -16,10 +16,10 @@ from datetime import date
 from email.message import EmailMessage
 from pathlib import Path
 
-from leadcheck.atomic import TargetError, atomic_open
+from leadcheck.atomic import atomic_open
 from leadcheck.campaign import forms, roster
 from leadcheck.campaign.invitations import Invitation, MailTemplate, build_message, builtin_template
-from leadcheck.errors import CampaignError, UsageError
+from leadcheck.errors import CampaignError, TargetError, UsageError
 from leadcheck.importing.responsefile import form_instrument
 from leadcheck.instrument.model import SELF, Instrument
 from leadcheck.store import Store
@@ -138,4 +138,4 @@ def _write(path: Path, data: bytes) -> None:
         with atomic_open(path, "wb") as stream:
             stream.write(data)
     except TargetError as e:
-        raise CampaignError(f"cannot write {e.path}: {e.reason}") from e
+        raise CampaignError(str(e)) from e

@@ -14,6 +14,7 @@ from leadcheck.campaign import forms, roster
 from leadcheck.importing.model import ImportOptions, Parsed
 from leadcheck.importing.problems import Problems
 from leadcheck.importing.resolve import Instruments, label
+from leadcheck.problems import Location
 from leadcheck.responses import Answer, IncomingResponse
 from leadcheck.store import Store
 
@@ -176,7 +177,7 @@ def read_returned_form(
         rater_identity=f"campaign-rater:{rater.id}",
         cohort=options.cohort,
     )
-    return Parsed(instrument, incoming, source, "questionnaire", campaign_rater=rater.id)
+    return Parsed(instrument, incoming, Location(source), "questionnaire", campaign_rater=rater.id)
 
 
 def _answers(

@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from leadcheck import __version__
-from leadcheck.cli import _help
+from leadcheck.cli import _boundary, _help
 from leadcheck.cli import campaign as campaign_cmd
 from leadcheck.cli import cohort as cohort_cmd
 from leadcheck.cli import collect as collect_cmd
@@ -28,7 +28,8 @@ app = typer.Typer(
     # Locals may hold people's answers and comments: never print them in a traceback.
     pretty_exceptions_show_locals=False,
     rich_markup_mode=None,
-    cls=_help.Group,
+    # Every command runs inside this group's invoke: errors become one line and an exit code there.
+    cls=_boundary.RootGroup,
 )
 
 
@@ -91,8 +92,10 @@ def _stop_cleanly_on_sigterm() -> None:
     import signal
     import sys
 
+    from leadcheck.errors import ExitCode
+
     def stop(signum: int, frame: object) -> None:
-        sys.exit(128 + signum)
+        sys.exit(ExitCode.TERMINATED)
 
     signal.signal(signal.SIGTERM, stop)
 
@@ -106,7 +109,7 @@ def main() -> None:
 validate_app = typer.Typer(
     add_completion=False, pretty_exceptions_show_locals=False, rich_markup_mode=None, cls=_help.Group
 )
-validate_app.command(cls=_help.Command)(validate_cmd.validate)
+validate_app.command(cls=_boundary.RootCommand)(validate_cmd.validate)
 
 
 def validate_main() -> None:

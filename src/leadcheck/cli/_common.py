@@ -2,19 +2,17 @@
 
 from __future__ import annotations
 
+import contextlib
 import enum
-import functools
 import os
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any
 
 import typer
 
-from leadcheck.errors import INVALID, LeadcheckError
-
-F = TypeVar("F", bound=Callable[..., Any])
+from leadcheck.errors import ExitCode, LeadcheckError
 
 DEFAULT_DB = "leadcheck.db"
 
@@ -173,44 +171,37 @@ def _flush_stdout() -> None:
             pass
 
 
-def _workspace(args: tuple[Any, ...], kwargs: dict[str, Any]) -> Path:
-    """The workspace of the command running now (for messages about it): from its context."""
-    for value in (*args, *kwargs.values()):
-        if callable(getattr(value, "find_root", None)):  # a context (typer bundles its own click)
-            return db_path(value)
-    return Path(os.environ.get("LEADCHECK_DB") or DEFAULT_DB)
+@contextlib.contextmanager
+def error_boundary(workspace: Callable[[], Path]) -> Iterator[None]:
+    """Report LeadcheckError and OS errors as one line on stderr with an exit code; never a traceback.
 
+    The one place errors become exit codes: the root command runs every
+    command inside it (see leadcheck.cli._boundary), so no command can forget
+    it. ``workspace`` names the workspace file for an SQLite error's message.
+    """
+    try:
+        yield
+    except LeadcheckError as e:
+        raise fail(str(e), e.exit_code) from None
+    except KeyboardInterrupt:
+        typer.echo("\ninterrupted; everything answered so far is saved", err=True)
+        raise typer.Exit(ExitCode.INTERRUPTED) from None
+    except BrokenPipeError:
+        # `leadcheck ... | head`: the reader left; stop quietly.
+        sys.stderr.close()
+        raise typer.Exit(ExitCode.OK) from None
+    except OSError as e:
+        # A folder that is not there or not writable, a full disk, a file that is a folder:
+        # the user's to fix, so one line; the message names the path, never the data.
+        _flush_stdout()
+        raise fail(os_error_message(e), ExitCode.INVALID) from None
+    except Exception as e:
+        # An SQLite error past Store.open (a full disk mid-import, a page found damaged
+        # late): one line from its result code, never SQLite's message, which may quote data.
+        sqlite3 = sys.modules.get("sqlite3")
+        if sqlite3 is None or not isinstance(e, sqlite3.Error):
+            raise
+        from leadcheck.store import database_error
 
-def handle_errors(func: F) -> F:
-    """Report LeadcheckError and OS errors as one line on stderr with an exit code; never a traceback."""
-
-    @functools.wraps(func)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        try:
-            return func(*args, **kwargs)
-        except LeadcheckError as e:
-            raise fail(str(e), e.exit_code) from None
-        except KeyboardInterrupt:
-            typer.echo("\ninterrupted; everything answered so far is saved", err=True)
-            raise typer.Exit(130) from None
-        except BrokenPipeError:
-            # `leadcheck ... | head`: the reader left; stop quietly.
-            sys.stderr.close()
-            raise typer.Exit(0) from None
-        except OSError as e:
-            # A folder that is not there or not writable, a full disk, a file that is a folder:
-            # the user's to fix, so one line; the message names the path, never the data.
-            _flush_stdout()
-            raise fail(os_error_message(e), INVALID) from None
-        except Exception as e:
-            # An SQLite error past Store.open (a full disk mid-import, a page found damaged
-            # late): one line from its result code, never SQLite's message, which may quote data.
-            sqlite3 = sys.modules.get("sqlite3")
-            if sqlite3 is None or not isinstance(e, sqlite3.Error):
-                raise
-            from leadcheck.store import database_error
-
-            _flush_stdout()
-            raise fail(str(database_error(e, _workspace(args, kwargs))), INVALID) from None
-
-    return wrapper  # type: ignore[return-value]
+        _flush_stdout()
+        raise fail(str(database_error(e, workspace())), ExitCode.INVALID) from None

@@ -20,10 +20,10 @@ from leadcheck.cli._common import (
     complete_leader,
     console,
     db_path,
-    handle_errors,
     wants_json,
 )
 from leadcheck.cli._help import Command, Group
+from leadcheck.errors import ExitCode
 
 if TYPE_CHECKING:
     from leadcheck.campaign.invitations import SmtpServer
@@ -109,7 +109,6 @@ def _print_problems(problems: Sequence[object]) -> None:
 
 
 @app.command("import", cls=Command)
-@handle_errors
 def raters_import(
     ctx: typer.Context,
     file: Annotated[
@@ -150,7 +149,7 @@ def raters_import(
             _print_problems(sorted(problems.found))
             n = sum(p.level == "error" for p in problems.found)
             typer.echo(f"{n} problem{'s' * (n != 1)} found. Nothing was written.", err=True)
-            raise typer.Exit(1)
+            raise typer.Exit(ExitCode.INVALID)
         if dry_run:
             typer.echo(f"Dry run: {len(checked)} raters checked, no problem found; nothing was written.")
             return
@@ -163,7 +162,6 @@ def raters_import(
 
 
 @app.command("add", cls=Command)
-@handle_errors
 def raters_add(
     ctx: typer.Context,
     leader: LeaderArg,
@@ -201,7 +199,7 @@ def raters_add(
         if problems.has_errors:
             first = problems.found[0]
             option = {"leader": "LEADER", "name": "--name", "email": "--email", "group": "--as"}.get(
-                first.column, ""
+                first.csv_column, ""
             )
             raise UsageError(f"{option}: {first.message}" if option else first.message)
         if not exists:
@@ -238,7 +236,6 @@ def _roster_table(raters: list[RosterRater]) -> None:
 
 
 @app.command("list", cls=Command)
-@handle_errors
 def raters_list(
     ctx: typer.Context,
     leader: OnlyLeaderArg = None,
@@ -273,7 +270,6 @@ def raters_list(
 
 
 @app.command("remove", cls=Command)
-@handle_errors
 def raters_remove(
     ctx: typer.Context,
     leader: LeaderArg,
@@ -350,7 +346,7 @@ def _issue(
     from leadcheck.campaign import roster
     from leadcheck.campaign.invitations import Mailer, check_sender, load_template, send_all
     from leadcheck.campaign.issue import issue_forms
-    from leadcheck.errors import NotFoundError, UsageError
+    from leadcheck.errors import NO_FOLDER, NotFoundError, UsageError, cannot_write
 
     if leader is not None and cohort is not None:
         raise UsageError("give either LEADER or --cohort, not both")
@@ -360,7 +356,7 @@ def _issue(
     if output.exists() and not output.is_dir():
         raise UsageError(f"{output}: is a file; -o names a folder for the forms and emails")
     if not output.parent.is_dir():
-        raise UsageError(f"{output}: the folder {output.parent} does not exist")
+        raise UsageError(cannot_write(NO_FOLDER, output))
     server = _server(smtp, smtp_user)
     with _open(ctx) as store:
         who = store.get_leader(leader) if leader else None
@@ -459,7 +455,6 @@ _SMTP_USER = typer.Option(
 )
 
 
-@handle_errors
 def invite(
     ctx: typer.Context,
     output: Annotated[Path, _OUTPUT],
@@ -476,7 +471,6 @@ def invite(
     _issue(ctx, leader, cohort, output, sender, due, template, instrument, smtp, smtp_user, reminder=False)
 
 
-@handle_errors
 def remind(
     ctx: typer.Context,
     output: Annotated[Path, _OUTPUT],

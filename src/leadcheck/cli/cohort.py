@@ -10,8 +10,9 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from leadcheck.cli._common import complete_cohort, console, db_path, handle_errors
+from leadcheck.cli._common import complete_cohort, console, db_path
 from leadcheck.cli._help import Command, Group
+from leadcheck.errors import ExitCode
 
 if TYPE_CHECKING:
     from leadcheck.cohort.run import CohortResult
@@ -153,7 +154,6 @@ def _run(
 
 
 @app.command("report", cls=Command)
-@handle_errors
 def cohort_report(
     ctx: typer.Context,
     cohort: Annotated[
@@ -217,10 +217,9 @@ def cohort_report(
     )
     _print_result(result)
     if not result.ok:
-        raise typer.Exit(1)
+        raise typer.Exit(ExitCode.INVALID)
 
 
-@handle_errors
 def demo(
     ctx: typer.Context,
     leaders: Annotated[
@@ -265,7 +264,7 @@ def demo(
         highlight=False,
     )
     if not result.ok:
-        raise typer.Exit(1)
+        raise typer.Exit(ExitCode.INVALID)
 
 
 def register(main: typer.Typer) -> None:

@@ -16,18 +16,16 @@ from leadcheck.cli._common import (
     complete_leader,
     console,
     db_path,
-    handle_errors,
     key_notice,
 )
 from leadcheck.cli._help import Command
-from leadcheck.errors import INVALID, OK, UsageError
+from leadcheck.errors import INVALID, OK, ExitCode, UsageError
 
 if TYPE_CHECKING:
     from leadcheck.collect import Prompt, Session
     from leadcheck.instrument.model import Instrument
     from leadcheck.store import Assessment, Store
 
-INTERRUPTED = 130  # the shell's convention for Ctrl-C (128 + SIGINT)
 BAR_WIDTH = 30
 SUMMARY_BAR_WIDTH = 20
 
@@ -49,6 +47,7 @@ ASSESS_EXIT_CODES = _exit_codes_help("such as an instrument without a self group
 RATE_EXIT_CODES = _exit_codes_help("such as an --as group the instrument does not have")
 
 
+# Control flow, not an error: the session loop ends on it (so not in leadcheck.errors).
 class _Quit(Exception):
     """The rater pressed q: stop, everything is saved."""
 
@@ -403,7 +402,7 @@ def _collect(
         raise typer.Exit(OK) from None
     except KeyboardInterrupt:
         typer.echo(f"\nInterrupted. {saved()}", err=True)
-        raise typer.Exit(INTERRUPTED) from None
+        raise typer.Exit(ExitCode.INTERRUPTED) from None
     except EOFError:
         typer.echo(f"\nThe input ended. {saved()}", err=True)
         raise typer.Exit(INVALID) from None
@@ -443,7 +442,6 @@ def _self_assessment(store: Store, name: str, loaded: Instrument | None, new: bo
     return store.assessment_for(store.ensure_leader(name), loaded, new=new)
 
 
-@handle_errors
 def assess(
     ctx: typer.Context,
     instrument: Annotated[
@@ -558,7 +556,6 @@ def _new_token() -> str:
     return token
 
 
-@handle_errors
 def rate(
     ctx: typer.Context,
     leader: Annotated[

@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 from enum import Enum
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -15,13 +15,14 @@ from leadcheck.cli._common import (
     complete_leader,
     console,
     db_path,
-    handle_errors,
     key_notice,
 )
 from leadcheck.cli._help import Command
+from leadcheck.cli._reporters import FORMAT_HELP, Format, Report, print_report
+from leadcheck.errors import ExitCode
 
 if TYPE_CHECKING:
-    from leadcheck.importing.plan import ImportOutcome, ImportPlan
+    from leadcheck.importing.plan import ImportOutcome, ImportPlan, LeaderOutcome
     from leadcheck.store import Store
 
 
@@ -51,7 +52,6 @@ def _open_existing(ctx: typer.Context) -> Store | None:
     return Store.open(path, create=False) if path.exists() else None
 
 
-@handle_errors
 def form(
     ctx: typer.Context,
     leader: Annotated[
@@ -96,7 +96,7 @@ def form(
     force: Annotated[bool, typer.Option("--force", help="Overwrite FILE if it exists.")] = False,
 ) -> None:
     """Write a blank response file one rater fills in with any text editor and sends back."""
-    from leadcheck.errors import UsageError
+    from leadcheck.errors import NO_FOLDER, UsageError, cannot_write
     from leadcheck.importing.output import atomic_text
     from leadcheck.importing.resolve import label
     from leadcheck.importing.responsefile import form_group, form_instrument, write_form
@@ -117,7 +117,7 @@ def form(
     if output.is_file() and not force:  # /dev/stdout, a FIFO: written to, never "overwritten"
         raise UsageError(f"{output}: already exists; choose another name, or add --force to overwrite it")
     if not output.parent.is_dir():
-        raise UsageError(f"{output}: the folder {output.parent} does not exist")
+        raise UsageError(cannot_write(NO_FOLDER, output))
     with atomic_text(output) as stream:
         stream.write(text)
     typer.echo(
@@ -126,7 +126,7 @@ def form(
     )
 
 
-@handle_errors
+# Over 60 lines only through its parameter declarations: typer reads the options from the signature.
 def import_(
     ctx: typer.Context,
     files: Annotated[
@@ -217,6 +217,7 @@ def import_(
         bool,
         typer.Option("--dry-run", help="Check everything and show what would be imported; write nothing."),
     ] = False,
+    format: Annotated[Format, typer.Option("--format", "-f", help=FORMAT_HELP)] = Format.text,
 ) -> None:
     """Import filled-in forms, survey CSV exports or a leadcheck export: all of it, or nothing."""
     import contextlib
@@ -260,12 +261,9 @@ def import_(
             typer.echo(f"error: {e}", err=True)
             typer.echo("Nothing was written.", err=True)
             raise typer.Exit(e.exit_code) from None
-        for problem in plan.problems:
-            typer.echo(str(problem), err=True)
         if not plan.ok:
-            n = len(plan.errors)
-            typer.echo(f"{n} problem{'s' * (n != 1)} found. Nothing was written.", err=True)
-            raise typer.Exit(1)
+            print_report(format, Report(plan.problems, _document(plan, None), lambda: _refused(plan)))
+            raise typer.Exit(ExitCode.INVALID)
         if store is None:
             # No workspace yet: a real import creates it; a dry run measures against an empty one.
             folder = Path(stack.enter_context(tempfile.TemporaryDirectory())) if dry_run else None
@@ -273,7 +271,54 @@ def import_(
             stack.callback(store.close)
         outcome = apply_plan(plan, store, dry_run=dry_run)
         key_notice(store)
-    _print_outcome(plan, outcome)
+    print_report(
+        format, Report(plan.problems, _document(plan, outcome), lambda: _print_outcome(plan, outcome))
+    )
+
+
+def _refused(plan: ImportPlan) -> None:
+    n = len(plan.errors)
+    typer.echo(f"{n} problem{'s' * (n != 1)} found. Nothing was written.", err=True)
+
+
+def _document(plan: ImportPlan, outcome: ImportOutcome | None) -> dict[str, Any]:
+    """The import for tools: every problem, the files read and (when there was no error) what was stored."""
+    return {
+        "ok": plan.ok,
+        "written": outcome is not None and not outcome.dry_run,
+        "problems": [p.as_dict() for p in plan.problems],
+        "files": [{"path": f.source, "layout": f.layout, "responses": f.responses} for f in plan.files],
+        "summary": None if outcome is None else _summary(outcome),
+    }
+
+
+def _summary(outcome: ImportOutcome) -> dict[str, Any]:
+    """What the text output's table and closing lines say, as data."""
+    return {
+        "dry_run": outcome.dry_run,
+        "leaders": [
+            {
+                "leader": o.leader,
+                "instrument": o.instrument,
+                "groups": _groups_in_order(o),
+                "added": o.added,
+                "replaced": o.replaced,
+                "unchanged": o.unchanged,
+            }
+            for o in outcome.leaders
+        ],
+        "added": outcome.added,
+        "replaced": outcome.replaced,
+        "unchanged": outcome.unchanged,
+        "new_leaders": outcome.new_leaders,
+        "new_rounds": outcome.new_rounds,
+    }
+
+
+def _groups_in_order(result: LeaderOutcome) -> dict[str, int]:
+    """Responses per rater group, in the instrument's order of groups."""
+    order = list(result.group_labels)
+    return dict(sorted(result.groups.items(), key=lambda kv: order.index(kv[0])))
 
 
 def _print_outcome(plan: ImportPlan, outcome: ImportOutcome) -> None:
@@ -300,9 +345,7 @@ def _print_outcome(plan: ImportPlan, outcome: ImportOutcome) -> None:
         table.add_column(name, justify=justify)  # type: ignore[arg-type]
     for result in outcome.leaders:
         first = True
-        for group, count in sorted(
-            result.groups.items(), key=lambda kv: list(result.group_labels).index(kv[0])
-        ):
+        for group, count in _groups_in_order(result).items():
             cells: list[str] = [result.leader, result.instrument] if first else ["", ""]
             cells += [result.group_labels.get(group, group), str(count)]
             cells += (
@@ -336,7 +379,6 @@ def _print_outcome(plan: ImportPlan, outcome: ImportOutcome) -> None:
         out.print(Text("Nothing was written (dry run)."))
 
 
-@handle_errors
 def export(
     ctx: typer.Context,
     format: Annotated[
@@ -360,7 +402,7 @@ def export(
     ] = None,
 ) -> None:
     """Export every response, for backups and for other tools; `leadcheck import` reads it back."""
-    from leadcheck.errors import UsageError
+    from leadcheck.errors import NO_FOLDER, UsageError, cannot_write
     from leadcheck.importing.export import write_csv, write_json
     from leadcheck.importing.output import atomic_text
     from leadcheck.store import Store
@@ -371,7 +413,7 @@ def export(
             writer(store, sys.stdout)
             return
         if not output.parent.is_dir():
-            raise UsageError(f"{output}: the folder {output.parent} does not exist")
+            raise UsageError(cannot_write(NO_FOLDER, output))
         with atomic_text(output) as stream:
             count = writer(store, stream)
     typer.echo(f"Wrote {count} response{'s' * (count != 1)} to {output}.", err=True)

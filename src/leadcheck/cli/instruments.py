@@ -8,8 +8,9 @@ from typing import Annotated
 
 import typer
 
-from leadcheck.cli._common import FORMAT_HELP, TextOrJson, complete_instrument, console, handle_errors
+from leadcheck.cli._common import FORMAT_HELP, TextOrJson, complete_instrument, console
 from leadcheck.cli._help import Command, Group
+from leadcheck.errors import ExitCode
 
 app = typer.Typer(
     help="List the available instruments and show what they ask.",
@@ -20,7 +21,6 @@ app = typer.Typer(
 
 
 @app.command("list", cls=Command)
-@handle_errors
 def list_(
     folders: Annotated[
         list[Path] | None,
@@ -55,7 +55,7 @@ def list_(
             "invalid": [{"path": str(r.path), "errors": len(r.errors)} for r in invalid],
         }
         typer.echo(json.dumps(doc, indent=2, ensure_ascii=False))
-        raise typer.Exit(1 if invalid else 0)
+        raise typer.Exit(ExitCode.INVALID if invalid else ExitCode.OK)
     table = Table(title="Instruments", title_justify="left")
     table.add_column("id", no_wrap=True)
     table.add_column("version", no_wrap=True)
@@ -79,11 +79,10 @@ def list_(
             markup=False,
         )
     if invalid:
-        raise typer.Exit(1)
+        raise typer.Exit(ExitCode.INVALID)
 
 
 @app.command("show", cls=Command)
-@handle_errors
 def show(
     ref: Annotated[
         str,

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from leadcheck.cli._common import complete_cohort, console, db_path, handle_errors
+from leadcheck.cli._common import complete_cohort, console, db_path
 from leadcheck.cli._help import Command, Group
 
 app = typer.Typer(
@@ -19,7 +19,6 @@ app = typer.Typer(
 
 
 @app.command("build", cls=Command)
-@handle_errors
 def build(
     ctx: typer.Context,
     cohorts: Annotated[

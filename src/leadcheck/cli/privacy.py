@@ -9,8 +9,9 @@ from typing import Annotated
 
 import typer
 
-from leadcheck.cli._common import LeaderArg, complete_cohort, complete_leader, console, db_path, handle_errors
+from leadcheck.cli._common import LeaderArg, complete_cohort, complete_leader, console, db_path
 from leadcheck.cli._help import Command
+from leadcheck.errors import ExitCode
 
 
 class AuditFormat(str, enum.Enum):
@@ -18,7 +19,6 @@ class AuditFormat(str, enum.Enum):
     json = "json"
 
 
-@handle_errors
 def audit(
     ctx: typer.Context,
     leader: LeaderArg,
@@ -70,10 +70,9 @@ def audit(
         if not rounds:
             out.print(f"{person.name}: no assessment yet", markup=False)
     if found:
-        raise typer.Exit(1)
+        raise typer.Exit(ExitCode.INVALID)
 
 
-@handle_errors
 def purge(
     ctx: typer.Context,
     leader: Annotated[
@@ -141,7 +140,6 @@ def purge(
     out.print(f"Removed {what}.", markup=False)
 
 
-@handle_errors
 def key(ctx: typer.Context) -> None:
     """Where this workspace's rater key is kept (outside the workspace file; move it with the file)."""
     from leadcheck.keys import key_path

@@ -14,7 +14,6 @@ from leadcheck.cli._common import (
     LeaderArg,
     console,
     db_path,
-    handle_errors,
 )
 from leadcheck.cli._help import Command
 
@@ -24,7 +23,6 @@ class ReportFormat(str, enum.Enum):
     html = "html"
 
 
-@handle_errors
 def report(
     ctx: typer.Context,
     leader: LeaderArg,

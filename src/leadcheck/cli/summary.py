@@ -17,7 +17,6 @@ from leadcheck.cli._common import (
     TextOrJson,
     console,
     db_path,
-    handle_errors,
     wants_json,
 )
 from leadcheck.cli._help import Command
@@ -230,7 +229,6 @@ def _findings(title: str, findings: tuple[Finding, ...], with_gap: bool) -> Any:
     return table
 
 
-@handle_errors
 def summary(
     ctx: typer.Context,
     leader: LeaderArg,

@@ -2,66 +2,45 @@
 
 from __future__ import annotations
 
-import enum
 import json
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from leadcheck.cli._common import console, handle_errors
+from leadcheck.cli._common import console
+from leadcheck.cli._reporters import FORMAT_HELP, Format, Report, print_report
 from leadcheck.errors import INVALID, OK
 
 if TYPE_CHECKING:
     from leadcheck.instrument.validate import ValidationResult
 
 
-class Format(str, enum.Enum):
-    text = "text"
-    json = "json"
-    github = "github"
+def _closing(results: Sequence[ValidationResult]) -> Callable[[], None]:
+    """The line after the problems: how many files, errors and warnings."""
 
-
-def _printable(path: str) -> str:
-    """A file name as printed: control characters (a terminal escape in a file name from a pull
-    request) shown as \\xNN, never sent to the terminal or the CI log as they are."""
-    return "".join(f"\\x{ord(c):02x}" if ord(c) < 0x20 or 0x7F <= ord(c) <= 0x9F else c for c in path)
-
-
-def _text(results: Sequence[ValidationResult], strict: bool) -> None:
-    from rich.text import Text
-
-    out = console(soft_wrap=True)  # one problem per line, as editors and grep expect
-    for result in results:
-        for p in result.problems:
-            style = "red" if p.level == "error" else "yellow"
-            # Text, not markup: paths and messages quote the file ("[/]" as a key, "[red]x.yaml").
-            line = Text.assemble(
-                (_printable(p.path), "bold"),
-                f":{p.line}:{p.column}: ",
-                (p.level, style),
-                f": {p.message} ",
-                (f"[{p.code}]", "dim"),
+    def closing() -> None:
+        errors = sum(len(r.errors) for r in results)
+        warnings = sum(len(r.warnings) for r in results)
+        files = len(results)
+        bad = sum(1 for r in results if r.problems)
+        noun = "file" if files == 1 else "files"
+        out = console(soft_wrap=True)
+        if errors or warnings:
+            out.print(
+                f"{files} {noun} checked: {errors} error{'s' * (errors != 1)}, "
+                f"{warnings} warning{'s' * (warnings != 1)} in {bad} {('file' if bad == 1 else 'files')}",
+                markup=False,
             )
-            out.print(line, highlight=False)
-    errors = sum(len(r.errors) for r in results)
-    warnings = sum(len(r.warnings) for r in results)
-    files = len(results)
-    bad = sum(1 for r in results if r.problems)
-    noun = "file" if files == 1 else "files"
-    if errors or warnings:
-        out.print(
-            f"{files} {noun} checked: {errors} error{'s' * (errors != 1)}, "
-            f"{warnings} warning{'s' * (warnings != 1)} in {bad} {('file' if bad == 1 else 'files')}",
-            markup=False,
-        )
-    else:
-        out.print(f"{files} {noun} checked: all valid", markup=False)
+        else:
+            out.print(f"{files} {noun} checked: all valid", markup=False)
+
+    return closing
 
 
-def _json(results: Sequence[ValidationResult], strict: bool) -> None:
-    doc = {
+def _document(results: Sequence[ValidationResult], strict: bool) -> dict[str, Any]:
+    return {
         "ok": all(r.ok_strict(strict) for r in results),
         "files": [
             {
@@ -73,34 +52,8 @@ def _json(results: Sequence[ValidationResult], strict: bool) -> None:
             for r in results
         ],
     }
-    typer.echo(json.dumps(doc, indent=2, ensure_ascii=False))
 
 
-def _escape_github(text: str, prop: bool = False) -> str:
-    text = text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
-    if prop:
-        text = text.replace(":", "%3A").replace(",", "%2C")
-    return text
-
-
-def _github(results: Sequence[ValidationResult], strict: bool) -> None:
-    for result in results:
-        for p in result.problems:
-            kind = "error" if p.level == "error" or strict else "warning"
-            typer.echo(
-                f"::{kind} file={_escape_github(_printable(p.path), True)},line={p.line},col={p.column},"
-                f"title={_escape_github(p.code, True)}::{_escape_github(p.message)}"
-            )
-
-
-REPORTERS: dict[Format, Callable[[Sequence[ValidationResult], bool], None]] = {
-    Format.text: _text,
-    Format.json: _json,
-    Format.github: _github,
-}
-
-
-@handle_errors
 def validate(
     paths: Annotated[
         list[Path],
@@ -110,9 +63,7 @@ def validate(
             metavar="PATH",
         ),
     ],
-    format: Annotated[
-        Format, typer.Option("--format", "-f", help="Output format: text, json, or GitHub annotations.")
-    ] = Format.text,
+    format: Annotated[Format, typer.Option("--format", "-f", help=FORMAT_HELP)] = Format.text,
     strict: Annotated[bool, typer.Option("--strict", help="Fail on warnings too.")] = False,
 ) -> None:
     """Check instrument files and report every problem with its line and column.
@@ -128,11 +79,12 @@ def validate(
 
         raise UsageError("no *.yaml or *.yml files found in " + ", ".join(str(p) for p in paths))
     results = [validate_file(f, within) for f, within in files]
-    REPORTERS[format](results, strict)
+    problems = [p for r in results for p in r.problems]
+    report = Report(problems, _document(results, strict), _closing(results), for_editors=True, strict=strict)
+    print_report(format, report)
     raise typer.Exit(OK if all(r.ok_strict(strict) for r in results) else INVALID)
 
 
-@handle_errors
 def schema(
     output: Annotated[
         Path | None,

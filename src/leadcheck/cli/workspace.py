@@ -16,7 +16,6 @@ from leadcheck.cli._common import (
     complete_leader,
     console,
     db_path,
-    handle_errors,
     wants_json,
 )
 from leadcheck.cli._help import Command
@@ -28,7 +27,6 @@ if TYPE_CHECKING:
     from leadcheck.store import Store
 
 
-@handle_errors
 def leaders(
     ctx: typer.Context,
     cohort: Annotated[
@@ -75,7 +73,6 @@ def leaders(
     print_table(out, leaders_table(statuses))
 
 
-@handle_errors
 def status(
     ctx: typer.Context,
     leader: Annotated[

@@ -31,7 +31,7 @@ from leadcheck.cohort.files import (
     write_manifest,
 )
 from leadcheck.cohort.worker import RenderResult, RenderTask, render_task, warm_up
-from leadcheck.errors import LeadcheckError, NotFoundError, ReportError, UsageError
+from leadcheck.errors import LeadcheckError, NotFoundError, ReportError, SchedulerError, UsageError
 from leadcheck.norms import Norms, check_instrument, cohort_norms, norms_digest
 from leadcheck.releases import record as record_release
 from leadcheck.report.bundle import load_bundle
@@ -93,10 +93,6 @@ SCHEDULER_EXAMPLE = "tcp://10.0.0.5:8786"
 # How long to try to reach a scheduler, and to wait for its first worker, before giving up (seconds).
 CONNECT_SECONDS = 15.0
 WORKERS_SECONDS = 10.0
-
-
-class SchedulerError(LeadcheckError):
-    """The Dask scheduler could not be reached, or has no worker to render on."""
 
 
 def check_scheduler_address(address: str) -> None:

@@ -6,14 +6,12 @@ commands in ``leadcheck.cli.files`` are thin wrappers over this package.
 
 from leadcheck.importing.model import FileReport, ImportOptions, Parsed
 from leadcheck.importing.plan import ImportOutcome, ImportPlan, LeaderOutcome, apply_plan, plan_import
-from leadcheck.importing.problems import ImportProblem
 
 __all__ = [
     "FileReport",
     "ImportOptions",
     "ImportOutcome",
     "ImportPlan",
-    "ImportProblem",
     "LeaderOutcome",
     "Parsed",
     "apply_plan",

@@ -139,6 +139,8 @@ class ColumnMatcher:
         return None
 
 
+# Not a LeadcheckError (and not in leadcheck.errors): it never leaves the import, whose readers
+# turn it into a Problem at the cell it came from.
 class AnswerError(ValueError):
     """A cell that is not an answer on the scale; the message quotes only that cell."""
 

@@ -21,6 +21,7 @@ from leadcheck.importing.problems import Problems, shorten
 from leadcheck.importing.resolve import Instruments, label
 from leadcheck.instrument.catalog import instrument_from_text
 from leadcheck.instrument.model import Instrument
+from leadcheck.problems import Location
 from leadcheck.responses import Answer, IncomingResponse
 from leadcheck.store import Store, leader_key, leader_name_problem
 
@@ -194,7 +195,7 @@ class ExportReader:
         return started.strip(), count
 
     def declare(
-        self, leader: str, instrument: Instrument, started: str, number: int, where: str, report: Report
+        self, leader: str, instrument: Instrument, started: str, number: int, where: Location, report: Report
     ) -> None:
         """Note a round; the same round named twice must be started at the same time on the same snapshot."""
         leader = leader.strip()
@@ -216,7 +217,7 @@ class ExportReader:
                 "instrument_hash",
             )
 
-    def leader(self, entry: object, where: str, report: Report) -> None:
+    def leader(self, entry: object, where: Location, report: Report) -> None:
         """One entry of the JSON export's "leaders": the leader, and each of their rounds."""
         if not isinstance(entry, Mapping):
             report("expected an object", "")
@@ -250,12 +251,12 @@ class ExportReader:
             if named is None and len(self.problems.found) == before:
                 at('"created_at" and "round" must be given', "")
             if instrument is not None and named is not None:
-                self.declare(name, instrument, *named, f"{where}, assessment {m}", at)
+                self.declare(name, instrument, *named, where.within(f"assessment {m}"), at)
 
     def build(
         self,
         record: Mapping[str, Any],
-        where: str,
+        where: Location,
         row: int,
         report: Report,
     ) -> Parsed | None:
@@ -296,7 +297,7 @@ class ExportReader:
             group=group,
             answers=answers,
             comments=comments,
-            source=where,
+            source=str(where),
             rater_identity=f"export:{rater}" if rater else None,
             submitted_at=submitted if isinstance(submitted, str) and submitted else None,
             cohort=cohort if isinstance(cohort, str) else None,
@@ -421,7 +422,7 @@ def read_export_json(data: bytes, reader: ExportReader) -> list[Parsed]:
         def report_leader(message: str, column: str, n: int = n) -> None:
             problems.error(f"leader {n}: {message}")
 
-        reader.leader(entry, f"{reader.source}: leader {n}", report_leader)
+        reader.leader(entry, Location(reader.source, part=f"leader {n}"), report_leader)
     if not isinstance(listed, list):
         problems.error('"leaders" must be a list')
     records = document.get("responses")
@@ -438,7 +439,7 @@ def read_export_json(data: bytes, reader: ExportReader) -> list[Parsed]:
         if not isinstance(record, dict):
             report("expected an object", "")
             continue
-        parsed = reader.build(record, f"{reader.source}: response {n}", 0, report)
+        parsed = reader.build(record, Location(reader.source, part=f"response {n}"), 0, report)
         if parsed is not None:
             out.append(parsed)
     return reader.finish(out)
@@ -472,7 +473,7 @@ def read_export_csv(table: Table, reader: ExportReader) -> list[Parsed]:
             index = header.index(column) + 1 if column in header else 0
             problems.error(message, row=at, column=column, index=index)
 
-        parsed = _csv_record(row, header, reader, f"{reader.source}:{record.line}", record.line, report)
+        parsed = _csv_record(row, header, reader, Location(reader.source, record.line), record.line, report)
         if parsed is not None:
             out.append(parsed)
     return reader.finish(out)
@@ -482,7 +483,7 @@ def _csv_record(
     row: dict[str, str],
     header: list[str],
     reader: ExportReader,
-    where: str,
+    where: Location,
     line: int,
     report: Callable[[str, str], None],
 ) -> Parsed | None:

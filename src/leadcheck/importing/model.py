@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from leadcheck.instrument.model import Instrument
+from leadcheck.problems import Location
 from leadcheck.responses import IncomingResponse
 
 
@@ -48,7 +49,7 @@ class Parsed:
 
     instrument: Instrument
     response: IncomingResponse
-    where: str  # "responses.csv:14", for messages about the row as a whole
+    where: Location  # responses.csv:14, for messages about the row as a whole
     identity_kind: str = ""  # what rater_identity is: "email", "response id", "rater", "export"
     round: Round | None = None  # from an export; None: the leader's current round
     campaign_rater: int | None = None  # a returned questionnaire: the roster row of its rater
@@ -61,7 +62,7 @@ class PlannedRound:
     leader: str
     instrument: Instrument
     round: Round
-    where: str
+    where: Location
 
 
 @dataclass(frozen=True)
@@ -70,7 +71,7 @@ class PlannedLeader:
 
     name: str
     cohort: str | None
-    where: str
+    where: Location
 
 
 @dataclass(frozen=True)

@@ -3,24 +3,12 @@
 from __future__ import annotations
 
 import contextlib
-import errno
-import os
 from collections.abc import Iterator
 from pathlib import Path
 from typing import TextIO
 
-from leadcheck.atomic import TargetError, atomic_open
-from leadcheck.errors import LeadcheckError
-
-
-class OutputError(LeadcheckError):
-    """A file named with -o could not be written."""
-
-
-def _cannot_write(path: Path, reason: str) -> OutputError:
-    return OutputError(
-        f"{path}: cannot write the file ({reason}); choose a folder you can write to, or another file with -o"
-    )
+from leadcheck.atomic import atomic_open
+from leadcheck.errors import WRITE, OutputError, cannot_write
 
 
 @contextlib.contextmanager
@@ -28,17 +16,13 @@ def atomic_text(path: Path) -> Iterator[TextIO]:
     """A UTF-8 text stream whose content replaces ``path`` only when the block ends without an error.
 
     Symlinks and special files are handled as leadcheck.atomic.atomic_open
-    handles them; a folder, or a place that cannot be written, is an OutputError.
+    handles them; a folder, or a place that cannot be written, is an OutputError
+    (leadcheck.errors.TargetError is one).
     """
     try:
         with atomic_open(path, "w") as stream:
             yield stream  # type: ignore[misc]
-    except TargetError as e:
-        if e.kind == "folder":
-            raise OutputError(f"{path}: is a folder; name a file to write") from e
-        reason = os.strerror(errno.ENOENT) if e.kind == "no-folder" else e.reason
-        raise _cannot_write(path, reason) from e
-    except BrokenPipeError:
+    except (OutputError, BrokenPipeError):
         raise
     except OSError as e:
-        raise _cannot_write(path, e.strerror or type(e).__name__) from e
+        raise OutputError(cannot_write(WRITE, path, e.strerror or type(e).__name__)) from e

@@ -20,12 +20,13 @@ from leadcheck.importing.export import (
     read_export_json,
 )
 from leadcheck.importing.model import FileReport, ImportOptions, Parsed, PlannedLeader, PlannedRound, Round
-from leadcheck.importing.problems import ERROR, WARNING, ImportProblem, Problems
+from leadcheck.importing.problems import Problems
 from leadcheck.importing.resolve import Instruments, label
 from leadcheck.importing.responsefile import read_response_file
 from leadcheck.importing.tables import SurveyReader
 from leadcheck.instrument.catalog import YAML_SUFFIXES
 from leadcheck.instrument.model import SELF, Instrument
+from leadcheck.problems import ERROR, WARNING, Location, Problem
 from leadcheck.responses import IncomingResponse, content_digest
 from leadcheck.store import Leader, Store, leader_key, leader_name_problem
 
@@ -44,7 +45,7 @@ LAYOUT_LABELS = {
 class ImportPlan:
     """Everything read from the files, checked; nothing stored yet."""
 
-    problems: list[ImportProblem] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
     parsed: list[Parsed] = field(default_factory=list)
     already: list[Parsed] = field(default_factory=list)  # export records this workspace holds already
     files: list[FileReport] = field(default_factory=list)
@@ -52,7 +53,7 @@ class ImportPlan:
     rounds: list[PlannedRound] = field(default_factory=list)  # assessment rounds exports name, in order
 
     @property
-    def errors(self) -> list[ImportProblem]:
+    def errors(self) -> list[Problem]:
         return [p for p in self.problems if p.level == ERROR]
 
     @property
@@ -118,10 +119,15 @@ def plan_import(paths: Sequence[Path], options: ImportOptions, store: Store | No
     return plan
 
 
-def _split_where(where: str) -> tuple[str, int]:
-    """("responses.csv", 14) from "responses.csv:14"; (where, 0) when it names no line."""
-    source, _, row = where.rpartition(":")
-    return (source, int(row)) if source and row.isdigit() else (where, 0)
+# Codes of the problems found across files (a file's own problems are coded where they are read).
+LEADER_NAME = "leader-name"
+SAME_FORM_TWICE = "same-form-twice"
+CONTROL_CHARACTER = "control-character"
+GROUP_CHANGE = "group-change"
+CLOSE_NAME_CODE = "close-name"
+TWO_SNAPSHOTS = "two-snapshots"
+ROUNDS_AND_CURRENT = "rounds-and-current"
+SAME_RATER_TWICE = "same-rater-twice"
 
 
 def _refuse_bad_leader_names(plan: ImportPlan) -> None:
@@ -133,10 +139,9 @@ def _refuse_bad_leader_names(plan: ImportPlan) -> None:
         if problem is None:
             keep.append(p)
             continue
-        source, row = _split_where(p.where)
-        if (source, p.response.leader) not in reported:
-            reported.add((source, p.response.leader))
-            plan.problems.append(ImportProblem(source, row=row, message=f"{problem}; correct it in the file"))
+        if (p.where.path, p.response.leader) not in reported:
+            reported.add((p.where.path, p.response.leader))
+            plan.problems.append(Problem(p.where, ERROR, LEADER_NAME, f"{problem}; correct it in the file"))
     plan.parsed = keep
 
 
@@ -163,9 +168,11 @@ def _one_form_per_rater(plan: ImportPlan) -> None:
         ) == dict(p.response.comments)
         if not same:
             plan.problems.append(
-                ImportProblem(
+                Problem(
                     p.where,
-                    message=f"this is the same rater's questionnaire as {earlier.where}, with different "
+                    ERROR,
+                    SAME_FORM_TWICE,
+                    f"this is the same rater's questionnaire as {earlier.where}, with different "
                     "answers; import only the one to keep (a form imported later replaces the earlier one)",
                 )
             )
@@ -188,12 +195,12 @@ def _refuse_control_characters(plan: ImportPlan) -> None:
         if bad is None:
             keep.append(p)
             continue
-        source, row = _split_where(p.where)
         plan.problems.append(
-            ImportProblem(
-                source,
-                row=row,
-                message=f'the comment to "{bad[0]}" holds the control character U+{ord(bad[1]):04X}, which '
+            Problem(
+                p.where,
+                ERROR,
+                CONTROL_CHARACTER,
+                f'the comment to "{bad[0]}" holds the control character U+{ord(bad[1]):04X}, which '
                 "no one types; the file is damaged or altered: correct the comment in the file",
             )
         )
@@ -221,12 +228,12 @@ def _refuse_group_changes(plan: ImportPlan, store: Store) -> None:
             assessment = store.find_assessment(leader, p.instrument.content_hash, *p.round.key)
             stored = store.stored_group(r, p.instrument.id, assessment) if assessment is not None else None
         if stored is not None and stored != r.group:
-            source, row = _split_where(p.where)
             plan.problems.append(
-                ImportProblem(
-                    source,
-                    row=row,
-                    message=f"this rater (same {p.identity_kind or 'answers'}) already answered about "
+                Problem(
+                    p.where,
+                    ERROR,
+                    GROUP_CHANGE,
+                    f"this rater (same {p.identity_kind or 'answers'}) already answered about "
                     f'"{r.leader.strip()}" as {stored}, here as {r.group}; a rater answers in one group '
                     "only: correct the group in the file, or leave this response out",
                 )
@@ -253,14 +260,13 @@ def _warn_about_close_names(plan: ImportPlan, store: Store | None) -> None:
                     best, best_ratio = other, ratio
         names[key] = name
         if best:
-            source, row = _split_where(where)
             plan.problems.append(
-                ImportProblem(
-                    source,
-                    row=row,
-                    message=f'leader "{name}" is new; did you mean "{best}"? If it is the same person, '
+                Problem(
+                    where,
+                    WARNING,
+                    CLOSE_NAME_CODE,
+                    f'leader "{name}" is new; did you mean "{best}"? If it is the same person, '
                     f'write the name as "{best}"; otherwise ignore this warning',
-                    level=WARNING,
                 )
             )
 
@@ -282,9 +288,11 @@ def _one_snapshot_per_leader(plan: ImportPlan) -> None:
         if first.instrument.content_hash != p.instrument.content_hash:
             name = p.response.leader.strip()
             plan.problems.append(
-                ImportProblem(
+                Problem(
                     p.where,
-                    message=f'"{name}" is rated on {label(first.instrument)} at {first.where} and on a '
+                    ERROR,
+                    TWO_SNAPSHOTS,
+                    f'"{name}" is rated on {label(first.instrument)} at {first.where} and on a '
                     f"different snapshot, {label(p.instrument)}, here; import the files of each version "
                     "separately, the first version first",
                 )
@@ -297,19 +305,19 @@ def _refuse_rounds_mixed_with_current(plan: ImportPlan) -> None:
     Which round is current changes as the export's rounds are stored, and the
     response was checked against the snapshot of the round current before.
     """
-    named: dict[tuple[str, str], str] = {}  # (leader key, instrument id) -> where a round is named
+    named: dict[tuple[str, str], Location] = {}  # (leader key, instrument id) -> where a round is named
     for r in plan.rounds:
         named.setdefault((leader_key(r.leader), r.instrument.id), r.where)
     for p in plan.parsed:
         where = named.get((leader_key(p.response.leader), p.instrument.id))
         if p.round is not None or where is None:
             continue
-        source, row = _split_where(p.where)
         plan.problems.append(
-            ImportProblem(
-                source,
-                row=row,
-                message=f'this response is for the current round of "{p.response.leader.strip()}" on '
+            Problem(
+                p.where,
+                ERROR,
+                ROUNDS_AND_CURRENT,
+                f'this response is for the current round of "{p.response.leader.strip()}" on '
                 f"{p.instrument.id}, and a leadcheck export in the same import names their rounds "
                 f"({where}); import the export on its own first, then this file",
             )
@@ -397,7 +405,7 @@ def _with_identities(parsed: list[Parsed]) -> list[Parsed]:
     return out
 
 
-def _latest_per_rater(parsed: list[Parsed], problems: list[ImportProblem]) -> list[Parsed]:
+def _latest_per_rater(parsed: list[Parsed], problems: list[Problem]) -> list[Parsed]:
     """One response per rater and leader: a later one (in file order) replaces an earlier one, with a warning."""
     latest: dict[tuple[str, str, tuple[str, str, int] | None, str], int] = {}
     for index, p in enumerate(parsed):
@@ -414,13 +422,12 @@ def _latest_per_rater(parsed: list[Parsed], problems: list[ImportProblem]) -> li
                 if r.group == SELF
                 else f'the same rater (same {p.identity_kind or "answers"}) about "{r.leader.strip()}"'
             )
-            source, row = _split_where(first.where)
             problems.append(
-                ImportProblem(
-                    source,
-                    row=row,
-                    message=f"{who} again at {p.where}; only the later response is imported",
-                    level=WARNING,
+                Problem(
+                    first.where,
+                    WARNING,
+                    SAME_RATER_TWICE,
+                    f"{who} again at {p.where}; only the later response is imported",
                 )
             )
         latest[key] = index

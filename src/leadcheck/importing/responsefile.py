@@ -17,6 +17,7 @@ from leadcheck.importing.problems import Problems
 from leadcheck.importing.resolve import Instruments, label
 from leadcheck.instrument.catalog import DEFAULT_INSTRUMENT, load_instrument
 from leadcheck.instrument.model import SELF, Instrument, not_observed_label
+from leadcheck.problems import Location
 from leadcheck.responses import Answer, IncomingResponse
 from leadcheck.store import Store
 from leadcheck.yamlsafe import Mark, Node
@@ -218,7 +219,7 @@ def read_response_file(
         rater_identity=identity,
         cohort=options.cohort,
     )
-    return Parsed(instrument, response, source, "rater" if identity else "")
+    return Parsed(instrument, response, Location(source), "rater" if identity else "")
 
 
 def _instrument(

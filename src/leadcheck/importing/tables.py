@@ -26,6 +26,7 @@ from leadcheck.importing.problems import ERROR, Problems, shorten
 from leadcheck.importing.resolve import Instruments, label
 from leadcheck.importing.timestamps import parse_timestamp
 from leadcheck.instrument.model import Instrument
+from leadcheck.problems import Location
 from leadcheck.responses import Answer, IncomingResponse
 
 # Qualtrics' Status of responses that are not real ones: previews, tests, spam.
@@ -380,17 +381,18 @@ class SurveyReader:
         spec = self.head.spec
         submitted = parse_timestamp(_cell(record, roles.submitted), spec.month_first)
         cohort = options.cohort or _cell(record, roles.cohort) or None
+        where = Location(self.source, record.line)
         response = IncomingResponse(
             leader=leader,
             group=group,
             answers=answers,
             comments=comments,
-            source=f"{self.source}:{record.line}",
+            source=str(where),
             rater_identity=identity,
             submitted_at=submitted,
             cohort=cohort,
         )
-        return Parsed(instrument, response, f"{self.source}:{record.line}", kind)
+        return Parsed(instrument, response, where, kind)
 
     def identity(self, record: Record) -> tuple[str | None, str]:
         """Who answered, as stably as the file says: an email, else the tool's response id.

@@ -66,7 +66,7 @@ def _raise_invalid(result: ValidationResult) -> None:
         if more
         else ""
     )
-    raise InstrumentError(f"instrument is not valid: {first}{extra}")
+    raise InstrumentError(f"instrument is not valid: {first.with_code()}{extra}")
 
 
 def builtin_ids() -> dict[str, Path]:

@@ -27,6 +27,7 @@ class Int:
 
     minimum: int | None = None
     maximum: int | None = None
+    range_code: str = "range"  # the rule code of a value out of range
 
     type_name = "an integer"
 
@@ -37,6 +38,7 @@ class Num:
 
     minimum: float | None = None
     maximum: float | None = None
+    range_code: str = "range"  # the rule code of a value out of range
 
     type_name = "a number"
 
@@ -54,6 +56,7 @@ class Seq:
 
     of: Spec
     min_items: int = 0
+    too_short_code: str = "empty-list"  # the rule code of a list shorter than min_items
 
     type_name = "a list"
 
@@ -110,7 +113,9 @@ RATER_GROUP = Obj(
     {
         "id": Key(_GROUP, True, "self is the leader; every other group counts as others."),
         "label": Key(_TEXT, True, "Shown on reports."),
-        "min_raters": Key(Int(minimum=1, maximum=1000), False, "Anonymity threshold."),
+        "min_raters": Key(
+            Int(minimum=1, maximum=1000, range_code="threshold"), False, "Anonymity threshold."
+        ),
         "optional": Key(
             Bool(),
             False,
@@ -142,7 +147,7 @@ def _dimension(noun: str) -> Obj:
             "id": Key(_SLUG, True, "Unique across the file."),
             "name": Key(_TEXT, True),
             "description": Key(_TEXT, True),
-            "items": Key(Seq(ITEM, min_items=1), True),
+            "items": Key(Seq(ITEM, min_items=1, too_short_code="empty-competency"), True),
         },
         noun=noun,
         id_key="id",

@@ -30,35 +30,18 @@ from leadcheck.instrument.model import (
     ScalePoint,
     ScoringSettings,
 )
+from leadcheck.problems import ERROR, WARNING, Location, Problem
 from leadcheck.yamlsafe import Mark, Node
 
-ERROR = "error"
-WARNING = "warning"
-
-
-@dataclass(frozen=True, order=True)
-class Problem:
-    """One finding: where it is, how bad, which rule, and what to do about it."""
-
-    path: str
-    line: int
-    column: int
-    level: str
-    code: str
-    message: str
-
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "path": self.path,
-            "line": self.line,
-            "column": self.column,
-            "level": self.level,
-            "code": self.code,
-            "message": self.message,
-        }
-
-    def __str__(self) -> str:
-        return f"{self.path}:{self.line}:{self.column}: {self.level}: {self.message} [{self.code}]"
+__all__ = [
+    "ERROR",
+    "WARNING",
+    "Problem",
+    "ValidationResult",
+    "validate_bytes",
+    "validate_file",
+    "validate_text",
+]
 
 
 @dataclass
@@ -91,7 +74,7 @@ class _Collector:
         self.problems: list[Problem] = []
 
     def add(self, mark: Mark, code: str, message: str, level: str = ERROR) -> None:
-        self.problems.append(Problem(self.path, mark.line, mark.column, level, code, message))
+        self.problems.append(Problem(Location(self.path, mark.line, mark.column), level, code, message))
 
 
 # Messages quote at most this much of a value: the token at the reported position, never more
@@ -159,109 +142,121 @@ def _label(node: Node, obj: S.Obj, index: int | None) -> str:
 def _check(node: Node, spec: S.Spec, where: str, out: _Collector, index: int | None = None) -> None:
     """Structural checks of ``node`` against ``spec``; ``where`` names the value in messages."""
     if isinstance(spec, S.Obj):
-        if node.kind != "mapping":
-            out.add(node.mark, "type", f"{where} should be a mapping, found {_found(node)}")
-            return
-        label = _label(node, spec, index)
-        known = list(spec.keys)
-        present = set()
-        for key_node, value_node in node.pairs:
-            key = key_node.value
-            if not isinstance(key, str):
-                out.add(key_node.mark, "type", f"keys of {label} should be strings, found {_describe(key)}")
-                continue
-            present.add(key)
-            if key not in spec.keys:
-                close = difflib.get_close_matches(key, known, n=1, cutoff=0.6)
-                hint = f'; did you mean "{close[0]}"?' if close else f"; expected one of: {', '.join(known)}"
-                out.add(key_node.mark, "unknown-key", f"unknown key {_q(key)} in {label}{hint}")
-                continue
-            key_spec = spec.keys[key]
-            if value_node.kind == "scalar" and value_node.value is None and key_spec.required:
-                code = spec.codes.get(key, "missing-key")
-                out.add(value_node.mark, code, f"{_q(key)} of {label} is empty; give it a value")
-                continue
-            if value_node.kind == "scalar" and value_node.value is None:
-                continue  # an optional key left empty means "use the default"
-            _check(value_node, key_spec.spec, f'"{key}" of {label}', out)
-        for name, key_spec in spec.keys.items():
-            if key_spec.required and name not in present:
-                code = spec.codes.get(name, "missing-key")
-                if code == "item-text":
-                    out.add(node.mark, code, f'{label} has no "{name}" text')
-                elif code == "empty-competency":
-                    out.add(node.mark, code, f'{label} has no "items"; a {spec.noun} needs at least one item')
-                else:
-                    out.add(node.mark, code, f'{label} has no "{name}"; add the "{name}" key')
-        return
-    if isinstance(spec, S.Seq):
-        if node.kind != "sequence":
-            out.add(node.mark, "type", f"{where} should be a list, found {_found(node)}")
-            return
-        if len(node.items) < spec.min_items:
-            if isinstance(spec.of, S.Obj) and spec.of.noun in ("item",):
-                code = "empty-competency"
-            else:
-                code = "empty-list"
-            out.add(
-                node.mark,
-                code,
-                f"{where} should have at least {spec.min_items} entr{'y' if spec.min_items == 1 else 'ies'}, found none",
-            )
-        for i, child in enumerate(node.items):
-            _check(child, spec.of, f"entry #{i + 1} of {where}", out, index=i)
-        return
-    if node.kind != "scalar":
+        _check_mapping(node, spec, where, out, index)
+    elif isinstance(spec, S.Seq):
+        _check_list(node, spec, where, out)
+    elif node.kind != "scalar":
         out.add(node.mark, "type", f"{where} should be {spec.type_name}, found {_found(node)}")
+    elif isinstance(spec, S.Str):
+        _check_text(node, spec, where, out)
+    elif isinstance(spec, S.Bool):
+        if not isinstance(node.value, bool):
+            out.add(node.mark, "type", f"{where} should be true or false, found {_describe(node.value)}")
+    else:
+        _check_number(node, spec, where, out)
+
+
+def _check_mapping(node: Node, spec: S.Obj, where: str, out: _Collector, index: int | None) -> None:
+    """A mapping: known keys only, required keys present and not empty, each value checked."""
+    if node.kind != "mapping":
+        out.add(node.mark, "type", f"{where} should be a mapping, found {_found(node)}")
         return
-    value = node.value
-    if isinstance(spec, S.Str):
-        if not isinstance(value, str):
-            if isinstance(value, bool):
-                found = f'{_describe(value)} (YAML reads an unquoted {node.raw} as {_describe(value)}; write "{node.raw}" in quotes)'
-                out.add(node.mark, "type", f"{where} should be a string, found {found}")
+    label = _label(node, spec, index)
+    known = list(spec.keys)
+    present = set()
+    for key_node, value_node in node.pairs:
+        key = key_node.value
+        if not isinstance(key, str):
+            out.add(key_node.mark, "type", f"keys of {label} should be strings, found {_describe(key)}")
+            continue
+        present.add(key)
+        if key not in spec.keys:
+            close = difflib.get_close_matches(key, known, n=1, cutoff=0.6)
+            hint = f'; did you mean "{close[0]}"?' if close else f"; expected one of: {', '.join(known)}"
+            out.add(key_node.mark, "unknown-key", f"unknown key {_q(key)} in {label}{hint}")
+            continue
+        key_spec = spec.keys[key]
+        if value_node.kind == "scalar" and value_node.value is None and key_spec.required:
+            code = spec.codes.get(key, "missing-key")
+            out.add(value_node.mark, code, f"{_q(key)} of {label} is empty; give it a value")
+            continue
+        if value_node.kind == "scalar" and value_node.value is None:
+            continue  # an optional key left empty means "use the default"
+        _check(value_node, key_spec.spec, f'"{key}" of {label}', out)
+    for name, key_spec in spec.keys.items():
+        if key_spec.required and name not in present:
+            code = spec.codes.get(name, "missing-key")
+            if code == "item-text":
+                out.add(node.mark, code, f'{label} has no "{name}" text')
+            elif code == "empty-competency":
+                out.add(node.mark, code, f'{label} has no "items"; a {spec.noun} needs at least one item')
             else:
-                hint = " (quote it)" if isinstance(value, int | float) else ""
-                out.add(node.mark, "type", f"{where} should be a string{hint}, found {_describe(value)}")
-            return
-        if not value.strip():
-            out.add(node.mark, "empty-text", f"{where} is empty; write the text")
-            return
-        bad = _UNPRINTABLE.search(value)
-        if bad is not None:
-            # Instrument text is printed to raters' terminals by assess and rate: an escape
-            # sequence there could rewrite the screen, a direction override hide the wording.
-            out.add(
-                node.mark,
-                "control-character",
-                f"{where} holds the control character U+{ord(bad.group()):04X}; instrument text may "
-                "hold line breaks and tabs, but no terminal escapes or direction overrides: remove it",
-            )
-            return
-        if len(value) > spec.max_length:
-            out.add(node.mark, "too-long", f"{where} is longer than {spec.max_length} characters")
-        # fullmatch: with re.match, "$" also matches before a final newline, and "l-1\n" passed.
-        if spec.pattern and not re.fullmatch(spec.pattern, value):
-            out.add(node.mark, "id-format", f"{where} should be {spec.pattern_hint}, found {_q(value)}")
+                out.add(node.mark, code, f'{label} has no "{name}"; add the "{name}" key')
+
+
+def _check_list(node: Node, spec: S.Seq, where: str, out: _Collector) -> None:
+    """A list: long enough, each entry checked."""
+    if node.kind != "sequence":
+        out.add(node.mark, "type", f"{where} should be a list, found {_found(node)}")
         return
-    if isinstance(spec, S.Bool):
-        if not isinstance(value, bool):
-            out.add(node.mark, "type", f"{where} should be true or false, found {_describe(value)}")
+    if len(node.items) < spec.min_items:
+        out.add(
+            node.mark,
+            spec.too_short_code,
+            f"{where} should have at least {spec.min_items} entr{'y' if spec.min_items == 1 else 'ies'}, found none",
+        )
+    for i, child in enumerate(node.items):
+        _check(child, spec.of, f"entry #{i + 1} of {where}", out, index=i)
+
+
+def _check_text(node: Node, spec: S.Str, where: str, out: _Collector) -> None:
+    """A string: not empty, no terminal controls, not too long, matching its pattern."""
+    value = node.value
+    if not isinstance(value, str):
+        if isinstance(value, bool):
+            found = f'{_describe(value)} (YAML reads an unquoted {node.raw} as {_describe(value)}; write "{node.raw}" in quotes)'
+            out.add(node.mark, "type", f"{where} should be a string, found {found}")
+        else:
+            hint = " (quote it)" if isinstance(value, int | float) else ""
+            out.add(node.mark, "type", f"{where} should be a string{hint}, found {_describe(value)}")
         return
-    if isinstance(spec, S.Int | S.Num):
-        numeric = isinstance(value, int) or (isinstance(spec, S.Num) and isinstance(value, float))
-        if isinstance(value, bool) or not numeric:
-            out.add(node.mark, "type", f"{where} should be {spec.type_name}, found {_describe(value)}")
-            return
-        if isinstance(value, float) and not math.isfinite(value):
-            # .nan and .inf (or 1e999) are floats to YAML, but no threshold or score.
-            out.add(node.mark, "type", f"{where} should be a finite number, found {node.raw}")
-            return
-        code = "threshold" if where.startswith('"min_raters"') else "range"
-        if spec.minimum is not None and value < spec.minimum:
-            out.add(node.mark, code, f"{where} should be at least {spec.minimum}, found {_n(value)}")
-        elif spec.maximum is not None and value > spec.maximum:
-            out.add(node.mark, code, f"{where} should be at most {spec.maximum}, found {_n(value)}")
+    if not value.strip():
+        out.add(node.mark, "empty-text", f"{where} is empty; write the text")
+        return
+    bad = _UNPRINTABLE.search(value)
+    if bad is not None:
+        # Instrument text is printed to raters' terminals by assess and rate: an escape
+        # sequence there could rewrite the screen, a direction override hide the wording.
+        out.add(
+            node.mark,
+            "control-character",
+            f"{where} holds the control character U+{ord(bad.group()):04X}; instrument text may "
+            "hold line breaks and tabs, but no terminal escapes or direction overrides: remove it",
+        )
+        return
+    if len(value) > spec.max_length:
+        out.add(node.mark, "too-long", f"{where} is longer than {spec.max_length} characters")
+    # fullmatch: with re.match, "$" also matches before a final newline, and "l-1\n" passed.
+    if spec.pattern and not re.fullmatch(spec.pattern, value):
+        out.add(node.mark, "id-format", f"{where} should be {spec.pattern_hint}, found {_q(value)}")
+
+
+def _check_number(node: Node, spec: S.Int | S.Num, where: str, out: _Collector) -> None:
+    """An integer or number: finite, within its bounds."""
+    value = node.value
+    numeric = isinstance(value, int) or (isinstance(spec, S.Num) and isinstance(value, float))
+    if isinstance(value, bool) or not numeric:
+        out.add(node.mark, "type", f"{where} should be {spec.type_name}, found {_describe(value)}")
+        return
+    if isinstance(value, float) and not math.isfinite(value):
+        # .nan and .inf (or 1e999) are floats to YAML, but no threshold or score.
+        out.add(node.mark, "type", f"{where} should be a finite number, found {node.raw}")
+        return
+    code = spec.range_code
+    if spec.minimum is not None and value < spec.minimum:
+        out.add(node.mark, code, f"{where} should be at least {spec.minimum}, found {_n(value)}")
+    elif spec.maximum is not None and value > spec.maximum:
+        out.add(node.mark, code, f"{where} should be at most {spec.maximum}, found {_n(value)}")
 
 
 def _norm_text(text: str) -> str:
@@ -270,110 +265,145 @@ def _norm_text(text: str) -> str:
 
 def _semantic(root: Node, out: _Collector) -> None:
     """Checks across the file: unique ids, scale shape, references."""
-    seen_ids: dict[str, tuple[str, Mark]] = {}
+    points = _check_scale(root, out)
+    group_ids = _check_rater_groups(root, out)
+    ids = _Ids(out)
+    dim_ids = _check_dimensions(root, ids, out)
+    _check_questions(root, ids, group_ids, out)
+    _check_development(root, dim_ids, out)
+    _check_high_score(root, points, out)
 
-    def claim(node: Node | None, what: str) -> None:
+
+def _entries(root: Node, key: str) -> list[Node]:
+    """The mappings listed under ``key`` (others are reported by the structural checks)."""
+    n = root.get(key)
+    return [e for e in n.items if e.kind == "mapping"] if n is not None and n.kind == "sequence" else []
+
+
+class _Ids:
+    """Competency, value, item and question ids: one namespace, each id used once in the file."""
+
+    def __init__(self, out: _Collector) -> None:
+        self.out = out
+        self.seen: dict[str, tuple[str, Mark]] = {}
+
+    def claim(self, node: Node | None, what: str) -> None:
         if node is None or node.kind != "scalar" or not isinstance(node.value, str):
             return
-        first = seen_ids.get(node.value)
+        first = self.seen.get(node.value)
         if first is not None:
-            out.add(
+            self.out.add(
                 node.mark,
                 "duplicate-id",
                 f"{what} id {_q(node.value)} is already used by the {first[0]} at line {first[1].line}; ids must be unique across the file",
             )
         else:
-            seen_ids[node.value] = (what, node.mark)
+            self.seen[node.value] = (what, node.mark)
 
-    def entries(key: str) -> list[Node]:
-        n = root.get(key)
-        return [e for e in n.items if e.kind == "mapping"] if n is not None and n.kind == "sequence" else []
 
-    # Scale: consecutive ascending integers.
+def _check_scale(root: Node, out: _Collector) -> Node | None:
+    """Scale points: consecutive ascending integers, each with its own label. Returns the points node."""
     scale = root.get("scale")
     points = scale.get("points") if scale is not None and scale.kind == "mapping" else None
-    if points is not None and points.kind == "sequence":
-        values: list[tuple[int, Mark]] = []
-        for p in points.items:
-            v = p.get("value") if p.kind == "mapping" else None
-            if v is not None and isinstance(v.value, int) and not isinstance(v.value, bool):
-                values.append((v.value, v.mark))
-        for (prev, _), (cur, mark) in itertools.pairwise(values):
-            if cur != prev + 1:
+    if points is None or points.kind != "sequence":
+        return points
+    values: list[tuple[int, Mark]] = []
+    for p in points.items:
+        v = p.get("value") if p.kind == "mapping" else None
+        if v is not None and isinstance(v.value, int) and not isinstance(v.value, bool):
+            values.append((v.value, v.mark))
+    for (prev, _), (cur, mark) in itertools.pairwise(values):
+        if cur != prev + 1:
+            out.add(
+                mark,
+                "scale-points",
+                f"scale point {cur} follows {prev}; points should be consecutive integers in ascending order",
+            )
+    labels: dict[str, Mark] = {}
+    for p in points.items:
+        lab = p.get("label") if p.kind == "mapping" else None
+        if lab is not None and isinstance(lab.value, str):
+            key = _norm_text(lab.value)
+            if key in labels:
                 out.add(
-                    mark,
-                    "scale-points",
-                    f"scale point {cur} follows {prev}; points should be consecutive integers in ascending order",
+                    lab.mark,
+                    "scale-label",
+                    f"scale label {_q(lab.value)} is used twice; each point needs its own label",
                 )
-        labels: dict[str, Mark] = {}
-        for p in points.items:
-            lab = p.get("label") if p.kind == "mapping" else None
-            if lab is not None and isinstance(lab.value, str):
-                key = _norm_text(lab.value)
-                if key in labels:
-                    out.add(
-                        lab.mark,
-                        "scale-label",
-                        f"scale label {_q(lab.value)} is used twice; each point needs its own label",
-                    )
-                labels[key] = lab.mark
+            labels[key] = lab.mark
+    return points
 
-    # Rater groups: unique ids.
+
+def _check_rater_groups(root: Node, out: _Collector) -> set[str]:
+    """Rater group ids, each defined once; the ids of the file (or the default groups)."""
     group_ids: set[str] = set()
-    groups_node = root.get("rater_groups")
-    if groups_node is None:
+    if root.get("rater_groups") is None:
         group_ids = {g for g, _ in DEFAULT_RATER_GROUPS}
-    for g in entries("rater_groups"):
+    for g in _entries(root, "rater_groups"):
         gid = g.get("id")
         if gid is not None and isinstance(gid.value, str):
             if gid.value in group_ids:
                 out.add(gid.mark, "duplicate-id", f"rater group {_q(gid.value)} is defined twice")
             group_ids.add(gid.value)
+    return group_ids
 
-    # Competencies, values, items, questions: one id namespace.
+
+def _check_dimensions(root: Node, ids: _Ids, out: _Collector) -> set[str]:
+    """Competencies, values and their items: unique ids, distinct texts. Returns the dimension ids."""
     dim_ids: set[str] = set()
     texts: dict[tuple[str, str], tuple[str, Mark]] = {}
     for key, noun in (("competencies", "competency"), ("values", "value")):
-        for dim in entries(key):
-            claim(dim.get("id"), noun)
+        for dim in _entries(root, key):
             did = dim.get("id")
+            ids.claim(did, noun)
             if did is not None and isinstance(did.value, str):
                 dim_ids.add(did.value)
             items = dim.get("items")
             if items is None or items.kind != "sequence":
                 continue
             for item in items.items:
-                if item.kind != "mapping":
-                    continue
-                iid = item.get("id")
-                claim(iid, "item")
-                name = f"item {_q(iid.value)}" if iid is not None and isinstance(iid.value, str) else "item"
-                for side in ("self", "others"):
-                    t = item.get(side)
-                    if t is None or not isinstance(t.value, str) or not t.value.strip():
-                        continue
-                    k = (side, _norm_text(t.value))
-                    if k in texts:
-                        other, mark = texts[k]
-                        out.add(
-                            t.mark,
-                            "duplicate-text",
-                            f'{name} has the same "{side}" text as {other} at line {mark.line}; raters will not tell them apart',
-                            WARNING,
-                        )
-                    else:
-                        texts[k] = (name, t.mark)
-    for q in entries("questions"):
-        claim(q.get("id"), "question")
+                if item.kind == "mapping":
+                    ids.claim(item.get("id"), "item")
+                    _check_item_texts(item, texts, out)
+    return dim_ids
+
+
+def _check_item_texts(item: Node, texts: dict[tuple[str, str], tuple[str, Mark]], out: _Collector) -> None:
+    """A warning when an item reads like an earlier one (``texts``: each side's texts so far)."""
+    iid = item.get("id")
+    name = f"item {_q(iid.value)}" if iid is not None and isinstance(iid.value, str) else "item"
+    for side in ("self", "others"):
+        t = item.get(side)
+        if t is None or not isinstance(t.value, str) or not t.value.strip():
+            continue
+        k = (side, _norm_text(t.value))
+        if k in texts:
+            other, mark = texts[k]
+            out.add(
+                t.mark,
+                "duplicate-text",
+                f'{name} has the same "{side}" text as {other} at line {mark.line}; raters will not tell them apart',
+                WARNING,
+            )
+        else:
+            texts[k] = (name, t.mark)
+
+
+def _check_questions(root: Node, ids: _Ids, group_ids: set[str], out: _Collector) -> None:
+    """Open questions: ids unique with the items', rater groups defined."""
+    for q in _entries(root, "questions"):
+        ids.claim(q.get("id"), "question")
         qgroups = q.get("groups")
         if qgroups is not None and qgroups.kind == "sequence":
             for g in qgroups.items:
                 if isinstance(g.value, str) and group_ids and g.value not in group_ids:
                     out.add(g.mark, "undefined-reference", _undefined("rater group", g.value, group_ids))
 
-    # Development entries refer to competencies or values.
+
+def _check_development(root: Node, dim_ids: set[str], out: _Collector) -> None:
+    """Development entries refer to competencies or values, each at most once."""
     dev_seen: dict[str, Mark] = {}
-    for d in entries("development"):
+    for d in _entries(root, "development"):
         ref = d.get("competency")
         if ref is None or not isinstance(ref.value, str):
             continue
@@ -387,26 +417,24 @@ def _semantic(root: Node, out: _Collector) -> None:
             )
         dev_seen.setdefault(ref.value, ref.mark)
 
-    # Scoring thresholds must make sense on this scale.
+
+def _check_high_score(root: Node, points: Node | None, out: _Collector) -> None:
+    """The scoring's high_score lies on the scale."""
     scoring = root.get("scoring")
     high = scoring.get("high_score") if scoring is not None and scoring.kind == "mapping" else None
-    if (
-        high is not None
-        and isinstance(high.value, int | float)
-        and points is not None
-        and points.kind == "sequence"
-    ):
-        nums = [
-            p.get("value").value  # type: ignore[union-attr]
-            for p in points.items
-            if p.kind == "mapping" and p.get("value") is not None and isinstance(p.get("value").value, int)  # type: ignore[union-attr]
-        ]
-        if nums and not min(nums) <= high.value <= max(nums):
-            out.add(
-                high.mark,
-                "range",
-                f'"high_score" of the scoring should lie on the scale ({min(nums)} to {max(nums)}), found {_n(high.value)}',
-            )
+    if high is None or not isinstance(high.value, int | float) or points is None or points.kind != "sequence":
+        return
+    nums = [
+        v.value
+        for p in points.items
+        if p.kind == "mapping" and (v := p.get("value")) is not None and isinstance(v.value, int)
+    ]
+    if nums and not min(nums) <= high.value <= max(nums):
+        out.add(
+            high.mark,
+            "range",
+            f'"high_score" of the scoring should lie on the scale ({min(nums)} to {max(nums)}), found {_n(high.value)}',
+        )
 
 
 def _undefined(what: str, value: str, known: Iterable[str]) -> str:
@@ -521,7 +549,14 @@ def validate_bytes(data: bytes, path: str) -> ValidationResult:
     except yamlsafe.YamlReadError as e:
         return ValidationResult(
             path,
-            [Problem(path, e.issue.mark.line, e.issue.mark.column, ERROR, e.issue.code, e.issue.message)],
+            [
+                Problem(
+                    Location(path, e.issue.mark.line, e.issue.mark.column),
+                    ERROR,
+                    e.issue.code,
+                    e.issue.message,
+                )
+            ],
         )
     return validate_text(text, path)
 
@@ -548,9 +583,7 @@ def validate_file(path: Path | str, within: Path | str | None = None) -> Validat
             name,
             [
                 Problem(
-                    name,
-                    1,
-                    1,
+                    Location(name, 1, 1),
                     ERROR,
                     "outside-link",
                     f"is a symbolic link to a file outside {where}; leadcheck does not read it "
@@ -560,15 +593,20 @@ def validate_file(path: Path | str, within: Path | str | None = None) -> Validat
         )
     if Path(path).exists() and not Path(path).is_file() and not Path(path).is_dir():
         # A FIFO or device would block or never end: refuse before opening it.
-        return ValidationResult(name, [Problem(name, 1, 1, ERROR, "unreadable", "is not a regular file")])
+        return ValidationResult(
+            name, [Problem(Location(name, 1, 1), ERROR, "unreadable", "is not a regular file")]
+        )
     try:
         data = yamlsafe.read_bytes_bounded(path, yamlsafe.MAX_BYTES)
     except yamlsafe.YamlReadError as e:
-        return ValidationResult(name, [Problem(name, 1, 1, ERROR, e.issue.code, e.issue.message)])
+        return ValidationResult(name, [Problem(Location(name, 1, 1), ERROR, e.issue.code, e.issue.message)])
     except IsADirectoryError:
-        return ValidationResult(name, [Problem(name, 1, 1, ERROR, "unreadable", "is a folder, not a file")])
+        return ValidationResult(
+            name, [Problem(Location(name, 1, 1), ERROR, "unreadable", "is a folder, not a file")]
+        )
     except OSError as e:
         return ValidationResult(
-            name, [Problem(name, 1, 1, ERROR, "unreadable", f"cannot read the file: {e.strerror or e}")]
+            name,
+            [Problem(Location(name, 1, 1), ERROR, "unreadable", f"cannot read the file: {e.strerror or e}")],
         )
     return validate_bytes(data, name)

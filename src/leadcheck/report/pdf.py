@@ -111,16 +111,11 @@ def write_atomic(path: Path, data: bytes) -> None:
 
     A folder, a missing folder or one that cannot be written to is a ReportError.
     """
-    from leadcheck.atomic import TargetError, atomic_open
+    from leadcheck.atomic import atomic_open
+    from leadcheck.errors import TargetError
 
     try:
         with atomic_open(Path(path), "wb") as stream:
             stream.write(data)
     except TargetError as e:
-        if e.kind == "folder":
-            raise ReportError(f"{e.path}: is a folder; give a file name") from e
-        if e.kind == "no-folder":
-            raise ReportError(f"{e.path}: no such folder") from e
-        if e.kind == "unwritable-folder":
-            raise ReportError(f"cannot write to the folder {e.path}: {e.reason}") from e
-        raise ReportError(f"cannot write {e.path}: {e.reason}") from e
+        raise ReportError(str(e)) from e
