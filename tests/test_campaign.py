@@ -17,7 +17,9 @@ import pymupdf
 import pytest
 from typer.testing import CliRunner
 
+from leadcheck import anonymity
 from leadcheck.campaign import roster
+from leadcheck.instrument.catalog import load_instrument
 from leadcheck.store import Store
 
 from .conftest import MINI_360, Run
@@ -255,7 +257,10 @@ def test_form_text_has_purpose_privacy_scale_and_the_groups_wording(campaign: Pa
     text = " ".join(pdftotext(campaign / "out" / FORMS["jo"]).split())
     assert "Feedback about Ana Ruiz" in text
     assert "Please send it back by: 2031-03-14" in text
-    assert "The answers of peers are shown only when at least 2 people of the group have answered" in text
+    # The promise is the anonymity rule's own wording (one rule, one place), the same as `rate` shows.
+    promise = " ".join(anonymity.rater_promise(load_instrument(MINI_360), "peer").split())
+    assert "only once at least 2 of them have rated it" in promise
+    assert promise in text
     assert "1 = Never; 2 = Rarely; 3 = Sometimes; 4 = Often; 5 = Always; n = Not observed" in text
     assert "They listen." in text and "I listen." not in text
     self_text = " ".join(pdftotext(campaign / "out" / FORMS["ana"]).split())

@@ -207,7 +207,7 @@ def test_reverse_scored_items_are_marked_wherever_they_appear(full: Scorecard, p
 
 def test_self_only_report_is_short_and_says_whose_words(pdfs: dict[str, Path]) -> None:
     reader = pypdf.PdfReader(pdfs["self-only"])
-    assert len(reader.pages) <= 7
+    assert len(reader.pages) <= 6
     text = squash(pdftotext(pdfs["self-only"]))
     assert "raters' own words" not in text and "raters' words" not in text
     assert "Your own answer A note of my own." in text

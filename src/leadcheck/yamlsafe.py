@@ -217,63 +217,10 @@ def parse(text: str) -> Node:
 
 
 def _parse(text: str) -> Node:
-    stack: list[Node] = []
-    pending_key: list[Node | None] = []
-    root: Node | None = None
-    documents = 0
+    tree = _Tree()
     try:
         for event in yaml.parse(text, Loader=_Loader):
-            if isinstance(event, yaml.DocumentStartEvent):
-                documents += 1
-                if documents > 1:
-                    raise YamlReadError(
-                        YamlIssue(
-                            _mark(event.start_mark),
-                            "yaml-syntax",
-                            "a second YAML document starts here; put one instrument per file",
-                        )
-                    )
-                continue
-            if isinstance(event, yaml.AliasEvent):
-                raise YamlReadError(
-                    YamlIssue(
-                        _mark(event.start_mark),
-                        "yaml-alias",
-                        f'alias "*{event.anchor}" is not allowed; write the value out in full',
-                    )
-                )
-            node: Node | None = None
-            if isinstance(event, yaml.ScalarEvent):
-                node = Node("scalar", _mark(event.start_mark), _scalar_value(event), raw=event.value)
-            elif isinstance(event, yaml.MappingStartEvent | yaml.SequenceStartEvent):
-                if len(stack) >= MAX_DEPTH:
-                    raise YamlReadError(
-                        YamlIssue(
-                            _mark(event.start_mark),
-                            "too-deep",
-                            f"nesting is deeper than {MAX_DEPTH} levels",
-                        )
-                    )
-                kind = "mapping" if isinstance(event, yaml.MappingStartEvent) else "sequence"
-                node = Node(kind, _mark(event.start_mark))
-            elif isinstance(event, yaml.MappingEndEvent | yaml.SequenceEndEvent):
-                node = stack.pop()
-                pending_key.pop()
-                if stack:
-                    _attach(stack[-1], pending_key, node)
-                else:
-                    root = node
-                continue
-            else:
-                continue
-            if node.kind == "scalar":
-                if stack:
-                    _attach(stack[-1], pending_key, node)
-                else:
-                    root = node
-            else:
-                stack.append(node)
-                pending_key.append(None)
+            tree.feed(event)
     except yaml.MarkedYAMLError as e:
         mark = e.problem_mark or e.context_mark
         where = _mark(mark) if mark is not None else Mark(1, 1)
@@ -282,9 +229,55 @@ def _parse(text: str) -> Node:
         raise YamlReadError(YamlIssue(where, "yaml-syntax", f"invalid YAML: {problem}{context}")) from None
     except yaml.YAMLError as e:
         raise YamlReadError(YamlIssue(Mark(1, 1), "yaml-syntax", f"invalid YAML: {e}")) from None
+    root = tree.root
     if root is None or (root.kind == "scalar" and root.value is None):
         raise YamlReadError(YamlIssue(Mark(1, 1), "empty-file", "file holds no YAML document"))
     return root
+
+
+class _Tree:
+    """Builds the Node tree from the parser's events, refusing what an instrument may not hold."""
+
+    def __init__(self) -> None:
+        self.stack: list[Node] = []
+        self.pending_key: list[Node | None] = []
+        self.root: Node | None = None
+        self.documents = 0
+
+    def feed(self, event: yaml.Event) -> None:
+        if isinstance(event, yaml.DocumentStartEvent):
+            self.documents += 1
+            if self.documents > 1:
+                raise _refused(
+                    event, "yaml-syntax", "a second YAML document starts here; put one instrument per file"
+                )
+        elif isinstance(event, yaml.AliasEvent):
+            raise _refused(
+                event, "yaml-alias", f'alias "*{event.anchor}" is not allowed; write the value out in full'
+            )
+        elif isinstance(event, yaml.ScalarEvent):
+            self._place(Node("scalar", _mark(event.start_mark), _scalar_value(event), raw=event.value))
+        elif isinstance(event, yaml.MappingStartEvent | yaml.SequenceStartEvent):
+            if len(self.stack) >= MAX_DEPTH:
+                raise _refused(event, "too-deep", f"nesting is deeper than {MAX_DEPTH} levels")
+            kind = "mapping" if isinstance(event, yaml.MappingStartEvent) else "sequence"
+            self.stack.append(Node(kind, _mark(event.start_mark)))
+            self.pending_key.append(None)
+        elif isinstance(event, yaml.MappingEndEvent | yaml.SequenceEndEvent):
+            node = self.stack.pop()
+            self.pending_key.pop()
+            self._place(node)
+
+    def _place(self, node: Node) -> None:
+        """A finished node goes into its parent, or becomes the root."""
+        if self.stack:
+            _attach(self.stack[-1], self.pending_key, node)
+        else:
+            self.root = node
+
+
+def _refused(event: yaml.Event, code: str, message: str) -> YamlReadError:
+    return YamlReadError(YamlIssue(_mark(event.start_mark), code, message))
 
 
 def _attach(parent: Node, pending_key: list[Node | None], node: Node) -> None:

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
+from leadcheck import anonymity
 from leadcheck.errors import ReportError
 from leadcheck.instrument.model import SELF, Instrument
 
@@ -96,84 +97,81 @@ def choices(instrument: Instrument) -> list[FormChoice]:
     return out
 
 
+STEPS = (
+    "Open this file in Adobe Acrobat Reader, your web browser (Chrome, Edge, Firefox) or macOS Preview.",
+    "For each statement, click one circle. Leave a row empty to skip a statement.",
+    "Type your answers to the open questions into the boxes (optional).",
+    'Save the file (File > Save, or the download button in a browser). Do not use "Print to PDF": '
+    "it removes your answers.",
+    "Send the saved file back as an email attachment to the person who sent it to you.",
+    "Changed your mind later? Fill in the same form again and send it: the new answers replace the old.",
+)
+
+
 def questionnaire_view(
     instrument: Instrument, leader: str, group: str, workspace: str, due_date: str | None
 ) -> QuestionnaireView:
     """The view model of the form for raters of ``group`` about ``leader``."""
-    rater_group = instrument.group(group)
-    is_self = group == SELF
-    others = "others" if rater_group.min_raters > 1 else "no one else"
-    if is_self:
-        about = f"Your self-assessment, {leader}: how you see your own leadership."
-        purpose = (
-            "The people around you answer the same questions about you. Your report sets your view "
-            "beside theirs, to show where you agree and where you see yourself differently."
-        )
-        privacy = [
-            "Your answers are yours and appear in your own report.",
-            "Do not forward this form: it is made for you alone.",
-        ]
-    else:
-        about = f"Feedback about {leader}: how you see their leadership, as one of their {rater_group.label.lower()}."
-        purpose = (
-            f"{leader} is taking part in a 360-degree leadership assessment. Your honest view, with "
-            "others', helps them see how their leadership is experienced and where to grow."
-        )
-        privacy = [
-            "Your name is never shown next to your answers and never appears in the report.",
-            (
-                f"The answers of {rater_group.label.lower()} are shown only when at least "
-                f"{rater_group.min_raters} people of the group have answered, and then only together."
-                if rater_group.min_raters > 1
-                else f"As {rater_group.label.lower()}, {others} answers in your group, so the leader may "
-                "know these answers are yours."
-            ),
-            "Do not forward this form: it is made for you alone, and it counts once.",
-        ]
-    steps = [
-        "Open this file in Adobe Acrobat Reader, your web browser (Chrome, Edge, Firefox) or macOS Preview.",
-        "For each statement, click one circle. Leave a row empty to skip a statement.",
-        "Type your answers to the open questions into the boxes (optional).",
-        'Save the file (File > Save, or the download button in a browser). Do not use "Print to PDF": '
-        "it removes your answers.",
-        "Send the saved file back as an email attachment to the person who sent it to you.",
-        "Changed your mind later? Fill in the same form again and send it: the new answers replace the old.",
-    ]
-    questions = [
-        FormQuestion(COMMENT_PREFIX + q.id, q.text_for(group)) for q in instrument.questions if q.asks(group)
-    ]
-    dimensions = [
-        FormDimension(
-            dim.name,
-            [FormItem(ITEM_PREFIX + item.id, item.id, item.text_for(group)) for item in dim.items],
-        )
-        for dim in instrument.dimensions
-    ]
+    about, purpose, privacy = _wording(instrument, leader, group)
     scale = instrument.scale
-    reference = [
-        ReferenceField(FORMAT_FIELD, "Form", FORMAT),
-        ReferenceField(WORKSPACE_FIELD, "Workspace", workspace),
-        ReferenceField(INSTRUMENT_FIELD, "Questionnaire", instrument.content_hash),
-        ReferenceField(GROUP_FIELD, "Group", group),
-        ReferenceField(TOKEN_FIELD, "Your code", TOKEN_PLACEHOLDER),
-    ]
     return QuestionnaireView(
         title=instrument.title,
         language=instrument.language,
         about=about,
-        group_label=rater_group.label,
+        group_label=instrument.group(group).label,
         due_date=due_date,
         purpose=purpose,
         privacy=privacy,
-        steps=steps,
+        steps=list(STEPS),
         scale=[{"value": p.value, "label": p.label} for p in scale.points],
         not_observed={"short": NOT_OBSERVED, "label": scale.not_observed_label}
         if scale.not_observed
         else None,
         choices=choices(instrument),
-        dimensions=dimensions,
-        questions=questions,
-        reference=reference,
+        dimensions=[
+            FormDimension(
+                dim.name,
+                [FormItem(ITEM_PREFIX + item.id, item.id, item.text_for(group)) for item in dim.items],
+            )
+            for dim in instrument.dimensions
+        ],
+        questions=[
+            FormQuestion(COMMENT_PREFIX + q.id, q.text_for(group))
+            for q in instrument.questions
+            if q.asks(group)
+        ],
+        reference=[
+            ReferenceField(FORMAT_FIELD, "Form", FORMAT),
+            ReferenceField(WORKSPACE_FIELD, "Workspace", workspace),
+            ReferenceField(INSTRUMENT_FIELD, "Questionnaire", instrument.content_hash),
+            ReferenceField(GROUP_FIELD, "Group", group),
+            ReferenceField(TOKEN_FIELD, "Your code", TOKEN_PLACEHOLDER),
+        ],
+    )
+
+
+def _wording(instrument: Instrument, leader: str, group: str) -> tuple[str, str, list[str]]:
+    """Whom the form is about, why it is asked, and the privacy promise (the anonymity rule's own words)."""
+    if group == SELF:
+        return (
+            f"Your self-assessment, {leader}: how you see your own leadership.",
+            "The people around you answer the same questions about you. Your report sets your view "
+            "beside theirs, to show where you agree and where you see yourself differently.",
+            [
+                "Your answers are yours and appear in your own report.",
+                "Do not forward this form: it is made for you alone.",
+            ],
+        )
+    label = instrument.group(group).label.lower()
+    return (
+        f"Feedback about {leader}: how you see their leadership, as one of their {label}.",
+        f"{leader} is taking part in a 360-degree leadership assessment. Your honest view, with "
+        "others', helps them see how their leadership is experienced and where to grow.",
+        [
+            "Your name is never shown next to your answers and never appears in the report.",
+            anonymity.rater_promise(instrument, group),
+            "Do not forward this form: it is made for you alone, and it counts once.",
+        ],
     )
 
 

@@ -30,54 +30,63 @@ class FormSlip:
 
 def find_slip(text: str) -> FormSlip | None:
     """The first line that breaks the layout of a leadcheck response form, or None."""
-    section = ""
-    in_text = False  # inside a written answer ("keep: |")
+    scan = _Scan()
     for number, raw in enumerate(text.split("\n"), start=1):
-        line = raw.rstrip("\r")
+        slip = scan.line(number, raw.rstrip("\r"))
+        if slip is not None:
+            return slip
+    return None
+
+
+class _Scan:
+    """Walks a form line by line, knowing the section it is in and whether a written answer is open."""
+
+    def __init__(self) -> None:
+        self.section = ""
+        self.in_text = False  # inside a written answer ("keep: |")
+
+    def line(self, number: int, line: str) -> FormSlip | None:
         stripped = line.strip()
         indent = len(line) - len(line.lstrip(" "))
-        if in_text:
+        if self.in_text:
             if not stripped or indent >= TEXT_INDENT:
-                continue
-            key_line = _KEY.match(line)
-            if indent > 0 and not stripped.startswith("#") and not (key_line and key_line.group("colon")):
-                return FormSlip(
-                    number,
-                    indent + 1,
-                    f"this line of a written answer starts with {_spaces(indent)}; every line of a written "
-                    f"answer starts with {TEXT_INDENT} spaces: add {_spaces(TEXT_INDENT - indent)} at its start",
-                )
-            in_text = False
-            if indent == 0 and not stripped.startswith("#"):
-                key_line = _KEY.match(line)
-                if not (key_line and key_line.group("colon") and key_line.group("key") in TOP_KEYS):
-                    return FormSlip(
-                        number,
-                        1,
-                        "this line of a written answer starts at the very left; every line of a written "
-                        f"answer starts with {_spaces(TEXT_INDENT)}: add them at its start",
-                    )
+                return None
+            slip = _written_answer_ends(number, line, indent, stripped)
+            if slip is not None:
+                return slip
+            self.in_text = False
         if not stripped or stripped.startswith("#"):
-            continue
+            return None
         match = _KEY.match(line)
         if indent == 0:
-            if match is not None and match.group("colon") and (match.group("key") in TOP_KEYS or not section):
+            if (
+                match is not None
+                and match.group("colon")
+                and (match.group("key") in TOP_KEYS or not self.section)
+            ):
                 key = match.group("key")
-                section = key if key in _SECTIONS else ""
-                continue
-            if section and match is not None:
+                self.section = key if key in _SECTIONS else ""
+                return None
+            if self.section and match is not None:
                 return FormSlip(
                     number,
                     1,
-                    f"this {_what(section)} starts at the very left; start it with {_spaces(ANSWER_INDENT)}, "
+                    f"this {_what(self.section)} starts at the very left; start it with {_spaces(ANSWER_INDENT)}, "
                     "like the ones above and below it",
                 )
-            continue
-        if not section:
-            continue
+            return None
+        if not self.section:
+            return None
         if match is None:
-            return FormSlip(number, indent + 1, f"this line is not an {_what(section)}; {_example(section)}")
+            return FormSlip(
+                number, indent + 1, f"this line is not an {_what(self.section)}; {_example(self.section)}"
+            )
+        return self._entry(number, line, indent, match)
+
+    def _entry(self, number: int, line: str, indent: int, match: re.Match[str]) -> FormSlip | None:
+        """An answer or question line of the current section."""
         key = match.group("key")
+        section = self.section
         if indent != ANSWER_INDENT:
             return FormSlip(
                 number,
@@ -91,29 +100,54 @@ def find_slip(text: str) -> FormSlip | None:
                 indent + len(key) + 1,
                 f'the colon after "{key}" is missing; {_example(section, key)}',
             )
-        rest = match.group("rest").strip()
-        value = rest.split(" #", 1)[0].strip()
+        value = match.group("rest").strip().split(" #", 1)[0].strip()
         if value in ("|", ">", "|-", ">-", "|+", ">+"):
-            in_text = True
-            continue
-        column = line.index(":", indent) + 2
-        if value[:1] in ('"', "'") and (len(value) < 2 or value[-1] != value[0]):
-            return FormSlip(
-                number, column, f'the answer to "{key}" opens a quote and does not close it; remove the quote'
-            )
-        if value[:1] in ("[", "{", "&", "*", "!", "%", "@", "`", "|", ">"):
-            return FormSlip(
-                number,
-                column,
-                f'the answer to "{key}" starts with "{value[0]}", which has a meaning of its own here; '
-                f"{_example(section, key)}",
-            )
-        if ": " in value or value.endswith(":"):
-            return FormSlip(
-                number,
-                column,
-                f'the answer to "{key}" holds a second colon; {_example(section, key)}',
-            )
+            self.in_text = True
+            return None
+        return _value_slip(number, line.index(":", indent) + 2, key, value, section)
+
+
+def _written_answer_ends(number: int, line: str, indent: int, stripped: str) -> FormSlip | None:
+    """A line less indented than a written answer: the next key, or a slip of the answer's text."""
+    key_line = _KEY.match(line)
+    is_key = bool(key_line and key_line.group("colon"))
+    if indent > 0 and not stripped.startswith("#") and not is_key:
+        return FormSlip(
+            number,
+            indent + 1,
+            f"this line of a written answer starts with {_spaces(indent)}; every line of a written "
+            f"answer starts with {TEXT_INDENT} spaces: add {_spaces(TEXT_INDENT - indent)} at its start",
+        )
+    top_key = is_key and key_line is not None and key_line.group("key") in TOP_KEYS
+    if indent == 0 and not stripped.startswith("#") and not top_key:
+        return FormSlip(
+            number,
+            1,
+            "this line of a written answer starts at the very left; every line of a written "
+            f"answer starts with {_spaces(TEXT_INDENT)}: add them at its start",
+        )
+    return None
+
+
+def _value_slip(number: int, column: int, key: str, value: str, section: str) -> FormSlip | None:
+    """A one-line answer that YAML would read as something else."""
+    if value[:1] in ('"', "'") and (len(value) < 2 or value[-1] != value[0]):
+        return FormSlip(
+            number, column, f'the answer to "{key}" opens a quote and does not close it; remove the quote'
+        )
+    if value[:1] in ("[", "{", "&", "*", "!", "%", "@", "`", "|", ">"):
+        return FormSlip(
+            number,
+            column,
+            f'the answer to "{key}" starts with "{value[0]}", which has a meaning of its own here; '
+            f"{_example(section, key)}",
+        )
+    if ": " in value or value.endswith(":"):
+        return FormSlip(
+            number,
+            column,
+            f'the answer to "{key}" holds a second colon; {_example(section, key)}',
+        )
     return None
 
 

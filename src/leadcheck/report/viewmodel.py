@@ -626,9 +626,9 @@ def _thresholds(card: Scorecard) -> tuple[tuple[str, str], ...]:
         counted,
         ("Low consensus", f"rwg below {s.low_consensus_rwg:g}"),
         ("Evidence interval", "95% confidence interval of all others' mean (Student's t)"),
-        *tuple(
-            (f"{g.label} shown from", f"{g.min_raters} rater{'s' * (g.min_raters != 1)}")
-            for g in inst.rater_groups
+        (
+            "Raters an item needs, per group",
+            ", ".join(f"{g.label} {g.min_raters}" for g in inst.rater_groups),
         ),
     )
 
