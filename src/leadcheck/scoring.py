@@ -44,6 +44,7 @@ from leadcheck.anonymity import (
 )
 from leadcheck.instrument.model import SELF, Competency, Instrument, Item, RaterGroup, ScoringSettings
 from leadcheck.responses import Response
+from leadcheck.stats import item_rwg, rwg_j_of_variances
 
 OVER = "over-estimator"
 UNDER = "under-estimator"
@@ -51,9 +52,6 @@ AGREE_HIGH = "in agreement, high"
 AGREE_LOW = "in agreement, low"
 CATEGORIES = (OVER, UNDER, AGREE_HIGH, AGREE_LOW)
 TOP_ITEMS = 5
-# Cronbach's alpha is published only from this many respondents with every item of a competency
-# answered: fewer say little about reliability, and a few answers weigh too much in it.
-ALPHA_MIN_RESPONDENTS = 20
 # What a score means on a negatively worded item, wherever such an item is printed.
 REVERSE_MARK = "reverse-scored"
 REVERSE_MEANING = (
@@ -249,7 +247,7 @@ class _Rater:
     items: dict[str, float]  # recoded answers, observed only
     not_observed: frozenset[str]
     dims: dict[str, float]  # competency scores where the rater counts (used for the self only)
-    person: str  # an opaque key for the rater (see _person)
+    person: str  # an opaque key for the rater (see person_key)
     comments: Mapping[str, str]  # non-blank comments to the instrument's questions
 
 
@@ -276,7 +274,7 @@ def _raters(instrument: Instrument, responses: Iterable[Response]) -> list[_Rate
         asked = {q.id for q in instrument.questions}
         comments = {q: text for q, text in resp.comments.items() if q in asked and text.strip()}
         out.append(
-            _Rater(index, resp.group, items, frozenset(not_observed), dims, _person(resp, index), comments)
+            _Rater(index, resp.group, items, frozenset(not_observed), dims, person_key(resp, index), comments)
         )
     return out
 
@@ -300,7 +298,8 @@ def person_of(token: str) -> str:
     return token.partition(":")[0]
 
 
-def _person(resp: Response, index: int) -> str:
+def person_key(resp: Response, index: int) -> str:
+    """An opaque key for the rater behind a response (the index when the response names none)."""
     key = resp.rater or (f"response-{resp.response_id}" if resp.response_id is not None else f"#{index}")
     return hashlib.sha256(key.encode()).hexdigest()[:16]
 
@@ -347,7 +346,7 @@ def _item_score(
     others_stat = Stat.of(values.others, points, sum(n for g, n in no_by_group.items() if g in publishable))
     own = [r.items[item.id] for r in selves if item.id in r.items]
     self_value = math.fsum(own) / len(own) if own else None
-    rwg = _rwg(values.others, instrument.scale.size)
+    rwg = item_rwg(values.others, instrument.scale.size)
     score = ItemScore(
         item=item,
         dimension_id=dim.id,
@@ -422,27 +421,11 @@ def is_low_consensus(rwg: float | None, settings: ScoringSettings) -> bool:
     return rwg is not None and exact.below(rwg, settings.low_consensus_rwg)
 
 
-def _rwg(values: Sequence[float], points: int) -> float | None:
-    """rwg of one item (leadcheck.stats.rwg, inlined: it is called for every item of every leader)."""
-    n = len(values)
-    if n < 2:
-        return None
-    mean = sum(values) / n
-    variance = sum((v - mean) ** 2 for v in values) / (n - 1)
-    return min(1.0, max(0.0, 1.0 - variance / ((points**2 - 1) / 12)))
-
-
 def _rwg_j(items: Sequence[ItemScore], points: int) -> float | None:
     """rwg(J) from the published item figures: the items' others variances (sd squared)."""
-    variances = [i.others.sd**2 for i in items if i.others.n >= 2 and i.others.sd is not None]
-    if not variances:
-        return None
-    null_variance = (points**2 - 1) / 12
-    ratio = (math.fsum(variances) / len(variances)) / null_variance
-    if ratio >= 1:
-        return 0.0
-    j = len(variances)
-    return min(1.0, max(0.0, j * (1 - ratio) / (j * (1 - ratio) + ratio)))
+    return rwg_j_of_variances(
+        [i.others.sd**2 for i in items if i.others.n >= 2 and i.others.sd is not None], points
+    )
 
 
 def _mean_of_items(
@@ -786,284 +769,9 @@ def compare(before: Scorecard, after: Scorecard) -> tuple[Change, ...]:
     )
 
 
-@dataclass(frozen=True)
-class Reliability:
-    """Cronbach's alpha of one competency's items in a cohort, with Feldt's 95% interval."""
-
-    dimension_id: str
-    n: int  # respondents with every item of the competency answered
-    alpha: float | None
-    lower: float | None
-    upper: float | None
-
-    @property
-    def low(self) -> bool:
-        return self.alpha is not None and self.alpha < 0.7
-
-
-@dataclass(frozen=True)
-class CohortDimension:
-    """A competency across a cohort."""
-
-    dimension_id: str
-    name: str
-    mean: float | None  # mean of leaders' others means
-    leader_means: dict[str, float | None]
-    percentiles: dict[str, float | None]
-    reliability: Reliability
-
-
-@dataclass(frozen=True)
-class CohortStats:
-    """Everything the cohort summary shows."""
-
-    instrument: Instrument
-    leaders: tuple[str, ...]
-    dimensions: tuple[CohortDimension, ...]
-    raters_per_group: dict[str, int]
-    response_rates: dict[str, float]  # group -> share of leaders whose group met its threshold
-    self_rate: float
-    categories: dict[str, int]  # agreement category -> count of (leader, competency)
-    category_by_dimension: dict[str, dict[str, int]]
-    strongest: tuple[tuple[str, str, float], ...]  # (item id, text, cohort mean of others)
-    weakest: tuple[tuple[str, str, float], ...]
-    changes: dict[str, float | None] = field(default_factory=dict)  # dim -> change of cohort mean
-
-
-class CohortBuilder:
-    """Cohort statistics gathered one leader at a time, in memory that does not grow with raters.
-
-    Per leader it keeps only a handful of means (what the heatmap and the
-    percentiles need); Cronbach's alpha is accumulated from moments, so no
-    rater's answers are held once their leader has been added.
-    """
-
-    def __init__(self, instrument: Instrument) -> None:
-        from leadcheck.stats import AlphaAccumulator
-
-        self.instrument = instrument
-        self.leaders: list[str] = []
-        self.means: dict[str, dict[str, float | None]] = {d.id: {} for d in instrument.dimensions}
-        self.alpha = {
-            d.id: AlphaAccumulator(len(d.items)) for d in instrument.dimensions if len(d.items) >= 2
-        }
-        self.raters: dict[str, int] = {}
-        self.met: dict[str, int] = {}
-        self.self_done = 0
-        self.categories = dict.fromkeys(CATEGORIES, 0)
-        self.by_dim: dict[str, dict[str, int]] = {}
-        self.item_sums: dict[str, list[float]] = {}
-        self.previous: dict[str, list[float]] = {}
-
-    def add(self, card: Scorecard, responses: Iterable[Response], previous: Scorecard | None = None) -> None:
-        """Add one leader's scorecard and raw responses (for alpha), and their previous scorecard."""
-        if card.instrument.id != self.instrument.id:
-            raise ValueError(f"{card.leader} was assessed on {card.instrument.id}, not {self.instrument.id}")
-        self.leaders.append(card.leader)
-        for d in card.dimensions:
-            self.means.setdefault(d.id, {})[card.leader] = d.others.mean
-            if d.agreement is not None:
-                self.categories[d.agreement] += 1
-                row = self.by_dim.setdefault(d.id, dict.fromkeys(CATEGORIES, 0))
-                row[d.agreement] += 1
-            for i in d.items:
-                if i.others.mean is not None:
-                    acc = self.item_sums.setdefault(i.id, [0.0, 0.0])
-                    acc[0] += i.others.mean
-                    acc[1] += 1
-        published = card.raters  # counts the leader's report shows: groups below threshold are not counted
-        for g in card.groups:
-            shown = published.get(g.id, 0)
-            self.raters[g.id] = self.raters.get(g.id, 0) + shown
-            if shown:
-                self.met[g.id] = self.met.get(g.id, 0) + 1
-            if g.id == SELF and g.raters:
-                self.self_done += 1
-        inst = card.instrument
-        # Reliability needs individual answers: only of raters whose ratings the report publishes
-        # (the leader's own included), so a rater left out of every figure changes nothing here.
-        people = {
-            person_of(t) for d in card.dimensions for i in d.items for m in i.members.values() for t in m
-        }
-        for index, resp in enumerate(responses):
-            if resp.group != SELF and _person(resp, index) not in people:
-                continue
-            for dim in inst.dimensions:
-                acc_alpha = self.alpha.get(dim.id)
-                if acc_alpha is None:
-                    continue
-                scores: list[float] = []
-                for item in dim.items:
-                    value = resp.answers.get(item.id)
-                    if value is None:
-                        break
-                    scores.append(recode(inst, item, value))
-                else:
-                    acc_alpha.add(scores)
-        if previous is not None:
-            for d in previous.dimensions:
-                if d.others.mean is not None:
-                    self.previous.setdefault(d.id, []).append(d.others.mean)
-
-    def reliability(self, dim: Competency) -> Reliability:
-        from leadcheck.stats import feldt_interval
-
-        acc = self.alpha.get(dim.id)
-        if acc is None or acc.n < ALPHA_MIN_RESPONDENTS:
-            return Reliability(dim.id, acc.n if acc else 0, None, None, None)
-        try:
-            alpha = acc.alpha()
-        except ValueError:  # no variance at all: alpha is undefined
-            return Reliability(dim.id, acc.n, None, None, None)
-        lower, upper = feldt_interval(alpha, acc.n, acc.k)
-        return Reliability(dim.id, acc.n, alpha, lower, upper)
-
-    def result(self) -> CohortStats:
-        from leadcheck.stats import percentile_rank
-
-        if not self.leaders:
-            raise ValueError("a cohort needs at least one scored leader")
-        inst = self.instrument
-        dims = []
-        changes: dict[str, float | None] = {}
-        for dim in inst.dimensions:
-            means = self.means.get(dim.id, {})
-            present = [m for m in means.values() if m is not None]
-            mean = math.fsum(present) / len(present) if present else None
-            dims.append(
-                CohortDimension(
-                    dim.id,
-                    dim.name,
-                    mean,
-                    dict(means),
-                    # Means as the exact fractions they stand for, so equal means tie exactly.
-                    {
-                        n: (percentile_rank(exact.canonical(m), [exact.canonical(p) for p in present]))
-                        if m is not None
-                        else None
-                        for n, m in means.items()
-                    },
-                    self.reliability(dim),
-                )
-            )
-            before = self.previous.get(dim.id)
-            if before:
-                changes[dim.id] = None if mean is None else mean - math.fsum(before) / len(before)
-        count = len(self.leaders)
-        averaged = [(iid, inst.items[iid].others_text, s / n) for iid, (s, n) in self.item_sums.items()]
-        order = {item_id: n for n, item_id in enumerate(inst.items)}
-        return CohortStats(
-            instrument=inst,
-            leaders=tuple(self.leaders),
-            dimensions=tuple(dims),
-            raters_per_group=dict(self.raters),
-            response_rates={g.id: self.met.get(g.id, 0) / count for g in inst.rater_groups},
-            self_rate=self.self_done / count,
-            categories=dict(self.categories),
-            category_by_dimension={k: dict(v) for k, v in self.by_dim.items()},
-            strongest=tuple(sorted(averaged, key=lambda t: (-exact.exact(t[2]), order[t[0]]))[:TOP_ITEMS]),
-            weakest=tuple(sorted(averaged, key=lambda t: (exact.exact(t[2]), order[t[0]]))[:TOP_ITEMS]),
-            changes=changes,
-        )
-
-
-def cohort_stats(
-    cards: Sequence[Scorecard],
-    responses_by_leader: Mapping[str, Sequence[Response]],
-    previous: Mapping[str, Scorecard] | None = None,
-) -> CohortStats:
-    """Cohort figures from every leader's scorecard and raw responses (for alpha)."""
-    if not cards:
-        raise ValueError("a cohort needs at least one scored leader")
-    builder = CohortBuilder(cards[0].instrument)
-    for card in cards:
-        builder.add(card, responses_by_leader.get(card.leader, ()), (previous or {}).get(card.leader))
-    return builder.result()
-
-
 # -- plain data out ---------------------------------------------------------------------------
 
 
 def group_label(instrument: Instrument, group_id: str) -> str:
     """The label to print for a group id, the combined group included."""
     return POOLED_LABEL if group_id == POOLED else instrument.group(group_id).label
-
-
-def _stat_json(s: Stat) -> dict[str, object]:
-    return {"n": s.n, "mean": s.mean}
-
-
-def _finding_json(f: Finding) -> dict[str, object]:
-    return {
-        "id": f.item_id,
-        "dimension": f.dimension_id,
-        "text": f.text,
-        "self": f.self,
-        "others": f.others,
-        "gap": f.gap,
-        "reverse": f.reverse,
-        **({"meaning": REVERSE_MEANING} if f.reverse else {}),
-    }
-
-
-def _dimension_json(d: DimensionScore) -> dict[str, object]:
-    return {
-        "id": d.id,
-        "name": d.dimension.name,
-        "self": d.self,
-        "others": d.others.mean,
-        "others_n": d.others.n,
-        "others_sd": d.others.sd,
-        "gap": d.gap,
-        "agreement": d.agreement,
-        "rwg_j": d.rwg_j,
-        "low_consensus": d.low_consensus,
-        "groups": {g: _stat_json(s) for g, s in d.groups.items()},
-        "items": [
-            {
-                "id": i.id,
-                "text": i.item.others_text,
-                "reverse": i.item.reverse,
-                **({"meaning": REVERSE_MEANING} if i.item.reverse else {}),
-                "self": i.self,
-                "others": i.others.mean,
-                "others_n": i.others.n,
-                "others_sd": i.others.sd,
-                "others_min": i.others.min,
-                "others_max": i.others.max,
-                "distribution": list(i.others.distribution),
-                "not_observed": i.others.not_observed,
-                "gap": i.gap,
-                "rwg": i.rwg,
-                "low_consensus": i.low_consensus,
-                "held": i.held,  # the figures released earlier: newer answers held back (anonymity rule 4)
-                "groups": {g: _stat_json(s) for g, s in i.groups.items()},
-            }
-            for i in d.items
-        ],
-    }
-
-
-def scorecard_json(card: Scorecard) -> dict[str, object]:
-    """The scorecard as plain JSON-ready data (the `summary --json` document). Means unrounded."""
-    inst = card.instrument
-    return {
-        "leader": card.leader,
-        "instrument": {
-            "id": inst.id,
-            "version": inst.version,
-            "title": inst.title,
-            "hash": inst.content_hash,
-        },
-        "scale": {"min": inst.scale.min, "max": inst.scale.max},
-        "raters": card.raters,
-        "groups": [{"id": g, "label": group_label(inst, g)} for g in card.shown_groups],
-        "hidden_groups": [g.id for g in card.hidden_groups],
-        "competencies": [_dimension_json(d) for d in card.competencies],
-        "values": [_dimension_json(d) for d in card.values],
-        "blind_spots": [_finding_json(f) for f in card.blind_spots],
-        "hidden_strengths": [_finding_json(f) for f in card.hidden_strengths],
-        "highest": [_finding_json(f) for f in card.highest],
-        "lowest": [_finding_json(f) for f in card.lowest],
-        "notes": list(card.notes),
-    }

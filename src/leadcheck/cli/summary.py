@@ -242,8 +242,8 @@ def summary(
     instrument: AssessmentInstrumentOpt = None,
 ) -> None:
     """Show a leader's scores: competencies by rater group, gaps, blind spots and strengths."""
+    from leadcheck.scorecard_json import scorecard_json
     from leadcheck.scorecards import scored_leader
-    from leadcheck.scoring import scorecard_json
     from leadcheck.store import Store
 
     with Store.open(db_path(ctx), create=False) as store:

@@ -30,6 +30,7 @@ from leadcheck.cohort.files import (
     read_manifest,
     write_manifest,
 )
+from leadcheck.cohort.statistics import CohortBuilder
 from leadcheck.cohort.worker import RenderResult, RenderTask, render_task, warm_up
 from leadcheck.errors import LeadcheckError, NotFoundError, ReportError, UsageError
 from leadcheck.norms import Norms, check_instrument, cohort_norms, norms_digest
@@ -39,7 +40,7 @@ from leadcheck.report.html import ENTRY
 from leadcheck.report.pdf import write_atomic
 from leadcheck.report.viewmodel import build_view
 from leadcheck.scorecards import score_latest
-from leadcheck.scoring import CohortBuilder, Scorecard
+from leadcheck.scoring import Scorecard
 from leadcheck.store import Assessment, Leader, Store
 
 COHORT_ENTRY = "cohort.html.j2"

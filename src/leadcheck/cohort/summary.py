@@ -7,9 +7,10 @@ from dataclasses import dataclass
 from datetime import date
 
 from leadcheck.charts import Chart, heatmap, strip_chart
+from leadcheck.cohort.statistics import ALPHA_MIN_RESPONDENTS, CohortStats
 from leadcheck.instrument.model import Instrument
 from leadcheck.report.viewmodel import Cell, Table, num, signed
-from leadcheck.scoring import ALPHA_MIN_RESPONDENTS, CATEGORIES, CohortStats, marked_text
+from leadcheck.scoring import CATEGORIES, marked_text
 
 HEATMAP_ROWS = 40  # rows per heatmap: WeasyPrint clips, never splits, an SVG taller than a page
 
