@@ -21,6 +21,8 @@ from dataclasses import dataclass
 from typing import Literal
 from xml.sax.saxutils import escape
 
+from leadcheck import text as txt
+
 __all__ = [
     "BarRow",
     "Chart",
@@ -153,9 +155,8 @@ def _n(number: float) -> str:
 
 
 def _fmt(value: float) -> str:
-    """A rating as printed on charts and in alt text: one decimal."""
-    text = f"{value:.1f}"
-    return "0.0" if text == "-0.0" else text
+    """A rating as printed on charts and in alt text: one decimal (ASCII minus: SVG text and alt)."""
+    return txt.score(value, 1, plain=True)
 
 
 def _shown(value: float | None) -> str:
@@ -538,7 +539,7 @@ def group_bar_chart(
     def said(row: BarRow) -> str:
         if row.interval is None or row.value is None:
             return _shown(row.value)
-        return f"{_shown(row.value)} (95% interval {row.interval[0]:.2f} to {row.interval[1]:.2f})"
+        return f"{_shown(row.value)} (95% interval {txt.score(row.interval[0], plain=True)} to {txt.score(row.interval[1], plain=True)})"
 
     alt = (
         f"Bar chart of ratings by rater group on a scale of {scale_min} to {scale_max}. "
@@ -780,7 +781,7 @@ def distribution_bar(
         return Chart(title, alt, _svg(uid, title, alt, width, (_DIST_W, _DIST_H), outline))
 
     alt = (
-        f"Distribution of {total} rating{'s' if total != 1 else ''}: "
+        f"Distribution of {txt.count(total, 'rating')}: "
         + ", ".join(f"{label} {count}" for label, count in zip(labels, counts, strict=True))
         + "."
     )
@@ -862,9 +863,8 @@ def heatmap(
     if col_means is not None:
         table.append(("Cohort mean", col_means))
     alt = (
-        f"Heatmap of mean ratings for {len(row_labels)} "
-        f"leader{'s' if len(row_labels) != 1 else ''} across {len(col_labels)} "
-        f"competenc{'ies' if len(col_labels) != 1 else 'y'} "
+        f"Heatmap of mean ratings for {txt.count(len(row_labels), 'leader')} "
+        f"across {txt.count(len(col_labels), 'competency', 'competencies')} "
         f"on a scale of {scale_min} to {scale_max}. "
         + "; ".join(
             f"{label}: " + ", ".join(f"{col} {_shown(v)}" for col, v in zip(col_labels, row, strict=True))
@@ -993,7 +993,7 @@ def strip_chart(
 
     def describe(dots: Sequence[float], mark: float | None) -> str:
         shown = (
-            f"{len(dots)} leader{'s' if len(dots) != 1 else ''}, " + ", ".join(_fmt(v) for v in sorted(dots))
+            f"{txt.count(len(dots), 'leader')}, " + ", ".join(_fmt(v) for v in sorted(dots))
             if dots
             else "leaders not shown"
         )

@@ -30,6 +30,7 @@ from dataclasses import dataclass, field, replace
 from fractions import Fraction
 
 from leadcheck import exact
+from leadcheck import text as txt
 from leadcheck.anonymity import (
     OTHERS,
     POOLED,
@@ -565,14 +566,10 @@ def _notes(
         notes.append(f"Left out of every figure to protect anonymity (too few raters): {labels}.")
     if held:
         notes.append(
-            f"{_plural(held, 'item shows', 'items show')} the figures released earlier: the answers that "
+            f"{txt.count(held, 'item shows', 'items show')} the figures released earlier: the answers that "
             "arrived since are held back until enough more have arrived that no rater can be singled out."
         )
     return notes
-
-
-def _plural(n: int, one: str, many: str) -> str:
-    return f"{n} {one if n == 1 else many}"
 
 
 def _assemble(

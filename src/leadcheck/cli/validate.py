@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from leadcheck import text as txt
 from leadcheck.cli._common import console, handle_errors
 from leadcheck.errors import INVALID, OK
 
@@ -49,15 +50,14 @@ def _text(results: Sequence[ValidationResult], strict: bool) -> None:
     warnings = sum(len(r.warnings) for r in results)
     files = len(results)
     bad = sum(1 for r in results if r.problems)
-    noun = "file" if files == 1 else "files"
     if errors or warnings:
         out.print(
-            f"{files} {noun} checked: {errors} error{'s' * (errors != 1)}, "
-            f"{warnings} warning{'s' * (warnings != 1)} in {bad} {('file' if bad == 1 else 'files')}",
+            f"{txt.count(files, 'file')} checked: {txt.count(errors, 'error')}, "
+            f"{txt.count(warnings, 'warning')} in {txt.count(bad, 'file')}",
             markup=False,
         )
     else:
-        out.print(f"{files} {noun} checked: all valid", markup=False)
+        out.print(f"{txt.count(files, 'file')} checked: all valid", markup=False)
 
 
 def _json(results: Sequence[ValidationResult], strict: bool) -> None:

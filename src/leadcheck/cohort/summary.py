@@ -6,10 +6,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 
+from leadcheck import text as txt
 from leadcheck.charts import Chart, heatmap, strip_chart
 from leadcheck.cohort.statistics import ALPHA_MIN_RESPONDENTS, CohortStats
 from leadcheck.instrument.model import Instrument
-from leadcheck.report.viewmodel import Cell, Table, num, signed
+from leadcheck.report.viewmodel import Cell, Table
 from leadcheck.scoring import CATEGORIES, marked_text
 
 HEATMAP_ROWS = 40  # rows per heatmap: WeasyPrint clips, never splits, an SVG taller than a page
@@ -41,19 +42,13 @@ class CohortView:
     alpha_minimum: int = 0  # respondents needed before alpha is shown
 
 
-def _two(value: float) -> str:
-    """Two decimals, with a minus sign only for a value that rounds below zero ("-0.00" reads as a bug)."""
-    text = f"{value:.2f}"
-    return "0.00" if text == "-0.00" else text.replace("-", "−")
-
-
 def _items_table(caption: str, rows: tuple[tuple[str, str, float], ...], instrument: Instrument) -> Table:
     """Items with their cohort mean; a reverse-scored item says what its high score means."""
     return Table(
         caption,
         ("Item", "Cohort mean of all others"),
         tuple(
-            (Cell(f"{iid} {marked_text(text, instrument.items[iid].reverse)}"), Cell(num(mean), "num"))
+            (Cell(f"{iid} {marked_text(text, instrument.items[iid].reverse)}"), Cell(txt.score(mean), "num"))
             for iid, text, mean in rows
         ),
     )
@@ -79,7 +74,7 @@ def build_cohort_view(
             (
                 Cell(g.label),
                 Cell(str(total), "num"),
-                Cell(f"{total / count:.1f}" if count else "–", "num"),
+                Cell(txt.score(total / count if count else None, 1), "num"),
                 Cell(f"{rate:.0%}", "num"),
             )
         )
@@ -150,9 +145,9 @@ def build_cohort_view(
             (
                 Cell(d.name),
                 Cell(str(r.n), "num"),
-                Cell(_two(r.alpha), "num low" if r.low else "num"),
+                Cell(txt.score(r.alpha), "num low" if r.low else "num"),
                 Cell(
-                    f"{_two(r.lower)} to {_two(r.upper)}"
+                    f"{txt.score(r.lower)} to {txt.score(r.upper)}"
                     if r.lower is not None and r.upper is not None
                     else "–"
                 ),
@@ -172,8 +167,8 @@ def build_cohort_view(
             tuple(
                 (
                     Cell(d.name),
-                    Cell(num(d.mean), "num"),
-                    Cell(signed(stats.changes.get(d.dimension_id)), "num"),
+                    Cell(txt.score(d.mean), "num"),
+                    Cell(txt.signed(stats.changes.get(d.dimension_id)), "num"),
                 )
                 for d in dims
                 if d.dimension_id in stats.changes
