@@ -583,7 +583,6 @@ def _assemble(
     notes: Sequence[str],
     held_comments: bool,
 ) -> Scorecard:
-    settings = instrument.scoring
     counts: dict[str, int] = {}
     for r in raters:
         counts[r.group] = counts.get(r.group, 0) + 1
@@ -603,6 +602,33 @@ def _assemble(
     shown_order = [g.id for g in groups if g.id in used["shown"]]
     if used["pooled"]:
         shown_order.append(POOLED)
+    blind, hidden_strengths, highest, lowest = _findings(instrument.scoring, dimensions)
+    self_comments: dict[str, str] = {}
+    for r in raters:
+        if r.group == SELF:
+            self_comments.update(r.comments)
+    return Scorecard(
+        leader=leader,
+        instrument=instrument,
+        groups=group_infos,
+        shown_groups=tuple(shown_order),
+        dimensions=tuple(dimensions),
+        blind_spots=blind,
+        hidden_strengths=hidden_strengths,
+        highest=highest,
+        lowest=lowest,
+        comments=_shuffled(instrument, comments, seed if seed is not None else leader),
+        self_comments=self_comments,
+        notes=tuple(notes),
+        comment_members={q: frozenset(t for t, _ in c) for q, c in comments.items()},
+        comments_held=held_comments,
+    )
+
+
+def _findings(
+    settings: ScoringSettings, dimensions: Sequence[DimensionScore]
+) -> tuple[tuple[Finding, ...], tuple[Finding, ...], tuple[Finding, ...], tuple[Finding, ...]]:
+    """Blind spots, hidden strengths, highest and lowest items."""
     all_items = [i for d in dimensions for i in d.items]
     order = {i.item.id: n for n, i in enumerate(all_items)}
 
@@ -622,33 +648,24 @@ def _assemble(
     rated = [i for i in all_items if i.others.mean is not None]
     highest = sorted(rated, key=lambda i: (-exact.exact(i.others.mean or 0), order[i.item.id]))[:TOP_ITEMS]
     lowest = sorted(rated, key=lambda i: (exact.exact(i.others.mean or 0), order[i.item.id]))[:TOP_ITEMS]
-    shuffle_seed = seed if seed is not None else leader
+    return _found(blind), _found(hidden_strengths), _found(highest), _found(lowest)
+
+
+def _shuffled(
+    instrument: Instrument, comments: Mapping[str, Sequence[tuple[str, str]]], seed: str
+) -> dict[str, tuple[str, ...]]:
+    """Each question's comments in an order fixed by ``seed`` that says nothing about who wrote first."""
     shuffled: dict[str, tuple[str, ...]] = {}
     for q in instrument.questions:
         texts = sorted(text for _, text in comments.get(q.id, ()))  # sorted first: input order must not leak
-        random.Random(f"{shuffle_seed}\x00{q.id}").shuffle(texts)
+        random.Random(f"{seed}\x00{q.id}").shuffle(texts)
         if texts:
             shuffled[q.id] = tuple(texts)
-    self_comments: dict[str, str] = {}
-    for r in raters:
-        if r.group == SELF:
-            self_comments.update(r.comments)
-    return Scorecard(
-        leader=leader,
-        instrument=instrument,
-        groups=group_infos,
-        shown_groups=tuple(shown_order),
-        dimensions=tuple(dimensions),
-        blind_spots=tuple(_finding(i) for i in blind),
-        hidden_strengths=tuple(_finding(i) for i in hidden_strengths),
-        highest=tuple(_finding(i) for i in highest),
-        lowest=tuple(_finding(i) for i in lowest),
-        comments=shuffled,
-        self_comments=self_comments,
-        notes=tuple(notes),
-        comment_members={q: frozenset(t for t, _ in c) for q, c in comments.items()},
-        comments_held=held_comments,
-    )
+    return shuffled
+
+
+def _found(items: Iterable[ItemScore]) -> tuple[Finding, ...]:
+    return tuple(_finding(i) for i in items)
 
 
 def _finding(i: ItemScore) -> Finding:
