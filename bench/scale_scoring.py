@@ -108,11 +108,14 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="stop at 10,000 units")
     parser.add_argument("--budget", type=float, default=300.0, help="seconds a size may take (projected)")
+    parser.add_argument("--only", choices=("scoring", "cohort"), help="one curve only")
     args = parser.parse_args()
     sizes = SIZES[:2] if args.quick else SIZES
     print(f"{'curve':<20} {'size':>9} {'unit':<10} {'wall':>11} {'CPU':>11}  {'CPU time per unit':>21}")
-    curve("scoring", "responses", scoring_run, sizes, args.budget)
-    curve("cohort statistics", "leaders", cohort_run, sizes, args.budget)
+    if args.only != "cohort":
+        curve("scoring", "responses", scoring_run, sizes, args.budget)
+    if args.only != "scoring":
+        curve("cohort statistics", "leaders", cohort_run, sizes, args.budget)
 
 
 if __name__ == "__main__":
