@@ -319,20 +319,21 @@ def _item_score(
     instrument: Instrument,
     dim: Competency,
     item: Item,
-    others: Sequence[_Rater],
+    rated: Sequence[_Rater],
+    no_by_group: Mapping[str, int],
     selves: Sequence[_Rater],
     publishable: set[str],
 ) -> tuple[ItemScore, Partition[float]]:
-    """Every figure of one item: each shown group, the combined group and all others."""
+    """Every figure of one item: each shown group, the combined group and all others.
+
+    ``rated`` are the others who gave the item a scale value, in order;
+    ``no_by_group`` counts its "not observed" answers per group.
+    """
     points = [p.value for p in instrument.scale.points]
     by_group: dict[str, list[tuple[float, str]]] = {}
-    no_by_group: dict[str, int] = {}
-    for r in others:
-        if item.id in r.items:
-            value = r.items[item.id]
-            by_group.setdefault(r.group, []).append((value, _token(r.person, item.id, value)))
-        elif item.id in r.not_observed:
-            no_by_group[r.group] = no_by_group.get(r.group, 0) + 1
+    for r in rated:
+        value = r.items[item.id]
+        by_group.setdefault(r.group, []).append((value, _token(r.person, item.id, value)))
     part = partition(by_group, instrument.rater_groups)
     values = Partition(
         {g: [v for v, _ in vs] for g, vs in part.shown.items()},
@@ -500,13 +501,16 @@ def score(
     others = [r for r in raters if is_rater_group(instrument, r.group)]
     publishable = _publishable_groups(others, instrument.rater_groups)
     unprotected = _unprotected_people(instrument, others)
+    rated, unseen = _by_item(others)
     used: dict[str, set[str]] = {"shown": set(), "pooled": set(), "excluded": set()}
     dimensions = []
     held = 0
     for dim in instrument.dimensions:
         item_scores = []
         for item in dim.items:
-            item_score, part = _item_score(instrument, dim, item, others, selves, publishable)
+            item_score, part = _item_score(
+                instrument, dim, item, rated.get(item.id, ()), unseen.get(item.id, {}), selves, publishable
+            )
             if released:
                 item_score = _hold(item_score, released, unprotected)
                 held += item_score.held
@@ -519,6 +523,22 @@ def score(
     comments, held_comments = _comments(instrument, raters, responses, released)
     notes = _notes(instrument, selves, used, held)
     return _assemble(instrument, leader, raters, used, dimensions, comments, seed, notes, held_comments)
+
+
+def _by_item(others: Sequence[_Rater]) -> tuple[dict[str, list[_Rater]], dict[str, dict[str, int]]]:
+    """Per item, the raters who gave it a scale value (in order) and its "not observed" count per group.
+
+    One pass over the raters, so scoring reads each rater's answers once, not once per item.
+    """
+    rated: dict[str, list[_Rater]] = {}
+    unseen: dict[str, dict[str, int]] = {}
+    for r in others:
+        for item_id in r.items:
+            rated.setdefault(item_id, []).append(r)
+        for item_id in r.not_observed:
+            counts = unseen.setdefault(item_id, {})
+            counts[r.group] = counts.get(r.group, 0) + 1
+    return rated, unseen
 
 
 def _unprotected_people(instrument: Instrument, others: Sequence[_Rater]) -> set[str]:

@@ -20,7 +20,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from leadcheck.cohort.files import (
     SUMMARY,
@@ -42,6 +42,9 @@ from leadcheck.report.viewmodel import build_view
 from leadcheck.scorecards import score_latest
 from leadcheck.scoring import Scorecard
 from leadcheck.store import Assessment, Leader, Store
+
+if TYPE_CHECKING:
+    from leadcheck.cohort.summary import CohortView
 
 COHORT_ENTRY = "cohort.html.j2"
 
@@ -542,7 +545,7 @@ class CohortRun:
         result.summary = path
         self.emit(Event("summary", file=SUMMARY, total=self.total))
 
-    def _summary_view(self, builder: CohortBuilder) -> Any:
+    def _summary_view(self, builder: CohortBuilder) -> CohortView:
         from leadcheck.cohort.summary import build_cohort_view
 
         codes = self.codes
