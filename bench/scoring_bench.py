@@ -8,9 +8,10 @@ from __future__ import annotations
 import random
 import time
 
+from leadcheck.cohort.statistics import cohort_stats
 from leadcheck.instrument.catalog import load_instrument
 from leadcheck.responses import Response
-from leadcheck.scoring import cohort_stats, score
+from leadcheck.scoring import score
 
 LEADERS = 1000
 GROUPS = ["self", "manager"] + ["peer"] * 5 + ["direct_report"] * 4 + ["other"]  # 12 raters

@@ -23,6 +23,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from leadcheck.anonymity import OTHERS, POOLED, comment_threshold, leaks, partition
+from leadcheck.cohort.statistics import cohort_stats
 from leadcheck.cohort.summary import build_cohort_view
 from leadcheck.instrument.model import Instrument
 from leadcheck.instrument.validate import validate_text
@@ -30,16 +31,15 @@ from leadcheck.releases import audit, published, released_from
 from leadcheck.report.bundle import load_bundle
 from leadcheck.report.render import view_for, view_html
 from leadcheck.responses import Response
+from leadcheck.scorecard_json import scorecard_json
 from leadcheck.scoring import (
     Released,
     Scorecard,
-    _person,
     _token,
-    cohort_stats,
+    person_key,
     person_of,
     recode,
     score,
-    scorecard_json,
 )
 
 GROUPS = ("manager", "peer", "direct_report", "other")
@@ -143,7 +143,7 @@ def rater_tokens(responses: Sequence[Response], instrument: Instrument) -> dict[
     """Token -> (person, group, recoded value), worked out from the raw answers as the reader would."""
     out = {}
     for index, resp in enumerate(responses):
-        person = _person(resp, index)
+        person = person_key(resp, index)
         for item_id, value in resp.answers.items():
             if value is not None:
                 item = instrument.items[item_id]
@@ -154,7 +154,7 @@ def rater_tokens(responses: Sequence[Response], instrument: Instrument) -> dict[
 
 def protected(instrument: Instrument, responses: Sequence[Response]) -> set[str]:
     return {
-        _person(r, i)
+        person_key(r, i)
         for i, r in enumerate(responses)
         if r.group != "self" and instrument.group(r.group).min_raters > 1
     }
@@ -224,7 +224,7 @@ def test_ratings_left_out_move_no_published_number(data: st.DataObject) -> None:
         for item_id, value in resp.answers.items()
         if resp.group != "self"
         and value is not None
-        and _token(_person(resp, index), item_id, recode(instrument, instrument.items[item_id], value))
+        and _token(person_key(resp, index), item_id, recode(instrument, instrument.items[item_id], value))
         not in published_tokens
     ]
     if not left_out:

@@ -11,8 +11,8 @@ import pytest
 from leadcheck.demo import demo_leaders, demo_responses
 from leadcheck.instrument.catalog import load_instrument
 from leadcheck.responses import IncomingResponse
+from leadcheck.scorecard_json import scorecard_json
 from leadcheck.scorecards import scored_leader
-from leadcheck.scoring import scorecard_json
 from leadcheck.store import Store
 
 

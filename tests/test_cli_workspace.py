@@ -252,8 +252,8 @@ def test_last_answered_is_when_the_answers_were_given_not_the_import(
     db: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     import leadcheck.store
-    from leadcheck.collect import leader_status
     from leadcheck.responses import IncomingResponse
+    from leadcheck.status import leader_status
 
     inst = instrument_from_text(MINI, "mini.yaml")
     monkeypatch.setattr(leadcheck.store, "now", lambda: "2024-06-30T12:00:00+00:00")  # the import
@@ -268,7 +268,7 @@ def test_last_answered_is_when_the_answers_were_given_not_the_import(
 
 
 def test_a_leader_nobody_answered_about_has_no_last_answer(db: Path) -> None:
-    from leadcheck.collect import leader_status
+    from leadcheck.status import leader_status
 
     inst = instrument_from_text(MINI, "mini.yaml")
     with Store.open(db) as store:

@@ -352,3 +352,47 @@ def test_demo_leaders_share_neither_first_names_nor_surnames(count: int, seed: i
 def test_a_large_demo_cohort_still_has_distinct_names() -> None:
     names = [leader.name for leader in demo_leaders(800, 2)]
     assert len(set(names)) == 800
+
+
+def test_a_serial_run_writes_each_report_before_scoring_the_next(
+    small: Path, tmp_path: Path, rendered: list[RenderTask]
+) -> None:
+    # Serial runs share the pool's loop (an in-process executor, one job in flight): the order
+    # of events is still score, write, score, write; and a failed render fails only its leader.
+    from leadcheck.cohort import run as cohort_run
+
+    events: list[tuple[str, str]] = []
+    scored: list[str] = []
+    real = cohort_run.score_latest
+
+    def score_latest(store: Store, leader: object) -> object:
+        scored.append(leader.name)  # type: ignore[attr-defined]
+        events.append(("scored", leader.name))  # type: ignore[attr-defined]
+        return real(store, leader)  # type: ignore[arg-type]
+
+    with pytest.MonkeyPatch.context() as mp, Store.open(small) as store:
+        mp.setattr(cohort_run, "score_latest", score_latest)
+        result = run_cohort(
+            store, DEMO_COHORT, tmp_path / "out", jobs=1, on_event=lambda e: events.append((e.kind, e.leader))
+        )
+    assert result.ok
+    kinds = [kind for kind, _ in events if kind in ("scored", "written")]
+    assert kinds == ["scored", "written"] * len(scored)
+
+
+def test_the_in_process_executor_keeps_a_failure_in_its_future() -> None:
+    from leadcheck.cohort.run import InProcess
+
+    def boom() -> None:
+        raise ValueError("bad template")
+
+    future = InProcess().submit(boom)
+    with pytest.raises(ValueError, match="bad template"):
+        future.result()
+    assert InProcess().submit(lambda x: x + 1, 1).result() == 2
+
+    def interrupted() -> None:
+        raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):  # Ctrl-C stops the run, it is not one leader's failure
+        InProcess().submit(interrupted)

@@ -1,4 +1,4 @@
-"""The answering session as a state machine, the self summary and progress counts (leadcheck.collect)."""
+"""The answering session as a state machine and the self summary (leadcheck.collect); progress counts (leadcheck.status)."""
 
 from __future__ import annotations
 
@@ -10,32 +10,34 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from leadcheck.collect import (
-    HIDDEN,
-    NONE,
-    POOLED,
-    SHOWN,
     DimensionMean,
-    GroupProgress,
     Kind,
     LineAction,
     Session,
     answer_label,
     check_rater_group,
-    group_progress,
     key_from_line,
     line_action,
-    missing,
     next_steps,
     rating_assessment,
     scale_choices,
     self_summary,
-    unrated_items,
-    visibility,
 )
 from leadcheck.errors import InstrumentError, NotFoundError, UsageError
 from leadcheck.instrument.catalog import instrument_from_text
 from leadcheck.instrument.model import Instrument, not_observed_label
 from leadcheck.responses import Response
+from leadcheck.status import (
+    HIDDEN,
+    NONE,
+    POOLED,
+    SHOWN,
+    GroupProgress,
+    group_progress,
+    missing,
+    unrated_items,
+    visibility,
+)
 from leadcheck.store import Store
 
 from .conftest import MINI_360

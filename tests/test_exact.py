@@ -14,7 +14,8 @@ from leadcheck import exact, priorities
 from leadcheck.instrument.catalog import load_instrument
 from leadcheck.instrument.model import Instrument, ScoringSettings
 from leadcheck.responses import Response
-from leadcheck.scoring import OVER, UNDER, agreement_category, is_blind_spot, score, scorecard_json
+from leadcheck.scorecard_json import scorecard_json
+from leadcheck.scoring import OVER, UNDER, agreement_category, is_blind_spot, score
 
 
 @pytest.fixture(scope="module")

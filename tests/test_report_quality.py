@@ -11,6 +11,7 @@ import pypdf
 import pytest
 
 from leadcheck.charts import _GROUPS, BarRow, group_bar_chart
+from leadcheck.cohort.statistics import cohort_stats
 from leadcheck.cohort.summary import build_cohort_view
 from leadcheck.demo import demo_leaders, demo_responses
 from leadcheck.instrument.catalog import load_instrument
@@ -20,7 +21,7 @@ from leadcheck.report.html import render_html
 from leadcheck.report.pdf import render_pdf
 from leadcheck.report.render import render, view_for
 from leadcheck.responses import Response
-from leadcheck.scoring import REVERSE_MEANING, REVERSE_SHORT, Scorecard, cohort_stats, score
+from leadcheck.scoring import REVERSE_MEANING, REVERSE_SHORT, Scorecard, score
 
 from .conftest import pdftotext
 

@@ -9,10 +9,12 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from leadcheck.cohort.statistics import cohort_stats
 from leadcheck.instrument.catalog import load_instrument
 from leadcheck.instrument.model import Instrument
 from leadcheck.instrument.validate import validate_text
 from leadcheck.responses import Answer, Response
+from leadcheck.scorecard_json import scorecard_json
 from leadcheck.scoring import (
     AGREE_HIGH,
     AGREE_LOW,
@@ -20,11 +22,9 @@ from leadcheck.scoring import (
     POOLED,
     UNDER,
     agreement_category,
-    cohort_stats,
     compare,
     partition,
     score,
-    scorecard_json,
 )
 
 SMALL = """
@@ -393,11 +393,13 @@ def test_a_figure_does_not_move_with_the_ratings_it_excludes(
 
 
 @given(st.lists(st.integers(1, 7), min_size=2, max_size=20), st.integers(7, 9))
-def test_inlined_rwg_matches_the_library(values: list[int], points: int) -> None:
-    from leadcheck import stats
-    from leadcheck.scoring import _rwg
+def test_item_rwg_is_the_library_rwg(values: list[int], points: int) -> None:
+    # One home for rwg: scoring publishes stats.item_rwg, the unchecked form of stats.rwg.
+    from leadcheck import scoring, stats
 
-    assert _rwg([float(v) for v in values], points) == pytest.approx(stats.rwg(values, points))
+    assert stats.item_rwg([float(v) for v in values], points) == stats.rwg(values, points)
+    assert stats.item_rwg([float(values[0])], points) is None
+    assert not hasattr(scoring, "_rwg")  # no second copy of the formula
 
 
 def test_a_rating_hidden_in_its_item_never_enters_the_competency(small: Instrument) -> None:

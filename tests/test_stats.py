@@ -20,6 +20,7 @@ from leadcheck.stats import (
     f_cdf,
     f_ppf,
     percentile_rank,
+    percentile_ranks,
     rwg,
     rwg_j,
 )
@@ -587,6 +588,36 @@ def test_percentile_rank_bounds_and_symmetry(value: float, population: list[floa
 def test_percentile_rank_is_monotone(a: float, b: float, population: list[float]) -> None:
     low, high = sorted((a, b))
     assert percentile_rank(low, population) <= percentile_rank(high, population)
+
+
+def _brute_force_ranks(population: list[float]) -> list[float]:
+    """The definition, asked once per value: the quadratic reference for percentile_ranks."""
+    n = len(population)
+    return [
+        100.0 * (2 * sum(w < v for w in population) + sum(w == v for w in population)) / (2 * n)
+        for v in population
+    ]
+
+
+@PROPERTY
+@given(
+    population=st.one_of(
+        st.lists(likert5, max_size=60),  # few distinct values: many ties
+        st.lists(finite_scores, max_size=60),
+        st.lists(st.fractions(0, 5, max_denominator=12).map(float), max_size=60),
+    )
+)
+def test_percentile_ranks_equal_the_brute_force_reference(population: list[float]) -> None:
+    ranks = percentile_ranks(population)
+    assert ranks == _brute_force_ranks(population)  # exactly, ties included
+    assert ranks == [percentile_rank(v, population) for v in population]
+
+
+def test_percentile_ranks_ties_and_empty() -> None:
+    assert percentile_ranks([3, 1, 3, 5]) == [50.0, 12.5, 50.0, 87.5]
+    assert percentile_ranks([]) == []
+    with pytest.raises(ValueError, match="must be finite"):
+        percentile_ranks([1.0, math.inf])
 
 
 # --------------------------------------------------------------------------- describe

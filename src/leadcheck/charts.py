@@ -21,6 +21,8 @@ from dataclasses import dataclass
 from typing import Literal
 from xml.sax.saxutils import escape
 
+from leadcheck import text as txt
+
 __all__ = [
     "BarRow",
     "Chart",
@@ -153,9 +155,8 @@ def _n(number: float) -> str:
 
 
 def _fmt(value: float) -> str:
-    """A rating as printed on charts and in alt text: one decimal."""
-    text = f"{value:.1f}"
-    return "0.0" if text == "-0.0" else text
+    """A rating as printed on charts and in alt text: one decimal (ASCII minus: SVG text and alt)."""
+    return txt.score(value, 1, plain=True)
 
 
 def _shown(value: float | None) -> str:
@@ -538,7 +539,7 @@ def group_bar_chart(
     def said(row: BarRow) -> str:
         if row.interval is None or row.value is None:
             return _shown(row.value)
-        return f"{_shown(row.value)} (95% interval {row.interval[0]:.2f} to {row.interval[1]:.2f})"
+        return f"{_shown(row.value)} (95% interval {txt.score(row.interval[0], plain=True)} to {txt.score(row.interval[1], plain=True)})"
 
     alt = (
         f"Bar chart of ratings by rater group on a scale of {scale_min} to {scale_max}. "
@@ -610,18 +611,7 @@ def radar_chart(
     title: str = "Ratings by competency",
 ) -> Chart:
     """A radar (spider) chart of 3 to 12 axes; 1 or 2 axes fall back to grouped bars."""
-    _check_scale(scale_min, scale_max)
-    if not 1 <= len(axes) <= 12:
-        raise ValueError(f"radar_chart needs 1 to 12 axes, got {len(axes)}")
-    if not series:
-        raise ValueError("radar_chart needs at least one series")
-    for s in series:
-        _check_style(s.style, f"series {s.label!r}")
-        if len(s.values) != len(axes):
-            raise ValueError(f"series {s.label!r} has {len(s.values)} values for {len(axes)} axes")
-        for axis, value in zip(axes, s.values, strict=True):
-            _check_value(value, scale_min, scale_max, f"series {s.label!r} value for {axis!r}")
-
+    _check_radar(axes, series, scale_min, scale_max)
     names = _join([s.label for s in series])
     scale = f"on a scale of {scale_min} to {scale_max}"
     per_axis = "; ".join(
@@ -641,65 +631,124 @@ def radar_chart(
 
     alt = f"Radar chart of ratings by {names} {scale}. {per_axis}."
     uid = _uid("radar", title, alt)
-    n = len(axes)
-    angles = [-math.pi / 2 + 2 * math.pi * i / n for i in range(n)]
-    blocks = [_wrap(axis, _RADAR_LABEL_W, _RADAR_FONT, 3, bold=True) for axis in axes]
-    centre_x = _RADAR_W / 2
+    layout = _RadarLayout.of(axes, scale_min, scale_max)
+    body = _radar_grid(layout)
+    # Rater groups first, then others, then self on top.
+    order = sorted(range(len(series)), key=lambda k: ("group", "others", "self").index(series[k].style))
+    for k in order:
+        values, look = series[k].values, looks[k]
+        present = [None if v is None else layout.point(i, v) for i, v in enumerate(values)]
+        body.extend(_radar_lines(present, look))
+        body.extend(_marker(look, *p) for p in present if p is not None)
 
-    # The radius is as large as the widest label at each angle lets it be.
-    anchors: list[str] = []
-    limits = [_RADAR_R_MAX]
-    for angle, lines in zip(angles, blocks, strict=True):
-        cos = math.cos(angle)
-        label_w = max(_text_width(line, _RADAR_FONT, bold=True) for line in lines)
-        if abs(cos) < 0.2:
-            anchors.append("middle")
-            room = centre_x - _EDGE - label_w / 2
-        else:
-            anchors.append("start" if cos > 0 else "end")
-            room = centre_x - _EDGE - label_w
-        if abs(cos) > 1e-9:
-            limits.append(room / abs(cos) - _RADAR_GAP)
-    radius = max(_RADAR_R_MIN, min(limits))
+    legend, bottom = _legend(
+        [(s.label, look) for s, look in zip(series, looks, strict=True)],
+        layout.centre_y + layout.extent_bottom + 14,
+        _RADAR_W,
+    )
+    body.extend(legend)
+    size = (_RADAR_W, bottom + _EDGE)
+    return Chart(title, alt, _svg(uid, title, alt, width, size, body))
 
-    # Label blocks sit above, below or beside their anchor point so they never cover the plot.
-    tops: list[float] = []
-    extent_top = min(radius * math.sin(angle) for angle in angles)
-    extent_bottom = max(radius * math.sin(angle) for angle in angles)
-    for angle, lines in zip(angles, blocks, strict=True):
-        sin = math.sin(angle)
-        anchor_y = (radius + _RADAR_GAP) * sin
-        block_h = (len(lines) - 1) * _RADAR_LINE + _RADAR_FONT
-        if sin < -0.2:
-            top = anchor_y - block_h
-        elif sin > 0.2:
-            top = anchor_y + 2
-        else:
-            top = anchor_y - block_h / 2
-        tops.append(top)
-        extent_top = min(extent_top, top)
-        extent_bottom = max(extent_bottom, top + block_h + 0.25 * _RADAR_FONT)
-    centre_y = _EDGE + 4 - extent_top
 
-    span = scale_max - scale_min
+def _check_radar(axes: Sequence[str], series: Sequence[Series], scale_min: int, scale_max: int) -> None:
+    _check_scale(scale_min, scale_max)
+    if not 1 <= len(axes) <= 12:
+        raise ValueError(f"radar_chart needs 1 to 12 axes, got {len(axes)}")
+    if not series:
+        raise ValueError("radar_chart needs at least one series")
+    for s in series:
+        _check_style(s.style, f"series {s.label!r}")
+        if len(s.values) != len(axes):
+            raise ValueError(f"series {s.label!r} has {len(s.values)} values for {len(axes)} axes")
+        for axis, value in zip(axes, s.values, strict=True):
+            _check_value(value, scale_min, scale_max, f"series {s.label!r} value for {axis!r}")
 
-    def point(i: int, value: float) -> tuple[float, float]:
-        r = radius * (_RADAR_HOLE + (1 - _RADAR_HOLE) * (value - scale_min) / span)
-        return centre_x + r * math.cos(angles[i]), centre_y + r * math.sin(angles[i])
 
+@dataclass(frozen=True)
+class _RadarLayout:
+    """Where a radar chart's axes, labels and rings go."""
+
+    scale_min: int
+    scale_max: int
+    angles: list[float]
+    blocks: list[list[str]]  # each axis label, wrapped
+    anchors: list[str]  # text-anchor of each label
+    tops: list[float]  # top of each label block, from the centre
+    radius: float
+    centre_x: float
+    centre_y: float
+    extent_bottom: float
+
+    @classmethod
+    def of(cls, axes: Sequence[str], scale_min: int, scale_max: int) -> _RadarLayout:
+        n = len(axes)
+        angles = [-math.pi / 2 + 2 * math.pi * i / n for i in range(n)]
+        blocks = [_wrap(axis, _RADAR_LABEL_W, _RADAR_FONT, 3, bold=True) for axis in axes]
+        centre_x = _RADAR_W / 2
+
+        # The radius is as large as the widest label at each angle lets it be.
+        anchors: list[str] = []
+        limits = [_RADAR_R_MAX]
+        for angle, lines in zip(angles, blocks, strict=True):
+            cos = math.cos(angle)
+            label_w = max(_text_width(line, _RADAR_FONT, bold=True) for line in lines)
+            if abs(cos) < 0.2:
+                anchors.append("middle")
+                room = centre_x - _EDGE - label_w / 2
+            else:
+                anchors.append("start" if cos > 0 else "end")
+                room = centre_x - _EDGE - label_w
+            if abs(cos) > 1e-9:
+                limits.append(room / abs(cos) - _RADAR_GAP)
+        radius = max(_RADAR_R_MIN, min(limits))
+
+        # Label blocks sit above, below or beside their anchor point so they never cover the plot.
+        tops: list[float] = []
+        extent_top = min(radius * math.sin(angle) for angle in angles)
+        extent_bottom = max(radius * math.sin(angle) for angle in angles)
+        for angle, lines in zip(angles, blocks, strict=True):
+            sin = math.sin(angle)
+            anchor_y = (radius + _RADAR_GAP) * sin
+            block_h = (len(lines) - 1) * _RADAR_LINE + _RADAR_FONT
+            if sin < -0.2:
+                top = anchor_y - block_h
+            elif sin > 0.2:
+                top = anchor_y + 2
+            else:
+                top = anchor_y - block_h / 2
+            tops.append(top)
+            extent_top = min(extent_top, top)
+            extent_bottom = max(extent_bottom, top + block_h + 0.25 * _RADAR_FONT)
+        centre_y = _EDGE + 4 - extent_top
+        return cls(
+            scale_min, scale_max, angles, blocks, anchors, tops, radius, centre_x, centre_y, extent_bottom
+        )
+
+    def point(self, i: int, value: float) -> tuple[float, float]:
+        """Where ``value`` sits on axis ``i``."""
+        span = self.scale_max - self.scale_min
+        r = self.radius * (_RADAR_HOLE + (1 - _RADAR_HOLE) * (value - self.scale_min) / span)
+        return self.centre_x + r * math.cos(self.angles[i]), self.centre_y + r * math.sin(self.angles[i])
+
+
+def _radar_grid(layout: _RadarLayout) -> list[str]:
+    """Rings, spokes, ring values and axis labels."""
+    n = len(layout.angles)
+    centre_x, centre_y = layout.centre_x, layout.centre_y
     body: list[str] = []
-    ticks = _ticks(scale_min, scale_max)
-    for tick in sorted({scale_min, *ticks, scale_max}):
-        ring = [point(i, tick) for i in range(n)]
-        colour = MUTED if tick in (scale_min, scale_max) else GRID
+    ticks = _ticks(layout.scale_min, layout.scale_max)
+    for tick in sorted({layout.scale_min, *ticks, layout.scale_max}):
+        ring = [layout.point(i, tick) for i in range(n)]
+        colour = MUTED if tick in (layout.scale_min, layout.scale_max) else GRID
         body.append(f'<polygon points="{_points(ring)}" fill="none" stroke="{colour}" stroke-width="0.8"/>')
     for i in range(n):
-        x, y = point(i, scale_max)
+        x, y = layout.point(i, layout.scale_max)
         body.append(_line(centre_x, centre_y, x, y, GRID, 0.8))
     # Ring values sit on the edge between the last axis and the first, where no marker can be,
     # on a white patch that breaks the ring line like a contour label.
     for tick in ticks:
-        (x_a, y_a), (x_b, y_b) = point(n - 1, tick), point(0, tick)
+        (x_a, y_a), (x_b, y_b) = layout.point(n - 1, tick), layout.point(0, tick)
         x, y = (x_a + x_b) / 2, (y_a + y_b) / 2
         if math.hypot(x - centre_x, y - centre_y) < 8:
             continue
@@ -707,28 +756,12 @@ def radar_chart(
         patch_w = _text_width(label, 10) + 2
         body.append(_rect(x - patch_w / 2, y - 5.5, patch_w, 11, "#ffffff"))
         body.append(_text(x, y + 3.5, label, 10, anchor="middle", fill=MUTED))
-    for i, (lines, top) in enumerate(zip(blocks, tops, strict=True)):
-        x = centre_x + (radius + _RADAR_GAP) * math.cos(angles[i])
+    for i, (lines, top) in enumerate(zip(layout.blocks, layout.tops, strict=True)):
+        x = centre_x + (layout.radius + _RADAR_GAP) * math.cos(layout.angles[i])
         for j, line in enumerate(lines):
             baseline = centre_y + top + _RADAR_FONT * _ASCENT + j * _RADAR_LINE
-            body.append(_text(x, baseline, line, _RADAR_FONT, anchor=anchors[i], bold=True))
-
-    # Rater groups first, then others, then self on top.
-    order = sorted(range(len(series)), key=lambda k: ("group", "others", "self").index(series[k].style))
-    for k in order:
-        values, look = series[k].values, looks[k]
-        present = [None if v is None else point(i, v) for i, v in enumerate(values)]
-        body.extend(_radar_lines(present, look))
-        body.extend(_marker(look, *p) for p in present if p is not None)
-
-    legend, bottom = _legend(
-        [(s.label, look) for s, look in zip(series, looks, strict=True)],
-        centre_y + extent_bottom + 14,
-        _RADAR_W,
-    )
-    body.extend(legend)
-    size = (_RADAR_W, bottom + _EDGE)
-    return Chart(title, alt, _svg(uid, title, alt, width, size, body))
+            body.append(_text(x, baseline, line, _RADAR_FONT, anchor=layout.anchors[i], bold=True))
+    return body
 
 
 def _radar_lines(present: Sequence[tuple[float, float] | None], look: _Look) -> list[str]:
@@ -780,7 +813,7 @@ def distribution_bar(
         return Chart(title, alt, _svg(uid, title, alt, width, (_DIST_W, _DIST_H), outline))
 
     alt = (
-        f"Distribution of {total} rating{'s' if total != 1 else ''}: "
+        f"Distribution of {txt.count(total, 'rating')}: "
         + ", ".join(f"{label} {count}" for label, count in zip(labels, counts, strict=True))
         + "."
     )
@@ -842,6 +875,58 @@ def heatmap(
     across pages (it clips it), and at 180mm a page holds about 55 rows: a long cohort is
     drawn as several heatmaps, one per page.
     """
+    _check_heatmap(row_labels, col_labels, values, scale_min, scale_max, col_means)
+    table: list[tuple[str, Sequence[float | None]]] = list(zip(row_labels, values, strict=True))
+    if col_means is not None:
+        table.append(("Cohort mean", col_means))
+    alt = (
+        f"Heatmap of mean ratings for {txt.count(len(row_labels), 'leader')} "
+        f"across {txt.count(len(col_labels), 'competency', 'competencies')} "
+        f"on a scale of {scale_min} to {scale_max}. "
+        + "; ".join(
+            f"{label}: " + ", ".join(f"{col} {_shown(v)}" for col, v in zip(col_labels, row, strict=True))
+            for label, row in table
+        )
+        + "."
+    )
+    uid = _uid("heat", title, alt)
+    grid = _HeatGrid.of(col_labels, scale_min, scale_max)
+    body = grid.heads(col_labels)
+    cells: list[str] = []
+    texts: list[str] = []
+    y = grid.top
+    for r, (label, row) in enumerate(table):
+        is_mean = col_means is not None and r == len(table) - 1
+        if is_mean:
+            y += 4
+            body.append(_line(_EDGE, y - 2, grid.x0 + grid.col_w * len(col_labels), y - 2, INK, 1))
+        body.append(
+            _text(
+                grid.x0 - 6,
+                y + _HEAT_ROW / 2 + 3.5,
+                _truncate(label, _HEAT_LABEL_W - _EDGE, _HEAT_FONT, bold=is_mean),
+                _HEAT_FONT,
+                anchor="end",
+                bold=is_mean,
+            )
+        )
+        grid.row(row, y, is_mean, cells, texts)
+        y += _HEAT_ROW
+    y = grid.legend(y, body, cells, texts)
+    body.extend(cells)
+    body.extend(texts)
+    size = (_HEAT_W, y + _EDGE)
+    return Chart(title, alt, _svg(uid, title, alt, width, size, body))
+
+
+def _check_heatmap(
+    row_labels: Sequence[str],
+    col_labels: Sequence[str],
+    values: Sequence[Sequence[float | None]],
+    scale_min: int,
+    scale_max: int,
+    col_means: Sequence[float | None] | None,
+) -> None:
     _check_scale(scale_min, scale_max)
     if not row_labels or not col_labels:
         raise ValueError("heatmap needs at least one row and one column")
@@ -858,70 +943,64 @@ def heatmap(
         for col, value in zip(col_labels, col_means, strict=True):
             _check_value(value, scale_min, scale_max, f"cohort mean for {col!r}")
 
-    table = list(zip(row_labels, values, strict=True))
-    if col_means is not None:
-        table.append(("Cohort mean", col_means))
-    alt = (
-        f"Heatmap of mean ratings for {len(row_labels)} "
-        f"leader{'s' if len(row_labels) != 1 else ''} across {len(col_labels)} "
-        f"competenc{'ies' if len(col_labels) != 1 else 'y'} "
-        f"on a scale of {scale_min} to {scale_max}. "
-        + "; ".join(
-            f"{label}: " + ", ".join(f"{col} {_shown(v)}" for col, v in zip(col_labels, row, strict=True))
-            for label, row in table
+
+@dataclass(frozen=True)
+class _HeatGrid:
+    """A heatmap's columns: where they start, how wide, and the fonts that fit them."""
+
+    scale_min: int
+    scale_max: int
+    x0: float
+    col_w: float
+    head_font: float
+    top: float
+    value_font: float
+
+    @classmethod
+    def of(cls, col_labels: Sequence[str], scale_min: int, scale_max: int) -> _HeatGrid:
+        x0 = _HEAT_LABEL_W + 6
+        col_w = min(_HEAT_MAX_COL, (_HEAT_W - _EDGE - x0) / len(col_labels))
+        # Narrow columns get a smaller header font before a word is broken mid-way.
+        longest = max(
+            (_text_width(word, 1, bold=True) for label in col_labels for word in label.split()),
+            default=1.0,
         )
-        + "."
-    )
-    uid = _uid("heat", title, alt)
-
-    x0 = _HEAT_LABEL_W + 6
-    col_w = min(_HEAT_MAX_COL, (_HEAT_W - _EDGE - x0) / len(col_labels))
-    # Narrow columns get a smaller header font before a word is broken mid-way.
-    room = col_w - 2
-    longest = max(
-        (_text_width(word, 1, bold=True) for label in col_labels for word in label.split()),
-        default=1.0,
-    )
-    head_font = min(_HEAT_FONT, max(7.0, room / longest * 0.999))  # 0.999: float rounding
-    head_line = head_font * 1.2
-    heads = [_wrap(label, room, head_font, _HEAT_HEAD_LINES, bold=True) for label in col_labels]
-    head_h = max(len(lines) for lines in heads) * head_line + 6
-    top = _EDGE + head_h
-    value_font = min(_HEAT_FONT, (col_w - 3) / _text_width("5.0", 1, bold=True))
-
-    body: list[str] = []
-    for j, lines in enumerate(heads):
-        centre = x0 + (j + 0.5) * col_w
-        last = top - 6
-        for k, line in enumerate(lines):
-            baseline = last - (len(lines) - 1 - k) * head_line
-            body.append(_text(centre, baseline, line, head_font, anchor="middle", bold=True))
-
-    span = scale_max - scale_min
-    cells: list[str] = []
-    texts: list[str] = []
-    y = top
-    for r, (label, row) in enumerate(table):
-        is_mean = col_means is not None and r == len(table) - 1
-        if is_mean:
-            y += 4
-            body.append(_line(_EDGE, y - 2, x0 + col_w * len(col_labels), y - 2, INK, 1))
-        body.append(
-            _text(
-                x0 - 6,
-                y + _HEAT_ROW / 2 + 3.5,
-                _truncate(label, _HEAT_LABEL_W - _EDGE, _HEAT_FONT, bold=is_mean),
-                _HEAT_FONT,
-                anchor="end",
-                bold=is_mean,
-            )
+        head_font = min(_HEAT_FONT, max(7.0, (col_w - 2) / longest * 0.999))  # 0.999: float rounding
+        lines = max(
+            len(_wrap(label, col_w - 2, head_font, _HEAT_HEAD_LINES, bold=True)) for label in col_labels
         )
+        head_h = lines * (head_font * 1.2) + 6
+        top = _EDGE + head_h
+        value_font = min(_HEAT_FONT, (col_w - 3) / _text_width("5.0", 1, bold=True))
+        return cls(scale_min, scale_max, x0, col_w, head_font, top, value_font)
+
+    def heads(self, col_labels: Sequence[str]) -> list[str]:
+        """The column headers, wrapped and bottom-aligned above the first row."""
+        head_line = self.head_font * 1.2
+        body: list[str] = []
+        for j, label in enumerate(col_labels):
+            lines = _wrap(label, self.col_w - 2, self.head_font, _HEAT_HEAD_LINES, bold=True)
+            centre = self.x0 + (j + 0.5) * self.col_w
+            last = self.top - 6
+            for k, line in enumerate(lines):
+                baseline = last - (len(lines) - 1 - k) * head_line
+                body.append(_text(centre, baseline, line, self.head_font, anchor="middle", bold=True))
+        return body
+
+    def shade(self, value: float) -> str:
+        return _mix(_LIGHT, NAVY, (value - self.scale_min) / (self.scale_max - self.scale_min))
+
+    def row(
+        self, row: Sequence[float | None], y: float, bold: bool, cells: list[str], texts: list[str]
+    ) -> None:
+        """One row's cells (shaded) and their printed values."""
+        col_w = self.col_w
         for j, value in enumerate(row):
-            x = x0 + j * col_w
+            x = self.x0 + j * col_w
             if value is None:
                 cells.append(_rect(x + 0.5, y + 0.5, col_w - 1, _HEAT_ROW - 1, "#ffffff", GRID))
                 continue
-            colour = _mix(_LIGHT, NAVY, (value - scale_min) / span)
+            colour = self.shade(value)
             cells.append(_rect(x, y, col_w, _HEAT_ROW, colour, "#ffffff", 1))
             ink = "#ffffff" if _is_dark(colour) else INK
             texts.append(
@@ -929,36 +1008,33 @@ def heatmap(
                     x + col_w / 2,
                     y + _HEAT_ROW / 2 + 3.5,
                     _fmt(value),
-                    value_font,
+                    self.value_font,
                     anchor="middle",
                     fill=ink,
-                    bold=is_mean,
+                    bold=bold,
                 )
             )
-        y += _HEAT_ROW
-    # A legend: one swatch per scale point, so the shades can be read without the numbers.
-    y += 10
-    body.append(_text(x0 - 6, y + 11, "Scale", _HEAT_FONT, anchor="end", fill=MUTED))
-    swatch = min(44.0, (_HEAT_W - _EDGE - x0) / (scale_max - scale_min + 1))
-    for k, point in enumerate(range(scale_min, scale_max + 1)):
-        colour = _mix(_LIGHT, NAVY, (point - scale_min) / span)
-        x = x0 + k * swatch
-        cells.append(_rect(x, y, swatch, 16, colour, "#ffffff", 1))
-        texts.append(
-            _text(
-                x + swatch / 2,
-                y + 11.5,
-                str(point),
-                _HEAT_FONT,
-                anchor="middle",
-                fill="#ffffff" if _is_dark(colour) else INK,
+
+    def legend(self, y: float, body: list[str], cells: list[str], texts: list[str]) -> float:
+        """One swatch per scale point, so the shades can be read without the numbers; the new bottom."""
+        y += 10
+        body.append(_text(self.x0 - 6, y + 11, "Scale", _HEAT_FONT, anchor="end", fill=MUTED))
+        swatch = min(44.0, (_HEAT_W - _EDGE - self.x0) / (self.scale_max - self.scale_min + 1))
+        for k, point in enumerate(range(self.scale_min, self.scale_max + 1)):
+            colour = self.shade(point)
+            x = self.x0 + k * swatch
+            cells.append(_rect(x, y, swatch, 16, colour, "#ffffff", 1))
+            texts.append(
+                _text(
+                    x + swatch / 2,
+                    y + 11.5,
+                    str(point),
+                    _HEAT_FONT,
+                    anchor="middle",
+                    fill="#ffffff" if _is_dark(colour) else INK,
+                )
             )
-        )
-    y += 16
-    body.extend(cells)
-    body.extend(texts)
-    size = (_HEAT_W, y + _EDGE)
-    return Chart(title, alt, _svg(uid, title, alt, width, size, body))
+        return y + 16
 
 
 # --------------------------------------------------------------------------- strip plot
@@ -979,36 +1055,8 @@ def strip_chart(
     title: str = "Spread of leaders' mean ratings by competency",
 ) -> Chart:
     """One row per competency: each leader's mean as a dot, the cohort mean as a tick."""
-    _check_scale(scale_min, scale_max)
-    if not rows:
-        raise ValueError("strip_chart needs at least one row")
-    if marker is not None and len(marker) != len(rows):
-        raise ValueError(f"strip_chart got {len(marker)} markers for {len(rows)} rows")
-    for label, dots in rows:
-        for value in dots:
-            _check_value(value, scale_min, scale_max, f"strip value for {label!r}")
-    marks: list[float | None] = list(marker) if marker is not None else [None] * len(rows)
-    for (label, _), mark in zip(rows, marks, strict=True):
-        _check_value(mark, scale_min, scale_max, f"cohort mean for {label!r}")
-
-    def describe(dots: Sequence[float], mark: float | None) -> str:
-        shown = (
-            f"{len(dots)} leader{'s' if len(dots) != 1 else ''}, " + ", ".join(_fmt(v) for v in sorted(dots))
-            if dots
-            else "leaders not shown"
-        )
-        return shown + (f" (cohort mean {_shown(mark)})" if marker is not None else "")
-
-    alt = (
-        f"Strip chart of leaders' mean ratings per competency on a scale of {scale_min} to "
-        f"{scale_max}"
-        + (", with the cohort mean marked" if marker is not None else "")
-        + ". "
-        + "; ".join(
-            f"{label}: {describe(dots, mark)}" for (label, dots), mark in zip(rows, marks, strict=True)
-        )
-        + "."
-    )
+    marks = _check_strip(rows, scale_min, scale_max, marker)
+    alt = _strip_alt(rows, marks, scale_min, scale_max, marker is not None)
     uid = _uid("strip", title, alt)
     span = scale_max - scale_min
 
@@ -1044,17 +1092,69 @@ def strip_chart(
         grid.append(_text(x, axis_y + 14, str(tick), 11, anchor="middle", fill=MUTED))
     grid.append(_line(_BAR_X0, axis_y, _STRIP_X1, axis_y, MUTED, 1))
     legend_y = axis_y + 30
+    body = grid + body + marks_out + _strip_legend(legend_y, marker is not None)
+    size = (_STRIP_W, legend_y + 10 + _EDGE)
+    return Chart(title, alt, _svg(uid, title, alt, width, size, body))
+
+
+def _check_strip(
+    rows: Sequence[tuple[str, Sequence[float]]],
+    scale_min: int,
+    scale_max: int,
+    marker: Sequence[float | None] | None,
+) -> list[float | None]:
+    """The rows checked against the scale; the marker of each row (None without markers)."""
+    _check_scale(scale_min, scale_max)
+    if not rows:
+        raise ValueError("strip_chart needs at least one row")
+    if marker is not None and len(marker) != len(rows):
+        raise ValueError(f"strip_chart got {len(marker)} markers for {len(rows)} rows")
+    for label, dots in rows:
+        for value in dots:
+            _check_value(value, scale_min, scale_max, f"strip value for {label!r}")
+    marks: list[float | None] = list(marker) if marker is not None else [None] * len(rows)
+    for (label, _), mark in zip(rows, marks, strict=True):
+        _check_value(mark, scale_min, scale_max, f"cohort mean for {label!r}")
+    return marks
+
+
+def _strip_alt(
+    rows: Sequence[tuple[str, Sequence[float]]],
+    marks: Sequence[float | None],
+    scale_min: int,
+    scale_max: int,
+    marked: bool,
+) -> str:
+    def describe(dots: Sequence[float], mark: float | None) -> str:
+        shown = (
+            f"{txt.count(len(dots), 'leader')}, " + ", ".join(_fmt(v) for v in sorted(dots))
+            if dots
+            else "leaders not shown"
+        )
+        return shown + (f" (cohort mean {_shown(mark)})" if marked else "")
+
+    return (
+        f"Strip chart of leaders' mean ratings per competency on a scale of {scale_min} to "
+        f"{scale_max}"
+        + (", with the cohort mean marked" if marked else "")
+        + ". "
+        + "; ".join(
+            f"{label}: {describe(dots, mark)}" for (label, dots), mark in zip(rows, marks, strict=True)
+        )
+        + "."
+    )
+
+
+def _strip_legend(legend_y: float, marked: bool) -> list[str]:
     legend = [
         f'<circle cx="{_n(_BAR_X0 + 6)}" cy="{_n(legend_y)}" r="{_n(_DOT_R)}" fill="{NAVY}"'
         f' fill-opacity="0.45" stroke="{NAVY}" stroke-width="0.8"/>',
         _text(_BAR_X0 + 16, legend_y + 4.2, "One leader's mean", _LEGEND_FONT),
     ]
-    if marker is not None:
+    if marked:
         legend.append(_line(_BAR_X0 + 170, legend_y - 8, _BAR_X0 + 170, legend_y + 8, ORANGE, 3))
         legend.append(_text(_BAR_X0 + 180, legend_y + 4.2, "Cohort mean", _LEGEND_FONT))
-    body = grid + body + marks_out + legend
-    size = (_STRIP_W, legend_y + 10 + _EDGE)
-    return Chart(title, alt, _svg(uid, title, alt, width, size, body))
+    return legend
 
 
 def _swarm(xs: Sequence[float]) -> list[tuple[float, float]]:

@@ -1,13 +1,12 @@
-"""Collecting answers one item at a time: the interactive session as a pure state machine, and progress."""
+"""Collecting answers one item at a time: the interactive session as a pure state machine (progress: leadcheck.status)."""
 
 from __future__ import annotations
 
 import enum
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-from leadcheck.anonymity import group_states
 from leadcheck.errors import NotFoundError, UsageError
 from leadcheck.instrument.model import (
     SELF,
@@ -15,11 +14,10 @@ from leadcheck.instrument.model import (
     Instrument,
     Item,
     Question,
-    RaterGroup,
     Scale,
     not_observed_label,
 )
-from leadcheck.responses import Answer, Response
+from leadcheck.responses import Answer
 from leadcheck.scoring import recode
 
 if TYPE_CHECKING:
@@ -456,211 +454,3 @@ def next_steps(instrument: Instrument, leader: str, not_current: bool = False) -
     steps.append(NextStep("Your scores in the terminal", ("summary", leader, *on)))
     steps.append(NextStep("Your report (PDF)", ("report", leader, *on, "-o", f"{base}.pdf")))
     return steps
-
-
-# -- who has answered what (status) -----------------------------------------------------
-
-
-SHOWN, POOLED, HIDDEN, NONE = "shown", "pooled", "hidden", "none"
-
-
-@dataclass(frozen=True)
-class GroupProgress:
-    """How far one rater group is, counted without looking at any answer.
-
-    ``raters`` counts the responses, submitted or not, that answered at least
-    the instrument's ``min_item_fraction`` of its items; ``partial`` the ones
-    with fewer answers, which count toward no threshold here (in a report they
-    appear only in the figures of the items they rated).
-    """
-
-    id: str
-    label: str
-    min_raters: int
-    submitted: int
-    in_progress: int
-    optional: bool = False
-    partial: int = 0
-
-    @property
-    def raters(self) -> int:
-        return self.submitted + self.in_progress
-
-    @property
-    def shown(self) -> bool:
-        """Enough raters for the group to appear on its own in a report."""
-        return self.raters >= self.min_raters
-
-    @property
-    def is_self(self) -> bool:
-        return self.id == SELF
-
-
-def group_progress(instrument: Instrument, responses: Sequence[Response]) -> list[GroupProgress]:
-    """Submitted and in-progress responses per rater group of the instrument, in the instrument's order."""
-    out: list[GroupProgress] = []
-    need = instrument.scoring.min_item_fraction * len(instrument.items)
-    for group in instrument.rater_groups:
-        mine = [r for r in responses if r.group == group.id]
-        enough = mine if group.is_self else [r for r in mine if len(r.answers) >= need]
-        submitted = sum(1 for r in enough if r.submitted_at)
-        out.append(
-            GroupProgress(
-                group.id,
-                group.label,
-                group.min_raters,
-                submitted,
-                len(enough) - submitted,
-                group.optional,
-                len(mine) - len(enough),
-            )
-        )
-    return out
-
-
-def visibility(progress: Sequence[GroupProgress]) -> dict[str, str]:
-    """How a report treats each group, judged at group level by the anonymity rule.
-
-    ``shown`` on its own (at least ``min_raters``); ``pooled``: below its
-    threshold, but the groups below theirs together reach the strictest of
-    those thresholds and are reported as one combined group; ``hidden``: left
-    out; ``none``: no raters yet. The report applies the rule to each figure,
-    so an item or competency that fewer raters answered may still be hidden.
-    """
-    groups = [RaterGroup(g.id, g.label, g.min_raters) for g in progress]
-    states = group_states({g.id: g.raters for g in progress}, groups)
-    return {g.id: (SHOWN if g.raters else NONE) if g.is_self else states[g.id] for g in progress}
-
-
-def missing_groups(progress: Sequence[GroupProgress]) -> list[GroupProgress]:
-    """The rater groups below their anonymity threshold; an optional group with nobody at all is not missing."""
-    return [g for g in progress if not g.is_self and not g.shown and not (g.optional and g.raters == 0)]
-
-
-def self_missing(progress: Sequence[GroupProgress]) -> str | None:
-    """``self not done`` or ``self in progress`` while the leader's own response is not submitted."""
-    for g in progress:
-        if g.is_self and not g.submitted:
-            return "self in progress" if g.in_progress else "self not done"
-    return None
-
-
-def below_threshold(g: GroupProgress, name: str) -> str:
-    """One group still needed, as ``peer 2/3``, with the responses too incomplete to count."""
-    partial = f" (+{g.partial} with too few answers to count)" if g.partial else ""
-    return f"{name} {g.raters}/{g.min_raters}{partial}"
-
-
-def missing(progress: Sequence[GroupProgress]) -> list[str]:
-    """What keeps an assessment from being complete, for tools: ``self not done``, ``peer 2/3``, ..."""
-    first = self_missing(progress)
-    out = [first] if first else []
-    out += [below_threshold(g, g.id) for g in missing_groups(progress)]
-    return out
-
-
-def unrated_items(instrument: Instrument, responses: Sequence[Response]) -> list[str]:
-    """Ids of the items no response gave a scale value (all skipped or not observed), in order.
-
-    Empty when there are no responses: nothing is known yet.
-    """
-    if not responses:
-        return []
-    rated = {item for r in responses for item, value in r.answers.items() if value is not None}
-    return [item_id for item_id in instrument.items if item_id not in rated]
-
-
-# -- one leader at a glance (leaders, status) ---------------------------------------------------
-
-
-@dataclass(frozen=True)
-class LeaderStatus:
-    """What the workspace knows about one leader's current assessment, without any answer in it."""
-
-    name: str
-    cohort: str | None
-    instruments: list[str]  # every instrument the leader was assessed on, oldest first
-    assessment: Assessment | None  # the current (newest) one
-    groups: list[GroupProgress]
-    last_activity: str
-    unrated_items: list[str]
-    last_answered: str | None = None  # when the newest answer was given (a survey's own timestamp)
-
-    @property
-    def self_state(self) -> str:
-        """``done``, ``in progress``, ``not started``, or ``-`` when the instrument has no self group."""
-        for g in self.groups:
-            if g.is_self:
-                return "done" if g.submitted else "in progress" if g.in_progress else "not started"
-        return "-" if self.assessment else "not started"
-
-    @property
-    def missing(self) -> list[str]:
-        return missing(self.groups) if self.assessment else ["no assessment yet"]
-
-    @property
-    def visibility(self) -> dict[str, str]:
-        return visibility(self.groups)
-
-    def as_dict(self, detail: bool = False) -> dict[str, Any]:
-        """Plain data for ``--json``: counts, thresholds and times, never an answer or a comment."""
-        seen = self.visibility
-        doc: dict[str, Any] = {
-            "name": self.name,
-            "cohort": self.cohort,
-            "instruments": self.instruments,
-            "instrument": None,
-            "self": self.self_state,
-            "groups": {
-                g.id: {
-                    "label": g.label,
-                    "raters": g.raters,
-                    "submitted": g.submitted,
-                    "in_progress": g.in_progress,
-                    "partial": g.partial,
-                    "min_raters": g.min_raters,
-                    "optional": g.optional,
-                    "report": seen[g.id],
-                }
-                for g in self.groups
-            },
-            "missing": self.missing,
-            "last_activity": self.last_activity,
-            "last_answered": self.last_answered,
-        }
-        if self.assessment:
-            a = self.assessment
-            doc["instrument"] = {
-                "id": a.instrument_id,
-                "version": a.instrument_version,
-                "started": a.created_at,
-            }
-        if detail:
-            doc["unrated_items"] = self.unrated_items
-        return doc
-
-
-def leader_status(store: Store, leader: Leader) -> LeaderStatus:
-    """Counts of responses per group on the leader's newest assessment; never an answer."""
-    assessments = store.assessments(leader)
-    instruments = list(dict.fromkeys(a.instrument_id for a in assessments))
-    current = assessments[-1] if assessments else None
-    groups: list[GroupProgress] = []
-    unrated: list[str] = []
-    answered: str | None = None
-    if current is not None:
-        inst = store.instrument(current)
-        responses = store.responses(current)
-        groups = group_progress(inst, responses)
-        unrated = unrated_items(inst, responses)
-        answered = store.last_answered(current)
-    return LeaderStatus(
-        leader.name,
-        leader.cohort,
-        instruments,
-        current,
-        groups,
-        store.last_activity(leader),
-        unrated,
-        answered,
-    )

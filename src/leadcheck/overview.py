@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from leadcheck.collect import (
+from leadcheck.status import (
     HIDDEN,
     NONE,
     POOLED,

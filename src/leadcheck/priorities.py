@@ -24,6 +24,7 @@ from fractions import Fraction
 from functools import lru_cache
 
 from leadcheck import exact
+from leadcheck import text as txt
 from leadcheck.scoring import DimensionScore, Finding, Scorecard
 
 CLEAR = "clear"
@@ -69,8 +70,8 @@ class RankedFinding:
             return "Only one other rating: no interval can be computed; treat as a hint."
         where = "outside" if self.strength == CLEAR else "inside"
         return (
-            f"Others' 95% interval {self.low:.2f} to {self.high:.2f} (n={f.others_n}); "
-            f"your {f.self:.2f} is {where} it."
+            f"Others' 95% interval {txt.score(self.low)} to {txt.score(self.high)} (n={f.others_n}); "
+            f"your {txt.score(f.self)} is {where} it."
         )
 
 

@@ -30,6 +30,7 @@ from dataclasses import dataclass, field, replace
 from fractions import Fraction
 
 from leadcheck import exact
+from leadcheck import text as txt
 from leadcheck.anonymity import (
     OTHERS,
     POOLED,
@@ -44,6 +45,7 @@ from leadcheck.anonymity import (
 )
 from leadcheck.instrument.model import SELF, Competency, Instrument, Item, RaterGroup, ScoringSettings
 from leadcheck.responses import Response
+from leadcheck.stats import item_rwg, rwg_j_of_variances
 
 OVER = "over-estimator"
 UNDER = "under-estimator"
@@ -51,9 +53,6 @@ AGREE_HIGH = "in agreement, high"
 AGREE_LOW = "in agreement, low"
 CATEGORIES = (OVER, UNDER, AGREE_HIGH, AGREE_LOW)
 TOP_ITEMS = 5
-# Cronbach's alpha is published only from this many respondents with every item of a competency
-# answered: fewer say little about reliability, and a few answers weigh too much in it.
-ALPHA_MIN_RESPONDENTS = 20
 # What a score means on a negatively worded item, wherever such an item is printed.
 REVERSE_MARK = "reverse-scored"
 REVERSE_MEANING = (
@@ -249,7 +248,7 @@ class _Rater:
     items: dict[str, float]  # recoded answers, observed only
     not_observed: frozenset[str]
     dims: dict[str, float]  # competency scores where the rater counts (used for the self only)
-    person: str  # an opaque key for the rater (see _person)
+    person: str  # an opaque key for the rater (see person_key)
     comments: Mapping[str, str]  # non-blank comments to the instrument's questions
 
 
@@ -276,7 +275,7 @@ def _raters(instrument: Instrument, responses: Iterable[Response]) -> list[_Rate
         asked = {q.id for q in instrument.questions}
         comments = {q: text for q, text in resp.comments.items() if q in asked and text.strip()}
         out.append(
-            _Rater(index, resp.group, items, frozenset(not_observed), dims, _person(resp, index), comments)
+            _Rater(index, resp.group, items, frozenset(not_observed), dims, person_key(resp, index), comments)
         )
     return out
 
@@ -300,7 +299,8 @@ def person_of(token: str) -> str:
     return token.partition(":")[0]
 
 
-def _person(resp: Response, index: int) -> str:
+def person_key(resp: Response, index: int) -> str:
+    """An opaque key for the rater behind a response (the index when the response names none)."""
     key = resp.rater or (f"response-{resp.response_id}" if resp.response_id is not None else f"#{index}")
     return hashlib.sha256(key.encode()).hexdigest()[:16]
 
@@ -319,20 +319,21 @@ def _item_score(
     instrument: Instrument,
     dim: Competency,
     item: Item,
-    others: Sequence[_Rater],
+    rated: Sequence[_Rater],
+    no_by_group: Mapping[str, int],
     selves: Sequence[_Rater],
     publishable: set[str],
 ) -> tuple[ItemScore, Partition[float]]:
-    """Every figure of one item: each shown group, the combined group and all others."""
+    """Every figure of one item: each shown group, the combined group and all others.
+
+    ``rated`` are the others who gave the item a scale value, in order;
+    ``no_by_group`` counts its "not observed" answers per group.
+    """
     points = [p.value for p in instrument.scale.points]
     by_group: dict[str, list[tuple[float, str]]] = {}
-    no_by_group: dict[str, int] = {}
-    for r in others:
-        if item.id in r.items:
-            value = r.items[item.id]
-            by_group.setdefault(r.group, []).append((value, _token(r.person, item.id, value)))
-        elif item.id in r.not_observed:
-            no_by_group[r.group] = no_by_group.get(r.group, 0) + 1
+    for r in rated:
+        value = r.items[item.id]
+        by_group.setdefault(r.group, []).append((value, _token(r.person, item.id, value)))
     part = partition(by_group, instrument.rater_groups)
     values = Partition(
         {g: [v for v, _ in vs] for g, vs in part.shown.items()},
@@ -347,7 +348,7 @@ def _item_score(
     others_stat = Stat.of(values.others, points, sum(n for g, n in no_by_group.items() if g in publishable))
     own = [r.items[item.id] for r in selves if item.id in r.items]
     self_value = math.fsum(own) / len(own) if own else None
-    rwg = _rwg(values.others, instrument.scale.size)
+    rwg = item_rwg(values.others, instrument.scale.size)
     score = ItemScore(
         item=item,
         dimension_id=dim.id,
@@ -422,27 +423,11 @@ def is_low_consensus(rwg: float | None, settings: ScoringSettings) -> bool:
     return rwg is not None and exact.below(rwg, settings.low_consensus_rwg)
 
 
-def _rwg(values: Sequence[float], points: int) -> float | None:
-    """rwg of one item (leadcheck.stats.rwg, inlined: it is called for every item of every leader)."""
-    n = len(values)
-    if n < 2:
-        return None
-    mean = sum(values) / n
-    variance = sum((v - mean) ** 2 for v in values) / (n - 1)
-    return min(1.0, max(0.0, 1.0 - variance / ((points**2 - 1) / 12)))
-
-
 def _rwg_j(items: Sequence[ItemScore], points: int) -> float | None:
     """rwg(J) from the published item figures: the items' others variances (sd squared)."""
-    variances = [i.others.sd**2 for i in items if i.others.n >= 2 and i.others.sd is not None]
-    if not variances:
-        return None
-    null_variance = (points**2 - 1) / 12
-    ratio = (math.fsum(variances) / len(variances)) / null_variance
-    if ratio >= 1:
-        return 0.0
-    j = len(variances)
-    return min(1.0, max(0.0, j * (1 - ratio) / (j * (1 - ratio) + ratio)))
+    return rwg_j_of_variances(
+        [i.others.sd**2 for i in items if i.others.n >= 2 and i.others.sd is not None], points
+    )
 
 
 def _mean_of_items(
@@ -516,13 +501,16 @@ def score(
     others = [r for r in raters if is_rater_group(instrument, r.group)]
     publishable = _publishable_groups(others, instrument.rater_groups)
     unprotected = _unprotected_people(instrument, others)
+    rated, unseen = _by_item(others)
     used: dict[str, set[str]] = {"shown": set(), "pooled": set(), "excluded": set()}
     dimensions = []
     held = 0
     for dim in instrument.dimensions:
         item_scores = []
         for item in dim.items:
-            item_score, part = _item_score(instrument, dim, item, others, selves, publishable)
+            item_score, part = _item_score(
+                instrument, dim, item, rated.get(item.id, ()), unseen.get(item.id, {}), selves, publishable
+            )
             if released:
                 item_score = _hold(item_score, released, unprotected)
                 held += item_score.held
@@ -535,6 +523,22 @@ def score(
     comments, held_comments = _comments(instrument, raters, responses, released)
     notes = _notes(instrument, selves, used, held)
     return _assemble(instrument, leader, raters, used, dimensions, comments, seed, notes, held_comments)
+
+
+def _by_item(others: Sequence[_Rater]) -> tuple[dict[str, list[_Rater]], dict[str, dict[str, int]]]:
+    """Per item, the raters who gave it a scale value (in order) and its "not observed" count per group.
+
+    One pass over the raters, so scoring reads each rater's answers once, not once per item.
+    """
+    rated: dict[str, list[_Rater]] = {}
+    unseen: dict[str, dict[str, int]] = {}
+    for r in others:
+        for item_id in r.items:
+            rated.setdefault(item_id, []).append(r)
+        for item_id in r.not_observed:
+            counts = unseen.setdefault(item_id, {})
+            counts[r.group] = counts.get(r.group, 0) + 1
+    return rated, unseen
 
 
 def _unprotected_people(instrument: Instrument, others: Sequence[_Rater]) -> set[str]:
@@ -582,14 +586,10 @@ def _notes(
         notes.append(f"Left out of every figure to protect anonymity (too few raters): {labels}.")
     if held:
         notes.append(
-            f"{_plural(held, 'item shows', 'items show')} the figures released earlier: the answers that "
+            f"{txt.count(held, 'item shows', 'items show')} the figures released earlier: the answers that "
             "arrived since are held back until enough more have arrived that no rater can be singled out."
         )
     return notes
-
-
-def _plural(n: int, one: str, many: str) -> str:
-    return f"{n} {one if n == 1 else many}"
 
 
 def _assemble(
@@ -603,7 +603,6 @@ def _assemble(
     notes: Sequence[str],
     held_comments: bool,
 ) -> Scorecard:
-    settings = instrument.scoring
     counts: dict[str, int] = {}
     for r in raters:
         counts[r.group] = counts.get(r.group, 0) + 1
@@ -623,6 +622,33 @@ def _assemble(
     shown_order = [g.id for g in groups if g.id in used["shown"]]
     if used["pooled"]:
         shown_order.append(POOLED)
+    blind, hidden_strengths, highest, lowest = _findings(instrument.scoring, dimensions)
+    self_comments: dict[str, str] = {}
+    for r in raters:
+        if r.group == SELF:
+            self_comments.update(r.comments)
+    return Scorecard(
+        leader=leader,
+        instrument=instrument,
+        groups=group_infos,
+        shown_groups=tuple(shown_order),
+        dimensions=tuple(dimensions),
+        blind_spots=blind,
+        hidden_strengths=hidden_strengths,
+        highest=highest,
+        lowest=lowest,
+        comments=_shuffled(instrument, comments, seed if seed is not None else leader),
+        self_comments=self_comments,
+        notes=tuple(notes),
+        comment_members={q: frozenset(t for t, _ in c) for q, c in comments.items()},
+        comments_held=held_comments,
+    )
+
+
+def _findings(
+    settings: ScoringSettings, dimensions: Sequence[DimensionScore]
+) -> tuple[tuple[Finding, ...], tuple[Finding, ...], tuple[Finding, ...], tuple[Finding, ...]]:
+    """Blind spots, hidden strengths, highest and lowest items."""
     all_items = [i for d in dimensions for i in d.items]
     order = {i.item.id: n for n, i in enumerate(all_items)}
 
@@ -642,33 +668,24 @@ def _assemble(
     rated = [i for i in all_items if i.others.mean is not None]
     highest = sorted(rated, key=lambda i: (-exact.exact(i.others.mean or 0), order[i.item.id]))[:TOP_ITEMS]
     lowest = sorted(rated, key=lambda i: (exact.exact(i.others.mean or 0), order[i.item.id]))[:TOP_ITEMS]
-    shuffle_seed = seed if seed is not None else leader
+    return _found(blind), _found(hidden_strengths), _found(highest), _found(lowest)
+
+
+def _shuffled(
+    instrument: Instrument, comments: Mapping[str, Sequence[tuple[str, str]]], seed: str
+) -> dict[str, tuple[str, ...]]:
+    """Each question's comments in an order fixed by ``seed`` that says nothing about who wrote first."""
     shuffled: dict[str, tuple[str, ...]] = {}
     for q in instrument.questions:
         texts = sorted(text for _, text in comments.get(q.id, ()))  # sorted first: input order must not leak
-        random.Random(f"{shuffle_seed}\x00{q.id}").shuffle(texts)
+        random.Random(f"{seed}\x00{q.id}").shuffle(texts)
         if texts:
             shuffled[q.id] = tuple(texts)
-    self_comments: dict[str, str] = {}
-    for r in raters:
-        if r.group == SELF:
-            self_comments.update(r.comments)
-    return Scorecard(
-        leader=leader,
-        instrument=instrument,
-        groups=group_infos,
-        shown_groups=tuple(shown_order),
-        dimensions=tuple(dimensions),
-        blind_spots=tuple(_finding(i) for i in blind),
-        hidden_strengths=tuple(_finding(i) for i in hidden_strengths),
-        highest=tuple(_finding(i) for i in highest),
-        lowest=tuple(_finding(i) for i in lowest),
-        comments=shuffled,
-        self_comments=self_comments,
-        notes=tuple(notes),
-        comment_members={q: frozenset(t for t, _ in c) for q, c in comments.items()},
-        comments_held=held_comments,
-    )
+    return shuffled
+
+
+def _found(items: Iterable[ItemScore]) -> tuple[Finding, ...]:
+    return tuple(_finding(i) for i in items)
 
 
 def _finding(i: ItemScore) -> Finding:
@@ -786,284 +803,9 @@ def compare(before: Scorecard, after: Scorecard) -> tuple[Change, ...]:
     )
 
 
-@dataclass(frozen=True)
-class Reliability:
-    """Cronbach's alpha of one competency's items in a cohort, with Feldt's 95% interval."""
-
-    dimension_id: str
-    n: int  # respondents with every item of the competency answered
-    alpha: float | None
-    lower: float | None
-    upper: float | None
-
-    @property
-    def low(self) -> bool:
-        return self.alpha is not None and self.alpha < 0.7
-
-
-@dataclass(frozen=True)
-class CohortDimension:
-    """A competency across a cohort."""
-
-    dimension_id: str
-    name: str
-    mean: float | None  # mean of leaders' others means
-    leader_means: dict[str, float | None]
-    percentiles: dict[str, float | None]
-    reliability: Reliability
-
-
-@dataclass(frozen=True)
-class CohortStats:
-    """Everything the cohort summary shows."""
-
-    instrument: Instrument
-    leaders: tuple[str, ...]
-    dimensions: tuple[CohortDimension, ...]
-    raters_per_group: dict[str, int]
-    response_rates: dict[str, float]  # group -> share of leaders whose group met its threshold
-    self_rate: float
-    categories: dict[str, int]  # agreement category -> count of (leader, competency)
-    category_by_dimension: dict[str, dict[str, int]]
-    strongest: tuple[tuple[str, str, float], ...]  # (item id, text, cohort mean of others)
-    weakest: tuple[tuple[str, str, float], ...]
-    changes: dict[str, float | None] = field(default_factory=dict)  # dim -> change of cohort mean
-
-
-class CohortBuilder:
-    """Cohort statistics gathered one leader at a time, in memory that does not grow with raters.
-
-    Per leader it keeps only a handful of means (what the heatmap and the
-    percentiles need); Cronbach's alpha is accumulated from moments, so no
-    rater's answers are held once their leader has been added.
-    """
-
-    def __init__(self, instrument: Instrument) -> None:
-        from leadcheck.stats import AlphaAccumulator
-
-        self.instrument = instrument
-        self.leaders: list[str] = []
-        self.means: dict[str, dict[str, float | None]] = {d.id: {} for d in instrument.dimensions}
-        self.alpha = {
-            d.id: AlphaAccumulator(len(d.items)) for d in instrument.dimensions if len(d.items) >= 2
-        }
-        self.raters: dict[str, int] = {}
-        self.met: dict[str, int] = {}
-        self.self_done = 0
-        self.categories = dict.fromkeys(CATEGORIES, 0)
-        self.by_dim: dict[str, dict[str, int]] = {}
-        self.item_sums: dict[str, list[float]] = {}
-        self.previous: dict[str, list[float]] = {}
-
-    def add(self, card: Scorecard, responses: Iterable[Response], previous: Scorecard | None = None) -> None:
-        """Add one leader's scorecard and raw responses (for alpha), and their previous scorecard."""
-        if card.instrument.id != self.instrument.id:
-            raise ValueError(f"{card.leader} was assessed on {card.instrument.id}, not {self.instrument.id}")
-        self.leaders.append(card.leader)
-        for d in card.dimensions:
-            self.means.setdefault(d.id, {})[card.leader] = d.others.mean
-            if d.agreement is not None:
-                self.categories[d.agreement] += 1
-                row = self.by_dim.setdefault(d.id, dict.fromkeys(CATEGORIES, 0))
-                row[d.agreement] += 1
-            for i in d.items:
-                if i.others.mean is not None:
-                    acc = self.item_sums.setdefault(i.id, [0.0, 0.0])
-                    acc[0] += i.others.mean
-                    acc[1] += 1
-        published = card.raters  # counts the leader's report shows: groups below threshold are not counted
-        for g in card.groups:
-            shown = published.get(g.id, 0)
-            self.raters[g.id] = self.raters.get(g.id, 0) + shown
-            if shown:
-                self.met[g.id] = self.met.get(g.id, 0) + 1
-            if g.id == SELF and g.raters:
-                self.self_done += 1
-        inst = card.instrument
-        # Reliability needs individual answers: only of raters whose ratings the report publishes
-        # (the leader's own included), so a rater left out of every figure changes nothing here.
-        people = {
-            person_of(t) for d in card.dimensions for i in d.items for m in i.members.values() for t in m
-        }
-        for index, resp in enumerate(responses):
-            if resp.group != SELF and _person(resp, index) not in people:
-                continue
-            for dim in inst.dimensions:
-                acc_alpha = self.alpha.get(dim.id)
-                if acc_alpha is None:
-                    continue
-                scores: list[float] = []
-                for item in dim.items:
-                    value = resp.answers.get(item.id)
-                    if value is None:
-                        break
-                    scores.append(recode(inst, item, value))
-                else:
-                    acc_alpha.add(scores)
-        if previous is not None:
-            for d in previous.dimensions:
-                if d.others.mean is not None:
-                    self.previous.setdefault(d.id, []).append(d.others.mean)
-
-    def reliability(self, dim: Competency) -> Reliability:
-        from leadcheck.stats import feldt_interval
-
-        acc = self.alpha.get(dim.id)
-        if acc is None or acc.n < ALPHA_MIN_RESPONDENTS:
-            return Reliability(dim.id, acc.n if acc else 0, None, None, None)
-        try:
-            alpha = acc.alpha()
-        except ValueError:  # no variance at all: alpha is undefined
-            return Reliability(dim.id, acc.n, None, None, None)
-        lower, upper = feldt_interval(alpha, acc.n, acc.k)
-        return Reliability(dim.id, acc.n, alpha, lower, upper)
-
-    def result(self) -> CohortStats:
-        from leadcheck.stats import percentile_rank
-
-        if not self.leaders:
-            raise ValueError("a cohort needs at least one scored leader")
-        inst = self.instrument
-        dims = []
-        changes: dict[str, float | None] = {}
-        for dim in inst.dimensions:
-            means = self.means.get(dim.id, {})
-            present = [m for m in means.values() if m is not None]
-            mean = math.fsum(present) / len(present) if present else None
-            dims.append(
-                CohortDimension(
-                    dim.id,
-                    dim.name,
-                    mean,
-                    dict(means),
-                    # Means as the exact fractions they stand for, so equal means tie exactly.
-                    {
-                        n: (percentile_rank(exact.canonical(m), [exact.canonical(p) for p in present]))
-                        if m is not None
-                        else None
-                        for n, m in means.items()
-                    },
-                    self.reliability(dim),
-                )
-            )
-            before = self.previous.get(dim.id)
-            if before:
-                changes[dim.id] = None if mean is None else mean - math.fsum(before) / len(before)
-        count = len(self.leaders)
-        averaged = [(iid, inst.items[iid].others_text, s / n) for iid, (s, n) in self.item_sums.items()]
-        order = {item_id: n for n, item_id in enumerate(inst.items)}
-        return CohortStats(
-            instrument=inst,
-            leaders=tuple(self.leaders),
-            dimensions=tuple(dims),
-            raters_per_group=dict(self.raters),
-            response_rates={g.id: self.met.get(g.id, 0) / count for g in inst.rater_groups},
-            self_rate=self.self_done / count,
-            categories=dict(self.categories),
-            category_by_dimension={k: dict(v) for k, v in self.by_dim.items()},
-            strongest=tuple(sorted(averaged, key=lambda t: (-exact.exact(t[2]), order[t[0]]))[:TOP_ITEMS]),
-            weakest=tuple(sorted(averaged, key=lambda t: (exact.exact(t[2]), order[t[0]]))[:TOP_ITEMS]),
-            changes=changes,
-        )
-
-
-def cohort_stats(
-    cards: Sequence[Scorecard],
-    responses_by_leader: Mapping[str, Sequence[Response]],
-    previous: Mapping[str, Scorecard] | None = None,
-) -> CohortStats:
-    """Cohort figures from every leader's scorecard and raw responses (for alpha)."""
-    if not cards:
-        raise ValueError("a cohort needs at least one scored leader")
-    builder = CohortBuilder(cards[0].instrument)
-    for card in cards:
-        builder.add(card, responses_by_leader.get(card.leader, ()), (previous or {}).get(card.leader))
-    return builder.result()
-
-
 # -- plain data out ---------------------------------------------------------------------------
 
 
 def group_label(instrument: Instrument, group_id: str) -> str:
     """The label to print for a group id, the combined group included."""
     return POOLED_LABEL if group_id == POOLED else instrument.group(group_id).label
-
-
-def _stat_json(s: Stat) -> dict[str, object]:
-    return {"n": s.n, "mean": s.mean}
-
-
-def _finding_json(f: Finding) -> dict[str, object]:
-    return {
-        "id": f.item_id,
-        "dimension": f.dimension_id,
-        "text": f.text,
-        "self": f.self,
-        "others": f.others,
-        "gap": f.gap,
-        "reverse": f.reverse,
-        **({"meaning": REVERSE_MEANING} if f.reverse else {}),
-    }
-
-
-def _dimension_json(d: DimensionScore) -> dict[str, object]:
-    return {
-        "id": d.id,
-        "name": d.dimension.name,
-        "self": d.self,
-        "others": d.others.mean,
-        "others_n": d.others.n,
-        "others_sd": d.others.sd,
-        "gap": d.gap,
-        "agreement": d.agreement,
-        "rwg_j": d.rwg_j,
-        "low_consensus": d.low_consensus,
-        "groups": {g: _stat_json(s) for g, s in d.groups.items()},
-        "items": [
-            {
-                "id": i.id,
-                "text": i.item.others_text,
-                "reverse": i.item.reverse,
-                **({"meaning": REVERSE_MEANING} if i.item.reverse else {}),
-                "self": i.self,
-                "others": i.others.mean,
-                "others_n": i.others.n,
-                "others_sd": i.others.sd,
-                "others_min": i.others.min,
-                "others_max": i.others.max,
-                "distribution": list(i.others.distribution),
-                "not_observed": i.others.not_observed,
-                "gap": i.gap,
-                "rwg": i.rwg,
-                "low_consensus": i.low_consensus,
-                "held": i.held,  # the figures released earlier: newer answers held back (anonymity rule 4)
-                "groups": {g: _stat_json(s) for g, s in i.groups.items()},
-            }
-            for i in d.items
-        ],
-    }
-
-
-def scorecard_json(card: Scorecard) -> dict[str, object]:
-    """The scorecard as plain JSON-ready data (the `summary --json` document). Means unrounded."""
-    inst = card.instrument
-    return {
-        "leader": card.leader,
-        "instrument": {
-            "id": inst.id,
-            "version": inst.version,
-            "title": inst.title,
-            "hash": inst.content_hash,
-        },
-        "scale": {"min": inst.scale.min, "max": inst.scale.max},
-        "raters": card.raters,
-        "groups": [{"id": g, "label": group_label(inst, g)} for g in card.shown_groups],
-        "hidden_groups": [g.id for g in card.hidden_groups],
-        "competencies": [_dimension_json(d) for d in card.competencies],
-        "values": [_dimension_json(d) for d in card.values],
-        "blind_spots": [_finding_json(f) for f in card.blind_spots],
-        "hidden_strengths": [_finding_json(f) for f in card.hidden_strengths],
-        "highest": [_finding_json(f) for f in card.highest],
-        "lowest": [_finding_json(f) for f in card.lowest],
-        "notes": list(card.notes),
-    }

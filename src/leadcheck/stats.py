@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import bisect
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -13,9 +14,12 @@ __all__ = [
     "describe",
     "f_cdf",
     "f_ppf",
+    "item_rwg",
     "percentile_rank",
+    "percentile_ranks",
     "rwg",
     "rwg_j",
+    "rwg_j_of_variances",
 ]
 
 # Relative width at which the F quantile bisection stops (well below the 1e-10 target).
@@ -464,12 +468,27 @@ def rwg(ratings: Sequence[float], points: int) -> float:
 
     Raises ValueError for fewer than 2 ratings, non-finite ratings, or points < 2.
     """
-    null_variance = _check_points(points)
+    _check_points(points)
     values = _vector(ratings, "ratings")
     if len(values) < 2:
         raise ValueError(f"rwg needs at least 2 ratings, got {len(values)}")
-    value = 1.0 - _variance(values) / null_variance
-    return min(1.0, max(0.0, value))
+    return _rwg_of_variance(_variance(values), points)
+
+
+def _rwg_of_variance(variance: float, points: int) -> float:
+    """The r_wg formula itself, from a sample variance (truncated to [0, 1])."""
+    return min(1.0, max(0.0, 1.0 - variance / ((points**2 - 1) / 12)))
+
+
+def item_rwg(ratings: Sequence[float], points: int) -> float | None:
+    """``rwg`` of one item's ratings as scoring publishes it: None with fewer than 2 ratings.
+
+    Unchecked (scoring calls it for every item of every leader, with ratings it
+    recoded itself from the scale), otherwise the same computation as ``rwg``.
+    """
+    if len(ratings) < 2:
+        return None
+    return _rwg_of_variance(_variance(ratings), points)
 
 
 def rwg_j(rows: Sequence[Sequence[float]], points: int) -> float:
@@ -495,13 +514,26 @@ def rwg_j(rows: Sequence[Sequence[float]], points: int) -> float:
     Raises ValueError for fewer than 2 raters, no items, ragged rows, non-finite
     ratings, or points < 2.
     """
-    null_variance = _check_points(points)
+    _check_points(points)
     table = _matrix(rows, "rows", min_rows=2, min_cols=1)
     j = len(table[0])
-    mean_s2 = _mean([_variance([row[i] for row in table]) for i in range(j)])
-    ratio = mean_s2 / null_variance
+    result = rwg_j_of_variances([_variance([row[i] for row in table]) for i in range(j)], points)
+    assert result is not None  # j >= 1
+    return result
+
+
+def rwg_j_of_variances(variances: Sequence[float], points: int) -> float | None:
+    """r_wg(J) from the items' sample variances across raters (the formula of ``rwg_j``).
+
+    Scoring calls it with the variances of the item figures it publishes; None
+    when there are none. Unchecked, like ``item_rwg``.
+    """
+    if not variances:
+        return None
+    ratio = _mean(variances) / ((points**2 - 1) / 12)
     if ratio >= 1.0:
         return 0.0
+    j = len(variances)
     agreement = j * (1.0 - ratio)
     return min(1.0, max(0.0, agreement / (agreement + ratio)))
 
@@ -531,7 +563,28 @@ def percentile_rank(value: float, population: Sequence[float]) -> float:
         raise ValueError("percentile_rank needs a non-empty population")
     below = sum(1 for v in values if v < score)
     equal = sum(1 for v in values if v == score)
-    return 100.0 * (2 * below + equal) / (2 * len(values))
+    return _rank(below, equal, len(values))
+
+
+def _rank(below: int, equal: int, n: int) -> float:
+    return 100.0 * (2 * below + equal) / (2 * n)
+
+
+def percentile_ranks(population: Sequence[float]) -> list[float]:
+    """``percentile_rank(v, population)`` for every ``v`` of ``population``, in its order.
+
+    Sorts once and finds each value's run of equals by bisection: O(n log n)
+    where asking ``percentile_rank`` n times is O(n²) (a cohort ranks every
+    leader against every other, per competency). Same numbers, ties included.
+    """
+    values = _vector(population, "population")
+    ordered = sorted(values)
+    n = len(ordered)
+    out = []
+    for v in values:
+        below = bisect.bisect_left(ordered, v)
+        out.append(_rank(below, bisect.bisect_right(ordered, v, lo=below) - below, n))
+    return out
 
 
 @dataclass(frozen=True)

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
+from leadcheck import text as txt
 from leadcheck.cli._common import (
     complete_cohort,
     complete_instrument,
@@ -312,7 +313,7 @@ def _self_summary(out: Any, instrument: Instrument, answers: Mapping[str, int | 
         if row.mean is None:
             mean, bar = "–", Text("")
         else:
-            mean = f"{row.mean:.2f}"
+            mean = txt.score(row.mean, plain=True)
             bar = progress_bar((row.mean - scale.min) / (scale.max - scale.min), SUMMARY_BAR_WIDTH)
         table.add_row(Text(name), mean, bar, f"{row.rated}/{row.items}")
     out.print()

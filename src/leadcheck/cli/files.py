@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
+from leadcheck import text as txt
 from leadcheck.cli._common import (
     complete_cohort,
     complete_instrument,
@@ -365,9 +366,7 @@ def _print_outcome(plan: ImportPlan, outcome: ImportOutcome) -> None:
     if outcome.replaced and not outcome.dry_run:
         n = outcome.replaced
         out.print(
-            Text(
-                f"{n} rater{' had' if n == 1 else 's had'} answered before: the new answers replace the earlier ones."
-            )
+            Text(f"{txt.count(n, 'rater')} had answered before: the new answers replace the earlier ones.")
         )
     new = outcome.new_leaders
     if new:

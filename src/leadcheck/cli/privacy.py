@@ -9,6 +9,7 @@ from typing import Annotated
 
 import typer
 
+from leadcheck import text as txt
 from leadcheck.cli._common import LeaderArg, complete_cohort, complete_leader, console, db_path
 from leadcheck.cli._help import Command
 from leadcheck.errors import ExitCode
@@ -62,7 +63,7 @@ def audit(
                 out.print(f"{head}: no report given yet", markup=False)
                 continue
             dates = ", ".join(r.released_at[:10] for r in history)
-            count = f"{len(history)} report{'s' if len(history) != 1 else ''} given ({dates})"
+            count = f"{txt.count(len(history), 'report')} given ({dates})"
             if not findings:
                 out.print(f"{head}: {count}; no rater can be singled out from them together", markup=False)
             for f in findings:

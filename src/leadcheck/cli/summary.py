@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
+from leadcheck import text as txt
 from leadcheck.cli._common import (
     FORMAT_HELP,
     JSON_ALIAS_HELP,
@@ -28,11 +29,11 @@ if TYPE_CHECKING:
 
 
 def _fmt(value: float | None) -> str:
-    return "–" if value is None else f"{value:.2f}"
+    return txt.score(value, plain=True)
 
 
 def _gap(value: float | None) -> str:
-    return "–" if value is None else f"{value:+.2f}"
+    return txt.signed(value, plain=True)
 
 
 BAR_WIDTH = 8
@@ -54,8 +55,8 @@ def _stat(stat: Stat | None, with_n: bool = True) -> Text:
     if stat is None or stat.mean is None:
         return Text("–")
     if not with_n:
-        return Text(f"{stat.mean:.2f}")
-    return Text.assemble(f"{stat.mean:.2f} ", (f"(n={stat.n})", "dim"))
+        return Text(txt.score(stat.mean, plain=True))
+    return Text.assemble(f"{txt.score(stat.mean, plain=True)} ", (f"(n={stat.n})", "dim"))
 
 
 # The item column keeps at least this many characters and wraps; when the rater groups'
@@ -240,8 +241,8 @@ def summary(
     instrument: AssessmentInstrumentOpt = None,
 ) -> None:
     """Show a leader's scores: competencies by rater group, gaps, blind spots and strengths."""
+    from leadcheck.scorecard_json import scorecard_json
     from leadcheck.scorecards import scored_leader
-    from leadcheck.scoring import scorecard_json
     from leadcheck.store import Store
 
     with Store.open(db_path(ctx), create=False) as store:

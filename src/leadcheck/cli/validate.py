@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
+from leadcheck import text as txt
 from leadcheck.cli._common import console
 from leadcheck.cli._reporters import FORMAT_HELP, Format, Report, print_report
 from leadcheck.errors import INVALID, OK
@@ -25,16 +26,15 @@ def _closing(results: Sequence[ValidationResult]) -> Callable[[], None]:
         warnings = sum(len(r.warnings) for r in results)
         files = len(results)
         bad = sum(1 for r in results if r.problems)
-        noun = "file" if files == 1 else "files"
         out = console(soft_wrap=True)
         if errors or warnings:
             out.print(
-                f"{files} {noun} checked: {errors} error{'s' * (errors != 1)}, "
-                f"{warnings} warning{'s' * (warnings != 1)} in {bad} {('file' if bad == 1 else 'files')}",
+                f"{txt.count(files, 'file')} checked: {txt.count(errors, 'error')}, "
+                f"{txt.count(warnings, 'warning')} in {txt.count(bad, 'file')}",
                 markup=False,
             )
         else:
-            out.print(f"{files} {noun} checked: all valid", markup=False)
+            out.print(f"{txt.count(files, 'file')} checked: all valid", markup=False)
 
     return closing
 

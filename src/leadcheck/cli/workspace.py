@@ -23,7 +23,7 @@ from leadcheck.errors import NotFoundError
 
 if TYPE_CHECKING:
     from leadcheck.campaign.tracking import GroupReturns
-    from leadcheck.collect import LeaderStatus
+    from leadcheck.status import LeaderStatus
     from leadcheck.store import Store
 
 
@@ -49,7 +49,7 @@ def leaders(
     optional group nobody answered in. The last answer is when it was given
     (UTC; for survey exports, the survey's own time).
     """
-    from leadcheck.collect import leader_status
+    from leadcheck.status import leader_status
     from leadcheck.store import Store
 
     as_json = wants_json(format, as_json)
@@ -95,7 +95,7 @@ def status(
     group, pool it with other small groups, or hide it for anonymity; then the
     items nobody rated. Never shows an answer or a comment.
     """
-    from leadcheck.collect import leader_status
+    from leadcheck.status import leader_status
     from leadcheck.store import Store
 
     as_json = wants_json(format, as_json)
@@ -188,8 +188,8 @@ def _campaign_table(out: Any, returns: dict[str, list[GroupReturns]]) -> None:
 
 def _detail(out: Any, s: LeaderStatus, titles: dict[str, str]) -> None:
     from leadcheck.cli._tables import print_table
-    from leadcheck.collect import HIDDEN, POOLED
     from leadcheck.overview import groups_table, utc_minutes
+    from leadcheck.status import HIDDEN, POOLED
 
     if s.assessment is None:
         out.print(f"{s.name}: no assessment yet", markup=False)

@@ -17,10 +17,10 @@ from collections import deque
 from collections.abc import Callable, Iterator
 from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from leadcheck.cohort.files import (
     SUMMARY,
@@ -30,6 +30,7 @@ from leadcheck.cohort.files import (
     read_manifest,
     write_manifest,
 )
+from leadcheck.cohort.statistics import CohortBuilder
 from leadcheck.cohort.worker import RenderResult, RenderTask, render_task, warm_up
 from leadcheck.errors import LeadcheckError, NotFoundError, ReportError, SchedulerError, UsageError
 from leadcheck.norms import Norms, check_instrument, cohort_norms, norms_digest
@@ -39,8 +40,11 @@ from leadcheck.report.html import ENTRY
 from leadcheck.report.pdf import write_atomic
 from leadcheck.report.viewmodel import build_view
 from leadcheck.scorecards import score_latest
-from leadcheck.scoring import CohortBuilder, Scorecard
+from leadcheck.scoring import Scorecard
 from leadcheck.store import Assessment, Leader, Store
+
+if TYPE_CHECKING:
+    from leadcheck.cohort.summary import CohortView
 
 COHORT_ENTRY = "cohort.html.j2"
 
@@ -183,8 +187,8 @@ def _client(address: str) -> Any:
 
 
 @contextmanager
-def _executor(jobs: int, scheduler: str | None) -> Iterator[tuple[cf.Executor | None, int]]:
-    """The executor for render tasks: none (in-process), a local process pool, or Dask."""
+def _executor(jobs: int, scheduler: str | None) -> Iterator[tuple[cf.Executor, int]]:
+    """The executor for render tasks and how many may be in flight: in-process, a local process pool, or Dask."""
     if scheduler:
         try:
             import distributed  # noqa: F401
@@ -195,18 +199,30 @@ def _executor(jobs: int, scheduler: str | None) -> Iterator[tuple[cf.Executor | 
         client = _client(scheduler)
         try:
             workers = max(1, sum(w.get("nthreads", 1) for w in client.scheduler_info()["workers"].values()))
-            yield client.get_executor(pure=False), workers
+            yield client.get_executor(pure=False), max(2, 2 * workers)
         finally:
             client.close()
         return
     if jobs <= 1:
-        yield None, 1
+        yield InProcess(), 1  # one at a time: each report is written before the next leader is scored
         return
     pool = LocalPool(jobs)
     try:
-        yield pool, jobs
+        yield pool, max(2, 2 * jobs)  # a few in flight: bounded memory, workers never idle
     finally:
         pool.shutdown()
+
+
+class InProcess(cf.Executor):
+    """Runs each task as it is submitted, here: serial runs go through the same loop as a pool."""
+
+    def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> cf.Future[Any]:
+        future: cf.Future[Any] = cf.Future()
+        try:
+            future.set_result(fn(*args, **kwargs))
+        except Exception as e:  # Ctrl-C and SystemExit are not a task's failure: they stop the run
+            future.set_exception(e)
+        return future
 
 
 class LocalPool(cf.Executor):
@@ -265,6 +281,30 @@ def _cohort_leaders(store: Store, cohort: str) -> list[Leader]:
     return leaders
 
 
+@dataclass(frozen=True)
+class RunOptions:
+    """How a cohort run renders: the choices of `leadcheck cohort`."""
+
+    jobs: int
+    scheduler: str | None = None
+    anonymize: bool = False
+    force: bool = False
+    template_dir: Path | None = None
+    generated: date | None = None
+    norms: Norms | None = None
+    draft: bool = False
+
+
+@dataclass(frozen=True)
+class Job:
+    """One leader's report to render, and what to record when it comes back."""
+
+    task: RenderTask
+    digest: str  # of its inputs, for the manifest
+    leader: str
+    retried: bool = False  # already run once on a worker that died
+
+
 def run_cohort(
     store: Store,
     cohort: str,
@@ -285,211 +325,252 @@ def run_cohort(
     Each leader's report written is recorded in the release ledger, unless ``draft``.
     """
     started = time.perf_counter()
-    emit = on_event or (lambda _e: None)
     if scheduler:
         check_scheduler_address(scheduler)
-    leaders = _cohort_leaders(store, cohort)
-    bundle = load_bundle(template_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    names = [leader.name for leader in leaders]
-    codes = leader_codes(names) if anonymize else {}
-    files = file_names(names, codes)
-    manifest = read_manifest(out_dir)
-    result = CohortResult(out_dir)
-    total = len(leaders)
-    emit(Event("start", total=total))
-    jobs = jobs or os.cpu_count() or 1
-    state: dict[str, Any] = {"builder": None, "digests": []}
-    to_record: dict[str, tuple[Assessment, Scorecard]] = {}  # file -> what it releases
-    norm_groups: dict[str, Norms | None] = {}
+    options = RunOptions(
+        jobs or os.cpu_count() or 1, scheduler, anonymize, force, template_dir, generated, norms, draft
+    )
+    run = CohortRun(store, cohort, out_dir, options, on_event or (lambda _e: None))
+    result = run.run()
+    result.seconds = time.perf_counter() - started
+    return result
 
-    def norm_group(instrument_id: str) -> Norms | None:
-        """The norms file given, else this cohort itself when large enough (scored once more, aggregates only)."""
-        if norms is not None:
-            check_instrument(norms, instrument_id, "--norms")
-            return norms
-        if instrument_id not in norm_groups:
-            norm_groups[instrument_id] = cohort_norms(store, cohort, instrument_id)
-        return norm_groups[instrument_id]
 
-    def tasks() -> Iterator[tuple[RenderTask, str, str]]:
-        """Score leaders one by one; yield a render task for each report that needs one."""
-        for leader in leaders:
-            file = files[leader.name]
+class CohortRun:
+    """One cohort run in three steps over one executor loop.
+
+    ``plan`` scores leaders one by one and yields the reports that need
+    rendering; ``render`` keeps a few of them in flight on the executor
+    (in-process, a local pool or Dask) and writes each as it returns;
+    ``summary`` renders the cohort summary from the statistics gathered on the
+    way. Every failure goes through ``fail``: one leader's failure never stops
+    the batch, and its reason never carries answers.
+    """
+
+    def __init__(
+        self, store: Store, cohort: str, out_dir: Path, options: RunOptions, emit: Callable[[Event], None]
+    ) -> None:
+        self.store, self.cohort, self.out_dir, self.options, self.emit = store, cohort, out_dir, options, emit
+        self.leaders = _cohort_leaders(store, cohort)
+        self.bundle = load_bundle(options.template_dir)
+        out_dir.mkdir(parents=True, exist_ok=True)
+        names = [leader.name for leader in self.leaders]
+        self.codes = leader_codes(names) if options.anonymize else {}
+        self.files = file_names(names, self.codes)
+        self.manifest = read_manifest(out_dir)
+        self.result = CohortResult(out_dir)
+        self.total = len(self.leaders)
+        self.builder: CohortBuilder | None = None
+        self.digests: list[str] = []
+        self.to_record: dict[str, tuple[Assessment, Scorecard]] = {}  # file -> what it releases
+        self.norm_groups: dict[str, Norms | None] = {}
+
+    def run(self) -> CohortResult:
+        self.emit(Event("start", total=self.total))
+        with _executor(self.options.jobs, self.options.scheduler) as (executor, limit):
+            self.render(executor, limit)
+            self.summary(executor)
+        if self.options.anonymize:
+            self.result.codes_file = self.write_codes()
+        return self.result
+
+    # -- plan: score each leader, decide what to render ---------------------------------------
+
+    def plan(self) -> Iterator[Job]:
+        """Score leaders one by one; yield a render job for each report that needs one."""
+        for leader in self.leaders:
+            file = self.files[leader.name]
             try:
-                scored = score_latest(store, leader)
-                if not any(r.answers for r in scored.responses):
-                    raise NotFoundError("no responses yet")  # an empty report helps nobody
-                card, responses, previous, changes = (
-                    scored.card,
-                    scored.responses,
-                    scored.previous_card,
-                    scored.changes,
-                )
-                instrument = card.instrument
-                builder = state["builder"]
-                if builder is None:
-                    builder = state["builder"] = CohortBuilder(instrument)
-                if builder.instrument.id == instrument.id:
-                    builder.add(card, responses, previous)
-                else:  # cohort figures need one instrument: the first leader's; say who is left out
-                    result.outside_summary.append((leader.name, instrument.id))
-                group = norm_group(instrument.id)
-                extra = [
-                    str(scored.previous.id) if scored.previous else "",
-                    norms_digest(group),  # a changed norm group (or cohort) changes the percentiles
-                    "draft" if draft else "release",  # a draft is never kept in place of a release
-                ]
-                digest = inputs_digest(leader.name, instrument.content_hash, responses, bundle.digest, extra)
-                state["digests"].append(digest)
-                if not force and manifest.get(file) == digest and (out_dir / file).is_file():
-                    result.skipped.append(file)
-                    emit(
-                        Event("skipped", leader.name, file, len(result.written) + len(result.skipped), total)
-                    )
-                    continue
-                view = build_view(card, changes, generated=generated, norms=group, draft=draft)
-                if not draft:
-                    to_record[file] = (scored.assessment, card)
+                job = self._prepare(leader, file)
             except Exception as e:  # one leader's failure must not stop the batch
-                result.failed.append((leader.name, _reason(e)))
-                emit(Event("failed", leader.name, file, 0, total, reason=_reason(e)))
+                self.fail(leader.name, file, _reason(e))
                 continue
-            yield RenderTask(file, view, ENTRY, bundle), digest, leader.name
+            if job is not None:
+                yield job
 
-    def finished(task_leader: str, digest: str, res: RenderResult) -> None:
-        if res.key in to_record:  # the release is recorded with the file, or neither is
-            assessment, card = to_record.pop(res.key)
-            with store.transaction():
-                record_release(store, assessment, card, hashlib.sha256(res.pdf).hexdigest())
-                write_atomic(out_dir / res.key, res.pdf)
+    def _prepare(self, leader: Leader, file: str) -> Job | None:
+        """The leader's render job; None (and counted as skipped) when the file on disk is current."""
+        scored = score_latest(self.store, leader)
+        if not any(r.answers for r in scored.responses):
+            raise NotFoundError("no responses yet")  # an empty report helps nobody
+        card, responses = scored.card, scored.responses
+        instrument = card.instrument
+        if self.builder is None:
+            self.builder = CohortBuilder(instrument)
+        if self.builder.instrument.id == instrument.id:
+            self.builder.add(card, responses, scored.previous_card)
+        else:  # cohort figures need one instrument: the first leader's; say who is left out
+            self.result.outside_summary.append((leader.name, instrument.id))
+        group = self.norm_group(instrument.id)
+        draft = self.options.draft
+        extra = [
+            str(scored.previous.id) if scored.previous else "",
+            norms_digest(group),  # a changed norm group (or cohort) changes the percentiles
+            "draft" if draft else "release",  # a draft is never kept in place of a release
+        ]
+        digest = inputs_digest(leader.name, instrument.content_hash, responses, self.bundle.digest, extra)
+        self.digests.append(digest)
+        if not self.options.force and self.manifest.get(file) == digest and (self.out_dir / file).is_file():
+            self.result.skipped.append(file)
+            self.emit(Event("skipped", leader.name, file, self._done(), self.total))
+            return None
+        view = build_view(card, scored.changes, generated=self.options.generated, norms=group, draft=draft)
+        if not draft:
+            self.to_record[file] = (scored.assessment, card)
+        return Job(RenderTask(file, view, ENTRY, self.bundle), digest, leader.name)
+
+    def norm_group(self, instrument_id: str) -> Norms | None:
+        """The norms file given, else this cohort itself when large enough (scored once more, aggregates only)."""
+        if self.options.norms is not None:
+            check_instrument(self.options.norms, instrument_id, "--norms")
+            return self.options.norms
+        if instrument_id not in self.norm_groups:
+            self.norm_groups[instrument_id] = cohort_norms(self.store, self.cohort, instrument_id)
+        return self.norm_groups[instrument_id]
+
+    # -- render: the one executor loop --------------------------------------------------------
+
+    def render(self, executor: cf.Executor, limit: int) -> None:
+        """Run every job on ``executor``, at most ``limit`` in flight, writing each report as it returns.
+
+        A job whose worker died is retried once, alone in a fresh pool, so the
+        one that kills its worker is found and only it fails.
+        """
+        pending: dict[cf.Future[RenderResult], Job] = {}
+        suspects: deque[Job] = deque()
+        source = self.plan()
+        exhausted = False
+        while True:
+            if suspects:
+                if not pending:
+                    job = replace(suspects.popleft(), retried=True)
+                    pending[executor.submit(render_task, job.task)] = job
+            else:
+                while not exhausted and len(pending) < limit:
+                    job_or_none = next(source, None)
+                    if job_or_none is None:
+                        exhausted = True
+                        break
+                    pending[executor.submit(render_task, job_or_none.task)] = job_or_none
+            if not pending:
+                break
+            if self._collect(pending, suspects) and isinstance(executor, LocalPool):
+                executor.restart()
+
+    def _collect(self, pending: dict[cf.Future[RenderResult], Job], suspects: deque[Job]) -> bool:
+        """Handle the jobs that finished; True when a worker died (every job in flight is then collected)."""
+        done, _ = cf.wait(pending, return_when=cf.FIRST_COMPLETED)
+        broken = False
+        while done:
+            for future in done:
+                job = pending.pop(future)
+                try:
+                    res = future.result()
+                except BrokenProcessPool:
+                    broken = True
+                    if job.retried:
+                        self.fail(job.leader, job.task.key, WORKER_DIED)
+                    else:
+                        suspects.append(job)
+                except Exception as e:
+                    self.fail(job.leader, job.task.key, _reason(e))
+                else:
+                    self.write(job, res)
+            # A dead worker breaks every task in flight: collect them all, then start afresh.
+            done = set(cf.wait(pending)[0]) if broken else set()
+        return broken
+
+    def write(self, job: Job, res: RenderResult) -> None:
+        """Write one report; its release is recorded in the same transaction, or neither is."""
+        if res.key in self.to_record:
+            assessment, card = self.to_record.pop(res.key)
+            with self.store.transaction():
+                record_release(self.store, assessment, card, hashlib.sha256(res.pdf).hexdigest())
+                write_atomic(self.out_dir / res.key, res.pdf)
         else:
-            write_atomic(out_dir / res.key, res.pdf)
-        manifest[res.key] = digest
-        write_manifest(out_dir, manifest)
-        result.written.append(res.key)
+            write_atomic(self.out_dir / res.key, res.pdf)
+        self.manifest[res.key] = job.digest
+        write_manifest(self.out_dir, self.manifest)
+        self.result.written.append(res.key)
         if res.missing_scripts:
-            result.missing_fonts.append((f"the report of {task_leader}", res.missing_scripts))
-        result.worker_peak_kib = max(result.worker_peak_kib, res.peak_rss_kib)
-        emit(
-            Event(
-                "written", task_leader, res.key, len(result.written) + len(result.skipped), total, res.seconds
+            self.result.missing_fonts.append((f"the report of {job.leader}", res.missing_scripts))
+        self.result.worker_peak_kib = max(self.result.worker_peak_kib, res.peak_rss_kib)
+        self.emit(Event("written", job.leader, res.key, self._done(), self.total, res.seconds))
+
+    def fail(self, leader: str, file: str, reason: str) -> None:
+        """One leader's report failed: counted, reported, and the batch goes on."""
+        self.result.failed.append((leader, reason))
+        self.emit(Event("failed", leader, file, 0, self.total, reason=reason))
+
+    def _done(self) -> int:
+        return len(self.result.written) + len(self.result.skipped)
+
+    # -- summary: the cohort's figures ---------------------------------------------------------
+
+    def summary(self, executor: cf.Executor) -> None:
+        """Render the cohort summary, unless it is current (and nothing failed) or no leader was scored."""
+        builder = self.builder
+        if builder is None or not builder.leaders:
+            return
+        digest = inputs_digest(
+            self.cohort,
+            builder.instrument.content_hash,
+            [],
+            self.bundle.digest,
+            [*self.digests, str(self.options.anonymize)],
+        )
+        path = self.out_dir / SUMMARY
+        result = self.result
+        if (
+            not self.options.force
+            and self.manifest.get(SUMMARY) == digest
+            and path.is_file()
+            and not result.failed
+        ):
+            result.skipped.append(SUMMARY)
+        else:
+            res = _submit_retrying(
+                executor, RenderTask(SUMMARY, self._summary_view(builder), COHORT_ENTRY, self.bundle)
             )
+            write_atomic(path, res.pdf)
+            if res.missing_scripts:
+                result.missing_fonts.append(("the cohort summary", res.missing_scripts))
+            self.manifest[SUMMARY] = digest
+            write_manifest(self.out_dir, self.manifest)
+            result.written.append(SUMMARY)
+        result.summary = path
+        self.emit(Event("summary", file=SUMMARY, total=self.total))
+
+    def _summary_view(self, builder: CohortBuilder) -> CohortView:
+        from leadcheck.cohort.summary import build_cohort_view
+
+        codes = self.codes
+        return build_cohort_view(
+            builder.result(),
+            self.cohort,
+            {name: codes.get(name, name) for name in builder.leaders},
+            generated=self.options.generated,
+            anonymized=self.options.anonymize,
+            failures=tuple(f"{codes.get(n, n)}: {why}" for n, why in self.result.failed),
+            outside=tuple(
+                f"{codes.get(n, n)} (assessed on {inst})" for n, inst in self.result.outside_summary
+            ),
         )
 
-    with _executor(jobs, scheduler) as (executor, workers):
-        if executor is None:
-            for task, digest, name in tasks():
-                try:
-                    res = render_task(task)
-                except Exception as e:
-                    result.failed.append((name, _reason(e)))
-                    emit(Event("failed", name, task.key, 0, total, reason=_reason(e)))
-                    continue
-                finished(name, digest, res)
-        else:
-            limit = max(2, 2 * workers)  # a few in flight: bounded memory, workers never idle
-            # future -> (task, digest, leader, retried): a task whose worker died is retried once,
-            # alone in a fresh pool, so the one that kills its worker is found and only it fails.
-            pending: dict[cf.Future[RenderResult], tuple[RenderTask, str, str, bool]] = {}
-            suspects: deque[tuple[RenderTask, str, str]] = deque()
-            source = tasks()
-            exhausted = False
-            while pending or suspects or not exhausted:
-                if suspects:
-                    if not pending:
-                        task, digest, name = suspects.popleft()
-                        pending[executor.submit(render_task, task)] = (task, digest, name, True)
-                else:
-                    while not exhausted and len(pending) < limit:
-                        try:
-                            task, digest, name = next(source)
-                        except StopIteration:
-                            exhausted = True
-                            break
-                        pending[executor.submit(render_task, task)] = (task, digest, name, False)
-                if not pending:
-                    break
-                done, _ = cf.wait(pending, return_when=cf.FIRST_COMPLETED)
-                broken = False
-                while done:
-                    for future in done:
-                        task, digest, name, retried = pending.pop(future)
-                        try:
-                            res = future.result()
-                        except BrokenProcessPool:
-                            broken = True
-                            if not retried:
-                                suspects.append((task, digest, name))
-                                continue
-                            result.failed.append((name, WORKER_DIED))
-                            emit(Event("failed", name, task.key, 0, total, reason=WORKER_DIED))
-                            continue
-                        except Exception as e:
-                            result.failed.append((name, _reason(e)))
-                            emit(Event("failed", name, task.key, 0, total, reason=_reason(e)))
-                            continue
-                        finished(name, digest, res)
-                    # A dead worker breaks every task in flight: collect them all, then start afresh.
-                    done = set(cf.wait(pending)[0]) if broken else set()
-                if broken and isinstance(executor, LocalPool):
-                    executor.restart()
-        builder = state["builder"]
-        if builder is not None and builder.leaders:
-            from leadcheck.cohort.summary import build_cohort_view
-
-            summary_digest = inputs_digest(
-                cohort,
-                builder.instrument.content_hash,
-                [],
-                bundle.digest,
-                [*state["digests"], str(anonymize)],
-            )
-            summary_path = out_dir / SUMMARY
-            if (
-                not force
-                and manifest.get(SUMMARY) == summary_digest
-                and summary_path.is_file()
-                and not result.failed
-            ):
-                result.skipped.append(SUMMARY)
-            else:
-                labels = {name: codes.get(name, name) for name in builder.leaders}
-                view = build_cohort_view(
-                    builder.result(),
-                    cohort,
-                    labels,
-                    generated=generated,
-                    anonymized=anonymize,
-                    failures=tuple(f"{codes.get(n, n)}: {why}" for n, why in result.failed),
-                    outside=tuple(
-                        f"{codes.get(n, n)} (assessed on {inst})" for n, inst in result.outside_summary
-                    ),
-                )
-                task = RenderTask(SUMMARY, view, COHORT_ENTRY, bundle)
-                res = _submit_retrying(executor, task) if executor is not None else render_task(task)
-                write_atomic(summary_path, res.pdf)
-                if res.missing_scripts:
-                    result.missing_fonts.append(("the cohort summary", res.missing_scripts))
-                manifest[SUMMARY] = summary_digest
-                write_manifest(out_dir, manifest)
-                result.written.append(SUMMARY)
-            result.summary = summary_path
-            emit(Event("summary", file=SUMMARY, total=total))
-    if anonymize:
-        codes_path = out_dir / "leader-codes.csv"
+    def write_codes(self) -> Path:
+        """leader-codes.csv: which code stands for which leader in an anonymized run."""
         import csv
         import io
 
         from leadcheck.importing.export import protect
 
+        codes, files = self.codes, self.files
         text = io.StringIO()
         writer = csv.writer(text, lineterminator="\n")
         writer.writerow(["code", "leader", "file"])
         writer.writerows(
             [protect(codes[n]), protect(n), protect(files[n])] for n in sorted(codes, key=lambda n: codes[n])
         )
-        write_atomic(codes_path, text.getvalue().encode("utf-8"))
-        result.codes_file = codes_path
-    result.seconds = time.perf_counter() - started
-    return result
+        path = self.out_dir / "leader-codes.csv"
+        write_atomic(path, text.getvalue().encode("utf-8"))
+        return path

@@ -6,10 +6,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 
+from leadcheck import text as txt
 from leadcheck.charts import Chart, heatmap, strip_chart
+from leadcheck.cohort.statistics import ALPHA_MIN_RESPONDENTS, CohortStats
 from leadcheck.instrument.model import Instrument
-from leadcheck.report.viewmodel import Cell, Table, num, signed
-from leadcheck.scoring import ALPHA_MIN_RESPONDENTS, CATEGORIES, CohortStats, marked_text
+from leadcheck.report.viewmodel import Cell, Table
+from leadcheck.scoring import CATEGORIES, marked_text
 
 HEATMAP_ROWS = 40  # rows per heatmap: WeasyPrint clips, never splits, an SVG taller than a page
 
@@ -40,19 +42,13 @@ class CohortView:
     alpha_minimum: int = 0  # respondents needed before alpha is shown
 
 
-def _two(value: float) -> str:
-    """Two decimals, with a minus sign only for a value that rounds below zero ("-0.00" reads as a bug)."""
-    text = f"{value:.2f}"
-    return "0.00" if text == "-0.00" else text.replace("-", "−")
-
-
 def _items_table(caption: str, rows: tuple[tuple[str, str, float], ...], instrument: Instrument) -> Table:
     """Items with their cohort mean; a reverse-scored item says what its high score means."""
     return Table(
         caption,
         ("Item", "Cohort mean of all others"),
         tuple(
-            (Cell(f"{iid} {marked_text(text, instrument.items[iid].reverse)}"), Cell(num(mean), "num"))
+            (Cell(f"{iid} {marked_text(text, instrument.items[iid].reverse)}"), Cell(txt.score(mean), "num"))
             for iid, text, mean in rows
         ),
     )
@@ -69,24 +65,63 @@ def build_cohort_view(
 ) -> CohortView:
     """The cohort summary of ``stats``; ``labels`` maps leader names to what is printed (codes when anonymized)."""
     inst = stats.instrument
+    dims = stats.dimensions
+    return CohortView(
+        title=f"Cohort summary: {cohort}",
+        cohort=cohort,
+        instrument_title=inst.title,
+        instrument_version=inst.version,
+        language=inst.language,
+        generated=(generated or date.today()).isoformat(),
+        author="leadcheck",
+        leaders=len(stats.leaders),
+        anonymized=anonymized,
+        participation=_participation(stats),
+        heatmaps=_heatmaps(stats, labels),
+        spread=strip_chart(
+            [(d.name, [m for m in d.leader_means.values() if m is not None]) for d in dims],
+            inst.scale.min,
+            inst.scale.max,
+            marker=[d.mean for d in dims],
+            width="170mm",
+            title="Spread of leaders' all-others means by competency (tick: cohort mean)",
+        ),
+        strongest=_items_table("Strongest items across the cohort", stats.strongest, stats.instrument),
+        weakest=_items_table("Weakest items across the cohort", stats.weakest, stats.instrument),
+        agreement=_agreement(stats),
+        reliability=_reliability(stats),
+        changes=_changes(stats),
+        failures=failures,
+        outside=outside,
+        alpha_minimum=ALPHA_MIN_RESPONDENTS,
+    )
+
+
+def _participation(stats: CohortStats) -> Table:
     count = len(stats.leaders)
     rows = [(Cell("Leaders"), Cell(str(count), "num"), Cell(""), Cell(""))]
-    for g in inst.rater_groups:
+    for g in stats.instrument.rater_groups:
         total = stats.raters_per_group.get(g.id, 0)
         rate = stats.self_rate if g.is_self else stats.response_rates.get(g.id, 0.0)
         rows.append(
             (
                 Cell(g.label),
                 Cell(str(total), "num"),
-                Cell(f"{total / count:.1f}" if count else "–", "num"),
+                Cell(txt.score(total / count if count else None, 1), "num"),
                 Cell(f"{rate:.0%}", "num"),
             )
         )
-    participation = Table(
+    return Table(
         "Participation",
         ("Rater group", "Responses", "Per leader", "Leaders whose group can be shown"),
         tuple(rows),
     )
+
+
+def _heatmaps(stats: CohortStats, labels: Mapping[str, str]) -> tuple[Chart, ...]:
+    """Leaders by competency, HEATMAP_ROWS leaders to a chart."""
+    inst = stats.instrument
+    count = len(stats.leaders)
     dims = stats.dimensions
     order = sorted(stats.leaders, key=lambda n: labels.get(n, n))
     values = [[d.leader_means.get(name) for d in dims] for name in order]
@@ -107,16 +142,12 @@ def build_cohort_view(
                 title=f"All others' mean rating by leader and competency{part}",
             )
         )
-    spread = strip_chart(
-        [(d.name, [m for m in d.leader_means.values() if m is not None]) for d in dims],
-        inst.scale.min,
-        inst.scale.max,
-        marker=[d.mean for d in dims],
-        width="170mm",
-        title="Spread of leaders' all-others means by competency (tick: cohort mean)",
-    )
+    return tuple(heatmaps)
+
+
+def _agreement(stats: CohortStats) -> Table:
     cat_rows = []
-    for d in dims:
+    for d in stats.dimensions:
         counts = stats.category_by_dimension.get(d.dimension_id, {})
         cat_rows.append((Cell(d.name), *(Cell(str(counts.get(c, 0)), "num") for c in CATEGORIES)))
     cat_rows.append(
@@ -125,13 +156,16 @@ def build_cohort_view(
             *(Cell(str(stats.categories.get(c, 0)), "num strong") for c in CATEGORIES),
         )
     )
-    agreement = Table(
+    return Table(
         "Leaders by self-other agreement",
         ("Competency", *(c[0].upper() + c[1:] for c in CATEGORIES)),
         tuple(cat_rows),
     )
+
+
+def _reliability(stats: CohortStats) -> Table:
     rel_rows = []
-    for d in dims:
+    for d in stats.dimensions:
         r = d.reliability
         if r.alpha is None:
             rel_rows.append(
@@ -149,54 +183,35 @@ def build_cohort_view(
             (
                 Cell(d.name),
                 Cell(str(r.n), "num"),
-                Cell(_two(r.alpha), "num low" if r.low else "num"),
+                Cell(txt.score(r.alpha), "num low" if r.low else "num"),
                 Cell(
-                    f"{_two(r.lower)} to {_two(r.upper)}"
+                    f"{txt.score(r.lower)} to {txt.score(r.upper)}"
                     if r.lower is not None and r.upper is not None
                     else "–"
                 ),
                 Cell(flag, "flag" if flag else ""),
             )
         )
-    reliability = Table(
+    return Table(
         "Reliability in this cohort (Cronbach's alpha, Feldt 95% confidence interval)",
         ("Competency", "Respondents", "Alpha", "95% interval", ""),
         tuple(rel_rows),
     )
-    changes = None
-    if stats.changes:
-        changes = Table(
-            "Change against the cohort's previous assessment",
-            ("Competency", "Cohort mean now", "Change"),
-            tuple(
-                (
-                    Cell(d.name),
-                    Cell(num(d.mean), "num"),
-                    Cell(signed(stats.changes.get(d.dimension_id)), "num"),
-                )
-                for d in dims
-                if d.dimension_id in stats.changes
-            ),
-        )
-    return CohortView(
-        title=f"Cohort summary: {cohort}",
-        cohort=cohort,
-        instrument_title=inst.title,
-        instrument_version=inst.version,
-        language=inst.language,
-        generated=(generated or date.today()).isoformat(),
-        author="leadcheck",
-        leaders=count,
-        anonymized=anonymized,
-        participation=participation,
-        heatmaps=tuple(heatmaps),
-        spread=spread,
-        strongest=_items_table("Strongest items across the cohort", stats.strongest, stats.instrument),
-        weakest=_items_table("Weakest items across the cohort", stats.weakest, stats.instrument),
-        agreement=agreement,
-        reliability=reliability,
-        changes=changes,
-        failures=failures,
-        outside=outside,
-        alpha_minimum=ALPHA_MIN_RESPONDENTS,
+
+
+def _changes(stats: CohortStats) -> Table | None:
+    if not stats.changes:
+        return None
+    return Table(
+        "Change against the cohort's previous assessment",
+        ("Competency", "Cohort mean now", "Change"),
+        tuple(
+            (
+                Cell(d.name),
+                Cell(txt.score(d.mean), "num"),
+                Cell(txt.signed(stats.changes.get(d.dimension_id)), "num"),
+            )
+            for d in stats.dimensions
+            if d.dimension_id in stats.changes
+        ),
     )

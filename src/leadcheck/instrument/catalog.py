@@ -7,6 +7,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from leadcheck import text as txt
 from leadcheck.errors import InstrumentError, UsageError
 from leadcheck.instrument.model import Instrument
 from leadcheck.instrument.validate import ValidationResult, validate_file, validate_text
@@ -62,7 +63,7 @@ def _raise_invalid(result: ValidationResult) -> None:
     first = result.errors[0]
     more = len(result.errors) - 1
     extra = (
-        f" (and {more} more problem{'s' if more != 1 else ''}; run `leadcheck validate {result.path}`)"
+        f" (and {more} more {txt.plural(more, 'problem')}; run `leadcheck validate {result.path}`)"
         if more
         else ""
     )

@@ -8,6 +8,7 @@ import jinja2
 import jinja2.exceptions
 import jinja2.sandbox
 
+from leadcheck import text as txt
 from leadcheck.errors import ReportError
 from leadcheck.report.bundle import TemplateBundle
 
@@ -61,6 +62,8 @@ def environment(bundle: TemplateBundle) -> jinja2.Environment:
             lstrip_blocks=True,
             keep_trailing_newline=True,
         )
+        # Numbers, signs and plurals print as everywhere else (leadcheck.text).
+        env.filters.update(score=txt.score, signed=txt.signed, plural=txt.plural, count=txt.count)
         _environments[bundle.digest] = env
     return env
 

@@ -7,6 +7,7 @@ from datetime import date
 from typing import TYPE_CHECKING
 
 from leadcheck import priorities
+from leadcheck import text as txt
 from leadcheck.anonymity import POOLED
 from leadcheck.charts import (
     BarRow,
@@ -39,7 +40,6 @@ from leadcheck.scoring import (
 if TYPE_CHECKING:
     from leadcheck.norms import Norms
 
-DASH = "–"
 
 AGREEMENT_TEXT = {
     OVER: "Over-estimator: you rate yourself higher than others do.",
@@ -47,15 +47,6 @@ AGREEMENT_TEXT = {
     AGREE_HIGH: "In agreement, high: you and others agree, and the ratings are high.",
     AGREE_LOW: "In agreement, low: you and others agree, and the ratings leave room to grow.",
 }
-
-
-def num(value: float | None) -> str:
-    """A score as printed: two decimals, or a dash for no data."""
-    return DASH if value is None else f"{value:.2f}"
-
-
-def signed(value: float | None) -> str:
-    return DASH if value is None else f"{value:+.2f}".replace("-", "−")
 
 
 @dataclass(frozen=True)
@@ -237,7 +228,7 @@ class ReportView:
 def _gap_cell(card: Scorecard, self_value: float | None, others: float | None) -> Cell:
     """The gap as printed, classed by the same exact rule as the scoring (scoring.is_blind_spot)."""
     if self_value is None or others is None:
-        return Cell(DASH)
+        return Cell(txt.DASH)
     s = card.instrument.scoring
     css = (
         "gap-blind"
@@ -246,7 +237,7 @@ def _gap_cell(card: Scorecard, self_value: float | None, others: float | None) -
         if is_hidden_strength(self_value, others, s)
         else ""
     )
-    return Cell(signed(self_value - others), css)
+    return Cell(txt.signed(self_value - others), css)
 
 
 def _raters_table(card: Scorecard) -> Table:
@@ -314,15 +305,15 @@ def _finding_row(card: Scorecard, f: Finding, ranked: priorities.RankedFinding |
         f.item_id,
         card.instrument.dimension(f.dimension_id).name,
         f.text,
-        num(f.self),
-        num(f.others),
+        txt.score(f.self),
+        txt.score(f.others),
         _gap_cell(card, f.self, f.others),
         f.reverse,
         ranked.evidence if ranked else "",
         ranked.strength if ranked else "",
-        f"{ranked.low:.2f}–{ranked.high:.2f}"
+        f"{txt.score(ranked.low)}–{txt.score(ranked.high)}"
         if ranked and ranked.low is not None and ranked.high is not None
-        else DASH,
+        else txt.DASH,
     )
 
 
@@ -372,12 +363,14 @@ def _section(card: Scorecard, dim: DimensionScore, change: Change | None, norm: 
             ItemRow(
                 id=i.id,
                 text=i.item.others_text,
-                self=num(i.self),
-                others=num(stat.mean),
-                others_n=str(stat.n) if stat.n else DASH,
+                self=txt.score(i.self),
+                others=txt.score(stat.mean),
+                others_n=str(stat.n) if stat.n else txt.DASH,
                 gap=_gap_cell(card, i.self, stat.mean),
                 spread=spread,
-                range=f"{stat.min:g}–{stat.max:g}" if stat.min is not None and stat.max is not None else DASH,
+                range=f"{stat.min:g}–{stat.max:g}"
+                if stat.min is not None and stat.max is not None
+                else txt.DASH,
                 not_observed=str(stat.not_observed) if stat.not_observed else "",
                 low_consensus=i.low_consensus,
                 reverse=i.item.reverse,
@@ -390,7 +383,7 @@ def _section(card: Scorecard, dim: DimensionScore, change: Change | None, norm: 
     judged = [i for i in dim.items if i.rwg is not None]
     low = sum(1 for i in judged if i.low_consensus)
     if not judged:
-        consensus = DASH
+        consensus = txt.DASH
     elif low == 0:
         consensus = f"raters agree on all {len(judged)} items"
     else:
@@ -398,7 +391,7 @@ def _section(card: Scorecard, dim: DimensionScore, change: Change | None, norm: 
     change_text = ""
     if change is not None and change.others_change is not None:
         change_text = (
-            f"Change in others' rating since the previous assessment: {signed(change.others_change)}"
+            f"Change in others' rating since the previous assessment: {txt.signed(change.others_change)}"
         )
     return Section(
         id=dim.id,
@@ -406,8 +399,8 @@ def _section(card: Scorecard, dim: DimensionScore, change: Change | None, norm: 
         name=dim.dimension.name,
         kind="Core value" if dim.dimension.kind == "value" else "Competency",
         description=dim.dimension.description,
-        self=num(dim.self),
-        others=num(dim.others.mean),
+        self=txt.score(dim.self),
+        others=txt.score(dim.others.mean),
         gap=_gap_cell(card, dim.self, dim.others.mean),
         agreement=AGREEMENT_TEXT.get(dim.agreement or "", ""),
         consensus=consensus,
@@ -453,12 +446,12 @@ def _glance(card: Scorecard) -> tuple[Chart, Table]:
     for d in dims:
         row = [Cell(d.dimension.name)]
         if inst.has_self:
-            row.append(Cell(num(d.self)))
+            row.append(Cell(txt.score(d.self)))
         for g in shown:
             stat = d.groups.get(g)
-            row.append(Cell(num(stat.mean) if stat else DASH))
+            row.append(Cell(txt.score(stat.mean) if stat else txt.DASH))
         if others:
-            row.append(Cell(num(d.others.mean), "strong"))
+            row.append(Cell(txt.score(d.others.mean), "strong"))
         if inst.has_self and others:
             row.append(_gap_cell(card, d.self, d.others.mean))
         rows.append(tuple(row))
@@ -479,12 +472,12 @@ def _development(card: Scorecard) -> tuple[DevelopmentBlock, ...]:
         if not inst.development.get(d.id):
             continue
         if d.others.mean is not None:
-            reason = f"All others rate {d.dimension.name} at {num(d.others.mean)}"
+            reason = f"All others rate {d.dimension.name} at {txt.score(d.others.mean)}"
             if d.self is not None:
-                reason += f"; you rate yourself at {num(d.self)}"
+                reason += f"; you rate yourself at {txt.score(d.self)}"
             reason += "."
         else:
-            reason = f"Your own rating of {d.dimension.name} is {num(d.self)}; no others' ratings yet."
+            reason = f"Your own rating of {d.dimension.name} is {txt.score(d.self)}; no others' ratings yet."
         actions = tuple(ActionView(a.title, a.do, a.why) for a in inst.development[d.id])
         blocks.append(DevelopmentBlock(d.dimension.name, reason, actions))
     return tuple(blocks)
@@ -506,19 +499,19 @@ def _evidence_sentence(card: Scorecard, d: DimensionScore) -> str:
     parts = []
     if d.others.mean is not None:
         ci = priorities.interval(d.others.mean, d.others.sd, d.others.n)
-        text = f"All others rate it {num(d.others.mean)} (n={d.others.n}"
-        text += f"; 95% interval {ci[0]:.2f} to {ci[1]:.2f})" if ci else ")"
+        text = f"All others rate it {txt.score(d.others.mean)} (n={d.others.n}"
+        text += f"; 95% interval {txt.score(ci[0])} to {txt.score(ci[1])})" if ci else ")"
         if d.self is not None:
-            text += f"; you rate it {num(d.self)}, a gap of {signed(d.self - d.others.mean)}"
+            text += f"; you rate it {txt.score(d.self)}, a gap of {txt.signed(d.self - d.others.mean)}"
         parts.append(text + ".")
     elif d.self is not None:
-        parts.append(f"Your own rating is {num(d.self)}; no others' ratings yet.")
+        parts.append(f"Your own rating is {txt.score(d.self)}; no others' ratings yet.")
     spots = [r for r in priorities.rank(card, card.blind_spots) if r.finding.dimension_id == d.id]
     if spots:
         top = spots[0].finding
         parts.append(
             f"Strongest blind spot here ({spots[0].strength}): {top.item_id} “{marked_text(top.text, top.reverse)}”, "
-            f"self {num(top.self)}, others {num(top.others)}."
+            f"self {txt.score(top.self)}, others {txt.score(top.others)}."
         )
     return " ".join(parts)
 
@@ -530,14 +523,18 @@ def _executive(card: Scorecard, development: tuple[DevelopmentBlock, ...]) -> Ex
     strengths = []
     for d in priorities.strengths(card):
         level = d.others.mean if others else d.self
-        who = f"all others rate it {num(level)} (n={d.others.n})" if others else f"you rate it {num(level)}"
+        who = (
+            f"all others rate it {txt.score(level)} (n={d.others.n})"
+            if others
+            else f"you rate it {txt.score(level)}"
+        )
         strengths.append(f"{d.dimension.name}: {who}.")
     hidden = priorities.rank(card, card.hidden_strengths)
     if hidden and hidden[0].strength == priorities.CLEAR:
         f = hidden[0].finding
         strengths.append(
-            f"Others see more than you do in {f.item_id} “{marked_text(f.text, f.reverse)}”: others {num(f.others)}, "
-            f"you {num(f.self)}."
+            f"Others see more than you do in {f.item_id} “{marked_text(f.text, f.reverse)}”: others {txt.score(f.others)}, "
+            f"you {txt.score(f.self)}."
         )
     prios = tuple(
         Priority(d.dimension.name, _evidence_sentence(card, d))
@@ -548,7 +545,7 @@ def _executive(card: Scorecard, development: tuple[DevelopmentBlock, ...]) -> Ex
         by_cat: dict[str, list[str]] = {}
         for d in card.dimensions:
             if d.agreement:
-                by_cat.setdefault(d.agreement, []).append(f"{d.dimension.name} ({signed(d.gap)})")
+                by_cat.setdefault(d.agreement, []).append(f"{d.dimension.name} ({txt.signed(d.gap)})")
         words = {
             OVER: "You rate yourself higher than others do on",
             UNDER: "Others rate you higher than you rate yourself on",
@@ -595,10 +592,10 @@ def _norm_table(card: Scorecard, norms: Norms) -> Table:
         rows.append(
             (
                 Cell(d.dimension.name),
-                Cell(num(d.others.mean)),
-                Cell(num(entry.mean) if entry else DASH),
-                Cell(p.text if p else DASH),
-                Cell(str(entry.n) if entry else DASH),
+                Cell(txt.score(d.others.mean)),
+                Cell(txt.score(entry.mean) if entry else txt.DASH),
+                Cell(p.text if p else txt.DASH),
+                Cell(str(entry.n) if entry else txt.DASH),
             )
         )
     return Table(

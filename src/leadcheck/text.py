@@ -1,0 +1,69 @@
+"""How numbers, signs and plurals are printed: every score and count a user reads goes through here.
+
+Rules (one place for each):
+
+- A score has a fixed number of decimals (two unless told); a missing one is a dash.
+- A negative number carries the typographic minus (U+2212) in reports; plain-text
+  output (the terminal, CSV-friendly tables) asks for ``plain=True`` and gets "-".
+- A number that *rounds* to zero is printed unsigned: "0.00", never a minus zero
+  (reads as a bug) nor "+0.00" (a gap of zero points neither way).
+- Values may come as floats or as the exact fractions of leadcheck.exact; a
+  fraction is rounded from its exact value (half to even, as Python rounds a float).
+- Plurals: ``count(3, "rater")`` is "3 raters"; irregular words pass their plural.
+"""
+
+from __future__ import annotations
+
+from decimal import ROUND_HALF_EVEN, Decimal, localcontext
+from fractions import Fraction
+
+__all__ = ["DASH", "MINUS", "count", "plural", "score", "signed"]
+
+DASH = "–"  # no data
+MINUS = "\u2212"  # the typographic minus sign
+
+
+def _digits(value: float | Fraction, decimals: int) -> str:
+    """``abs(value)`` rounded to ``decimals``, and whether it is below zero after rounding ("-" prefix)."""
+    if isinstance(value, Fraction):
+        with localcontext() as ctx:
+            ctx.prec = 60
+            exact = Decimal(value.numerator) / Decimal(value.denominator)
+            text = str(exact.quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_EVEN))
+    else:
+        text = f"{value:.{decimals}f}"
+    if text.startswith("-") and not text.strip("-0."):
+        return text[1:]  # rounds to zero: unsigned
+    return text
+
+
+def score(
+    value: float | Fraction | None, decimals: int = 2, *, missing: str = DASH, plain: bool = False
+) -> str:
+    """A score: ``decimals`` decimals, a minus only when it rounds below zero, ``missing`` for None."""
+    if value is None:
+        return missing
+    text = _digits(value, decimals)
+    return text if plain else text.replace("-", MINUS)
+
+
+def signed(
+    value: float | Fraction | None, decimals: int = 2, *, missing: str = DASH, plain: bool = False
+) -> str:
+    """A difference: "+0.25", or with the minus "-0.25"; a value that rounds to zero is "0.00", without a sign."""
+    if value is None:
+        return missing
+    text = _digits(value, decimals)
+    if not text.startswith("-") and text.strip("0."):
+        text = "+" + text
+    return text if plain else text.replace("-", MINUS)
+
+
+def plural(n: int, word: str, many: str | None = None) -> str:
+    """``word`` for one, its plural (``many``, or ``word + "s"``) for any other count, zero included."""
+    return word if n == 1 else (many if many is not None else word + "s")
+
+
+def count(n: int, word: str, many: str | None = None) -> str:
+    """``n`` and the noun in the right number: "1 rater", "0 raters", "2 competencies"."""
+    return f"{n} {plural(n, word, many)}"
