@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+import functools
 import math
 import re
 import unicodedata
@@ -143,8 +144,20 @@ class AnswerError(ValueError):
     """A cell that is not an answer on the scale; the message quotes only that cell."""
 
 
-def not_observed_words(scale: Scale) -> set[str]:
-    return {loose(w) for w in (*NOT_OBSERVED_WORDS, scale.not_observed_label, SELF_NOT_OBSERVED)}
+def not_observed_words(scale: Scale) -> frozenset[str]:
+    """The loose words that mean "not observed" on ``scale``."""
+    return _loose_words(scale)[0]
+
+
+@functools.lru_cache(maxsize=64)
+def _loose_words(scale: Scale) -> tuple[frozenset[str], dict[str, int]]:
+    """The loose "not observed" words of ``scale``, and each point's loose label with its value
+    (the first point first); cached, as every cell of a file asks."""
+    labels: dict[str, int] = {}
+    for point in scale.points:
+        labels.setdefault(loose(point.label), point.value)
+    words = frozenset(loose(w) for w in (*NOT_OBSERVED_WORDS, scale.not_observed_label, SELF_NOT_OBSERVED))
+    return words, labels
 
 
 def describe_scale(scale: Scale) -> str:
@@ -166,16 +179,16 @@ def parse_answer(cell: object, scale: Scale) -> Answer:
         return _in_range(int(cell), str(cell), scale)
     text = str(cell).strip()
     key = loose(text)
-    if key in not_observed_words(scale) or text in ("-", "\u2013"):
+    not_observed, labels = _loose_words(scale)
+    if key in not_observed or text in ("-", "\u2013"):
         if not scale.not_observed:
             raise AnswerError(
                 f'"{shorten(text, 40)}" (not observed) is not allowed: this instrument has no '
                 '"not observed" answer; leave the cell empty to skip the item'
             )
         return None
-    for point in scale.points:
-        if key == loose(point.label):
-            return point.value
+    if key in labels:
+        return labels[key]
     if _NUMBER.fullmatch(text):
         return _in_range(int(float(text)), text, scale)
     for pattern in (_NUMBER_LABEL, _LABEL_NUMBER):
