@@ -179,7 +179,7 @@ def parse_answer(cell: object, scale: Scale) -> Answer:
         return _in_range(int(cell), str(cell), scale)
     text = str(cell).strip()
     key = loose(text)
-    not_observed, labels = _loose_words(scale)
+    not_observed, point_values = _loose_words(scale)
     if key in not_observed or text in ("-", "\u2013"):
         if not scale.not_observed:
             raise AnswerError(
@@ -187,8 +187,8 @@ def parse_answer(cell: object, scale: Scale) -> Answer:
                 '"not observed" answer; leave the cell empty to skip the item'
             )
         return None
-    if key in labels:
-        return labels[key]
+    if key in point_values:
+        return point_values[key]
     if _NUMBER.fullmatch(text):
         return _in_range(int(float(text)), text, scale)
     for pattern in (_NUMBER_LABEL, _LABEL_NUMBER):

@@ -20,6 +20,7 @@ from leadcheck.importing.export import (
     read_export_json,
 )
 from leadcheck.importing.model import FileReport, ImportOptions, Parsed, PlannedLeader, PlannedRound, Round
+from leadcheck.importing.policy import add_responses, stored_group
 from leadcheck.importing.problems import ERROR, WARNING, ImportProblem, Problems
 from leadcheck.importing.resolve import Instruments, label
 from leadcheck.importing.responsefile import read_response_file
@@ -129,7 +130,7 @@ def _refuse_bad_leader_names(plan: ImportPlan) -> None:
     keep: list[Parsed] = []
     reported: set[tuple[str, str]] = set()
     for p in plan.parsed:
-        problem = leader_name_problem(p.response.leader.strip())
+        problem = leader_name_problem(p.response.leader)
         if problem is None:
             keep.append(p)
             continue
@@ -203,7 +204,7 @@ def _refuse_control_characters(plan: ImportPlan) -> None:
 def _refuse_group_changes(plan: ImportPlan, store: Store) -> None:
     """A rater the workspace holds in one rater group cannot answer about the same leader in another.
 
-    The store never moves a response between groups (see ``Store.add_responses``);
+    The store never moves a response between groups (see ``policy.add_responses``);
     here it is a problem with the file and line, found before anything is stored.
     """
     known: dict[str, Leader | None] = {}
@@ -216,10 +217,10 @@ def _refuse_group_changes(plan: ImportPlan, store: Store) -> None:
         if leader is None:
             continue
         if p.round is None:
-            stored = store.stored_group(r, p.instrument.id)
+            stored = stored_group(store, r, p.instrument.id)
         else:
             assessment = store.find_assessment(leader, p.instrument.content_hash, *p.round.key)
-            stored = store.stored_group(r, p.instrument.id, assessment) if assessment is not None else None
+            stored = stored_group(store, r, p.instrument.id, assessment) if assessment is not None else None
         if stored is not None and stored != r.group:
             source, row = _split_where(p.where)
             plan.problems.append(
@@ -227,7 +228,7 @@ def _refuse_group_changes(plan: ImportPlan, store: Store) -> None:
                     source,
                     row=row,
                     message=f"this rater (same {p.identity_kind or 'answers'}) already answered about "
-                    f'"{r.leader.strip()}" as {stored}, here as {r.group}; a rater answers in one group '
+                    f'"{r.leader}" as {stored}, here as {r.group}; a rater answers in one group '
                     "only: correct the group in the file, or leave this response out",
                 )
             )
@@ -280,7 +281,7 @@ def _one_snapshot_per_leader(plan: ImportPlan) -> None:
         key = (leader_key(p.response.leader), p.instrument.id)
         first = seen.setdefault(key, p)
         if first.instrument.content_hash != p.instrument.content_hash:
-            name = p.response.leader.strip()
+            name = p.response.leader
             plan.problems.append(
                 ImportProblem(
                     p.where,
@@ -309,7 +310,7 @@ def _refuse_rounds_mixed_with_current(plan: ImportPlan) -> None:
             ImportProblem(
                 source,
                 row=row,
-                message=f'this response is for the current round of "{p.response.leader.strip()}" on '
+                message=f'this response is for the current round of "{p.response.leader}" on '
                 f"{p.instrument.id}, and a leadcheck export in the same import names their rounds "
                 f"({where}); import the export on its own first, then this file",
             )
@@ -410,9 +411,9 @@ def _latest_per_rater(parsed: list[Parsed], problems: list[ImportProblem]) -> li
         if earlier is not None:
             first = parsed[earlier]
             who = (
-                f'a second self-assessment of "{r.leader.strip()}"'
+                f'a second self-assessment of "{r.leader}"'
                 if r.group == SELF
-                else f'the same rater (same {p.identity_kind or "answers"}) about "{r.leader.strip()}"'
+                else f'the same rater (same {p.identity_kind or "answers"}) about "{r.leader}"'
             )
             source, row = _split_where(first.where)
             problems.append(
@@ -512,9 +513,9 @@ def apply_plan(plan: ImportPlan, store: Store, dry_run: bool = False) -> ImportO
                 leader = store.get_leader(responses[0].leader)
                 assessment = store.find_assessment(leader, instrument.content_hash, *in_round.key)
                 assert assessment is not None, "every round a response names is planned"
-            summary = store.add_responses(responses, instrument, assessment=assessment)
+            summary = add_responses(store, responses, instrument, assessment=assessment)
             # Named as stored: "ana  lopez" in a file is the workspace's "Ana Lopez".
-            result = outcome(instrument, next(iter(summary.per_leader), responses[0].leader.strip()))
+            result = outcome(instrument, next(iter(summary.per_leader), responses[0].leader))
             result.added += summary.added
             result.replaced += summary.replaced
             result.unchanged += summary.unchanged
@@ -528,7 +529,7 @@ def apply_plan(plan: ImportPlan, store: Store, dry_run: bool = False) -> ImportO
         new_leaders = [leader.name for leader in store.leaders() if leader_key(leader.name) not in existed]
     for p in plan.already:
         found = store.find_leader(p.response.leader)
-        result = outcome(p.instrument, found.name if found is not None else p.response.leader.strip())
+        result = outcome(p.instrument, found.name if found is not None else p.response.leader)
         result.unchanged += 1
         result.groups[p.response.group] = result.groups.get(p.response.group, 0) + 1
     ordered = sorted(outcomes.values(), key=lambda o: (o.leader.casefold(), o.instrument))
