@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import dataclasses
-import difflib
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -11,6 +10,7 @@ from pathlib import Path
 
 from leadcheck.errors import InstrumentError, UsageError
 from leadcheck.importing import csvfile, layouts
+from leadcheck.importing.closenames import CloseNames
 from leadcheck.importing.export import (
     ExportReader,
     KnownRater,
@@ -29,9 +29,6 @@ from leadcheck.instrument.catalog import YAML_SUFFIXES
 from leadcheck.instrument.model import SELF, Instrument
 from leadcheck.responses import IncomingResponse, content_digest
 from leadcheck.store import Leader, Store, leader_key, leader_name_problem
-
-# A new leader's name this similar to another one (difflib ratio, case and spacing aside) may be a typo.
-CLOSE_NAME = 0.85
 
 LAYOUT_LABELS = {
     "response": "response file",
@@ -236,23 +233,17 @@ def _refuse_group_changes(plan: ImportPlan, store: Store) -> None:
 
 def _warn_about_close_names(plan: ImportPlan, store: Store | None) -> None:
     """A warning for each new leader whose name is close to another's ("Ana Lopes", "Ana Lopez")."""
-    names: dict[str, str] = {}  # leader_key -> name, the workspace's leaders first
+    names = CloseNames()  # the workspace's leaders first
     for leader in store.leaders() if store is not None else []:
-        names.setdefault(leader_key(leader.name), leader.name)
+        names.add(leader_key(leader.name), leader.name)
     found = [(listed.name, listed.where) for listed in plan.leaders]
     for raw, where in [*found, *((p.response.leader, p.where) for p in plan.parsed)]:
         name = raw.strip()
         key = leader_key(name)
         if key in names:
             continue
-        best, best_ratio = "", CLOSE_NAME
-        for other_key, other in names.items():
-            matcher = difflib.SequenceMatcher(None, key, other_key)
-            if matcher.real_quick_ratio() >= best_ratio and matcher.quick_ratio() >= best_ratio:
-                ratio = matcher.ratio()
-                if ratio >= best_ratio:
-                    best, best_ratio = other, ratio
-        names[key] = name
+        best = names.closest(key)
+        names.add(key, name)
         if best:
             source, row = _split_where(where)
             plan.problems.append(
