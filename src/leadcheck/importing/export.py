@@ -141,9 +141,8 @@ def _csv_columns(store: Store) -> tuple[list[str], list[str]]:
         assert inst is not None, "a hash the workspace listed"
         items.update(dict.fromkeys(inst.items))
         questions.update(dict.fromkeys(q.id for q in inst.questions))
-    for record in iter_export(store):
-        items.update(dict.fromkeys(k for k in record["answers"] if k not in items))
-        questions.update(dict.fromkeys(k for k in record["comments"] if k not in questions))
+    items.update(dict.fromkeys(responses.ids_beyond(store, "answers", items)))
+    questions.update(dict.fromkeys(responses.ids_beyond(store, "comments", questions)))
     return list(items), list(questions)
 
 

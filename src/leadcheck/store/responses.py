@@ -29,14 +29,16 @@ def load(store: Store, rows: Sequence[sqlite3.Row]) -> list[Response]:
 
 def _load_batch(conn: sqlite3.Connection, rows: Sequence[sqlite3.Row]) -> list[Response]:
     ids = [row["id"] for row in rows]
+    cursor = conn.cursor()
+    cursor.row_factory = None  # plain tuples: a third of the time of sqlite3.Row here
     marks = ",".join("?" * len(ids))  # only these marks are formatted into the queries below
     answers: dict[int, dict[str, Answer]] = {i: {} for i in ids}
     comments: dict[int, dict[str, str]] = {i: {} for i in ids}
     answers_sql = f"SELECT response_id, item_id, value FROM answers WHERE response_id IN ({marks})"  # noqa: S608
     comments_sql = f"SELECT response_id, question_id, text FROM comments WHERE response_id IN ({marks})"  # noqa: S608
-    for rid, item, value in conn.execute(answers_sql + " ORDER BY rowid", ids):
+    for rid, item, value in cursor.execute(answers_sql + " ORDER BY rowid", ids):
         answers[rid][item] = value
-    for rid, question, text in conn.execute(comments_sql + " ORDER BY rowid", ids):
+    for rid, question, text in cursor.execute(comments_sql + " ORDER BY rowid", ids):
         comments[rid][question] = text
     return [
         Response(
@@ -82,6 +84,24 @@ def every(store: Store) -> Iterator[tuple[sqlite3.Row, Response]]:
             return
         yield from zip(rows, _load_batch(store.conn, rows), strict=True)
         last = rows[-1]["id"]
+
+
+# The id column of the answers and of the comments tables.
+_ID_COLUMNS = {"answers": "item_id", "comments": "question_id"}
+
+
+def ids_beyond(store: Store, table: str, known: Mapping[str, object]) -> list[str]:
+    """Item ids (``table`` "answers") or question ids ("comments") stored but not in ``known``, in the
+    order responses first give them. Answers outside every snapshot are rare: the usual case is one
+    scan in SQLite, with nothing to order."""
+    column = _ID_COLUMNS[table]
+    stored = [row[0] for row in store.conn.execute(f"SELECT DISTINCT {column} FROM {table}")]  # noqa: S608
+    extra = [i for i in stored if i not in known]
+    if not extra:
+        return []
+    marks = ",".join("?" * len(extra))
+    sql = f"SELECT {column} FROM {table} WHERE {column} IN ({marks}) ORDER BY response_id, rowid"  # noqa: S608
+    return list(dict.fromkeys(row[0] for row in store.conn.execute(sql, extra)))
 
 
 def group_of(conn: sqlite3.Connection, assessment_id: int, rater: str) -> sqlite3.Row | None:
