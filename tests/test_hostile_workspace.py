@@ -17,11 +17,11 @@ from pathlib import Path
 
 import pytest
 
-from leadcheck import store as store_module
 from leadcheck.demo import demo_leaders, demo_responses
 from leadcheck.importing.policy import add_responses
 from leadcheck.instrument.catalog import load_instrument
 from leadcheck.store import Store
+from leadcheck.store import connection as store_module
 
 from .conftest import MINI_360
 

@@ -283,14 +283,15 @@ class ExportReader:
         if not isinstance(name, str) or not name.strip():
             report("no name", "")
             return
-        problem = leader_name_problem(name.strip())
+        name = name.strip()  # as every incoming name (IncomingResponse trims its own)
+        problem = leader_name_problem(name)
         if problem is not None:
             report(f"{problem}; correct it in the file", "")
             return
         if cohort is not None and not isinstance(cohort, str):
             report("cohort must be text", "")
             return
-        self.leaders.append(PlannedLeader(name.strip(), cohort, where))
+        self.leaders.append(PlannedLeader(name, cohort, where))
         if not isinstance(rounds, list):
             report('"assessments" must be a list', "")
             return

@@ -237,8 +237,7 @@ def _warn_about_close_names(plan: ImportPlan, store: Store | None) -> None:
     for leader in store.leaders() if store is not None else []:
         names.add(leader_key(leader.name), leader.name)
     found = [(listed.name, listed.where) for listed in plan.leaders]
-    for raw, where in [*found, *((p.response.leader, p.where) for p in plan.parsed)]:
-        name = raw.strip()
+    for name, where in [*found, *((p.response.leader, p.where) for p in plan.parsed)]:
         key = leader_key(name)
         if key in names:
             continue

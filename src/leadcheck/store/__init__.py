@@ -8,7 +8,6 @@
 
 from leadcheck.store.assessments import Assessment
 from leadcheck.store.clock import now
-from leadcheck.store.connection import BUSY_STEP_MS, BUSY_TIMEOUT_MS, LOCK_WAIT_SECONDS
 from leadcheck.store.failures import database_error, result_code
 from leadcheck.store.leaders import MAX_LEADER_NAME, Leader, leader_key, leader_name_problem
 from leadcheck.store.migrations import MIGRATIONS
@@ -16,9 +15,6 @@ from leadcheck.store.raters import SELF_IDENTITY
 from leadcheck.store.workspace import Store
 
 __all__ = [
-    "BUSY_STEP_MS",
-    "BUSY_TIMEOUT_MS",
-    "LOCK_WAIT_SECONDS",
     "MAX_LEADER_NAME",
     "MIGRATIONS",
     "SELF_IDENTITY",
