@@ -10,14 +10,18 @@ memory printed is that step's alone (the workspace open and the import or
 export, from ru_maxrss). A step that runs longer than --timeout is stopped and
 shown as such: the curve's growth is the point, not the last digit.
 
-Run: .venv/bin/python bench/scale_import_export.py [--quick] [--timeout 300]
-(prints a table; asserts nothing; figures are for this machine)
+Run: .venv/bin/python bench/scale_import_export.py [--quick] [--timeout 300] [--baseline SRC]
+(prints a table; asserts nothing; figures are for this machine). With
+--baseline, each step runs first with the leadcheck in SRC (the src folder of
+another checkout, e.g. from `git archive main`), then with this one, one
+after the other, so both meet the same load on a shared machine.
 """
 
 from __future__ import annotations
 
 import argparse
 import csv
+import os
 import random
 import resource
 import subprocess
@@ -82,8 +86,10 @@ def child_export(db: Path, out: Path) -> float:
     return time.perf_counter() - started
 
 
-def run_child(args: list[str], timeout: float) -> tuple[float, float] | None:
-    """(seconds, peak MiB) of one step in a child process; None when it ran out of time."""
+def run_child(args: list[str], timeout: float, src: str | None = None) -> tuple[float, float] | None:
+    """(seconds, peak MiB) of one step in a child process (with the leadcheck in ``src`` when given);
+    None when it ran out of time."""
+    env = {**os.environ, "PYTHONPATH": src} if src else None
     try:
         done = subprocess.run(
             [sys.executable, __file__, "--child", *args],
@@ -91,6 +97,7 @@ def run_child(args: list[str], timeout: float) -> tuple[float, float] | None:
             capture_output=True,
             text=True,
             timeout=timeout,
+            env=env,
         )
     except subprocess.TimeoutExpired:
         return None
@@ -100,17 +107,18 @@ def run_child(args: list[str], timeout: float) -> tuple[float, float] | None:
 
 def show(label: str, rows: int, result: tuple[float, float] | None, timeout: float) -> None:
     if result is None:
-        print(f"{label:<28} {rows:>8,}   > {timeout:.0f} s (stopped)", flush=True)
+        print(f"{label:<32} {rows:>8,}   > {timeout:.0f} s (stopped)", flush=True)
         return
     seconds, mib = result
     per = seconds / rows * 1000
-    print(f"{label:<28} {rows:>8,} {seconds:>9.2f} s {per:>9.1f} ms {mib:>8.0f} MiB", flush=True)
+    print(f"{label:<32} {rows:>8,} {seconds:>9.2f} s {per:>9.1f} ms {mib:>8.0f} MiB", flush=True)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="1,000 and 10,000 rows only")
     parser.add_argument("--timeout", type=float, default=300.0, help="seconds before a step is stopped")
+    parser.add_argument("--baseline", metavar="SRC", help="another leadcheck's src folder, run first")
     parser.add_argument("--child", nargs=3, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
@@ -124,20 +132,30 @@ def main() -> None:
         print(f"{seconds:.4f} {peak:.1f}")
         return
     sizes = QUICK_SIZES if args.quick else SIZES
-    print(f"{'step':<28} {'rows':>8} {'time':>11} {'per 1k rows':>12} {'peak':>12}")
+    trees = (
+        [("before", str(Path(args.baseline).absolute())), ("after", None)] if args.baseline else [("", None)]
+    )
+    print(f"{'step':<32} {'rows':>8} {'time':>11} {'per 1k rows':>12} {'peak':>12}")
     with tempfile.TemporaryDirectory() as folder:
         tmp = Path(folder)
         for rows in sizes:
             for shape, leaders in (("many leaders", rows // ROWS_PER_LEADER), ("few leaders", FEW_LEADERS)):
                 source = tmp / f"{shape[:4]}-{rows}.csv"
-                db = tmp / f"{shape[:4]}-{rows}.db"
                 write_file(source, rows, leaders)
-                imported = run_child(["import", str(source), str(db)], args.timeout)
-                show(f"import, {shape}", rows, imported, args.timeout)
-                if imported is not None and shape == "many leaders":
-                    exported = run_child(["export", str(db), str(tmp / "out.csv")], args.timeout)
-                    show("export (CSV), many leaders", rows, exported, args.timeout)
+                for tree, src in trees:
+                    step(tmp, source, shape, rows, tree, src, args.timeout)
                 source.unlink()
+
+
+def step(tmp: Path, source: Path, shape: str, rows: int, tree: str, src: str | None, timeout: float) -> None:
+    """Import ``source`` into a new workspace, then (many leaders) export it; print both."""
+    db = tmp / f"{source.stem}-{tree}.db"
+    tag = f" ({tree})" if tree else ""
+    imported = run_child(["import", str(source), str(db)], timeout, src)
+    show(f"import, {shape}{tag}", rows, imported, timeout)
+    if imported is not None and shape == "many leaders":
+        exported = run_child(["export", str(db), str(tmp / "out.csv")], timeout, src)
+        show(f"export, {shape}{tag}", rows, exported, timeout)
 
 
 if __name__ == "__main__":
