@@ -143,11 +143,11 @@ def main() -> None:
                 source = tmp / f"{shape[:4]}-{rows}.csv"
                 write_file(source, rows, leaders)
                 for tree, src in trees:
-                    step(tmp, source, shape, rows, tree, src, args.timeout)
+                    measure(tmp, source, shape, rows, tree, src, args.timeout)
                 source.unlink()
 
 
-def step(tmp: Path, source: Path, shape: str, rows: int, tree: str, src: str | None, timeout: float) -> None:
+def measure(tmp: Path, source: Path, shape: str, rows: int, tree: str, src: str | None, timeout: float) -> None:
     """Import ``source`` into a new workspace, then (many leaders) export it; print both."""
     db = tmp / f"{source.stem}-{tree}.db"
     tag = f" ({tree})" if tree else ""
