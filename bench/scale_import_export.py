@@ -147,7 +147,9 @@ def main() -> None:
                 source.unlink()
 
 
-def measure(tmp: Path, source: Path, shape: str, rows: int, tree: str, src: str | None, timeout: float) -> None:
+def measure(
+    tmp: Path, source: Path, shape: str, rows: int, tree: str, src: str | None, timeout: float
+) -> None:
     """Import ``source`` into a new workspace, then (many leaders) export it; print both."""
     db = tmp / f"{source.stem}-{tree}.db"
     tag = f" ({tree})" if tree else ""
