@@ -91,13 +91,14 @@ def main() -> None:
         tmp = Path(tmp_name)
         db = tmp / "demo.db"
         from leadcheck.demo import demo_leaders, demo_responses
+        from leadcheck.importing.policy import add_responses
         from leadcheck.instrument.catalog import load_instrument
         from leadcheck.store import Store
 
         inst = load_instrument("psl-360")
         leaders = demo_leaders(12, 1)
         with Store.open(db) as store:
-            store.add_responses(demo_responses(inst, leaders, 1), inst)
+            add_responses(store, demo_responses(inst, leaders, 1), inst)
         names = sorted({r.leader for r in demo_responses(inst, leaders, 1)})
 
         # The heaviest report: the largest HTML with this checkout's templates (layout work grows with it).

@@ -82,7 +82,7 @@ def one_report(db: Path, rows: list[tuple[str, str, str]]) -> tuple[str, object]
     t0 = time.perf_counter()
     store = Store.open(db)
     leader = store.leaders("demo")[0]
-    assessment = store.latest_assessment(leader)
+    assessment = store.current_assessment(leader)
     instrument = store.instrument(assessment)
     responses = store.responses(assessment)
     t1 = time.perf_counter()
@@ -166,12 +166,13 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         db = Path(tmp) / "bench.db"
         from leadcheck.demo import demo_leaders, demo_responses
+        from leadcheck.importing.policy import add_responses
         from leadcheck.instrument.catalog import load_instrument
         from leadcheck.store import Store
 
         inst = load_instrument("psl-360")
         with Store.open(db) as store:
-            store.add_responses(demo_responses(inst, demo_leaders(args.leaders, 1), 1), inst)
+            add_responses(store, demo_responses(inst, demo_leaders(args.leaders, 1), 1), inst)
         html, bundle = one_report(db, rows)
         best = floor(html, bundle, rows)
         serial = cohort(db, 1, rows, args.leaders)

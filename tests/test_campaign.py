@@ -19,6 +19,7 @@ from typer.testing import CliRunner
 
 from leadcheck import anonymity
 from leadcheck.campaign import roster
+from leadcheck.importing.export import iter_export
 from leadcheck.instrument.catalog import load_instrument
 from leadcheck.store import Store
 
@@ -128,8 +129,7 @@ def widgets(path: Path) -> dict[str, list[Any]]:
 def stored(folder: Path) -> list[dict[str, Any]]:
     with Store.open(folder / "workspace.db", create=False) as store:
         return [
-            {k: r[k] for k in ("leader", "group", "answers", "comments", "rater")}
-            for r in store.iter_export()
+            {k: r[k] for k in ("leader", "group", "answers", "comments", "rater")} for r in iter_export(store)
         ]
 
 
@@ -451,7 +451,7 @@ def test_a_form_for_an_earlier_round_is_refused(campaign: Path) -> None:
     filled = fill(campaign / "out" / FORMS["jo"], campaign / "jo.pdf", {"l-1": "4"})
     with Store.open(campaign / "workspace.db", create=False) as store:
         leader = store.get_leader("Ana Ruiz")
-        store.assessment_for(leader, store.instrument(store.latest_assessment(leader)), new=True)
+        store.assessment_for(leader, store.instrument(store.current_assessment(leader)), new=True)
     _refused(
         campaign,
         filled,

@@ -31,7 +31,7 @@ def mini(tmp_path: Path) -> Path:
 
 def self_response(db: Path, leader: str = "Ana") -> tuple[dict[str, int | None], dict[str, str], str]:
     with Store.open(db, create=False) as store:
-        assessment = store.latest_assessment(store.get_leader(leader))
+        assessment = store.current_assessment(store.get_leader(leader))
         resp = store.response(store.open_response(assessment, "self", SELF_IDENTITY))
         return dict(resp.answers), dict(resp.comments), resp.submitted_at
 
@@ -323,7 +323,7 @@ def assessed(run: Run, mini: Path) -> None:
 
 def peer_responses(db: Path) -> list[tuple[str, dict[str, int | None], dict[str, str], bool]]:
     with Store.open(db, create=False) as store:
-        assessment = store.latest_assessment(store.get_leader("Ana"))
+        assessment = store.current_assessment(store.get_leader("Ana"))
         return [
             (r.group, dict(r.answers), dict(r.comments), bool(r.submitted_at))
             for r in store.responses(assessment)

@@ -14,6 +14,8 @@ from typing import Any
 
 import pytest
 
+from leadcheck.importing.export import iter_export
+from leadcheck.importing.policy import add_responses
 from leadcheck.store import Store
 
 from .conftest import Run
@@ -60,7 +62,7 @@ def stored(tmp_path: Path) -> list[str]:
         return []
     with Store.open(db, create=False) as store:
         return sorted(
-            _record(r["leader"], r["group"], r["answers"], r["comments"]) for r in store.iter_export()
+            _record(r["leader"], r["group"], r["answers"], r["comments"]) for r in iter_export(store)
         )
 
 
@@ -755,7 +757,7 @@ def test_export_then_import_into_a_fresh_workspace(
     assert f"backup.{fmt}: leadcheck export, {len(filled)} responses" in run.stdout
     with Store.open(fresh, create=False) as store:
         again = sorted(
-            _record(r["leader"], r["group"], r["answers"], r["comments"]) for r in store.iter_export()
+            _record(r["leader"], r["group"], r["answers"], r["comments"]) for r in iter_export(store)
         )
         assert again == filled
         assert store.get_leader("=Eve").cohort == "@risk"
@@ -805,7 +807,8 @@ def rounds(tmp_path: Path) -> Path:
         rita = store.ensure_leader("Rita", "2024")
         for when, value in ((ROUND_1, 2), (ROUND_2, 4)):
             assessment = store.ensure_assessment(rita, team, when)
-            store.add_responses(
+            add_responses(
+                store,
                 [
                     IncomingResponse("Rita", "self", _answers(value, value, value, value, value), {}, "t"),
                     IncomingResponse(
@@ -912,8 +915,11 @@ def test_two_rounds_started_in_the_same_second_stay_two(cli: Cli, tmp_path: Path
         rita = store.ensure_leader("Rita")
         for nth, value in ((1, 2), (2, 4)):
             assessment = store.ensure_assessment(rita, team, ROUND_1, nth)
-            store.add_responses(
-                [IncomingResponse("Rita", "self", {"li-1": value}, {}, "t")], team, assessment=assessment
+            add_responses(
+                store,
+                [IncomingResponse("Rita", "self", {"li-1": value}, {}, "t")],
+                team,
+                assessment=assessment,
             )
     for fmt in ("json", "csv"):
         assert cli("export", "--format", fmt, "-o", f"backup.{fmt}").exit_code == 0

@@ -15,6 +15,7 @@ import pytest
 from typer.testing import CliRunner
 
 from leadcheck.cli import app
+from leadcheck.importing.policy import add_responses
 from leadcheck.responses import IncomingResponse
 from leadcheck.store import Store
 
@@ -89,7 +90,8 @@ def workspace(tmp_path_factory: pytest.TempPathFactory) -> Path:
     db = folder / "w.db"
     with pytest.MonkeyPatch.context() as mp, Store.open(db) as store:
         mp.setenv("LEADCHECK_KEY_DIR", str(folder / "keys"))  # the workspace key stays with the test
-        store.add_responses(
+        add_responses(
+            store,
             [
                 IncomingResponse("Ana", "self", answers, {"keep": "Listening"}, "t", cohort="east"),
                 IncomingResponse("Ana", "manager", answers, {}, "t", "m", cohort="east"),

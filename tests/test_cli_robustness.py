@@ -13,6 +13,7 @@ import pytest
 
 from leadcheck.cohort.worker import RenderResult, RenderTask
 from leadcheck.errors import ReportError
+from leadcheck.importing.policy import add_responses
 from leadcheck.instrument.catalog import load_instrument
 from leadcheck.report.pdf import write_atomic
 from leadcheck.responses import IncomingResponse
@@ -62,7 +63,8 @@ def markup_db(tmp_path: Path, markup_mini: Path) -> Path:
     db = tmp_path / "markup.db"
     answers: dict[str, int | None] = {"l-1": 4, "l-2": 2, "d-1": 5, "f-1": 3}
     with Store.open(db) as store:
-        store.add_responses(
+        add_responses(
+            store,
             [
                 IncomingResponse(LEADER, "self", answers, {}, "t", cohort=COHORT),
                 IncomingResponse(LEADER, "manager", dict.fromkeys(answers, 3), {}, "t", "m", cohort=COHORT),
@@ -83,7 +85,7 @@ def psl_db(tmp_path: Path) -> tuple[Path, str]:
     db = tmp_path / "psl.db"
     leaders = demo_leaders(1, 5)
     with Store.open(db) as store:
-        store.add_responses(demo_responses(inst, leaders, 5), inst)
+        add_responses(store, demo_responses(inst, leaders, 5), inst)
     return db, leaders[0].name
 
 

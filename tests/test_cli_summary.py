@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from leadcheck.demo import demo_leaders, demo_responses
+from leadcheck.importing.policy import add_responses
 from leadcheck.instrument.catalog import load_instrument
 from leadcheck.responses import IncomingResponse
 from leadcheck.scorecard_json import scorecard_json
@@ -21,7 +22,7 @@ def workspace(tmp_path: Path) -> Path:
     db = tmp_path / "workspace.db"
     inst = load_instrument("psl-360")
     with Store.open(db) as store:
-        store.add_responses(demo_responses(inst, demo_leaders(4, seed=7), seed=7), inst)
+        add_responses(store, demo_responses(inst, demo_leaders(4, seed=7), seed=7), inst)
     return db
 
 
@@ -69,7 +70,8 @@ def test_hidden_group_is_not_in_the_json(cli, tmp_path: Path) -> None:  # type: 
     lone = dict.fromkeys(inst.items, 1)
     db = tmp_path / "w.db"
     with Store.open(db) as store:
-        store.add_responses(
+        add_responses(
+            store,
             [
                 IncomingResponse("Ana", "self", answers, {}, "t"),
                 IncomingResponse("Ana", "manager", answers, {}, "t", "m"),
@@ -90,12 +92,12 @@ def test_reassessment_shows_the_change(cli, tmp_path: Path) -> None:  # type: ig
     db = tmp_path / "w.db"
     with Store.open(db) as store:
         leader = store.ensure_leader("Ana")
-        store.add_responses(
-            [IncomingResponse("Ana", "manager", dict.fromkeys(inst.items, 2), {}, "t", "m")], inst
+        add_responses(
+            store, [IncomingResponse("Ana", "manager", dict.fromkeys(inst.items, 2), {}, "t", "m")], inst
         )
         store.assessment_for(leader, inst, new=True)
-        store.add_responses(
-            [IncomingResponse("Ana", "manager", dict.fromkeys(inst.items, 3), {}, "t", "m")], inst
+        add_responses(
+            store, [IncomingResponse("Ana", "manager", dict.fromkeys(inst.items, 3), {}, "t", "m")], inst
         )
     doc = json.loads(cli("--db", db, "summary", "Ana", "--json").stdout)
     # Nine items up by one, the reverse-scored one down by one: (9 - 1) / 10.

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from typer.testing import Result
 
+from leadcheck.importing.policy import add_responses
 from leadcheck.instrument.catalog import instrument_from_text
 from leadcheck.responses import Answer
 from leadcheck.store import SELF_IDENTITY, Store
@@ -30,7 +31,7 @@ Run = Callable[..., Result]
 def answer(
     store: Store, leader: str, group: str, rater: str, answers: dict[str, Answer], submit: bool = True
 ) -> None:
-    assessment = store.latest_assessment(store.get_leader(leader))
+    assessment = store.current_assessment(store.get_leader(leader))
     rid = store.open_response(assessment, group, rater)
     for item, value in answers.items():
         store.save_answer(rid, item, value)
@@ -64,9 +65,9 @@ def cells(line: str) -> list[str]:
 
 @pytest.fixture
 def fixed_time(monkeypatch: pytest.MonkeyPatch) -> None:
-    import leadcheck.store
+    import leadcheck.store.clock
 
-    monkeypatch.setattr(leadcheck.store, "now", lambda: "2024-03-05T10:07:00+00:00")
+    monkeypatch.setattr(leadcheck.store.clock, "now", lambda: "2024-03-05T10:07:00+00:00")
 
 
 @pytest.mark.usefixtures("fixed_time", "workspace")
@@ -232,18 +233,18 @@ def test_status_of_a_leader_without_assessment(run: Run, db: Path) -> None:
 
 
 def test_last_activity_follows_the_latest_answer(db: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    import leadcheck.store
+    import leadcheck.store.clock
 
     inst = instrument_from_text(MINI, "mini.yaml")
-    monkeypatch.setattr(leadcheck.store, "now", lambda: "2024-01-01T00:00:00+00:00")
+    monkeypatch.setattr(leadcheck.store.clock, "now", lambda: "2024-01-01T00:00:00+00:00")
     with Store.open(db) as store:
         ana = store.ensure_leader("Ana")
         assert store.last_activity(ana) == "2024-01-01T00:00:00+00:00"
         rid = store.open_response(store.assessment_for(ana, inst), "peer", "p")
-        monkeypatch.setattr(leadcheck.store, "now", lambda: "2024-03-05T10:00:00+00:00")
+        monkeypatch.setattr(leadcheck.store.clock, "now", lambda: "2024-03-05T10:00:00+00:00")
         store.save_answer(rid, "l-1", 3)
         assert store.last_activity(ana) == "2024-03-05T10:00:00+00:00"
-        monkeypatch.setattr(leadcheck.store, "now", lambda: "2024-04-01T08:00:00+00:00")
+        monkeypatch.setattr(leadcheck.store.clock, "now", lambda: "2024-04-01T08:00:00+00:00")
         store.submit_response(rid)
         assert store.last_activity(ana) == "2024-04-01T08:00:00+00:00"
 
@@ -251,17 +252,17 @@ def test_last_activity_follows_the_latest_answer(db: Path, monkeypatch: pytest.M
 def test_last_answered_is_when_the_answers_were_given_not_the_import(
     db: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import leadcheck.store
+    import leadcheck.store.clock
     from leadcheck.responses import IncomingResponse
     from leadcheck.status import leader_status
 
     inst = instrument_from_text(MINI, "mini.yaml")
-    monkeypatch.setattr(leadcheck.store, "now", lambda: "2024-06-30T12:00:00+00:00")  # the import
+    monkeypatch.setattr(leadcheck.store.clock, "now", lambda: "2024-06-30T12:00:00+00:00")  # the import
     with Store.open(db) as store:
         survey = IncomingResponse(
             "Ana", "peer", {"l-1": 3}, {}, "s.csv:2", "r1", submitted_at="2024-05-02T08:15:00+00:00"
         )
-        store.add_responses([survey], inst)
+        add_responses(store, [survey], inst)
         status = leader_status(store, store.get_leader("Ana"))
         assert status.last_answered == "2024-05-02T08:15:00+00:00"
         assert status.last_activity == "2024-06-30T12:00:00+00:00"
@@ -331,7 +332,7 @@ def cohort(db: Path) -> Path:
 
     inst = load_instrument("psl-360")
     with Store.open(db) as store:
-        store.add_responses(demo_responses(inst, demo_leaders(12, 3), 3, cohort="2024-spring-east"), inst)
+        add_responses(store, demo_responses(inst, demo_leaders(12, 3), 3, cohort="2024-spring-east"), inst)
     return db
 
 

@@ -13,6 +13,7 @@ from leadcheck.cohort.files import MANIFEST, SUMMARY, file_names, leader_codes, 
 from leadcheck.cohort.run import run_cohort
 from leadcheck.cohort.worker import RenderResult, RenderTask
 from leadcheck.demo import DEMO_COHORT, demo_leaders, demo_responses
+from leadcheck.importing.policy import add_responses
 from leadcheck.instrument.catalog import load_instrument
 from leadcheck.responses import IncomingResponse
 from leadcheck.store import Store
@@ -29,7 +30,7 @@ def workspace(tmp_path_factory: pytest.TempPathFactory) -> Path:
     db = tmp_path_factory.mktemp("cohort") / "w.db"
     inst = load_instrument("psl-360")
     with Store.open(db) as store:
-        store.add_responses(demo_responses(inst, demo_leaders(3, 11), 11), inst)
+        add_responses(store, demo_responses(inst, demo_leaders(3, 11), 11), inst)
     return db
 
 
@@ -87,11 +88,13 @@ def test_rerun_skips_unchanged_and_force_renders_all(workspace: Path, tmp_path: 
         second = run_cohort(store, DEMO_COHORT, tmp_path, jobs=1)
         assert second.written == [] and len(second.skipped) == 4
         leader = store.leaders(DEMO_COHORT)[0]
-        inst = store.instrument(store.latest_assessment(leader))
+        inst = store.instrument(store.current_assessment(leader))
         from leadcheck.responses import IncomingResponse
 
-        store.add_responses(
-            [IncomingResponse(leader.name, "peer", dict.fromkeys(inst.items, 5), {}, "t", "new-peer")], inst
+        add_responses(
+            store,
+            [IncomingResponse(leader.name, "peer", dict.fromkeys(inst.items, 5), {}, "t", "new-peer")],
+            inst,
         )
         third = run_cohort(store, DEMO_COHORT, tmp_path, jobs=1)
         assert sorted(third.written) == sorted([file_names([leader.name])[leader.name], SUMMARY])
@@ -255,7 +258,7 @@ def small(tmp_path: Path) -> Path:
     db = tmp_path / "small.db"
     inst = load_instrument("psl-360")
     with Store.open(db) as store:
-        store.add_responses(demo_responses(inst, demo_leaders(2, 11), 11), inst)
+        add_responses(store, demo_responses(inst, demo_leaders(2, 11), 11), inst)
     return db
 
 
@@ -296,7 +299,8 @@ def test_leaders_on_another_instrument_are_named_not_silently_left_out(  # type:
     mini = load_instrument(str(MINI_360))
     answers: dict[str, int | None] = dict.fromkeys(mini.items, 4)
     with Store.open(small) as store:
-        store.add_responses(
+        add_responses(
+            store,
             [
                 IncomingResponse("Zz Other", "self", answers, {}, "t", cohort=DEMO_COHORT),
                 IncomingResponse("Zz Other", "manager", answers, {}, "t", "m", cohort=DEMO_COHORT),

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from leadcheck.importing.policy import add_responses
 from leadcheck.instrument.catalog import load_instrument
 from leadcheck.report import glyphs
 from leadcheck.report.render import render_report
@@ -118,7 +119,7 @@ def _workspace(db: Path) -> None:
         for n, group in enumerate(["self", "manager", "peer", "peer", "peer"])
     ]
     with Store.open(db) as store:
-        store.add_responses(rows, inst)
+        add_responses(store, rows, inst)
 
 
 @pytest.mark.usefixtures("no_cjk_fonts")

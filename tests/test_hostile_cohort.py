@@ -17,6 +17,7 @@ from leadcheck.cohort.files import SUMMARY
 from leadcheck.cohort.run import WORKER_DIED, run_cohort
 from leadcheck.cohort.worker import RenderTask
 from leadcheck.demo import DEMO_COHORT, demo_leaders, demo_responses
+from leadcheck.importing.policy import add_responses
 from leadcheck.instrument.catalog import load_instrument
 from leadcheck.store import Store
 
@@ -28,7 +29,7 @@ def workspace(tmp_path_factory: pytest.TempPathFactory) -> Path:
     db = tmp_path_factory.mktemp("cohort") / "w.db"
     inst = load_instrument("psl-360")
     with Store.open(db) as store:
-        store.add_responses(demo_responses(inst, demo_leaders(LEADERS, 11), 11), inst)
+        add_responses(store, demo_responses(inst, demo_leaders(LEADERS, 11), 11), inst)
     return db
 
 

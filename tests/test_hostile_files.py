@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 
+from leadcheck.importing.policy import add_responses
 from leadcheck.instrument.catalog import load_instrument
 from leadcheck.report.pdf import write_atomic
 from leadcheck.responses import IncomingResponse
@@ -36,7 +37,8 @@ def hostile_instrument(tmp_path: Path) -> Path:
 def test_every_csv_cell_is_formula_safe_and_reads_back(cli: Callable[..., Run], tmp_path: Path) -> None:
     inst = load_instrument(hostile_instrument(tmp_path))
     with Store.open(tmp_path / "workspace.db") as store:
-        store.add_responses(
+        add_responses(
+            store,
             [
                 IncomingResponse(
                     "=cmd|' /C calc'!A0",
@@ -75,7 +77,7 @@ def test_every_csv_cell_is_formula_safe_and_reads_back(cli: Callable[..., Run], 
         (leader,) = store.leaders()
         assert leader.name == "=cmd|' /C calc'!A0"
         assert leader.cohort == "@c"
-        assessment = store.latest_assessment(leader)
+        assessment = store.current_assessment(leader)
         assert assessment.instrument_version == '=HYPERLINK("http://x.example","y")'
         comments = sorted(r.comments["keep"] for r in store.responses(assessment))
         assert comments == ["+1+1", "-x"]

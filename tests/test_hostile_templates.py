@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 
 from leadcheck.demo import demo_leaders, demo_responses
 from leadcheck.errors import ReportError
+from leadcheck.importing.policy import add_responses
 from leadcheck.instrument.catalog import load_instrument
 from leadcheck.report.longtext import BREAK_EVERY, MAX_COMMENT, ZERO_WIDTH_SPACE, prepare_comment
 from leadcheck.report.render import render
@@ -87,7 +88,7 @@ def test_the_report_command_refuses_a_hostile_template_and_writes_nothing(
     psl = load_instrument("psl-360")
     with Store.open(db) as store:
         leaders = demo_leaders(1, 3)
-        store.add_responses(demo_responses(psl, leaders, 3), psl)
+        add_responses(store, demo_responses(psl, leaders, 3), psl)
     custom = template_dir(tmp_path, ATTACKS[0])
     out = tmp_path / "r.pdf"
     result = run("report", leaders[0].name, "-o", str(out), "--template-dir", str(custom))

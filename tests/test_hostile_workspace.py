@@ -17,10 +17,11 @@ from pathlib import Path
 
 import pytest
 
-from leadcheck import store as store_module
 from leadcheck.demo import demo_leaders, demo_responses
+from leadcheck.importing.policy import add_responses
 from leadcheck.instrument.catalog import load_instrument
 from leadcheck.store import Store
+from leadcheck.store import connection as store_module
 
 from .conftest import MINI_360
 
@@ -34,7 +35,7 @@ def digest(path: Path) -> str:
 def demo_workspace(path: Path, leaders: int = 3) -> None:
     psl = load_instrument("psl-360")
     with Store.open(path) as store:
-        store.add_responses(demo_responses(psl, demo_leaders(leaders, 1), 1), psl)
+        add_responses(store, demo_responses(psl, demo_leaders(leaders, 1), 1), psl)
     con = sqlite3.connect(path)
     con.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     con.execute("PRAGMA journal_mode = DELETE")  # one file, no -wal beside it
@@ -178,7 +179,7 @@ def test_a_full_disk_mid_import_saves_nothing(
     psl = load_instrument("psl-360")
     big = tmp_path / "big.json"
     with Store.open(tmp_path / "other.db") as other:
-        other.add_responses(demo_responses(psl, demo_leaders(40, 9), 9), psl)
+        add_responses(other, demo_responses(psl, demo_leaders(40, 9), 9), psl)
     assert run("--db", str(tmp_path / "other.db"), "export", "-o", str(big)).exit_code == 0  # type: ignore[attr-defined]
     monkeypatch.setattr(Store, "_open", staticmethod(small_disk))
     result = run("import", str(big))
@@ -213,7 +214,7 @@ def test_a_really_full_disk(run: Run, tiny_disk: Path, tmp_path: Path) -> None:
     big = tmp_path / "big.json"
     psl = load_instrument("psl-360")
     with Store.open(tmp_path / "other.db") as other:
-        other.add_responses(demo_responses(psl, demo_leaders(60, 9), 9), psl)
+        add_responses(other, demo_responses(psl, demo_leaders(60, 9), 9), psl)
     assert run("--db", str(tmp_path / "other.db"), "export", "-o", str(big)).exit_code == 0  # type: ignore[attr-defined]
     # fill the disk, leaving a little room
     with (tiny_disk / "filler").open("wb") as f:
@@ -259,7 +260,7 @@ def test_assess_waits_for_a_long_writer_says_so_and_loses_no_answer(run: Run, db
     assert result.exit_code == 0, result.stderr  # type: ignore[attr-defined]
     assert f"waiting for another program writing to {db}" in result.stderr  # type: ignore[attr-defined]
     with Store.open(db) as store:
-        assessment = store.latest_assessment(store.get_leader("Ana"))
+        assessment = store.current_assessment(store.get_leader("Ana"))
         (response,) = store.responses(assessment)
         assert dict(response.answers) == {"l-1": 4, "l-2": 2, "d-1": 5, "f-1": None}
 

@@ -17,6 +17,7 @@ from typer.testing import CliRunner
 
 from leadcheck.cli import app
 from leadcheck.importing.export import write_json
+from leadcheck.importing.policy import add_responses
 from leadcheck.instrument.catalog import load_instrument
 from leadcheck.instrument.model import SELF, Instrument
 from leadcheck.responses import IncomingResponse
@@ -140,7 +141,7 @@ def _build(db: Path, leaders: list[Leader]) -> None:
                 seen[key] = seen.get(key, 0) + 1
                 assessment = store.ensure_assessment(person, r.instrument, r.created_at, seen[key])
                 if r.responses:
-                    store.add_responses(r.responses, r.instrument, assessment=assessment)
+                    add_responses(store, r.responses, r.instrument, assessment=assessment)
 
 
 def _content(document: dict[str, Any]) -> dict[str, Any]:

@@ -14,6 +14,7 @@ from typer.testing import Result
 
 from leadcheck import norms
 from leadcheck.demo import demo_leaders, demo_responses
+from leadcheck.importing.policy import add_responses
 from leadcheck.instrument.catalog import load_instrument
 from leadcheck.store import Store
 
@@ -30,8 +31,8 @@ def workspace(tmp_path_factory: pytest.TempPathFactory) -> Path:
     db = tmp_path_factory.mktemp("norms") / "w.db"
     inst = load_instrument("psl-360")
     with Store.open(db) as store:
-        store.add_responses(demo_responses(inst, demo_leaders(12, 5), 5, cohort="past"), inst)
-        store.add_responses(demo_responses(inst, demo_leaders(3, 9), 9, cohort="small"), inst)
+        add_responses(store, demo_responses(inst, demo_leaders(12, 5), 5, cohort="past"), inst)
+        add_responses(store, demo_responses(inst, demo_leaders(3, 9), 9, cohort="small"), inst)
     return db
 
 

@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 from typer.testing import Result
 
+from leadcheck.importing.policy import add_responses
 from leadcheck.instrument.catalog import instrument_from_text
 from leadcheck.keys import key_path
 from leadcheck.responses import IncomingResponse
@@ -34,7 +35,7 @@ def add(db: Path, rows: list[tuple[str, str, dict[str, int | None], str]]) -> No
         for n, (group, email, answers, comment) in enumerate(rows)
     ]
     with Store.open(db) as store:
-        store.add_responses(incoming, inst)
+        add_responses(store, incoming, inst)
 
 
 ALL = {"l-1": 4, "l-2": 2, "d-1": 3, "f-1": 5}
@@ -162,7 +163,7 @@ def test_a_lost_key_loses_only_deduplication(run: Run, db: Path, tmp_path: Path)
     assert "warning: the key of this workspace was not found at " in result.stderr
     assert "raters who answered before will not be recognised" in result.stderr
     with Store.open(db) as store:
-        assert len(store.responses(store.latest_assessment(store.get_leader("Ana")))) == 5
+        assert len(store.responses(store.current_assessment(store.get_leader("Ana")))) == 5
         assert key_path(store.workspace_id).is_file()
     assert run("key").stdout.endswith("(present)\n")
 
@@ -171,8 +172,8 @@ def test_purge_removes_a_leader_for_good(run: Run, db: Path) -> None:
     add(db, [("self", "self", ALL, ""), *peers([2, 3, 4])])
     inst = instrument_from_text(MINI_360.read_text(encoding="utf-8"), "mini.yaml")
     with Store.open(db) as store:
-        store.add_responses(
-            [IncomingResponse("Bo", "peer", ALL, {"keep": "Bo stays"}, "b", rater_identity="x")], inst
+        add_responses(
+            store, [IncomingResponse("Bo", "peer", ALL, {"keep": "Bo stays"}, "b", rater_identity="x")], inst
         )
     assert PRIVATE_REMARK not in db.read_bytes().decode("latin-1")
     add(db, [("peer", "sam@agency.gov", ALL, PRIVATE_REMARK)])

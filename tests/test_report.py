@@ -13,6 +13,7 @@ import pytest
 
 from leadcheck.demo import demo_leaders, demo_responses
 from leadcheck.errors import ReportError
+from leadcheck.importing.policy import add_responses
 from leadcheck.instrument.catalog import load_instrument
 from leadcheck.instrument.model import Instrument
 from leadcheck.report.bundle import BUNDLE_ROOT, load_bundle
@@ -299,7 +300,7 @@ def test_atomic_write_leaves_no_half_file(tmp_path: Path, monkeypatch: pytest.Mo
 def demo_db(tmp_path_factory: pytest.TempPathFactory, psl: Instrument) -> tuple[Path, str]:
     db = tmp_path_factory.mktemp("ws") / "w.db"
     with Store.open(db) as store:
-        store.add_responses(demo_responses(psl, demo_leaders(2, 5), 5), psl)
+        add_responses(store, demo_responses(psl, demo_leaders(2, 5), 5), psl)
         return db, store.leaders()[0].name
 
 
@@ -334,7 +335,8 @@ def test_report_command_missing_template_dir(
 def test_import_store_report_roundtrip_numbers(psl: Instrument, tmp_path: Path) -> None:
     db = tmp_path / "w.db"
     with Store.open(db) as store:
-        store.add_responses(
+        add_responses(
+            store,
             [
                 IncomingResponse("Bo", "self", dict.fromkeys(psl.items, 2), {}, "t"),
                 IncomingResponse("Bo", "manager", dict.fromkeys(psl.items, 5), {}, "t", "m"),

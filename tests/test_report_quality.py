@@ -14,6 +14,7 @@ from leadcheck.charts import _GROUPS, BarRow, group_bar_chart
 from leadcheck.cohort.statistics import cohort_stats
 from leadcheck.cohort.summary import build_cohort_view
 from leadcheck.demo import demo_leaders, demo_responses
+from leadcheck.importing.policy import add_responses
 from leadcheck.instrument.catalog import load_instrument
 from leadcheck.instrument.model import Instrument
 from leadcheck.report.bundle import load_bundle
@@ -274,7 +275,7 @@ def test_terminal_summary_marks_reverse_scored_items(psl: Instrument, run, db: P
         for k in range(3)
     ]
     with Store.open(db) as store:
-        store.add_responses(incoming, psl)
+        add_responses(store, incoming, psl)
     result = run("summary", "Rita Reyes")
     assert result.exit_code == 0, result.stderr
     flat = squash(result.stdout.replace("│", " "))

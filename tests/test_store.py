@@ -9,6 +9,8 @@ from pathlib import Path
 import pytest
 
 from leadcheck.errors import ImportProblemError, NotFoundError, StoreError
+from leadcheck.importing.export import iter_export, iter_leaders
+from leadcheck.importing.policy import add_responses, stored_group
 from leadcheck.instrument.catalog import instrument_from_text, load_instrument
 from leadcheck.responses import IncomingResponse
 from leadcheck.store import MIGRATIONS, Store
@@ -52,7 +54,7 @@ def test_rater_identity_is_stored_only_as_a_keyed_hash(tmp_path: Path) -> None:
     inst = load_instrument(EXAMPLES / "valid" / "minimal.yaml")
     email = "jane.rater@agency.example.gov"
     with Store.open(db) as store:
-        store.add_responses([IncomingResponse("Ana", "peer", {"li-1": 3}, {}, "t", email)], inst)
+        add_responses(store, [IncomingResponse("Ana", "peer", {"li-1": 3}, {}, "t", email)], inst)
         hashed = store.rater_hash(email)
         # The same identity, differently written, is the same rater.
         assert store.rater_hash(" Jane.Rater@Agency.example.gov ") == hashed
@@ -69,7 +71,7 @@ def test_the_instrument_snapshot_outlives_the_yaml(tmp_path: Path) -> None:
     old = instrument_from_text(source)
     new = instrument_from_text(source.replace("Listening", "Hearing"))
     with Store.open(tmp_path / "w.db") as store:
-        store.add_responses([IncomingResponse("Ana", "manager", {"li-1": 3}, {}, "t", "m")], old)
+        add_responses(store, [IncomingResponse("Ana", "manager", {"li-1": 3}, {}, "t", "m")], old)
         leader = store.get_leader("Ana")
         # A later import with the edited YAML still lands in the assessment made with the old text.
         assessment = store.assessment_for(leader, new)
@@ -89,7 +91,7 @@ def test_an_import_is_all_or_nothing(tmp_path: Path) -> None:
             "CREATE TRIGGER fail BEFORE INSERT ON leaders WHEN NEW.name = 'Bo' BEGIN SELECT RAISE(ABORT, 'boom'); END"
         )
         with pytest.raises(sqlite3.DatabaseError):
-            store.add_responses([good, bad], inst)
+            add_responses(store, [good, bad], inst)
         assert store.leaders() == []
         assert store.conn.execute("SELECT count(*) FROM responses").fetchone()[0] == 0
 
@@ -98,11 +100,11 @@ def _writer(db: str, name: str, count: int) -> None:
     inst = load_instrument(EXAMPLES / "valid" / "minimal.yaml")
     with Store.open(db) as store:
         for i in range(count):
-            store.add_responses(
-                [IncomingResponse(name, "peer", {"li-1": 1 + i % 3}, {}, "t", f"{name}-{i}")], inst
+            add_responses(
+                store, [IncomingResponse(name, "peer", {"li-1": 1 + i % 3}, {}, "t", f"{name}-{i}")], inst
             )
             leader = store.ensure_leader(name)
-            response = store.open_response(store.latest_assessment(leader), "self", "self")
+            response = store.open_response(store.current_assessment(leader), "self", "self")
             store.save_answer(response, "li-1", 1 + i % 3)
 
 
@@ -161,9 +163,9 @@ def test_an_empty_file_becomes_a_workspace(tmp_path: Path) -> None:
 def test_a_leader_is_found_whatever_the_case_and_spacing(tmp_path: Path) -> None:
     inst = load_instrument(EXAMPLES / "valid" / "minimal.yaml")
     with Store.open(tmp_path / "w.db") as store:
-        store.add_responses([IncomingResponse("Ana Lopez", "peer", {"li-1": 3}, {}, "t", "a@x.org")], inst)
-        summary = store.add_responses(
-            [IncomingResponse("  ana   LOPEZ ", "manager", {"li-1": 4}, {}, "t", "b@x.org")], inst
+        add_responses(store, [IncomingResponse("Ana Lopez", "peer", {"li-1": 3}, {}, "t", "a@x.org")], inst)
+        summary = add_responses(
+            store, [IncomingResponse("  ana   LOPEZ ", "manager", {"li-1": 4}, {}, "t", "b@x.org")], inst
         )
         assert summary.new_leaders == []
         assert list(summary.per_leader) == ["Ana Lopez"]
@@ -171,7 +173,7 @@ def test_a_leader_is_found_whatever_the_case_and_spacing(tmp_path: Path) -> None
         ana = store.get_leader("ANA lopez")
         assert store.find_leader("ana\u00a0lopez") == ana
         assert store.ensure_leader("ana lopez", "2024").id == ana.id
-        assert len(store.responses(store.latest_assessment(ana))) == 2
+        assert len(store.responses(store.current_assessment(ana))) == 2
 
 
 @pytest.mark.parametrize("name", ["Ana\nLopez", "Ana\tLopez", "A" * 201])
@@ -181,7 +183,7 @@ def test_a_leader_name_on_several_lines_or_too_long_is_refused(tmp_path: Path, n
         with pytest.raises(StoreError, match="leader name"):
             store.ensure_leader(name)
         with pytest.raises(StoreError, match="leader name"):
-            store.add_responses([IncomingResponse(name, "peer", {"li-1": 3}, {}, "f.csv:2", "x")], inst)
+            add_responses(store, [IncomingResponse(name, "peer", {"li-1": 3}, {}, "f.csv:2", "x")], inst)
         assert store.leaders() == []
 
 
@@ -190,15 +192,15 @@ def test_a_rater_never_moves_to_another_group(tmp_path: Path) -> None:
     first = IncomingResponse("Ana", "peer", {"li-1": 3}, {}, "f.csv:2", "msforms:abc:1")
     moved = IncomingResponse("Ana", "manager", {"li-1": 3}, {}, "f.csv:2", "msforms:abc:1")
     with Store.open(tmp_path / "w.db") as store:
-        store.add_responses([first], inst)
-        assert store.stored_group(moved, inst.id) == "peer"
+        add_responses(store, [first], inst)
+        assert stored_group(store, moved, inst.id) == "peer"
         with pytest.raises(ImportProblemError) as caught:
-            store.add_responses([moved], inst, dry_run=True)
+            add_responses(store, [moved], inst, dry_run=True)
         assert str(caught.value) == (
             'f.csv:2: this rater already answered about "Ana" as peer, here as manager; a rater answers in '
             "one group only: correct the group, or leave this response out"
         )
-        assert [r.group for r in store.responses(store.latest_assessment(store.get_leader("Ana")))] == [
+        assert [r.group for r in store.responses(store.current_assessment(store.get_leader("Ana")))] == [
             "peer"
         ]
 
@@ -228,24 +230,26 @@ def test_responses_go_to_the_round_they_name(tmp_path: Path) -> None:
         store.ensure_assessment(ana, inst, "2024-06-01T09:00:00+00:00")
         self_old = IncomingResponse("Ana", "self", {"li-1": 2}, {}, "t")
         self_new = IncomingResponse("Ana", "self", {"li-1": 4}, {}, "t")
-        store.add_responses([self_old], inst, assessment=old)
-        store.add_responses([self_new], inst)  # no round named: the current one
-        assert [(r["assessment"], r["round"], r["answers"]) for r in store.iter_export()] == [
+        add_responses(store, [self_old], inst, assessment=old)
+        add_responses(store, [self_new], inst)  # no round named: the current one
+        assert [(r["assessment"], r["round"], r["answers"]) for r in iter_export(store)] == [
             ("2024-01-01T09:00:00+00:00", 1, {"li-1": 2}),
             ("2024-06-01T09:00:00+00:00", 2, {"li-1": 4}),
         ]
         # Named again: the same rater in the same round, unchanged.
-        assert store.add_responses([self_old], inst, assessment=old).unchanged == 1
+        assert add_responses(store, [self_old], inst, assessment=old).unchanged == 1
         ben = store.ensure_leader("Ben")
         with pytest.raises(
             StoreError, match='a response about "Ben" cannot be filed under an assessment of "Ana"'
         ):
-            store.add_responses([IncomingResponse("Ben", "self", {"li-1": 3}, {}, "t")], inst, assessment=old)
+            add_responses(
+                store, [IncomingResponse("Ben", "self", {"li-1": 3}, {}, "t")], inst, assessment=old
+            )
         other = instrument_from_text(inst.source_text.replace("Listening", "Hearing"))
         with pytest.raises(
             StoreError, match="cannot be filed under an assessment made with another snapshot"
         ):
-            store.add_responses([self_old], other, assessment=old)
+            add_responses(store, [self_old], other, assessment=old)
         assert store.assessments(ben) == []
 
 
@@ -256,11 +260,11 @@ def test_every_leader_and_round_is_listed_answered_or_not(tmp_path: Path) -> Non
         ana = store.ensure_leader("Ana")
         store.ensure_assessment(ana, inst, "2024-01-01T09:00:00+00:00")
         store.ensure_assessment(ana, inst, "2024-06-01T09:00:00+00:00")
-        assert [(leader["name"], leader["cohort"]) for leader in store.iter_leaders()] == [
+        assert [(leader["name"], leader["cohort"]) for leader in iter_leaders(store)] == [
             ("Ana", None),
             ("Cy", "2024"),
         ]
-        rounds = next(store.iter_leaders())["assessments"]
+        rounds = next(iter_leaders(store))["assessments"]
         assert [(r["instrument"], r["created_at"], r["round"]) for r in rounds] == [
             (inst.id, "2024-01-01T09:00:00+00:00", 1),
             (inst.id, "2024-06-01T09:00:00+00:00", 2),
@@ -273,20 +277,20 @@ def test_a_transaction_inside_another_is_saved_or_undone_with_it(tmp_path: Path)
     with Store.open(tmp_path / "w.db") as store:
         with store.transaction(dry_run=True):
             store.ensure_leader("Ana")
-            store.add_responses([IncomingResponse("Bo", "peer", {"li-1": 3}, {}, "t", "x")], inst)
+            add_responses(store, [IncomingResponse("Bo", "peer", {"li-1": 3}, {}, "t", "x")], inst)
             assert [leader.name for leader in store.leaders()] == ["Ana", "Bo"]
         assert store.leaders() == []
         with store.transaction():
             store.ensure_leader("Ana")
             # A dry run inside undoes only its own writes.
-            store.add_responses(
-                [IncomingResponse("Bo", "peer", {"li-1": 3}, {}, "t", "x")], inst, dry_run=True
+            add_responses(
+                store, [IncomingResponse("Bo", "peer", {"li-1": 3}, {}, "t", "x")], inst, dry_run=True
             )
             # An error inside undoes only that inner part ("Cy" is written before "De\nX" is refused).
             cy = IncomingResponse("Cy", "peer", {"li-1": 3}, {}, "t", "y")
             bad = IncomingResponse("De\nX", "peer", {"li-1": 3}, {}, "t", "z")
             with pytest.raises(StoreError, match="leader name"):
-                store.add_responses([cy, bad], inst)
+                add_responses(store, [cy, bad], inst)
         assert [leader.name for leader in store.leaders()] == ["Ana"]
         with pytest.raises(RuntimeError), store.transaction():
             store.ensure_leader("Eve")

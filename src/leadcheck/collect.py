@@ -329,25 +329,22 @@ def rating_assessment(
     none in a cohort.
     """
     from leadcheck.instrument.catalog import load_instrument
+    from leadcheck.store import assessments
 
     person = store.find_leader(name)
     if instrument is None:
         person = store.get_leader(name)
-        found = store.assessments(person)
-        if not found:
-            raise NotFoundError(
-                f'leader "{person.name}" has no assessment yet; to start one, name the instrument '
-                "with --instrument ID|PATH"
-            )
-        current: Assessment | None = found[-1]
+        try:
+            current: Assessment | None = store.current_assessment(person)
+        except NotFoundError as e:
+            raise NotFoundError(f"{e}; to start one, name the instrument with --instrument ID|PATH") from e
         loaded = None
     else:
         # An id stored for this leader needs no file: its snapshot is what gets answered.
-        found = store.assessments(person, instrument) if person else []
-        loaded = None if found else load_instrument(instrument)
+        current = assessments.current_or_none(store, person, instrument) if person else None
+        loaded = None if current else load_instrument(instrument)
         if loaded is not None and person is not None:
-            found = store.assessments(person, loaded.id)
-        current = found[-1] if found else None
+            current = assessments.current_or_none(store, person, loaded.id)
     rated = store.instrument(current) if current is not None else loaded
     assert rated is not None
     check_rater_group(rated, group, person.name if person else name.strip())

@@ -170,7 +170,7 @@ def _answer(
 def demo_responses(
     instrument: Instrument, leaders: list[DemoLeader], seed: int, cohort: str = DEMO_COHORT
 ) -> list[IncomingResponse]:
-    """Every response of the demo cohort, self and raters, ready for Store.add_responses."""
+    """Every response of the demo cohort, self and raters, ready for importing.policy.add_responses."""
     out: list[IncomingResponse] = []
     for index, leader in enumerate(leaders):
         rng = random.Random(f"responses:{seed}:{leader.name}")

@@ -32,7 +32,9 @@ class IncomingResponse:
     ``rater_identity`` is whatever identifies the rater in the source (an email,
     a response id, a token); the store keeps only a keyed hash of it, to refuse
     the same rater twice. ``source`` says where it came from for messages
-    (``responses.csv:14``), never what was answered.
+    (``responses.csv:14``), never what was answered. ``leader`` is kept without
+    surrounding spaces, however the file wrote it: the one place incoming names
+    are trimmed.
     """
 
     leader: str
@@ -44,6 +46,9 @@ class IncomingResponse:
     submitted_at: str | None = None
     cohort: str | None = None
 
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "leader", self.leader.strip())
+
 
 def content_digest(response: IncomingResponse) -> str:
     """A hash of what a response says (leader, group, time, answers, comments).
@@ -52,7 +57,7 @@ def content_digest(response: IncomingResponse) -> str:
     again gives the same digest, so nobody counts twice.
     """
     digest = hashlib.sha256()
-    digest.update(f"{response.leader.strip()}\x00{response.group}\x00{response.submitted_at or ''}".encode())
+    digest.update(f"{response.leader}\x00{response.group}\x00{response.submitted_at or ''}".encode())
     for item in sorted(response.answers):
         digest.update(f"\x00{item}={response.answers[item]}".encode())
     for question in sorted(response.comments):

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from leadcheck.errors import NotFoundError
 from leadcheck.responses import Response
 from leadcheck.scoring import Change, Scorecard, compare, score
-from leadcheck.store import Assessment, Leader, Store
+from leadcheck.store import Assessment, Leader, Store, assessments
 
 
 @dataclass(frozen=True)
@@ -46,14 +46,12 @@ def score_latest(store: Store, leader: Leader, instrument_id: str | None = None)
 
     NotFoundError "no assessment yet" when the leader has none (on ``instrument_id``).
     """
-    assessments = store.assessments(leader, instrument_id)
-    if not assessments:
-        on = f" on {instrument_id}" if instrument_id else ""
-        raise NotFoundError(f"no assessment{on} yet")
-    latest = assessments[-1]
+    latest = assessments.current_or_none(store, leader, instrument_id)
+    if latest is None:
+        raise assessments.missing(None, instrument_id)
     responses = tuple(store.responses(latest))
     card = score_assessment(store, latest, responses)
-    earlier = [a for a in assessments if a.instrument_id == latest.instrument_id and a.id < latest.id]
+    earlier = [a for a in store.assessments(leader, latest.instrument_id) if a.id < latest.id]
     if not earlier:
         return ScoredAssessment(latest, card, None, (), responses)
     previous = earlier[-1]

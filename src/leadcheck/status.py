@@ -202,9 +202,10 @@ class LeaderStatus:
 
 def leader_status(store: Store, leader: Leader) -> LeaderStatus:
     """Counts of responses per group on the leader's newest assessment; never an answer."""
-    assessments = store.assessments(leader)
-    instruments = list(dict.fromkeys(a.instrument_id for a in assessments))
-    current = assessments[-1] if assessments else None
+    from leadcheck.store import assessments
+
+    instruments = list(dict.fromkeys(a.instrument_id for a in store.assessments(leader)))
+    current = assessments.current_or_none(store, leader)
     groups: list[GroupProgress] = []
     unrated: list[str] = []
     answered: str | None = None

@@ -147,7 +147,7 @@ def read_returned_form(
     if fields.get(forms.INSTRUMENT_FIELD, {}).get("value") != assessment.instrument_hash:
         bad(forms.INSTRUMENT_FIELD, f"was changed; the form was made for {label(instrument)}; {RESEND}")
         return None
-    current = store.latest_assessment(leader, instrument.id)
+    current = store.current_assessment(leader, instrument.id)
     if current.id != assessment.id:
         bad(
             forms.TOKEN_FIELD,

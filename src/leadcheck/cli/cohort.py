@@ -236,6 +236,7 @@ def demo(
 ) -> None:
     """Create the synthetic cohort "demo" on psl-360 in the workspace and render its reports."""
     from leadcheck.demo import DEMO_COHORT, demo_leaders, demo_responses
+    from leadcheck.importing.policy import add_responses
     from leadcheck.instrument.catalog import load_instrument
     from leadcheck.store import Store
 
@@ -243,7 +244,7 @@ def demo(
     instrument = load_instrument("psl-360")
     incoming = demo_responses(instrument, demo_leaders(leaders, seed), seed)
     with Store.open(path) as store:
-        summary = store.add_responses(incoming, instrument)
+        summary = add_responses(store, incoming, instrument)
     out = console(soft_wrap=True)
     out.print(
         f"Workspace {path}: cohort {DEMO_COHORT!r} with {leaders} leaders "

@@ -433,12 +433,13 @@ def _require_self(inst: Instrument) -> None:
 def _self_assessment(store: Store, name: str, loaded: Instrument | None, new: bool) -> Assessment:
     """The assessment to answer: the leader's current one, else one on ``loaded`` (default psl-360)."""
     from leadcheck.instrument.catalog import DEFAULT_INSTRUMENT, load_instrument
+    from leadcheck.store import assessments
 
     if loaded is None:
         existing = None if new else store.find_leader(name)
-        found = store.assessments(existing) if existing else []
-        if found:
-            return found[-1]
+        found = assessments.current_or_none(store, existing) if existing else None
+        if found is not None:
+            return found
         loaded = load_instrument(DEFAULT_INSTRUMENT)
     return store.assessment_for(store.ensure_leader(name), loaded, new=new)
 
@@ -528,8 +529,8 @@ def assess(
             f"To start a new round instead:\n  {again}",
         )
         _self_summary(out, inst, store.response(response_id).answers)
-        newest = store.assessments(person)[-1]
-        _next_steps(ctx, out, inst, person.name, not_current=newest.id != assessment.id)
+        current = store.current_assessment(person)
+        _next_steps(ctx, out, inst, person.name, not_current=current.id != assessment.id)
 
 
 def _next_steps(ctx: typer.Context, out: Any, inst: Instrument, leader: str, not_current: bool) -> None:

@@ -19,11 +19,10 @@ from leadcheck.importing.layouts import COMMENT_PREFIX, EXPORT_COLUMNS
 from leadcheck.importing.model import Parsed, PlannedLeader, PlannedRound, Round
 from leadcheck.importing.problems import Problems, shorten
 from leadcheck.importing.resolve import Instruments, label
-from leadcheck.instrument.catalog import instrument_from_text
 from leadcheck.instrument.model import Instrument
 from leadcheck.problems import Location
 from leadcheck.responses import Answer, IncomingResponse
-from leadcheck.store import Store, leader_key, leader_name_problem
+from leadcheck.store import Store, assessments, leader_key, leader_name_problem, responses
 
 EXPORT_KEY = "leadcheck_export"
 EXPORT_VERSION = 1
@@ -51,6 +50,65 @@ def unprotect(text: str) -> str:
     return text[1:] if _ESCAPED.match(text) else text
 
 
+# -- records -----------------------------------------------------------------------------
+
+
+def iter_export(store: Store) -> Iterator[dict[str, Any]]:
+    """Every response as a plain record, oldest first, streamed.
+
+    ``assessment`` (when the round was started) and ``round`` (1 for the
+    leader's first assessment on the instrument id, 2 for the next, ...)
+    say which of the leader's assessments the response belongs to.
+
+    Reads in batches (``store.responses.every``): the number of queries grows
+    with the responses in all, not with how many one leader has.
+    """
+    every = assessments.every(store)
+    rounds = assessments.round_numbers(every)
+    by_id = {a.id: a for a in every}
+    for row, resp in responses.every(store):
+        a = by_id[row["assessment_id"]]
+        yield {
+            "leader": a.leader.name,
+            "cohort": a.leader.cohort,
+            "instrument": a.instrument_id,
+            "instrument_version": a.instrument_version,
+            "instrument_hash": a.instrument_hash,
+            "assessment": a.created_at,
+            "round": rounds[a.id],
+            "group": resp.group,
+            "rater": row["rater_hash"],
+            "started_at": row["started_at"],
+            "submitted_at": row["submitted_at"],
+            "answers": dict(resp.answers),
+            "comments": dict(resp.comments),
+        }
+
+
+def iter_leaders(store: Store) -> Iterator[dict[str, Any]]:
+    """Every leader, by name, with their assessments (oldest first) as plain records, streamed.
+
+    Leaders with no response, and rounds nobody answered yet, are here too;
+    ``round`` numbers a leader's assessments on each instrument id as
+    ``iter_export`` does. Two queries in all.
+    """
+    every = assessments.every(store)
+    rounds = assessments.round_numbers(every)
+    by_leader: dict[int, list[dict[str, Any]]] = {}
+    for a in every:
+        by_leader.setdefault(a.leader.id, []).append(
+            {
+                "instrument": a.instrument_id,
+                "instrument_version": a.instrument_version,
+                "instrument_hash": a.instrument_hash,
+                "created_at": a.created_at,
+                "round": rounds[a.id],
+            }
+        )
+    for leader in store.leaders():
+        yield {"name": leader.name, "cohort": leader.cohort, "assessments": by_leader.get(leader.id, [])}
+
+
 # -- writing -----------------------------------------------------------------------------
 
 
@@ -62,12 +120,12 @@ def write_json(store: Store, out: TextIO) -> int:
         out.write("," if i else "")
         out.write("\n" + json.dumps({"hash": content_hash, "source": source}, ensure_ascii=False))
     out.write('\n],\n"leaders": [')
-    for i, leader in enumerate(store.iter_leaders()):
+    for i, leader in enumerate(iter_leaders(store)):
         out.write("," if i else "")
         out.write("\n" + json.dumps(leader, ensure_ascii=False))
     out.write('\n],\n"responses": [')
     count = 0
-    for record in store.iter_export():
+    for record in iter_export(store):
         out.write("," if count else "")
         out.write("\n" + json.dumps(record, ensure_ascii=False))
         count += 1
@@ -79,13 +137,13 @@ def _csv_columns(store: Store) -> tuple[list[str], list[str]]:
     """Item ids and question ids across the stored instruments (and any answer outside them)."""
     items: dict[str, None] = {}
     questions: dict[str, None] = {}
-    for _hash, source in store.instrument_sources():
-        inst = instrument_from_text(source, "<stored instrument snapshot>")
+    for content_hash in store.snapshots.hashes():
+        inst = store.snapshots.instrument(content_hash)
+        assert inst is not None, "a hash the workspace listed"
         items.update(dict.fromkeys(inst.items))
         questions.update(dict.fromkeys(q.id for q in inst.questions))
-    for record in store.iter_export():
-        items.update(dict.fromkeys(k for k in record["answers"] if k not in items))
-        questions.update(dict.fromkeys(k for k in record["comments"] if k not in questions))
+    items.update(dict.fromkeys(responses.ids_beyond(store, "answers", items)))
+    questions.update(dict.fromkeys(responses.ids_beyond(store, "comments", questions)))
     return list(items), list(questions)
 
 
@@ -100,7 +158,7 @@ def write_csv(store: Store, out: TextIO) -> int:
     # an item id kept from an old snapshot, a group name all come from someone's file.
     writer.writerow([protect(c) for c in (*EXPORT_COLUMNS, *items, *(COMMENT_PREFIX + q for q in questions))])
     count = 0
-    for record in store.iter_export():
+    for record in iter_export(store):
         answers: Mapping[str, Answer] = record["answers"]
         comments: Mapping[str, str] = record["comments"]
         row = [
@@ -226,14 +284,15 @@ class ExportReader:
         if not isinstance(name, str) or not name.strip():
             report("no name", "")
             return
-        problem = leader_name_problem(name.strip())
+        name = name.strip()  # as every incoming name (IncomingResponse trims its own)
+        problem = leader_name_problem(name)
         if problem is not None:
             report(f"{problem}; correct it in the file", "")
             return
         if cohort is not None and not isinstance(cohort, str):
             report("cohort must be text", "")
             return
-        self.leaders.append(PlannedLeader(name.strip(), cohort, where))
+        self.leaders.append(PlannedLeader(name, cohort, where))
         if not isinstance(rounds, list):
             report('"assessments" must be a list', "")
             return
@@ -519,7 +578,7 @@ def _csv_record(
 
 def iter_known_raters(store: Store) -> Iterator[tuple[str, str, str, str]]:
     """(leader as compared, instrument id, rater hash, when its round was started) of every stored response."""
-    for record in store.iter_export():
+    for record in iter_export(store):
         yield leader_key(record["leader"]), record["instrument"], record["rater"], record["assessment"]
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import dataclasses
-import difflib
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -11,6 +10,7 @@ from pathlib import Path
 
 from leadcheck.errors import InstrumentError, UsageError
 from leadcheck.importing import csvfile, layouts
+from leadcheck.importing.closenames import CloseNames
 from leadcheck.importing.export import (
     ExportReader,
     KnownRater,
@@ -20,6 +20,7 @@ from leadcheck.importing.export import (
     read_export_json,
 )
 from leadcheck.importing.model import FileReport, ImportOptions, Parsed, PlannedLeader, PlannedRound, Round
+from leadcheck.importing.policy import add_responses, stored_group
 from leadcheck.importing.problems import Problems
 from leadcheck.importing.resolve import Instruments, label
 from leadcheck.importing.responsefile import read_response_file
@@ -29,9 +30,6 @@ from leadcheck.instrument.model import SELF, Instrument
 from leadcheck.problems import ERROR, WARNING, Location, Problem
 from leadcheck.responses import IncomingResponse, content_digest
 from leadcheck.store import Leader, Store, leader_key, leader_name_problem
-
-# A new leader's name this similar to another one (difflib ratio, case and spacing aside) may be a typo.
-CLOSE_NAME = 0.85
 
 LAYOUT_LABELS = {
     "response": "response file",
@@ -135,7 +133,7 @@ def _refuse_bad_leader_names(plan: ImportPlan) -> None:
     keep: list[Parsed] = []
     reported: set[tuple[str, str]] = set()
     for p in plan.parsed:
-        problem = leader_name_problem(p.response.leader.strip())
+        problem = leader_name_problem(p.response.leader)
         if problem is None:
             keep.append(p)
             continue
@@ -210,7 +208,7 @@ def _refuse_control_characters(plan: ImportPlan) -> None:
 def _refuse_group_changes(plan: ImportPlan, store: Store) -> None:
     """A rater the workspace holds in one rater group cannot answer about the same leader in another.
 
-    The store never moves a response between groups (see ``Store.add_responses``);
+    The store never moves a response between groups (see ``policy.add_responses``);
     here it is a problem with the file and line, found before anything is stored.
     """
     known: dict[str, Leader | None] = {}
@@ -223,10 +221,10 @@ def _refuse_group_changes(plan: ImportPlan, store: Store) -> None:
         if leader is None:
             continue
         if p.round is None:
-            stored = store.stored_group(r, p.instrument.id)
+            stored = stored_group(store, r, p.instrument.id)
         else:
             assessment = store.find_assessment(leader, p.instrument.content_hash, *p.round.key)
-            stored = store.stored_group(r, p.instrument.id, assessment) if assessment is not None else None
+            stored = stored_group(store, r, p.instrument.id, assessment) if assessment is not None else None
         if stored is not None and stored != r.group:
             plan.problems.append(
                 Problem(
@@ -234,7 +232,7 @@ def _refuse_group_changes(plan: ImportPlan, store: Store) -> None:
                     ERROR,
                     GROUP_CHANGE,
                     f"this rater (same {p.identity_kind or 'answers'}) already answered about "
-                    f'"{r.leader.strip()}" as {stored}, here as {r.group}; a rater answers in one group '
+                    f'"{r.leader}" as {stored}, here as {r.group}; a rater answers in one group '
                     "only: correct the group in the file, or leave this response out",
                 )
             )
@@ -242,23 +240,16 @@ def _refuse_group_changes(plan: ImportPlan, store: Store) -> None:
 
 def _warn_about_close_names(plan: ImportPlan, store: Store | None) -> None:
     """A warning for each new leader whose name is close to another's ("Ana Lopes", "Ana Lopez")."""
-    names: dict[str, str] = {}  # leader_key -> name, the workspace's leaders first
+    names = CloseNames()  # the workspace's leaders first
     for leader in store.leaders() if store is not None else []:
-        names.setdefault(leader_key(leader.name), leader.name)
+        names.add(leader_key(leader.name), leader.name)
     found = [(listed.name, listed.where) for listed in plan.leaders]
-    for raw, where in [*found, *((p.response.leader, p.where) for p in plan.parsed)]:
-        name = raw.strip()
+    for name, where in [*found, *((p.response.leader, p.where) for p in plan.parsed)]:
         key = leader_key(name)
         if key in names:
             continue
-        best, best_ratio = "", CLOSE_NAME
-        for other_key, other in names.items():
-            matcher = difflib.SequenceMatcher(None, key, other_key)
-            if matcher.real_quick_ratio() >= best_ratio and matcher.quick_ratio() >= best_ratio:
-                ratio = matcher.ratio()
-                if ratio >= best_ratio:
-                    best, best_ratio = other, ratio
-        names[key] = name
+        best = names.closest(key)
+        names.add(key, name)
         if best:
             plan.problems.append(
                 Problem(
@@ -286,7 +277,7 @@ def _one_snapshot_per_leader(plan: ImportPlan) -> None:
         key = (leader_key(p.response.leader), p.instrument.id)
         first = seen.setdefault(key, p)
         if first.instrument.content_hash != p.instrument.content_hash:
-            name = p.response.leader.strip()
+            name = p.response.leader
             plan.problems.append(
                 Problem(
                     p.where,
@@ -317,7 +308,7 @@ def _refuse_rounds_mixed_with_current(plan: ImportPlan) -> None:
                 p.where,
                 ERROR,
                 ROUNDS_AND_CURRENT,
-                f'this response is for the current round of "{p.response.leader.strip()}" on '
+                f'this response is for the current round of "{p.response.leader}" on '
                 f"{p.instrument.id}, and a leadcheck export in the same import names their rounds "
                 f"({where}); import the export on its own first, then this file",
             )
@@ -418,9 +409,9 @@ def _latest_per_rater(parsed: list[Parsed], problems: list[Problem]) -> list[Par
         if earlier is not None:
             first = parsed[earlier]
             who = (
-                f'a second self-assessment of "{r.leader.strip()}"'
+                f'a second self-assessment of "{r.leader}"'
                 if r.group == SELF
-                else f'the same rater (same {p.identity_kind or "answers"}) about "{r.leader.strip()}"'
+                else f'the same rater (same {p.identity_kind or "answers"}) about "{r.leader}"'
             )
             problems.append(
                 Problem(
@@ -519,9 +510,9 @@ def apply_plan(plan: ImportPlan, store: Store, dry_run: bool = False) -> ImportO
                 leader = store.get_leader(responses[0].leader)
                 assessment = store.find_assessment(leader, instrument.content_hash, *in_round.key)
                 assert assessment is not None, "every round a response names is planned"
-            summary = store.add_responses(responses, instrument, assessment=assessment)
+            summary = add_responses(store, responses, instrument, assessment=assessment)
             # Named as stored: "ana  lopez" in a file is the workspace's "Ana Lopez".
-            result = outcome(instrument, next(iter(summary.per_leader), responses[0].leader.strip()))
+            result = outcome(instrument, next(iter(summary.per_leader), responses[0].leader))
             result.added += summary.added
             result.replaced += summary.replaced
             result.unchanged += summary.unchanged
@@ -535,7 +526,7 @@ def apply_plan(plan: ImportPlan, store: Store, dry_run: bool = False) -> ImportO
         new_leaders = [leader.name for leader in store.leaders() if leader_key(leader.name) not in existed]
     for p in plan.already:
         found = store.find_leader(p.response.leader)
-        result = outcome(p.instrument, found.name if found is not None else p.response.leader.strip())
+        result = outcome(p.instrument, found.name if found is not None else p.response.leader)
         result.unchanged += 1
         result.groups[p.response.group] = result.groups.get(p.response.group, 0) + 1
     ordered = sorted(outcomes.values(), key=lambda o: (o.leader.casefold(), o.instrument))

@@ -10,7 +10,7 @@ from leadcheck.instrument.catalog import (
     load_instrument,
 )
 from leadcheck.instrument.model import Instrument
-from leadcheck.store import Store, leader_key
+from leadcheck.store import Store, assessments, leader_key
 
 
 def label(instrument: Instrument) -> str:
@@ -28,7 +28,6 @@ class Instruments:
         self.store = store
         self.chosen = chosen
         self._chosen: Instrument | None = None
-        self._stored: dict[str, str] | None = None
         self._shipped: dict[str, Instrument] | None = None
         self._by_hash: dict[str, Instrument] = {}
         self._assessed: dict[tuple[str, str], Instrument | None] = {}
@@ -64,11 +63,9 @@ class Instruments:
         found = self._by_hash.get(content_hash)
         if found is not None:
             return found
-        if self._stored is None:
-            self._stored = dict(self.store.instrument_sources()) if self.store is not None else {}
-        source = self._stored.get(content_hash)
-        if source is not None:
-            return self._remember(instrument_from_text(source, "<stored instrument snapshot>"))
+        stored = self.store.snapshots.instrument(content_hash) if self.store is not None else None
+        if stored is not None:
+            return self._remember(stored)
         return self.shipped().get(content_hash)
 
     def find(self, instrument_id: str, version: str, content_hash: str) -> Instrument | None:
@@ -94,9 +91,10 @@ class Instruments:
             found: Instrument | None = None
             if self.store is not None:
                 existing = self.store.find_leader(leader)
-                if existing is not None:
-                    assessments = self.store.assessments(existing, instrument.id)
-                    if assessments:
-                        found = self._remember(self.store.instrument(assessments[-1]))
+                current = (
+                    assessments.current_or_none(self.store, existing, instrument.id) if existing else None
+                )
+                if current is not None:
+                    found = self._remember(self.store.instrument(current))
             self._assessed[key] = found
         return self._assessed[key] or instrument

@@ -19,7 +19,7 @@ from leadcheck.instrument.catalog import DEFAULT_INSTRUMENT, load_instrument
 from leadcheck.instrument.model import SELF, Instrument, not_observed_label
 from leadcheck.problems import Location
 from leadcheck.responses import Answer, IncomingResponse
-from leadcheck.store import Store
+from leadcheck.store import Store, assessments
 from leadcheck.yamlsafe import Mark, Node
 
 FORMAT_KEY = "leadcheck_response"
@@ -357,14 +357,14 @@ def form_instrument(store: Store | None, leader: str, chosen: str | None) -> Ins
     """
     existing = store.find_leader(leader) if store is not None else None
     if chosen is None and existing is not None and store is not None:
-        assessments = store.assessments(existing)
-        if assessments:
-            return store.instrument(assessments[-1])
+        current = assessments.current_or_none(store, existing)
+        if current is not None:
+            return store.instrument(current)
     instrument = load_instrument(chosen or DEFAULT_INSTRUMENT)
     if existing is not None and store is not None:
-        assessments = store.assessments(existing, instrument.id)
-        if assessments:
-            return store.instrument(assessments[-1])
+        current = assessments.current_or_none(store, existing, instrument.id)
+        if current is not None:
+            return store.instrument(current)
     return instrument
 
 

@@ -1,0 +1,167 @@
+"""How checked responses join the workspace: new leaders, cohorts, duplicates, corrections, rater groups."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from leadcheck.errors import ImportProblemError, StoreError
+from leadcheck.instrument.model import Instrument
+from leadcheck.responses import IncomingResponse
+from leadcheck.store import (
+    Assessment,
+    Leader,
+    Store,
+    assessments,
+    clock,
+    leader_key,
+    leader_name_problem,
+    leaders,
+    responses,
+)
+
+
+@dataclass
+class ImportSummary:
+    """What an import did (or, in a dry run, would do)."""
+
+    added: int = 0
+    replaced: int = 0
+    unchanged: int = 0
+    new_leaders: list[str] = field(default_factory=list)
+    per_leader: dict[str, dict[str, int]] = field(default_factory=dict)
+
+
+def stored_group(
+    store: Store, resp: IncomingResponse, instrument_id: str, assessment: Assessment | None = None
+) -> str | None:
+    """The rater group this response's rater already answered in, about the same leader, or None.
+
+    Looked up where ``add_responses`` would store the response: in
+    ``assessment`` when given, else the leader's current assessment on
+    ``instrument_id``.
+    """
+    if assessment is None:
+        leader = store.find_leader(resp.leader)
+        assessment = assessments.current_or_none(store, leader, instrument_id) if leader is not None else None
+        if assessment is None:
+            return None
+    row = responses.group_of(store.conn, assessment.id, store.raters.of(resp))
+    return str(row["rater_group"]) if row else None
+
+
+def add_responses(
+    store: Store,
+    incoming: Iterable[IncomingResponse],
+    instrument: Instrument,
+    dry_run: bool = False,
+    assessment: Assessment | None = None,
+) -> ImportSummary:
+    """Store many complete responses in one transaction: all of them, or (on any error) none.
+
+    Inside a transaction of the caller's, they are saved (or not) with it.
+
+    A leader is found by name with case and spacing ignored ("ana  lopez"
+    is the stored "Ana Lopez"); a new one is created as first written.
+
+    Each response is filed under its leader's current (newest) assessment
+    on ``instrument.id``, created when there is none; or, when
+    ``assessment`` is given (a round an export names, see
+    ``Store.ensure_assessment``), under that one, which must be about the
+    responses' leader and made with ``instrument``.
+
+    A rater seen before for the same assessment (same keyed identity) is
+    not counted twice: identical answers are skipped, changed ones replace
+    the earlier response. Identities are whatever the importer made them:
+    emails are global, while response ids that number each form anew are
+    scoped to their form by the importer, so two forms never collide.
+
+    A rater stays in the rater group they first answered in: a response
+    whose rater is stored under another group is refused with
+    ImportProblemError (nothing is stored), never moved between groups.
+    Importers check this first with ``stored_group`` and report it with
+    the file and line.
+    """
+    if assessment is not None and assessment.instrument_hash != instrument.content_hash:
+        raise StoreError(
+            f"responses checked against {instrument.id} {instrument.version} cannot be filed under an "
+            f"assessment made with another snapshot ({assessment.instrument_hash[:12]})"
+        )
+    batch = _Batch(store, instrument, assessment)
+    with store.transaction(dry_run=dry_run) as c:
+        for resp in incoming:
+            leader = batch.leader(c, resp)
+            batch.file(c, resp, leader, batch.assessment_id(c, resp, leader))
+    return batch.summary
+
+
+class _Batch:
+    """One call of ``add_responses``: what it found or created so far, so each is looked up once."""
+
+    def __init__(self, store: Store, instrument: Instrument, assessment: Assessment | None) -> None:
+        self.store = store
+        self.instrument = instrument
+        self.assessment = assessment
+        self.summary = ImportSummary()
+        self.leaders: dict[str, Leader] = {}  # leader_key -> the leader, as stored
+        self.current: dict[int, int] = {}  # leader id -> the assessment id responses go to
+
+    def leader(self, c: sqlite3.Connection, resp: IncomingResponse) -> Leader:
+        """The response's leader: found (one indexed query per new name), or created; its cohort set."""
+        name = resp.leader
+        problem = leader_name_problem(name) if name else "a leader needs a name"
+        if problem is not None:
+            raise StoreError(f"{resp.source}: {problem}")
+        key = leader_key(name)
+        leader = self.leaders.get(key) or leaders.find(self.store, name)
+        if leader is None:
+            leader = Leader(leaders.insert(c, name, resp.cohort), name, resp.cohort)
+            self.summary.new_leaders.append(name)
+        elif resp.cohort is not None and leader.cohort != resp.cohort:
+            leaders.set_cohort(c, leader.id, resp.cohort)
+            leader = Leader(leader.id, leader.name, resp.cohort)
+        self.leaders[key] = leader
+        return leader
+
+    def assessment_id(self, c: sqlite3.Connection, resp: IncomingResponse, leader: Leader) -> int:
+        """Where the response goes: the given round, else the leader's current one (started if none)."""
+        if self.assessment is not None:
+            if self.assessment.leader.id != leader.id:
+                raise StoreError(
+                    f'{resp.source}: a response about "{leader.name}" cannot be filed under an '
+                    f'assessment of "{self.assessment.leader.name}"'
+                )
+            return self.assessment.id
+        if leader.id not in self.current:
+            found = assessments.current_or_none(self.store, leader, self.instrument.id)
+            self.current[leader.id] = (
+                found.id
+                if found is not None
+                else assessments.insert(self.store, c, leader.id, self.instrument, clock.now())
+            )
+        return self.current[leader.id]
+
+    def file(self, c: sqlite3.Connection, resp: IncomingResponse, leader: Leader, assessment_id: int) -> None:
+        """Store the response: new, the same again (skipped), or a correction (replacing the earlier)."""
+        rater = self.store.raters.of(resp)
+        existing = responses.group_of(c, assessment_id, rater)
+        if existing is not None and existing["rater_group"] != resp.group:
+            raise ImportProblemError(
+                f'{resp.source}: this rater already answered about "{leader.name}" as '
+                f"{existing['rater_group']}, here as {resp.group}; a rater answers in one group "
+                "only: correct the group, or leave this response out"
+            )
+        counts = self.summary.per_leader.setdefault(leader.name, {})
+        if existing is not None:
+            old = self.store.response(existing["id"])
+            if dict(old.answers) == dict(resp.answers) and dict(old.comments) == dict(resp.comments):
+                self.summary.unchanged += 1
+                return
+            responses.delete(c, existing["id"])
+            self.summary.replaced += 1
+        else:
+            self.summary.added += 1
+        counts[resp.group] = counts.get(resp.group, 0) + 1
+        stamp = resp.submitted_at or clock.now()
+        responses.insert(c, assessment_id, resp.group, rater, stamp, resp.answers, resp.comments)

@@ -1,0 +1,29 @@
+"""The workspace: one SQLite file holding leaders, assessments, instrument snapshots and responses.
+
+``connection`` opens, migrates (``migrations``) and writes in transactions;
+``failures`` says what SQLite's errors mean; one module per kind of record
+(``leaders``, ``assessments``, ``responses``, ``snapshots``, ``raters``);
+``workspace.Store`` puts them behind one object.
+"""
+
+from leadcheck.store.assessments import Assessment
+from leadcheck.store.clock import now
+from leadcheck.store.failures import database_error, result_code
+from leadcheck.store.leaders import MAX_LEADER_NAME, Leader, leader_key, leader_name_problem
+from leadcheck.store.migrations import MIGRATIONS
+from leadcheck.store.raters import SELF_IDENTITY
+from leadcheck.store.workspace import Store
+
+__all__ = [
+    "MAX_LEADER_NAME",
+    "MIGRATIONS",
+    "SELF_IDENTITY",
+    "Assessment",
+    "Leader",
+    "Store",
+    "database_error",
+    "leader_key",
+    "leader_name_problem",
+    "now",
+    "result_code",
+]

@@ -1,0 +1,57 @@
+"""Rater identities: who answered is kept only as a keyed hash, with a key kept outside the workspace."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+
+from leadcheck.errors import StoreError
+from leadcheck.instrument.model import SELF
+from leadcheck.responses import IncomingResponse, content_digest
+from leadcheck.store.connection import Connection
+
+# The rater identity of the leader themself: one self-assessment per assessment.
+SELF_IDENTITY = "self"
+
+
+class RaterIdentities:
+    """The keyed hashes raters are stored under (HMAC-SHA256 with this workspace's key, leadcheck.keys)."""
+
+    def __init__(self, db: Connection) -> None:
+        self.db = db
+        self._key: bytes | None = None
+        # True when the key file was missing and a new key was made for a workspace with
+        # answers: raters who answered before are no longer recognised when they answer again.
+        self.key_replaced = False
+
+    def _rater_key(self) -> bytes:
+        if self._key is None:
+            from leadcheck.keys import read_key, write_key
+
+            db = self.db
+            try:
+                key = read_key(db.workspace_id)
+            except StoreError:
+                if db.read_only:  # another user's workspace, and its key: say what matters
+                    raise db.read_only_error() from None
+                raise
+            if key is None and db.read_only:
+                raise db.read_only_error()
+            if key is None:
+                # Lost or never copied: answers stay; only returning raters are no longer recognised.
+                self.key_replaced = db.conn.execute("SELECT 1 FROM responses LIMIT 1").fetchone() is not None
+                key = write_key(db.workspace_id)
+            self._key = key
+        return self._key
+
+    def hash(self, identity: str) -> str:
+        """A keyed hash of a rater's identity (case and surrounding spaces aside)."""
+        normalised = identity.strip().casefold().encode("utf-8")
+        return hmac.new(self._rater_key(), normalised, hashlib.sha256).hexdigest()
+
+    def of(self, resp: IncomingResponse) -> str:
+        """The keyed hash a response's rater is stored under."""
+        if resp.group == SELF:
+            # One self-assessment per assessment, whoever typed it.
+            return self.hash(SELF_IDENTITY)
+        return self.hash(resp.rater_identity or "content:" + content_digest(resp))

@@ -1,0 +1,140 @@
+"""The workspace at scale: leaders found by an indexed key, batched reads, work linear in the import."""
+
+from __future__ import annotations
+
+import difflib
+import random
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from leadcheck.importing.closenames import CLOSE_NAME, CloseNames
+from leadcheck.importing.export import iter_export, iter_leaders
+from leadcheck.importing.policy import add_responses
+from leadcheck.instrument.catalog import load_instrument
+from leadcheck.responses import IncomingResponse
+from leadcheck.store import MIGRATIONS, Store, leader_key
+
+from .conftest import EXAMPLES
+
+MINIMAL = EXAMPLES / "valid" / "minimal.yaml"
+
+
+@contextmanager
+def statements(store: Store) -> Iterator[list[str]]:
+    """Every SQL statement the workspace runs inside the block."""
+    seen: list[str] = []
+    store.conn.set_trace_callback(seen.append)
+    try:
+        yield seen
+    finally:
+        store.conn.set_trace_callback(None)
+
+
+def _responses(leaders: list[str], per_leader: int) -> list[IncomingResponse]:
+    return [
+        IncomingResponse(
+            name, "peer", {"li-1": 1 + n % 5}, {"keep": f"c{n}"}, f"f.csv:{n}", f"{name}-{n}@x.org"
+        )
+        for name in leaders
+        for n in range(per_leader)
+    ]
+
+
+def test_migration_4_indexes_the_names_of_an_existing_workspace(tmp_path: Path) -> None:
+    db = tmp_path / "old.db"
+    with sqlite3.connect(db) as conn:
+        for script in MIGRATIONS[:3]:
+            conn.executescript(script)
+        conn.execute("PRAGMA user_version = 3")
+        conn.execute("INSERT INTO leaders (name, created_at) VALUES ('Ana  Lopez', 't'), ('Zoë Adams', 't')")
+    with Store.open(db) as store:
+        assert store.schema_version == len(MIGRATIONS) == 4
+        keys = {row[0]: row[1] for row in store.conn.execute("SELECT name, name_key FROM leaders")}
+        assert keys == {"Ana  Lopez": "ana lopez", "Zoë Adams": "zoë adams"}
+        assert store.get_leader("ANA lopez").name == "Ana  Lopez"
+        with statements(store) as seen:
+            store.find_leader("zoë   ADAMS")
+        assert len(seen) == 1
+        plan = store.conn.execute(
+            "EXPLAIN QUERY PLAN SELECT * FROM leaders WHERE name_key = ? ORDER BY name = ? DESC, id LIMIT 1",
+            ("x", "x"),
+        ).fetchall()
+        assert "leaders_name_key" in " ".join(str(row[-1]) for row in plan)
+
+
+def test_a_new_leader_gets_its_name_key(tmp_path: Path) -> None:
+    with Store.open(tmp_path / "w.db") as store:
+        store.ensure_leader(" Ana\u00a0LOPEZ ")
+        rows = store.conn.execute("SELECT name, name_key FROM leaders").fetchall()
+        assert [tuple(row) for row in rows] == [("Ana\u00a0LOPEZ", "ana lopez")]
+
+
+def test_the_exact_spelling_is_found_before_an_older_look_alike(tmp_path: Path) -> None:
+    with Store.open(tmp_path / "w.db") as store, store.transaction() as c:
+        # Two spellings of one key can only come from older versions; the exact one wins, else the oldest.
+        c.execute("INSERT INTO leaders (name, name_key, created_at) VALUES ('ana lopez', 'ana lopez', 't')")
+        c.execute("INSERT INTO leaders (name, name_key, created_at) VALUES ('Ana Lopez', 'ana lopez', 't')")
+        assert store.get_leader("Ana Lopez").id == 2
+        assert store.get_leader("ANA LOPEZ").id == 1
+
+
+def test_export_reads_a_number_of_statements_independent_of_responses_per_leader(tmp_path: Path) -> None:
+    inst = load_instrument(MINIMAL)
+    counts = []
+    for per_leader in (2, 40, 200):
+        with Store.open(tmp_path / f"w{per_leader}.db") as store:
+            add_responses(store, _responses(["Ana", "Ben"], per_leader), inst)
+            with statements(store) as seen:
+                records = list(iter_export(store))
+                list(iter_leaders(store))
+            assert len(records) == 2 * per_leader
+            counts.append(len(seen))
+    assert counts[0] == counts[1] == counts[2]
+
+
+def test_export_reads_in_batches(tmp_path: Path) -> None:
+    inst = load_instrument(MINIMAL)
+    with Store.open(tmp_path / "w.db") as store:
+        add_responses(store, _responses(["Ana"], 1_200), inst)
+        with statements(store) as seen:
+            records = list(iter_export(store))
+        assert [r["comments"]["keep"] for r in records] == [f"c{n}" for n in range(1_200)]
+        assert len(seen) <= 1 + 3 * 4  # the assessments, then three queries for each 500 responses
+
+
+def test_importing_does_no_work_per_known_leader(tmp_path: Path) -> None:
+    inst = load_instrument(MINIMAL)
+    counts = []
+    for known in (1, 300):  # the first leader stores the snapshot and reads the rater key
+        with Store.open(tmp_path / f"w{known}.db") as store:
+            add_responses(store, _responses([f"Known {n}" for n in range(known)], 1), inst)
+            with statements(store) as seen:
+                add_responses(store, _responses(["Ana", "Ben", "Cy"], 3), inst)
+            counts.append(len(seen))
+    assert counts[0] == counts[1]
+
+
+def _closest_by_comparing_all(names: dict[str, str], key: str) -> str:
+    best, best_ratio = "", CLOSE_NAME
+    for other_key, other in names.items():
+        ratio = difflib.SequenceMatcher(None, key, other_key).ratio()
+        if ratio >= best_ratio:
+            best, best_ratio = other, ratio
+    return best
+
+
+def test_close_names_are_those_comparing_all_would_find() -> None:
+    rng = random.Random(10)
+    index = CloseNames()
+    everyone: dict[str, str] = {}
+    for _ in range(1_500):
+        # A small alphabet and short names: many near misses, of every length from 1 to 14.
+        name = "".join(rng.choice("abc d") for _ in range(rng.randint(1, 14))).strip() or "a"
+        key = leader_key(name)
+        if key in everyone:
+            continue
+        assert index.closest(key) == _closest_by_comparing_all(everyone, key), key
+        index.add(key, name)
+        everyone[key] = name
