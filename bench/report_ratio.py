@@ -38,12 +38,23 @@ doc = weasyprint.HTML(string=html, base_url=sys.argv[1]).render(font_config=Font
 open(sys.argv[2], "wb").write(doc.write_pdf(pdf_variant="pdf/ua-1", pdf_tags=True))
 """
 
+# Run with the baseline's code: it builds its own demo workspace (an older version cannot open a
+# workspace of a newer schema), with whichever import API that version has, then renders one report.
 HTML_OF = """
 import sys
+from leadcheck.demo import demo_leaders, demo_responses
+from leadcheck.instrument.catalog import load_instrument
 from leadcheck.report.render import render
 from leadcheck.scorecards import scored_leader
 from leadcheck.store import Store
-with Store.open(sys.argv[1], create=False) as store:
+inst = load_instrument("psl-360")
+responses = demo_responses(inst, demo_leaders(12, 1), 1)
+with Store.open(sys.argv[1]) as store:
+    try:
+        from leadcheck.importing.policy import add_responses
+        add_responses(store, responses, inst)
+    except ImportError:
+        store.add_responses(responses, inst)
     card = scored_leader(store, sys.argv[2]).card
 open(sys.argv[3], "wb").write(render(card, "html"))
 """
@@ -142,7 +153,7 @@ def main() -> None:
         base_html = tmp / "baseline.html"
         env = {"PYTHONPATH": str(base_src / "src"), "PATH": "/usr/bin:/bin"}
         subprocess.run(
-            [sys.executable, "-c", HTML_OF, str(db), heaviest, str(base_html)],
+            [sys.executable, "-c", HTML_OF, str(tmp / "baseline.db"), heaviest, str(base_html)],
             check=True,
             capture_output=True,
             env=env,
