@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from leadcheck import text as txt
 from leadcheck.campaign import PASSWORD_ENV
 from leadcheck.cli._common import (
     FORMAT_HELP,
@@ -148,7 +149,7 @@ def raters_import(
         if problems.has_errors:
             _print_problems(sorted(problems.found))
             n = sum(p.level == "error" for p in problems.found)
-            typer.echo(f"{n} problem{'s' * (n != 1)} found. Nothing was written.", err=True)
+            typer.echo(f"{txt.count(n, 'problem')} found. Nothing was written.", err=True)
             raise typer.Exit(ExitCode.INVALID)
         if dry_run:
             typer.echo(f"Dry run: {len(checked)} raters checked, no problem found; nothing was written.")
@@ -156,9 +157,7 @@ def raters_import(
         if not exists:  # checked against a scratch workspace: a refused file creates none
             store = _open_or_scratch(ctx, stack, False)
         change = roster.add_nominations(store, checked, instruments, cohort)
-    typer.echo(
-        f"Added {change.added} rater{'s' * (change.added != 1)} to the roster; {change.unchanged} already on it."
-    )
+    typer.echo(f"Added {txt.count(change.added, 'rater')} to the roster; {change.unchanged} already on it.")
 
 
 @app.command("add", cls=Command)
@@ -392,7 +391,7 @@ def _issue(
     _print_issued(result, output, reminder)
     if server is not None:
         sent = send_all(server, [(str(f.eml), f.message) for f in result.issued])
-        typer.echo(f"Sent {sent} email{'s' * (sent != 1)} through {server.host}:{server.port}.")
+        typer.echo(f"Sent {txt.count(sent, 'email')} through {server.host}:{server.port}.")
 
 
 def _print_issued(result: IssueResult, output: Path, reminder: bool) -> None:
@@ -410,8 +409,8 @@ def _print_issued(result: IssueResult, output: Path, reminder: bool) -> None:
     out.print(table, soft_wrap=False)
     out.print(
         Text(
-            f"Wrote {n} form{'s' * (n != 1)} and {n} {what} email{'s' * (n != 1)} (.eml, ready to send) "
-            f"to {output}/ ({result.renders} form{'s' * (result.renders != 1)} rendered)."
+            f"Wrote {txt.count(n, 'form')} and {n} {what} {txt.plural(n, 'email')} (.eml, ready to send) "
+            f"to {output}/ ({txt.count(result.renders, 'form')} rendered)."
         )
     )
 

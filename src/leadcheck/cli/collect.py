@@ -322,14 +322,14 @@ def _self_summary(out: Any, instrument: Instrument, answers: Mapping[str, int | 
     not_observed = sum(r.not_observed for r in rows)
     if skipped or not_observed:
         out.print(
-            f"{skipped} item{'s' * (skipped != 1)} skipped, {not_observed} answered "
+            f"{txt.count(skipped, 'item')} skipped, {not_observed} answered "
             f'"{not_observed_label(scale, SELF)}": they count as missing, not as a score.',
             markup=False,
         )
     reversed_ = sum(r.reversed for r in rows)
     if reversed_:
         out.print(
-            f"* includes {reversed_} reverse-scored item{'s' * (reversed_ != 1)} (a high answer is a bad sign), "
+            f"* includes {reversed_} reverse-scored {txt.plural(reversed_, 'item')} (a high answer is a bad sign), "
             f"counted the other way round: {scale.max} counts as {scale.min}, {scale.min} as {scale.max}.",
             markup=False,
         )
@@ -359,7 +359,7 @@ def _collect(
 
     def saved() -> str:
         count = len(store.response(response_id).answers)
-        return f"Saved {count} answer{'s' * (count != 1)}. {resume_hint}"
+        return f"Saved {txt.count(count, 'answer')}. {resume_hint}"
 
     submitted = store.response(response_id).submitted_at
     if submitted and session.finished:
@@ -660,7 +660,7 @@ def rate(
             out.print(f"To resume later:\n  {resume}", markup=False, style="yellow", soft_wrap=True)
         _collect(out, keyboard, store, response_id, session, f"To resume:\n  {resume}")
         count = len(store.response(response_id).answers)
-        out.print(f"Thank you — {count} answer{'s' * (count != 1)} saved.", markup=False)
+        out.print(f"Thank you — {txt.count(count, 'answer')} saved.", markup=False)
         out.print(f"To review or change them later:\n  {resume}", markup=False, soft_wrap=True)
 
 

@@ -279,7 +279,7 @@ def import_(
 
 def _refused(plan: ImportPlan) -> None:
     n = len(plan.errors)
-    typer.echo(f"{n} problem{'s' * (n != 1)} found. Nothing was written.", err=True)
+    typer.echo(f"{txt.count(n, 'problem')} found. Nothing was written.", err=True)
 
 
 def _document(plan: ImportPlan, outcome: ImportOutcome | None) -> dict[str, Any]:
@@ -331,7 +331,7 @@ def _print_outcome(plan: ImportPlan, outcome: ImportOutcome) -> None:
     out = console(soft_wrap=True)
     for report in plan.files:
         n = report.responses
-        out.print(Text(f"{report.source}: {report.layout}, {n} response{'s' * (n != 1)}"))
+        out.print(Text(f"{report.source}: {report.layout}, {txt.count(n, 'response')}"))
     title = "Dry run: would import (nothing written)" if outcome.dry_run else "Imported"
     table = Table(title=title, title_justify="left")
     for name, justify in (
@@ -370,10 +370,10 @@ def _print_outcome(plan: ImportPlan, outcome: ImportOutcome) -> None:
         )
     new = outcome.new_leaders
     if new:
-        out.print(Text(f"New leader{'s' * (len(new) != 1)}: {', '.join(new)}."))
+        out.print(Text(f"New {txt.plural(len(new), 'leader')}: {', '.join(new)}."))
     if outcome.new_rounds:
         n = outcome.new_rounds
-        out.print(Text(f"New assessment round{'s' * (n != 1)} (from the export): {n}."))
+        out.print(Text(f"New assessment {txt.plural(n, 'round')} (from the export): {n}."))
     if outcome.dry_run:
         out.print(Text("Nothing was written (dry run)."))
 
@@ -415,7 +415,7 @@ def export(
             raise UsageError(cannot_write(NO_FOLDER, output))
         with atomic_text(output) as stream:
             count = writer(store, stream)
-    typer.echo(f"Wrote {count} response{'s' * (count != 1)} to {output}.", err=True)
+    typer.echo(f"Wrote {txt.count(count, 'response')} to {output}.", err=True)
 
 
 def register(app: typer.Typer) -> None:

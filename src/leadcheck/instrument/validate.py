@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from leadcheck import text as txt
 from leadcheck import yamlsafe
 from leadcheck.instrument import spec as S
 from leadcheck.instrument.model import (
@@ -203,7 +204,7 @@ def _check_list(node: Node, spec: S.Seq, where: str, out: _Collector) -> None:
         out.add(
             node.mark,
             spec.too_short_code,
-            f"{where} should have at least {spec.min_items} entr{'y' if spec.min_items == 1 else 'ies'}, found none",
+            f"{where} should have at least {txt.count(spec.min_items, 'entry', 'entries')}, found none",
         )
     for i, child in enumerate(node.items):
         _check(child, spec.of, f"entry #{i + 1} of {where}", out, index=i)
