@@ -342,37 +342,20 @@ def _issue(
     smtp_user: str | None,
     reminder: bool,
 ) -> None:
-    from leadcheck.campaign import roster
     from leadcheck.campaign.invitations import Mailer, check_sender, load_template, send_all
     from leadcheck.campaign.issue import issue_forms
-    from leadcheck.errors import NO_FOLDER, NotFoundError, UsageError, cannot_write
+    from leadcheck.errors import UsageError
 
     if leader is not None and cohort is not None:
         raise UsageError("give either LEADER or --cohort, not both")
     check_sender(sender)
     due_date = _due(due)
     mail_template = load_template(template) if template is not None else None
-    if output.exists() and not output.is_dir():
-        raise UsageError(f"{output}: is a file; -o names a folder for the forms and emails")
-    if not output.parent.is_dir():
-        raise UsageError(cannot_write(NO_FOLDER, output))
+    _check_output_folder(output)
     server = _server(smtp, smtp_user)
     with _open(ctx) as store:
-        who = store.get_leader(leader) if leader else None
-        if cohort is not None and not store.leaders(cohort):
-            raise NotFoundError(
-                f'no cohort "{cohort}" in {store.path}; cohorts: {", ".join(store.cohorts()) or "none yet"}'
-            )
-        everyone = roster.roster(store, who, cohort)
-        wanted = roster.INVITED if reminder else roster.NOMINATED
-        chosen = [r for r in everyone if r.state == wanted]
+        chosen = _waiting(store, leader, cohort, reminder)
         if not chosen:
-            if reminder:
-                typer.echo("Nobody to remind: every invited rater has returned their form.")
-            else:
-                invited = sum(r.state != roster.NOMINATED for r in everyone)
-                hint = f" ({invited} already invited: remind them with `leadcheck remind`)" if invited else ""
-                typer.echo(f"Nobody to invite: no rater on the roster is waiting for a form{hint}.")
             return
         if server is not None:
             with Mailer(server):  # a wrong host or password fails here, before anything is written
@@ -392,6 +375,40 @@ def _issue(
     if server is not None:
         sent = send_all(server, [(str(f.eml), f.message) for f in result.issued])
         typer.echo(f"Sent {txt.count(sent, 'email')} through {server.host}:{server.port}.")
+
+
+def _check_output_folder(output: Path) -> None:
+    """-o names a folder that exists or can be made here."""
+    from leadcheck.errors import NO_FOLDER, UsageError, cannot_write
+
+    if output.exists() and not output.is_dir():
+        raise UsageError(f"{output}: is a file; -o names a folder for the forms and emails")
+    if not output.parent.is_dir():
+        raise UsageError(cannot_write(NO_FOLDER, output))
+
+
+def _waiting(store: Store, leader: str | None, cohort: str | None, reminder: bool) -> list[RosterRater]:
+    """The raters waiting for a form (invitations) or for whose form we wait (reminders); when there
+    are none, says so."""
+    from leadcheck.campaign import roster
+    from leadcheck.errors import NotFoundError
+
+    who = store.get_leader(leader) if leader else None
+    if cohort is not None and not store.leaders(cohort):
+        raise NotFoundError(
+            f'no cohort "{cohort}" in {store.path}; cohorts: {", ".join(store.cohorts()) or "none yet"}'
+        )
+    everyone = roster.roster(store, who, cohort)
+    wanted = roster.INVITED if reminder else roster.NOMINATED
+    chosen = [r for r in everyone if r.state == wanted]
+    if not chosen:
+        if reminder:
+            typer.echo("Nobody to remind: every invited rater has returned their form.")
+        else:
+            invited = sum(r.state != roster.NOMINATED for r in everyone)
+            hint = f" ({invited} already invited: remind them with `leadcheck remind`)" if invited else ""
+            typer.echo(f"Nobody to invite: no rater on the roster is waiting for a form{hint}.")
+    return chosen
 
 
 def _print_issued(result: IssueResult, output: Path, reminder: bool) -> None:
