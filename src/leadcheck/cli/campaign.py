@@ -152,7 +152,9 @@ def raters_import(
             typer.echo(f"{txt.count(n, 'problem')} found. Nothing was written.", err=True)
             raise typer.Exit(ExitCode.INVALID)
         if dry_run:
-            typer.echo(f"Dry run: {len(checked)} raters checked, no problem found; nothing was written.")
+            typer.echo(
+                f"Dry run: {txt.count(len(checked), 'rater')} checked, no problem found; nothing was written."
+            )
             return
         if not exists:  # checked against a scratch workspace: a refused file creates none
             store = _open_or_scratch(ctx, stack, False)

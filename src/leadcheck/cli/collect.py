@@ -365,7 +365,7 @@ def _collect(
             out.print()
             left = session.total - session.answered
             out.print(
-                f"All {session.total} items done"
+                f"All {txt.count(session.total, 'item')} done"
                 + (f" ({left} left unanswered; run the command again to answer them)." if left else "."),
                 markup=False,
             )
@@ -396,7 +396,7 @@ def _opening(
         session.review()
         out.print(
             Text(
-                f"This is finished: all {session.total} items answered, submitted {utc_minutes(submitted)} UTC. "
+                f"This is finished: all {txt.count(session.total, 'item')} answered, submitted {utc_minutes(submitted)} UTC. "
                 "Reviewing it item by item: press a key to change an answer, Enter to keep it, "
                 "b to go back, q to stop (a change is saved the moment you make it).",
                 style="yellow",
@@ -409,7 +409,7 @@ def _opening(
     else:
         out.print(
             Text(
-                f"{session.total} items. Press one key for each "
+                f"{txt.count(session.total, 'item')}. Press one key for each "
                 f"({'no Enter needed' if keyboard.raw else 'then Enter'}); "
                 "every answer is saved at once. ? shows the keys.",
                 style="dim",

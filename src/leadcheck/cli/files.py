@@ -133,7 +133,7 @@ def form(
         return
     typer.echo(
         f"Wrote {output}: a form for {inst.group(group_id).label.lower()} about {leader.strip()} "
-        f"({label(inst)}, {len(inst.items)} items)."
+        f"({label(inst)}, {txt.count(len(inst.items), 'item')})."
     )
 
 

@@ -112,7 +112,9 @@ def show(
     for g in inst.rater_groups:
         groups.add(Text(f"{g.label} ({g.id}): shown from {txt.count(g.min_raters, 'rater')}"))
     for dim in inst.dimensions:
-        branch = tree.add(Text.assemble((dim.name, bold), f" ({dim.kind} {dim.id}, {len(dim.items)} items)"))
+        branch = tree.add(
+            Text.assemble((dim.name, bold), f" ({dim.kind} {dim.id}, {txt.count(len(dim.items), 'item')})")
+        )
         for item in dim.items:
             node = branch.add(
                 Text.assemble(

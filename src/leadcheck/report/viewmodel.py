@@ -417,8 +417,8 @@ def _consensus(dim: DimensionScore) -> tuple[str, int]:
     if not judged:
         return txt.DASH, low
     if low == 0:
-        return f"raters agree on all {len(judged)} items", low
-    return f"raters disagree on {low} of {len(judged)} items (◆)", low
+        return f"raters agree on all {txt.count(len(judged), 'item')}", low
+    return f"raters disagree on {low} of {txt.count(len(judged), 'item')} (◆)", low
 
 
 def _has_others(card: Scorecard) -> bool:
@@ -705,15 +705,15 @@ def _norm_texts(card: Scorecard, norms: Norms | None) -> tuple[str, dict[str, st
     if norms is None:
         return "", {}
     title = (
-        f"Norm group: {norms.source} ({norms.leaders} leaders; built {norms.created})"
+        f"Norm group: {norms.source} ({txt.count(norms.leaders, 'leader')}; built {norms.created})"
         if norms.created
-        else f"Norm group: {norms.source} ({norms.leaders} leaders)"
+        else f"Norm group: {norms.source} ({txt.count(norms.leaders, 'leader')})"
     )
     norm_text: dict[str, str] = {}
     for d in card.dimensions:
         p = norms.percentile(d.id, d.others.mean)
         if p is not None:
-            norm_text[d.id] = f"{p.text} percentile among {p.n} leaders ({norms.source})"
+            norm_text[d.id] = f"{p.text} percentile among {txt.count(p.n, 'leader')} ({norms.source})"
     return title, norm_text
 
 
