@@ -12,6 +12,7 @@ import tempfile
 import time
 from pathlib import Path
 
+from leadcheck import text as txt
 from leadcheck.campaign import forms, roster
 from leadcheck.campaign.issue import issue_forms
 from leadcheck.campaign.returns import read_fields
@@ -88,7 +89,10 @@ def main() -> None:
         ("reading one returned form's fields", f"{reading * 1000:.0f} ms"),
     ]
     width = max(len(label) for label, _ in rows)
-    print(f"Questionnaires, {args.instrument} ({len(instrument.items)} items), {args.leaders} leaders")
+    print(
+        f"Questionnaires, {args.instrument} ({txt.count(len(instrument.items), 'item')}), "
+        f"{txt.count(args.leaders, 'leader')}"
+    )
     for label, value in rows:
         print(f"  {label:<{width}}  {value}")
 
