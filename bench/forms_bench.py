@@ -12,11 +12,44 @@ import tempfile
 import time
 from pathlib import Path
 
+from leadcheck import text as txt
 from leadcheck.campaign import forms, roster
 from leadcheck.campaign.issue import issue_forms
 from leadcheck.campaign.returns import read_fields
 from leadcheck.instrument.catalog import load_instrument
+from leadcheck.instrument.model import Instrument
 from leadcheck.store import Store
+
+
+def _nominate(store: Store, instrument: Instrument, leaders: int, raters: int) -> None:
+    """``raters`` per leader on the roster: self, manager, then the other groups in turn."""
+    others = [g.id for g in instrument.rater_groups if g.id not in ("self", "manager")]
+    nominations = []
+    for n in range(leaders):
+        leader = f"Leader {n + 1:03d}"
+        for r in range(raters):
+            group = "self" if r == 0 else "manager" if r == 1 else others[r % len(others)]
+            nominations.append(roster.Nomination(leader, f"Rater {r}", f"r{n}.{r}@example.org", group))
+    roster.add_nominations(store, nominations, {x.leader: instrument for x in nominations})
+
+
+def _one_form(instrument: Instrument) -> tuple[float, float, float]:
+    """Seconds for one full render, one personalised copy and reading one form's fields back."""
+    # Warm-up: WeasyPrint's import and font configuration happen once per process.
+    forms.render_questionnaire(forms.questionnaire_view(instrument, "Warm Up", "peer", "w", None))
+    start = time.perf_counter()
+    one = forms.render_questionnaire(forms.questionnaire_view(instrument, "Leader X", "peer", "w", None))
+    full = time.perf_counter() - start
+    start = time.perf_counter()
+    for _ in range(100):
+        forms.personalise(one, roster.new_token())
+    personal = (time.perf_counter() - start) / 100
+    copy = forms.personalise(one, roster.new_token())
+    start = time.perf_counter()
+    for _ in range(5):
+        read_fields(copy)
+    reading = (time.perf_counter() - start) / 5
+    return full, personal, reading
 
 
 def main() -> None:
@@ -28,36 +61,12 @@ def main() -> None:
     parser.add_argument("--instrument", default="psl-360")
     args = parser.parse_args()
     instrument = load_instrument(args.instrument)
-    others = [g.id for g in instrument.rater_groups if g.id not in ("self", "manager")]
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
         with Store.open(folder / "bench.db") as store:
-            nominations = []
-            for n in range(args.leaders):
-                leader = f"Leader {n + 1:03d}"
-                for r in range(args.raters):
-                    group = "self" if r == 0 else "manager" if r == 1 else others[r % len(others)]
-                    nominations.append(
-                        roster.Nomination(leader, f"Rater {r}", f"r{n}.{r}@example.org", group)
-                    )
-            roster.add_nominations(store, nominations, {x.leader: instrument for x in nominations})
+            _nominate(store, instrument, args.leaders, args.raters)
             raters = roster.roster(store)
-            # Warm-up: WeasyPrint's import and font configuration happen once per process.
-            forms.render_questionnaire(forms.questionnaire_view(instrument, "Warm Up", "peer", "w", None))
-            start = time.perf_counter()
-            one = forms.render_questionnaire(
-                forms.questionnaire_view(instrument, "Leader X", "peer", "w", None)
-            )
-            full = time.perf_counter() - start
-            start = time.perf_counter()
-            for _ in range(100):
-                forms.personalise(one, roster.new_token())
-            personal = (time.perf_counter() - start) / 100
-            copy = forms.personalise(one, roster.new_token())
-            start = time.perf_counter()
-            for _ in range(5):
-                read_fields(copy)
-            reading = (time.perf_counter() - start) / 5
+            full, personal, reading = _one_form(instrument)
             start = time.perf_counter()
             result = issue_forms(
                 store,
@@ -80,7 +89,10 @@ def main() -> None:
         ("reading one returned form's fields", f"{reading * 1000:.0f} ms"),
     ]
     width = max(len(label) for label, _ in rows)
-    print(f"Questionnaires, {args.instrument} ({len(instrument.items)} items), {args.leaders} leaders")
+    print(
+        f"Questionnaires, {args.instrument} ({txt.count(len(instrument.items), 'item')}), "
+        f"{txt.count(args.leaders, 'leader')}"
+    )
     for label, value in rows:
         print(f"  {label:<{width}}  {value}")
 

@@ -102,6 +102,57 @@ def pages(pdf: Path) -> int:
     return len(pypdf.PdfReader(pdf).pages)
 
 
+def demo_workspace(db: Path) -> list[str]:
+    """The demo cohort (12 leaders, one round) in a new workspace at ``db``; its leaders' names."""
+    from leadcheck.demo import demo_leaders, demo_responses
+    from leadcheck.importing.policy import add_responses
+    from leadcheck.instrument.catalog import load_instrument
+    from leadcheck.store import Store
+
+    inst = load_instrument("psl-360")
+    leaders = demo_leaders(12, 1)
+    with Store.open(db) as store:
+        add_responses(store, demo_responses(inst, leaders, 1), inst)
+    return sorted({r.leader for r in demo_responses(inst, leaders, 1)})
+
+
+def heaviest_report(leadcheck: str, db: Path, names: list[str], tmp: Path) -> str:
+    """The leader with the largest HTML with this checkout's templates (layout work grows with it)."""
+    sizes = {}
+    for name in names:
+        out = tmp / "probe.html"
+        subprocess.run(
+            [leadcheck, "--db", str(db), "report", name, "-o", str(out)], check=True, capture_output=True
+        )
+        sizes[name] = out.stat().st_size
+    return max(names, key=lambda n: (sizes[n], n))
+
+
+def baseline_html(ref: str, leader: str, tmp: Path) -> Path:
+    """The leader's report as HTML from the code of git ``ref`` (exported, the work tree untouched),
+    from a demo workspace that code builds itself."""
+    base_src = tmp / "baseline"
+    base_src.mkdir()
+    archive = subprocess.run(
+        ["git", "-C", str(ROOT), "archive", ref, "src", "report_templates", "instruments"],
+        check=True,
+        capture_output=True,
+    ).stdout
+    tar_path = tmp / "baseline.tar"
+    tar_path.write_bytes(archive)
+    with tarfile.open(tar_path) as tar:
+        tar.extractall(base_src, filter="data")
+    base_html = tmp / "baseline.html"
+    env = {"PYTHONPATH": str(base_src / "src"), "PATH": "/usr/bin:/bin"}
+    subprocess.run(
+        [sys.executable, "-c", HTML_OF, str(tmp / "baseline.db"), leader, str(base_html)],
+        check=True,
+        capture_output=True,
+        env=env,
+    )
+    return base_html
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument(
@@ -115,26 +166,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp_name:
         tmp = Path(tmp_name)
         db = tmp / "demo.db"
-        from leadcheck.demo import demo_leaders, demo_responses
-        from leadcheck.importing.policy import add_responses
-        from leadcheck.instrument.catalog import load_instrument
-        from leadcheck.store import Store
-
-        inst = load_instrument("psl-360")
-        leaders = demo_leaders(12, 1)
-        with Store.open(db) as store:
-            add_responses(store, demo_responses(inst, leaders, 1), inst)
-        names = sorted({r.leader for r in demo_responses(inst, leaders, 1)})
-
-        # The heaviest report: the largest HTML with this checkout's templates (layout work grows with it).
-        sizes = {}
-        for name in names:
-            out = tmp / "probe.html"
-            subprocess.run(
-                [leadcheck, "--db", str(db), "report", name, "-o", str(out)], check=True, capture_output=True
-            )
-            sizes[name] = out.stat().st_size
-        heaviest = max(names, key=lambda n: (sizes[n], n))
+        heaviest = heaviest_report(leadcheck, db, demo_workspace(db), tmp)
 
         # 1. leadcheck report against WeasyPrint alone on the same HTML.
         html = tmp / "report.html"
@@ -146,25 +178,7 @@ def main() -> None:
         full, alone = best_of_interleaved([full_cmd, alone_cmd], args.runs)
 
         # 2. The same leader's report from the baseline's code, laid out by WeasyPrint alone.
-        base_src = tmp / "baseline"
-        base_src.mkdir()
-        archive = subprocess.run(
-            ["git", "-C", str(ROOT), "archive", args.baseline, "src", "report_templates", "instruments"],
-            check=True,
-            capture_output=True,
-        ).stdout
-        tar_path = tmp / "baseline.tar"
-        tar_path.write_bytes(archive)
-        with tarfile.open(tar_path) as tar:
-            tar.extractall(base_src, filter="data")
-        base_html = tmp / "baseline.html"
-        env = {"PYTHONPATH": str(base_src / "src"), "PATH": "/usr/bin:/bin"}
-        subprocess.run(
-            [sys.executable, "-c", HTML_OF, str(tmp / "baseline.db"), heaviest, str(base_html)],
-            check=True,
-            capture_output=True,
-            env=env,
-        )
+        base_html = baseline_html(args.baseline, heaviest, tmp)
         # Both layouts in one warm process, alternating, so the machine's load falls on both alike.
         new_layout, old_layout = warm_layouts([html, base_html], args.runs)
         subprocess.run(
@@ -173,8 +187,7 @@ def main() -> None:
             capture_output=True,
         )
         old_pages = pages(tmp / "c.pdf")
-        tmp_pdf = tmp / "b.pdf"
-        new_pages = pages(tmp_pdf)
+        new_pages = pages(tmp / "b.pdf")
 
     rows = [
         (

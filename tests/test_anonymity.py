@@ -411,7 +411,7 @@ def test_the_audit_finds_what_unguarded_releases_give_away() -> None:
     unguarded = [score(instrument, peers, "Ana"), score(instrument, [*peers, late], "Ana")]  # no ledger used
     findings = audit(instrument, [_row(c) for c in unguarded])
     assert [f.where for f in findings] == ["item c0-0"]
-    assert findings[0].what == "the ratings of 1 rater(s) can be solved for from 2 release(s)"
+    assert findings[0].what == "the ratings of 1 rater can be solved for from 2 releases"
 
 
 def test_leaks_agrees_with_the_readers_own_algebra() -> None:

@@ -104,7 +104,7 @@ def test_the_audit_reports_unguarded_releases(run: Run, db: Path, tmp_path: Path
     assert result.exit_code == 1
     doc = json.loads(result.stdout)
     assert doc["assessments"][0]["recoverable"] == [
-        {"where": "item l-1", "what": "the ratings of 1 rater(s) can be solved for from 2 release(s)"}
+        {"where": "item l-1", "what": "the ratings of 1 rater can be solved for from 2 releases"}
     ]
 
 
@@ -183,14 +183,14 @@ def test_purge_removes_a_leader_for_good(run: Run, db: Path) -> None:
     assert rostered.exit_code == 0, rostered.stderr
     dry = run("purge", "Ana", "--dry-run")
     assert dry.exit_code == 0, dry.stderr
-    assert dry.stdout.startswith('Would remove leader "Ana": 1 leader(s), 5 response(s) with ')
+    assert dry.stdout.startswith('Would remove leader "Ana": 1 leader, 5 responses with ')
     refused = run("purge", "Ana")  # not a terminal: never purge without --yes
     assert refused.exit_code == 2
     assert "confirm with --yes" in refused.stderr
     done = run("purge", "Ana", "--yes")
     assert done.exit_code == 0, done.stderr
-    assert done.stdout.startswith('Removed leader "Ana": 1 leader(s), 5 response(s)')
-    assert done.stdout.rstrip().endswith("1 rostered rater(s).")
+    assert done.stdout.startswith('Removed leader "Ana": 1 leader, 5 responses')
+    assert done.stdout.rstrip().endswith("1 rostered rater.")
     for path in (db, db.with_name(db.name + "-wal")):
         if path.exists():
             data = path.read_bytes()
@@ -204,7 +204,7 @@ def test_purge_by_date_and_cohort(run: Run, db: Path) -> None:
     add(db, [("self", "self", ALL, ""), *peers([2, 3, 4])])
     assert run("purge", "--before", "2000-01-01", "--yes").stdout.startswith("Nothing to remove")
     assert run("purge", "--before", "3000-01-01", "--dry-run").stdout.startswith(
-        "Would remove everything answered or released before 3000-01-01: 1 leader(s), 4 response(s)"
+        "Would remove everything answered or released before 3000-01-01: 1 leader, 4 responses"
     )
     assert run("purge", "--before", "someday").exit_code == 2
     assert run("purge", "--cohort", "nope", "--yes").exit_code == 1

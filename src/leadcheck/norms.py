@@ -23,6 +23,7 @@ from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from leadcheck import text as txt
 from leadcheck.errors import LeadcheckError, NormsError
 from leadcheck.exact import canonical
 from leadcheck.scoring import Scorecard
@@ -310,7 +311,8 @@ def build_from_store(store: Store, cohorts: Sequence[str], instrument_id: str | 
                 cards.append(score_latest(store, leader, instrument_id).card)
             except NotFoundError:
                 continue  # no assessment (on this instrument): not part of the norm group
-    return build(cards, f"cohort{'s' * (len(cohorts) > 1)} {', '.join(dict.fromkeys(cohorts))}")
+    named = list(dict.fromkeys(cohorts))
+    return build(cards, f"{txt.plural(len(named), 'cohort')} {', '.join(named)}")
 
 
 def cohort_norms(store: Store, cohort: str | None, instrument_id: str) -> Norms | None:

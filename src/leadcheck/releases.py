@@ -16,6 +16,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
 
+from leadcheck import text as txt
 from leadcheck.anonymity import comment_threshold, leaks
 from leadcheck.instrument.model import Instrument
 from leadcheck.scoring import Released, ReleasedItem, Scorecard, Stat, person_of
@@ -138,7 +139,8 @@ def audit(instrument: Instrument, history: Sequence[Release]) -> list[Finding]:
             findings.append(
                 Finding(
                     f"item {item_id}",
-                    f"the ratings of {len(exposed)} rater(s) can be solved for from {len(versions)} release(s)",
+                    f"the ratings of {txt.count(len(exposed), 'rater')} can be solved for from "
+                    f"{txt.count(len(versions), 'release')}",
                 )
             )
     for q in instrument.questions:
@@ -155,7 +157,7 @@ def audit(instrument: Instrument, history: Sequence[Release]) -> list[Finding]:
                         Finding(
                             f"question {q.id}",
                             f"release {number} differs from an earlier one by the comments of "
-                            f"{len(changed)} rater(s), fewer than {need}",
+                            f"{txt.count(len(changed), 'rater')}, fewer than {need}",
                         )
                     )
                     break

@@ -7,8 +7,9 @@ and no rater's name or email, appears in a message.
 from __future__ import annotations
 
 import io
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from leadcheck.campaign import forms, roster
 from leadcheck.importing.model import ImportOptions, Parsed
@@ -17,6 +18,10 @@ from leadcheck.importing.resolve import Instruments, label
 from leadcheck.problems import Location
 from leadcheck.responses import Answer, IncomingResponse
 from leadcheck.store import Store
+
+if TYPE_CHECKING:
+    from leadcheck.instrument.model import Instrument
+    from leadcheck.store.leaders import Leader
 
 MAX_FORM_BYTES = 50 * 1024 * 1024
 MAX_COMMENT = 20_000
@@ -81,6 +86,46 @@ def read_returned_form(
     problems: Problems,
 ) -> Parsed | None:
     """The response in a returned questionnaire, or None with one problem naming the file and field."""
+    fields = _form_fields(path, problems)
+    if fields is None:
+        return None
+    if store is None:
+        problems.error(
+            "this questionnaire belongs to a workspace, and there is none here; choose it with --db"
+        )
+        return None
+
+    def bad(name: str, message: str) -> None:
+        problems.error(f'field "{name}": {message}')
+
+    found = _sender(fields, store, instruments, bad)
+    if found is None:
+        return None
+    rater, leader, instrument = found
+    response = _answers(fields, instrument, rater.group, bad)
+    if response is None:
+        return None
+    answers, comments = response
+    if not answers and not comments:
+        problems.error(
+            "the form has no answers: it was sent back blank, or saved before it was filled in; "
+            "ask the rater to fill it in, save it and send it again"
+        )
+        return None
+    incoming = IncomingResponse(
+        leader=leader.name,
+        group=rater.group,
+        answers=answers,
+        comments=comments,
+        source=source,
+        rater_identity=f"campaign-rater:{rater.id}",
+        cohort=options.cohort,
+    )
+    return Parsed(instrument, incoming, Location(source), "questionnaire", campaign_rater=rater.id)
+
+
+def _form_fields(path: Path, problems: Problems) -> dict[str, dict[str, Any]] | None:
+    """The form fields of a leadcheck questionnaire PDF, or None with one problem saying why not."""
     with path.open("rb") as f:
         data = f.read(MAX_FORM_BYTES + 1)
     if len(data) > MAX_FORM_BYTES:
@@ -102,15 +147,13 @@ def read_returned_form(
             f"flattening removes them); {RESEND}"
         )
         return None
+    return fields
 
-    def bad(name: str, message: str) -> None:
-        problems.error(f'field "{name}": {message}')
 
-    if store is None:
-        problems.error(
-            "this questionnaire belongs to a workspace, and there is none here; choose it with --db"
-        )
-        return None
+def _sender(
+    fields: dict[str, dict[str, Any]], store: Store, instruments: Instruments, bad: Callable[[str, str], None]
+) -> tuple[roster.RosterRater, Leader, Instrument] | None:
+    """The rater, leader and instrument a form was issued for, when it still fits the workspace's current round."""
     if fields.get(forms.WORKSPACE_FIELD, {}).get("value") != store.workspace_id:
         bad(
             forms.WORKSPACE_FIELD,
@@ -118,23 +161,10 @@ def read_returned_form(
             "that sent it (--db)",
         )
         return None
-    token = str(fields.get(forms.TOKEN_FIELD, {}).get("value", ""))
-    match = roster.find_token(store, token) if roster.normalise_token(token) else None
+    match = _token_match(fields, store, bad)
     if match is None:
-        bad(
-            forms.TOKEN_FIELD,
-            "the code is not one this workspace issued (was it changed?); send the rater a new form "
-            "with `leadcheck remind`",
-        )
         return None
     rater = match.rater
-    if rater.state == roster.REMOVED:
-        bad(
-            forms.TOKEN_FIELD,
-            f'this rater was removed from the roster of "{rater.leader}"; their form is not imported '
-            "(add them again with `leadcheck raters add` and send a new form to count their answers)",
-        )
-        return None
     leader = store.find_leader(rater.leader)
     assessment = (
         next((a for a in store.assessments(leader) if a.id == match.assessment_id), None) if leader else None
@@ -158,26 +188,30 @@ def read_returned_form(
     if fields.get(forms.GROUP_FIELD, {}).get("value") != rater.group:
         bad(forms.GROUP_FIELD, f"was changed; the form was made for the group {rater.group}; {RESEND}")
         return None
-    response = _answers(fields, instrument, rater.group, bad)
-    if response is None:
-        return None
-    answers, comments = response
-    if not answers and not comments:
-        problems.error(
-            "the form has no answers: it was sent back blank, or saved before it was filled in; "
-            "ask the rater to fill it in, save it and send it again"
+    return rater, leader, instrument
+
+
+def _token_match(
+    fields: dict[str, dict[str, Any]], store: Store, bad: Callable[[str, str], None]
+) -> roster.TokenMatch | None:
+    """The roster entry whose code the form carries, unless the code is unknown or its rater was removed."""
+    token = str(fields.get(forms.TOKEN_FIELD, {}).get("value", ""))
+    match = roster.find_token(store, token) if roster.normalise_token(token) else None
+    if match is None:
+        bad(
+            forms.TOKEN_FIELD,
+            "the code is not one this workspace issued (was it changed?); send the rater a new form "
+            "with `leadcheck remind`",
         )
         return None
-    incoming = IncomingResponse(
-        leader=leader.name,
-        group=rater.group,
-        answers=answers,
-        comments=comments,
-        source=source,
-        rater_identity=f"campaign-rater:{rater.id}",
-        cohort=options.cohort,
-    )
-    return Parsed(instrument, incoming, Location(source), "questionnaire", campaign_rater=rater.id)
+    if match.rater.state == roster.REMOVED:
+        bad(
+            forms.TOKEN_FIELD,
+            f'this rater was removed from the roster of "{match.rater.leader}"; their form is not imported '
+            "(add them again with `leadcheck raters add` and send a new form to count their answers)",
+        )
+        return None
+    return match
 
 
 def _answers(

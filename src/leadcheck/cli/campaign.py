@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from leadcheck import text as txt
 from leadcheck.campaign import PASSWORD_ENV
 from leadcheck.cli._common import (
     FORMAT_HELP,
@@ -148,17 +149,17 @@ def raters_import(
         if problems.has_errors:
             _print_problems(sorted(problems.found))
             n = sum(p.level == "error" for p in problems.found)
-            typer.echo(f"{n} problem{'s' * (n != 1)} found. Nothing was written.", err=True)
+            typer.echo(f"{txt.count(n, 'problem')} found. Nothing was written.", err=True)
             raise typer.Exit(ExitCode.INVALID)
         if dry_run:
-            typer.echo(f"Dry run: {len(checked)} raters checked, no problem found; nothing was written.")
+            typer.echo(
+                f"Dry run: {txt.count(len(checked), 'rater')} checked, no problem found; nothing was written."
+            )
             return
         if not exists:  # checked against a scratch workspace: a refused file creates none
             store = _open_or_scratch(ctx, stack, False)
         change = roster.add_nominations(store, checked, instruments, cohort)
-    typer.echo(
-        f"Added {change.added} rater{'s' * (change.added != 1)} to the roster; {change.unchanged} already on it."
-    )
+    typer.echo(f"Added {txt.count(change.added, 'rater')} to the roster; {change.unchanged} already on it.")
 
 
 @app.command("add", cls=Command)
@@ -343,37 +344,20 @@ def _issue(
     smtp_user: str | None,
     reminder: bool,
 ) -> None:
-    from leadcheck.campaign import roster
     from leadcheck.campaign.invitations import Mailer, check_sender, load_template, send_all
     from leadcheck.campaign.issue import issue_forms
-    from leadcheck.errors import NO_FOLDER, NotFoundError, UsageError, cannot_write
+    from leadcheck.errors import UsageError
 
     if leader is not None and cohort is not None:
         raise UsageError("give either LEADER or --cohort, not both")
     check_sender(sender)
     due_date = _due(due)
     mail_template = load_template(template) if template is not None else None
-    if output.exists() and not output.is_dir():
-        raise UsageError(f"{output}: is a file; -o names a folder for the forms and emails")
-    if not output.parent.is_dir():
-        raise UsageError(cannot_write(NO_FOLDER, output))
+    _check_output_folder(output)
     server = _server(smtp, smtp_user)
     with _open(ctx) as store:
-        who = store.get_leader(leader) if leader else None
-        if cohort is not None and not store.leaders(cohort):
-            raise NotFoundError(
-                f'no cohort "{cohort}" in {store.path}; cohorts: {", ".join(store.cohorts()) or "none yet"}'
-            )
-        everyone = roster.roster(store, who, cohort)
-        wanted = roster.INVITED if reminder else roster.NOMINATED
-        chosen = [r for r in everyone if r.state == wanted]
+        chosen = _waiting(store, leader, cohort, reminder)
         if not chosen:
-            if reminder:
-                typer.echo("Nobody to remind: every invited rater has returned their form.")
-            else:
-                invited = sum(r.state != roster.NOMINATED for r in everyone)
-                hint = f" ({invited} already invited: remind them with `leadcheck remind`)" if invited else ""
-                typer.echo(f"Nobody to invite: no rater on the roster is waiting for a form{hint}.")
             return
         if server is not None:
             with Mailer(server):  # a wrong host or password fails here, before anything is written
@@ -392,7 +376,41 @@ def _issue(
     _print_issued(result, output, reminder)
     if server is not None:
         sent = send_all(server, [(str(f.eml), f.message) for f in result.issued])
-        typer.echo(f"Sent {sent} email{'s' * (sent != 1)} through {server.host}:{server.port}.")
+        typer.echo(f"Sent {txt.count(sent, 'email')} through {server.host}:{server.port}.")
+
+
+def _check_output_folder(output: Path) -> None:
+    """-o names a folder that exists or can be made here."""
+    from leadcheck.errors import NO_FOLDER, UsageError, cannot_write
+
+    if output.exists() and not output.is_dir():
+        raise UsageError(f"{output}: is a file; -o names a folder for the forms and emails")
+    if not output.parent.is_dir():
+        raise UsageError(cannot_write(NO_FOLDER, output))
+
+
+def _waiting(store: Store, leader: str | None, cohort: str | None, reminder: bool) -> list[RosterRater]:
+    """The raters waiting for a form (invitations) or for whose form we wait (reminders); when there
+    are none, says so."""
+    from leadcheck.campaign import roster
+    from leadcheck.errors import NotFoundError
+
+    who = store.get_leader(leader) if leader else None
+    if cohort is not None and not store.leaders(cohort):
+        raise NotFoundError(
+            f'no cohort "{cohort}" in {store.path}; cohorts: {", ".join(store.cohorts()) or "none yet"}'
+        )
+    everyone = roster.roster(store, who, cohort)
+    wanted = roster.INVITED if reminder else roster.NOMINATED
+    chosen = [r for r in everyone if r.state == wanted]
+    if not chosen:
+        if reminder:
+            typer.echo("Nobody to remind: every invited rater has returned their form.")
+        else:
+            invited = sum(r.state != roster.NOMINATED for r in everyone)
+            hint = f" ({invited} already invited: remind them with `leadcheck remind`)" if invited else ""
+            typer.echo(f"Nobody to invite: no rater on the roster is waiting for a form{hint}.")
+    return chosen
 
 
 def _print_issued(result: IssueResult, output: Path, reminder: bool) -> None:
@@ -410,8 +428,8 @@ def _print_issued(result: IssueResult, output: Path, reminder: bool) -> None:
     out.print(table, soft_wrap=False)
     out.print(
         Text(
-            f"Wrote {n} form{'s' * (n != 1)} and {n} {what} email{'s' * (n != 1)} (.eml, ready to send) "
-            f"to {output}/ ({result.renders} form{'s' * (result.renders != 1)} rendered)."
+            f"Wrote {txt.count(n, 'form')} and {n} {what} {txt.plural(n, 'email')} (.eml, ready to send) "
+            f"to {output}/ ({txt.count(result.renders, 'form')} rendered)."
         )
     )
 

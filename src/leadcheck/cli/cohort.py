@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
+from leadcheck import text as txt
 from leadcheck.cli._common import complete_cohort, console, db_path
 from leadcheck.cli._help import Command, Group
 from leadcheck.errors import ExitCode
@@ -153,6 +154,7 @@ def _run(
     return result
 
 
+# Over 60 lines only through its parameter declarations: typer reads the options from the signature.
 @app.command("report", cls=Command)
 def cohort_report(
     ctx: typer.Context,
@@ -247,8 +249,8 @@ def demo(
         summary = add_responses(store, incoming, instrument)
     out = console(soft_wrap=True)
     out.print(
-        f"Workspace {path}: cohort {DEMO_COHORT!r} with {leaders} leaders "
-        f"({summary.added} responses added, {summary.unchanged} already there)",
+        f"Workspace {path}: cohort {DEMO_COHORT!r} with {txt.count(leaders, 'leader')} "
+        f"({txt.count(summary.added, 'response')} added, {summary.unchanged} already there)",
         markup=False,
         highlight=False,
     )

@@ -322,14 +322,14 @@ def _self_summary(out: Any, instrument: Instrument, answers: Mapping[str, int | 
     not_observed = sum(r.not_observed for r in rows)
     if skipped or not_observed:
         out.print(
-            f"{skipped} item{'s' * (skipped != 1)} skipped, {not_observed} answered "
+            f"{txt.count(skipped, 'item')} skipped, {not_observed} answered "
             f'"{not_observed_label(scale, SELF)}": they count as missing, not as a score.',
             markup=False,
         )
     reversed_ = sum(r.reversed for r in rows)
     if reversed_:
         out.print(
-            f"* includes {reversed_} reverse-scored item{'s' * (reversed_ != 1)} (a high answer is a bad sign), "
+            f"* includes {reversed_} reverse-scored {txt.plural(reversed_, 'item')} (a high answer is a bad sign), "
             f"counted the other way round: {scale.max} counts as {scale.min}, {scale.min} as {scale.max}.",
             markup=False,
         )
@@ -353,45 +353,19 @@ def _collect(
     answer shown and kept with Enter; ``b`` at the first open question goes
     back to the last item.
     """
-    from rich.text import Text
-
-    from leadcheck.overview import utc_minutes
 
     def saved() -> str:
         count = len(store.response(response_id).answers)
-        return f"Saved {count} answer{'s' * (count != 1)}. {resume_hint}"
+        return f"Saved {txt.count(count, 'answer')}. {resume_hint}"
 
-    submitted = store.response(response_id).submitted_at
-    if submitted and session.finished:
-        session.review()
-        out.print(
-            Text(
-                f"This is finished: all {session.total} items answered, submitted {utc_minutes(submitted)} UTC. "
-                "Reviewing it item by item: press a key to change an answer, Enter to keep it, "
-                "b to go back, q to stop (a change is saved the moment you make it).",
-                style="yellow",
-            )
-        )
-        if new_round_hint:
-            out.print(new_round_hint, markup=False, soft_wrap=True)  # a command to copy: never wrapped
-    elif session.resumed_with:
-        out.print(Text(f"Resuming: {session.resumed_with} of {session.total} answered.", style="yellow"))
-    else:
-        out.print(
-            Text(
-                f"{session.total} items. Press one key for each "
-                f"({'no Enter needed' if keyboard.raw else 'then Enter'}); "
-                "every answer is saved at once. ? shows the keys.",
-                style="dim",
-            )
-        )
+    _opening(out, keyboard, session, store.response(response_id).submitted_at, new_round_hint)
     try:
         while True:
             _items(out, keyboard, store, response_id, session)
             out.print()
             left = session.total - session.answered
             out.print(
-                f"All {session.total} items done"
+                f"All {txt.count(session.total, 'item')} done"
                 + (f" ({left} left unanswered; run the command again to answer them)." if left else "."),
                 markup=False,
             )
@@ -408,6 +382,39 @@ def _collect(
         typer.echo(f"\nThe input ended. {saved()}", err=True)
         raise typer.Exit(INVALID) from None
     store.submit_response(response_id)
+
+
+def _opening(
+    out: Any, keyboard: Keyboard, session: Session, submitted: str | None, new_round_hint: str
+) -> None:
+    """The line before the first item: reviewing a finished response, resuming, or the keys to press."""
+    from rich.text import Text
+
+    from leadcheck.overview import utc_minutes
+
+    if submitted and session.finished:
+        session.review()
+        out.print(
+            Text(
+                f"This is finished: all {txt.count(session.total, 'item')} answered, submitted {utc_minutes(submitted)} UTC. "
+                "Reviewing it item by item: press a key to change an answer, Enter to keep it, "
+                "b to go back, q to stop (a change is saved the moment you make it).",
+                style="yellow",
+            )
+        )
+        if new_round_hint:
+            out.print(new_round_hint, markup=False, soft_wrap=True)  # a command to copy: never wrapped
+    elif session.resumed_with:
+        out.print(Text(f"Resuming: {session.resumed_with} of {session.total} answered.", style="yellow"))
+    else:
+        out.print(
+            Text(
+                f"{txt.count(session.total, 'item')}. Press one key for each "
+                f"({'no Enter needed' if keyboard.raw else 'then Enter'}); "
+                "every answer is saved at once. ? shows the keys.",
+                style="dim",
+            )
+        )
 
 
 def _command_line(ctx: typer.Context, *args: str) -> str:
@@ -485,10 +492,8 @@ def assess(
     and the next steps as commands to copy. Running it again resumes at the
     first unanswered item, or reviews a finished assessment item by item.
     """
-    from leadcheck.collect import Session
     from leadcheck.instrument.catalog import load_instrument
-    from leadcheck.instrument.model import SELF
-    from leadcheck.store import SELF_IDENTITY, Store
+    from leadcheck.store import Store
 
     # Before anything is stored: an instrument that does not load, or has no self group, leaves no trace.
     loaded = load_instrument(instrument) if instrument is not None else None
@@ -496,6 +501,13 @@ def assess(
         _require_self(loaded)
     out = console()
     keyboard = Keyboard()
+    name = _leader_name(keyboard, leader_name, leader)
+    with Store.open(db_path(ctx)) as store:
+        _assess(ctx, out, keyboard, store, _self_assessment(store, name, loaded, new))
+
+
+def _leader_name(keyboard: Keyboard, leader_name: str | None, leader: str | None) -> str:
+    """The leader named once (LEADER or the older --leader), else asked for."""
     if leader_name is not None and leader is not None and leader_name != leader:
         raise UsageError("name the leader once: LEADER or --leader, not both")
     name = leader_name if leader_name is not None else leader
@@ -503,34 +515,41 @@ def assess(
         name = keyboard.line("Your name: ").strip()
         if not name:
             raise UsageError("a leader needs a name: leadcheck assess LEADER")
-    with Store.open(db_path(ctx)) as store:
-        assessment = _self_assessment(store, name, loaded, new)
-        person = assessment.leader
-        inst = store.instrument(assessment)
-        _require_self(inst)  # the stored snapshot decides
-        response_id = store.open_response(assessment, SELF, SELF_IDENTITY)
-        key_notice(store)
-        before = store.response(response_id)
-        session = Session(inst, SELF, before.answers)
-        keyboard.single_key = session.single_key
-        out.print(
-            f"{inst.title} ({inst.id} {inst.version}): self-assessment of {person.name}",
-            markup=False,
-            style="bold",
-        )
-        again = _command_line(ctx, "assess", person.name, "--new")
-        _collect(
-            out,
-            keyboard,
-            store,
-            response_id,
-            session,
-            "Run the same command again to resume.",
-            f"To start a new round instead:\n  {again}",
-        )
-        _self_summary(out, inst, store.response(response_id).answers)
-        current = store.current_assessment(person)
-        _next_steps(ctx, out, inst, person.name, not_current=current.id != assessment.id)
+    return name
+
+
+def _assess(ctx: typer.Context, out: Any, keyboard: Keyboard, store: Store, assessment: Assessment) -> None:
+    """The self-assessment run: the items and questions, then the summary and the next steps."""
+    from leadcheck.collect import Session
+    from leadcheck.instrument.model import SELF
+    from leadcheck.store import SELF_IDENTITY
+
+    person = assessment.leader
+    inst = store.instrument(assessment)
+    _require_self(inst)  # the stored snapshot decides
+    response_id = store.open_response(assessment, SELF, SELF_IDENTITY)
+    key_notice(store)
+    before = store.response(response_id)
+    session = Session(inst, SELF, before.answers)
+    keyboard.single_key = session.single_key
+    out.print(
+        f"{inst.title} ({inst.id} {inst.version}): self-assessment of {person.name}",
+        markup=False,
+        style="bold",
+    )
+    again = _command_line(ctx, "assess", person.name, "--new")
+    _collect(
+        out,
+        keyboard,
+        store,
+        response_id,
+        session,
+        "Run the same command again to resume.",
+        f"To start a new round instead:\n  {again}",
+    )
+    _self_summary(out, inst, store.response(response_id).answers)
+    current = store.current_assessment(person)
+    _next_steps(ctx, out, inst, person.name, not_current=current.id != assessment.id)
 
 
 def _next_steps(ctx: typer.Context, out: Any, inst: Instrument, leader: str, not_current: bool) -> None:
@@ -558,6 +577,7 @@ def _new_token() -> str:
     return token
 
 
+# Over 60 lines only through its parameter declarations and help: typer reads both from here.
 def rate(
     ctx: typer.Context,
     leader: Annotated[
@@ -618,18 +638,12 @@ def rate(
     self group, such as labor-management-partnership). No scores are shown at
     the end: others' answers are only ever reported as a group.
     """
-    from leadcheck.anonymity import rater_promise
-    from leadcheck.collect import Session, check_rater_group, rating_assessment
+    from leadcheck.collect import check_rater_group, rating_assessment
     from leadcheck.instrument.catalog import load_instrument
-    from leadcheck.store import SELF_IDENTITY, Store
+    from leadcheck.store import Store
 
     token = rater if rater is not None else _new_token()
-    if not token.strip():
-        raise UsageError("--rater needs a token (any word you will remember), or leave it out")
-    if token.strip().casefold() == SELF_IDENTITY:
-        raise UsageError(
-            f'the --rater token "{token}" is reserved for the leader\'s own assessment; choose another'
-        )
+    _check_token(token)
     path = db_path(ctx)
     if instrument is not None and not path.exists():
         # A new workspace only for something that can be rated.
@@ -638,30 +652,74 @@ def rate(
     keyboard = Keyboard()
     with Store.open(path, create=instrument is not None) as store:
         assessment = rating_assessment(store, leader, group, instrument, cohort)
-        person = assessment.leader
-        inst = store.instrument(assessment)
-        response_id = store.open_response(assessment, group, token)
-        key_notice(store)
-        before = store.response(response_id)
-        if before.group != group:
-            raise UsageError(
-                f'this --rater token already answered as "{before.group}"; use --as {before.group} to resume, '
-                "or another token"
-            )
-        # The stored id finds this assessment again without the file, even once the leader has a newer one.
-        on = ["--instrument", assessment.instrument_id] if instrument is not None else []
-        resume = _command_line(ctx, "rate", person.name, "--as", group, *on, "--rater", token)
-        session = Session(inst, group, before.answers)
-        keyboard.single_key = session.single_key
-        label = inst.group(group).label
-        out.print(f"{inst.title}: rating {person.name} as {label}", markup=False, style="bold")
-        out.print(rater_promise(inst, group), markup=False)
-        if rater is None:
-            out.print(f"To resume later:\n  {resume}", markup=False, style="yellow", soft_wrap=True)
-        _collect(out, keyboard, store, response_id, session, f"To resume:\n  {resume}")
-        count = len(store.response(response_id).answers)
-        out.print(f"Thank you — {count} answer{'s' * (count != 1)} saved.", markup=False)
-        out.print(f"To review or change them later:\n  {resume}", markup=False, soft_wrap=True)
+        _rate(
+            ctx,
+            out,
+            keyboard,
+            store,
+            assessment,
+            group,
+            token,
+            new_token=rater is None,
+            on=instrument is not None,
+        )
+
+
+def _check_token(token: str) -> None:
+    """A --rater token is a word, and never the one the leader's own assessment is stored under."""
+    from leadcheck.store import SELF_IDENTITY
+
+    if not token.strip():
+        raise UsageError("--rater needs a token (any word you will remember), or leave it out")
+    if token.strip().casefold() == SELF_IDENTITY:
+        raise UsageError(
+            f'the --rater token "{token}" is reserved for the leader\'s own assessment; choose another'
+        )
+
+
+def _rate(
+    ctx: typer.Context,
+    out: Any,
+    keyboard: Keyboard,
+    store: Store,
+    assessment: Assessment,
+    group: str,
+    token: str,
+    new_token: bool,
+    on: bool,
+) -> None:
+    """One rater's run: the items and questions, then thanks and the command that resumes.
+
+    ``new_token``: the token was made here, so the command to resume is shown first;
+    ``on``: the run named its instrument, so the command to resume names it too.
+    """
+    from leadcheck.anonymity import rater_promise
+    from leadcheck.collect import Session
+
+    person = assessment.leader
+    inst = store.instrument(assessment)
+    response_id = store.open_response(assessment, group, token)
+    key_notice(store)
+    before = store.response(response_id)
+    if before.group != group:
+        raise UsageError(
+            f'this --rater token already answered as "{before.group}"; use --as {before.group} to resume, '
+            "or another token"
+        )
+    # The stored id finds this assessment again without the file, even once the leader has a newer one.
+    instrument_args = ["--instrument", assessment.instrument_id] if on else []
+    resume = _command_line(ctx, "rate", person.name, "--as", group, *instrument_args, "--rater", token)
+    session = Session(inst, group, before.answers)
+    keyboard.single_key = session.single_key
+    label = inst.group(group).label
+    out.print(f"{inst.title}: rating {person.name} as {label}", markup=False, style="bold")
+    out.print(rater_promise(inst, group), markup=False)
+    if new_token:
+        out.print(f"To resume later:\n  {resume}", markup=False, style="yellow", soft_wrap=True)
+    _collect(out, keyboard, store, response_id, session, f"To resume:\n  {resume}")
+    count = len(store.response(response_id).answers)
+    out.print(f"Thank you — {txt.count(count, 'answer')} saved.", markup=False)
+    out.print(f"To review or change them later:\n  {resume}", markup=False, soft_wrap=True)
 
 
 def register(app: typer.Typer) -> None:

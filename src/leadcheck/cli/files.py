@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Sequence
 from enum import Enum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
@@ -53,6 +54,24 @@ def _open_existing(ctx: typer.Context) -> Store | None:
     return Store.open(path, create=False) if path.exists() else None
 
 
+def _write_text(text: str, output: Path, force: bool) -> bool:
+    """Write ``text`` to ``output`` atomically (or to standard output for -); True when a file was written."""
+    from leadcheck.errors import NO_FOLDER, UsageError, cannot_write
+    from leadcheck.importing.output import atomic_text
+
+    if str(output) == "-":
+        sys.stdout.write(text)
+        return False
+    if output.is_file() and not force:  # /dev/stdout, a FIFO: written to, never "overwritten"
+        raise UsageError(f"{output}: already exists; choose another name, or add --force to overwrite it")
+    if not output.parent.is_dir():
+        raise UsageError(cannot_write(NO_FOLDER, output))
+    with atomic_text(output) as stream:
+        stream.write(text)
+    return True
+
+
+# Over 60 lines only through its parameter declarations: typer reads the options from the signature.
 def form(
     ctx: typer.Context,
     leader: Annotated[
@@ -97,8 +116,7 @@ def form(
     force: Annotated[bool, typer.Option("--force", help="Overwrite FILE if it exists.")] = False,
 ) -> None:
     """Write a blank response file one rater fills in with any text editor and sends back."""
-    from leadcheck.errors import NO_FOLDER, UsageError, cannot_write
-    from leadcheck.importing.output import atomic_text
+    from leadcheck.errors import UsageError
     from leadcheck.importing.resolve import label
     from leadcheck.importing.responsefile import form_group, form_instrument, write_form
 
@@ -111,19 +129,11 @@ def form(
         if store is not None:
             store.close()
     group_id = form_group(inst, group)
-    text = write_form(inst, leader.strip(), group_id)
-    if str(output) == "-":
-        sys.stdout.write(text)
+    if not _write_text(write_form(inst, leader.strip(), group_id), output, force):
         return
-    if output.is_file() and not force:  # /dev/stdout, a FIFO: written to, never "overwritten"
-        raise UsageError(f"{output}: already exists; choose another name, or add --force to overwrite it")
-    if not output.parent.is_dir():
-        raise UsageError(cannot_write(NO_FOLDER, output))
-    with atomic_text(output) as stream:
-        stream.write(text)
     typer.echo(
         f"Wrote {output}: a form for {inst.group(group_id).label.lower()} about {leader.strip()} "
-        f"({label(inst)}, {len(inst.items)} items)."
+        f"({label(inst)}, {txt.count(len(inst.items), 'item')})."
     )
 
 
@@ -232,14 +242,7 @@ def import_(
         raise UsageError("give either --leader or --leader-column, not both")
     if group is not None and group_column is not None:
         raise UsageError("give either --as or --group-column, not both")
-    pairs: list[tuple[str, str]] = []
-    for entry in group_map or ():
-        given, equals, target = entry.rpartition("=")
-        if not equals or not given.strip() or not target.strip():
-            raise UsageError(
-                f'--group-map "{entry}" is not LABEL=GROUP; for example --group-map "Other (partner)=other"'
-            )
-        pairs.append((given.strip(), target.strip()))
+    pairs = _group_map(group_map or ())
     options = ImportOptions(
         layout=layout.value,
         instrument=instrument,
@@ -250,7 +253,7 @@ def import_(
         cohort=cohort,
         ignore_columns=tuple(ignore_column or ()),
         allow_missing_items=allow_missing_items,
-        group_map=tuple(pairs),
+        group_map=pairs,
     )
     with contextlib.ExitStack() as stack:
         store = _open_existing(ctx)
@@ -277,9 +280,24 @@ def import_(
     )
 
 
+def _group_map(entries: Sequence[str]) -> tuple[tuple[str, str], ...]:
+    """The --group-map LABEL=GROUP entries as (label, group) pairs; the last "=" splits, so labels may hold one."""
+    from leadcheck.errors import UsageError
+
+    pairs: list[tuple[str, str]] = []
+    for entry in entries:
+        given, equals, target = entry.rpartition("=")
+        if not equals or not given.strip() or not target.strip():
+            raise UsageError(
+                f'--group-map "{entry}" is not LABEL=GROUP; for example --group-map "Other (partner)=other"'
+            )
+        pairs.append((given.strip(), target.strip()))
+    return tuple(pairs)
+
+
 def _refused(plan: ImportPlan) -> None:
     n = len(plan.errors)
-    typer.echo(f"{n} problem{'s' * (n != 1)} found. Nothing was written.", err=True)
+    typer.echo(f"{txt.count(n, 'problem')} found. Nothing was written.", err=True)
 
 
 def _document(plan: ImportPlan, outcome: ImportOutcome | None) -> dict[str, Any]:
@@ -331,7 +349,7 @@ def _print_outcome(plan: ImportPlan, outcome: ImportOutcome) -> None:
     out = console(soft_wrap=True)
     for report in plan.files:
         n = report.responses
-        out.print(Text(f"{report.source}: {report.layout}, {n} response{'s' * (n != 1)}"))
+        out.print(Text(f"{report.source}: {report.layout}, {txt.count(n, 'response')}"))
     title = "Dry run: would import (nothing written)" if outcome.dry_run else "Imported"
     table = Table(title=title, title_justify="left")
     for name, justify in (
@@ -370,10 +388,10 @@ def _print_outcome(plan: ImportPlan, outcome: ImportOutcome) -> None:
         )
     new = outcome.new_leaders
     if new:
-        out.print(Text(f"New leader{'s' * (len(new) != 1)}: {', '.join(new)}."))
+        out.print(Text(f"New {txt.plural(len(new), 'leader')}: {', '.join(new)}."))
     if outcome.new_rounds:
         n = outcome.new_rounds
-        out.print(Text(f"New assessment round{'s' * (n != 1)} (from the export): {n}."))
+        out.print(Text(f"New assessment {txt.plural(n, 'round')} (from the export): {n}."))
     if outcome.dry_run:
         out.print(Text("Nothing was written (dry run)."))
 
@@ -415,7 +433,7 @@ def export(
             raise UsageError(cannot_write(NO_FOLDER, output))
         with atomic_text(output) as stream:
             count = writer(store, stream)
-    typer.echo(f"Wrote {count} response{'s' * (count != 1)} to {output}.", err=True)
+    typer.echo(f"Wrote {txt.count(count, 'response')} to {output}.", err=True)
 
 
 def register(app: typer.Typer) -> None:

@@ -8,6 +8,7 @@ from typing import Annotated
 
 import typer
 
+from leadcheck import text as txt
 from leadcheck.cli._common import FORMAT_HELP, TextOrJson, complete_instrument, console
 from leadcheck.cli._help import Command, Group
 from leadcheck.errors import ExitCode
@@ -75,7 +76,7 @@ def list_(
     out.print(table, soft_wrap=False)
     for result in invalid:
         out.print(
-            f"{result.path}: not a valid instrument ({len(result.errors)} error{'s' * (len(result.errors) != 1)}); run `leadcheck validate {result.path}`",
+            f"{result.path}: not a valid instrument ({txt.count(len(result.errors), 'error')}); run `leadcheck validate {result.path}`",
             markup=False,
         )
     if invalid:
@@ -109,9 +110,11 @@ def show(
     tree.add(Text.assemble(("Scale", bold), f": {scale}"))
     groups = tree.add(Text("Rater groups", style=bold))
     for g in inst.rater_groups:
-        groups.add(Text(f"{g.label} ({g.id}): shown from {g.min_raters} rater{'s' * (g.min_raters != 1)}"))
+        groups.add(Text(f"{g.label} ({g.id}): shown from {txt.count(g.min_raters, 'rater')}"))
     for dim in inst.dimensions:
-        branch = tree.add(Text.assemble((dim.name, bold), f" ({dim.kind} {dim.id}, {len(dim.items)} items)"))
+        branch = tree.add(
+            Text.assemble((dim.name, bold), f" ({dim.kind} {dim.id}, {txt.count(len(dim.items), 'item')})")
+        )
         for item in dim.items:
             node = branch.add(
                 Text.assemble(

@@ -7,6 +7,7 @@ from typing import Annotated
 
 import typer
 
+from leadcheck import text as txt
 from leadcheck.cli._common import complete_cohort, console, db_path
 from leadcheck.cli._help import Command, Group
 
@@ -65,8 +66,9 @@ def build(
         norms = build_from_store(store, cohorts, instrument)
     write_atomic(output, dump(norms).encode("utf-8"))
     console(stderr=True).print(
-        f"Wrote {output}: norms of {norms.leaders} leaders on {norms.instrument_id} "
-        f"({len(norms.dimensions)} competencies and values, {len(norms.items)} items)",
+        f"Wrote {output}: norms of {txt.count(norms.leaders, 'leader')} on {norms.instrument_id} "
+        f"({txt.count(len(norms.dimensions), 'competency or value', 'competencies and values')}, "
+        f"{txt.count(len(norms.items), 'item')})",
         markup=False,
         highlight=False,
     )

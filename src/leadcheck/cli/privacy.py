@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 import json
 from datetime import date
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -13,6 +13,9 @@ from leadcheck import text as txt
 from leadcheck.cli._common import LeaderArg, complete_cohort, complete_leader, console, db_path
 from leadcheck.cli._help import Command
 from leadcheck.errors import ExitCode
+
+if TYPE_CHECKING:
+    from leadcheck.purge import PurgeCount
 
 
 class AuditFormat(str, enum.Enum):
@@ -110,21 +113,11 @@ def purge(
     from leadcheck.purge import purge as run_purge
     from leadcheck.store import Store
 
-    cutoff = None
-    if before is not None:
-        try:
-            cutoff = date.fromisoformat(before)
-        except ValueError:
-            raise UsageError(f'--before "{before}" is not a date; write it as YYYY-MM-DD') from None
-    selection = Selection(leader, cohort, cutoff)
+    selection = Selection(leader, cohort, _cutoff(before))
     out = console(soft_wrap=True)
     with Store.open(db_path(ctx), create=False) as store:
         planned = run_purge(store, selection, dry_run=True)
-        what = (
-            f"{selection.describe()}: {len(planned.leaders)} leader(s), {planned.responses} response(s) "
-            f"with {planned.answers} answer(s) and {planned.comments} comment(s), {planned.releases} release record(s), "
-            f"{planned.roster} rostered rater(s)"
-        )
+        what = f"{selection.describe()}: {_removed(planned)}"
         if planned.empty:
             out.print(f"Nothing to remove for {selection.describe()}.", markup=False)
             return
@@ -139,6 +132,27 @@ def purge(
             typer.confirm(f"Remove {what} for good?", abort=True)
         run_purge(store, selection)
     out.print(f"Removed {what}.", markup=False)
+
+
+def _cutoff(before: str | None) -> date | None:
+    """The --before date, or None when not given."""
+    from leadcheck.errors import UsageError
+
+    if before is None:
+        return None
+    try:
+        return date.fromisoformat(before)
+    except ValueError:
+        raise UsageError(f'--before "{before}" is not a date; write it as YYYY-MM-DD') from None
+
+
+def _removed(planned: PurgeCount) -> str:
+    """What a purge removes (or would), counted: "1 leader, 5 responses with 40 answers and ..."."""
+    return (
+        f"{txt.count(len(planned.leaders), 'leader')}, {txt.count(planned.responses, 'response')} "
+        f"with {txt.count(planned.answers, 'answer')} and {txt.count(planned.comments, 'comment')}, "
+        f"{txt.count(planned.releases, 'release record')}, {txt.count(planned.roster, 'rostered rater')}"
+    )
 
 
 def key(ctx: typer.Context) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 import hashlib
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -17,12 +17,18 @@ from leadcheck.cli._common import (
 )
 from leadcheck.cli._help import Command
 
+if TYPE_CHECKING:
+    from leadcheck.norms import Norms
+    from leadcheck.scorecards import ScoredAssessment
+    from leadcheck.store import Store
+
 
 class ReportFormat(str, enum.Enum):
     pdf = "pdf"
     html = "html"
 
 
+# Over 60 lines only through its parameter declarations: typer reads the options from the signature.
 def report(
     ctx: typer.Context,
     leader: LeaderArg,
@@ -66,35 +72,21 @@ def report(
     ledger: later reports hold back figures that could be compared with it to
     single a rater out (see `leadcheck audit`).
     """
-    from leadcheck.norms import check_instrument, cohort_norms, load
+    from leadcheck.norms import load
     from leadcheck.report.glyphs import warning
-    from leadcheck.report.pdf import write_atomic
     from leadcheck.report.render import render_report
     from leadcheck.scorecards import scored_leader
     from leadcheck.store import Store
 
     fmt = format.value if format else ("html" if output.suffix.lower() in (".html", ".htm") else "pdf")
-    norm_group = load(norms) if norms is not None else None
+    norms_file = load(norms) if norms is not None else None
     with Store.open(db_path(ctx), create=False) as store:
         scored = scored_leader(store, leader, instrument)
-        inst_id = scored.card.instrument.id
-        if norm_group is not None:
-            check_instrument(norm_group, inst_id, str(norms))
-        else:  # no norms file: the leader's own cohort, when it is large enough
-            norm_group = cohort_norms(store, scored.assessment.leader.cohort, inst_id)
+        norm_group = _norm_group(store, scored, norms_file, norms)
         rendered = render_report(
             scored.card, fmt, scored.changes, template_dir, norms=norm_group, draft=draft
         )
-        if draft:
-            write_atomic(output, rendered.data)
-        else:
-            from leadcheck.releases import record
-
-            # The release is recorded with the file, or neither is: a report given out unrecorded
-            # could later be set against a newer one.
-            with store.transaction():
-                record(store, scored.assessment, scored.card, hashlib.sha256(rendered.data).hexdigest())
-                write_atomic(output, rendered.data)
+        _write(store, scored, rendered.data, output, draft)
     err = console(stderr=True)
     kind = "draft, " if draft else ""
     err.print(f"Wrote {output} ({kind}{len(rendered.data) / 1024:.0f} KiB)", markup=False, highlight=False)
@@ -104,6 +96,36 @@ def report(
             markup=False,
             highlight=False,
         )
+
+
+def _norm_group(
+    store: Store, scored: ScoredAssessment, loaded: Norms | None, path: Path | None
+) -> Norms | None:
+    """The norms file given (checked against the leader's instrument), else the leader's own cohort
+    when it is large enough."""
+    from leadcheck.norms import check_instrument, cohort_norms
+
+    inst_id = scored.card.instrument.id
+    if loaded is not None:
+        check_instrument(loaded, inst_id, str(path))
+        return loaded
+    return cohort_norms(store, scored.assessment.leader.cohort, inst_id)
+
+
+def _write(store: Store, scored: ScoredAssessment, data: bytes, output: Path, draft: bool) -> None:
+    """Write the report; a report that is not a draft is recorded in the release ledger with it."""
+    from leadcheck.report.pdf import write_atomic
+
+    if draft:
+        write_atomic(output, data)
+        return
+    from leadcheck.releases import record
+
+    # The release is recorded with the file, or neither is: a report given out unrecorded
+    # could later be set against a newer one.
+    with store.transaction():
+        record(store, scored.assessment, scored.card, hashlib.sha256(data).hexdigest())
+        write_atomic(output, data)
 
 
 def register(app: typer.Typer) -> None:

@@ -25,6 +25,7 @@ from leadcheck.cli._help import Command
 if TYPE_CHECKING:
     from rich.text import Text
 
+    from leadcheck.scorecards import ScoredAssessment
     from leadcheck.scoring import DimensionScore, Finding, Scorecard, Stat
 
 
@@ -241,30 +242,49 @@ def summary(
     instrument: AssessmentInstrumentOpt = None,
 ) -> None:
     """Show a leader's scores: competencies by rater group, gaps, blind spots and strengths."""
-    from leadcheck.scorecard_json import scorecard_json
     from leadcheck.scorecards import scored_leader
     from leadcheck.store import Store
 
     with Store.open(db_path(ctx), create=False) as store:
         scored = scored_leader(store, leader, instrument)
-    card = scored.card
     if wants_json(format, as_json):
-        doc = scorecard_json(card)
-        doc["previous"] = (
-            {
-                "assessed_at": scored.previous.created_at,
-                "changes": {
-                    c.dimension_id: {"self": c.self_change, "others": c.others_change} for c in scored.changes
-                },
-            }
-            if scored.previous
-            else None
-        )
-        typer.echo(json.dumps(doc, indent=2, ensure_ascii=False))
+        typer.echo(json.dumps(_summary_json(scored), indent=2, ensure_ascii=False))
         return
+    card = scored.card
+    out = console()
+    _print_header(out, card)
+    layout = choose_layout(card, out.width)
+    if len(layout.groups) < len(card.shown_groups):
+        out.print(COMPACT_NOTE, markup=False, style="dim")
+    for dim in card.dimensions:
+        out.print()
+        out.print(_dimension_table(card, dim, layout, out.width))
+    _print_changes(out, scored)
+    _print_findings(out, card)
+
+
+def _summary_json(scored: ScoredAssessment) -> dict[str, Any]:
+    """The scorecard as JSON, with the change since the previous assessment when there is one."""
+    from leadcheck.scorecard_json import scorecard_json
+
+    doc = scorecard_json(scored.card)
+    doc["previous"] = (
+        {
+            "assessed_at": scored.previous.created_at,
+            "changes": {
+                c.dimension_id: {"self": c.self_change, "others": c.others_change} for c in scored.changes
+            },
+        }
+        if scored.previous
+        else None
+    )
+    return doc
+
+
+def _print_header(out: Any, card: Scorecard) -> None:
+    """Who, on what, rated by whom, what is hidden, and how to read the tables."""
     from rich.text import Text
 
-    out = console()
     inst = card.instrument
     raters = ", ".join(f"{inst.group(g).label} {n}" for g, n in card.raters.items()) or "none yet"
     out.print(Text.assemble((card.leader, "bold"), f" · {inst.title} {inst.version}"))
@@ -284,19 +304,25 @@ def summary(
         markup=False,
         style="dim",
     )
-    layout = choose_layout(card, out.width)
-    if len(layout.groups) < len(card.shown_groups):
-        out.print(COMPACT_NOTE, markup=False, style="dim")
-    for dim in card.dimensions:
-        out.print()
-        out.print(_dimension_table(card, dim, layout, out.width))
-    if scored.changes:
-        out.print()
-        since = scored.previous.created_at[:10] if scored.previous else ""
-        out.print(f"Change since {since}", markup=False, style="bold")
-        for c in scored.changes:
-            name = inst.dimension(c.dimension_id).name
-            out.print(f"  {name}: self {_gap(c.self_change)}, others {_gap(c.others_change)}", markup=False)
+
+
+def _print_changes(out: Any, scored: ScoredAssessment) -> None:
+    """The change per competency since the previous assessment, when there is one."""
+    if not scored.changes:
+        return
+    inst = scored.card.instrument
+    out.print()
+    since = scored.previous.created_at[:10] if scored.previous else ""
+    out.print(f"Change since {since}", markup=False, style="bold")
+    for c in scored.changes:
+        name = inst.dimension(c.dimension_id).name
+        out.print(f"  {name}: self {_gap(c.self_change)}, others {_gap(c.others_change)}", markup=False)
+
+
+def _print_findings(out: Any, card: Scorecard) -> None:
+    """Blind spots, hidden strengths, highest and lowest: each a table, or "none"."""
+    from rich.text import Text
+
     for title, findings, with_gap in (
         ("Blind spots (you rate yourself well above others)", card.blind_spots, True),
         ("Hidden strengths (others rate you well above yourself)", card.hidden_strengths, True),

@@ -40,11 +40,21 @@ def _comment(text: str, indent: str = "", width: int = WIDTH) -> list[str]:
 
 def write_form(instrument: Instrument, leader: str, group: str) -> str:
     """The blank response file for one rater of ``group`` about ``leader``."""
+    out = [
+        *_form_instructions(instrument, leader, group),
+        *_form_keys(instrument, leader, group),
+        *_form_items(instrument, group),
+        *_form_questions(instrument, group),
+    ]
+    return "\n".join(out) + "\n"
+
+
+def _form_instructions(instrument: Instrument, leader: str, group: str) -> list[str]:
+    """The comment lines at the top: what the form is, how to fill it in, and the scale."""
     rater_group = instrument.group(group)
     scale = instrument.scale
     first = next(iter(instrument.items))
-    is_self = group == SELF
-    about = "yourself" if is_self else leader
+    about = "yourself" if group == SELF else leader
     out = [
         "# leadcheck response form",
         "#",
@@ -78,6 +88,13 @@ def write_form(instrument: Instrument, leader: str, group: str) -> str:
     out += [
         f'#   You may also type the word instead of the number, for example "{first}: {example}".',
         "#",
+    ]
+    return out
+
+
+def _form_keys(instrument: Instrument, leader: str, group: str) -> list[str]:
+    """The keys that say which instrument, leader and group the answers are for, and the rater's."""
+    return [
         f"{FORMAT_KEY}: {FORMAT_VERSION}",
         "instrument:",
         f"  id: {instrument.id}",
@@ -93,25 +110,34 @@ def write_form(instrument: Instrument, leader: str, group: str) -> str:
         ),
         "rater:",
         "",
-        "answers:",
-        "",
     ]
+
+
+def _form_items(instrument: Instrument, group: str) -> list[str]:
+    """``answers:``, every item by competency, each phrased for the group and left blank."""
+    out = ["answers:", ""]
     for dimension in instrument.dimensions:
         out += [f"  # == {dimension.name} ==", ""]
         for item in dimension.items:
             out += [*_comment(item.text_for(group), "  "), f"  {item.id}:", ""]
+    return out
+
+
+def _form_questions(instrument: Instrument, group: str) -> list[str]:
+    """``comments:`` with the open questions asked of the group, and an example answer; none when none."""
     asked = [q for q in instrument.questions if q.asks(group)]
-    if asked:
-        out += ["comments:", ""]
-        for question in asked:
-            out += [*_comment(question.text_for(group), "  "), f"  {question.id}: |", "", ""]
-        out += [
-            "  # Example of a written answer (keep the 4 spaces at the start of each line):",
-            "  #   keep: |",
-            "  #     Clear priorities at the Monday meeting.",
-            "  #     Asking for our views before deciding.",
-        ]
-    return "\n".join(out) + "\n"
+    if not asked:
+        return []
+    out = ["comments:", ""]
+    for question in asked:
+        out += [*_comment(question.text_for(group), "  "), f"  {question.id}: |", "", ""]
+    out += [
+        "  # Example of a written answer (keep the 4 spaces at the start of each line):",
+        "  #   keep: |",
+        "  #     Clear priorities at the Monday meeting.",
+        "  #     Asking for our views before deciding.",
+    ]
+    return out
 
 
 def _problem(problems: Problems, node: Node | None, message: str) -> None:

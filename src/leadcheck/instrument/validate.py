@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from leadcheck import text as txt
 from leadcheck import yamlsafe
 from leadcheck.instrument import spec as S
 from leadcheck.instrument.model import (
@@ -203,7 +204,7 @@ def _check_list(node: Node, spec: S.Seq, where: str, out: _Collector) -> None:
         out.add(
             node.mark,
             spec.too_short_code,
-            f"{where} should have at least {spec.min_items} entr{'y' if spec.min_items == 1 else 'ies'}, found none",
+            f"{where} should have at least {txt.count(spec.min_items, 'entry', 'entries')}, found none",
         )
     for i, child in enumerate(node.items):
         _check(child, spec.of, f"entry #{i + 1} of {where}", out, index=i)
@@ -446,38 +447,7 @@ def _undefined(what: str, value: str, known: Iterable[str]) -> str:
 
 def _build(data: dict[str, Any], text: str) -> Instrument:
     """The typed instrument from plain data that has passed every check."""
-    sc = data["scale"]
-    scale = Scale(
-        points=tuple(ScalePoint(p["value"], p["label"]) for p in sc["points"]),
-        not_observed=sc.get("not_observed", True) is not False,
-        not_observed_label=sc.get("not_observed_label") or "Not observed",
-    )
-    groups_data = data.get("rater_groups") or [{"id": g, "label": label} for g, label in DEFAULT_RATER_GROUPS]
-    groups = tuple(
-        RaterGroup(
-            g["id"],
-            g["label"],
-            g.get("min_raters") or DEFAULT_MIN_RATERS.get(g["id"], FALLBACK_MIN_RATERS),
-            g["optional"] if isinstance(g.get("optional"), bool) else g["id"] in DEFAULT_OPTIONAL,
-        )
-        for g in groups_data
-    )
-
-    def dims(key: str, kind: str) -> tuple[Competency, ...]:
-        return tuple(
-            Competency(
-                d["id"],
-                d["name"],
-                d["description"],
-                tuple(
-                    Item(i["id"], i["self"], i["others"], bool(i.get("reverse") or False), i.get("area"))
-                    for i in d["items"]
-                ),
-                kind,
-            )
-            for d in data.get(key) or []
-        )
-
+    scale = _scale(data["scale"])
     questions = tuple(
         Question(q["id"], q["self"], q["others"], tuple(q["groups"]) if q.get("groups") else None)
         for q in data.get("questions") or []
@@ -497,15 +467,55 @@ def _build(data: dict[str, Any], text: str) -> Instrument:
         title=data["title"],
         description=data["description"],
         scale=scale,
-        rater_groups=groups,
-        competencies=dims("competencies", "competency"),
-        values=dims("values", "value"),
+        rater_groups=_rater_groups(data),
+        competencies=_dimensions(data, "competencies", "competency"),
+        values=_dimensions(data, "values", "value"),
         questions=questions,
         development=development,
         scoring=ScoringSettings.for_scale(scale.min, scale.max, **scoring_data),
         language=data.get("language") or "en",
         credits=data.get("credits"),
         source_text=text,
+    )
+
+
+def _scale(sc: dict[str, Any]) -> Scale:
+    """The answer scale; "not observed" is offered unless switched off."""
+    return Scale(
+        points=tuple(ScalePoint(p["value"], p["label"]) for p in sc["points"]),
+        not_observed=sc.get("not_observed", True) is not False,
+        not_observed_label=sc.get("not_observed_label") or "Not observed",
+    )
+
+
+def _rater_groups(data: dict[str, Any]) -> tuple[RaterGroup, ...]:
+    """The instrument's rater groups (the default ones when it names none), with their thresholds."""
+    groups_data = data.get("rater_groups") or [{"id": g, "label": label} for g, label in DEFAULT_RATER_GROUPS]
+    return tuple(
+        RaterGroup(
+            g["id"],
+            g["label"],
+            g.get("min_raters") or DEFAULT_MIN_RATERS.get(g["id"], FALLBACK_MIN_RATERS),
+            g["optional"] if isinstance(g.get("optional"), bool) else g["id"] in DEFAULT_OPTIONAL,
+        )
+        for g in groups_data
+    )
+
+
+def _dimensions(data: dict[str, Any], key: str, kind: str) -> tuple[Competency, ...]:
+    """The competencies (or values) under ``key``, with their items."""
+    return tuple(
+        Competency(
+            d["id"],
+            d["name"],
+            d["description"],
+            tuple(
+                Item(i["id"], i["self"], i["others"], bool(i.get("reverse") or False), i.get("area"))
+                for i in d["items"]
+            ),
+            kind,
+        )
+        for d in data.get(key) or []
     )
 
 

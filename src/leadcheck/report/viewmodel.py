@@ -30,6 +30,7 @@ from leadcheck.scoring import (
     Change,
     DimensionScore,
     Finding,
+    ItemScore,
     Scorecard,
     group_label,
     is_blind_spot,
@@ -327,8 +328,35 @@ def _ranked_rows(card: Scorecard, findings: tuple[Finding, ...]) -> tuple[Findin
 
 
 def _section(card: Scorecard, dim: DimensionScore, change: Change | None, norm: str = "") -> Section:
+    labels = [p.label for p in card.instrument.scale.points]
+    consensus, low = _consensus(dim)
+    change_text = ""
+    if change is not None and change.others_change is not None:
+        change_text = (
+            f"Change in others' rating since the previous assessment: {txt.signed(change.others_change)}"
+        )
+    return Section(
+        id=dim.id,
+        anchor=f"dim-{dim.id}",
+        name=dim.dimension.name,
+        kind="Core value" if dim.dimension.kind == "value" else "Competency",
+        description=dim.dimension.description,
+        self=txt.score(dim.self),
+        others=txt.score(dim.others.mean),
+        gap=_gap_cell(card, dim.self, dim.others.mean),
+        agreement=AGREEMENT_TEXT.get(dim.agreement or "", ""),
+        consensus=consensus,
+        low_consensus=low > 0,
+        chart=_section_chart(card, dim),
+        items=tuple(_item_row(card, i, labels) for i in dim.items),
+        change=change_text,
+        norm=norm,
+    )
+
+
+def _section_chart(card: Scorecard, dim: DimensionScore) -> Chart:
+    """A competency's bars: self, each group shown, and all others with its 95% interval."""
     inst = card.instrument
-    labels = [p.label for p in inst.scale.points]
     bars = []
     if inst.has_self:
         bars.append(BarRow("Self", dim.self, None, "self"))
@@ -348,68 +376,49 @@ def _section(card: Scorecard, dim: DimensionScore, change: Change | None, norm: 
             priorities.interval(dim.others.mean, dim.others.sd, dim.others.n),
         )
     )
-    chart = group_bar_chart(
+    return group_bar_chart(
         bars, inst.scale.min, inst.scale.max, width="125mm", title=f"{dim.dimension.name}: ratings by group"
     )
-    items = []
-    for i in dim.items:
-        stat = i.others
-        spread = (
-            distribution_bar(stat.distribution, labels, width="32mm", title=f"{i.id}: spread of ratings")
-            if stat.n
-            else None
-        )
-        items.append(
-            ItemRow(
-                id=i.id,
-                text=i.item.others_text,
-                self=txt.score(i.self),
-                others=txt.score(stat.mean),
-                others_n=str(stat.n) if stat.n else txt.DASH,
-                gap=_gap_cell(card, i.self, stat.mean),
-                spread=spread,
-                range=f"{stat.min:g}–{stat.max:g}"
-                if stat.min is not None and stat.max is not None
-                else txt.DASH,
-                not_observed=str(stat.not_observed) if stat.not_observed else "",
-                low_consensus=i.low_consensus,
-                reverse=i.item.reverse,
-                held=i.held,
-            )
-        )
-    # Consensus is stated from the items, the same flags as the item table shows, so the
-    # header cannot say "high" above a table of low-consensus items (rwg(J) over many items
-    # passes 0.70 even when single items do not; it stays in the JSON and the appendix).
+
+
+def _item_row(card: Scorecard, i: ItemScore, labels: list[str]) -> ItemRow:
+    """One row of a competency's item table."""
+    stat = i.others
+    spread = (
+        distribution_bar(stat.distribution, labels, width="32mm", title=f"{i.id}: spread of ratings")
+        if stat.n
+        else None
+    )
+    return ItemRow(
+        id=i.id,
+        text=i.item.others_text,
+        self=txt.score(i.self),
+        others=txt.score(stat.mean),
+        others_n=str(stat.n) if stat.n else txt.DASH,
+        gap=_gap_cell(card, i.self, stat.mean),
+        spread=spread,
+        range=f"{stat.min:g}–{stat.max:g}" if stat.min is not None and stat.max is not None else txt.DASH,
+        not_observed=str(stat.not_observed) if stat.not_observed else "",
+        low_consensus=i.low_consensus,
+        reverse=i.item.reverse,
+        held=i.held,
+    )
+
+
+def _consensus(dim: DimensionScore) -> tuple[str, int]:
+    """A competency's consensus in words, and how many of its items are marked low consensus.
+
+    Consensus is stated from the items, the same flags as the item table shows, so the
+    header cannot say "high" above a table of low-consensus items (rwg(J) over many items
+    passes 0.70 even when single items do not; it stays in the JSON and the appendix).
+    """
     judged = [i for i in dim.items if i.rwg is not None]
     low = sum(1 for i in judged if i.low_consensus)
     if not judged:
-        consensus = txt.DASH
-    elif low == 0:
-        consensus = f"raters agree on all {len(judged)} items"
-    else:
-        consensus = f"raters disagree on {low} of {len(judged)} items (◆)"
-    change_text = ""
-    if change is not None and change.others_change is not None:
-        change_text = (
-            f"Change in others' rating since the previous assessment: {txt.signed(change.others_change)}"
-        )
-    return Section(
-        id=dim.id,
-        anchor=f"dim-{dim.id}",
-        name=dim.dimension.name,
-        kind="Core value" if dim.dimension.kind == "value" else "Competency",
-        description=dim.dimension.description,
-        self=txt.score(dim.self),
-        others=txt.score(dim.others.mean),
-        gap=_gap_cell(card, dim.self, dim.others.mean),
-        agreement=AGREEMENT_TEXT.get(dim.agreement or "", ""),
-        consensus=consensus,
-        low_consensus=low > 0,
-        chart=chart,
-        items=tuple(items),
-        change=change_text,
-        norm=norm,
-    )
+        return txt.DASH, low
+    if low == 0:
+        return f"raters agree on all {txt.count(len(judged), 'item')}", low
+    return f"raters disagree on {low} of {txt.count(len(judged), 'item')} (◆)", low
 
 
 def _has_others(card: Scorecard) -> bool:
@@ -680,6 +689,34 @@ def _method(card: Scorecard) -> tuple[str, ...]:
     return (rules[0], rules[1], rules[4], rules[-1])
 
 
+def _groups_explained(inst: Instrument) -> tuple[tuple[str, str], ...]:
+    """Each rater group with when it is shown."""
+    return tuple(
+        (
+            g.label,
+            "the leader's own ratings" if g.id == SELF else f"shown when at least {g.min_raters} responded",
+        )
+        for g in inst.rater_groups
+    )
+
+
+def _norm_texts(card: Scorecard, norms: Norms | None) -> tuple[str, dict[str, str]]:
+    """The norm group's title and each competency's percentile line (by id); empty without norms."""
+    if norms is None:
+        return "", {}
+    title = (
+        f"Norm group: {norms.source} ({txt.count(norms.leaders, 'leader')}; built {norms.created})"
+        if norms.created
+        else f"Norm group: {norms.source} ({txt.count(norms.leaders, 'leader')})"
+    )
+    norm_text: dict[str, str] = {}
+    for d in card.dimensions:
+        p = norms.percentile(d.id, d.others.mean)
+        if p is not None:
+            norm_text[d.id] = f"{p.text} percentile among {txt.count(p.n, 'leader')} ({norms.source})"
+    return title, norm_text
+
+
 def build_view(
     card: Scorecard,
     changes: tuple[Change, ...] = (),
@@ -695,28 +732,8 @@ def build_view(
     radar, glance = _glance(card)
     all_blind = _ranked_rows(card, card.blind_spots)
     all_hidden = _ranked_rows(card, card.hidden_strengths)
-    hidden = tuple(g.label for g in card.hidden_groups if not g.pooled)
-    pooled = tuple(g.label for g in card.groups if g.pooled)
-    groups_explained = tuple(
-        (
-            g.label,
-            "the leader's own ratings" if g.id == SELF else f"shown when at least {g.min_raters} responded",
-        )
-        for g in inst.rater_groups
-    )
     development = _development(card)
-    norm_text: dict[str, str] = {}
-    norms_title = ""
-    if norms is not None:
-        norms_title = (
-            f"Norm group: {norms.source} ({norms.leaders} leaders; built {norms.created})"
-            if norms.created
-            else f"Norm group: {norms.source} ({norms.leaders} leaders)"
-        )
-        for d in card.dimensions:
-            p = norms.percentile(d.id, d.others.mean)
-            if p is not None:
-                norm_text[d.id] = f"{p.text} percentile among {p.n} leaders ({norms.source})"
+    norms_title, norm_text = _norm_texts(card, norms)
     return ReportView(
         title=f"{'DRAFT ' if draft else ''}360 development report: {card.leader}",
         draft=draft,
@@ -732,7 +749,7 @@ def build_view(
         rater_table=_raters_table(card),
         scale=tuple((str(p.value), p.label) for p in inst.scale.points),
         not_observed_label=inst.scale.not_observed_label if inst.scale.not_observed else None,
-        groups_explained=groups_explained,
+        groups_explained=_groups_explained(inst),
         radar=radar,
         glance_table=glance,
         sections=tuple(_section(card, d, by_dim.get(d.id), norm_text.get(d.id, "")) for d in card.dimensions),
@@ -743,8 +760,8 @@ def build_view(
         comments=_comments(card),
         development=development,
         thresholds=_thresholds(card),
-        hidden_groups=hidden,
-        pooled_groups=pooled,
+        hidden_groups=tuple(g.label for g in card.hidden_groups if not g.pooled),
+        pooled_groups=tuple(g.label for g in card.groups if g.pooled),
         anonymity_notes=_anonymity_notes(card),
         notes=card.notes,
         has_self=inst.has_self,
