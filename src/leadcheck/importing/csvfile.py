@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -26,13 +27,48 @@ class Record:
         return not any(c.strip() for c in self.cells)
 
 
+# Records a table keeps in memory: enough for every layout's header rows and its detection.
+HEAD_RECORDS = 8
+
+
 @dataclass
 class Table:
-    """The records of a CSV file, blank records dropped."""
+    """The records of a CSV file, blank records dropped: read again from the text when walked.
 
-    records: list[Record] = field(default_factory=list)
+    Only the first HEAD_RECORDS are kept as ``head``; ``rows()`` parses the
+    text once more, one record at a time, so a table of 100,000 rows never
+    holds 100,000 lists of cells. ``parse`` has checked the whole text, so
+    walking it raises nothing.
+    """
+
+    text: str = ""
     encoding: str = "utf-8"
     delimiter: str = ","
+    head: list[Record] = field(default_factory=list)
+    count: int = 0  # records, blank ones left out
+
+    def rows(self, start: int = 0) -> Iterator[Record]:
+        """The records from the ``start``-th on (0: the first), one at a time."""
+        seen = 0
+        for record in _records(self.text, self.delimiter):
+            if record.blank:
+                continue
+            if seen >= start:
+                yield record
+            seen += 1
+
+    @property
+    def records(self) -> list[Record]:
+        """Every record at once, for small files (a roster); importers walk ``rows()``."""
+        return list(self.rows())
+
+
+def _records(text: str, delimiter: str) -> Iterator[Record]:
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
+    previous = 0
+    for cells in reader:
+        yield Record(previous + 1, cells)
+        previous = reader.line_num
 
 
 def read_bytes(path: Path, problems: Problems, limit: int = MAX_FILE_BYTES) -> bytes | None:
@@ -135,17 +171,24 @@ def sniff_delimiter(text: str) -> str:
 
 
 def parse(text: str, problems: Problems) -> Table | None:
-    """The records of a CSV text, or None (with a problem) when it is not valid CSV."""
+    """The table of a CSV text, or None (with a problem) when it is not valid CSV.
+
+    The whole text is checked here, keeping only the first records; the
+    rest are read again when the table is walked.
+    """
     delimiter = sniff_delimiter(text)
-    table = Table(delimiter=delimiter)
+    table = Table(text, delimiter=delimiter)
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
     previous = 0
     try:
         for cells in reader:
             record = Record(previous + 1, cells)
             previous = reader.line_num
-            if not record.blank:
-                table.records.append(record)
+            if record.blank:
+                continue
+            if table.count < HEAD_RECORDS:
+                table.head.append(record)
+            table.count += 1
     except csv.Error as e:
         line = previous + 1
         if "unexpected end of data" in str(e):
@@ -157,7 +200,7 @@ def parse(text: str, problems: Problems) -> Table | None:
         else:
             problems.error(f"not valid CSV ({e})", row=line)
         return None
-    if not table.records:
+    if not table.count:
         problems.error("file is empty; expected a header row and one row per rater")
         return None
     return table

@@ -507,18 +507,18 @@ def read_export_json(data: bytes, reader: ExportReader) -> list[Parsed]:
 def read_export_csv(table: Table, reader: ExportReader) -> list[Parsed]:
     """The responses of a CSV export; its instruments must be known by hash, or shipped in that version."""
     problems = reader.problems
-    header = [unprotect(c.strip()) for c in table.records[0].cells]
-    line = table.records[0].line
+    header = [unprotect(c.strip()) for c in table.head[0].cells]
+    line = table.head[0].line
     required = ("leader", "instrument", "instrument_version", "instrument_hash", "group")
     missing = [c for c in required if c not in header]
     if missing:
         problems.error(f"not a leadcheck export: no column {', '.join(missing)}", row=line)
         return []
-    if len(table.records) < 2:
+    if table.count < 2:
         problems.error("no responses below the header")
         return []
     out: list[Parsed] = []
-    for record in table.records[1:]:
+    for record in table.rows(1):
         cells = record.cells
         if len(cells) < len(header):
             problems.error(

@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import PurePath
 
@@ -204,8 +204,8 @@ class SurveyReader:
         self.options = options
         self.instruments = instruments
         self.problems = problems
-        self.head = layouts.header(layout, table.records)
-        self.form = form_key(source, table.records[: self.head.first_data])
+        self.head = layouts.header(layout, table.head)
+        self.form = form_key(source, table.head[: self.head.first_data])
         self.roles = assign_roles(self.head, options, problems)
         self._mappings: dict[str, Mapping] = {}
         self._flag_group: dict[str, str | None] = {}
@@ -267,13 +267,13 @@ class SurveyReader:
                     problem, message=f"{problem.message} ({more} more row{'s' * (more != 1)} name it too)"
                 )
 
-    def read(self) -> list[Parsed]:
+    def read(self) -> Iterator[Parsed]:
+        """The file's responses, one row at a time: the table is walked, never held whole."""
         head, roles, options, problems = self.head, self.roles, self.options, self.problems
-        records = self.table.records[head.first_data :]
         width = len(head.columns)
-        if not records:
+        if self.table.count <= head.first_data:
             problems.error("no responses below the header")
-            return []
+            return
         if options.leader is None and roles.leader is None and not options.leader_column:
             problems.error(
                 "no leader: name one with --leader NAME, or the column that holds it with --leader-column COL"
@@ -283,9 +283,10 @@ class SurveyReader:
                 "no rater group: give one with --as GROUP, or the column that holds it with --group-column COL"
             )
         base = self.instruments.base()
-        out: list[Parsed] = []
         not_real = 0
-        for record in records:
+        untitled_used: set[int] = set()  # untitled columns with something in them
+        for record in self.table.rows(head.first_data):
+            untitled_used.update(c.index for c in roles.untitled if _cell(record, c))
             cells = record.cells
             if len(cells) < width:
                 problems.error(
@@ -305,10 +306,10 @@ class SurveyReader:
                 continue
             parsed = self.read_row(record, base)
             if parsed is not None:
-                out.append(parsed)
+                yield parsed
         self._count_unknown_groups()
         for column in roles.untitled:
-            if any(_cell(record, column) for record in records):
+            if column.index in untitled_used:
                 problems.warning(
                     f"column {column.index + 1} has no title; its cells are ignored", row=head.line
                 )
@@ -316,7 +317,6 @@ class SurveyReader:
             problems.note(
                 f"skipped {not_real} survey preview, test or spam response{'s' * (not_real != 1)} (Status column)"
             )
-        return out
 
     def read_row(self, record: Record, base: Instrument) -> Parsed | None:
         roles, options, problems = self.roles, self.options, self.problems
