@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import difflib
 import random
 import sqlite3
@@ -138,3 +139,55 @@ def test_close_names_are_those_comparing_all_would_find() -> None:
         assert index.closest(key) == _closest_by_comparing_all(everyone, key), key
         index.add(key, name)
         everyone[key] = name
+
+
+def _calls(seen: list[str]) -> list[str]:
+    """The statements as the code runs them: an executemany's rows (traced one by one) as one, and
+    a DELETE once (SQLite traces it again for each row its foreign keys cascade to)."""
+    out: list[str] = []
+    for sql in seen:
+        head = sql[:24]
+        if out and (out[-1] == sql or (head.startswith("INSERT INTO") and out[-1][:24] == head)):
+            continue
+        out.append(sql)
+    return out
+
+
+def test_importing_runs_a_number_of_statements_independent_of_responses_per_leader(tmp_path: Path) -> None:
+    inst = load_instrument(MINIMAL)
+    counts = []
+    for per_leader in (2, 130):  # up to 390 responses: one batch of writes (WRITE_BATCH)
+        with Store.open(tmp_path / f"w{per_leader}.db") as store:
+            add_responses(store, _responses(["Known"], 1), inst)  # the snapshot and the rater key
+            with statements(store) as seen:
+                add_responses(store, _responses(["Ana", "Ben", "Cy"], per_leader), inst)
+            counts.append(len(_calls(seen)))
+    assert counts[0] == counts[1]
+
+
+def test_importing_corrections_runs_a_number_of_statements_independent_of_responses(tmp_path: Path) -> None:
+    inst = load_instrument(MINIMAL)
+    counts = []
+    for per_leader in (2, 130):  # up to 390 responses: one batch of writes (WRITE_BATCH)
+        with Store.open(tmp_path / f"w{per_leader}.db") as store:
+            add_responses(store, _responses(["Ana", "Ben", "Cy"], per_leader), inst)
+            changed = [
+                dataclasses.replace(r, comments={"keep": "changed"}) for r in _responses(["Ana"], per_leader)
+            ]
+            with statements(store) as seen:
+                summary = add_responses(store, changed, inst)
+            assert summary.replaced == per_leader
+            counts.append(len(_calls(seen)))
+    assert counts[0] == counts[1]
+
+
+def test_importing_writes_in_batches(tmp_path: Path) -> None:
+    inst = load_instrument(MINIMAL)
+    with Store.open(tmp_path / "w.db") as store:
+        add_responses(store, _responses(["Known"], 1), inst)
+        with statements(store) as seen:
+            summary = add_responses(store, _responses(["Ana"], 1_200), inst)
+        assert summary.added == 1_200
+        # Per 400 responses: look up earlier ones (3), delete, insert responses, their ids, answers,
+        # comments; and the leader, its assessment and the transaction around them.
+        assert len(_calls(seen)) <= 12 + 3 * 7
