@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import os
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -74,7 +75,9 @@ def _records(text: str, delimiter: str) -> Iterator[Record]:
 def read_bytes(path: Path, problems: Problems, limit: int = MAX_FILE_BYTES) -> bytes | None:
     """The file's bytes, or None (with a problem) when it is too large or empty."""
     with path.open("rb") as f:
-        data = f.read(limit + 1)
+        # read(limit + 1) would set aside the whole limit at once, however small the file.
+        small = os.fstat(f.fileno()).st_size <= limit
+        data = f.read() if small else f.read(limit + 1)
     if len(data) > limit:
         problems.error(f"file is larger than {limit // (1024 * 1024)} MiB; split it into smaller files")
         return None

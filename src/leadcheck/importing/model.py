@@ -43,7 +43,7 @@ class Round:
         return self.created_at, self.nth
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)  # one per row an import keeps: no __dict__ each
 class Parsed:
     """One response read and checked, with the instrument it was checked against."""
 
