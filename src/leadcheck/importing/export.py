@@ -185,6 +185,11 @@ def _answer_cell(answers: Mapping[str, Answer], item: str) -> str:
 # -- reading -----------------------------------------------------------------------------
 
 
+# About 260 lines as one class, on purpose for now: reading one record touches all of the reader's
+# state at once (the instrument found by hash, reported once when unknown; the rounds declared so
+# far, numbered in ``finish``; the file's problems), and the JSON and CSV readers share it through
+# this one object. The rounds (``round_of``, ``declare``, ``finish``) are the part that could stand
+# alone, as a small object the reader holds.
 class ExportReader:
     """Turns export records (from JSON or CSV) into checked responses, in the rounds they name."""
 
