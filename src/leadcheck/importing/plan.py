@@ -116,8 +116,13 @@ def plan_import(paths: Sequence[Path], options: ImportOptions, store: Store | No
     if store is not None:
         _refuse_group_changes(plan, store)
     _warn_about_close_names(plan, store)
-    plan.problems.sort()
+    plan.problems.sort(key=_place_then_message)
     return plan
+
+
+def _place_then_message(p: Problem) -> tuple[object, ...]:
+    """Problems at one place in the order of their messages, as before each had a code of its own."""
+    return (p.location, p.csv_index, p.csv_column, p.level, p.message, p.code)
 
 
 # Codes of the problems found across files (a file's own problems are coded where they are read).
@@ -387,13 +392,14 @@ def _read_file(
         # Per-column messages would quote answers as if they were titles: one problem instead.
         problems.error(
             f"does not look like a {layouts.SPECS[layout].label} export (its header rows hold answers); "
-            "check --layout"
+            "check --layout",
+            code="wrong-layout",
         )
         return layout, []
     try:
         return layout, SurveyReader(source, table, layout, options, instruments, problems).read()
     except InstrumentError as e:  # the reader's own errors come as its rows are read
-        problems.error(str(e))
+        problems.error(str(e), code="bad-instrument")
         return layout, []
 
 
@@ -408,7 +414,7 @@ def _stopping_at_instrument_errors(parsed: Iterable[Parsed], problems: Problems)
     try:
         yield from parsed
     except InstrumentError as e:
-        problems.error(str(e))
+        problems.error(str(e), code="bad-instrument")
 
 
 def _latest_per_rater(parsed: list[Parsed], problems: list[Problem]) -> list[Parsed]:
