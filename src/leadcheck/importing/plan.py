@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import re
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -495,11 +495,6 @@ def apply_plan(plan: ImportPlan, store: Store, dry_run: bool = False) -> ImportO
     """
     if not plan.ok:
         raise ValueError("a plan with errors cannot be applied")
-    batches: dict[tuple[str, str, tuple[str, int] | None], tuple[Instrument, Round | None, list[Parsed]]]
-    batches = {}
-    for p in plan.parsed:
-        key = (p.instrument.content_hash, leader_key(p.response.leader), p.round.key if p.round else None)
-        batches.setdefault(key, (p.instrument, p.round, []))[2].append(p)
     outcomes: dict[tuple[str, str], LeaderOutcome] = {}
     existed = {leader_key(leader.name) for leader in store.leaders()}
 
@@ -523,23 +518,7 @@ def apply_plan(plan: ImportPlan, store: Store, dry_run: bool = False) -> ImportO
             if store.find_assessment(leader, content_hash, *planned.round.key) is None:
                 store.ensure_assessment(leader, planned.instrument, *planned.round.key)
                 new_rounds += 1
-        for instrument, in_round, parsed in batches.values():
-            assessment = None
-            if in_round is not None:
-                leader = store.get_leader(parsed[0].response.leader)
-                assessment = store.find_assessment(leader, instrument.content_hash, *in_round.key)
-                assert assessment is not None, "every round a response names is planned"
-            # A leader's responses are read back from the spool BATCH at a time: memory holds one batch.
-            for start in range(0, len(parsed), BATCH):
-                responses = [plan.spool.load(p).response for p in parsed[start : start + BATCH]]
-                summary = add_responses(store, responses, instrument, assessment=assessment)
-                # Named as stored: "ana  lopez" in a file is the workspace's "Ana Lopez".
-                result = outcome(instrument, next(iter(summary.per_leader), responses[0].leader))
-                result.added += summary.added
-                result.replaced += summary.replaced
-                result.unchanged += summary.unchanged
-                for r in responses:
-                    result.groups[r.group] = result.groups.get(r.group, 0) + 1
+        _store_responses(plan, store, outcome)
         returned = [p.campaign_rater for p in plan.parsed if p.campaign_rater is not None]
         if returned:
             from leadcheck.campaign.roster import mark_returned
@@ -553,3 +532,33 @@ def apply_plan(plan: ImportPlan, store: Store, dry_run: bool = False) -> ImportO
         result.groups[p.response.group] = result.groups.get(p.response.group, 0) + 1
     ordered = sorted(outcomes.values(), key=lambda o: (o.leader.casefold(), o.instrument))
     return ImportOutcome(ordered, dry_run, sorted(new_leaders, key=str.casefold), new_rounds)
+
+
+def _store_responses(
+    plan: ImportPlan, store: Store, outcome: Callable[[Instrument, str], LeaderOutcome]
+) -> None:
+    """Each leader's responses, in their round or the leader's current one, counted in their outcome.
+
+    They are read back from the spool BATCH at a time: memory holds one batch of answers.
+    """
+    batches: dict[tuple[str, str, tuple[str, int] | None], tuple[Instrument, Round | None, list[Parsed]]]
+    batches = {}
+    for p in plan.parsed:
+        key = (p.instrument.content_hash, leader_key(p.response.leader), p.round.key if p.round else None)
+        batches.setdefault(key, (p.instrument, p.round, []))[2].append(p)
+    for instrument, in_round, parsed in batches.values():
+        assessment = None
+        if in_round is not None:
+            leader = store.get_leader(parsed[0].response.leader)
+            assessment = store.find_assessment(leader, instrument.content_hash, *in_round.key)
+            assert assessment is not None, "every round a response names is planned"
+        for start in range(0, len(parsed), BATCH):
+            responses = [plan.spool.load(p).response for p in parsed[start : start + BATCH]]
+            summary = add_responses(store, responses, instrument, assessment=assessment)
+            # Named as stored: "ana  lopez" in a file is the workspace's "Ana Lopez".
+            result = outcome(instrument, next(iter(summary.per_leader), responses[0].leader))
+            result.added += summary.added
+            result.replaced += summary.replaced
+            result.unchanged += summary.unchanged
+            for r in responses:
+                result.groups[r.group] = result.groups.get(r.group, 0) + 1

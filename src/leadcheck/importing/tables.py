@@ -333,6 +333,8 @@ class SurveyReader:
                 code="not-a-response",
             )
 
+    # About 80 lines: one check after another on the cells of one row (leader, group, each answer),
+    # each reported with the row's place; it reads top to bottom as the row does, left to right.
     def read_row(self, record: Record, base: Instrument) -> Parsed | None:
         roles, options, problems = self.roles, self.options, self.problems
         before = len(problems.found)
