@@ -5,12 +5,19 @@ survey CSV. Two shapes of file: "many leaders" (10 rows per leader, so 100 /
 1,000 / 10,000 leaders) and "few leaders" (5 leaders, however many rows).
 Export writes the workspace the many-leaders import made as a leadcheck CSV.
 
+Peak memory is the point of the two shapes: an import holds one leader's
+answers at a time, so at 100,000 rows the few-leaders file (20,000 rows a
+leader) must not need more than the many-leaders one, and neither may grow
+with the rows as the whole file would. --huge adds 1,000,000 rows of 5
+leaders, as ten files of 100,000 rows (a file may hold 50 MiB), imported
+together (a few minutes).
+
 Each measurement runs in a child process of its own, so the peak resident
 memory printed is that step's alone (the workspace open and the import or
 export, from ru_maxrss). A step that runs longer than --timeout is stopped and
 shown as such: the curve's growth is the point, not the last digit.
 
-Run: .venv/bin/python bench/scale_import_export.py [--quick] [--timeout 300] [--baseline SRC]
+Run: .venv/bin/python bench/scale_import_export.py [--quick] [--huge] [--timeout 300] [--baseline SRC]
 (prints a table; asserts nothing; figures are for this machine). With
 --baseline, each step runs first with the leadcheck in SRC (the src folder of
 another checkout, e.g. from `git archive main`), then with this one, one
@@ -36,6 +43,7 @@ ROWS_PER_LEADER = 10
 FEW_LEADERS = 5
 SIZES = (1_000, 10_000, 100_000)
 QUICK_SIZES = (1_000, 10_000)
+HUGE_ROWS = 1_000_000
 
 
 def _name(rng: random.Random) -> str:
@@ -62,14 +70,33 @@ def write_file(path: Path, rows: int, leaders: int) -> None:
             out.writerow([leader, GROUPS[n % len(GROUPS)], f"rater{n}@example.org", *answers])
 
 
-def child_import(csv_path: Path, db: Path) -> float:
+def write_files(folder: Path, rows: int, leaders: int, per_file: int) -> None:
+    """``rows`` responses about the same ``leaders`` leaders in files of ``per_file`` rows each."""
+    folder.mkdir()
+    from leadcheck.instrument.catalog import load_instrument
+
+    items = list(load_instrument(INSTRUMENT).items)
+    names = [_name(random.Random(n)) for n in range(leaders)]
+    rng = random.Random(rows)
+    for start in range(0, rows, per_file):
+        with (folder / f"part-{start // per_file:03}.csv").open("w", newline="", encoding="utf-8") as f:
+            out = csv.writer(f)
+            out.writerow(["leader", "group", "email", *items])
+            for n in range(start, min(rows, start + per_file)):
+                answers = [str(rng.randint(1, 5)) for _ in items]
+                out.writerow([names[n % leaders], GROUPS[n % len(GROUPS)], f"rater{n}@example.org", *answers])
+
+
+def child_import(source: Path, db: Path) -> float:
+    """Import the CSV file ``source`` (or every CSV file in the folder ``source``, at once)."""
     from leadcheck.importing import ImportOptions, apply_plan, plan_import
     from leadcheck.store import Store
 
+    paths = sorted(source.glob("*.csv")) if source.is_dir() else [source]
     started = time.perf_counter()
     with Store.open(db) as store:
         options = ImportOptions(layout="generic", instrument=INSTRUMENT)
-        plan = plan_import([csv_path], options, store)
+        plan = plan_import(paths, options, store)
         if not plan.ok:
             raise SystemExit(f"the generated file has problems: {plan.errors[:3]}")
         apply_plan(plan, store)
@@ -117,6 +144,7 @@ def show(label: str, rows: int, result: tuple[float, float] | None, timeout: flo
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="1,000 and 10,000 rows only")
+    parser.add_argument("--huge", action="store_true", help="also 1,000,000 rows of 5 leaders, in ten files")
     parser.add_argument("--timeout", type=float, default=300.0, help="seconds before a step is stopped")
     parser.add_argument("--baseline", metavar="SRC", help="another leadcheck's src folder, run first")
     parser.add_argument("--child", nargs=3, help=argparse.SUPPRESS)
@@ -145,6 +173,12 @@ def main() -> None:
                 for tree, src in trees:
                     measure(tmp, source, shape, rows, tree, src, args.timeout)
                 source.unlink()
+        if args.huge:
+            rows = HUGE_ROWS
+            source = tmp / "huge"
+            write_files(source, rows, FEW_LEADERS, rows // 10)
+            for tree, src in trees:
+                measure(tmp, source, "few leaders, 10 files", rows, tree, src, args.timeout)
 
 
 def measure(

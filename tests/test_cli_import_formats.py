@@ -31,7 +31,7 @@ def test_json_lists_every_problem_with_its_place_and_code(cli: Cli, tmp_path: Pa
                 "line": 2,
                 "column": 0,
                 "level": "error",
-                "code": "import",
+                "code": "invalid-answer",
                 "message": '"7" is outside the scale 1-5',
                 "csv_column": "fb-1",
             },
@@ -40,7 +40,7 @@ def test_json_lists_every_problem_with_its_place_and_code(cli: Cli, tmp_path: Pa
                 "line": 2,
                 "column": 0,
                 "level": "error",
-                "code": "import",
+                "code": "invalid-answer",
                 "message": '"Lovely person" is not an answer on the scale; expected a number 1-5, a label '
                 '(Never, Rarely, Sometimes, Often, Always), or "n/a" (Not observed)',
                 "csv_column": "fb-3",
@@ -88,8 +88,8 @@ def test_github_annotations_of_a_refused_import(cli: Cli, tmp_path: Path) -> Non
     run = cli("import", "r.csv", "--instrument", TEAM, "--format", "github")
     assert (run.exit_code, run.stderr) == (1, "")
     assert run.stdout.splitlines() == [
-        '::error file=r.csv,line=2,title=import::column "fb-1": "7" is outside the scale 1-5',
-        '::error file=r.csv,line=2,title=import::column "fb-3": "Lovely person" is not an answer on the scale; '
+        '::error file=r.csv,line=2,title=invalid-answer::column "fb-1": "7" is outside the scale 1-5',
+        '::error file=r.csv,line=2,title=invalid-answer::column "fb-3": "Lovely person" is not an answer on the scale; '
         'expected a number 1-5, a label (Never, Rarely, Sometimes, Often, Always), or "n/a" (Not observed)',
     ]
 
@@ -99,7 +99,7 @@ def test_github_annotations_of_a_broken_file_name_no_line(cli: Cli, tmp_path: Pa
     run = cli("import", "r.csv", "--instrument", TEAM, "--format", "github")
     assert run.exit_code == 1
     assert run.stdout == (
-        "::error file=r.csv,title=import::file looks binary (it holds NUL bytes); expected CSV text\n"
+        "::error file=r.csv,title=binary-file::file looks binary (it holds NUL bytes); expected CSV text\n"
     )
 
 
@@ -108,7 +108,7 @@ def test_github_annotations_of_a_successful_import_with_a_warning(cli: Cli, tmp_
     run = cli("import", "r.csv", "--instrument", TEAM, "--allow-missing-items", "--format", "github")
     assert (run.exit_code, run.stderr) == (0, "")
     assert run.stdout == (
-        "::warning file=r.csv,line=1,title=import::no column for 3 items of team-360 1.0.0 (fb-1, fb-2, fb-3); "
+        "::warning file=r.csv,line=1,title=missing-items::no column for 3 items of team-360 1.0.0 (fb-1, fb-2, fb-3); "
         "they count as skipped\n"
     )
 
@@ -123,3 +123,39 @@ def test_text_stays_as_it_was(cli: Cli, tmp_path: Path) -> None:
         '(Never, Rarely, Sometimes, Often, Always), or "n/a" (Not observed)',
         "2 problems found. Nothing was written.",
     ]
+
+
+# Broken survey CSV files, each with what is wrong in it; every problem they give has a code of its own.
+BROKEN_CSV = {
+    "out-of-range.csv": OUT_OF_RANGE.encode(),
+    "empty.csv": b"  \n",
+    "workbook.csv": b"PK\x03\x04rest",
+    "binary.csv": b"leader\x00group\n",
+    "nul.csv": b"leader,group,li-1\nAna\x00Lopez,peer,4\n",
+    "bad-utf16.csv": b"\xff\xfel\x00e\x00a",
+    "mixed.csv": "leader,group,li-1\nJosé,peer,4\n".encode() + "Zoë,peer,4\n".encode("cp1252"),
+    "cp1252.csv": "leader,group,li-1,li-2\nZoë,peer,4,5\n".encode("cp1252"),
+    "unclosed.csv": b'leader,group,li-1\nAna,"peer,4\n',
+    "only-header.csv": b"leader,group,li-1,li-2\n",
+    "cells.csv": b"leader,group,li-1,li-2\nAna,peer,4\nBen,peer,4,5,6,7\n",
+    "no-items.csv": b"leader,group,what\nAna,peer,4\n",
+    "missing-items.csv": b"leader,group,li-1\nAna,peer,4\n",
+    "twice.csv": b"leader,group,li-1,li-1,li-2\nAna,peer,4,4,5\n",
+    "untitled.csv": b"leader,group,li-1,li-2,\nAna,peer,4,5,x\n",
+    "groups.csv": b"leader,group,li-1,li-2\nAna,boss,4,5\nBen,,4,5\n,peer,4,5\nCy,peer,,\n",
+    "no-roles.csv": b"li-1,li-2\n4,5\n",
+}
+
+
+def test_every_problem_of_a_broken_csv_file_has_a_code_of_its_own(cli: Cli, tmp_path: Path) -> None:
+    codes: set[str] = set()
+    for name, data in BROKEN_CSV.items():
+        (tmp_path / name).write_bytes(data)
+        run = cli("import", name, "--instrument", TEAM, "--format", "json")
+        doc = json.loads(run.stdout)
+        assert doc["problems"], name
+        assert [p for p in doc["problems"] if p["code"] == "import"] == [], name
+        codes |= {p["code"] for p in doc["problems"]}
+    options = cli("import", "cells.csv", "--instrument", TEAM, "--leader-column", "boss", "--format", "json")
+    assert {p["code"] for p in json.loads(options.stdout)["problems"]} >= {"no-such-column"}
+    assert all(code == code.lower() and " " not in code for code in codes)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import difflib
 import random
 import sqlite3
@@ -9,9 +10,11 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from leadcheck.importing import ImportOptions, apply_plan, csvfile, plan_import
 from leadcheck.importing.closenames import CLOSE_NAME, CloseNames
 from leadcheck.importing.export import iter_export, iter_leaders
 from leadcheck.importing.policy import add_responses
+from leadcheck.importing.problems import Problems
 from leadcheck.instrument.catalog import load_instrument
 from leadcheck.responses import IncomingResponse
 from leadcheck.store import MIGRATIONS, Store, leader_key
@@ -138,3 +141,80 @@ def test_close_names_are_those_comparing_all_would_find() -> None:
         assert index.closest(key) == _closest_by_comparing_all(everyone, key), key
         index.add(key, name)
         everyone[key] = name
+
+
+def _calls(seen: list[str]) -> list[str]:
+    """The statements as the code runs them: an executemany's rows (traced one by one) as one, and
+    a DELETE once (SQLite traces it again for each row its foreign keys cascade to)."""
+    out: list[str] = []
+    for sql in seen:
+        head = sql[:24]
+        if out and (out[-1] == sql or (head.startswith("INSERT INTO") and out[-1][:24] == head)):
+            continue
+        out.append(sql)
+    return out
+
+
+def test_importing_runs_a_number_of_statements_independent_of_responses_per_leader(tmp_path: Path) -> None:
+    inst = load_instrument(MINIMAL)
+    counts = []
+    for per_leader in (2, 130):  # up to 390 responses: one batch of writes (WRITE_BATCH)
+        with Store.open(tmp_path / f"w{per_leader}.db") as store:
+            add_responses(store, _responses(["Known"], 1), inst)  # the snapshot and the rater key
+            with statements(store) as seen:
+                add_responses(store, _responses(["Ana", "Ben", "Cy"], per_leader), inst)
+            counts.append(len(_calls(seen)))
+    assert counts[0] == counts[1]
+
+
+def test_importing_corrections_runs_a_number_of_statements_independent_of_responses(tmp_path: Path) -> None:
+    inst = load_instrument(MINIMAL)
+    counts = []
+    for per_leader in (2, 130):  # up to 390 responses: one batch of writes (WRITE_BATCH)
+        with Store.open(tmp_path / f"w{per_leader}.db") as store:
+            add_responses(store, _responses(["Ana", "Ben", "Cy"], per_leader), inst)
+            changed = [
+                dataclasses.replace(r, comments={"keep": "changed"}) for r in _responses(["Ana"], per_leader)
+            ]
+            with statements(store) as seen:
+                summary = add_responses(store, changed, inst)
+            assert summary.replaced == per_leader
+            counts.append(len(_calls(seen)))
+    assert counts[0] == counts[1]
+
+
+def test_importing_writes_in_batches(tmp_path: Path) -> None:
+    inst = load_instrument(MINIMAL)
+    with Store.open(tmp_path / "w.db") as store:
+        add_responses(store, _responses(["Known"], 1), inst)
+        with statements(store) as seen:
+            summary = add_responses(store, _responses(["Ana"], 1_200), inst)
+        assert summary.added == 1_200
+        # Per 400 responses: look up earlier ones (3), delete, insert responses, their ids, answers,
+        # comments; and the leader, its assessment and the transaction around them.
+        assert len(_calls(seen)) <= 12 + 3 * 7
+
+
+def test_a_csv_table_keeps_only_its_first_records_and_reads_the_rest_again() -> None:
+    text = "leader,group,li-1\r\n" + "".join(f'Ana,peer,"{n % 5 + 1}"\r\n\r\n' for n in range(100))
+    table = csvfile.parse(text, Problems("r.csv"))
+    assert table is not None
+    assert (len(table.head), table.count) == (csvfile.HEAD_RECORDS, 101)
+    rows = list(table.rows(1))
+    assert [r.line for r in rows[:3]] == [2, 4, 6]
+    assert [r.cells[2] for r in rows] == [str(n % 5 + 1) for n in range(100)]
+
+
+def test_a_plan_keeps_responses_without_their_answers_until_they_are_stored(tmp_path: Path) -> None:
+    rows = "".join(f"{name},peer,{name}{n}@x.org,{n + 1}\n" for name in "AB" for n in range(3))
+    (tmp_path / "r.csv").write_text("leader,group,email,li-1\n" + rows)
+    with Store.open(tmp_path / "w.db") as store:
+        options = ImportOptions(layout="generic", instrument=str(MINIMAL))
+        plan = plan_import([tmp_path / "r.csv"], options, store)
+        assert plan.ok, plan.problems
+        assert [(p.response.answers, p.response.comments, p.spooled) for p in plan.parsed] == [
+            ({}, {}, n) for n in range(6)
+        ]
+        assert apply_plan(plan, store).added == 6
+        ana = store.responses(store.current_assessment(store.get_leader("A")))
+        assert [dict(r.answers) for r in ana] == [{"li-1": n + 1} for n in range(3)]

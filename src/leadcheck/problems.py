@@ -20,7 +20,7 @@ def shorten(text: str, limit: int = MAX_TITLE) -> str:
     return flat if len(flat) <= limit else flat[: limit - 3].rstrip() + "..."
 
 
-@dataclass(frozen=True, order=True)
+@dataclass(frozen=True, order=True, slots=True)  # one per row an import keeps: no __dict__ each
 class Location:
     """Where something is: a file and, in it, a 1-based line and column (0: not known), or a part.
 

@@ -25,7 +25,7 @@ class Response:
     rater: str = ""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)  # one per row an import keeps: no __dict__ each
 class IncomingResponse:
     """A response read from a file or CSV row, checked and ready to be stored.
 

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import csv
-import io
+import os
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -26,24 +27,74 @@ class Record:
         return not any(c.strip() for c in self.cells)
 
 
+# Records a table keeps in memory: enough for every layout's header rows and its detection.
+HEAD_RECORDS = 8
+
+
 @dataclass
 class Table:
-    """The records of a CSV file, blank records dropped."""
+    """The records of a CSV file, blank records dropped: read again from the text when walked.
 
-    records: list[Record] = field(default_factory=list)
+    Only the first HEAD_RECORDS are kept as ``head``; ``rows()`` parses the
+    text once more, one record at a time, so a table of 100,000 rows never
+    holds 100,000 lists of cells. ``parse`` has checked the whole text, so
+    walking it raises nothing.
+    """
+
+    text: str = ""
     encoding: str = "utf-8"
     delimiter: str = ","
+    head: list[Record] = field(default_factory=list)
+    count: int = 0  # records, blank ones left out
+
+    def rows(self, start: int = 0) -> Iterator[Record]:
+        """The records from the ``start``-th on (0: the first), one at a time."""
+        seen = 0
+        for record in _records(self.text, self.delimiter):
+            if record.blank:
+                continue
+            if seen >= start:
+                yield record
+            seen += 1
+
+    @property
+    def records(self) -> list[Record]:
+        """Every record at once, for small files (a roster); importers walk ``rows()``."""
+        return list(self.rows())
+
+
+# A line and its end, as io.StringIO(text, newline="") gives them (\r\n, \r or \n), for csv.
+_LINE = re.compile(r"[^\r\n]*(?:\r\n?|\n)|[^\r\n]+")
+
+
+def _lines(text: str) -> Iterator[str]:
+    """The lines of ``text`` one at a time: a StringIO would copy the whole text, at four bytes a
+    character, for as long as the table is read."""
+    return (m.group() for m in _LINE.finditer(text))
+
+
+def _records(text: str, delimiter: str) -> Iterator[Record]:
+    reader = csv.reader(_lines(text), delimiter=delimiter, strict=True)
+    previous = 0
+    for cells in reader:
+        yield Record(previous + 1, cells)
+        previous = reader.line_num
 
 
 def read_bytes(path: Path, problems: Problems, limit: int = MAX_FILE_BYTES) -> bytes | None:
     """The file's bytes, or None (with a problem) when it is too large or empty."""
     with path.open("rb") as f:
-        data = f.read(limit + 1)
+        # read(limit + 1) would set aside the whole limit at once, however small the file.
+        small = os.fstat(f.fileno()).st_size <= limit
+        data = f.read() if small else f.read(limit + 1)
     if len(data) > limit:
-        problems.error(f"file is larger than {limit // (1024 * 1024)} MiB; split it into smaller files")
+        problems.error(
+            f"file is larger than {limit // (1024 * 1024)} MiB; split it into smaller files",
+            code="file-too-large",
+        )
         return None
     if not data.strip():
-        problems.error("file is empty; expected a header row and one row per rater")
+        problems.error("file is empty; expected a header row and one row per rater", code="empty-file")
         return None
     return data
 
@@ -53,18 +104,19 @@ def decode(data: bytes, problems: Problems) -> tuple[str, str] | None:
     if data.startswith(b"PK\x03\x04"):
         problems.error(
             "this is a spreadsheet workbook (.xlsx), not CSV; save or download it as "
-            '"CSV UTF-8" and import that'
+            '"CSV UTF-8" and import that',
+            code="spreadsheet-workbook",
         )
         return None
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
         try:
             text = data.decode("utf-16")
         except UnicodeDecodeError:
-            problems.error("file starts like UTF-16 text but is not; save it as CSV UTF-8")
+            problems.error("file starts like UTF-16 text but is not; save it as CSV UTF-8", code="not-utf16")
             return None
         return (text, "utf-16") if _no_nul(text, problems) else None
     if b"\x00" in data[:8192]:
-        problems.error("file looks binary (it holds NUL bytes); expected CSV text")
+        problems.error("file looks binary (it holds NUL bytes); expected CSV text", code="binary-file")
         return None
     try:
         text = data.decode("utf-8-sig")
@@ -82,6 +134,7 @@ def decode(data: bytes, problems: Problems) -> tuple[str, str] | None:
             f"mixes UTF-8 text (line {utf8_line}) with another encoding (line {other_line}); "
             'open it in a spreadsheet or editor and save it as "CSV UTF-8"',
             row=other_line,
+            code="mixed-encodings",
         )
         return None
     try:
@@ -91,12 +144,14 @@ def decode(data: bytes, problems: Problems) -> tuple[str, str] | None:
         problems.error(
             f"byte 0x{data[e.start]:02x} is neither UTF-8 nor Windows-1252 text; save the file as CSV UTF-8",
             row=line,
+            code="unknown-encoding",
         )
         return None
     line = data[: utf8_error.start].count(b"\n") + 1
     problems.note(
         f"not UTF-8 (first at line {line}); read as Windows-1252, as older Excel versions save CSV. "
-        'Check that accented letters look right, or save as "CSV UTF-8" next time'
+        'Check that accented letters look right, or save as "CSV UTF-8" next time',
+        code="not-utf8",
     )
     return (text, "cp1252") if _no_nul(text, problems) else None
 
@@ -114,6 +169,7 @@ def _no_nul(text: str, problems: Problems) -> bool:
         "holds a NUL character (a zero byte), which no spreadsheet writes; the file is damaged "
         "or not CSV text: save it again as CSV UTF-8",
         row=text.count("\n", 0, at) + 1,
+        code="nul-character",
     )
     return False
 
@@ -135,17 +191,24 @@ def sniff_delimiter(text: str) -> str:
 
 
 def parse(text: str, problems: Problems) -> Table | None:
-    """The records of a CSV text, or None (with a problem) when it is not valid CSV."""
+    """The table of a CSV text, or None (with a problem) when it is not valid CSV.
+
+    The whole text is checked here, keeping only the first records; the
+    rest are read again when the table is walked.
+    """
     delimiter = sniff_delimiter(text)
-    table = Table(delimiter=delimiter)
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
+    table = Table(text, delimiter=delimiter)
+    reader = csv.reader(_lines(text), delimiter=delimiter, strict=True)
     previous = 0
     try:
         for cells in reader:
             record = Record(previous + 1, cells)
             previous = reader.line_num
-            if not record.blank:
-                table.records.append(record)
+            if record.blank:
+                continue
+            if table.count < HEAD_RECORDS:
+                table.head.append(record)
+            table.count += 1
     except csv.Error as e:
         line = previous + 1
         if "unexpected end of data" in str(e):
@@ -153,12 +216,13 @@ def parse(text: str, problems: Problems) -> Table | None:
                 'the file ends inside a quoted cell (a " is never closed); the file may be '
                 "truncated or a quote is missing",
                 row=line,
+                code="unclosed-quote",
             )
         else:
-            problems.error(f"not valid CSV ({e})", row=line)
+            problems.error(f"not valid CSV ({e})", row=line, code="not-csv")
         return None
-    if not table.records:
-        problems.error("file is empty; expected a header row and one row per rater")
+    if not table.count:
+        problems.error("file is empty; expected a header row and one row per rater", code="empty-file")
         return None
     return table
 

@@ -43,7 +43,7 @@ class Round:
         return self.created_at, self.nth
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)  # one per row an import keeps: no __dict__ each
 class Parsed:
     """One response read and checked, with the instrument it was checked against."""
 
@@ -53,6 +53,7 @@ class Parsed:
     identity_kind: str = ""  # what rater_identity is: "email", "response id", "rater", "export"
     round: Round | None = None  # from an export; None: the leader's current round
     campaign_rater: int | None = None  # a returned questionnaire: the roster row of its rater
+    spooled: int = -1  # the plan's spool holds its answers, comments and source (-1: the response does)
 
 
 @dataclass(frozen=True)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -24,12 +24,14 @@ from leadcheck.importing.policy import add_responses, stored_group
 from leadcheck.importing.problems import Problems
 from leadcheck.importing.resolve import Instruments, label
 from leadcheck.importing.responsefile import read_response_file
+from leadcheck.importing.spool import Spool
 from leadcheck.importing.tables import SurveyReader
 from leadcheck.instrument.catalog import YAML_SUFFIXES
 from leadcheck.instrument.model import SELF, Instrument
 from leadcheck.problems import ERROR, WARNING, Location, Problem
-from leadcheck.responses import IncomingResponse, content_digest
+from leadcheck.responses import content_digest
 from leadcheck.store import Leader, Store, leader_key, leader_name_problem
+from leadcheck.store.responses import BATCH
 
 LAYOUT_LABELS = {
     "response": "response file",
@@ -49,6 +51,7 @@ class ImportPlan:
     files: list[FileReport] = field(default_factory=list)
     leaders: list[PlannedLeader] = field(default_factory=list)  # leaders an export lists
     rounds: list[PlannedRound] = field(default_factory=list)  # assessment rounds exports name, in order
+    spool: Spool = field(default_factory=Spool)  # the answers and comments of ``parsed``
 
     @property
     def errors(self) -> list[Problem]:
@@ -96,25 +99,30 @@ def plan_import(paths: Sequence[Path], options: ImportOptions, store: Store | No
             return (leader, instrument_id, rater) in in_any_round
         return (leader, instrument_id, rater, started) in known_raters
 
+    admit = _Admission(plan)
     for path in check_paths(paths):
         source = str(path)
         problems = Problems(source)
         layout, parsed = _read_file(path, source, options, instruments, problems, known, plan)
-        plan.files.append(FileReport(source, LAYOUT_LABELS.get(layout, layout), len(parsed)))
-        plan.parsed += parsed
+        count = 0
+        for p in _stopping_at_instrument_errors(parsed, problems):
+            count += 1
+            admit(p)
+        plan.files.append(FileReport(source, LAYOUT_LABELS.get(layout, layout), count))
         plan.problems += problems.found
-    _refuse_bad_leader_names(plan)
-    _one_form_per_rater(plan)
-    _refuse_control_characters(plan)
-    plan.parsed = _with_identities(plan.parsed)
     plan.parsed = _latest_per_rater(plan.parsed, plan.problems)
     _one_snapshot_per_leader(plan)
     _refuse_rounds_mixed_with_current(plan)
     if store is not None:
         _refuse_group_changes(plan, store)
     _warn_about_close_names(plan, store)
-    plan.problems.sort()
+    plan.problems.sort(key=_place_then_message)
     return plan
+
+
+def _place_then_message(p: Problem) -> tuple[object, ...]:
+    """Problems at one place in the order of their messages, as before each had a code of its own."""
+    return (p.location, p.csv_index, p.csv_column, p.level, p.message, p.code)
 
 
 # Codes of the problems found across files (a file's own problems are coded where they are read).
@@ -128,44 +136,62 @@ ROUNDS_AND_CURRENT = "rounds-and-current"
 SAME_RATER_TWICE = "same-rater-twice"
 
 
-def _refuse_bad_leader_names(plan: ImportPlan) -> None:
-    """A leader name with a line break or tab, or as long as a paragraph: one problem per file and name."""
-    keep: list[Parsed] = []
-    reported: set[tuple[str, str]] = set()
-    for p in plan.parsed:
+# In a comment: C0 controls but tab and line breaks, DEL and C1 controls. A NUL or a terminal
+# escape is never something a rater typed: the file is damaged, or someone means harm.
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+
+
+class _Admission:
+    """The checks of one response on its own, as it is read; a response that passes joins the plan.
+
+    Each response read is checked in file order (its leader's name, a second
+    questionnaire of the same rater, control characters), given an identity
+    when the file names none, and then kept in the plan without its answers
+    (they go to the plan's spool): the checks across responses that follow
+    need only who answered about whom.
+    """
+
+    def __init__(self, plan: ImportPlan) -> None:
+        self.plan = plan
+        self.bad_names: set[tuple[str, str]] = set()  # (file, name) reported
+        self.forms: dict[int, Parsed] = {}  # a roster rater -> their first questionnaire
+        self.anonymous: dict[str, int] = {}  # content digest -> responses with it so far
+
+    def __call__(self, p: Parsed) -> None:
+        if self.bad_leader_name(p) or self.same_form_twice(p) or self.control_character(p):
+            return
+        self.plan.parsed.append(self.plan.spool.keep(self.with_identity(p)))
+
+    def bad_leader_name(self, p: Parsed) -> bool:
+        """A leader name with a line break or tab, or as long as a paragraph: one problem per file and name."""
         problem = leader_name_problem(p.response.leader)
         if problem is None:
-            keep.append(p)
-            continue
-        if (p.where.path, p.response.leader) not in reported:
-            reported.add((p.where.path, p.response.leader))
-            plan.problems.append(Problem(p.where, ERROR, LEADER_NAME, f"{problem}; correct it in the file"))
-    plan.parsed = keep
+            return False
+        if (p.where.path, p.response.leader) not in self.bad_names:
+            self.bad_names.add((p.where.path, p.response.leader))
+            self.plan.problems.append(
+                Problem(p.where, ERROR, LEADER_NAME, f"{problem}; correct it in the file")
+            )
+        return True
 
+    def same_form_twice(self, p: Parsed) -> bool:
+        """Two different questionnaires of one rater in one import: which is the correction is unknown.
 
-def _one_form_per_rater(plan: ImportPlan) -> None:
-    """Two different questionnaires of one rater in one import: which is the correction is unknown.
-
-    The same form twice is read once; different answers are refused, naming
-    both files (import the corrected one on its own: it replaces the earlier).
-    """
-    first: dict[int, Parsed] = {}
-    keep: list[Parsed] = []
-    for p in plan.parsed:
+        The same form twice is read once; different answers are refused, naming
+        both files (import the corrected one on its own: it replaces the earlier).
+        """
         rater = p.campaign_rater
         if rater is None:
-            keep.append(p)
-            continue
-        earlier = first.get(rater)
+            return False
+        earlier = self.forms.get(rater)
         if earlier is None:
-            first[rater] = p
-            keep.append(p)
-            continue
+            self.forms[rater] = p
+            return False
         same = dict(earlier.response.answers) == dict(p.response.answers) and dict(
             earlier.response.comments
         ) == dict(p.response.comments)
         if not same:
-            plan.problems.append(
+            self.plan.problems.append(
                 Problem(
                     p.where,
                     ERROR,
@@ -174,26 +200,17 @@ def _one_form_per_rater(plan: ImportPlan) -> None:
                     "answers; import only the one to keep (a form imported later replaces the earlier one)",
                 )
             )
-    plan.parsed = keep
+        return True
 
-
-# In a comment: C0 controls but tab and line breaks, DEL and C1 controls. A NUL or a terminal
-# escape is never something a rater typed: the file is damaged, or someone means harm.
-_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
-
-
-def _refuse_control_characters(plan: ImportPlan) -> None:
-    """A comment holding a control character: one problem naming the question, never the text."""
-    keep: list[Parsed] = []
-    for p in plan.parsed:
+    def control_character(self, p: Parsed) -> bool:
+        """A comment holding a control character: one problem naming the question, never the text."""
         bad = next(
             ((q, m.group()) for q, text in p.response.comments.items() if (m := _CONTROL.search(text))),
             None,
         )
         if bad is None:
-            keep.append(p)
-            continue
-        plan.problems.append(
+            return False
+        self.plan.problems.append(
             Problem(
                 p.where,
                 ERROR,
@@ -202,7 +219,22 @@ def _refuse_control_characters(plan: ImportPlan) -> None:
                 "no one types; the file is damaged or altered: correct the comment in the file",
             )
         )
-    plan.parsed = keep
+        return True
+
+    def with_identity(self, p: Parsed) -> Parsed:
+        """A stable identity for a rater the file does not name: their response and its place among equals.
+
+        Two raters who gave identical answers (and no name, email or response id)
+        stay two raters: the n-th identical response is "#n". Importing the same
+        file again gives every response the same identity, so nobody counts twice.
+        """
+        response = p.response
+        if response.rater_identity is not None or response.group == SELF:
+            return p
+        key = content_digest(response)
+        self.anonymous[key] = self.anonymous.get(key, 0) + 1
+        response = dataclasses.replace(response, rater_identity=f"anonymous:{key}#{self.anonymous[key]}")
+        return dataclasses.replace(p, response=response)
 
 
 def _refuse_group_changes(plan: ImportPlan, store: Store) -> None:
@@ -323,7 +355,7 @@ def _read_file(
     problems: Problems,
     known: KnownRater,
     plan: ImportPlan,
-) -> tuple[str, list[Parsed]]:
+) -> tuple[str, Iterable[Parsed]]:
     layout = options.layout
     suffix = path.suffix.lower()
     if layout == "auto" and suffix == ".pdf":
@@ -350,23 +382,24 @@ def _read_file(
     if table is None:
         return layout, []
     if layout == "auto":
-        layout = layouts.detect(table.records)
+        layout = layouts.detect(table.head)
     if layout == "export":
         reader = ExportReader(source, instruments, problems, known)
         out = read_export_csv(table, reader)
         _take_rounds(plan, reader)
         return layout, out
-    if layouts.header_holds_answers(layout, table.records):
+    if layouts.header_holds_answers(layout, table.head):
         # Per-column messages would quote answers as if they were titles: one problem instead.
         problems.error(
             f"does not look like a {layouts.SPECS[layout].label} export (its header rows hold answers); "
-            "check --layout"
+            "check --layout",
+            code="wrong-layout",
         )
         return layout, []
     try:
         return layout, SurveyReader(source, table, layout, options, instruments, problems).read()
-    except InstrumentError as e:
-        problems.error(str(e))
+    except InstrumentError as e:  # the reader's own errors come as its rows are read
+        problems.error(str(e), code="bad-instrument")
         return layout, []
 
 
@@ -376,24 +409,12 @@ def _take_rounds(plan: ImportPlan, reader: ExportReader) -> None:
     plan.rounds += reader.rounds
 
 
-def _with_identities(parsed: list[Parsed]) -> list[Parsed]:
-    """A stable identity for raters the files do not name: their response and its place among equals.
-
-    Two raters who gave identical answers (and no name, email or response id)
-    stay two raters: the n-th identical response is "#n". Importing the same
-    file again gives every response the same identity, so nobody counts twice.
-    """
-    seen: dict[str, int] = {}
-    out: list[Parsed] = []
-    for p in parsed:
-        response = p.response
-        if response.rater_identity is None and response.group != SELF:
-            key = content_digest(response)
-            seen[key] = seen.get(key, 0) + 1
-            response = dataclasses.replace(response, rater_identity=f"anonymous:{key}#{seen[key]}")
-            p = dataclasses.replace(p, response=response)
-        out.append(p)
-    return out
+def _stopping_at_instrument_errors(parsed: Iterable[Parsed], problems: Problems) -> Iterator[Parsed]:
+    """The responses a reader gives, until an instrument it needs cannot be read (one problem)."""
+    try:
+        yield from parsed
+    except InstrumentError as e:
+        problems.error(str(e), code="bad-instrument")
 
 
 def _latest_per_rater(parsed: list[Parsed], problems: list[Problem]) -> list[Parsed]:
@@ -474,13 +495,6 @@ def apply_plan(plan: ImportPlan, store: Store, dry_run: bool = False) -> ImportO
     """
     if not plan.ok:
         raise ValueError("a plan with errors cannot be applied")
-    batches: dict[
-        tuple[str, str, tuple[str, int] | None], tuple[Instrument, Round | None, list[IncomingResponse]]
-    ]
-    batches = {}
-    for p in plan.parsed:
-        key = (p.instrument.content_hash, leader_key(p.response.leader), p.round.key if p.round else None)
-        batches.setdefault(key, (p.instrument, p.round, []))[2].append(p.response)
     outcomes: dict[tuple[str, str], LeaderOutcome] = {}
     existed = {leader_key(leader.name) for leader in store.leaders()}
 
@@ -504,20 +518,7 @@ def apply_plan(plan: ImportPlan, store: Store, dry_run: bool = False) -> ImportO
             if store.find_assessment(leader, content_hash, *planned.round.key) is None:
                 store.ensure_assessment(leader, planned.instrument, *planned.round.key)
                 new_rounds += 1
-        for instrument, in_round, responses in batches.values():
-            assessment = None
-            if in_round is not None:
-                leader = store.get_leader(responses[0].leader)
-                assessment = store.find_assessment(leader, instrument.content_hash, *in_round.key)
-                assert assessment is not None, "every round a response names is planned"
-            summary = add_responses(store, responses, instrument, assessment=assessment)
-            # Named as stored: "ana  lopez" in a file is the workspace's "Ana Lopez".
-            result = outcome(instrument, next(iter(summary.per_leader), responses[0].leader))
-            result.added += summary.added
-            result.replaced += summary.replaced
-            result.unchanged += summary.unchanged
-            for r in responses:
-                result.groups[r.group] = result.groups.get(r.group, 0) + 1
+        _store_responses(plan, store, outcome)
         returned = [p.campaign_rater for p in plan.parsed if p.campaign_rater is not None]
         if returned:
             from leadcheck.campaign.roster import mark_returned
@@ -531,3 +532,33 @@ def apply_plan(plan: ImportPlan, store: Store, dry_run: bool = False) -> ImportO
         result.groups[p.response.group] = result.groups.get(p.response.group, 0) + 1
     ordered = sorted(outcomes.values(), key=lambda o: (o.leader.casefold(), o.instrument))
     return ImportOutcome(ordered, dry_run, sorted(new_leaders, key=str.casefold), new_rounds)
+
+
+def _store_responses(
+    plan: ImportPlan, store: Store, outcome: Callable[[Instrument, str], LeaderOutcome]
+) -> None:
+    """Each leader's responses, in their round or the leader's current one, counted in their outcome.
+
+    They are read back from the spool BATCH at a time: memory holds one batch of answers.
+    """
+    batches: dict[tuple[str, str, tuple[str, int] | None], tuple[Instrument, Round | None, list[Parsed]]]
+    batches = {}
+    for p in plan.parsed:
+        key = (p.instrument.content_hash, leader_key(p.response.leader), p.round.key if p.round else None)
+        batches.setdefault(key, (p.instrument, p.round, []))[2].append(p)
+    for instrument, in_round, parsed in batches.values():
+        assessment = None
+        if in_round is not None:
+            leader = store.get_leader(parsed[0].response.leader)
+            assessment = store.find_assessment(leader, instrument.content_hash, *in_round.key)
+            assert assessment is not None, "every round a response names is planned"
+        for start in range(0, len(parsed), BATCH):
+            responses = [plan.spool.load(p).response for p in parsed[start : start + BATCH]]
+            summary = add_responses(store, responses, instrument, assessment=assessment)
+            # Named as stored: "ana  lopez" in a file is the workspace's "Ana Lopez".
+            result = outcome(instrument, next(iter(summary.per_leader), responses[0].leader))
+            result.added += summary.added
+            result.replaced += summary.replaced
+            result.unchanged += summary.unchanged
+            for r in responses:
+                result.groups[r.group] = result.groups.get(r.group, 0) + 1

@@ -90,10 +90,32 @@ def add_responses(
         )
     batch = _Batch(store, instrument, assessment)
     with store.transaction(dry_run=dry_run) as c:
+        # Written WRITE_BATCH at a time, with a fixed number of statements per batch; a rater
+        # twice in one call starts a new batch, so the second replaces the first as it always did.
+        pending: dict[tuple[int, str], _Filing] = {}
         for resp in incoming:
             leader = batch.leader(c, resp)
-            batch.file(c, resp, leader, batch.assessment_id(c, resp, leader))
+            filing = _Filing(resp, leader, batch.assessment_id(c, resp, leader), store.raters.of(resp))
+            if len(pending) >= responses.WRITE_BATCH or filing.pair in pending:
+                batch.file(c, list(pending.values()))
+                pending = {}
+            pending[filing.pair] = filing
+        batch.file(c, list(pending.values()))
     return batch.summary
+
+
+@dataclass(frozen=True)
+class _Filing:
+    """A response on its way in: its leader as stored, the assessment it goes to, its rater's hash."""
+
+    resp: IncomingResponse
+    leader: Leader
+    assessment_id: int
+    rater: str
+
+    @property
+    def pair(self) -> tuple[int, str]:
+        return self.assessment_id, self.rater
 
 
 class _Batch:
@@ -142,26 +164,38 @@ class _Batch:
             )
         return self.current[leader.id]
 
-    def file(self, c: sqlite3.Connection, resp: IncomingResponse, leader: Leader, assessment_id: int) -> None:
-        """Store the response: new, the same again (skipped), or a correction (replacing the earlier)."""
-        rater = self.store.raters.of(resp)
-        existing = responses.group_of(c, assessment_id, rater)
-        if existing is not None and existing["rater_group"] != resp.group:
-            raise ImportProblemError(
-                f'{resp.source}: this rater already answered about "{leader.name}" as '
-                f"{existing['rater_group']}, here as {resp.group}; a rater answers in one group "
-                "only: correct the group, or leave this response out"
+    def file(self, c: sqlite3.Connection, batch: list[_Filing]) -> None:
+        """Store a batch (no rater twice in an assessment): each response new, the same again
+        (skipped), or a correction (replacing the earlier). Six statements, however many responses."""
+        found = responses.stored(c, {f.pair for f in batch})
+        earlier = {r.response_id: r for r in responses.load(self.store, list(found.values()))}
+        replaced: list[int] = []
+        new: list[responses.NewResponse] = []
+        for f in batch:
+            resp, leader = f.resp, f.leader
+            existing = found.get(f.pair)
+            if existing is not None and existing["rater_group"] != resp.group:
+                raise ImportProblemError(
+                    f'{resp.source}: this rater already answered about "{leader.name}" as '
+                    f"{existing['rater_group']}, here as {resp.group}; a rater answers in one group "
+                    "only: correct the group, or leave this response out"
+                )
+            counts = self.summary.per_leader.setdefault(leader.name, {})
+            if existing is not None:
+                old = earlier[existing["id"]]
+                if dict(old.answers) == dict(resp.answers) and dict(old.comments) == dict(resp.comments):
+                    self.summary.unchanged += 1
+                    continue
+                replaced.append(existing["id"])
+                self.summary.replaced += 1
+            else:
+                self.summary.added += 1
+            counts[resp.group] = counts.get(resp.group, 0) + 1
+            stamp = resp.submitted_at or clock.now()
+            new.append(
+                responses.NewResponse(
+                    f.assessment_id, resp.group, f.rater, stamp, resp.answers, resp.comments
+                )
             )
-        counts = self.summary.per_leader.setdefault(leader.name, {})
-        if existing is not None:
-            old = self.store.response(existing["id"])
-            if dict(old.answers) == dict(resp.answers) and dict(old.comments) == dict(resp.comments):
-                self.summary.unchanged += 1
-                return
-            responses.delete(c, existing["id"])
-            self.summary.replaced += 1
-        else:
-            self.summary.added += 1
-        counts[resp.group] = counts.get(resp.group, 0) + 1
-        stamp = resp.submitted_at or clock.now()
-        responses.insert(c, assessment_id, resp.group, rater, stamp, resp.answers, resp.comments)
+        responses.delete_many(c, replaced)
+        responses.insert_many(c, new)

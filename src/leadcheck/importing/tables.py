@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import PurePath
 
@@ -68,7 +68,9 @@ def _find(head: Header, wanted: str, option: str, problems: Problems) -> Column 
         if any(loose(t) == key for t in column.titles if t) or column.import_id == wanted:
             return column
     titles = ", ".join(f'"{shorten(c.display)}"' for c in head.columns[:12] if c.display)
-    problems.error(f'{option} "{wanted}": no such column; the columns are {titles}', row=head.line)
+    problems.error(
+        f'{option} "{wanted}": no such column; the columns are {titles}', row=head.line, code="no-such-column"
+    )
     return None
 
 
@@ -146,6 +148,7 @@ def map_columns(
                 row=head.line,
                 column=column.display,
                 index=column.index + 1,
+                code="unknown-column",
             )
             continue
         if target in claimed:
@@ -155,6 +158,7 @@ def map_columns(
                 row=head.line,
                 column=column.display,
                 index=column.index + 1,
+                code="same-item-twice",
             )
             continue
         claimed[target] = column
@@ -166,17 +170,19 @@ def map_columns(
             f"no column matches an item of {name}; name columns by item id "
             f'(e.g. "{next(iter(instrument.items))}") or item text, or choose the instrument with --instrument',
             row=head.line,
+            code="no-item-columns",
         )
     elif missing:
         shown = ", ".join(missing[:12]) + (f" and {len(missing) - 12} more" if len(missing) > 12 else "")
         what = f"no column for {len(missing)} item{'s' * (len(missing) != 1)} of {name} ({shown})"
         if allow_missing:
-            problems.warning(f"{what}; they count as skipped", row=head.line)
+            problems.warning(f"{what}; they count as skipped", row=head.line, code="missing-items")
         else:
             problems.error(
                 f"{what}; expected a column for every item: add the missing columns, or add "
                 "--allow-missing-items to import anyway (every rater then skips those items)",
                 row=head.line,
+                code="missing-items",
             )
     return Mapping(targets, bool(mapped))
 
@@ -204,8 +210,8 @@ class SurveyReader:
         self.options = options
         self.instruments = instruments
         self.problems = problems
-        self.head = layouts.header(layout, table.records)
-        self.form = form_key(source, table.records[: self.head.first_data])
+        self.head = layouts.header(layout, table.head)
+        self.form = form_key(source, table.head[: self.head.first_data])
         self.roles = assign_roles(self.head, options, problems)
         self._mappings: dict[str, Mapping] = {}
         self._flag_group: dict[str, str | None] = {}
@@ -230,7 +236,8 @@ class SurveyReader:
             if group is None:
                 self.problems.error(
                     f'--as "{self.options.group}" is not a rater group of {label(instrument)}; '
-                    f"expected one of: {describe_groups(instrument)}"
+                    f"expected one of: {describe_groups(instrument)}",
+                    code="unknown-group",
                 )
             self._flag_group[key] = group
         return self._flag_group[key]
@@ -250,7 +257,8 @@ class SurveyReader:
                 if found is None:
                     self.problems.error(
                         f'--group-map "{given}={target}": "{target}" is not a rater group of '
-                        f"{label(instrument)}; expected one of: {describe_groups(instrument)}"
+                        f"{label(instrument)}; expected one of: {describe_groups(instrument)}",
+                        code="unknown-group",
                     )
                     self._unknown_groups[key] = [len(self.problems.found) - 1, 0]
                     return ""
@@ -267,30 +275,34 @@ class SurveyReader:
                     problem, message=f"{problem.message} ({more} more row{'s' * (more != 1)} name it too)"
                 )
 
-    def read(self) -> list[Parsed]:
+    def read(self) -> Iterator[Parsed]:
+        """The file's responses, one row at a time: the table is walked, never held whole."""
         head, roles, options, problems = self.head, self.roles, self.options, self.problems
-        records = self.table.records[head.first_data :]
         width = len(head.columns)
-        if not records:
-            problems.error("no responses below the header")
-            return []
+        if self.table.count <= head.first_data:
+            problems.error("no responses below the header", code="no-responses")
+            return
         if options.leader is None and roles.leader is None and not options.leader_column:
             problems.error(
-                "no leader: name one with --leader NAME, or the column that holds it with --leader-column COL"
+                "no leader: name one with --leader NAME, or the column that holds it with --leader-column COL",
+                code="no-leader",
             )
         if options.group is None and roles.group is None and not options.group_column:
             problems.error(
-                "no rater group: give one with --as GROUP, or the column that holds it with --group-column COL"
+                "no rater group: give one with --as GROUP, or the column that holds it with --group-column COL",
+                code="no-group",
             )
         base = self.instruments.base()
-        out: list[Parsed] = []
         not_real = 0
-        for record in records:
+        untitled_used: set[int] = set()  # untitled columns with something in them
+        for record in self.table.rows(head.first_data):
+            untitled_used.update(c.index for c in roles.untitled if _cell(record, c))
             cells = record.cells
             if len(cells) < width:
                 problems.error(
                     f"row has {len(cells)} cells but the header has {width}; the file may be truncated",
                     row=record.line,
+                    code="too-few-cells",
                 )
                 continue
             if len(cells) > width and any(c.strip() for c in cells[width:]):
@@ -298,6 +310,7 @@ class SurveyReader:
                     f"row has {len(cells)} cells but the header has {width}; a cell may hold an unquoted "
                     f'"{self.table.delimiter}"',
                     row=record.line,
+                    code="too-many-cells",
                 )
                 continue
             if roles.status is not None and loose(_cell(record, roles.status)) in QUALTRICS_NOT_REAL:
@@ -305,19 +318,23 @@ class SurveyReader:
                 continue
             parsed = self.read_row(record, base)
             if parsed is not None:
-                out.append(parsed)
+                yield parsed
         self._count_unknown_groups()
         for column in roles.untitled:
-            if any(_cell(record, column) for record in records):
+            if column.index in untitled_used:
                 problems.warning(
-                    f"column {column.index + 1} has no title; its cells are ignored", row=head.line
+                    f"column {column.index + 1} has no title; its cells are ignored",
+                    row=head.line,
+                    code="untitled-column",
                 )
         if not_real:
             problems.note(
-                f"skipped {not_real} survey preview, test or spam response{'s' * (not_real != 1)} (Status column)"
+                f"skipped {not_real} survey preview, test or spam response{'s' * (not_real != 1)} (Status column)",
+                code="not-a-response",
             )
-        return out
 
+    # About 80 lines: one check after another on the cells of one row (leader, group, each answer),
+    # each reported with the row's place; it reads top to bottom as the row does, left to right.
     def read_row(self, record: Record, base: Instrument) -> Parsed | None:
         roles, options, problems = self.roles, self.options, self.problems
         before = len(problems.found)
@@ -328,6 +345,7 @@ class SurveyReader:
                 row=record.line,
                 column=roles.leader.display,
                 index=roles.leader.index + 1,
+                code="no-leader",
             )
         instrument = self.instruments.effective(leader, base) if leader else base
         mapping = self.mapping(instrument)
@@ -345,6 +363,7 @@ class SurveyReader:
                     row=record.line,
                     column=roles.group.display,
                     index=roles.group.index + 1,
+                    code="no-group",
                 )
             elif group is None:
                 self._unknown_groups[loose(cell)] = [len(problems.found), 1]
@@ -354,6 +373,7 @@ class SurveyReader:
                     row=record.line,
                     column=roles.group.display,
                     index=roles.group.index + 1,
+                    code="unknown-group",
                 )
         answers: dict[str, Answer] = {}
         comments: dict[str, str] = {}
@@ -368,14 +388,18 @@ class SurveyReader:
                 answers[target.id] = parse_answer(cell, instrument.scale)
             except AnswerError as e:
                 problems.error(
-                    str(e), row=record.line, column=self.head.columns[index].display, index=index + 1
+                    str(e),
+                    row=record.line,
+                    column=self.head.columns[index].display,
+                    index=index + 1,
+                    code="invalid-answer",
                 )
         if any(p.level == ERROR for p in problems.found[before:]):
             return None
         if not leader or group is None or not mapping.usable:
             return None
         if not answers and not comments:
-            problems.warning("row holds no answers; skipped", row=record.line)
+            problems.warning("row holds no answers; skipped", row=record.line, code="no-answers")
             return None
         identity, kind = self.identity(record)
         spec = self.head.spec

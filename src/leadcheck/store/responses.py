@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Collection, Iterator, Mapping, Sequence
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from leadcheck.errors import NotFoundError
@@ -113,37 +114,74 @@ def group_of(conn: sqlite3.Connection, assessment_id: int, rater: str) -> sqlite
     return row
 
 
-def insert(
-    c: sqlite3.Connection,
-    assessment_id: int,
-    group: str,
-    rater: str,
-    stamp: str,
-    answers: Mapping[str, Answer],
-    comments: Mapping[str, str],
-) -> int:
-    """Store one complete response, submitted at ``stamp``; its id. Blank comments are left out."""
-    response_id = int(
-        c.execute(
-            "INSERT INTO responses (assessment_id, rater_group, rater_hash, started_at, submitted_at) "
-            "VALUES (?, ?, ?, ?, ?)",
-            (assessment_id, group, rater, stamp, stamp),
-        ).lastrowid
-        or 0
+# Responses written together: two IN lists of at most this many values stay below 999 bound values.
+WRITE_BATCH = 400
+
+
+@dataclass(frozen=True)
+class NewResponse:
+    """A complete response to store, submitted at ``stamp``, by ``rater`` (a keyed hash)."""
+
+    assessment_id: int
+    group: str
+    rater: str
+    stamp: str
+    answers: Mapping[str, Answer]
+    comments: Mapping[str, str]
+
+
+def stored(
+    conn: sqlite3.Connection, raters: Collection[tuple[int, str]]
+) -> dict[tuple[int, str], sqlite3.Row]:
+    """The stored responses of these (assessment id, rater hash) pairs, by pair: one query for up to
+    WRITE_BATCH pairs."""
+    if not raters:
+        return {}
+    ids = sorted({a for a, _ in raters})
+    hashes = sorted({h for _, h in raters})
+    sql = "SELECT * FROM responses WHERE assessment_id IN ({}) AND rater_hash IN ({})".format(  # noqa: S608
+        ",".join("?" * len(ids)), ",".join("?" * len(hashes))
     )
+    found = {(row["assessment_id"], row["rater_hash"]): row for row in conn.execute(sql, [*ids, *hashes])}
+    return {pair: row for pair, row in found.items() if pair in raters}
+
+
+def insert_many(c: sqlite3.Connection, new: Sequence[NewResponse]) -> None:
+    """Store complete responses (at most WRITE_BATCH, no rater twice in an assessment): one
+    executemany each for the responses, their answers and their comments, and one query for the new
+    ids. Blank comments are left out."""
+    if not new:
+        return
+    c.executemany(
+        "INSERT INTO responses (assessment_id, rater_group, rater_hash, started_at, submitted_at) "
+        "VALUES (?, ?, ?, ?, ?)",
+        [(r.assessment_id, r.group, r.rater, r.stamp, r.stamp) for r in new],
+    )
+    ids = {pair: row["id"] for pair, row in stored(c, {(r.assessment_id, r.rater) for r in new}).items()}
     c.executemany(
         "INSERT INTO answers (response_id, item_id, value, answered_at) VALUES (?, ?, ?, ?)",
-        [(response_id, item, value, stamp) for item, value in answers.items()],
+        [
+            (ids[r.assessment_id, r.rater], item, value, r.stamp)
+            for r in new
+            for item, value in r.answers.items()
+        ],
     )
     c.executemany(
         "INSERT INTO comments (response_id, question_id, text) VALUES (?, ?, ?)",
-        [(response_id, q, text) for q, text in comments.items() if text.strip()],
+        [
+            (ids[r.assessment_id, r.rater], q, text)
+            for r in new
+            for q, text in r.comments.items()
+            if text.strip()
+        ],
     )
-    return response_id
 
 
-def delete(c: sqlite3.Connection, response_id: int) -> None:
-    c.execute("DELETE FROM responses WHERE id = ?", (response_id,))
+def delete_many(c: sqlite3.Connection, response_ids: Sequence[int]) -> None:
+    """Remove responses (at most WRITE_BATCH), with their answers and comments: one statement."""
+    if response_ids:
+        marks = ",".join("?" * len(response_ids))
+        c.execute(f"DELETE FROM responses WHERE id IN ({marks})", list(response_ids))  # noqa: S608
 
 
 # -- one answer at a time (interactive flows) ----------------------------------------------
