@@ -12,6 +12,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from leadcheck import text as txt
+
 ANSWER_INDENT = 2  # "  l-1: 4"
 TEXT_INDENT = 4  # the lines of a written answer under "  keep: |"
 _KEY = re.compile(r"^(?P<indent> *)(?P<key>[A-Za-z0-9_.-]+)(?P<colon>\s*:)?(?P<rest>.*)$")
@@ -152,7 +154,7 @@ def _value_slip(number: int, column: int, key: str, value: str, section: str) ->
 
 
 def _spaces(n: int) -> str:
-    return f"{n} space{'s' * (n != 1)}"
+    return txt.count(n, "space")
 
 
 def _what(section: str) -> str:

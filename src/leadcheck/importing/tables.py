@@ -9,6 +9,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import PurePath
 
+from leadcheck import text as txt
 from leadcheck.importing import layouts
 from leadcheck.importing.columns import (
     AnswerError,
@@ -174,7 +175,7 @@ def map_columns(
         )
     elif missing:
         shown = ", ".join(missing[:12]) + (f" and {len(missing) - 12} more" if len(missing) > 12 else "")
-        what = f"no column for {len(missing)} item{'s' * (len(missing) != 1)} of {name} ({shown})"
+        what = f"no column for {txt.count(len(missing), 'item')} of {name} ({shown})"
         if allow_missing:
             problems.warning(f"{what}; they count as skipped", row=head.line, code="missing-items")
         else:
@@ -272,7 +273,7 @@ class SurveyReader:
                 problem = self.problems.found[index]
                 more = count - 1
                 self.problems.found[index] = dataclasses.replace(
-                    problem, message=f"{problem.message} ({more} more row{'s' * (more != 1)} name it too)"
+                    problem, message=f"{problem.message} ({txt.count(more, 'more row')} name it too)"
                 )
 
     def read(self) -> Iterator[Parsed]:
