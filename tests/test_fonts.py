@@ -8,6 +8,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from leadcheck.importing.policy import add_responses
 from leadcheck.instrument.catalog import load_instrument
@@ -146,3 +148,12 @@ def test_cohort_report_warns_per_document(run: Callable[..., object], db: Path, 
         f"warning: {glyphs.warning('the cohort summary', ('CJK',))}",
     ]
     assert COMMENT not in result.stderr  # type: ignore[attr-defined]
+
+
+@given(st.lists(st.tuples(st.integers(0, 300), st.integers(0, 40)), max_size=30), st.integers(-5, 400))
+def test_ranges_hold_exactly_the_code_points_of_their_parts(parts: list[tuple[int, int]], probe: int) -> None:
+    pairs = [(first, first + length) for first, length in parts]
+    expected = {c for first, last in pairs for c in range(first, last + 1)}
+    ranges = glyphs.Ranges(pairs)
+    assert (probe in ranges) == (probe in expected)
+    assert list(ranges) == sorted(expected)

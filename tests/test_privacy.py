@@ -223,3 +223,30 @@ def test_the_rate_prompt_promise_is_true_for_the_group(group: str) -> None:
         assert promise.startswith("The Manager group is shown from a single rater")
     else:
         assert "never shown on their own" in promise and "at least 2 of them" in promise
+
+
+def test_reports_made_again_are_read_back_once_and_still_hold_a_late_rater(
+    run: Run, db: Path, tmp_path: Path
+) -> None:
+    """Scoring reads each distinct release once (a report made again on the same answers repeats the
+    one before); the newest stays last, so a late rater is held back exactly as after one release."""
+    from leadcheck.releases import released_figures, releases
+    from leadcheck.store import assessments
+
+    add(db, [("self", "self", ALL, ""), *peers([2, 3, 4])])
+    for n in range(4):
+        assert run("report", "Ana", "-o", str(tmp_path / f"{n}.html")).exit_code == 0
+    add(db, peers([5], start=3))  # one late peer: held back
+    for n in range(4, 6):
+        assert run("report", "Ana", "-o", str(tmp_path / f"{n}.html")).exit_code == 0
+    with Store.open(db) as store:
+        current = assessments.current(store, store.get_leader("Ana"))
+        assert len(releases(store, current)) == 6
+        distinct = released_figures(store, current)
+        assert len(distinct) == 1  # the held report published the same figures again
+        assert distinct[-1] == releases(store, current)[-1].figures
+    text = (tmp_path / "5.html").read_text()
+    assert "the answers that arrived since are held back" in text
+    assert "comment from peer 3" not in text
+    audit = run("audit", "Ana")
+    assert "6 reports given" in audit.stdout and "no rater can be singled out" in audit.stdout

@@ -15,21 +15,24 @@ stored points; below the 5th or above the 95th it is reported as such.
 
 from __future__ import annotations
 
+import functools
+import hashlib
 import itertools
 import math
-from collections.abc import Sequence
+import sys
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from leadcheck import text as txt
-from leadcheck.errors import LeadcheckError, NormsError
+from leadcheck.errors import LeadcheckError, NormsError, NotFoundError
 from leadcheck.exact import canonical
 from leadcheck.scoring import Scorecard
 
 if TYPE_CHECKING:
-    from leadcheck.store import Store
+    from leadcheck.store import Assessment, Store
 
 FORMAT = "leadcheck-norms/1"
 MIN_LEADERS = 10
@@ -123,35 +126,76 @@ def _entry(key: str, values: Sequence[float]) -> NormEntry:
     return NormEntry(key, n, mean, sd, tuple(quantile(ordered, p) for p in POINTS))
 
 
+@dataclass(frozen=True)
+class LeaderFigures:
+    """What a norm group takes from one leader: the all-others means their report publishes
+    (None where it publishes none), in instrument order."""
+
+    instrument_id: str
+    version: str
+    dimensions: dict[str, float | None]
+    items: dict[str, float | None]
+
+    @classmethod
+    def of(cls, card: Scorecard) -> LeaderFigures:
+        inst = card.instrument
+        items: dict[str, float | None] = dict.fromkeys(inst.items)
+        for d in card.dimensions:
+            items.update({i.id: i.others.mean for i in d.items})
+        return cls(inst.id, inst.version, {d.id: d.others.mean for d in card.dimensions}, items)
+
+    def data(self) -> dict[str, Any]:
+        """As JSON-able data (kept in the workspace by leadcheck.store.figurecache)."""
+        return {
+            "i": self.instrument_id,
+            "v": self.version,
+            "d": list(self.dimensions.items()),
+            "t": list(self.items.items()),
+        }
+
+    @classmethod
+    def from_data(cls, data: Mapping[str, Any]) -> LeaderFigures:
+        return cls(data["i"], data["v"], dict(data["d"]), dict(data["t"]))
+
+    @property
+    def rated(self) -> bool:
+        """Rated by others: some competency has an all-others mean."""
+        return any(v is not None for v in self.dimensions.values())
+
+
 def build(cards: Sequence[Scorecard], source: str, created: date | None = None) -> Norms:
     """Norms from leaders' scorecards (all on one instrument), refused below MIN_LEADERS leaders."""
-    if not cards:
+    return build_from_figures([LeaderFigures.of(c) for c in cards], source, created)
+
+
+def build_from_figures(leaders: Sequence[LeaderFigures], source: str, created: date | None = None) -> Norms:
+    """Norms from leaders' published figures (all on one instrument), refused below MIN_LEADERS leaders."""
+    if not leaders:
         raise NormsError("no scored leaders to build norms from")
-    ids = sorted({c.instrument.id for c in cards})
+    ids = sorted({f.instrument_id for f in leaders})
     if len(ids) > 1:
         raise NormsError(
             f"the leaders were assessed on different instruments ({', '.join(ids)}); "
             "build norms for one with --instrument"
         )
-    inst = cards[0].instrument
-    rated = [c for c in cards if any(d.others.mean is not None for d in c.dimensions)]
+    rated = [f for f in leaders if f.rated]
     if len(rated) < MIN_LEADERS:
         raise NormsError(
             f"norms need at least {MIN_LEADERS} leaders rated by others; these cohorts have {len(rated)}. "
             "Add cohorts to the command"
         )
-    dims: dict[str, list[float]] = {d.id: [] for d in inst.dimensions}
-    items: dict[str, list[float]] = {i: [] for i in inst.items}
-    for card in rated:
-        for d in card.dimensions:
-            if d.others.mean is not None:
-                dims.setdefault(d.id, []).append(d.others.mean)
-            for i in d.items:
-                if i.others.mean is not None:
-                    items.setdefault(i.id, []).append(i.others.mean)
+    dims: dict[str, list[float]] = {k: [] for k in leaders[0].dimensions}
+    items: dict[str, list[float]] = {k: [] for k in leaders[0].items}
+    for figures in rated:
+        for key, value in figures.dimensions.items():
+            if value is not None:
+                dims.setdefault(key, []).append(value)
+        for key, value in figures.items.items():
+            if value is not None:
+                items.setdefault(key, []).append(value)
     return Norms(
-        instrument_id=inst.id,
-        instrument_versions=tuple(sorted({c.instrument.version for c in cards})),
+        instrument_id=ids[0],
+        instrument_versions=tuple(sorted({f.version for f in leaders})),
         source=source,
         created=(created or date.today()).isoformat(),
         leaders=len(rated),
@@ -289,10 +333,20 @@ def check_instrument(norms: Norms, instrument_id: str, origin: str) -> None:
         )
 
 
-def build_from_store(store: Store, cohorts: Sequence[str], instrument_id: str | None = None) -> Norms:
-    """Norms from each leader's latest assessment (on ``instrument_id``) in the named cohorts."""
-    from leadcheck.errors import NotFoundError
-    from leadcheck.scorecards import score_latest
+def build_from_store(
+    store: Store,
+    cohorts: Sequence[str],
+    instrument_id: str | None = None,
+    scored: Mapping[int, Scorecard] | None = None,
+) -> Norms:
+    """Norms from each leader's latest assessment (on ``instrument_id``) in the named cohorts.
+
+    ``scored`` holds scorecards the caller made already, by assessment id: those are not
+    scored again (a report's own leader is part of its cohort). Every other leader's
+    figures come from the workspace's figure cache while their answers, releases and
+    instrument are unchanged (leadcheck.store.figurecache), else from scoring them now.
+    """
+    from leadcheck.store import assessments
 
     known = set(store.cohorts())
     missing = [c for c in cohorts if c not in known]
@@ -300,27 +354,71 @@ def build_from_store(store: Store, cohorts: Sequence[str], instrument_id: str | 
         raise NotFoundError(
             f'no cohort "{missing[0]}" in {store.path} (cohorts: {", ".join(sorted(known)) or "none yet"})'
         )
-    cards = []
+    latest = []
     seen: set[str] = set()
     for cohort in dict.fromkeys(cohorts):
         for leader in store.leaders(cohort):
             if leader.name in seen:
                 continue
             seen.add(leader.name)
-            try:
-                cards.append(score_latest(store, leader, instrument_id).card)
-            except NotFoundError:
-                continue  # no assessment (on this instrument): not part of the norm group
+            found = assessments.current_or_none(store, leader, instrument_id)
+            if found is not None:  # without an assessment (on this instrument): not in the norm group
+                latest.append(found)
     named = list(dict.fromkeys(cohorts))
-    return build(cards, f"{txt.plural(len(named), 'cohort')} {', '.join(named)}")
+    return build_from_figures(
+        leader_figures(store, latest, scored or {}), f"{txt.plural(len(named), 'cohort')} {', '.join(named)}"
+    )
 
 
-def cohort_norms(store: Store, cohort: str | None, instrument_id: str) -> Norms | None:
+def leader_figures(
+    store: Store, latest: Sequence[Assessment], scored: Mapping[int, Scorecard]
+) -> list[LeaderFigures]:
+    """The published figures of each assessment: from ``scored``, else kept ones still current, else scored now
+    (and kept for next time)."""
+    from leadcheck.scorecards import score_assessment
+    from leadcheck.store import figurecache
+
+    to_look_up = [a.id for a in latest if a.id not in scored]
+    state = figurecache.states(store, to_look_up, _code_state())
+    kept = figurecache.kept(store, state)
+    out: list[LeaderFigures] = []
+    new: list[tuple[int, str, Any]] = []
+    for assessment in latest:
+        if assessment.id in scored:
+            out.append(LeaderFigures.of(scored[assessment.id]))
+        elif assessment.id in kept:
+            out.append(LeaderFigures.from_data(kept[assessment.id]))
+        else:
+            figures = LeaderFigures.of(score_assessment(store, assessment))
+            new.append((assessment.id, state[assessment.id], figures.data()))
+            out.append(figures)
+    figurecache.keep(store, new)
+    return out
+
+
+@functools.cache
+def _code_state() -> str:
+    """The code that turns answers into published figures: kept figures made by other code are not used."""
+    import leadcheck
+    from leadcheck import anonymity, exact, releases, scoring, stats
+
+    digest = hashlib.sha256(leadcheck.__version__.encode())
+    for module in (anonymity, exact, releases, scoring, stats, sys.modules[__name__]):
+        try:
+            digest.update(Path(module.__file__ or "").read_bytes())
+        except OSError:
+            digest.update(module.__name__.encode())
+    return digest.hexdigest()
+
+
+def cohort_norms(
+    store: Store, cohort: str | None, instrument_id: str, scored: Mapping[int, Scorecard] | None = None
+) -> Norms | None:
     """The leader's own cohort as the comparison group, when it has at least MIN_LEADERS rated leaders."""
     if not cohort:
         return None
     try:
-        norms = build_from_store(store, [cohort], instrument_id)
+        norms = build_from_store(store, [cohort], instrument_id, scored)
     except LeadcheckError:
         return None
     return replace(norms, source=f"this cohort, {cohort}", created="")

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from leadcheck.errors import NotFoundError, UsageError
-from leadcheck.store import Store
+from leadcheck.store import Store, figurecache
 
 
 @dataclass(frozen=True)
@@ -141,6 +141,9 @@ def purge(store: Store, selection: Selection, dry_run: bool = False) -> PurgeCou
     ids = _leader_ids(store, selection)
     with store.transaction(dry_run=dry_run) as c:
         count = _delete(store, c, selection, ids)
+        if not count.empty:
+            # Figures kept to speed up reports were computed from what is going: they go too.
+            figurecache.clear(store)
     if not dry_run and not count.empty:
         store.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         store.conn.execute("VACUUM")

@@ -72,6 +72,15 @@ class Release:
     figures: Released
 
 
+def released_figures(store: Store, assessment: Assessment) -> tuple[Released, ...]:
+    """What the releases of an assessment published, each distinct set of figures once, in the order
+    of its latest release (a report made again on unchanged answers repeats the one before)."""
+    rows = store.conn.execute(
+        "SELECT figures FROM releases WHERE assessment_id = ? GROUP BY figures ORDER BY max(id)", (assessment.id,)
+    ).fetchall()
+    return tuple(released_from(json.loads(row[0])) for row in rows)
+
+
 def releases(store: Store, assessment: Assessment) -> list[Release]:
     """Every release of an assessment, oldest first."""
     rows = store.conn.execute(

@@ -32,10 +32,10 @@ def score_assessment(
     figures that could be set against it: the scorecard is what a report
     made now would publish.
     """
-    from leadcheck.releases import releases
+    from leadcheck.releases import released_figures
 
     instrument = store.instrument(assessment)
-    released = tuple(r.figures for r in releases(store, assessment))
+    released = released_figures(store, assessment)
     if responses is None:
         responses = store.responses(assessment)
     return score(instrument, responses, assessment.leader.name, released=released)

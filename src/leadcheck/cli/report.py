@@ -109,7 +109,7 @@ def _norm_group(
     if loaded is not None:
         check_instrument(loaded, inst_id, str(path))
         return loaded
-    return cohort_norms(store, scored.assessment.leader.cohort, inst_id)
+    return cohort_norms(store, scored.assessment.leader.cohort, inst_id, {scored.assessment.id: scored.card})
 
 
 def _write(store: Store, scored: ScoredAssessment, data: bytes, output: Path, draft: bool) -> None:

@@ -9,13 +9,14 @@ scripts, never the text itself: names and comments are personal data.
 
 from __future__ import annotations
 
+import bisect
 import functools
 import html
 import re
 import shutil
 import subprocess
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Container, Iterable, Iterator
 
 # Characters that never need a glyph: controls, formatting marks, separators.
 _INVISIBLE = {"Cc", "Cf", "Zs", "Zl", "Zp", "Mn", "Me"}
@@ -28,13 +29,37 @@ ADVICE_EMOJI = "Noto Color Emoji (Debian: fonts-noto-color-emoji)"
 ADVICE_OTHER = "the Noto fonts (Debian: fonts-noto-core, or fonts-noto for every script)"
 
 
-def installed_coverage() -> frozenset[int] | None:
+class Ranges:
+    """Code points as merged, sorted ranges: ``cp in ranges`` by bisection, iterable like a set."""
+
+    def __init__(self, pairs: Iterable[tuple[int, int]]) -> None:
+        merged: list[list[int]] = []
+        for first, last in sorted(pairs):
+            if merged and first <= merged[-1][1] + 1:
+                merged[-1][1] = max(merged[-1][1], last)
+            else:
+                merged.append([first, last])
+        self.starts = [m[0] for m in merged]
+        self.ends = [m[1] for m in merged]
+
+    def __contains__(self, code_point: object) -> bool:
+        if not isinstance(code_point, int):
+            return False
+        k = bisect.bisect_right(self.starts, code_point) - 1
+        return k >= 0 and code_point <= self.ends[k]
+
+    def __iter__(self) -> Iterator[int]:
+        for first, last in zip(self.starts, self.ends, strict=True):
+            yield from range(first, last + 1)
+
+
+def installed_coverage() -> Container[int] | None:
     """Every code point some installed font covers, or None when fontconfig cannot be asked."""
     return _installed_coverage()
 
 
 @functools.cache
-def _installed_coverage() -> frozenset[int] | None:
+def _installed_coverage() -> Ranges | None:
     fc_list = shutil.which("fc-list")
     if fc_list is None:
         return None
@@ -44,19 +69,24 @@ def _installed_coverage() -> frozenset[int] | None:
         ).stdout
     except (OSError, subprocess.SubprocessError):
         return None
-    # Installed fonts repeat the same ranges tens of thousands of times: expanding each
-    # distinct range once makes this about ten times faster (0.05 s instead of 0.5 s).
-    return frozenset(parse_charsets(set(listing.split())))
+    # Installed fonts repeat the same ranges tens of thousands of times: each distinct range is
+    # read once, and kept as a range (a set of every code point took 0.035 s of every report).
+    return Ranges(charset_ranges(set(listing.split())))
+
+
+def charset_ranges(ranges: Iterable[str]) -> Iterator[tuple[int, int]]:
+    """(first, last) code points of fontconfig charset ranges such as ``20-7e`` or ``a0``."""
+    for part in ranges:
+        first, _, last = part.partition("-")
+        try:
+            yield int(first, 16), int(last or first, 16)
+        except ValueError:
+            continue
 
 
 def parse_charsets(ranges: Iterable[str]) -> Iterable[int]:
     """Code points of fontconfig charset ranges such as ``20-7e`` or ``a0``."""
-    for part in ranges:
-        first, _, last = part.partition("-")
-        try:
-            yield from range(int(first, 16), int(last or first, 16) + 1)
-        except ValueError:
-            continue
+    return Ranges(charset_ranges(ranges))
 
 
 def html_text(document: str) -> str:
@@ -77,7 +107,7 @@ def script_of(char: str) -> str:
     return first.capitalize()
 
 
-def missing_scripts(text: str, coverage: frozenset[int] | None = None) -> tuple[str, ...]:
+def missing_scripts(text: str, coverage: Container[int] | None = None) -> tuple[str, ...]:
     """The scripts of characters in ``text`` that no installed font covers, sorted.
 
     Empty when everything is covered, or when fontconfig cannot be asked (we

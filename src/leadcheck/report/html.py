@@ -11,11 +11,22 @@ import jinja2.sandbox
 from leadcheck import text as txt
 from leadcheck.errors import ReportError
 from leadcheck.report.bundle import TemplateBundle
+from leadcheck.report.templatecache import template_cache
 
 ENTRY = "report.html.j2"
 STYLESHEET = "report.css"
 
 _environments: dict[str, jinja2.Environment] = {}
+
+OPTIONS: dict[str, object] = {
+    # Every value is text, never markup: names, comments and instrument
+    # text from other people print literally.
+    "autoescape": True,
+    "undefined": jinja2.StrictUndefined,
+    "trim_blocks": True,
+    "lstrip_blocks": True,
+    "keep_trailing_newline": True,
+}
 
 # Larger results than these from `*` and `**` in a template are refused: a template must not
 # be able to fill the memory or the processor ("x" * 10**10, 9 ** 9 ** 9).
@@ -54,13 +65,9 @@ def environment(bundle: TemplateBundle) -> jinja2.Environment:
         # immutable variant from changing the view model. Only loops and printing remain.
         env = ReportSandbox(
             loader=jinja2.DictLoader(bundle.templates()),
-            # Every value is text, never markup: names, comments and instrument
-            # text from other people print literally.
-            autoescape=True,
-            undefined=jinja2.StrictUndefined,
-            trim_blocks=True,
-            lstrip_blocks=True,
-            keep_trailing_newline=True,
+            # Compiled templates are kept between runs (leadcheck.report.templatecache).
+            bytecode_cache=template_cache(ReportSandbox, OPTIONS),
+            **OPTIONS,
         )
         # Numbers, signs and plurals print as everywhere else (leadcheck.text).
         env.filters.update(score=txt.score, signed=txt.signed, plural=txt.plural, count=txt.count)

@@ -108,6 +108,15 @@ MIGRATIONS: tuple[str, ...] = (
     ALTER TABLE leaders ADD COLUMN name_key TEXT NOT NULL DEFAULT '';
     CREATE INDEX leaders_name_key ON leaders (name_key);
     """,
+    # 5: figures derived from an assessment, kept with the state they were made from
+    # (leadcheck.store.figurecache), so one report does not score its whole cohort again.
+    """
+    CREATE TABLE figure_cache (
+        assessment_id INTEGER PRIMARY KEY REFERENCES assessments (id) ON DELETE CASCADE,
+        state TEXT NOT NULL,
+        figures TEXT NOT NULL
+    );
+    """,
 )
 
 # The migration (counted from 0) after whose SQL the leaders' name keys are computed.
