@@ -303,10 +303,10 @@ def test_every_problem_of_every_row_is_listed(cli: Cli, tmp_path: Path, before: 
         "(This leader becomes defensive when their work i...)?",
         'responses.csv:1: column "Department": matches no item or question of team-360 1.0.0; name the column '
         'by an item id (e.g. "li-1") or the item\'s text, or leave it out with --ignore-column',
-        'responses.csv:2: column "This leader seeks feedback on their o...": "7" is outside the scale 1-5',
+        'responses.csv:2: column "This leader seeks feedback on their o...": a number outside the scale 1-5',
         f'responses.csv:3: column "group": "boss" is not a rater group of team-360 1.0.0; expected one of: {GROUPS}; '
         'or say which it is with --group-map "boss=GROUP"',
-        f'responses.csv:3: column "li-2": "maybe" is not an answer on the scale; {SCALE_HINT}',
+        f'responses.csv:3: column "li-2": not an answer on the scale; {SCALE_HINT}',
         "responses.csv:4: row has 4 cells but the header has 8; the file may be truncated",
         'responses.csv:5: column "group": no rater group named; fill in the cell or give --as',
     )
@@ -596,8 +596,8 @@ def test_response_file_problems_have_line_and_column(cli: Cli, tmp_path: Path, b
         before,
         f'f.yaml:{line_of["group"]}:8: "boss" is not a rater group of team-360 1.0.0; expected one of: {GROUPS}',
         f'f.yaml:{line_of["rator"]}:1: unknown key "rator"; did you mean "rater"?',
-        f'f.yaml:{line_of["li-1"]}:9: answer to "li-1": "7" is outside the scale 1-5',
-        f'f.yaml:{line_of["li-2"]}:9: answer to "li-2": "maybe" is not an answer on the scale; {SCALE_HINT}',
+        f'f.yaml:{line_of["li-1"]}:9: answer to "li-1": a number outside the scale 1-5',
+        f'f.yaml:{line_of["li-2"]}:9: answer to "li-2": not an answer on the scale; {SCALE_HINT}',
         f'f.yaml:{line_of["fb-22"]}:3: "fb-22" is not an item of team-360 1.0.0; did you mean "fb-2"?',
     )
 

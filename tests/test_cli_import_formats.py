@@ -7,6 +7,8 @@ import shutil
 from collections.abc import Callable
 from pathlib import Path
 
+import pytest
+
 from .conftest import Run
 
 FIXTURES = Path(__file__).parent / "fixtures" / "imports"
@@ -32,7 +34,7 @@ def test_json_lists_every_problem_with_its_place_and_code(cli: Cli, tmp_path: Pa
                 "column": 0,
                 "level": "error",
                 "code": "invalid-answer",
-                "message": '"7" is outside the scale 1-5',
+                "message": "a number outside the scale 1-5",
                 "csv_column": "fb-1",
             },
             {
@@ -41,7 +43,7 @@ def test_json_lists_every_problem_with_its_place_and_code(cli: Cli, tmp_path: Pa
                 "column": 0,
                 "level": "error",
                 "code": "invalid-answer",
-                "message": '"Lovely person" is not an answer on the scale; expected a number 1-5, a label '
+                "message": "not an answer on the scale; expected a number 1-5, a label "
                 '(Never, Rarely, Sometimes, Often, Always), or "n/a" (Not observed)',
                 "csv_column": "fb-3",
             },
@@ -88,8 +90,8 @@ def test_github_annotations_of_a_refused_import(cli: Cli, tmp_path: Path) -> Non
     run = cli("import", "r.csv", "--instrument", TEAM, "--format", "github")
     assert (run.exit_code, run.stderr) == (1, "")
     assert run.stdout.splitlines() == [
-        '::error file=r.csv,line=2,title=invalid-answer::column "fb-1": "7" is outside the scale 1-5',
-        '::error file=r.csv,line=2,title=invalid-answer::column "fb-3": "Lovely person" is not an answer on the scale; '
+        '::error file=r.csv,line=2,title=invalid-answer::column "fb-1": a number outside the scale 1-5',
+        '::error file=r.csv,line=2,title=invalid-answer::column "fb-3": not an answer on the scale; '
         'expected a number 1-5, a label (Never, Rarely, Sometimes, Often, Always), or "n/a" (Not observed)',
     ]
 
@@ -118,8 +120,8 @@ def test_text_stays_as_it_was(cli: Cli, tmp_path: Path) -> None:
     run = cli("import", "r.csv", "--instrument", TEAM)
     assert (run.exit_code, run.stdout) == (1, "")
     assert run.stderr.splitlines() == [
-        'r.csv:2: column "fb-1": "7" is outside the scale 1-5',
-        'r.csv:2: column "fb-3": "Lovely person" is not an answer on the scale; expected a number 1-5, a label '
+        'r.csv:2: column "fb-1": a number outside the scale 1-5',
+        'r.csv:2: column "fb-3": not an answer on the scale; expected a number 1-5, a label '
         '(Never, Rarely, Sometimes, Often, Always), or "n/a" (Not observed)',
         "2 problems found. Nothing was written.",
     ]
@@ -159,3 +161,19 @@ def test_every_problem_of_a_broken_csv_file_has_a_code_of_its_own(cli: Cli, tmp_
     options = cli("import", "cells.csv", "--instrument", TEAM, "--leader-column", "boss", "--format", "json")
     assert {p["code"] for p in json.loads(options.stdout)["problems"]} >= {"no-such-column"}
     assert all(code == code.lower() and " " not in code for code in codes)
+
+
+@pytest.mark.parametrize("fmt", ["text", "json", "github"])
+def test_a_comment_in_an_answer_column_is_never_quoted(cli: Cli, tmp_path: Path, fmt: str) -> None:
+    """Problem messages reach terminals, CI logs and annotations: a cell that is not an answer is named
+    by its row and column, never quoted (it may be a comment slipped one column over, or an answer)."""
+    private = "She shouts at the team in meetings"
+    (tmp_path / "r.csv").write_text(
+        f"leader,group,fb-1,fb-2,fb-3\nAna Lopez,peer,{private},9,N/A - Often\nAna Lopez,peer,4,4,0\n"
+    )
+    run = cli("import", "r.csv", "--instrument", TEAM, "--format", fmt)
+    assert run.exit_code == 1
+    output = run.stdout + run.stderr
+    assert output.count("fb-1") >= 1 and "r.csv" in output
+    for secret in (private, "She shouts", "N/A - Often", '"9"', '"0"'):
+        assert secret not in output

@@ -109,23 +109,26 @@ def test_answers_are_numbers_or_labels(team: Instrument, cell: object, value: in
 @pytest.mark.parametrize(
     ("cell", "message"),
     [
-        ("7", '"7" is outside the scale 1-5'),
-        ("0", '"0" is outside the scale 1-5'),
-        ("7 - Often", '"7 - Often" is outside the scale 1-5'),
-        ("4 - Never", '"4 - Never": the number and the label disagree (4 is "Often")'),
+        ("7", "a number outside the scale 1-5"),
+        ("0", "a number outside the scale 1-5"),
+        ("7 - Often", "a number outside the scale 1-5"),
+        (
+            "4 - Never",
+            'the number and the label disagree; write one of them, or both as the scale has them ("4 - Often")',
+        ),
         (
             "maybe",
-            '"maybe" is not an answer on the scale; expected a number 1-5, a label (Never, Rarely, '
+            "not an answer on the scale; expected a number 1-5, a label (Never, Rarely, "
             'Sometimes, Often, Always), or "n/a" (Not observed)',
         ),
         (
             "3.5",
-            '"3.5" is not an answer on the scale; expected a number 1-5, a label (Never, Rarely, '
+            "not an answer on the scale; expected a number 1-5, a label (Never, Rarely, "
             'Sometimes, Often, Always), or "n/a" (Not observed)',
         ),
         (
             True,
-            '"yes" is not an answer on the scale; expected a number 1-5, a label (Never, Rarely, '
+            "not an answer on the scale; expected a number 1-5, a label (Never, Rarely, "
             'Sometimes, Often, Always), or "n/a" (Not observed)',
         ),
     ],
@@ -148,7 +151,7 @@ def test_not_observed_refused_when_the_scale_has_none(team: Instrument) -> None:
     with pytest.raises(AnswerError) as caught:
         parse_answer("N/A", scale)
     assert str(caught.value) == (
-        '"N/A" (not observed) is not allowed: this instrument has no "not observed" answer; '
+        '"not observed" is not allowed: this instrument has no "not observed" answer; '
         "leave the cell empty to skip the item"
     )
 
@@ -203,12 +206,12 @@ def test_problem_grammar() -> None:
         Location("responses.csv", 14),
         ERROR,
         "range",
-        '"7" is outside the scale 1-5',
+        "a number outside the scale 1-5",
         csv_column="I seek feedback on my own work",
     )
     assert (
         str(problem)
-        == 'responses.csv:14: column "I seek feedback on my own work": "7" is outside the scale 1-5'
+        == 'responses.csv:14: column "I seek feedback on my own work": a number outside the scale 1-5'
     )
     assert str(Problem(Location("form.yaml", 12, 5), ERROR, "import", "x")) == "form.yaml:12:5: x"
     assert (

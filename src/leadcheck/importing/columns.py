@@ -144,7 +144,8 @@ class ColumnMatcher:
 # Not a LeadcheckError (and not in leadcheck.errors): it never leaves the import, whose readers
 # turn it into a Problem at the cell it came from.
 class AnswerError(ValueError):
-    """A cell that is not an answer on the scale; the message quotes only that cell."""
+    """A cell that is not an answer on the scale. The message never quotes the cell: a comment
+    pasted into an answer column is personal data, and messages reach logs and CI annotations."""
 
 
 def not_observed_words(scale: Scale) -> frozenset[str]:
@@ -187,44 +188,44 @@ def parse_answer(cell: object, scale: Scale) -> Answer:
     if isinstance(cell, bool):  # YAML reads a bare yes/no as a boolean
         cell = "yes" if cell else "no"
     if isinstance(cell, int):
-        return _in_range(cell, str(cell), scale)
+        return _in_range(cell, scale)
     if isinstance(cell, float) and math.isfinite(cell) and cell.is_integer():
-        return _in_range(int(cell), str(cell), scale)
+        return _in_range(int(cell), scale)
     text = str(cell).strip()
     key = loose(text)
     not_observed, point_values = _loose_words(scale)
     if key in not_observed or text in ("-", "\u2013"):
         if not scale.not_observed:
             raise AnswerError(
-                f'"{shorten(text, 40)}" (not observed) is not allowed: this instrument has no '
+                '"not observed" is not allowed: this instrument has no '
                 '"not observed" answer; leave the cell empty to skip the item'
             )
         return None
     if key in point_values:
         return point_values[key]
     if _NUMBER.fullmatch(text):
-        return _in_range(int(float(text)), text, scale)
+        return _in_range(int(float(text)), scale)
     for pattern in (_NUMBER_LABEL, _LABEL_NUMBER):
         m = pattern.fullmatch(text)
         if m is None:
             continue
-        value = _in_range(int(m["number"]), text, scale)
+        value = _in_range(int(m["number"]), scale)
         if loose(m["label"]) == loose(scale.label(value)):
             return value
         raise AnswerError(
-            f'"{shorten(text, 40)}": the number and the label disagree ({value} is "{scale.label(value)}")'
+            "the number and the label disagree; write one of them, or both as the scale has them "
+            f'("{value} - {scale.label(value)}")'
         )
     labels = ", ".join(p.label for p in scale.points)
     na = f', or "n/a" ({scale.not_observed_label})' if scale.not_observed else ""
     raise AnswerError(
-        f'"{shorten(text, 40)}" is not an answer on the scale; expected a number '
-        f"{describe_scale(scale)}, a label ({labels}){na}"
+        f"not an answer on the scale; expected a number {describe_scale(scale)}, a label ({labels}){na}"
     )
 
 
-def _in_range(value: int, text: str, scale: Scale) -> int:
+def _in_range(value: int, scale: Scale) -> int:
     if not scale.min <= value <= scale.max:
-        raise AnswerError(f'"{shorten(text, 40)}" is outside the scale {describe_scale(scale)}')
+        raise AnswerError(f"a number outside the scale {describe_scale(scale)}")
     return value
 
 

@@ -422,9 +422,9 @@ class ExportReader:
                     report(f'"{NOT_OBSERVED}" (not observed) is not allowed by {label(instrument)}', item)
                 answers[item] = None
             elif isinstance(value, bool) or not isinstance(value, int):
-                report(f'"{shorten(str(value), 40)}" is not a scale value', item)
+                report(f"not a scale value (a whole number {scale.min}-{scale.max})", item)
             elif not scale.min <= value <= scale.max:
-                report(f'"{value}" is outside the scale {scale.min}-{scale.max}', item)
+                report(f"a number outside the scale {scale.min}-{scale.max}", item)
             else:
                 answers[item] = value
         return answers
@@ -570,7 +570,7 @@ def _csv_record(
         elif re.fullmatch(r"[+-]?[0-9]{1,18}", value):
             answers[column] = int(value)
         else:
-            report(f'"{shorten(value, 40)}" is not a scale value or "{NOT_OBSERVED}"', column)
+            report(f'not a scale value or "{NOT_OBSERVED}"', column)
             bad = True
     if bad:
         return None
