@@ -76,7 +76,8 @@ def released_figures(store: Store, assessment: Assessment) -> tuple[Released, ..
     """What the releases of an assessment published, each distinct set of figures once, in the order
     of its latest release (a report made again on unchanged answers repeats the one before)."""
     rows = store.conn.execute(
-        "SELECT figures FROM releases WHERE assessment_id = ? GROUP BY figures ORDER BY max(id)", (assessment.id,)
+        "SELECT figures FROM releases WHERE assessment_id = ? GROUP BY figures ORDER BY max(id)",
+        (assessment.id,),
     ).fetchall()
     return tuple(released_from(json.loads(row[0])) for row in rows)
 

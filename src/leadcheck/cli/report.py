@@ -19,6 +19,8 @@ from leadcheck.cli._help import Command
 
 if TYPE_CHECKING:
     from leadcheck.norms import Norms
+    from leadcheck.report.render import Rendered
+    from leadcheck.report.renderer import Renderer
     from leadcheck.scorecards import ScoredAssessment
     from leadcheck.store import Store
 
@@ -72,21 +74,14 @@ def report(
     ledger: later reports hold back figures that could be compared with it to
     single a rater out (see `leadcheck audit`).
     """
-    from leadcheck.norms import load
     from leadcheck.report.glyphs import warning
-    from leadcheck.report.render import render_report
-    from leadcheck.scorecards import scored_leader
-    from leadcheck.store import Store
+    from leadcheck.report.renderer import Renderer, worth_forking
 
     fmt = format.value if format else ("html" if output.suffix.lower() in (".html", ".htm") else "pdf")
-    norms_file = load(norms) if norms is not None else None
-    with Store.open(db_path(ctx), create=False) as store:
-        scored = scored_leader(store, leader, instrument)
-        norm_group = _norm_group(store, scored, norms_file, norms)
-        rendered = render_report(
-            scored.card, fmt, scored.changes, template_dir, norms=norm_group, draft=draft
-        )
-        _write(store, scored, rendered.data, output, draft)
+    # WeasyPrint loads in a process of its own, forked now (before the workspace opens and scoring's
+    # modules load), while this one makes the scorecard: leadcheck.report.renderer.
+    with Renderer(ahead=fmt == "pdf" and worth_forking()) as renderer:
+        rendered = _make(ctx, leader, instrument, output, fmt, template_dir, norms, draft, renderer)
     err = console(stderr=True)
     kind = "draft, " if draft else ""
     err.print(f"Wrote {output} ({kind}{len(rendered.data) / 1024:.0f} KiB)", markup=False, highlight=False)
@@ -96,6 +91,34 @@ def report(
             markup=False,
             highlight=False,
         )
+
+
+def _make(
+    ctx: typer.Context,
+    leader: str,
+    instrument: str | None,
+    output: Path,
+    fmt: str,
+    template_dir: Path | None,
+    norms: Path | None,
+    draft: bool,
+    renderer: Renderer,
+) -> Rendered:
+    """Score the leader, render the report and write it (recorded in the ledger unless a draft)."""
+    from leadcheck.norms import load
+    from leadcheck.report.render import render_report
+    from leadcheck.scorecards import scored_leader
+    from leadcheck.store import Store
+
+    norms_file = load(norms) if norms is not None else None
+    with Store.open(db_path(ctx), create=False) as store:
+        scored = scored_leader(store, leader, instrument)
+        norm_group = _norm_group(store, scored, norms_file, norms)
+        rendered = render_report(
+            scored.card, fmt, scored.changes, template_dir, norms=norm_group, draft=draft, renderer=renderer
+        )
+        _write(store, scored, rendered.data, output, draft)
+    return rendered
 
 
 def _norm_group(

@@ -8,12 +8,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from leadcheck.report.bundle import ASSET_SUFFIXES, TemplateBundle, load_bundle
-from leadcheck.report.html import render_html
+from leadcheck.report.html import ENTRY, render_html
 from leadcheck.report.viewmodel import ReportView, build_view
 from leadcheck.scoring import Change, Scorecard
 
 if TYPE_CHECKING:
     from leadcheck.norms import Norms
+    from leadcheck.report.renderer import Renderer
 
 
 def view_for(
@@ -82,18 +83,21 @@ def render_report(
     generated: date | None = None,
     norms: Norms | None = None,
     draft: bool = False,
+    renderer: Renderer | None = None,
 ) -> Rendered:
-    """The report of one scorecard as PDF or HTML bytes, with its font coverage."""
-    from leadcheck.report.glyphs import html_text, missing_scripts
+    """The report of one scorecard as PDF or HTML bytes, with its font coverage.
 
+    A PDF is made by ``renderer`` (one started ahead, leadcheck.report.renderer) when given.
+    """
     view = view_for(card, changes, generated, norms, draft)
     bundle = load_bundle(template_dir)
-    html = render_html(view, bundle)
     if fmt == "html":
-        return Rendered(inline_assets(html, bundle).encode("utf-8"), ())
-    from leadcheck.report.pdf import render_pdf
+        return Rendered(inline_assets(render_html(view, bundle), bundle).encode("utf-8"), ())
+    from leadcheck.cohort.worker import RenderTask, render_task
 
-    return Rendered(render_pdf(html, bundle), missing_scripts(html_text(html)))
+    task = RenderTask("report", view, ENTRY, bundle)
+    done = renderer.render(task) if renderer is not None else render_task(task)
+    return Rendered(done.pdf, done.missing_scripts)
 
 
 def render(

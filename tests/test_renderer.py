@@ -1,0 +1,134 @@
+"""The render process started ahead (leadcheck.report.renderer): the same PDF, and nothing left behind.
+
+`leadcheck report` forks a process that loads WeasyPrint while the scorecard is
+made. Whatever happens to that process (it renders, fails, dies, is not needed),
+the user gets the report or one clear error, and no process outlives the command.
+"""
+
+from __future__ import annotations
+
+import io
+import multiprocessing
+import os
+import signal
+from collections.abc import Callable
+from pathlib import Path
+
+import pypdf
+import pytest
+from typer.testing import Result
+
+from leadcheck.cohort.worker import RenderTask
+from leadcheck.demo import demo_leaders, demo_responses
+from leadcheck.errors import ReportError
+from leadcheck.importing.policy import add_responses
+from leadcheck.instrument.catalog import load_instrument
+from leadcheck.report import renderer as renderer_module
+from leadcheck.report.bundle import load_bundle
+from leadcheck.report.html import ENTRY
+from leadcheck.report.render import view_for
+from leadcheck.report.renderer import Renderer
+from leadcheck.responses import Response
+from leadcheck.scoring import Scorecard, score
+from leadcheck.store import Store
+
+from .conftest import pdftotext
+
+pytestmark = pytest.mark.skipif(
+    "fork" not in multiprocessing.get_all_start_methods(), reason="the render process is forked"
+)
+
+
+@pytest.fixture(scope="module")
+def card() -> Scorecard:
+    inst = load_instrument("psl-360")
+    incoming = demo_responses(inst, demo_leaders(1, 4), 4)
+    return score(inst, [Response(r.group, r.answers, r.comments) for r in incoming], "Ana Ruiz")
+
+
+def task(card: Scorecard, bundle_dir: Path | None = None) -> RenderTask:
+    return RenderTask("report", view_for(card), ENTRY, load_bundle(bundle_dir))
+
+
+def text_of(pdf: bytes) -> str:
+    return " ".join(pdftotext(pdf).split())
+
+
+def test_the_process_ahead_renders_what_this_one_would(card: Scorecard) -> None:
+    here = Renderer(ahead=False).render(task(card))
+    with Renderer(ahead=True) as ahead:
+        assert ahead.process is not None and ahead.process.pid != os.getpid()
+        there = ahead.render(task(card))
+    assert ahead.process is None
+    assert text_of(there.pdf) == text_of(here.pdf)
+    assert len(pypdf.PdfReader(io.BytesIO(there.pdf)).pages) == len(
+        pypdf.PdfReader(io.BytesIO(here.pdf)).pages
+    )
+    assert there.missing_scripts == here.missing_scripts
+
+
+def test_a_render_process_that_died_is_replaced_by_this_one(card: Scorecard) -> None:
+    with Renderer(ahead=True) as ahead:
+        os.kill(ahead.process.pid, signal.SIGKILL)
+        ahead.process.join()
+        done = ahead.render(task(card))
+    assert pdftotext(done.pdf).strip()
+    assert multiprocessing.active_children() == []
+
+
+def test_a_template_error_in_the_render_process_is_the_same_clear_error(
+    card: Scorecard, tmp_path: Path
+) -> None:
+    (tmp_path / "report.html.j2").write_text("{{ r.no_such_field }}")
+    with pytest.raises(ReportError) as here:
+        Renderer(ahead=False).render(task(card, tmp_path))
+    with Renderer(ahead=True) as ahead, pytest.raises(ReportError) as there:
+        ahead.render(task(card, tmp_path))
+    assert str(there.value) == str(here.value)
+    assert multiprocessing.active_children() == []
+
+
+def test_a_render_process_not_needed_is_ended_at_once() -> None:
+    with Renderer(ahead=True) as ahead:
+        process = ahead.process
+        assert process.is_alive()
+    assert not process.is_alive() and multiprocessing.active_children() == []
+
+
+def test_no_process_where_forking_is_not_worth_it(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(os, "sched_getaffinity", lambda pid: {0})
+    assert renderer_module.worth_forking() is False
+    assert Renderer(ahead=False).process is None
+
+
+@pytest.fixture
+def demo_db(db: Path) -> Path:
+    inst = load_instrument("psl-360")
+    with Store.open(db) as store:
+        add_responses(store, demo_responses(inst, demo_leaders(2, 6), 6), inst)
+    return db
+
+
+def test_report_through_the_process_ahead_and_without_it_reads_the_same(
+    run: Callable[..., Result], demo_db: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with Store.open(demo_db) as store:
+        name = store.leaders()[0].name
+    monkeypatch.setattr(renderer_module, "worth_forking", lambda: True)
+    ahead = run("report", name, "-o", str(tmp_path / "a.pdf"), "--draft")
+    assert ahead.exit_code == 0, ahead.stderr
+    monkeypatch.setattr(renderer_module, "worth_forking", lambda: False)
+    here = run("report", name, "-o", str(tmp_path / "b.pdf"), "--draft")
+    assert here.exit_code == 0, here.stderr
+    assert text_of((tmp_path / "a.pdf").read_bytes()) == text_of((tmp_path / "b.pdf").read_bytes())
+    assert multiprocessing.active_children() == []
+
+
+def test_an_error_before_rendering_leaves_no_process(
+    run: Callable[..., Result], demo_db: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(renderer_module, "worth_forking", lambda: True)
+    result = run("report", "Nobody At All", "-o", str(tmp_path / "a.pdf"))
+    assert result.exit_code != 0 and "Traceback" not in result.stderr
+    assert not (tmp_path / "a.pdf").exists()
+    assert multiprocessing.active_children() == []
