@@ -354,16 +354,12 @@ def build_from_store(
         raise NotFoundError(
             f'no cohort "{missing[0]}" in {store.path} (cohorts: {", ".join(sorted(known)) or "none yet"})'
         )
-    latest = []
-    seen: set[str] = set()
-    for cohort in dict.fromkeys(cohorts):
-        for leader in store.leaders(cohort):
-            if leader.name in seen:
-                continue
-            seen.add(leader.name)
-            found = assessments.current_or_none(store, leader, instrument_id)
-            if found is not None:  # without an assessment (on this instrument): not in the norm group
-                latest.append(found)
+    # A leader without an assessment (on this instrument) is not in the norm group.
+    latest = [
+        a
+        for cohort in dict.fromkeys(cohorts)
+        for a in assessments.current_in_cohort(store, cohort, instrument_id)
+    ]
     named = list(dict.fromkeys(cohorts))
     return build_from_figures(
         leader_figures(store, latest, scored or {}), f"{txt.plural(len(named), 'cohort')} {', '.join(named)}"

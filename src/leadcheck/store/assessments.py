@@ -61,6 +61,27 @@ def current_or_none(store: Store, leader: Leader, instrument_id: str | None = No
     return _assessment(row) if row is not None else None
 
 
+# Constant queries (values are bound): the current assessment of every leader of a cohort.
+_NEWEST_IN_COHORT = (
+    _SELECT + "WHERE l.cohort = ? AND a.id = (SELECT max(a2.id) FROM assessments a2 "  # noqa: S608
+    "WHERE a2.leader_id = a.leader_id) ORDER BY l.name"
+)
+_NEWEST_IN_COHORT_ON = (
+    _SELECT + "WHERE l.cohort = ? AND a.id = (SELECT max(a2.id) FROM assessments a2 "  # noqa: S608
+    "JOIN instruments i2 ON i2.id = a2.instrument_row WHERE a2.leader_id = a.leader_id "
+    "AND i2.instrument_id = ?) ORDER BY l.name"
+)
+
+
+def current_in_cohort(store: Store, cohort: str, instrument_id: str | None = None) -> list[Assessment]:
+    """Each leader of ``cohort``'s current assessment (on ``instrument_id`` when given), by leader name:
+    one query, however many leaders (a leader without one is left out)."""
+    if instrument_id is None:
+        return [_assessment(row) for row in store.conn.execute(_NEWEST_IN_COHORT, (cohort,))]
+    sql, args = _NEWEST_IN_COHORT_ON, (cohort, instrument_id)
+    return [_assessment(row) for row in store.conn.execute(sql, args)]
+
+
 def current(store: Store, leader: Leader, instrument_id: str | None = None) -> Assessment:
     """The leader's current assessment (see ``current_or_none``); NotFoundError before any."""
     found = current_or_none(store, leader, instrument_id)
