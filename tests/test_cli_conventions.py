@@ -6,8 +6,10 @@ one broken command neither hides another nor hides its own other problems.
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -236,3 +238,55 @@ def test_the_completion_script_can_be_shown() -> None:
     result = CliRunner().invoke(app, ["--show-completion", "bash"], prog_name="leadcheck")
     assert result.exit_code == 0
     assert "complete" in result.stdout and "_LEADCHECK_COMPLETE" in result.stdout
+
+
+def test_the_console_script_builds_only_the_command_it_runs_and_builds_it_the_same() -> None:
+    """`main` builds one command's module when the command line names it: each such app must hold
+    exactly what the whole app holds for that command, and every command must be reachable."""
+    from leadcheck.cli import REGISTRARS, build, command_named
+
+    whole: Any = typer.main.get_command(app)  # a group (typer's own copy of click's)
+    assert set(whole.commands) == set(REGISTRARS)
+    for name in REGISTRARS:
+        alone: Any = typer.main.get_command(build([name]))
+        assert name in alone.commands
+        mine, theirs = alone.commands[name], whole.commands[name]
+        assert [(p.name, p.opts, p.required) for p in mine.params] == [
+            (p.name, p.opts, p.required) for p in theirs.params
+        ]
+        assert mine.help == theirs.help
+        assert [(p.name, p.opts) for p in alone.params] == [(p.name, p.opts) for p in whole.params]
+    assert command_named(["report", "Ana", "-o", "r.pdf"]) == "report"
+    assert command_named(["--db", "w.db", "status"]) == "status"
+    assert command_named(["--db=w.db", "cohort", "report", "c"]) == "cohort"
+    for whole_app in (
+        [],
+        ["--help"],
+        ["--version"],
+        ["--db", "w.db"],
+        ["reprot", "Ana"],
+        ["--install-completion"],
+    ):
+        assert command_named(whole_app) is None
+
+
+def test_the_console_script_runs_a_command_built_alone(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    env = {**os.environ, "NO_COLOR": "1", "COLUMNS": "200"}
+    script = [
+        sys.executable,
+        "-c",
+        "import sys; from leadcheck.cli import main; sys.argv[0] = 'leadcheck'; main()",
+    ]
+    done = subprocess.run(
+        [*script, "--db", str(tmp_path / "w.db"), "leaders"],
+        capture_output=True,
+        text=True,
+        env=env,
+        check=False,
+    )
+    assert done.returncode != 0 and "no workspace here" in done.stderr and "Traceback" not in done.stderr
+    typo = subprocess.run([*script, "leadres"], capture_output=True, text=True, env=env, check=False)
+    assert typo.returncode == 2 and "leaders" in typo.stderr  # the whole app: click's suggestion
