@@ -191,3 +191,26 @@ def test_a_report_in_a_cohort_with_kept_figures_scores_only_its_leader(
     assert result.exit_code == 0, result.stderr
     assert len(scorings) == 1
     assert f"among 11 leaders (this cohort, {COHORT})" in (tmp_path / "r.html").read_text()
+
+
+def test_a_writer_holding_the_workspace_is_not_waited_for(db: Path) -> None:
+    """Another program importing holds the write lock: the figures are computed, not kept, at once."""
+    from leadcheck import notices
+
+    said: list[str] = []
+    notices.listeners.append(said.append)
+    other = sqlite3.connect(db, isolation_level=None)
+    try:
+        other.execute("BEGIN IMMEDIATE")
+        with Store.open(db) as store:
+            assert store.lock_wait > 0
+            built = norms.build_from_store(store, [COHORT], "psl-360")
+            assert store.lock_wait > 0  # as it was
+        other.execute("ROLLBACK")
+        assert said == []
+        with Store.open(db) as store:
+            assert kept_rows(store) == 0
+            assert built == fresh_norms(store)
+    finally:
+        other.close()
+        notices.listeners.remove(said.append)

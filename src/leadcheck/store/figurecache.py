@@ -86,14 +86,16 @@ def kept(store: Store, wanted: Mapping[int, str]) -> dict[int, Any]:
 def keep(store: Store, rows: Iterable[tuple[int, str, Any]]) -> None:
     """Keep (assessment id, state, figures as JSON-able data) rows, replacing older ones.
 
-    Nothing is kept in a workspace opened read-only, or when another process holds
-    the write lock: keeping is only ever a saving, never a reason to fail.
+    Nothing is kept in a workspace opened read-only, or while another process holds
+    the write lock (no waiting for it either): keeping is only ever a saving, never a
+    reason to fail or to wait.
     """
     from leadcheck.errors import StoreError
 
     data = [(a, s, json.dumps(f, separators=(",", ":"), sort_keys=True)) for a, s, f in rows]
     if not data or store.read_only:
         return
+    waits, store.lock_wait = store.lock_wait, 0.0  # never wait for a long import just to keep figures
     try:
         with store.transaction() as c:
             c.executemany(
@@ -103,6 +105,8 @@ def keep(store: Store, rows: Iterable[tuple[int, str, Any]]) -> None:
             )
     except StoreError:
         return
+    finally:
+        store.lock_wait = waits
 
 
 def clear(store: Store) -> None:
