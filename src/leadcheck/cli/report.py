@@ -12,7 +12,6 @@ import typer
 from leadcheck.cli._common import (
     AssessmentInstrumentOpt,
     LeaderArg,
-    console,
     db_path,
 )
 from leadcheck.cli._help import Command
@@ -82,15 +81,11 @@ def report(
     # modules load), while this one makes the scorecard: leadcheck.report.renderer.
     with Renderer(ahead=fmt == "pdf" and worth_forking()) as renderer:
         rendered = _make(ctx, leader, instrument, output, fmt, template_dir, norms, draft, renderer)
-    err = console(stderr=True)
+    # Plain lines (no rich console to load for them): they hold a path and a name, printed as typed.
     kind = "draft, " if draft else ""
-    err.print(f"Wrote {output} ({kind}{len(rendered.data) / 1024:.0f} KiB)", markup=False, highlight=False)
+    typer.echo(f"Wrote {output} ({kind}{len(rendered.data) / 1024:.0f} KiB)", err=True)
     if rendered.missing_scripts:
-        err.print(
-            f"warning: {warning(f'the report of {leader}', rendered.missing_scripts)}",
-            markup=False,
-            highlight=False,
-        )
+        typer.echo(f"warning: {warning(f'the report of {leader}', rendered.missing_scripts)}", err=True)
 
 
 def _make(
