@@ -18,14 +18,13 @@ import pypdf
 import pytest
 from typer.testing import Result
 
-from leadcheck.cohort.worker import RenderTask
 from leadcheck.demo import demo_leaders, demo_responses
 from leadcheck.errors import ReportError
 from leadcheck.importing.policy import add_responses
 from leadcheck.instrument.catalog import load_instrument
 from leadcheck.report import renderer as renderer_module
-from leadcheck.report.bundle import load_bundle
-from leadcheck.report.html import ENTRY
+from leadcheck.report.bundle import TemplateBundle, load_bundle
+from leadcheck.report.html import render_html
 from leadcheck.report.render import view_for
 from leadcheck.report.renderer import Renderer
 from leadcheck.responses import Response
@@ -46,8 +45,10 @@ def card() -> Scorecard:
     return score(inst, [Response(r.group, r.answers, r.comments) for r in incoming], "Ana Ruiz")
 
 
-def task(card: Scorecard, bundle_dir: Path | None = None) -> RenderTask:
-    return RenderTask("report", view_for(card), ENTRY, load_bundle(bundle_dir))
+def document(card: Scorecard) -> tuple[str, TemplateBundle]:
+    """The report's HTML and the bundle it was made with: what the render process is handed."""
+    bundle = load_bundle()
+    return render_html(view_for(card), bundle), bundle
 
 
 def text_of(pdf: bytes) -> str:
@@ -55,14 +56,14 @@ def text_of(pdf: bytes) -> str:
 
 
 def test_the_process_ahead_renders_what_this_one_would(card: Scorecard) -> None:
-    here = Renderer(ahead=False).render(task(card))
+    here = Renderer(ahead=False).render(*document(card))
     with Renderer(ahead=True) as ahead:
         assert ahead.process is not None and ahead.process.pid != os.getpid()
-        there = ahead.render(task(card))
+        there = ahead.render(*document(card))
     assert ahead.process is None
-    assert text_of(there.pdf) == text_of(here.pdf)
-    assert len(pypdf.PdfReader(io.BytesIO(there.pdf)).pages) == len(
-        pypdf.PdfReader(io.BytesIO(here.pdf)).pages
+    assert text_of(there.data) == text_of(here.data)
+    assert len(pypdf.PdfReader(io.BytesIO(there.data)).pages) == len(
+        pypdf.PdfReader(io.BytesIO(here.data)).pages
     )
     assert there.missing_scripts == here.missing_scripts
 
@@ -71,20 +72,21 @@ def test_a_render_process_that_died_is_replaced_by_this_one(card: Scorecard) -> 
     with Renderer(ahead=True) as ahead:
         os.kill(ahead.process.pid, signal.SIGKILL)
         ahead.process.join()
-        done = ahead.render(task(card))
-    assert pdftotext(done.pdf).strip()
+        done = ahead.render(*document(card))
+    assert pdftotext(done.data).strip()
     assert multiprocessing.active_children() == []
 
 
-def test_a_template_error_in_the_render_process_is_the_same_clear_error(
-    card: Scorecard, tmp_path: Path
-) -> None:
-    (tmp_path / "report.html.j2").write_text("{{ r.no_such_field }}")
+def test_a_rendering_error_in_the_render_process_is_the_same_clear_error(card: Scorecard) -> None:
+    """WeasyPrint failing there is a ReportError here, worded as in this process, quoting no text."""
+    _, bundle = document(card)
+    poison = "\ud800 lone surrogate"  # cannot even be encoded: fails in both processes alike
     with pytest.raises(ReportError) as here:
-        Renderer(ahead=False).render(task(card, tmp_path))
+        Renderer(ahead=False).render(poison, bundle)
     with Renderer(ahead=True) as ahead, pytest.raises(ReportError) as there:
-        ahead.render(task(card, tmp_path))
+        ahead.render(poison, bundle)
     assert str(there.value) == str(here.value)
+    assert "lone surrogate" not in str(there.value)
     assert multiprocessing.active_children() == []
 
 

@@ -74,13 +74,10 @@ def render_task(task: RenderTask) -> RenderResult:
     """Render one task to PDF bytes."""
     import resource
 
-    from leadcheck.report.glyphs import html_text, missing_scripts
     from leadcheck.report.html import render_html
-    from leadcheck.report.pdf import render_pdf
+    from leadcheck.report.renderer import render_here
 
     start = time.perf_counter()
-    html = render_html(task.view, task.bundle, task.entry)
-    pdf = render_pdf(html, task.bundle)
+    pdf = render_here(render_html(task.view, task.bundle, task.entry), task.bundle)
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    missing = missing_scripts(html_text(html))
-    return RenderResult(task.key, pdf, time.perf_counter() - start, int(peak), missing)
+    return RenderResult(task.key, pdf.data, time.perf_counter() - start, int(peak), pdf.missing_scripts)

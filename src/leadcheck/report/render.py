@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from leadcheck.report.bundle import ASSET_SUFFIXES, TemplateBundle, load_bundle
-from leadcheck.report.html import ENTRY, render_html
+from leadcheck.report.html import render_html
 from leadcheck.report.viewmodel import ReportView, build_view
 from leadcheck.scoring import Change, Scorecard
 
@@ -89,15 +89,15 @@ def render_report(
 
     A PDF is made by ``renderer`` (one started ahead, leadcheck.report.renderer) when given.
     """
+    from leadcheck.report.renderer import render_here
+
     view = view_for(card, changes, generated, norms, draft)
     bundle = load_bundle(template_dir)
+    html = render_html(view, bundle)
     if fmt == "html":
-        return Rendered(inline_assets(render_html(view, bundle), bundle).encode("utf-8"), ())
-    from leadcheck.cohort.worker import RenderTask, render_task
-
-    task = RenderTask("report", view, ENTRY, bundle)
-    done = renderer.render(task) if renderer is not None else render_task(task)
-    return Rendered(done.pdf, done.missing_scripts)
+        return Rendered(inline_assets(html, bundle).encode("utf-8"), ())
+    pdf = renderer.render(html, bundle) if renderer is not None else render_here(html, bundle)
+    return Rendered(pdf.data, pdf.missing_scripts)
 
 
 def render(

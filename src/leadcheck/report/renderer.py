@@ -9,8 +9,9 @@ WeasyPrint while the scorecard is made, then hands it the view model and gets
 the PDF back: the report is written that much sooner. The work done is the
 same, only overlapped.
 
-The render process gets plain data (the view model and the template bundle)
-and returns bytes; it never touches the workspace. If it cannot start or dies,
+The render process gets the report's HTML and the template bundle (plain text
+and bytes: it never loads scoring, the view model or Jinja, which this process
+has loaded anyway) and returns the PDF; it never touches the workspace. If it cannot start or dies,
 the report is rendered in this process instead, as on a single processor or
 where fork is not available (macOS, Windows).
 """
@@ -20,11 +21,13 @@ from __future__ import annotations
 import multiprocessing
 import os
 import signal
+from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from typing import Any
 
-from leadcheck.cohort.worker import RenderResult, RenderTask, render_task, warm_up
+from leadcheck.cohort.worker import warm_up
 from leadcheck.errors import ReportError
+from leadcheck.report.bundle import TemplateBundle
 
 
 def worth_forking() -> bool:
@@ -37,18 +40,34 @@ def worth_forking() -> bool:
         return (os.cpu_count() or 1) > 1
 
 
+@dataclass(frozen=True)
+class Pdf:
+    """A rendered PDF, and the scripts in it that no installed font can draw (leadcheck.report.glyphs)."""
+
+    data: bytes
+    missing_scripts: tuple[str, ...]
+
+
+def render_here(html: str, bundle: TemplateBundle) -> Pdf:
+    """The PDF of ``html``, rendered in this process."""
+    from leadcheck.report.glyphs import html_text, missing_scripts
+    from leadcheck.report.pdf import render_pdf
+
+    return Pdf(render_pdf(html, bundle), missing_scripts(html_text(html)))
+
+
 def _serve(conn: Connection, coordinator: int) -> None:
-    """The render process: warm up, render the one task sent, send back its result (or the error)."""
+    """The render process: warm up, render the one document sent, send back the PDF (or the error)."""
     # Ctrl-C reaches the whole process group: the coordinator decides, and ends this process.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
     warm_up(coordinator)
     try:
-        task = conn.recv()
+        html, bundle = conn.recv()
     except (EOFError, OSError):
         return  # the coordinator needed no PDF after all
     try:
-        reply: tuple[str, Any] = ("ok", render_task(task))
+        reply: tuple[str, Any] = ("ok", render_here(html, bundle))
     except ReportError as e:
         reply = ("error", str(e))
     except Exception as e:  # say which kind only: a message may quote the report's text
@@ -92,11 +111,11 @@ class Renderer:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-    def render(self, task: RenderTask) -> RenderResult:
-        """The task rendered: by the process started ahead when it is there and alive, else here."""
+    def render(self, html: str, bundle: TemplateBundle) -> Pdf:
+        """The PDF of ``html``: by the process started ahead when it is there and alive, else here."""
         if self.conn is not None:
             try:
-                self.conn.send(task)
+                self.conn.send((html, bundle))
                 status, value = self.conn.recv()
             except (EOFError, OSError):  # it died (killed, out of memory): render here instead
                 self.close()
@@ -104,9 +123,9 @@ class Renderer:
                 self.answered = True
                 if status == "error":
                     raise ReportError(value)
-                assert isinstance(value, RenderResult)
+                assert isinstance(value, Pdf)
                 return value
-        return render_task(task)
+        return render_here(html, bundle)
 
     def close(self) -> None:
         """End the render process (at once, if it is still loading) and wait for it."""
