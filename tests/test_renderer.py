@@ -134,3 +134,9 @@ def test_an_error_before_rendering_leaves_no_process(
     assert result.exit_code != 0 and "Traceback" not in result.stderr
     assert not (tmp_path / "a.pdf").exists()
     assert multiprocessing.active_children() == []
+
+
+@pytest.mark.parametrize("value", ["off", "0", "no", " OFF "])
+def test_render_ahead_can_be_turned_off(monkeypatch: pytest.MonkeyPatch, value: str) -> None:
+    monkeypatch.setenv("LEADCHECK_RENDER_AHEAD", value)
+    assert renderer_module.worth_forking() is False

@@ -18,6 +18,7 @@ where fork is not available (macOS, Windows).
 
 from __future__ import annotations
 
+import gc
 import multiprocessing
 import os
 import signal
@@ -31,7 +32,10 @@ from leadcheck.report.bundle import TemplateBundle
 
 
 def worth_forking() -> bool:
-    """Fork is available and this process may run on more than one processor."""
+    """Fork is available, this process may run on more than one processor, and
+    ``LEADCHECK_RENDER_AHEAD`` is not ``off`` (one process at a time, for a tight memory limit)."""
+    if os.environ.get("LEADCHECK_RENDER_AHEAD", "").strip().lower() in ("off", "0", "no"):
+        return False
     if "fork" not in multiprocessing.get_all_start_methods():
         return False
     try:
@@ -61,6 +65,9 @@ def _serve(conn: Connection, coordinator: int) -> None:
     # Ctrl-C reaches the whole process group: the coordinator decides, and ends this process.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    # What was inherited (the command line's modules) lives as long as this short process: the
+    # collector need not walk it again on every collection during layout.
+    gc.freeze()
     warm_up(coordinator)
     try:
         html, bundle = conn.recv()
