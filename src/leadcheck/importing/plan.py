@@ -405,17 +405,21 @@ def _read_file(
     if layout == "response" or (layout == "auto" and suffix in YAML_SUFFIXES):
         parsed = read_response_file(path, source, options, instruments, problems)
         return "response", [parsed] if parsed is not None else [], None
-    data = csvfile.read_bytes(path, problems)
-    if data is None:
-        return layout, [], None
-    if layout in ("auto", "export", "response") and is_json(path, data):
+    head = csvfile.read_head(path)
+    if not head.strip():
+        head = csvfile.read_bytes(path, problems) or b""  # blank so far: the whole file says more
+        if not head:
+            return layout, [], None
+    if layout in ("auto", "export", "response") and is_json(path, head):
+        data = csvfile.read_bytes(path, problems)
+        if data is None:
+            return layout, [], None
         if b'"leadcheck_response"' in data[:4096] or layout == "response":
             parsed = read_response_file(path, source, options, instruments, problems)
             return "response", [parsed] if parsed is not None else [], None
         reader = ExportReader(source, instruments, problems, known)
         return "export", read_export_json(data, reader), reader
-    decoded = csvfile.decode(data, problems)
-    table = csvfile.parse(decoded[0], problems) if decoded is not None else None
+    table = csvfile.read_table(path, problems)  # a UTF-8 file is read from disk, never held whole
     if table is None:
         return layout, [], None
     if layout == "auto":
