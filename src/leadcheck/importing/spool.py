@@ -3,10 +3,10 @@
 A plan checks who answered about whom across every file (the later
 response of a rater wins, a rater keeps one group, ...); none of that needs
 the answers. So each response's answers, comments and source go to a
-spool as they are read, the plan keeps the response without them, and
-``load`` gives them back, a leader's batch at a time, when the plan is
-applied: memory holds the small keys of every row and the answers of one
-batch, never the answers of the whole file.
+spool as they are read, the plan keeps the response without them (as a row
+of its database, ``kept.py``), and ``load`` gives them back, a batch at a
+time, when the plan is applied: memory holds the answers of one batch and an
+offset per row (8 bytes), never the answers of the whole file.
 
 The file is unnamed (unlinked as it is created, readable only by this
 process) and gone when the spool is closed or the process ends.
