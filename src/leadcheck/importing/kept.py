@@ -210,6 +210,12 @@ class KeptResponses:
             (leader_key(leader), instrument_id),
         )
 
+    def of_leader(self, leader: str) -> Iterator[Parsed]:
+        """The rows about a leader, in file order."""
+        return self._parsed(
+            "SELECT * FROM kept WHERE leader_key = ? AND later IS NULL ORDER BY seq", (leader_key(leader),)
+        )
+
     def first_of_each_leader(self) -> Iterator[tuple[str, Location]]:
         """Each leader's name as first written, and where, in the order they first appear."""
         cursor = self._conn.execute(

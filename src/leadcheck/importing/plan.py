@@ -290,15 +290,16 @@ def _refuse_group_changes(plan: ImportPlan, store: Store) -> None:
     The store never moves a response between groups (see ``policy.add_responses``);
     here it is a problem with the file and line, found before anything is stored.
     """
-    known: dict[str, Leader | None] = {}
-    for p in plan.parsed:
+    for name, _first in plan.kept.first_of_each_leader():
+        leader = store.find_leader(name)
+        if leader is not None:  # only a leader the workspace holds has raters in a group already
+            _refuse_group_changes_of(plan, store, leader, name)
+
+
+def _refuse_group_changes_of(plan: ImportPlan, store: Store, leader: Leader, name: str) -> None:
+    """Each row about a leader the workspace holds, against the group its rater answered in before."""
+    for p in plan.kept.of_leader(name):
         r = p.response
-        key = leader_key(r.leader)
-        if key not in known:
-            known[key] = store.find_leader(r.leader)
-        leader = known[key]
-        if leader is None:
-            continue
         if p.round is None:
             stored = stored_group(store, r, p.instrument.id)
         else:
