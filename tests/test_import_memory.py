@@ -191,3 +191,38 @@ def test_a_file_that_is_not_utf8_is_still_read_whole_and_said_so(tmp_path: Path)
     table = csvfile.read_table(path, problems)
     assert table is not None and table.path is None and "José" in table.text
     assert [p.code for p in problems.found] == ["not-utf8"]
+
+
+JSON_TEXTS = [
+    '{"leadcheck_export": 1, "instruments": [], "leaders": [], "responses": [{"a": 1}, {"b": [1, 2]}]}',
+    ' {"a" : 1 , "responses" : [ ] } \n',
+    '{"responses": {"not": "a list"}, "leadcheck_export": 1}',
+    "{}",
+    '{"a": 1,}',
+    "[1]",
+    '{"responses": [1, 2,]}',
+    '{"responses": []} more',
+    '{"a": 1, "a": 2}',
+    '{"responses": [1], "responses": [2]}',
+    '{"a" 1}',
+    "",
+    '{"responses": [' + "[" * 5000 + "]" * 5000 + "]}",
+]
+
+
+@pytest.mark.parametrize("text", JSON_TEXTS)
+def test_a_json_export_is_outlined_as_json_would_read_it_or_read_whole(text: str) -> None:
+    """The records are parsed one at a time only when the text is a plain JSON object with no key
+    twice; anything else is left to json.loads, which says what is wrong as it always did."""
+    import json
+
+    from leadcheck.importing.export import _array, _outline
+
+    outline = _outline(text)
+    if outline is None:
+        return
+    values, at = outline
+    whole = json.loads(text)
+    if at is not None:
+        values["responses"] = list(_array(text, at))
+    assert values == whole

@@ -7,7 +7,7 @@ import dataclasses
 import hashlib
 import json
 import re
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Generator, Iterator, Mapping
 from datetime import datetime
 from pathlib import Path
 from typing import Any, TextIO
@@ -449,25 +449,22 @@ class ExportReader:
 def read_export_json(data: bytes, reader: ExportReader) -> Iterator[Parsed]:
     """The responses of a JSON export, one at a time (its instrument snapshots made known to the reader first).
 
-    The standard library parses a JSON document only whole, so it is parsed
-    whole; then the file's bytes and the rest of the document are let go of,
-    and each response record as soon as it is handed on: what is held shrinks
-    as the records are read, from the parsed document to nothing.
+    The text is read twice, as a CSV file is: once to check that it is JSON
+    and to take its instruments and leaders, once to hand on its response
+    records, each parsed as it is reached: what is held is the text, never
+    the parsed document (see ``_outline``).
     """
-    document = _json_document(data, reader.problems)
+    found = _json_export(data, reader.problems)
     del data
-    if document is None:
+    if found is None:
         return
+    document, records = found
     _json_snapshots(document.get("instruments", []), reader)
     _json_leaders(document.get("leaders", []), reader)
-    records = document.get("responses")
-    document.clear()
-    if not isinstance(records, list):
+    if records is None:
         reader.problems.error('"responses" must be a list')
         return
-    records.reverse()  # popped from the end, so each record is let go of once read
-    for n in range(1, len(records) + 1):
-        record = records.pop()
+    for n, record in enumerate(records, start=1):
 
         def report(message: str, column: str, n: int = n) -> None:
             where = f' ("{shorten(column)}")' if column else ""
@@ -482,23 +479,117 @@ def read_export_json(data: bytes, reader: ExportReader) -> Iterator[Parsed]:
     reader.finish()
 
 
-def _json_document(data: bytes, problems: Problems) -> dict[str, Any] | None:
-    """The parsed export, or None (with the problem) when it is not JSON or not a leadcheck export."""
+JsonExport = tuple[dict[str, Any], Iterator[Any] | None]
+
+
+def _json_export(data: bytes, problems: Problems) -> JsonExport | None:
+    """The export's values but its responses, and its response records one at a time (None: not a
+    list); None (with the problem) when it is not JSON or not a leadcheck export."""
     try:
-        document = json.loads(data.decode("utf-8-sig"))
+        text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
         problems.error("not UTF-8 text; a leadcheck export is always UTF-8")
         return None
-    except json.JSONDecodeError as e:
-        problems.error(f"not valid JSON ({e.msg})", row=e.lineno, position=e.colno)
-        return None
-    except RecursionError:
-        problems.error(f"{TOO_DEEP}; expected a leadcheck export, which nests a few levels")
-        return None
+    outline = _outline(text)
+    records: Iterator[Any] | None
+    if outline is not None:
+        document, at = outline
+        records = _array(text, at) if at is not None else None
+    else:  # anything but a plain export object: parsed whole, which says what is wrong, if anything
+        try:
+            document = json.loads(text)
+        except json.JSONDecodeError as e:
+            problems.error(f"not valid JSON ({e.msg})", row=e.lineno, position=e.colno)
+            return None
+        except RecursionError:
+            problems.error(f"{TOO_DEEP}; expected a leadcheck export, which nests a few levels")
+            return None
+        listed = document.pop("responses", None) if isinstance(document, dict) else None
+        records = _popping(listed) if isinstance(listed, list) else None
     if not isinstance(document, dict) or document.get(EXPORT_KEY) != EXPORT_VERSION:
         problems.error(f'not a leadcheck export: "{EXPORT_KEY}": {EXPORT_VERSION} is missing')
         return None
-    return document
+    return document, records
+
+
+_WHITESPACE = re.compile(r"[ \t\n\r]*")  # what JSON allows between tokens
+_DECODER = json.JSONDecoder()
+
+
+def _outline(text: str) -> tuple[dict[str, Any], int | None] | None:
+    """An export's top-level values but its "responses" array, and where that array starts (None:
+    there is no such array); every record is checked as JSON and let go of.
+
+    None for anything else (not JSON, a key twice, nesting too deep, ...):
+    ``json.loads`` then reads the text whole, as it always did.
+    """
+    values: dict[str, Any] = {}
+    at: int | None = None
+    try:
+        i = _past(text, 0, "{")
+        while text[i] != "}" or values or at is not None:
+            key, i = _DECODER.raw_decode(text, i)
+            if not isinstance(key, str) or key in values or (key == "responses" and at is not None):
+                return None
+            i = _past(text, i, ":")
+            if key == "responses" and text[i] == "[":
+                at = i
+                i = _skip_array(text, i)
+            else:
+                values[key], i = _DECODER.raw_decode(text, i)
+            i = _space(text, i)
+            if text[i] == "}":
+                break
+            i = _past(text, i, ",")
+    except (json.JSONDecodeError, RecursionError, IndexError, ValueError):
+        return None
+    return (values, at) if _space(text, i + 1) == len(text) else None
+
+
+def _space(text: str, i: int) -> int:
+    """Past the whitespace at ``i``."""
+    found = _WHITESPACE.match(text, i)
+    assert found is not None, "matches the empty string too"
+    return found.end()
+
+
+def _past(text: str, i: int, token: str) -> int:
+    """Past ``token`` at ``i``, and the whitespace around it; ValueError when it is not there."""
+    i = _space(text, i)
+    if text[i] != token:
+        raise ValueError(token)
+    return _space(text, i + 1)
+
+
+def _array(text: str, i: int) -> Generator[Any, None, int]:
+    """The elements of the JSON array at ``i``, each parsed as it is reached; returns where it ends."""
+    i = _past(text, i, "[")
+    if text[i] == "]":
+        return i + 1
+    while True:
+        value, i = _DECODER.raw_decode(text, i)
+        yield value
+        i = _space(text, i)
+        if text[i] == "]":
+            return i + 1
+        i = _past(text, i, ",")
+
+
+def _skip_array(text: str, i: int) -> int:
+    """Past the JSON array at ``i``, each element parsed and let go of."""
+    elements = _array(text, i)
+    while True:
+        try:
+            next(elements)
+        except StopIteration as done:
+            return int(done.value)
+
+
+def _popping(records: list[Any]) -> Iterator[Any]:
+    """The records in order, each let go of by the list as it is handed on."""
+    records.reverse()
+    while records:
+        yield records.pop()
 
 
 def _json_snapshots(snapshots: object, reader: ExportReader) -> None:
