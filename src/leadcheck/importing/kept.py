@@ -85,7 +85,7 @@ def _open() -> sqlite3.Connection:
         conn.execute("PRAGMA journal_mode = OFF")
         conn.execute("PRAGMA synchronous = OFF")
         conn.execute("PRAGMA locking_mode = EXCLUSIVE")
-        conn.execute("PRAGMA cache_size = -8192")  # KiB: what SQLite keeps in memory, whatever the rows
+        conn.execute("PRAGMA cache_size = -2048")  # KiB (SQLite's default): in memory, whatever the rows
         conn.executescript(_SCHEMA)
         conn.execute("BEGIN")  # one transaction, never committed: the file goes with the connection
     except BaseException:
