@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+import codecs
 import csv
 import os
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from leadcheck.errors import ImportProblemError
 from leadcheck.importing.problems import Problems
 
 MAX_FILE_BYTES = 50 * 1024 * 1024
 DELIMITERS = (",", ";", "\t")
+CHUNK = 1024 * 1024  # bytes read at a time when a file is checked from disk
 
 
 @dataclass(frozen=True)
@@ -33,12 +36,14 @@ HEAD_RECORDS = 8
 
 @dataclass
 class Table:
-    """The records of a CSV file, blank records dropped: read again from the text when walked.
+    """The records of a CSV file, blank records dropped: read again from the text or file when walked.
 
     Only the first HEAD_RECORDS are kept as ``head``; ``rows()`` parses the
-    text once more, one record at a time, so a table of 100,000 rows never
-    holds 100,000 lists of cells. ``parse`` has checked the whole text, so
-    walking it raises nothing.
+    text (or, for a UTF-8 file, the file on disk: ``path``) once more, one
+    record at a time, so a table of 100,000 rows never holds 100,000 lists of
+    cells, nor (read from disk) the text of the file. ``parse`` has checked
+    the whole text, so walking it raises nothing, unless the file changed on
+    disk in between (ImportProblemError).
     """
 
     text: str = ""
@@ -46,16 +51,24 @@ class Table:
     delimiter: str = ","
     head: list[Record] = field(default_factory=list)
     count: int = 0  # records, blank ones left out
+    path: Path | None = None  # the UTF-8 file the records are read from, when not from ``text``
+    stamp: tuple[int, int] = (0, 0)  # the file's size and modification time when it was checked
 
     def rows(self, start: int = 0) -> Iterator[Record]:
         """The records from the ``start``-th on (0: the first), one at a time."""
         seen = 0
-        for record in _records(self.text, self.delimiter):
-            if record.blank:
-                continue
-            if seen >= start:
-                yield record
-            seen += 1
+        lines = _text_lines(self.text) if self.path is None else _file_lines(self.path, self.stamp)
+        try:
+            for record in _records(lines, self.delimiter):
+                if record.blank:
+                    continue
+                if seen >= start:
+                    yield record
+                seen += 1
+        except csv.Error as e:
+            if self.path is None:
+                raise
+            raise _changed(self.path) from e  # it was valid CSV when it was checked
 
     @property
     def records(self) -> list[Record]:
@@ -67,18 +80,45 @@ class Table:
 _LINE = re.compile(r"[^\r\n]*(?:\r\n?|\n)|[^\r\n]+")
 
 
-def _lines(text: str) -> Iterator[str]:
+def _text_lines(text: str) -> Iterator[str]:
     """The lines of ``text`` one at a time: a StringIO would copy the whole text, at four bytes a
     character, for as long as the table is read."""
     return (m.group() for m in _LINE.finditer(text))
 
 
-def _records(text: str, delimiter: str) -> Iterator[Record]:
-    reader = csv.reader(_lines(text), delimiter=delimiter, strict=True)
+def _stamp(path: Path) -> tuple[int, int]:
+    st = path.stat()
+    return st.st_size, st.st_mtime_ns
+
+
+def _changed(path: Path) -> ImportProblemError:
+    return ImportProblemError(f"{path}: the file changed while it was read; import it again")
+
+
+def _file_lines(path: Path, stamp: tuple[int, int]) -> Iterator[str]:
+    """The lines of a UTF-8 file (its BOM left out), one at a time, as ``_text_lines`` gives a text's."""
+    if _stamp(path) != stamp:
+        raise _changed(path)
+    # newline="": lines end at \r\n, \r or \n and keep their ends, as csv wants them.
+    with path.open(encoding="utf-8-sig", newline="") as f:
+        try:
+            yield from f
+        except UnicodeDecodeError as e:
+            raise _changed(path) from e
+
+
+def _records(lines: Iterable[str], delimiter: str) -> Iterator[Record]:
+    reader = csv.reader(lines, delimiter=delimiter, strict=True)
     previous = 0
     for cells in reader:
         yield Record(previous + 1, cells)
         previous = reader.line_num
+
+
+def read_head(path: Path, size: int = 65536) -> bytes:
+    """The first ``size`` bytes of the file: enough to tell JSON from CSV."""
+    with path.open("rb") as f:
+        return f.read(size)
 
 
 def read_bytes(path: Path, problems: Problems, limit: int = MAX_FILE_BYTES) -> bytes | None:
@@ -196,9 +236,12 @@ def parse(text: str, problems: Problems) -> Table | None:
     The whole text is checked here, keeping only the first records; the
     rest are read again when the table is walked.
     """
-    delimiter = sniff_delimiter(text)
-    table = Table(text, delimiter=delimiter)
-    reader = csv.reader(_lines(text), delimiter=delimiter, strict=True)
+    return _check(Table(text, delimiter=sniff_delimiter(text)), _text_lines(text), problems)
+
+
+def _check(table: Table, lines: Iterable[str], problems: Problems) -> Table | None:
+    """``table`` with its first records and count, once every line is read as valid CSV; else None."""
+    reader = csv.reader(lines, delimiter=table.delimiter, strict=True)
     previous = 0
     try:
         for cells in reader:
@@ -228,7 +271,18 @@ def parse(text: str, problems: Problems) -> Table | None:
 
 
 def read_table(path: Path, problems: Problems) -> Table | None:
-    """The records of the CSV file at ``path``, or None with the reasons in ``problems``."""
+    """The records of the CSV file at ``path``, or None with the reasons in ``problems``.
+
+    A file that is plain UTF-8 (almost every one) is checked and walked from
+    disk, its text never held whole; any other is read whole, as ``read_bytes``,
+    ``decode`` and ``parse`` say what is wrong with it or how it was read.
+    """
+    stamp = _stamp(path)
+    if _plain_utf8(path):
+        with path.open(encoding="utf-8-sig", newline="") as f:
+            delimiter = sniff_delimiter(f.read(65536))
+        streamed = Table(delimiter=delimiter, path=path, stamp=stamp)
+        return _check(streamed, _file_lines(path, stamp), problems)
     data = read_bytes(path, problems)
     if data is None:
         return None
@@ -240,3 +294,31 @@ def read_table(path: Path, problems: Problems) -> Table | None:
     if table is not None:
         table.encoding = encoding
     return table
+
+
+def _plain_utf8(path: Path, limit: int = MAX_FILE_BYTES) -> bool:
+    """Whether the file is within ``limit``, not blank, and UTF-8 (a BOM allowed) without a NUL:
+    what ``read_bytes`` and ``decode`` find nothing to say about. Read a CHUNK at a time."""
+    decoder = codecs.getincrementaldecoder("utf-8-sig")()
+    blank = True
+    with path.open("rb") as f:
+        if os.fstat(f.fileno()).st_size > limit:
+            return False
+        first = f.read(CHUNK)
+        if first.startswith((b"PK\x03\x04", b"\xff\xfe", b"\xfe\xff")):
+            return False  # a workbook, or UTF-16
+        chunk = first
+        while chunk:
+            blank = blank and not chunk.strip()
+            if b"\x00" in chunk:
+                return False
+            try:
+                decoder.decode(chunk)
+            except UnicodeDecodeError:
+                return False
+            chunk = f.read(CHUNK)
+    try:
+        decoder.decode(b"", final=True)
+    except UnicodeDecodeError:
+        return False
+    return not blank

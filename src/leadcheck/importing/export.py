@@ -7,7 +7,7 @@ import dataclasses
 import hashlib
 import json
 import re
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Generator, Iterator, Mapping
 from datetime import datetime
 from pathlib import Path
 from typing import Any, TextIO
@@ -16,7 +16,7 @@ from leadcheck.errors import InstrumentError
 from leadcheck.importing.columns import loose
 from leadcheck.importing.csvfile import Table
 from leadcheck.importing.layouts import COMMENT_PREFIX, EXPORT_COLUMNS
-from leadcheck.importing.model import Parsed, PlannedLeader, PlannedRound, Round
+from leadcheck.importing.model import Parsed, PlannedLeader, PlannedRound, Round, Unchanged
 from leadcheck.importing.problems import Problems, shorten
 from leadcheck.importing.resolve import Instruments, label
 from leadcheck.instrument.model import Instrument
@@ -198,9 +198,11 @@ class ExportReader:
         self.instruments = instruments
         self.problems = problems
         self.known = known
-        self.already: list[Parsed] = []  # records of responses this workspace already holds
+        self.already = Unchanged()  # records of responses this workspace already holds
         self.leaders: list[PlannedLeader] = []  # the JSON export's "leaders"
         self.rounds: list[PlannedRound] = []  # every round named, each once, in order: see ``finish``
+        # The round of each (leader key, instrument id, number) as ``finish`` numbers it.
+        self.numbered: dict[tuple[str, str, int], Round] = {}
         self._declared: dict[tuple[str, str, int], PlannedRound] = {}  # (leader key, instrument id, number)
         self._unknown: set[str] = set()  # instrument hashes already reported as not found
 
@@ -370,17 +372,18 @@ class ExportReader:
         parsed = Parsed(instrument, response, where, "export" if rater else "", in_round)
         started = named[0] if named is not None else None
         if rater and self.known(leader_key(leader), instrument.id, rater, started):
-            self.already.append(parsed)
+            self.already.add(parsed)
             return None
         return parsed
 
-    def finish(self, parsed: list[Parsed]) -> list[Parsed]:
-        """Once the whole file is read: every round in order, and each response's round with it.
+    def finish(self) -> None:
+        """Once the whole file is read: every round in order, and the round each number names.
 
         Rounds keep the order the file names them in, except that a leader's
         rounds on one instrument id follow the numbers the export gives them.
         Two of them started at the same time on the same snapshot are told
-        apart by ``Round.nth``.
+        apart by ``Round.nth``; the responses read before, which name their
+        round by number, are given it from ``numbered``.
         """
         by_leader: dict[tuple[str, str], list[PlannedRound]] = {}
         for (key, ident, _number), planned in self._declared.items():
@@ -388,23 +391,14 @@ class ExportReader:
         numbered = {
             group: iter(sorted(rounds, key=lambda r: r.round.number)) for group, rounds in by_leader.items()
         }
-        final: dict[tuple[str, str, int], Round] = {}
         seen: dict[tuple[str, str, str], int] = {}
         for key, ident, _number in self._declared:
             planned = next(numbered[key, ident])
             same = (key, planned.instrument.content_hash, planned.round.created_at)
             seen[same] = seen.get(same, 0) + 1
             done = dataclasses.replace(planned.round, nth=seen[same])
-            final[(key, ident, done.number)] = done
+            self.numbered[(key, ident, done.number)] = done
             self.rounds.append(dataclasses.replace(planned, round=done))
-        return [
-            p
-            if p.round is None
-            else dataclasses.replace(
-                p, round=final[(leader_key(p.response.leader), p.instrument.id, p.round.number)]
-            )
-            for p in parsed
-        ]
 
     def _answers(
         self, raw: object, instrument: Instrument, report: Callable[[str, str], None]
@@ -452,24 +446,155 @@ class ExportReader:
         return comments
 
 
-def read_export_json(data: bytes, reader: ExportReader) -> list[Parsed]:
-    """The responses of a JSON export (its instrument snapshots made known to the reader first)."""
-    problems = reader.problems
+def read_export_json(data: bytes, reader: ExportReader) -> Iterator[Parsed]:
+    """The responses of a JSON export, one at a time (its instrument snapshots made known to the reader first).
+
+    The text is read twice, as a CSV file is: once to check that it is JSON
+    and to take its instruments and leaders, once to hand on its response
+    records, each parsed as it is reached: what is held is the text, never
+    the parsed document (see ``_outline``).
+    """
+    found = _json_export(data, reader.problems)
+    del data
+    if found is None:
+        return
+    document, records = found
+    _json_snapshots(document.get("instruments", []), reader)
+    _json_leaders(document.get("leaders", []), reader)
+    if records is None:
+        reader.problems.error('"responses" must be a list')
+        return
+    for n, record in enumerate(records, start=1):
+
+        def report(message: str, column: str, n: int = n) -> None:
+            where = f' ("{shorten(column)}")' if column else ""
+            reader.problems.error(f"response {n}{where}: {message}")
+
+        if not isinstance(record, dict):
+            report("expected an object", "")
+            continue
+        parsed = reader.build(record, Location(reader.source, part=f"response {n}"), 0, report)
+        if parsed is not None:
+            yield parsed
+    reader.finish()
+
+
+JsonExport = tuple[dict[str, Any], Iterator[Any] | None]
+
+
+def _json_export(data: bytes, problems: Problems) -> JsonExport | None:
+    """The export's values but its responses, and its response records one at a time (None: not a
+    list); None (with the problem) when it is not JSON or not a leadcheck export."""
     try:
-        document = json.loads(data.decode("utf-8-sig"))
+        text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
         problems.error("not UTF-8 text; a leadcheck export is always UTF-8")
-        return []
-    except json.JSONDecodeError as e:
-        problems.error(f"not valid JSON ({e.msg})", row=e.lineno, position=e.colno)
-        return []
-    except RecursionError:
-        problems.error(f"{TOO_DEEP}; expected a leadcheck export, which nests a few levels")
-        return []
+        return None
+    outline = _outline(text)
+    records: Iterator[Any] | None
+    if outline is not None:
+        document, at = outline
+        records = _array(text, at) if at is not None else None
+    else:  # anything but a plain export object: parsed whole, which says what is wrong, if anything
+        try:
+            document = json.loads(text)
+        except json.JSONDecodeError as e:
+            problems.error(f"not valid JSON ({e.msg})", row=e.lineno, position=e.colno)
+            return None
+        except RecursionError:
+            problems.error(f"{TOO_DEEP}; expected a leadcheck export, which nests a few levels")
+            return None
+        listed = document.pop("responses", None) if isinstance(document, dict) else None
+        records = _popping(listed) if isinstance(listed, list) else None
     if not isinstance(document, dict) or document.get(EXPORT_KEY) != EXPORT_VERSION:
         problems.error(f'not a leadcheck export: "{EXPORT_KEY}": {EXPORT_VERSION} is missing')
-        return []
-    snapshots = document.get("instruments", [])
+        return None
+    return document, records
+
+
+_WHITESPACE = re.compile(r"[ \t\n\r]*")  # what JSON allows between tokens
+_DECODER = json.JSONDecoder()
+
+
+def _outline(text: str) -> tuple[dict[str, Any], int | None] | None:
+    """An export's top-level values but its "responses" array, and where that array starts (None:
+    there is no such array); every record is checked as JSON and let go of.
+
+    None for anything else (not JSON, a key twice, nesting too deep, ...):
+    ``json.loads`` then reads the text whole, as it always did.
+    """
+    values: dict[str, Any] = {}
+    at: int | None = None
+    try:
+        i = _past(text, 0, "{")
+        while text[i] != "}" or values or at is not None:
+            key, i = _DECODER.raw_decode(text, i)
+            if not isinstance(key, str) or key in values or (key == "responses" and at is not None):
+                return None
+            i = _past(text, i, ":")
+            if key == "responses" and text[i] == "[":
+                at = i
+                i = _skip_array(text, i)
+            else:
+                values[key], i = _DECODER.raw_decode(text, i)
+            i = _space(text, i)
+            if text[i] == "}":
+                break
+            i = _past(text, i, ",")
+    except (json.JSONDecodeError, RecursionError, IndexError, ValueError):
+        return None
+    return (values, at) if _space(text, i + 1) == len(text) else None
+
+
+def _space(text: str, i: int) -> int:
+    """Past the whitespace at ``i``."""
+    found = _WHITESPACE.match(text, i)
+    assert found is not None, "matches the empty string too"
+    return found.end()
+
+
+def _past(text: str, i: int, token: str) -> int:
+    """Past ``token`` at ``i``, and the whitespace around it; ValueError when it is not there."""
+    i = _space(text, i)
+    if text[i] != token:
+        raise ValueError(token)
+    return _space(text, i + 1)
+
+
+def _array(text: str, i: int) -> Generator[Any, None, int]:
+    """The elements of the JSON array at ``i``, each parsed as it is reached; returns where it ends."""
+    i = _past(text, i, "[")
+    if text[i] == "]":
+        return i + 1
+    while True:
+        value, i = _DECODER.raw_decode(text, i)
+        yield value
+        i = _space(text, i)
+        if text[i] == "]":
+            return i + 1
+        i = _past(text, i, ",")
+
+
+def _skip_array(text: str, i: int) -> int:
+    """Past the JSON array at ``i``, each element parsed and let go of."""
+    elements = _array(text, i)
+    while True:
+        try:
+            next(elements)
+        except StopIteration as done:
+            return int(done.value)
+
+
+def _popping(records: list[Any]) -> Iterator[Any]:
+    """The records in order, each let go of by the list as it is handed on."""
+    records.reverse()
+    while records:
+        yield records.pop()
+
+
+def _json_snapshots(snapshots: object, reader: ExportReader) -> None:
+    """The instrument snapshots an export carries, each checked against its hash, made known to the reader."""
+    problems = reader.problems
     for n, snapshot in enumerate(snapshots if isinstance(snapshots, list) else [], start=1):
         source = snapshot.get("source") if isinstance(snapshot, dict) else None
         content_hash = snapshot.get("hash") if isinstance(snapshot, dict) else None
@@ -480,7 +605,11 @@ def read_export_json(data: bytes, reader: ExportReader) -> list[Parsed]:
             reader.instruments.add_snapshot(source)
         except InstrumentError as e:
             problems.error(f"instrument snapshot {n}: {e}")
-    listed = document.get("leaders", [])
+
+
+def _json_leaders(listed: object, reader: ExportReader) -> None:
+    """The export's "leaders": each leader and their rounds, declared to the reader."""
+    problems = reader.problems
     for n, entry in enumerate(listed if isinstance(listed, list) else [], start=1):
 
         def report_leader(message: str, column: str, n: int = n) -> None:
@@ -489,28 +618,11 @@ def read_export_json(data: bytes, reader: ExportReader) -> list[Parsed]:
         reader.leader(entry, Location(reader.source, part=f"leader {n}"), report_leader)
     if not isinstance(listed, list):
         problems.error('"leaders" must be a list')
-    records = document.get("responses")
-    if not isinstance(records, list):
-        problems.error('"responses" must be a list')
-        return []
-    out: list[Parsed] = []
-    for n, record in enumerate(records, start=1):
-
-        def report(message: str, column: str, n: int = n) -> None:
-            where = f' ("{shorten(column)}")' if column else ""
-            problems.error(f"response {n}{where}: {message}")
-
-        if not isinstance(record, dict):
-            report("expected an object", "")
-            continue
-        parsed = reader.build(record, Location(reader.source, part=f"response {n}"), 0, report)
-        if parsed is not None:
-            out.append(parsed)
-    return reader.finish(out)
 
 
-def read_export_csv(table: Table, reader: ExportReader) -> list[Parsed]:
-    """The responses of a CSV export; its instruments must be known by hash, or shipped in that version."""
+def read_export_csv(table: Table, reader: ExportReader) -> Iterator[Parsed]:
+    """The responses of a CSV export, one row at a time; its instruments must be known by hash, or
+    shipped in that version."""
     problems = reader.problems
     header = [unprotect(c.strip()) for c in table.head[0].cells]
     line = table.head[0].line
@@ -518,11 +630,10 @@ def read_export_csv(table: Table, reader: ExportReader) -> list[Parsed]:
     missing = [c for c in required if c not in header]
     if missing:
         problems.error(f"not a leadcheck export: no column {', '.join(missing)}", row=line)
-        return []
+        return
     if table.count < 2:
         problems.error("no responses below the header")
-        return []
-    out: list[Parsed] = []
+        return
     for record in table.rows(1):
         cells = record.cells
         if len(cells) < len(header):
@@ -539,8 +650,8 @@ def read_export_csv(table: Table, reader: ExportReader) -> list[Parsed]:
 
         parsed = _csv_record(row, header, reader, Location(reader.source, record.line), record.line, report)
         if parsed is not None:
-            out.append(parsed)
-    return reader.finish(out)
+            yield parsed
+    reader.finish()
 
 
 def _csv_record(

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Iterator
+from dataclasses import dataclass, field
 
 from leadcheck.instrument.model import Instrument
 from leadcheck.problems import Location
@@ -82,3 +83,26 @@ class FileReport:
     source: str
     layout: str  # e.g. "Google Forms", "response file"
     responses: int
+
+
+@dataclass
+class Unchanged:
+    """Export records of responses the workspace already holds: counted, not kept, as nothing is stored."""
+
+    counts: dict[tuple[str, str, str], int] = field(default_factory=dict)  # (snapshot, leader, group)
+    instruments: dict[str, Instrument] = field(default_factory=dict)  # content hash -> instrument
+
+    def add(self, p: Parsed) -> None:
+        key = (p.instrument.content_hash, p.response.leader, p.response.group)
+        self.counts[key] = self.counts.get(key, 0) + 1
+        self.instruments.setdefault(p.instrument.content_hash, p.instrument)
+
+    def update(self, other: Unchanged) -> None:
+        for key, count in other.counts.items():
+            self.counts[key] = self.counts.get(key, 0) + count
+        self.instruments.update(other.instruments)
+
+    def __iter__(self) -> Iterator[tuple[Instrument, str, str, int]]:
+        """(instrument, leader as written, rater group, how many records)."""
+        for (content_hash, leader, group), count in self.counts.items():
+            yield self.instruments[content_hash], leader, group, count

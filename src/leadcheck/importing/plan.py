@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import itertools
 import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -19,7 +20,15 @@ from leadcheck.importing.export import (
     read_export_csv,
     read_export_json,
 )
-from leadcheck.importing.model import FileReport, ImportOptions, Parsed, PlannedLeader, PlannedRound, Round
+from leadcheck.importing.kept import KeptResponses
+from leadcheck.importing.model import (
+    FileReport,
+    ImportOptions,
+    Parsed,
+    PlannedLeader,
+    PlannedRound,
+    Unchanged,
+)
 from leadcheck.importing.policy import add_responses, stored_group
 from leadcheck.importing.problems import Problems
 from leadcheck.importing.resolve import Instruments, label
@@ -43,15 +52,26 @@ LAYOUT_LABELS = {
 
 @dataclass
 class ImportPlan:
-    """Everything read from the files, checked; nothing stored yet."""
+    """Everything read from the files, checked; nothing stored yet.
+
+    The responses to store are rows of a temporary database (``kept``), their
+    answers and comments in a temporary file (``spool``): the plan's memory
+    does not grow with the rows of the files. Both are let go of once the plan
+    is applied, when it has errors (it never will be), or with the plan.
+    """
 
     problems: list[Problem] = field(default_factory=list)
-    parsed: list[Parsed] = field(default_factory=list)
-    already: list[Parsed] = field(default_factory=list)  # export records this workspace holds already
+    already: Unchanged = field(default_factory=Unchanged)  # export records this workspace holds already
     files: list[FileReport] = field(default_factory=list)
     leaders: list[PlannedLeader] = field(default_factory=list)  # leaders an export lists
     rounds: list[PlannedRound] = field(default_factory=list)  # assessment rounds exports name, in order
-    spool: Spool = field(default_factory=Spool)  # the answers and comments of ``parsed``
+    kept: KeptResponses = field(default_factory=KeptResponses)  # who answered about whom, and where
+    spool: Spool = field(default_factory=Spool)  # the answers and comments of ``kept``
+
+    @property
+    def parsed(self) -> Iterator[Parsed]:
+        """The responses to store, in file order, without their answers (``spool.load`` gives them)."""
+        return iter(self.kept)
 
     @property
     def errors(self) -> list[Problem]:
@@ -60,6 +80,11 @@ class ImportPlan:
     @property
     def ok(self) -> bool:
         return not self.errors
+
+    def close(self) -> None:
+        """Let go of the temporary database and file; the plan can no longer be applied."""
+        self.kept.close()
+        self.spool.close()
 
 
 def check_paths(paths: Sequence[Path]) -> list[Path]:
@@ -82,8 +107,25 @@ def check_paths(paths: Sequence[Path]) -> list[Path]:
 
 
 def plan_import(paths: Sequence[Path], options: ImportOptions, store: Store | None) -> ImportPlan:
-    """Read and check every file; the plan holds every problem found, in every file."""
+    """Read and check every file; the plan holds every problem found, in every file.
+
+    A plan with errors is closed before it is returned (it cannot be applied),
+    as is one whose reading stops on an exception (Ctrl-C included).
+    """
     plan = ImportPlan()
+    try:
+        _read_files(plan, paths, options, store)
+        _check_across_files(plan, store)
+    except BaseException:
+        plan.close()
+        raise
+    if not plan.ok:
+        plan.close()
+    return plan
+
+
+def _read_files(plan: ImportPlan, paths: Sequence[Path], options: ImportOptions, store: Store | None) -> None:
+    """Each file read with its reader, each response checked on its own as it is read, in file order."""
     instruments = Instruments(store, options.instrument)
     if options.instrument:
         instruments.base()  # a bad --instrument is one clear error, before any file is read
@@ -103,21 +145,26 @@ def plan_import(paths: Sequence[Path], options: ImportOptions, store: Store | No
     for path in check_paths(paths):
         source = str(path)
         problems = Problems(source)
-        layout, parsed = _read_file(path, source, options, instruments, problems, known, plan)
-        count = 0
+        layout, parsed, reader = _read_file(path, source, options, instruments, problems, known)
+        count, before = 0, plan.kept.last
         for p in _stopping_at_instrument_errors(parsed, problems):
             count += 1
             admit(p)
+        if reader is not None:
+            _take_rounds(plan, reader, before)
         plan.files.append(FileReport(source, LAYOUT_LABELS.get(layout, layout), count))
         plan.problems += problems.found
-    plan.parsed = _latest_per_rater(plan.parsed, plan.problems)
+
+
+def _check_across_files(plan: ImportPlan, store: Store | None) -> None:
+    """The checks across every response read; problems in the order of their places."""
+    _latest_per_rater(plan)
     _one_snapshot_per_leader(plan)
     _refuse_rounds_mixed_with_current(plan)
     if store is not None:
         _refuse_group_changes(plan, store)
     _warn_about_close_names(plan, store)
     plan.problems.sort(key=_place_then_message)
-    return plan
 
 
 def _place_then_message(p: Problem) -> tuple[object, ...]:
@@ -146,21 +193,20 @@ class _Admission:
 
     Each response read is checked in file order (its leader's name, a second
     questionnaire of the same rater, control characters), given an identity
-    when the file names none, and then kept in the plan without its answers
-    (they go to the plan's spool): the checks across responses that follow
-    need only who answered about whom.
+    when the file names none, and then kept in the plan's database without
+    its answers (they go to the plan's spool): the checks across responses
+    that follow need only who answered about whom.
     """
 
     def __init__(self, plan: ImportPlan) -> None:
         self.plan = plan
         self.bad_names: set[tuple[str, str]] = set()  # (file, name) reported
-        self.forms: dict[int, Parsed] = {}  # a roster rater -> their first questionnaire
-        self.anonymous: dict[str, int] = {}  # content digest -> responses with it so far
+        self.forms: dict[int, Parsed] = {}  # a roster rater -> their first questionnaire, spooled
 
     def __call__(self, p: Parsed) -> None:
         if self.bad_leader_name(p) or self.same_form_twice(p) or self.control_character(p):
             return
-        self.plan.parsed.append(self.plan.spool.keep(self.with_identity(p)))
+        self.plan.kept.add(self.plan.spool.keep(self.with_identity(p)))
 
     def bad_leader_name(self, p: Parsed) -> bool:
         """A leader name with a line break or tab, or as long as a paragraph: one problem per file and name."""
@@ -183,10 +229,11 @@ class _Admission:
         rater = p.campaign_rater
         if rater is None:
             return False
-        earlier = self.forms.get(rater)
-        if earlier is None:
-            self.forms[rater] = p
+        kept = self.forms.get(rater)
+        if kept is None:
+            self.forms[rater] = self.plan.spool.keep(p)  # a questionnaire's answers, kept aside too
             return False
+        earlier = self.plan.spool.load(kept)
         same = dict(earlier.response.answers) == dict(p.response.answers) and dict(
             earlier.response.comments
         ) == dict(p.response.comments)
@@ -232,8 +279,8 @@ class _Admission:
         if response.rater_identity is not None or response.group == SELF:
             return p
         key = content_digest(response)
-        self.anonymous[key] = self.anonymous.get(key, 0) + 1
-        response = dataclasses.replace(response, rater_identity=f"anonymous:{key}#{self.anonymous[key]}")
+        nth = self.plan.kept.nth_anonymous(key)
+        response = dataclasses.replace(response, rater_identity=f"anonymous:{key}#{nth}")
         return dataclasses.replace(p, response=response)
 
 
@@ -243,15 +290,16 @@ def _refuse_group_changes(plan: ImportPlan, store: Store) -> None:
     The store never moves a response between groups (see ``policy.add_responses``);
     here it is a problem with the file and line, found before anything is stored.
     """
-    known: dict[str, Leader | None] = {}
-    for p in plan.parsed:
+    for name, _first in plan.kept.first_of_each_leader():
+        leader = store.find_leader(name)
+        if leader is not None:  # only a leader the workspace holds has raters in a group already
+            _refuse_group_changes_of(plan, store, leader, name)
+
+
+def _refuse_group_changes_of(plan: ImportPlan, store: Store, leader: Leader, name: str) -> None:
+    """Each row about a leader the workspace holds, against the group its rater answered in before."""
+    for p in plan.kept.of_leader(name):
         r = p.response
-        key = leader_key(r.leader)
-        if key not in known:
-            known[key] = store.find_leader(r.leader)
-        leader = known[key]
-        if leader is None:
-            continue
         if p.round is None:
             stored = stored_group(store, r, p.instrument.id)
         else:
@@ -276,7 +324,7 @@ def _warn_about_close_names(plan: ImportPlan, store: Store | None) -> None:
     for leader in store.leaders() if store is not None else []:
         names.add(leader_key(leader.name), leader.name)
     found = [(listed.name, listed.where) for listed in plan.leaders]
-    for name, where in [*found, *((p.response.leader, p.where) for p in plan.parsed)]:
+    for name, where in itertools.chain(found, plan.kept.first_of_each_leader()):
         key = leader_key(name)
         if key in names:
             continue
@@ -302,24 +350,18 @@ def _one_snapshot_per_leader(plan: ImportPlan) -> None:
     would be stored against the wrong items. (Responses in the rounds an
     export names are checked against each round's own snapshot.)
     """
-    seen: dict[tuple[str, str], Parsed] = {}
-    for p in plan.parsed:
-        if p.round is not None:
-            continue
-        key = (leader_key(p.response.leader), p.instrument.id)
-        first = seen.setdefault(key, p)
-        if first.instrument.content_hash != p.instrument.content_hash:
-            name = p.response.leader
-            plan.problems.append(
-                Problem(
-                    p.where,
-                    ERROR,
-                    TWO_SNAPSHOTS,
-                    f'"{name}" is rated on {label(first.instrument)} at {first.where} and on a '
-                    f"different snapshot, {label(p.instrument)}, here; import the files of each version "
-                    "separately, the first version first",
-                )
+    for first, p in plan.kept.with_another_snapshot():
+        name = p.response.leader
+        plan.problems.append(
+            Problem(
+                p.where,
+                ERROR,
+                TWO_SNAPSHOTS,
+                f'"{name}" is rated on {label(first.instrument)} at {first.where} and on a '
+                f"different snapshot, {label(p.instrument)}, here; import the files of each version "
+                "separately, the first version first",
             )
+        )
 
 
 def _refuse_rounds_mixed_with_current(plan: ImportPlan) -> None:
@@ -328,23 +370,21 @@ def _refuse_rounds_mixed_with_current(plan: ImportPlan) -> None:
     Which round is current changes as the export's rounds are stored, and the
     response was checked against the snapshot of the round current before.
     """
-    named: dict[tuple[str, str], Location] = {}  # (leader key, instrument id) -> where a round is named
+    named: dict[tuple[str, str], tuple[str, Location]] = {}  # (leader key, instrument id) -> where named
     for r in plan.rounds:
-        named.setdefault((leader_key(r.leader), r.instrument.id), r.where)
-    for p in plan.parsed:
-        where = named.get((leader_key(p.response.leader), p.instrument.id))
-        if p.round is not None or where is None:
-            continue
-        plan.problems.append(
-            Problem(
-                p.where,
-                ERROR,
-                ROUNDS_AND_CURRENT,
-                f'this response is for the current round of "{p.response.leader}" on '
-                f"{p.instrument.id}, and a leadcheck export in the same import names their rounds "
-                f"({where}); import the export on its own first, then this file",
+        named.setdefault((leader_key(r.leader), r.instrument.id), (r.leader, r.where))
+    for (_key, instrument_id), (leader, where) in named.items():
+        for p in plan.kept.in_current_round(leader, instrument_id):
+            plan.problems.append(
+                Problem(
+                    p.where,
+                    ERROR,
+                    ROUNDS_AND_CURRENT,
+                    f'this response is for the current round of "{p.response.leader}" on '
+                    f"{p.instrument.id}, and a leadcheck export in the same import names their rounds "
+                    f"({where}); import the export on its own first, then this file",
+                )
             )
-        )
 
 
 def _read_file(
@@ -354,40 +394,40 @@ def _read_file(
     instruments: Instruments,
     problems: Problems,
     known: KnownRater,
-    plan: ImportPlan,
-) -> tuple[str, Iterable[Parsed]]:
+) -> tuple[str, Iterable[Parsed], ExportReader | None]:
+    """The file's layout, its responses as they are read, and the export reader that reads them (if one does)."""
     layout = options.layout
     suffix = path.suffix.lower()
     if layout == "auto" and suffix == ".pdf":
         from leadcheck.campaign.returns import read_returned_form
 
         parsed = read_returned_form(path, source, instruments.store, instruments, options, problems)
-        return "questionnaire", [parsed] if parsed is not None else []
+        return "questionnaire", [parsed] if parsed is not None else [], None
     if layout == "response" or (layout == "auto" and suffix in YAML_SUFFIXES):
         parsed = read_response_file(path, source, options, instruments, problems)
-        return "response", [parsed] if parsed is not None else []
-    data = csvfile.read_bytes(path, problems)
-    if data is None:
-        return layout, []
-    if layout in ("auto", "export", "response") and is_json(path, data):
+        return "response", [parsed] if parsed is not None else [], None
+    head = csvfile.read_head(path)
+    if not head.strip():
+        head = csvfile.read_bytes(path, problems) or b""  # blank so far: the whole file says more
+        if not head:
+            return layout, [], None
+    if layout in ("auto", "export", "response") and is_json(path, head):
+        data = csvfile.read_bytes(path, problems)
+        if data is None:
+            return layout, [], None
         if b'"leadcheck_response"' in data[:4096] or layout == "response":
             parsed = read_response_file(path, source, options, instruments, problems)
-            return "response", [parsed] if parsed is not None else []
+            return "response", [parsed] if parsed is not None else [], None
         reader = ExportReader(source, instruments, problems, known)
-        out = read_export_json(data, reader)
-        _take_rounds(plan, reader)
-        return "export", out
-    decoded = csvfile.decode(data, problems)
-    table = csvfile.parse(decoded[0], problems) if decoded is not None else None
+        return "export", read_export_json(data, reader), reader
+    table = csvfile.read_table(path, problems)  # a UTF-8 file is read from disk, never held whole
     if table is None:
-        return layout, []
+        return layout, [], None
     if layout == "auto":
         layout = layouts.detect(table.head)
     if layout == "export":
         reader = ExportReader(source, instruments, problems, known)
-        out = read_export_csv(table, reader)
-        _take_rounds(plan, reader)
-        return layout, out
+        return layout, read_export_csv(table, reader), reader
     if layouts.header_holds_answers(layout, table.head):
         # Per-column messages would quote answers as if they were titles: one problem instead.
         problems.error(
@@ -395,18 +435,21 @@ def _read_file(
             "check --layout",
             code="wrong-layout",
         )
-        return layout, []
+        return layout, [], None
     try:
-        return layout, SurveyReader(source, table, layout, options, instruments, problems).read()
+        return layout, SurveyReader(source, table, layout, options, instruments, problems).read(), None
     except InstrumentError as e:  # the reader's own errors come as its rows are read
         problems.error(str(e), code="bad-instrument")
-        return layout, []
+        return layout, [], None
 
 
-def _take_rounds(plan: ImportPlan, reader: ExportReader) -> None:
-    plan.already += reader.already
+def _take_rounds(plan: ImportPlan, reader: ExportReader, before: int) -> None:
+    """What an export read whole names: leaders, rounds (given to its responses, the rows after
+    ``before``), and the records the workspace holds already."""
+    plan.already.update(reader.already)
     plan.leaders += reader.leaders
     plan.rounds += reader.rounds
+    plan.kept.number_rounds(before, reader.numbered)
 
 
 def _stopping_at_instrument_errors(parsed: Iterable[Parsed], problems: Problems) -> Iterator[Parsed]:
@@ -417,34 +460,23 @@ def _stopping_at_instrument_errors(parsed: Iterable[Parsed], problems: Problems)
         problems.error(str(e), code="bad-instrument")
 
 
-def _latest_per_rater(parsed: list[Parsed], problems: list[Problem]) -> list[Parsed]:
+def _latest_per_rater(plan: ImportPlan) -> None:
     """One response per rater and leader: a later one (in file order) replaces an earlier one, with a warning."""
-    latest: dict[tuple[str, str, tuple[str, str, int] | None, str], int] = {}
-    for index, p in enumerate(parsed):
+    for first, p in plan.kept.replace_earlier():
         r = p.response
-        # Normalised as the store normalises it before hashing.
-        identity = "" if r.group == SELF else (r.rater_identity or "").strip().casefold()
-        in_round = None if p.round is None else (p.instrument.content_hash, *p.round.key)
-        key = (leader_key(r.leader), p.instrument.id, in_round, identity)
-        earlier = latest.get(key)
-        if earlier is not None:
-            first = parsed[earlier]
-            who = (
-                f'a second self-assessment of "{r.leader}"'
-                if r.group == SELF
-                else f'the same rater (same {p.identity_kind or "answers"}) about "{r.leader}"'
+        who = (
+            f'a second self-assessment of "{r.leader}"'
+            if r.group == SELF
+            else f'the same rater (same {p.identity_kind or "answers"}) about "{r.leader}"'
+        )
+        plan.problems.append(
+            Problem(
+                first.where,
+                WARNING,
+                SAME_RATER_TWICE,
+                f"{who} again at {p.where}; only the later response is imported",
             )
-            problems.append(
-                Problem(
-                    first.where,
-                    WARNING,
-                    SAME_RATER_TWICE,
-                    f"{who} again at {p.where}; only the later response is imported",
-                )
-            )
-        latest[key] = index
-    keep = set(latest.values())
-    return [p for i, p in enumerate(parsed) if i in keep]
+        )
 
 
 # -- applying ------------------------------------------------------------------------------
@@ -492,9 +524,19 @@ def apply_plan(plan: ImportPlan, store: Store, dry_run: bool = False) -> ImportO
     leader's rounds in the order the export numbers them; then each leader's
     responses are stored, in their round or in the leader's current one. A
     dry run does all of it and rolls it back.
+
+    A plan is applied once: its temporary database and file are let go of
+    when this returns, or raises.
     """
     if not plan.ok:
         raise ValueError("a plan with errors cannot be applied")
+    try:
+        return _apply(plan, store, dry_run)
+    finally:
+        plan.close()
+
+
+def _apply(plan: ImportPlan, store: Store, dry_run: bool) -> ImportOutcome:
     outcomes: dict[tuple[str, str], LeaderOutcome] = {}
     existed = {leader_key(leader.name) for leader in store.leaders()}
 
@@ -519,17 +561,17 @@ def apply_plan(plan: ImportPlan, store: Store, dry_run: bool = False) -> ImportO
                 store.ensure_assessment(leader, planned.instrument, *planned.round.key)
                 new_rounds += 1
         _store_responses(plan, store, outcome)
-        returned = [p.campaign_rater for p in plan.parsed if p.campaign_rater is not None]
+        returned = plan.kept.campaign_raters()
         if returned:
             from leadcheck.campaign.roster import mark_returned
 
             mark_returned(store, returned)
         new_leaders = [leader.name for leader in store.leaders() if leader_key(leader.name) not in existed]
-    for p in plan.already:
-        found = store.find_leader(p.response.leader)
-        result = outcome(p.instrument, found.name if found is not None else p.response.leader)
-        result.unchanged += 1
-        result.groups[p.response.group] = result.groups.get(p.response.group, 0) + 1
+    for instrument, name, group, count in plan.already:
+        found = store.find_leader(name)
+        result = outcome(instrument, found.name if found is not None else name)
+        result.unchanged += count
+        result.groups[group] = result.groups.get(group, 0) + count
     ordered = sorted(outcomes.values(), key=lambda o: (o.leader.casefold(), o.instrument))
     return ImportOutcome(ordered, dry_run, sorted(new_leaders, key=str.casefold), new_rounds)
 
@@ -539,21 +581,17 @@ def _store_responses(
 ) -> None:
     """Each leader's responses, in their round or the leader's current one, counted in their outcome.
 
-    They are read back from the spool BATCH at a time: memory holds one batch of answers.
+    They are read back from the plan's database a leader at a time, and their
+    answers from the spool BATCH at a time: memory holds one batch of answers.
     """
-    batches: dict[tuple[str, str, tuple[str, int] | None], tuple[Instrument, Round | None, list[Parsed]]]
-    batches = {}
-    for p in plan.parsed:
-        key = (p.instrument.content_hash, leader_key(p.response.leader), p.round.key if p.round else None)
-        batches.setdefault(key, (p.instrument, p.round, []))[2].append(p)
-    for instrument, in_round, parsed in batches.values():
+    for instrument, in_round, parsed in plan.kept.batches():
         assessment = None
-        if in_round is not None:
-            leader = store.get_leader(parsed[0].response.leader)
-            assessment = store.find_assessment(leader, instrument.content_hash, *in_round.key)
-            assert assessment is not None, "every round a response names is planned"
-        for start in range(0, len(parsed), BATCH):
-            responses = [plan.spool.load(p).response for p in parsed[start : start + BATCH]]
+        while batch := list(itertools.islice(parsed, BATCH)):
+            if in_round is not None and assessment is None:
+                leader = store.get_leader(batch[0].response.leader)
+                assessment = store.find_assessment(leader, instrument.content_hash, *in_round.key)
+                assert assessment is not None, "every round a response names is planned"
+            responses = [plan.spool.load(p).response for p in batch]
             summary = add_responses(store, responses, instrument, assessment=assessment)
             # Named as stored: "ana  lopez" in a file is the workspace's "Ana Lopez".
             result = outcome(instrument, next(iter(summary.per_leader), responses[0].leader))
