@@ -81,23 +81,22 @@ def test_a_scorecard_the_caller_holds_is_not_scored_again(db: Path, scorings: li
         assert own.assessment.id not in scorings and len(scorings) == 10
 
 
-def _first_answer(store: Store, leader_index: int) -> tuple[int, str, int]:
-    """(response id, item id, value) of a rater's first answer about one leader."""
-    leader = store.leaders(COHORT)[leader_index]
-    current = assessments.current(store, leader)
-    row = store.conn.execute(
+def _raters_answers(store: Store, leader_index: int) -> list[tuple[int, str, int]]:
+    """(response id, item id, value) of the other raters' answers about one leader, in stored order."""
+    current = assessments.current(store, store.leaders(COHORT)[leader_index])
+    rows = store.conn.execute(
         "SELECT a.response_id, a.item_id, a.value FROM answers a JOIN responses r ON r.id = a.response_id "
-        "WHERE r.assessment_id = ? AND r.rater_group != 'self' AND a.value IS NOT NULL ORDER BY a.rowid LIMIT 1",
+        "WHERE r.assessment_id = ? AND r.rater_group != 'self' AND a.value IS NOT NULL ORDER BY a.rowid",
         (current.id,),
-    ).fetchone()
-    return int(row[0]), str(row[1]), int(row[2])
+    ).fetchall()
+    return [(int(rid), str(item), int(value)) for rid, item, value in rows]
 
 
 def test_an_answer_changed_in_place_is_seen(db: Path) -> None:
     """The interactive save rewrites one answer where it stands: same row, same response."""
     with Store.open(db) as store:
         before = norms.build_from_store(store, [COHORT], "psl-360")
-        response_id, item, value = _first_answer(store, 2)
+        response_id, item, value = _raters_answers(store, 2)[0]
         stored_responses.save_answer(store, response_id, item, 1 if value != 1 else 5)
         after = norms.build_from_store(store, [COHORT], "psl-360")
         assert after.items[item] != before.items[item]  # the change moves the norm group
@@ -110,13 +109,7 @@ def test_two_answers_swapped_in_one_second_are_seen(db: Path, monkeypatch: pytes
 
     monkeypatch.setattr(clock, "now", lambda: "2026-01-01T00:00:00+00:00")
     with Store.open(db) as store:
-        leader = store.leaders(COHORT)[4]
-        current = assessments.current(store, leader)
-        rows = store.conn.execute(
-            "SELECT a.response_id, a.item_id, a.value FROM answers a JOIN responses r ON r.id = a.response_id "
-            "WHERE r.assessment_id = ? AND r.rater_group = 'peer' AND a.value IS NOT NULL ORDER BY a.rowid",
-            (current.id,),
-        ).fetchall()
+        rows = _raters_answers(store, 4)
         (rid, item_a, a), (_, item_b, b) = next(
             (x, y) for x, y in itertools.pairwise(rows) if x[0] == y[0] and x[2] != y[2]
         )
