@@ -11,7 +11,9 @@ import io
 import multiprocessing
 import os
 import signal
+import time
 from collections.abc import Callable
+from multiprocessing.connection import Connection
 from pathlib import Path
 
 import pypdf
@@ -140,3 +142,33 @@ def test_an_error_before_rendering_leaves_no_process(
 def test_render_ahead_can_be_turned_off(monkeypatch: pytest.MonkeyPatch, value: str) -> None:
     monkeypatch.setenv("LEADCHECK_RENDER_AHEAD", value)
     assert renderer_module.worth_forking() is False
+
+
+def _coordinator(report_pid: Connection) -> None:
+    """A command that starts a render process, says its pid, and is then killed (see the test)."""
+    renderer = Renderer(ahead=True)
+    report_pid.send(renderer.process.pid)
+    time.sleep(60)
+
+
+def _gone(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().split(") ")[-1].split()[0]
+    except FileNotFoundError:
+        return True
+    return state in ("Z", "X")  # exited, waiting only to be reaped by whoever adopted it
+
+
+def test_a_render_process_ends_when_its_command_is_killed() -> None:
+    """kill -9 of the command, not yet reaped by its shell (a zombie whose pid still answers):
+    the render process notices it was handed to another parent and ends."""
+    ours, theirs = multiprocessing.Pipe()
+    command = multiprocessing.get_context("fork").Process(target=_coordinator, args=(theirs,))
+    command.start()
+    child = ours.recv()
+    os.kill(command.pid, signal.SIGKILL)  # and not joined: it stays a zombie meanwhile
+    deadline = time.monotonic() + 10
+    while not _gone(child) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert _gone(child)
+    command.join()

@@ -39,23 +39,29 @@ class RenderResult:
 WATCH_SECONDS = 0.5
 
 
-def warm_up(coordinator: int | None = None) -> None:
+def warm_up(coordinator: int | None = None, is_parent: bool = False) -> None:
     """Import WeasyPrint and load fonts once per worker, before the first report.
 
     With ``coordinator`` (its process id), the worker also exits on its own as soon
     as the coordinator is gone (killed with -9, say): its parent is the forkserver,
     not the coordinator, so nothing else would end it, and a worker blocked on a
     dead pipe would wait forever, keeping the forkserver and resource tracker alive.
+    ``is_parent``: the coordinator forked this process itself, so its death shows at once as a
+    new parent, even while its pid lingers unreaped.
     """
     if coordinator is not None:
-        threading.Thread(target=_exit_with, args=(coordinator,), name="leadcheck-watch", daemon=True).start()
+        threading.Thread(
+            target=_exit_with, args=(coordinator, is_parent), name="leadcheck-watch", daemon=True
+        ).start()
     from leadcheck.report.pdf import font_config
 
     font_config()
 
 
-def _exit_with(coordinator: int) -> None:
-    while _alive(coordinator):
+def _exit_with(coordinator: int, is_parent: bool) -> None:
+    # Forked by the coordinator itself (report's render process), the worker is handed to another
+    # parent the moment the coordinator dies, even while its pid lingers unreaped as a zombie.
+    while _alive(coordinator) and not (is_parent and os.getppid() != coordinator):
         time.sleep(WATCH_SECONDS)
     os._exit(1)
 

@@ -68,7 +68,7 @@ def _serve(conn: Connection, coordinator: int) -> None:
     # What was inherited (the command line's modules) lives as long as this short process: the
     # collector need not walk it again on every collection during layout.
     gc.freeze()
-    warm_up(coordinator)
+    warm_up(coordinator, is_parent=True)
     try:
         html, bundle = conn.recv()
     except (EOFError, OSError):
