@@ -13,16 +13,17 @@ item figures; and that answers left out of the figures move nothing at all.
 
 from __future__ import annotations
 
+import itertools
+import json
 import math
 from collections.abc import Sequence
 from datetime import date
-from fractions import Fraction
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from leadcheck.anonymity import OTHERS, POOLED, comment_threshold, leaks, partition
+from leadcheck.anonymity import OTHERS, POOLED, Thresholds, partition, publishable
 from leadcheck.cohort.statistics import cohort_stats
 from leadcheck.cohort.summary import build_cohort_view
 from leadcheck.instrument.model import Instrument
@@ -35,9 +36,7 @@ from leadcheck.scorecard_json import scorecard_json
 from leadcheck.scoring import (
     Released,
     Scorecard,
-    _token,
-    person_key,
-    person_of,
+    _raters,
     recode,
     score,
 )
@@ -110,82 +109,67 @@ def responses_for(draw: st.DrawFn, instrument: Instrument, most: int = 6) -> lis
 # -- the reader's tools ----------------------------------------------------------------------------
 
 
-def rank(rows: Sequence[dict[str, Fraction]]) -> int:
-    """Rank of sparse rows by plain Gaussian elimination (written apart from leadcheck's own)."""
-    pivots: list[tuple[str, dict[str, Fraction]]] = []
-    count = 0
-    for original in rows:
-        row = dict(original)
-        for column, pivot in pivots:
-            if row.get(column):
-                factor = row[column] / pivot[column]
-                for k, v in pivot.items():
-                    row[k] = row.get(k, Fraction(0)) - factor * v
-        row = {k: v for k, v in row.items() if v}
-        if row:
-            pivots.append((min(row), row))
-            count += 1
-    return count
+def reader_atoms(sets: Sequence[frozenset[str]]) -> list[set[str]]:
+    """Atoms of the partition the sets generate (written apart from leadcheck's own)."""
+    atoms: list[set[str]] = []
+    for s in sets:
+        split: list[set[str]] = []
+        for atom in atoms:
+            inside, outside = atom & s, atom - s
+            split.extend(x for x in (inside, outside) if x)
+        rest = set(s) - set().union(*atoms) if atoms else set(s)
+        atoms = split + ([rest] if rest else [])
+    return atoms
 
 
-def isolated(figures: Sequence[frozenset[str]], tokens_of: dict[str, set[str]]) -> set[str]:
-    """People some combination of the figures isolates (a rating of theirs, or a change in it)."""
-    rows = [dict.fromkeys(f, Fraction(1)) for f in figures if f]
-    base = rank(rows)
-    out = set()
-    for who, tokens in tokens_of.items():
-        if rank(rows + [{t: Fraction(1)} for t in tokens]) - base < len(tokens):
-            out.add(who)
+def too_small(atom: set[str], instrument: Instrument, floor: int = 1) -> bool:
+    """An atom breaks the promise when its protected raters are fewer than their strictest threshold."""
+    groups = {t.split(":")[0] for t in atom}
+    protected = {t.split(":")[1] for t in atom if instrument.group(t.split(":")[0]).min_raters > 1}
+    if not protected:
+        return len({t.split(":")[1] for t in atom}) < floor
+    need = max(floor, *(instrument.group(g).min_raters for g in groups))
+    return len(protected) < need
+
+
+def truth_of(responses: Sequence[Response], instrument: Instrument) -> dict[str, tuple[str, object]]:
+    """Member name -> (group, answer) for every answer, worked out from the raw answers."""
+    out: dict[str, tuple[str, object]] = {}
+    for r in _raters(instrument, responses):
+        for item_id in instrument.items:
+            out[r.member(item_id, r.raw.get(item_id))] = (r.group, r.raw.get(item_id))
     return out
-
-
-def rater_tokens(responses: Sequence[Response], instrument: Instrument) -> dict[str, tuple[str, str, float]]:
-    """Token -> (person, group, recoded value), worked out from the raw answers as the reader would."""
-    out = {}
-    for index, resp in enumerate(responses):
-        person = person_key(resp, index)
-        for item_id, value in resp.answers.items():
-            if value is not None:
-                item = instrument.items[item_id]
-                rating = recode(instrument, item, value)
-                out[_token(person, item_id, rating)] = (person, resp.group, rating)
-    return out
-
-
-def protected(instrument: Instrument, responses: Sequence[Response]) -> set[str]:
-    return {
-        person_key(r, i)
-        for i, r in enumerate(responses)
-        if r.group != "self" and instrument.group(r.group).min_raters > 1
-    }
 
 
 def check_card(card: Scorecard, instrument: Instrument, responses: Sequence[Response]) -> None:
-    """Every attack on one report."""
-    truth = rater_tokens(responses, instrument)
-    shield = protected(instrument, responses)
+    """Every attack on one report: figures are what their sets say, and no set cuts a small atom."""
+    truth = truth_of(responses, instrument)
     for dim in card.dimensions:
         for item in dim.items:
-            # The figures are what their members say: n, mean, distribution.
             for channel, members in item.members.items():
+                if channel.startswith("state:"):
+                    continue
                 stat = item.others if channel == OTHERS else item.groups[channel]
-                values = sorted(truth[t][2] for t in members)
+                answers = [truth[t][1] for t in members]
+                if channel == OTHERS:
+                    # All others' ratings are those of the groups shown and pooled; its "not observed"
+                    # counts every group whose set is published (for its state too).
+                    assert stat.not_observed == sum(1 for a in answers if a == "not observed")
+                    shown = [m for c, m in item.members.items() if c in item.groups]
+                    answers = [truth[t][1] for t in set().union(*shown)] if shown else []
+                    assert stat.n == sum(1 for a in answers if isinstance(a, int))
+                    continue
+                values = sorted(
+                    recode(instrument, instrument.items[item.id], a) for a in answers if isinstance(a, int)
+                )
                 assert stat.n == len(values)
+                assert stat.not_observed == sum(1 for a in answers if a == "not observed")
                 assert stat.mean == pytest.approx(math.fsum(values) / len(values))
                 assert stat.distribution == tuple(values.count(p) for p in range(1, 6))
                 if channel not in (OTHERS, POOLED):
-                    assert {truth[t][1] for t in members} == {channel}
+                    assert {truth[t][0] for t in members} == {channel}
                     assert len(values) >= instrument.group(channel).min_raters
-            if POOLED in item.members:
-                pooled_groups = {truth[t][1] for t in item.members[POOLED]}
-                assert len(item.members[POOLED]) >= max(instrument.group(g).min_raters for g in pooled_groups)
-            # The reader's linear algebra over every figure of the item.
-            figures = list(item.members.values())
-            tokens_of: dict[str, set[str]] = {}
-            for f in figures:
-                for t in f:
-                    tokens_of.setdefault(truth[t][0], set()).add(t)
-            assert not (isolated(figures, tokens_of) & shield), item.id
+            assert not any(too_small(a, instrument) for a in reader_atoms(list(item.members.values())))
         # A competency figure is the mean of the item figures shown for the same group: it adds nothing.
         for channel, stat in [(OTHERS, dim.others), *dim.groups.items()]:
             if stat.mean is None:
@@ -193,11 +177,13 @@ def check_card(card: Scorecard, instrument: Instrument, responses: Sequence[Resp
             items = [i.others if channel == OTHERS else i.groups.get(channel) for i in dim.items]
             means = [s.mean for s in items if s is not None and s.mean is not None]
             assert stat.mean == pytest.approx(math.fsum(means) / len(means))
-    # Comments: only when the groups asked have, together, the strictest threshold among them.
+    # Comments: the list is about every answer of the raters asked, and that set is a good atom.
     for q in instrument.questions:
         asked = [r for r in responses if r.group != "self" and q.asks(r.group)]
         if q.id in card.comments:
-            assert len(asked) >= comment_threshold(instrument, q)
+            floor = max(1, instrument.scoring.min_comment_raters)
+            assert not too_small(set(card.comment_members[q.id].members), instrument, floor)
+            assert len(card.comment_members[q.id].members) == len(asked)
             assert all(text in {r.comments.get(q.id) for r in asked} for text in card.comments[q.id])
 
 
@@ -216,16 +202,14 @@ def test_ratings_left_out_move_no_published_number(data: st.DataObject) -> None:
     instrument = data.draw(instruments())
     responses = data.draw(responses_for(instrument))
     card = score(instrument, responses, "Ana")
-    truth = rater_tokens(responses, instrument)
-    published_tokens = {t for d in card.dimensions for i in d.items for m in i.members.values() for t in m}
+    published_sets = {
+        (i.id, t) for d in card.dimensions for i in d.items for c, m in i.members.items() for t in m
+    }
     left_out = [
         (index, item_id)
-        for index, resp in enumerate(responses)
-        for item_id, value in resp.answers.items()
-        if resp.group != "self"
-        and value is not None
-        and _token(person_key(resp, index), item_id, recode(instrument, instrument.items[item_id], value))
-        not in published_tokens
+        for index, r in enumerate(_raters(instrument, responses))
+        for item_id in r.items
+        if r.group != "self" and (item_id, r.member(item_id, r.raw.get(item_id))) not in published_sets
     ]
     if not left_out:
         return
@@ -239,7 +223,6 @@ def test_ratings_left_out_move_no_published_number(data: st.DataObject) -> None:
         responses[index].comments,
         rater=responses[index].rater,
     )
-    assert truth  # the reader's map is not empty
     again = score(instrument, changed, "Ana")
     assert scorecard_json(again) == scorecard_json(card)
     day = date(2026, 1, 1)
@@ -309,14 +292,24 @@ def release(card: Scorecard) -> Released:
     return released_from(published(card))
 
 
+def ledger_is_sound(instrument: Instrument, history: Sequence[Released]) -> None:
+    """The reader's own check over every release: no item or question set cuts a small atom."""
+    for item_id in instrument.items:
+        sets = [m for rel in history if item_id in rel.items for m in rel.items[item_id].members.values()]
+        assert not any(too_small(a, instrument) for a in reader_atoms(sets)), item_id
+    floor = max(1, instrument.scoring.min_comment_raters)
+    for q in instrument.questions:
+        sets = [rel.comments[q.id].members for rel in history if q.id in rel.comments]
+        assert not any(too_small(a, instrument, floor) for a in reader_atoms(sets)), q.id
+
+
 @settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(data=st.data())
-def test_reports_released_one_after_another_never_single_a_rater_out(data: st.DataObject) -> None:
+def test_reports_released_one_after_another_never_cut_a_small_atom(data: st.DataObject) -> None:
     """Raters arrive, correct their answers and withdraw between reports; the reader holds every report."""
     instrument = data.draw(instruments())
     pool = data.draw(responses_for(instrument, most=5))
     history: list[Released] = []
-    everyone: list[Response] = []
     for _ in range(data.draw(st.integers(2, 4))):
         present = [r for r in pool if data.draw(st.booleans())]
         corrected = [
@@ -331,23 +324,128 @@ def test_reports_released_one_after_another_never_single_a_rater_out(data: st.Da
             for r in present
         ]
         card = score(instrument, corrected, "Ana", released=history)
+        check_card(card, instrument, corrected) if not card.held else None
         history.append(release(card))
-        everyone.extend(corrected)
-    shield = protected(instrument, everyone)  # persons come from the rater keys, the same in every round
-    for item_id in instrument.items:
-        figures = [m for rel in history if item_id in rel.items for m in rel.items[item_id].members.values()]
-        tokens_of: dict[str, set[str]] = {}
-        for f in figures:
-            for t in f:
-                tokens_of.setdefault(person_of(t), set()).add(t)
-        assert not (isolated(figures, tokens_of) & shield), item_id
-    # Any two releases showing a question's comments differ by the comments of enough raters, or not at all.
-    for q in instrument.questions:
-        shown = [rel.comments[q.id] for rel in history if rel.comments.get(q.id)]
-        for n, before in enumerate(shown):
-            for after in shown[n + 1 :]:
-                changed = {person_of(t) for t in before ^ after}
-                assert not changed or len(changed) >= comment_threshold(instrument, q)
+    ledger_is_sound(instrument, history)
+    assert audit(instrument, [_row_of(r) for r in history]) == []
+
+
+# -- the brute-force reader ----------------------------------------------------------------------
+#
+# A reader who knows the whole timeline (who answered before which release, who left, who corrected
+# an answer) and holds every release tries every assignment of answers to every rater, keeps those
+# that print exactly what was printed (every figure: n, mean, SD, range, counts per point, not
+# observed, rwg, held marks, group states and counts, comments), and asks whether a protected
+# rater's answer is the same in all of them while their group did not all answer alike.
+
+ONE_ITEM = validate_text(
+    instrument_text({"manager": 1, "peer": 3, "direct_report": 2, "other": 3}, [1], 0.5), "a.yaml"
+).instrument
+assert ONE_ITEM is not None
+ANSWERS: tuple[int | None, ...] = (1, 4, None)
+
+
+def printed(card: Scorecard) -> object:
+    """Everything a report prints about others, as one comparable value (no member names)."""
+    doc = scorecard_json(card)
+    return json.dumps(doc, sort_keys=True, default=str)
+
+
+def releases_for(
+    timeline: Sequence[Sequence[tuple[str, str, str]]], values: dict[str, int | None]
+) -> list[object]:
+    """Score each release of ``timeline`` (raters as (name, group, version)) on ``values``."""
+    history: list[Released] = []
+    out = []
+    for present in timeline:
+        responses = [
+            Response(group, {} if values[version] == "skip" else {"c0-0": values[version]}, rater=name)
+            for name, group, version in present
+        ]
+        card = score(ONE_ITEM, responses, "Ana", released=history)
+        history.append(release(card))
+        out.append(printed(card))
+    return out
+
+
+@st.composite
+def timelines(draw: st.DrawFn) -> list[list[tuple[str, str, str]]]:
+    names = [
+        ("m", "manager"),
+        ("p1", "peer"),
+        ("p2", "peer"),
+        ("p3", "peer"),
+        ("p4", "peer"),
+        ("d1", "direct_report"),
+        ("d2", "direct_report"),
+    ]
+    chosen = draw(st.lists(st.sampled_from(names), min_size=2, max_size=5, unique=True))
+    out = []
+    versions = {n: 0 for n, _ in chosen}
+    for _ in range(draw(st.integers(2, 3))):
+        present = [(n, g) for n, g in chosen if draw(st.booleans())]
+        for n, _ in present:
+            if draw(st.integers(0, 4)) == 0:
+                versions[n] += 1  # a correction: a new answer, unknown to the reader
+        out.append([(n, g, f"{n}.{versions[n]}") for n, g in present])
+    return out
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(timeline=timelines(), data=st.data())
+def test_the_brute_force_reader_determines_no_protected_answer(
+    timeline: list[list[tuple[str, str, str]]], data: st.DataObject
+) -> None:
+    variables = sorted({v for present in timeline for _, _, v in present})
+    if len(variables) > 5:
+        return
+    truth = {v: data.draw(st.sampled_from(ANSWERS)) for v in variables}
+    seen = releases_for(timeline, truth)
+    consistent = [
+        dict(zip(variables, combo, strict=True))
+        for combo in itertools.product(ANSWERS, repeat=len(variables))
+        if releases_for(timeline, dict(zip(variables, combo, strict=True))) == seen
+    ]
+    group_of = {v: g for present in timeline for _, g, v in present}
+    for v in variables:
+        group = group_of[v]
+        if ONE_ITEM.group(group).min_raters <= 1:
+            continue
+        if len({c[v] for c in consistent}) > 1:
+            continue
+        # Determined: only allowed when everyone of that group in every release it was in agreed.
+        peers_alike = all(
+            len({truth[w] for _, g, w in present if g == group}) == 1
+            for present in timeline
+            if any(w == v for _, _, w in present)
+        )
+        assert peers_alike, f"{v} determined: {truth}"
+
+
+def test_the_swap_of_issue_20_is_held() -> None:
+    """Class 1: one leaves, one arrives. Old main called {a,b,c} then {b,c,d} safe; the counts per
+    point of the two releases give both the leaver's and the arrival's rating."""
+    peers = [Response("peer", {"c0-0": v}, rater=n) for n, v in (("a", 1), ("b", 3), ("c", 3))]
+    first = score(ONE_ITEM, peers, "Ana")
+    swapped = [*peers[1:], Response("peer", {"c0-0": 5}, rater="d")]
+    second = score(ONE_ITEM, swapped, "Ana", released=[release(first)])
+    assert second.held
+    assert second.dimensions[0].items[0].groups == first.dimensions[0].items[0].groups
+    assert not publishable([{"a", "b", "c"}, {"b", "c", "d"}], Thresholds({"p": 3}))
+
+
+def test_the_atoms_rule_by_hand() -> None:
+    t = Thresholds({"peer": 3, "manager": 1})
+    a, b, c, d, e, f = (f"peer:{x}:1" for x in "abcdef")
+    m = "manager:m:1"
+    assert publishable([{a, b, c}], t)
+    assert not publishable([{a, b}], t)
+    assert not publishable([{a, b, c}, {a, b, c, d}], t)  # a late peer
+    assert publishable([{a, b, c}, {a, b, c, d, e, f}], t)  # three late peers together
+    assert not publishable([{a, b, c}, {"peer:a:2", b, c}], t)  # a corrected answer
+    assert publishable([{a, b, c}, {a, b, c, m}], t)  # a manager may stand alone
+    assert not publishable([{a, b, m}], t)  # but never counts toward the peers' threshold
+    assert not publishable([{a, b, c, d}, {a, b}, {c, d, e, f}], t)
 
 
 def test_a_late_peer_is_held_back_until_enough_have_arrived() -> None:
@@ -366,6 +464,7 @@ def test_a_late_peer_is_held_back_until_enough_have_arrived() -> None:
     assert all(i.held for i in second.dimensions[0].items)
     assert all(i["held"] for i in scorecard_json(second)["competencies"][0]["items"])
     assert "the late peer" not in second.comments["keep"]
+    assert second.raters == first.raters  # the counts printed are the release's too
     assert any("held back" in note for note in second.notes)
     # Two more peers: three new raters since the release, so the figures and comments move on.
     more = [Response("peer", {"c0-0": 1, "c0-1": 5}, {"keep": f"m{n}"}, rater=f"m{n}") for n in range(2)]
@@ -374,6 +473,20 @@ def test_a_late_peer_is_held_back_until_enough_have_arrived() -> None:
     assert third.dimensions[0].items[0].groups["peer"].n == 6
     assert "the late peer" in third.comments["keep"]
     assert audit(instrument, [_row(first), _row(second), _row(third)]) == []
+
+
+def test_a_not_observed_late_rater_holds_every_item_alike() -> None:
+    """Class 2: the hold marks say nothing about which items a late rater rated or did not observe."""
+    instrument = validate_text(
+        instrument_text({"manager": 1, "peer": 3, "direct_report": 3, "other": 3}, [3], 0.5), "a.yaml"
+    ).instrument
+    assert instrument is not None
+    peers = [Response("peer", {"c0-0": v, "c0-1": v, "c0-2": v}, rater=f"p{v}") for v in (2, 3, 4)]
+    first = score(instrument, peers, "Ana")
+    late = Response("peer", {"c0-0": 5, "c0-1": None}, rater="late")  # skips c0-2
+    second = score(instrument, [*peers, late], "Ana", released=[release(first)])
+    assert [i.held for i in second.dimensions[0].items] == [True, True, True]
+    assert [i.others for i in second.dimensions[0].items] == [i.others for i in first.dimensions[0].items]
 
 
 def test_a_withdrawn_comment_cannot_be_pinned_on_whoever_withdrew() -> None:
@@ -386,6 +499,20 @@ def test_a_withdrawn_comment_cannot_be_pinned_on_whoever_withdrew() -> None:
     assert len(first.comments["keep"]) == 4
     second = score(instrument, peers[:3], "Ana", released=[release(first)])  # p3 withdrew
     assert "keep" not in second.comments and second.comments_held
+
+
+def test_a_first_comment_after_an_empty_list_is_held() -> None:
+    """Class 5: a question shown empty in one release must not publish its first comment alone next."""
+    instrument = validate_text(
+        instrument_text({"manager": 1, "peer": 3, "direct_report": 3, "other": 3}, [1], 0.5), "a.yaml"
+    ).instrument
+    assert instrument is not None
+    peers = [Response("peer", {"c0-0": 3}, rater=f"p{n}") for n in range(3)]
+    first = score(instrument, peers, "Ana")
+    assert first.comments == {}
+    wrote = [*peers[:2], Response("peer", {"c0-0": 3}, {"keep": "only mine"}, rater="p2")]
+    second = score(instrument, wrote, "Ana", released=[release(first)])
+    assert "only mine" not in [c for cs in second.comments.values() for c in cs]
 
 
 def test_a_corrected_answer_is_held_too() -> None:
@@ -410,18 +537,15 @@ def test_the_audit_finds_what_unguarded_releases_give_away() -> None:
     late = Response("peer", {"c0-0": 5}, rater="late")
     unguarded = [score(instrument, peers, "Ana"), score(instrument, [*peers, late], "Ana")]  # no ledger used
     findings = audit(instrument, [_row(c) for c in unguarded])
-    assert [f.where for f in findings] == ["item c0-0"]
-    assert findings[0].what == "the ratings of 1 rater can be solved for from 2 releases"
-
-
-def test_leaks_agrees_with_the_readers_own_algebra() -> None:
-    a, b, c, d = "a:1", "b:1", "c:1", "d:1"
-    person = {t: t[0] for t in (a, b, c, d, "a:2")}
-    assert leaks([{a, b, c}, {a, b, c, d}], person) == {"d"}
-    assert leaks([{a, b, c}, {b, c, d}], person) == set()
-    assert leaks([{a, b}, {b, c}, {a, c}], person) == {"a", "b", "c"}
-    # Two versions of one person's answer: their difference is theirs alone.
-    assert leaks([{a, b, c}, {"a:2", b, c}], person) == {"a"}
+    # The comment list was published about the late peer's answer too (no comment is an answer).
+    assert [f.where for f in findings] == ["item c0-0", "question keep"]
+    assert findings[0].what == (
+        "1 set of answers published by 2 releases can be told apart from the rest with as few as 1 rater, "
+        "fewer than the group's threshold"
+    )
+    swapped = [peers[0], peers[1], late]
+    findings = audit(instrument, [_row(c) for c in (unguarded[0], score(instrument, swapped, "Ana"))])
+    assert [f.where for f in findings] == ["item c0-0", "question keep"]
 
 
 def test_partition_is_the_one_rule_for_status_and_figures() -> None:
@@ -433,7 +557,11 @@ def test_partition_is_the_one_rule_for_status_and_figures() -> None:
     assert (part.shown, part.pooled, part.excluded_groups) == ({}, [1, 2, 3], ())
 
 
-def _row(card: Scorecard):  # type: ignore[no-untyped-def]
+def _row_of(figures: Released):  # type: ignore[no-untyped-def]
     from leadcheck.releases import Release
 
-    return Release(0, 0, "2026-01-01T00:00:00+00:00", "report", "", release(card))
+    return Release(0, 0, "2026-01-01T00:00:00+00:00", "report", "", figures)
+
+
+def _row(card: Scorecard):  # type: ignore[no-untyped-def]
+    return _row_of(release(card))

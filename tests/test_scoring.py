@@ -196,8 +196,13 @@ def test_hidden_comments_are_never_attributed_and_small_pools_are_dropped(small:
     # Two raters were asked, below the strictest threshold among the groups asked (peers: 3):
     # no comment is shown, not even the manager's, so the lone peer's cannot be told apart by absence.
     assert card.comments == {}
+    # Managers (threshold 1) never count toward the peers' threshold: a lone peer's comment
+    # printed beside three managers' would be the only one not written by a manager.
     crowd = [r("manager", {"keep": f"note {i}"}, a=3) for i in range(3)]
     card = score(small, [lone, *crowd], "Ana")
+    assert card.comments == {}
+    peers = [r("peer", {"keep": f"peer note {i}"}, a=3) for i in range(2)]
+    card = score(small, [lone, *peers, *crowd], "Ana")
     assert "the lone peer wrote this" in card.comments["keep"]
 
 

@@ -6,26 +6,43 @@ scoring, status, reports and the release ledger call it:
 1. **Groups per figure.** A rater group is shown on its own in an item's
    figure when at least ``min_raters`` of its raters rated that item. Groups
    below their threshold are pooled into one combined group when, together,
-   they reach the strictest threshold among them; otherwise they are left out
-   of the figure, "all others" included (`partition`).
+   they reach the strictest threshold among them (and pooling splits no set published
+   beside it into a small atom); otherwise they are left out of the figure,
+   "all others" included (`partition`).
 2. **Only published figures feed other figures.** A competency's figure for a
    group is the plain mean of that group's published item figures, never a
    mean of raters' personal scores; so a competency figure says nothing that
    its item figures do not already say (scoring applies this).
-3. **Comments** to a question are published when the groups it was asked of
-   have, together, at least the strictest threshold among them (or the
-   instrument's higher ``min_comment_raters``) (`comment_threshold`).
-4. **Releases.** A figure already given to a leader is only replaced when no
-   rater's own answers can be solved for from all the versions together
-   (`leaks` checks it with exact linear algebra); new comments come in batches
-   from at least as many new raters as the comment threshold.
+3. **Sets, not statistics.** Every figure is published about a set of
+   answers: an item's figure for a group about every answer of that group's
+   raters to the item (ratings, "not observed" and skips alike, since counts
+   give each away), a comment list about every answer of the raters it was
+   asked of. Whatever is printed of a set (n, mean, SD, range, counts per
+   point, rwg, an interval, "not observed", the comments) is at most its
+   multiset of answers.
+4. **The atoms rule.** For each item and each question, take every set that
+   any output (report, draft, summary, cohort report, a later round's change)
+   ever published anything about, across every release. The atoms of the
+   partition they generate must each be empty or hold at least ``k`` people,
+   ``k`` the strictest threshold among the groups in it (for comments, at
+   least the instrument's ``min_comment_raters`` too). Answers of a
+   threshold-1 group may form atoms of their own and never count toward another
+   group's threshold (`publishable`). A changed answer is a new member; its old
+   version stays in the sets it was published in.
+5. **Holding.** A release that would create a small atom for any item or
+   question publishes nothing new: it repeats the last release, whole, so the
+   hold itself says nothing about any item or any one rater.
+
+Worked example: peers need 3. Release 1 shows peers {A, B, C}. Peer D arrives;
+release 2 would show {A, B, C, D}. The atoms are {A, B, C} and {D}: {D} holds
+one person, so release 2 repeats release 1. When E and F arrive too, the atoms
+are {A, B, C} and {D, E, F}: both hold 3, so the new figures are published.
 """
 
 from __future__ import annotations
 
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from fractions import Fraction
 from typing import Generic, TypeVar
 
 from leadcheck.instrument.model import SELF, Instrument, Question, RaterGroup
@@ -142,74 +159,87 @@ def is_rater_group(instrument: Instrument, group: str) -> bool:
     return group != SELF and group in instrument.groups
 
 
-# -- what a set of published figures gives away --------------------------------------------------
+# -- the rule over sets: what every output together may publish ----------------------------------
 
 
-def leaks(figures: Iterable[Collection[str]], person: Mapping[str, str]) -> set[str]:
-    """The persons some combination of ``figures`` isolates.
+def member(group: str, person: str, version: str) -> str:
+    """The name of one answer in the sets the rule looks at: ``group:person:version``.
 
-    Each figure is the set of ratings (tokens) it sums over: a mean with its
-    count, a distribution, a range, all are functions of such sums. A reader
-    holding every figure can compute any linear combination of them; a person
-    is exposed when some combination is non-zero on that person's ratings
-    alone (one rating, or the change between two versions of their answer).
-    ``person`` maps each token to whose it is. Exact rational arithmetic.
+    ``person`` and ``version`` are opaque (keyed) hashes: a changed answer is a new
+    version of the same person, so it is a new member while the old version stays
+    a member of every set it was published in.
     """
-    rows = [frozenset(f) for f in figures if f]
-    tokens = sorted({t for f in rows for t in f})
-    if not tokens:
-        return set()
-    index = {t: i for i, t in enumerate(tokens)}
-    basis = _Basis(len(tokens))
-    for row in rows:
-        basis.add({index[t]: Fraction(1) for t in row})
-    exposed = set()
-    by_person: dict[str, list[int]] = {}
-    for t in tokens:
-        by_person.setdefault(person.get(t, t), []).append(index[t])
-    for who, columns in by_person.items():
-        trial = basis.copy()
-        # The person's own coordinates meet the published span exactly when adding
-        # them raises the rank by less than their number.
-        before = trial.rank
-        for c in columns:
-            trial.add({c: Fraction(1)})
-        if trial.rank - before < len(columns):
-            exposed.add(who)
-    return exposed
+    return f"{group}:{person}:{version}"
 
 
-class _Basis:
-    """An echelon basis of sparse rational row vectors, for incremental rank."""
+def group_of_member(token: str) -> str:
+    """The rater group part of a member name."""
+    return token.split(":", 2)[0]
 
-    def __init__(self, size: int) -> None:
-        self.size = size
-        self.pivots: dict[int, dict[int, Fraction]] = {}
 
-    @property
-    def rank(self) -> int:
-        return len(self.pivots)
+def person_of_member(token: str) -> str:
+    """The person part of a member name."""
+    parts = token.split(":", 2)
+    return parts[1] if len(parts) == 3 else parts[0]
 
-    def copy(self) -> _Basis:
-        other = _Basis(self.size)
-        other.pivots = {k: dict(v) for k, v in self.pivots.items()}
-        return other
 
-    def add(self, row: dict[int, Fraction]) -> bool:
-        """Reduce ``row`` against the basis; keep it if independent. True when the rank grew."""
-        row = {k: v for k, v in row.items() if v}
-        while row:
-            lead = min(row)
-            pivot = self.pivots.get(lead)
-            if pivot is None:
-                scale = row[lead]
-                self.pivots[lead] = {k: v / scale for k, v in row.items()}
-                return True
-            factor = row[lead]
-            for k, v in pivot.items():
-                updated = row.get(k, Fraction(0)) - factor * v
-                if updated:
-                    row[k] = updated
-                else:
-                    row.pop(k, None)
-        return False
+def atoms(sets: Iterable[Collection[str]]) -> list[frozenset[str]]:
+    """The atoms of the partition ``sets`` generate: members grouped by which sets hold them.
+
+    Partition refinement in one pass: each member's signature is the list of
+    sets it is in; members with the same signature form one atom.
+    """
+    signature: dict[str, list[int]] = {}
+    for n, s in enumerate(sets):
+        for t in s:
+            signature.setdefault(t, []).append(n)
+    by_signature: dict[tuple[int, ...], set[str]] = {}
+    for t, sig in signature.items():
+        by_signature.setdefault(tuple(sig), set()).add(t)
+    return [frozenset(a) for a in by_signature.values()]
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    """What an atom needs: each group's ``min_raters``, and the least for any atom (comments)."""
+
+    by_group: Mapping[str, int]
+    floor: int = 1  # a comment list needs this many people asked, whoever they are
+
+    @classmethod
+    def of(cls, instrument: Instrument, question: Question | None = None) -> Thresholds:
+        groups = {g.id: g.min_raters for g in instrument.rater_groups if not g.is_self}
+        if question is None:
+            return cls(groups)
+        return cls(groups, max(1, instrument.scoring.min_comment_raters))
+
+    def of_group(self, group: str) -> int:
+        # A group the instrument no longer names: the strictest threshold it has.
+        return self.by_group.get(group, max(self.by_group.values(), default=1))
+
+
+def atom_ok(atom: Collection[str], thresholds: Thresholds) -> bool:
+    """Whether one atom may stand: empty, or enough people for the strictest group in it.
+
+    Answers of a threshold-1 group (shown as theirs by design) may form atoms of
+    their own and never count toward another group's threshold.
+    """
+    if not atom:
+        return True
+    protected = [t for t in atom if thresholds.of_group(group_of_member(t)) > 1]
+    people = {person_of_member(t) for t in atom}
+    if not protected:
+        return len(people) >= thresholds.floor
+    need = max(thresholds.floor, max(thresholds.of_group(group_of_member(t)) for t in protected))
+    return len({person_of_member(t) for t in protected}) >= need
+
+
+def small_atoms(sets: Iterable[Collection[str]], thresholds: Thresholds) -> list[frozenset[str]]:
+    """The atoms of ``sets`` that break the rule (none: the sets may all be published)."""
+    return [a for a in atoms(s for s in sets if s) if not atom_ok(a, thresholds)]
+
+
+def publishable(sets: Iterable[Collection[str]], thresholds: Thresholds) -> bool:
+    """The rule itself: every atom of everything published about one item or question is
+    empty or holds at least the strictest threshold of people among its groups."""
+    return not small_atoms(sets, thresholds)

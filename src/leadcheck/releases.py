@@ -17,18 +17,25 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 from leadcheck import text as txt
-from leadcheck.anonymity import comment_threshold, leaks
-from leadcheck.instrument.model import Instrument
-from leadcheck.scoring import Released, ReleasedItem, Scorecard, Stat, person_of
+from leadcheck.anonymity import Thresholds, person_of_member, small_atoms
+from leadcheck.instrument.model import SELF, Instrument
+from leadcheck.scoring import Released, ReleasedComments, ReleasedItem, Scorecard, Stat
 from leadcheck.store import Assessment, Store, now
+
+FORMAT = 2  # the rule over sets: every set a release published about, with its members' groups
 
 
 def _stat_from(d: Mapping[str, Any]) -> Stat:
     return Stat(**{**d, "distribution": tuple(d["distribution"])})
 
 
+def _sorted_sets(sets: Mapping[str, frozenset[str]]) -> dict[str, list[str]]:
+    return {c: sorted(m) for c, m in sorted(sets.items())}
+
+
 def published(card: Scorecard) -> dict[str, Any]:
-    """The part of a scorecard the ledger keeps: item figures with their tokens, comment tokens."""
+    """What the ledger keeps of a release: every item figure with every set of answers it was
+    published about, the comment lists' sets, and the rater counts printed."""
     items = {}
     for d in card.dimensions:
         for i in d.items:
@@ -39,14 +46,23 @@ def published(card: Scorecard) -> dict[str, Any]:
                 "groups": {g: asdict(s) for g, s in i.groups.items()},
                 "rwg": i.rwg,
                 "low_consensus": i.low_consensus,
-                "members": {c: sorted(m) for c, m in sorted(i.members.items())},
+                "members": _sorted_sets(i.members),
+                "raters": _sorted_sets(i.raters),
+                "pooled_groups": list(i.pooled_groups),
+                "excluded_groups": list(i.excluded_groups),
             }
-    comments = {q: sorted(tokens) for q, tokens in sorted(card.comment_members.items())}
-    return {"items": items, "comments": comments}
+    comments = {
+        q: {"members": sorted(c.members), "shown": sorted(c.shown)}
+        for q, c in sorted(card.comment_members.items())
+    }
+    raters = {g.id: g.raters for g in card.groups if g.id != SELF and g.raters}
+    return {"format": FORMAT, "items": items, "comments": comments, "raters": raters}
 
 
 def released_from(doc: Mapping[str, Any]) -> Released:
-    """A ledger entry as scoring reads it."""
+    """A ledger entry as scoring reads it. An entry written before the rule over sets is read as
+    ``legacy``: its members cannot be set against today's, so a new release only repeats it."""
+    legacy = doc.get("format") != FORMAT
     items = {
         item_id: ReleasedItem(
             others=_stat_from(f["others"]),
@@ -54,10 +70,19 @@ def released_from(doc: Mapping[str, Any]) -> Released:
             rwg=f["rwg"],
             low_consensus=bool(f["low_consensus"]),
             members={c: frozenset(m) for c, m in f["members"].items()},
+            raters={c: frozenset(m) for c, m in f.get("raters", f["members"]).items()},
+            pooled_groups=tuple(f.get("pooled_groups", ())),
+            excluded_groups=tuple(f.get("excluded_groups", ())),
         )
         for item_id, f in doc["items"].items()
     }
-    return Released(items, {q: frozenset(t) for q, t in doc["comments"].items()})
+    comments = {
+        q: ReleasedComments(frozenset(c), frozenset(c))
+        if isinstance(c, list)
+        else ReleasedComments(frozenset(c["members"]), frozenset(c["shown"]))
+        for q, c in doc["comments"].items()
+    }
+    return Released(items, comments, dict(doc.get("raters", {})), legacy)
 
 
 @dataclass(frozen=True)
@@ -101,9 +126,15 @@ def releases(store: Store, assessment: Assessment) -> list[Release]:
 
 
 def record(
-    store: Store, assessment: Assessment, card: Scorecard, file_digest: str, kind: str = "report"
+    store: Store, assessment: Assessment, card: Scorecard, file_digest: str = "", kind: str = "report"
 ) -> None:
-    """Add a release of ``card`` (written to a file with SHA-256 ``file_digest``) to the ledger."""
+    """Add a release of ``card`` to the ledger, committed at once.
+
+    ``kind`` says which output published it (report, draft, summary, cohort,
+    change); ``file_digest`` is the SHA-256 of the file written, if any. Call
+    it before the output is written or shown: a failure in between leaves a
+    release without an output, never an output without its release.
+    """
     figures = json.dumps(published(card), separators=(",", ":"), sort_keys=True)
     with store.transaction() as c:
         c.execute(
@@ -124,52 +155,48 @@ class Finding:
 
 
 def audit(instrument: Instrument, history: Sequence[Release]) -> list[Finding]:
-    """Replay the releases of one assessment and attack them as a reader holding all of them would.
+    """Replay the releases of one assessment and check them by the rule every output is held to.
 
-    For every item, the figures of all releases are set against each other
-    (exact linear algebra, `leadcheck.anonymity.leaks`); raters of groups whose
-    threshold is 1 are not protected and not reported. For every question,
-    each release's new comments must come from at least its comment threshold
-    of raters.
+    For every item and every question, the sets that all releases together
+    published about (every kind of output: reports, drafts, summaries, cohort
+    reports, a later round's change) must generate no small atom
+    (leadcheck.anonymity.small_atoms). Releases written before the rule over
+    sets are reported: what they published cannot be checked.
     """
     findings: list[Finding] = []
-    unprotected_groups = {g.id for g in instrument.rater_groups if g.min_raters <= 1}
-    item_ids = list(instrument.items)
-    for item_id in item_ids:
-        versions = [r.figures.items[item_id] for r in history if item_id in r.figures.items]
-        if not versions:
-            continue
-        figures = [m for v in versions for m in v.members.values()]
-        exempt = {
-            person_of(t) for v in versions for g, m in v.members.items() if g in unprotected_groups for t in m
-        }
-        tokens = {t for f in figures for t in f}
-        exposed = leaks(figures, {t: person_of(t) for t in tokens}) - exempt
-        if exposed:
-            findings.append(
-                Finding(
-                    f"item {item_id}",
-                    f"the ratings of {txt.count(len(exposed), 'rater')} can be solved for from "
-                    f"{txt.count(len(versions), 'release')}",
-                )
+    legacy = [n for n, r in enumerate(history, start=1) if r.figures.legacy]
+    if legacy:
+        findings.append(
+            Finding(
+                "ledger",
+                f"{txt.count(len(legacy), 'release was', 'releases were')} recorded before the rule over sets "
+                "and cannot be checked; later reports repeat the last of them",
             )
+        )
+    thresholds = Thresholds.of(instrument)
+    for item_id in instrument.items:
+        sets = [
+            m
+            for r in history
+            if item_id in r.figures.items
+            for m in r.figures.items[item_id].members.values()
+        ]
+        small = small_atoms(sets, thresholds)
+        if small:
+            findings.append(Finding(f"item {item_id}", _small(small, thresholds, len(history))))
     for q in instrument.questions:
-        shown_before: list[frozenset[str]] = []  # the first release showing a question follows the basic rule
-        need = comment_threshold(instrument, q)
-        for number, r in enumerate(history, start=1):
-            shown = r.figures.comments.get(q.id)
-            if shown is None:
-                continue
-            for before in shown_before:
-                changed = {person_of(t) for t in shown ^ before}
-                if shown and before and 0 < len(changed) < need:
-                    findings.append(
-                        Finding(
-                            f"question {q.id}",
-                            f"release {number} differs from an earlier one by the comments of "
-                            f"{txt.count(len(changed), 'rater')}, fewer than {need}",
-                        )
-                    )
-                    break
-            shown_before.append(shown)
+        sets = [r.figures.comments[q.id].members for r in history if q.id in r.figures.comments]
+        q_thresholds = Thresholds.of(instrument, q)
+        small = small_atoms(sets, q_thresholds)
+        if small:
+            findings.append(Finding(f"question {q.id}", _small(small, q_thresholds, len(history))))
     return findings
+
+
+def _small(small: Sequence[frozenset[str]], thresholds: Thresholds, releases: int) -> str:
+    people = min(len({person_of_member(t) for t in a}) for a in small)
+    return (
+        f"{txt.count(len(small), 'set of answers', 'sets of answers')} published by "
+        f"{txt.count(releases, 'release')} can be told apart from the rest with as few as "
+        f"{txt.count(people, 'rater')}, fewer than the group's threshold"
+    )

@@ -66,3 +66,20 @@ def scored_leader(store: Store, leader_name: str, instrument_id: str | None = No
         return score_latest(store, leader, instrument_id)
     except NotFoundError as e:
         raise NotFoundError(f'leader "{leader.name}" has {e}') from e
+
+
+def publish(store: Store, scored: ScoredAssessment, kind: str, file_digest: str = "") -> None:
+    """Record in the release ledger what an output is about to show, before it is written or shown.
+
+    Every output that shows figures is a release (reports, drafts, summaries,
+    cohort reports): the next one is checked against all of them. The previous
+    round's figures shown as change are a release of that round too. Recorded
+    first and committed, so an interrupted output leaves a release without a
+    file, never a file without its release.
+    """
+    from leadcheck.releases import record
+
+    with store.transaction():
+        record(store, scored.assessment, scored.card, file_digest, kind)
+        if scored.previous is not None and scored.previous_card is not None:
+            record(store, scored.previous, scored.previous_card, "", "change")

@@ -30,20 +30,19 @@ from dataclasses import dataclass, field, replace
 from fractions import Fraction
 
 from leadcheck import exact
-from leadcheck import text as txt
 from leadcheck.anonymity import (
     OTHERS,
     POOLED,
     POOLED_LABEL,
-    Partition,
-    comment_threshold,
-    comments_publishable,
-    group_states,
+    Thresholds,
+    asked_groups,
     is_rater_group,
-    leaks,
+    member,
     partition,
+    person_of_member,
+    publishable,
 )
-from leadcheck.instrument.model import SELF, Competency, Instrument, Item, RaterGroup, ScoringSettings
+from leadcheck.instrument.model import SELF, Competency, Instrument, Item, ScoringSettings
 from leadcheck.responses import Response
 from leadcheck.stats import item_rwg, rwg_j_of_variances
 
@@ -110,8 +109,15 @@ class ItemScore:
     low_consensus: bool
     # Which ratings each published figure sums over (channel -> opaque tokens): for the
     # release ledger, never shown. Channels: group ids, POOLED and OTHERS.
+    # Every set of answers the item's figures are published about (channel -> member names, see
+    # leadcheck.anonymity.member): each shown group, the combined group, all others, and "state:<group>"
+    # for a group whose shown-or-not says how many of its raters rated the item. Never shown.
     members: Mapping[str, frozenset[str]] = field(default_factory=dict, compare=False, repr=False)
-    held: bool = False  # the figures released earlier, newer answers held back
+    held: bool = False  # the whole release repeats the last one: newer answers held back
+    # Per channel, the people who gave the item a rating (for a competency's n). Never shown.
+    raters: Mapping[str, frozenset[str]] = field(default_factory=dict, compare=False, repr=False)
+    pooled_groups: tuple[str, ...] = ()
+    excluded_groups: tuple[str, ...] = ()
 
     @property
     def id(self) -> str:
@@ -127,6 +133,17 @@ class ReleasedItem:
     rwg: float | None
     low_consensus: bool
     members: Mapping[str, frozenset[str]]
+    raters: Mapping[str, frozenset[str]] = field(default_factory=dict)
+    pooled_groups: tuple[str, ...] = ()
+    excluded_groups: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class ReleasedComments:
+    """A question's comment list as an earlier release published it."""
+
+    members: frozenset[str]  # every answer of the raters asked (the set the list is about)
+    shown: frozenset[str]  # the members whose comment was printed
 
 
 @dataclass(frozen=True)
@@ -134,7 +151,9 @@ class Released:
     """What one earlier release of an assessment published (read from the release ledger)."""
 
     items: Mapping[str, ReleasedItem]
-    comments: Mapping[str, frozenset[str]]  # question id -> tokens of the comments shown
+    comments: Mapping[str, ReleasedComments]
+    raters: Mapping[str, int] = field(default_factory=dict)  # responses per group, as counted then
+    legacy: bool = False  # written before the rule over sets: its members cannot be compared
 
 
 @dataclass(frozen=True)
@@ -200,9 +219,10 @@ class Scorecard:
     comments: dict[str, tuple[str, ...]]  # question id -> others' comments, shuffled
     self_comments: dict[str, str]
     notes: tuple[str, ...] = ()
-    # For the release ledger, never shown: question id -> tokens of the comments published.
-    comment_members: Mapping[str, frozenset[str]] = field(default_factory=dict, compare=False, repr=False)
-    comments_held: bool = False  # newer comments held back until a batch is large enough
+    # For the release ledger, never shown: question id -> the comment list's set and who was printed.
+    comment_members: Mapping[str, ReleasedComments] = field(default_factory=dict, compare=False, repr=False)
+    comments_held: bool = False  # the release repeats the last one (see ``held``)
+    held: bool = False  # every figure and comment repeats the last release: newer answers held back
 
     @property
     def competencies(self) -> tuple[DimensionScore, ...]:
@@ -250,6 +270,12 @@ class _Rater:
     dims: dict[str, float]  # competency scores where the rater counts (used for the self only)
     person: str  # an opaque key for the rater (see person_key)
     comments: Mapping[str, str]  # non-blank comments to the instrument's questions
+    secret: str  # what member names are keyed with: the store's keyed rater hash (never printed)
+    raw: Mapping[str, object]  # the answers as given, for member names: value, None or absent
+
+    def member(self, where: str, what: object) -> str:
+        """This rater's answer ``what`` to item or question ``where`` as a member of published sets."""
+        return member(self.group, self.person, _version(self.secret, where, what))
 
 
 def _raters(instrument: Instrument, responses: Iterable[Response]) -> list[_Rater]:
@@ -274,8 +300,20 @@ def _raters(instrument: Instrument, responses: Iterable[Response]) -> list[_Rate
                 dims[dim.id] = math.fsum(answered) / len(answered)
         asked = {q.id for q in instrument.questions}
         comments = {q: text for q, text in resp.comments.items() if q in asked and text.strip()}
+        person = person_key(resp, index)
+        raw = {i: ("not observed" if v is None else v) for i, v in resp.answers.items()}
         out.append(
-            _Rater(index, resp.group, items, frozenset(not_observed), dims, person_key(resp, index), comments)
+            _Rater(
+                index,
+                resp.group,
+                items,
+                frozenset(not_observed),
+                dims,
+                person,
+                comments,
+                resp.rater or person,
+                raw,
+            )
         )
     return out
 
@@ -283,20 +321,19 @@ def _raters(instrument: Instrument, responses: Iterable[Response]) -> list[_Rate
 # -- step 3: item figures, under the anonymity rule -------------------------------------------
 
 
-def _token(person: str, where: str, what: object) -> str:
-    """An opaque name for one rating (or comment) of one person: ``person:version``.
+def _version(secret: str, where: str, what: object) -> str:
+    """The version part of a member name: a hash of the answer keyed by the rater's keyed hash.
 
-    Two versions of a person's answer get different tokens with the same
-    person part, so the release ledger can tell a corrected answer from a new
-    rater. Hashed: the ledger never holds an answer.
+    Two versions of a person's answer get different names with the same person
+    part. Keyed: without the workspace's key nobody can tell which answer a
+    name stands for, however few the possible answers.
     """
-    version = hashlib.sha256(f"{person}\x1f{where}\x1f{what}".encode()).hexdigest()[:16]
-    return f"{person}:{version}"
+    return hashlib.sha256(f"{secret}\x1f{where}\x1f{what}".encode()).hexdigest()[:16]
 
 
 def person_of(token: str) -> str:
-    """The person part of a token made by `_token`."""
-    return token.partition(":")[0]
+    """The person part of a member name."""
+    return person_of_member(token)
 
 
 def person_key(resp: Response, index: int) -> str:
@@ -305,72 +342,86 @@ def person_key(resp: Response, index: int) -> str:
     return hashlib.sha256(key.encode()).hexdigest()[:16]
 
 
-def _stat_by_group(
-    part: Partition[float], points: Sequence[int], not_observed: Mapping[str, int]
-) -> dict[str, Stat]:
-    out = {g: Stat.of(v, points, not_observed.get(g, 0)) for g, v in part.shown.items()}
-    if part.pooled:
-        pooled_no = sum(not_observed.get(g, 0) for g in part.pooled_groups)
-        out[POOLED] = Stat.of(part.pooled, points, pooled_no)
-    return out
+def _channel_stat(instrument: Instrument, item: Item, raters: Sequence[_Rater]) -> Stat:
+    """One channel's figure of an item: its raters' ratings and "not observed" answers."""
+    points = [p.value for p in instrument.scale.points]
+    values = [r.items[item.id] for r in raters if item.id in r.items]
+    return Stat.of(values, points, sum(1 for r in raters if item.id in r.not_observed))
 
 
 def _item_score(
     instrument: Instrument,
     dim: Competency,
     item: Item,
-    rated: Sequence[_Rater],
-    no_by_group: Mapping[str, int],
+    by_group: Mapping[str, Sequence[_Rater]],
     selves: Sequence[_Rater],
-    publishable: set[str],
-) -> tuple[ItemScore, Partition[float]]:
+) -> ItemScore:
     """Every figure of one item: each shown group, the combined group and all others.
 
-    ``rated`` are the others who gave the item a scale value, in order;
-    ``no_by_group`` counts its "not observed" answers per group.
+    Which groups are shown, pooled or left out follows from how many of each
+    group's raters rated the item (`partition`). Each figure is published about
+    every answer of its groups' raters (rule 3 of leadcheck.anonymity); a group
+    not shown is published about too when it met its threshold in responses
+    (being left out says fewer of them rated the item). Pooling that would cut
+    such a set into a small atom is not done.
     """
-    points = [p.value for p in instrument.scale.points]
-    by_group: dict[str, list[tuple[float, str]]] = {}
-    for r in rated:
-        value = r.items[item.id]
-        by_group.setdefault(r.group, []).append((value, _token(r.person, item.id, value)))
-    part = partition(by_group, instrument.rater_groups)
-    values = Partition(
-        {g: [v for v, _ in vs] for g, vs in part.shown.items()},
-        [v for v, _ in part.pooled],
-        part.pooled_groups,
-        part.excluded_groups,
+    thresholds = Thresholds.of(instrument)
+    rated = {g: [r for r in rs if item.id in r.items] for g, rs in by_group.items()}
+    part = partition(rated, instrument.rater_groups)
+    sets = {g: frozenset(r.member(item.id, r.raw.get(item.id)) for r in by_group[g]) for g in by_group}
+    members: dict[str, frozenset[str]] = {}
+    for g, rs in by_group.items():
+        if g not in part.shown and len(rs) >= thresholds.of_group(g):
+            members[f"state:{g}"] = sets[g]
+    members.update({g: sets[g] for g in part.shown})
+    pooled_groups, excluded_groups = part.pooled_groups, part.excluded_groups
+    if pooled_groups:
+        pool = frozenset(t for g in pooled_groups for t in sets[g])
+        if publishable([*members.values(), pool], thresholds):
+            members[POOLED] = pool
+        else:
+            pooled_groups, excluded_groups = (), (*excluded_groups, *pooled_groups)
+    # Left out: every group that answered and is not in a figure, whatever its answers were (a group
+    # listed only when it rated the item would say whether it did).
+    excluded_groups = tuple(g for g in by_group if g not in part.shown and g not in pooled_groups)
+    channel_groups: dict[str, tuple[str, ...]] = {g: (g,) for g in part.shown}
+    if pooled_groups:
+        channel_groups[POOLED] = pooled_groups
+    others_groups = [g for gs in channel_groups.values() for g in gs]
+    others_raters = [r for g in others_groups for r in by_group[g]]
+    # "Not observed" in all others also counts the groups whose set is published for their state:
+    # how many did not observe an item is worth saying even when too few rated it.
+    stated = [k.removeprefix("state:") for k in members if k.startswith("state:")]
+    counted = [*others_groups, *(g for g in stated if g not in others_groups)]
+    others_stat = replace(
+        _channel_stat(instrument, item, others_raters),
+        not_observed=sum(1 for g in counted for r in by_group[g] if item.id in r.not_observed),
     )
-    members = {g: frozenset(t for _, t in vs) for g, vs in part.shown.items()}
-    if part.pooled:
-        members[POOLED] = frozenset(t for _, t in part.pooled)
-    members[OTHERS] = frozenset(t for _, t in part.others)
-    others_stat = Stat.of(values.others, points, sum(n for g, n in no_by_group.items() if g in publishable))
+    if counted:
+        members[OTHERS] = frozenset(t for g in counted for t in sets[g])
+    groups = {
+        c: _channel_stat(instrument, item, [r for g in gs for r in by_group[g]])
+        for c, gs in channel_groups.items()
+    }
+    raters = {c: frozenset(r.person for g in gs for r in rated[g]) for c, gs in channel_groups.items()}
+    raters[OTHERS] = frozenset(r.person for g in others_groups for r in rated[g])
     own = [r.items[item.id] for r in selves if item.id in r.items]
     self_value = math.fsum(own) / len(own) if own else None
-    rwg = item_rwg(values.others, instrument.scale.size)
-    score = ItemScore(
+    rwg = item_rwg([r.items[item.id] for r in others_raters if item.id in r.items], instrument.scale.size)
+    return ItemScore(
         item=item,
         dimension_id=dim.id,
         self=self_value,
         others=others_stat,
-        groups=_stat_by_group(values, points, no_by_group),
+        groups=groups,
         gap=_gap(self_value, others_stat),
         rwg=rwg,
         low_consensus=is_low_consensus(rwg, instrument.scoring),
-        members=members if others_stat.n else {},
+        members=members,
+        raters=raters,
+        pooled_groups=tuple(pooled_groups),
+        excluded_groups=tuple(excluded_groups),
     )
-    return score, values
-
-
-def _publishable_groups(others: Sequence[_Rater], groups: Sequence[RaterGroup]) -> set[str]:
-    """Groups whose not-observed counts may be published: those that meet their
-    threshold over the whole assessment, and small ones whose pool does."""
-    counts: dict[str, int] = {}
-    for r in others:
-        counts[r.group] = counts.get(r.group, 0) + 1
-    states = group_states(counts, groups)
-    return {g for g, state in states.items() if state in ("shown", "pooled")}
 
 
 def _gap(self_value: float | None, others: Stat) -> float | None:
@@ -431,7 +482,7 @@ def _rwg_j(items: Sequence[ItemScore], points: int) -> float | None:
 
 
 def _mean_of_items(
-    figures: Sequence[Stat], members: Sequence[frozenset[str]], fraction: float, total: int
+    figures: Sequence[Stat], raters: Sequence[frozenset[str]], fraction: float, total: int
 ) -> Stat | None:
     """A competency figure: the plain mean of its published item figures for one group (rule 2).
 
@@ -442,7 +493,7 @@ def _mean_of_items(
     means = [f.mean for f in figures if f.mean is not None]
     if not means or not exact.count_reaches(len(means), fraction, total):
         return None
-    people = {person_of(t) for m in members for t in m}
+    people = set().union(*raters)
     return Stat(len(people), math.fsum(means) / len(means), None, None, None)
 
 
@@ -457,12 +508,12 @@ def _dimension_score(
     for channel in channels:
         having = [i for i in items if channel in i.groups]
         stat = _mean_of_items(
-            [i.groups[channel] for i in having], [i.members.get(channel, frozenset()) for i in having], *need
+            [i.groups[channel] for i in having], [i.raters.get(channel, frozenset()) for i in having], *need
         )
         if stat is not None:
             groups[channel] = stat
     others = (
-        _mean_of_items([i.others for i in items], [i.members.get(OTHERS, frozenset()) for i in items], *need)
+        _mean_of_items([i.others for i in items], [i.raters.get(OTHERS, frozenset()) for i in items], *need)
         or EMPTY
     )
     self_values = [r.dims[dim.id] for r in selves if dim.id in r.dims]
@@ -492,95 +543,129 @@ def score(
 
     ``seed`` fixes the shuffled order of comments (default: the leader's name),
     so a report printed twice lists them the same way. ``released`` are the
-    figures already given to the leader for this assessment (oldest first):
-    an item whose new figures could be set against them to single a rater out
-    keeps its released figures (rule 4 of leadcheck.anonymity).
+    figures already given to the leader for this assessment (oldest first).
+    When the new figures, set beside them, would leave a small atom for any
+    item or question (rules 4 and 5 of leadcheck.anonymity), the scorecard
+    repeats the last release whole, the leader's own answers aside.
     """
     raters = _raters(instrument, responses)
     selves = [r for r in raters if r.group == SELF]
-    others = [r for r in raters if is_rater_group(instrument, r.group)]
-    publishable = _publishable_groups(others, instrument.rater_groups)
-    unprotected = _unprotected_people(instrument, others)
-    rated, unseen = _by_item(others)
-    used: dict[str, set[str]] = {"shown": set(), "pooled": set(), "excluded": set()}
+    by_group = _by_group(instrument, raters)
     dimensions = []
-    held = 0
     for dim in instrument.dimensions:
-        item_scores = []
+        items = [_item_score(instrument, dim, item, by_group, selves) for item in dim.items]
+        dimensions.append(_dimension_score(instrument, dim, items, selves))
+    comments = _comments(instrument, by_group)
+    if released and not may_follow(instrument, dimensions, comments, released):
+        return _repeat(instrument, leader, raters, released[-1], seed)
+    counts = {g: len(rs) for g, rs in by_group.items()}
+    counts[SELF] = len(selves)
+    texts = {q: list(c.texts) for q, c in comments.items() if c.published}
+    members = {q: c.released for q, c in comments.items() if c.published}
+    used = _used(dimensions)
+    notes = _notes(instrument, selves, used, held=False)
+    return _assemble(instrument, leader, raters, counts, used, dimensions, texts, members, seed, notes, False)
+
+
+def may_follow(
+    instrument: Instrument,
+    dimensions: Sequence[DimensionScore],
+    comments: Mapping[str, _CommentList],
+    released: Sequence[Released],
+) -> bool:
+    """Whether these figures may be published after ``released``: the atoms rule, item by item and
+    question by question, over every set published before and now (leadcheck.anonymity)."""
+    if any(r.legacy for r in released):
+        return False  # members written before the rule over sets cannot be compared: repeat them
+    thresholds = Thresholds.of(instrument)
+    for d in dimensions:
+        for i in d.items:
+            sets = [m for r in released if i.id in r.items for m in r.items[i.id].members.values()]
+            if not publishable([*sets, *i.members.values()], thresholds):
+                return False
+    for q in instrument.questions:
+        sets = [r.comments[q.id].members for r in released if q.id in r.comments]
+        now = [comments[q.id].released.members] if q.id in comments and comments[q.id].published else []
+        if not publishable([*sets, *now], Thresholds.of(instrument, q)):
+            return False
+    return True
+
+
+def _by_group(instrument: Instrument, raters: Sequence[_Rater]) -> dict[str, list[_Rater]]:
+    """The raters whose answers figures may be about, by group, in order (the self apart)."""
+    by_group: dict[str, list[_Rater]] = {}
+    for r in raters:
+        if is_rater_group(instrument, r.group):
+            by_group.setdefault(r.group, []).append(r)
+    return by_group
+
+
+def _used(dimensions: Sequence[DimensionScore]) -> dict[str, set[str]]:
+    """Which groups the items show on their own, pool, or leave out, in at least one item."""
+    used: dict[str, set[str]] = {"shown": set(), "pooled": set(), "excluded": set()}
+    for d in dimensions:
+        for i in d.items:
+            used["shown"].update(g for g in i.groups if g != POOLED)
+            used["pooled"].update(i.pooled_groups)
+            used["excluded"].update(i.excluded_groups)
+    return used
+
+
+def _repeat(
+    instrument: Instrument, leader: str, raters: Sequence[_Rater], last: Released, seed: str | None
+) -> Scorecard:
+    """The scorecard of ``last``, the newest release, with the leader's own answers as they are now.
+
+    Every item and comment list repeats what was published, so a reader learns
+    that something arrived or changed, never where or from whom. A comment list
+    whose printed comments are no longer all there (one was changed or
+    withdrawn) is left out: printing fewer would point at whoever changed it.
+    """
+    selves = [r for r in raters if r.group == SELF]
+    dimensions = []
+    for dim in instrument.dimensions:
+        items = []
         for item in dim.items:
-            item_score, part = _item_score(
-                instrument, dim, item, rated.get(item.id, ()), unseen.get(item.id, {}), selves, publishable
+            own = [r.items[item.id] for r in selves if item.id in r.items]
+            self_value = math.fsum(own) / len(own) if own else None
+            was = last.items.get(item.id)
+            if was is None:
+                items.append(ItemScore(item, dim.id, self_value, EMPTY, {}, None, None, False, held=True))
+                continue
+            items.append(
+                ItemScore(
+                    item=item,
+                    dimension_id=dim.id,
+                    self=self_value,
+                    others=was.others,
+                    groups=dict(was.groups),
+                    gap=_gap(self_value, was.others),
+                    rwg=was.rwg,
+                    low_consensus=was.low_consensus,
+                    members=dict(was.members),
+                    held=True,
+                    raters=dict(was.raters),
+                    pooled_groups=was.pooled_groups,
+                    excluded_groups=was.excluded_groups,
+                )
             )
-            if released:
-                item_score = _hold(item_score, released, unprotected)
-                held += item_score.held
-            used["shown"].update(g for g in item_score.groups if g != POOLED)
-            if POOLED in item_score.groups:
-                used["pooled"].update(part.pooled_groups)
-            used["excluded"].update(part.excluded_groups)
-            item_scores.append(item_score)
-        dimensions.append(_dimension_score(instrument, dim, item_scores, selves))
-    comments, held_comments = _comments(instrument, raters, responses, released)
-    notes = _notes(instrument, selves, used, held)
-    return _assemble(instrument, leader, raters, used, dimensions, comments, seed, notes, held_comments)
-
-
-def _by_item(others: Sequence[_Rater]) -> tuple[dict[str, list[_Rater]], dict[str, dict[str, int]]]:
-    """Per item, the raters who gave it a scale value (in order) and its "not observed" count per group.
-
-    One pass over the raters, so scoring reads each rater's answers once, not once per item.
-    """
-    rated: dict[str, list[_Rater]] = {}
-    unseen: dict[str, dict[str, int]] = {}
-    for r in others:
-        for item_id in r.items:
-            rated.setdefault(item_id, []).append(r)
-        for item_id in r.not_observed:
-            counts = unseen.setdefault(item_id, {})
-            counts[r.group] = counts.get(r.group, 0) + 1
-    return rated, unseen
-
-
-def _unprotected_people(instrument: Instrument, others: Sequence[_Rater]) -> set[str]:
-    """Raters in groups whose threshold is 1: shown on their own by the instrument's design."""
-    return {r.person for r in others if instrument.group(r.group).min_raters <= 1}
-
-
-def _hold(item: ItemScore, released: Sequence[Released], unprotected: set[str]) -> ItemScore:
-    """The item as it may be published now, given what was released before (rule 4).
-
-    Its new figures are published when, together with every released version
-    of the same item, they single no rater out; otherwise the newest released
-    version stands (or, if it was never released, nothing).
-    """
-    earlier = [r.items[item.id] for r in released if item.id in r.items]
-    if not earlier:
-        return item
-    published = {m for e in earlier for m in e.members.values()}
-    if published.issuperset(item.members.values()):
-        # Every figure is one a reader holds already (a report made again on the same answers):
-        # publishing it again tells nothing new, so there is nothing to solve for.
-        return item
-    figures = [*published, *item.members.values()]
-    tokens = {t for f in figures for t in f}
-    exposed = leaks(figures, {t: person_of(t) for t in tokens}) - unprotected
-    if not exposed:
-        return item
-    last = earlier[-1]
-    return replace(
-        item,
-        others=last.others,
-        groups=dict(last.groups),
-        gap=_gap(item.self, last.others),
-        rwg=last.rwg,
-        low_consensus=last.low_consensus,
-        members=dict(last.members),
-        held=True,
-    )
+        dimensions.append(_dimension_score(instrument, dim, items, selves))
+    now = _comments(instrument, _by_group(instrument, raters))
+    texts: dict[str, list[tuple[str, str]]] = {}
+    members: dict[str, ReleasedComments] = {}
+    for q, listed in last.comments.items():
+        current = dict(now[q].texts) if q in now else {}
+        if listed.shown <= current.keys():
+            texts[q] = [(t, current[t]) for t in sorted(listed.shown)]
+            members[q] = listed
+    counts = {**last.raters, SELF: len(selves)}
+    used = _used(dimensions)
+    notes = _notes(instrument, selves, used, held=True)
+    return _assemble(instrument, leader, raters, counts, used, dimensions, texts, members, seed, notes, True)
 
 
 def _notes(
-    instrument: Instrument, selves: Sequence[_Rater], used: Mapping[str, set[str]], held: int
+    instrument: Instrument, selves: Sequence[_Rater], used: Mapping[str, set[str]], held: bool
 ) -> list[str]:
     notes = []
     if not selves and instrument.has_self:
@@ -591,8 +676,8 @@ def _notes(
         notes.append(f"Left out of every figure to protect anonymity (too few raters): {labels}.")
     if held:
         notes.append(
-            f"{txt.count(held, 'item shows', 'items show')} the figures released earlier: the answers that "
-            "arrived since are held back until enough more have arrived that no rater can be singled out."
+            "Every figure and comment repeats the last release: answers that arrived or changed since are "
+            "held back until enough more have arrived that no rater can be singled out."
         )
     return notes
 
@@ -601,16 +686,15 @@ def _assemble(
     instrument: Instrument,
     leader: str,
     raters: Sequence[_Rater],
+    counts: Mapping[str, int],
     used: Mapping[str, set[str]],
     dimensions: Sequence[DimensionScore],
     comments: Mapping[str, Sequence[tuple[str, str]]],
+    comment_members: Mapping[str, ReleasedComments],
     seed: str | None,
     notes: Sequence[str],
-    held_comments: bool,
+    held: bool,
 ) -> Scorecard:
-    counts: dict[str, int] = {}
-    for r in raters:
-        counts[r.group] = counts.get(r.group, 0) + 1
     groups = instrument.rater_groups
     group_infos = tuple(
         GroupInfo(
@@ -645,8 +729,9 @@ def _assemble(
         comments=_shuffled(instrument, comments, seed if seed is not None else leader),
         self_comments=self_comments,
         notes=tuple(notes),
-        comment_members={q: frozenset(t for t, _ in c) for q, c in comments.items()},
-        comments_held=held_comments,
+        comment_members=dict(comment_members),
+        comments_held=held,
+        held=held,
     )
 
 
@@ -707,69 +792,37 @@ def _finding(i: ItemScore) -> Finding:
     )
 
 
-def _comments(
-    instrument: Instrument,
-    raters: Sequence[_Rater],
-    responses: Sequence[Response],
-    released: Sequence[Released],
-) -> tuple[dict[str, list[tuple[str, str]]], bool]:
-    """Others' comments per question that may be published, as (token, text); and whether any are held.
+@dataclass(frozen=True)
+class _CommentList:
+    """A question's comments, with the set of answers they are about and whether the rule lets them out."""
 
-    Rule 3 of leadcheck.anonymity: a question's comments are published when the
-    groups it was asked of have, together, at least its comment threshold of
-    raters. Once a question's comments have been released, new ones join only
-    in batches from at least that many raters (rule 4): one new comment
-    appearing after one new rater answered would be theirs.
+    released: ReleasedComments
+    texts: tuple[tuple[str, str], ...]  # (member, text) of each comment written
+    published: bool
+
+
+def _comments(instrument: Instrument, by_group: Mapping[str, Sequence[_Rater]]) -> dict[str, _CommentList]:
+    """Others' comments per question, with the set of answers a printed list would be about.
+
+    A comment list is published about every answer of the raters it was asked
+    of, a comment or none (how many were printed says how many wrote one). It
+    may be published when that set alone is a good atom (rule 4 of
+    leadcheck.anonymity): at least the strictest threshold of people among
+    its protected groups, threshold-1 groups not counting toward it, and the
+    instrument's ``min_comment_raters``.
     """
-    counts: dict[str, int] = {}
-    for r in raters:
-        if is_rater_group(instrument, r.group):
-            counts[r.group] = counts.get(r.group, 0) + 1
-    out: dict[str, list[tuple[str, str]]] = {}
-    held = False
+    out: dict[str, _CommentList] = {}
     for q in instrument.questions:
-        if not comments_publishable(instrument, q, counts):
+        asked = [r for g in asked_groups(instrument, q) for r in by_group.get(g.id, ())]
+        if not asked:
             continue
-        current = [
-            (_token(r.person, q.id, r.comments[q.id]), r.comments[q.id])
-            for r in raters
-            if is_rater_group(instrument, r.group) and q.asks(r.group) and q.id in r.comments
-        ]
-        earlier = [rel.comments[q.id] for rel in released if q.id in rel.comments]
-        if earlier:
-            current, held_here = _comment_batch(current, earlier, comment_threshold(instrument, q))
-            held = held or held_here
-        out[q.id] = current
-    return out, held
-
-
-def _comment_batch(
-    current: list[tuple[str, str]], earlier: Sequence[frozenset[str]], threshold: int
-) -> tuple[list[tuple[str, str]], bool]:
-    """A question's comments next to what earlier releases showed (rule 4 of leadcheck.anonymity).
-
-    Set against every earlier release that showed the question, the comments
-    shown may differ only by the comments of at least ``threshold`` raters
-    (added, corrected or withdrawn). Otherwise the new comments wait; and if
-    even that differs too little from some release (a comment was withdrawn),
-    the question shows none, so a missing comment cannot be pinned on whoever
-    withdrew it.
-    """
-
-    def safe(tokens: set[str]) -> bool:
-        return not tokens or all(
-            len({person_of(t) for t in tokens ^ before}) in range(threshold, 1 << 30) or tokens == before
-            for before in earlier
-            if before
+        members = {r.index: r.member(q.id, r.comments.get(q.id, "")) for r in asked}
+        texts = tuple((members[r.index], r.comments[q.id]) for r in asked if q.id in r.comments)
+        released = ReleasedComments(frozenset(members.values()), frozenset(t for t, _ in texts))
+        out[q.id] = _CommentList(
+            released, texts, publishable([released.members], Thresholds.of(instrument, q))
         )
-
-    tokens = {t for t, _ in current}
-    if safe(tokens):
-        return current, False
-    kept = tokens & set(earlier[-1])
-    if safe(kept):
-        return [(t, text) for t, text in current if t in kept], True
-    return [], True
+    return out
 
 
 # -- re-assessment and cohorts -----------------------------------------------------------------

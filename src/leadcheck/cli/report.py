@@ -63,15 +63,18 @@ def report(
     draft: Annotated[
         bool,
         typer.Option(
-            "--draft", help="A coach's preview: DRAFT on every page, and not recorded as given to the leader."
+            "--draft",
+            help="A coach's preview: DRAFT on every page. Recorded in the release ledger like any report, "
+            "so the final report shows no more than the draft did.",
         ),
     ] = False,
 ) -> None:
     """Render a leader's 360 development report (PDF by default, or HTML).
 
-    Every report that is not a --draft is recorded in the workspace's release
-    ledger: later reports hold back figures that could be compared with it to
-    single a rater out (see `leadcheck audit`).
+    Every report, --draft included, is recorded in the workspace's release
+    ledger before it is written: later outputs repeat it rather than publish
+    figures that could be set against it to single a rater out (see
+    `leadcheck audit`).
     """
     from leadcheck.report.glyphs import warning
     from leadcheck.report.renderer import Renderer, worth_forking
@@ -131,19 +134,12 @@ def _norm_group(
 
 
 def _write(store: Store, scored: ScoredAssessment, data: bytes, output: Path, draft: bool) -> None:
-    """Write the report; a report that is not a draft is recorded in the release ledger with it."""
+    """Record the release (a draft is one too), then write the report: never a file without its release."""
     from leadcheck.report.pdf import write_atomic
+    from leadcheck.scorecards import publish
 
-    if draft:
-        write_atomic(output, data)
-        return
-    from leadcheck.releases import record
-
-    # The release is recorded with the file, or neither is: a report given out unrecorded
-    # could later be set against a newer one.
-    with store.transaction():
-        record(store, scored.assessment, scored.card, hashlib.sha256(data).hexdigest())
-        write_atomic(output, data)
+    publish(store, scored, "draft" if draft else "report", hashlib.sha256(data).hexdigest())
+    write_atomic(output, data)
 
 
 def register(app: typer.Typer) -> None:

@@ -242,11 +242,12 @@ def summary(
     instrument: AssessmentInstrumentOpt = None,
 ) -> None:
     """Show a leader's scores: competencies by rater group, gaps, blind spots and strengths."""
-    from leadcheck.scorecards import scored_leader
+    from leadcheck.scorecards import publish, scored_leader
     from leadcheck.store import Store
 
     with Store.open(db_path(ctx), create=False) as store:
         scored = scored_leader(store, leader, instrument)
+        publish(store, scored, "summary")  # what it shows is a release like any report
     if wants_json(format, as_json):
         typer.echo(json.dumps(_summary_json(scored), indent=2, ensure_ascii=False))
         return

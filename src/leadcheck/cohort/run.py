@@ -34,14 +34,12 @@ from leadcheck.cohort.statistics import CohortBuilder
 from leadcheck.cohort.worker import RenderResult, RenderTask, render_task, warm_up
 from leadcheck.errors import LeadcheckError, NotFoundError, ReportError, SchedulerError, UsageError
 from leadcheck.norms import Norms, check_instrument, cohort_norms, norms_digest
-from leadcheck.releases import record as record_release
 from leadcheck.report.bundle import load_bundle
 from leadcheck.report.html import ENTRY
 from leadcheck.report.pdf import write_atomic
 from leadcheck.report.viewmodel import build_view
-from leadcheck.scorecards import score_latest
-from leadcheck.scoring import Scorecard
-from leadcheck.store import Assessment, Leader, Store
+from leadcheck.scorecards import ScoredAssessment, publish, score_latest
+from leadcheck.store import Leader, Store
 
 if TYPE_CHECKING:
     from leadcheck.cohort.summary import CohortView
@@ -362,7 +360,7 @@ class CohortRun:
         self.total = len(self.leaders)
         self.builder: CohortBuilder | None = None
         self.digests: list[str] = []
-        self.to_record: dict[str, tuple[Assessment, Scorecard]] = {}  # file -> what it releases
+        self.to_record: dict[str, ScoredAssessment] = {}  # file -> what it releases
         self.norm_groups: dict[str, Norms | None] = {}
 
     def run(self) -> CohortResult:
@@ -415,8 +413,7 @@ class CohortRun:
             self.emit(Event("skipped", leader.name, file, self._done(), self.total))
             return None
         view = build_view(card, scored.changes, generated=self.options.generated, norms=group, draft=draft)
-        if not draft:
-            self.to_record[file] = (scored.assessment, card)
+        self.to_record[file] = scored
         return Job(RenderTask(file, view, ENTRY, self.bundle), digest, leader.name)
 
     def norm_group(self, instrument_id: str) -> Norms | None:
@@ -481,14 +478,15 @@ class CohortRun:
         return broken
 
     def write(self, job: Job, res: RenderResult) -> None:
-        """Write one report; its release is recorded in the same transaction, or neither is."""
-        if res.key in self.to_record:
-            assessment, card = self.to_record.pop(res.key)
-            with self.store.transaction():
-                record_release(self.store, assessment, card, hashlib.sha256(res.pdf).hexdigest())
-                write_atomic(self.out_dir / res.key, res.pdf)
-        else:
-            write_atomic(self.out_dir / res.key, res.pdf)
+        """Record one report's release (drafts too), then write it: never a file without its release."""
+        scored = self.to_record.pop(res.key)
+        publish(
+            self.store,
+            scored,
+            "draft" if self.options.draft else "cohort",
+            hashlib.sha256(res.pdf).hexdigest(),
+        )
+        write_atomic(self.out_dir / res.key, res.pdf)
         self.manifest[res.key] = job.digest
         write_manifest(self.out_dir, self.manifest)
         self.result.written.append(res.key)
