@@ -20,6 +20,7 @@ import pytest
 from leadcheck.demo import demo_leaders, demo_responses
 from leadcheck.importing.policy import add_responses
 from leadcheck.instrument.catalog import load_instrument
+from leadcheck.scorecards import publish, scored_leader
 from leadcheck.store import Store
 from leadcheck.store import connection as store_module
 
@@ -145,6 +146,11 @@ def as_other_user(*args: str) -> subprocess.CompletedProcess[str]:
 def test_a_read_only_workspace_can_be_read_but_not_written(readable_elsewhere: Path) -> None:
     db = readable_elsewhere / "w.db"
     demo_workspace(db)
+    with Store.open(db) as store:  # the first leader's figures were shown once: a release
+        publish(store, scored_leader(store, FIRST), "summary")
+    con = sqlite3.connect(db)
+    con.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    con.close()
     (readable_elsewhere / "form.yaml").write_text(MINI_360.read_text())
     db.chmod(0o444)
     readable_elsewhere.chmod(0o555)
@@ -154,6 +160,15 @@ def test_a_read_only_workspace_can_be_read_but_not_written(readable_elsewhere: P
     assert FIRST in status.stdout
     summary = as_other_user("--db", str(db), "summary", FIRST, "--json")
     assert summary.returncode == 0, summary.stderr
+    # Figures never released cannot be shown: showing them is a release, which cannot be recorded.
+    second = demo_leaders(3, 1)[1].name
+    unreleased = as_other_user("--db", str(db), "summary", second)
+    assert unreleased.returncode == 1
+    assert unreleased.stderr == (
+        f"error: {db}: the workspace is read-only here, and these figures were never released: showing "
+        "them is a release, which must be recorded first (or the next one could be set against it). "
+        "Make it writable, or copy it to a folder you can write to and use --db\n"
+    )
     written = as_other_user("--db", str(db), "assess", FIRST)
     assert written.returncode == 1
     assert written.stderr.startswith(f"error: {db}: the workspace is read-only here")

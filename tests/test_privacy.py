@@ -60,17 +60,20 @@ def test_a_report_is_recorded_and_a_late_rater_is_held_back(run: Run, db: Path, 
     second = run("report", "Ana", "-o", str(tmp_path / "2.pdf"))
     assert second.exit_code == 0, second.stderr
     text = " ".join(pdftotext(tmp_path / "2.pdf").split())
-    assert "the answers that arrived since are held back" in text
+    assert "answers that arrived or changed since are held back" in text
     assert "† as released earlier: newer answers held back" in text  # on the items themselves
     assert "comment from peer 2" not in text
     for competency in before["competencies"]:
         assert all(i["others_n"] in (0, 2) for i in competency["items"])
     audit = run("audit", "Ana")
     assert audit.exit_code == 0, audit.stdout
+    # The summary shown in between repeated the first release exactly: no row of its own.
     assert "2 reports given" in audit.stdout and "no rater can be singled out" in audit.stdout
 
 
-def test_a_draft_says_so_on_every_page_and_is_not_recorded(run: Run, db: Path, tmp_path: Path) -> None:
+def test_a_draft_says_so_on_every_page_and_is_recorded_as_a_release(
+    run: Run, db: Path, tmp_path: Path
+) -> None:
     add(db, [("self", "self", ALL, ""), *peers([2, 3])])
     result = run("report", "Ana", "-o", str(tmp_path / "d.pdf"), "--draft")
     assert result.exit_code == 0, result.stderr
@@ -80,7 +83,8 @@ def test_a_draft_says_so_on_every_page_and_is_not_recorded(run: Run, db: Path, t
     assert len(pages) > 3
     assert all("DRAFT" in page for page in pages)
     with sqlite3.connect(db) as conn:
-        assert conn.execute("SELECT COUNT(*) FROM releases").fetchone()[0] == 0
+        # A draft shown to anyone could be set against the report that follows: it is a release.
+        assert conn.execute("SELECT kind FROM releases").fetchall() == [("draft",)]
 
 
 def test_the_audit_reports_unguarded_releases(run: Run, db: Path, tmp_path: Path) -> None:
@@ -92,7 +96,7 @@ def test_the_audit_reports_unguarded_releases(run: Run, db: Path, tmp_path: Path
     with sqlite3.connect(db) as conn:
         figures = json.loads(conn.execute("SELECT figures FROM releases").fetchone()[0])
         item = figures["items"]["l-1"]
-        late = "ffffffffffffffff:0000000000000000"
+        late = "peer:ffffffffffffffff:0000000000000000"
         for channel in ("peer", "others"):
             item["members"][channel] = [*item["members"][channel], late]
         conn.execute(
@@ -104,7 +108,11 @@ def test_the_audit_reports_unguarded_releases(run: Run, db: Path, tmp_path: Path
     assert result.exit_code == 1
     doc = json.loads(result.stdout)
     assert doc["assessments"][0]["recoverable"] == [
-        {"where": "item l-1", "what": "the ratings of 1 rater can be solved for from 2 releases"}
+        {
+            "where": "item l-1",
+            "what": "1 set of answers published by 2 releases can be told apart from the rest with as few as "
+            "1 rater, fewer than the group's threshold",
+        }
     ]
 
 
@@ -246,7 +254,49 @@ def test_reports_made_again_are_read_back_once_and_still_hold_a_late_rater(
         assert len(distinct) == 1  # the held report published the same figures again
         assert distinct[-1] == releases(store, current)[-1].figures
     text = (tmp_path / "5.html").read_text()
-    assert "the answers that arrived since are held back" in text
+    assert "answers that arrived or changed since are held back" in text
     assert "comment from peer 3" not in text
     audit = run("audit", "Ana")
     assert "6 reports given" in audit.stdout and "no rater can be singled out" in audit.stdout
+
+
+def kinds(db: Path) -> list[str]:
+    with sqlite3.connect(db) as conn:
+        return [k for (k,) in conn.execute("SELECT kind FROM releases ORDER BY id")]
+
+
+def test_every_output_that_shows_figures_is_a_release(run: Run, db: Path, tmp_path: Path) -> None:
+    add(db, [("self", "self", ALL, ""), *peers([2, 3, 4])])
+    assert run("summary", "Ana").exit_code == 0
+    assert run("summary", "Ana", "--json").exit_code == 0  # the same figures again: no new row
+    assert kinds(db) == ["summary"]
+    assert run("report", "Ana", "-o", str(tmp_path / "d.pdf"), "--draft").exit_code == 0
+    assert run("report", "Ana", "-o", str(tmp_path / "r.pdf")).exit_code == 0
+    assert kinds(db) == ["summary", "draft", "report"]
+    add(db, peers([5], start=3))  # a late peer: the summary repeats the last release, as a report would
+    late = json.loads(run("summary", "Ana", "--json").stdout)
+    assert all(i["held"] for c in late["competencies"] for i in c["items"])
+    assert {i["others_n"] for c in late["competencies"] for i in c["items"]} <= {0, 3}
+    audit = run("audit", "Ana")
+    assert audit.exit_code == 0, audit.stdout
+    assert "1 report, 1 draft and 1 summary given" in audit.stdout
+    doc = json.loads(run("audit", "Ana", "--format", "json").stdout)
+    assert [r["kind"] for r in doc["assessments"][0]["releases"]] == ["summary", "draft", "report"]
+
+
+def test_a_report_is_recorded_before_its_file_is_written(
+    run: Run, db: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A failure after the release is recorded leaves a release without a file, never the reverse."""
+    add(db, [("self", "self", ALL, ""), *peers([2, 3, 4])])
+    import leadcheck.report.pdf as pdf
+
+    def full_disk(path: Path, data: bytes) -> None:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(pdf, "write_atomic", full_disk)
+    result = run("report", "Ana", "-o", str(tmp_path / "r.pdf"))
+    assert result.exit_code != 0
+    assert "Traceback" not in result.stderr
+    assert not (tmp_path / "r.pdf").exists()
+    assert kinds(db) == ["report"]

@@ -376,12 +376,12 @@ def test_appendix_says_where_a_shown_group_was_left_out(psl: Instrument) -> None
         Response("direct_report", answers),
     ]
     html = view_html(view_for(score(psl, responses, "Ana"), generated=DAY))
-    # In sa-1 two peers and the lone direct report make three: the combined group.
+    # In sa-1 two peers and the lone direct report would make three, but the peers' set is published
+    # about on its own (fewer than 3 of them rated sa-1): pooled beside it, the direct report's
+    # answer would be an atom of one. So both are left out there.
+    assert "Peers: shown, except in the figures where fewer than 3 rated; there left out." in html
     assert (
-        "Peers: shown, except in the figures where fewer than 3 rated; there combined with other small groups."
-        in html
-    )
-    assert (
-        "Direct reports: too few raters to be shown on its own; combined with other small groups in the figures "
-        "where together they reach the threshold, left out of the others."
+        "Direct reports: fewer than 3 responded; a small group is combined only with other groups too small "
+        "to be shown on their own, and there were not enough of those to reach the threshold together; "
+        "left out of every figure."
     ) in html

@@ -18,6 +18,7 @@ from typing import Any
 
 from leadcheck import text as txt
 from leadcheck.anonymity import Thresholds, person_of_member, small_atoms
+from leadcheck.errors import StoreError
 from leadcheck.instrument.model import SELF, Instrument
 from leadcheck.scoring import Released, ReleasedComments, ReleasedItem, Scorecard, Stat
 from leadcheck.store import Assessment, Store, now
@@ -133,14 +134,32 @@ def record(
     ``kind`` says which output published it (report, draft, summary, cohort,
     change); ``file_digest`` is the SHA-256 of the file written, if any. Call
     it before the output is written or shown: a failure in between leaves a
-    release without an output, never an output without its release.
+    release without an output, never an output without its release. An output
+    with no file (a summary, a round shown as change) that repeats figures
+    already in the ledger adds no row; on a workspace that cannot be written,
+    only such a repeat may be shown.
     """
     figures = json.dumps(published(card), separators=(",", ":"), sort_keys=True)
+    if not file_digest and _recorded(store, assessment, figures):
+        return
+    if store.read_only:
+        raise StoreError(
+            f"{store.path}: the workspace is read-only here, and these figures were never released: showing "
+            "them is a release, which must be recorded first (or the next one could be set against it). "
+            "Make it writable, or copy it to a folder you can write to and use --db"
+        )
     with store.transaction() as c:
         c.execute(
             "INSERT INTO releases (assessment_id, released_at, kind, file_digest, figures) VALUES (?, ?, ?, ?, ?)",
             (assessment.id, now(), kind, file_digest, figures),
         )
+
+
+def _recorded(store: Store, assessment: Assessment, figures: str) -> bool:
+    row = store.conn.execute(
+        "SELECT 1 FROM releases WHERE assessment_id = ? AND figures = ? LIMIT 1", (assessment.id, figures)
+    ).fetchone()
+    return row is not None
 
 
 # -- the audit ---------------------------------------------------------------------------------
@@ -169,8 +188,9 @@ def audit(instrument: Instrument, history: Sequence[Release]) -> list[Finding]:
         findings.append(
             Finding(
                 "ledger",
-                f"{txt.count(len(legacy), 'release was', 'releases were')} recorded before the rule over sets "
-                "and cannot be checked; later reports repeat the last of them",
+                f"{txt.count(len(legacy), 'release was', 'releases were')} recorded before the rule over sets: "
+                "their sets hold ratings only, so what they gave away through not-observed counts and skips "
+                "cannot be checked; later outputs repeat the last of them (start a new round for new figures)",
             )
         )
     thresholds = Thresholds.of(instrument)

@@ -79,7 +79,6 @@ def publish(store: Store, scored: ScoredAssessment, kind: str, file_digest: str 
     """
     from leadcheck.releases import record
 
-    with store.transaction():
-        record(store, scored.assessment, scored.card, file_digest, kind)
-        if scored.previous is not None and scored.previous_card is not None:
-            record(store, scored.previous, scored.previous_card, "", "change")
+    if scored.previous is not None and scored.previous_card is not None:
+        record(store, scored.previous, scored.previous_card, "", "change")
+    record(store, scored.assessment, scored.card, file_digest, kind)

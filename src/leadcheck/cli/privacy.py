@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import enum
 import json
+from collections import Counter
+from collections.abc import Sequence
 from datetime import date
 from typing import TYPE_CHECKING, Annotated
 
@@ -16,6 +18,7 @@ from leadcheck.errors import ExitCode
 
 if TYPE_CHECKING:
     from leadcheck.purge import PurgeCount
+    from leadcheck.releases import Release
 
 
 class AuditFormat(str, enum.Enum):
@@ -28,8 +31,10 @@ def audit(
     leader: LeaderArg,
     format: Annotated[AuditFormat, typer.Option("--format", "-f", help="text or json.")] = AuditFormat.text,
 ) -> None:
-    """Replay every report given to a leader and attack them together, as a reader holding all would.
+    """Replay every output a leader's figures were published in and check them together.
 
+    Reports, drafts, summaries, cohort reports and later rounds' change are
+    all releases; the rule over sets is applied to all of them together.
     Exit 0 when no rater's answers or comments can be singled out, 1 when something can.
     """
     from leadcheck.releases import audit as run_audit
@@ -51,7 +56,10 @@ def audit(
                 {
                     "instrument": a.instrument_id,
                     "started": a.created_at,
-                    "releases": [{"released_at": r.released_at, "sha256": r.file_digest} for r in history],
+                    "releases": [
+                        {"released_at": r.released_at, "kind": r.kind, "sha256": r.file_digest}
+                        for r in history
+                    ],
                     "recoverable": [{"where": f.where, "what": f.what} for f in findings],
                 }
                 for a, history, findings in rounds
@@ -65,8 +73,8 @@ def audit(
             if not history:
                 out.print(f"{head}: no report given yet", markup=False)
                 continue
-            dates = ", ".join(r.released_at[:10] for r in history)
-            count = f"{txt.count(len(history), 'report')} given ({dates})"
+            dates = ", ".join(sorted({r.released_at[:10] for r in history}))
+            count = f"{_kinds(history)} given ({dates})"
             if not findings:
                 out.print(f"{head}: {count}; no rater can be singled out from them together", markup=False)
             for f in findings:
@@ -75,6 +83,24 @@ def audit(
             out.print(f"{person.name}: no assessment yet", markup=False)
     if found:
         raise typer.Exit(ExitCode.INVALID)
+
+
+# How each kind of release is counted in `audit`'s line, in this order.
+RELEASE_KINDS = {
+    "report": ("report", "reports"),
+    "cohort": ("cohort report", "cohort reports"),
+    "draft": ("draft", "drafts"),
+    "summary": ("summary", "summaries"),
+    "change": ("later round's change", "later rounds' change"),
+}
+
+
+def _kinds(history: Sequence[Release]) -> str:
+    """ "2 reports, 1 draft and 1 summary": what was given, by kind."""
+    counts = Counter(r.kind for r in history)
+    parts = [txt.count(counts[k], *RELEASE_KINDS[k]) for k in RELEASE_KINDS if counts[k]]
+    parts += [txt.count(n, k, k) for k, n in sorted(counts.items()) if k not in RELEASE_KINDS]
+    return parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]
 
 
 def purge(
