@@ -17,9 +17,9 @@ from bisect import bisect_right
 from dataclasses import dataclass, field
 
 MIB = 1024 * 1024
-FORM_INFLATED = 64 * MIB  # a questionnaire inflates to about 2 MiB (its embedded fonts)
-FORM_OBJECTS = 20_000  # a questionnaire of 100 items has about 1,500
-FORM_PAGES = 200  # the page tree is walked to find widgets; a questionnaire has a few pages
+FORM_BYTES = 16 * MIB  # the file itself; a questionnaire is under 1 MiB (the token it carries)
+FORM_INFLATED = 16 * MIB  # a questionnaire inflates to under 1 MiB (its embedded fonts), 2 when saved
+FORM_OBJECTS = 20_000  # a questionnaire has about 500 objects, one of 100 items about 1,500
 FORM_SECONDS = 10.0  # scanning and reading one form; a questionnaire takes a fraction of a second
 IMPORT_INFLATED = 1024 * MIB  # every form of one `leadcheck import` together
 IMPORT_SECONDS = 300.0
@@ -50,7 +50,7 @@ class OverBudget(Exception):
 class ImportBudget:
     """What every form of one import may use together."""
 
-    inflated: int = IMPORT_INFLATED
+    inflated: int = field(default_factory=lambda: IMPORT_INFLATED)
     deadline: float = field(default_factory=lambda: time.monotonic() + IMPORT_SECONDS)
 
 

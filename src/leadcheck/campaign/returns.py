@@ -28,7 +28,7 @@ if TYPE_CHECKING:
     from leadcheck.instrument.model import Instrument
     from leadcheck.store.leaders import Leader
 
-MAX_FORM_BYTES = 50 * 1024 * 1024
+MAX_FORM_BYTES = pdfscan.FORM_BYTES
 MAX_COMMENT = 20_000
 RESEND = "ask the rater to fill in the form they were sent, save it (not Print to PDF) and send it again"
 
@@ -86,14 +86,36 @@ def read_fields(data: bytes, budget: pdfscan.FormBudget) -> dict[str, FormField]
     string, the chosen button's appearance state, or (macOS Preview) the button's
     own /V. OverBudget for a file over budget, FormRefused for anything inconsistent.
     """
+    from pypdf.errors import LimitReachedError
+
     pdfscan.scan(data, budget)
     with _quiet_pdf_library():
         try:
             return _walk(data, budget)
-        except RecursionError as e:
-            raise FormRefused(
-                f"not read: its PDF objects are nested far deeper than a questionnaire's; {RESEND}"
-            ) from e
+        except (FormRefused, pdfscan.OverBudget):
+            raise
+        except Exception as e:
+            if _caused_by(e, RecursionError):  # pypdf wraps it: an object nested thousands deep
+                raise FormRefused(
+                    f"not read: its PDF objects are nested far deeper than a questionnaire's; {RESEND}"
+                ) from e
+            if _caused_by(e, LimitReachedError):  # pypdf's own caps: an array of millions of elements
+                raise FormRefused(
+                    f"not read: its PDF objects are far larger than a questionnaire's; {RESEND}"
+                ) from e
+            raise
+
+
+def _caused_by(error: BaseException, kind: type[BaseException]) -> bool:
+    """Whether ``error`` or one of the errors it was raised from is a ``kind``."""
+    seen: BaseException | None = error
+    for _ in range(16):
+        if seen is None:
+            return False
+        if isinstance(seen, kind):
+            return True
+        seen = seen.__cause__ or seen.__context__
+    return False
 
 
 @contextmanager
@@ -136,7 +158,6 @@ def _walk(data: bytes, budget: pdfscan.FormBudget) -> dict[str, FormField] | Non
     while stack:
         ref, parent, inherited, depth = stack.pop()
         budget.check_time()
-        budget.add_objects(0)
         if depth > MAX_DEPTH:
             raise FormRefused(
                 f"not read: its form fields are nested far deeper than a questionnaire's; {RESEND}"
@@ -145,16 +166,16 @@ def _walk(data: bytes, budget: pdfscan.FormBudget) -> dict[str, FormField] | Non
         node = ref.get_object()
         if not isinstance(node, DictionaryObject):
             continue
-        if number is not None:
-            if number in seen:
-                raise FormRefused(f"is listed more than once in the form; {RESEND}", parent or None)
-            seen.add(number)
         partial = node.get("/T")
         if partial is None:  # a widget of its parent, read with the parent
             if not parent:
                 raise FormRefused(f"the form holds a field without a name; {RESEND}")
             continue
         name = f"{parent}.{partial}" if parent else str(partial)
+        if number is not None:
+            if number in seen:
+                raise FormRefused(f"is listed more than once in the form; {RESEND}", name)
+            seen.add(number)
         kind = str(node.get("/FT", inherited))
         _refuse_scripts(node, f'field "{shown(name)}"')
         kids = [k for k in (node.get("/Kids") or []) if isinstance(k.get_object(), DictionaryObject)]
