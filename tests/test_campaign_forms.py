@@ -88,6 +88,11 @@ def test_the_field_list_holds_groups_and_fields_only_and_every_button_is_a_kid(c
     for text in (f for f in fields if f["/FT"] == "/Tx"):
         size = re.search(r"([\d.]+) Tf", str(text["/DA"]))
         assert size is not None and float(size.group(1)) > 0  # a fixed size: iOS shows no auto-size
+    # The reference fields are drawn for viewers that ignore NeedAppearances, the rater's own code included.
+    for ref in (f for f in fields if str(f["/T"]).startswith("lc_")):
+        drawn = ref["/AP"]["/N"].get_object().get_data()
+        assert b"(" + str(ref["/V"]).encode() + b") Tj" in drawn
+        assert ref["/Ff"] & 1  # read-only
 
 
 def test_each_field_is_named_for_a_screen_reader_by_its_question_and_scale(campaign: Path) -> None:
@@ -368,6 +373,18 @@ def _script(where: str) -> Any:
         )
         if where == "open":
             writer._root_object[NameObject("/OpenAction")] = writer._add_object(action)
+        elif where == "page":
+            writer.pages[0][NameObject("/AA")] = DictionaryObject({NameObject("/O"): action})
+        elif where == "link":
+            link = DictionaryObject(
+                {
+                    NameObject("/Type"): NameObject("/Annot"),
+                    NameObject("/Subtype"): NameObject("/Link"),
+                    NameObject("/Rect"): ArrayObject([NumberObject(0)] * 4),
+                    NameObject("/A"): action,
+                }
+            )
+            writer.pages[1]["/Annots"].append(writer._add_object(link))
         else:
             fields["comment:keep"][NameObject("/AA")] = DictionaryObject({NameObject("/K"): action})
 
@@ -379,6 +396,8 @@ def _script(where: str) -> Any:
     [
         ("open", "the document"),
         ("field", 'field "comment:keep"'),
+        ("page", "a page"),
+        ("link", "a page"),
     ],
 )
 def test_a_form_carrying_javascript_is_refused_and_never_run(

@@ -33,6 +33,8 @@ REFERENCE_FIELDS = (FORMAT_FIELD, WORKSPACE_FIELD, INSTRUMENT_FIELD, GROUP_FIELD
 TOKEN_LENGTH = 29  # six groups of four characters and five dashes (roster.new_token)
 TOKEN_PLACEHOLDER = " " * TOKEN_LENGTH
 TOKEN_SLOT = b"/V (" + TOKEN_PLACEHOLDER.encode("ascii") + b")"
+# Its drawing in the field's appearance stream (kept uncompressed), for viewers that ignore NeedAppearances.
+TOKEN_DRAWN = b"(" + TOKEN_PLACEHOLDER.encode("ascii") + b") Tj"
 
 
 @dataclass(frozen=True)
@@ -220,7 +222,7 @@ def render_questionnaire(view: QuestionnaireView) -> bytes:
     out = io.BytesIO()
     writer.write(out)
     rendered = out.getvalue()
-    if rendered.count(TOKEN_SLOT) != 1:  # an instrument's text cannot fake it: text is in compressed streams
+    if rendered.count(TOKEN_SLOT) != 1 or rendered.count(TOKEN_DRAWN) != 1:  # text is in compressed streams
         raise ReportError("rendering the questionnaire failed: its token field was not written as expected")
     return rendered
 
@@ -280,8 +282,49 @@ def _fix_fields(writer: Any, view: QuestionnaireView) -> None:
             kid[NameObject("/AS")] = NameObject("/Off")
         if name in REFERENCE_FIELDS:
             fld[NameObject("/Ff")] = NumberObject(int(fld.get("/Ff", 0)) | 1)  # ReadOnly
+            _draw_value(writer, fld)
     for page in writer.pages:
         page[NameObject("/Tabs")] = NameObject("/S")
+
+
+def _draw_value(writer: Any, fld: Any) -> None:
+    """An appearance stream showing a reference field's value, for viewers that ignore NeedAppearances.
+
+    Helvetica, as viewers' own appearances use; the value is ASCII (hashes, ids, the code).
+    """
+    from pypdf.generic import ArrayObject, DecodedStreamObject, DictionaryObject, FloatObject, NameObject
+
+    value = str(fld.get("/V", ""))
+    if not value.isascii() or not value.isprintable():
+        return
+    x1, y1, x2, y2 = (float(v) for v in fld["/Rect"])
+    width, height = abs(x2 - x1), abs(y2 - y1)
+    text = value.replace("\\", "\\\\").replace("(", "\\(").replace(")", "\\)").encode("ascii")
+    stream = DecodedStreamObject()
+    stream.set_data(
+        b"/Tx BMC q BT /Helv 8 Tf 2 %.2f Td (%s) Tj ET Q EMC" % (max(height - 8, 0) / 2 + 1.5, text)
+    )
+    font = DictionaryObject(
+        {
+            NameObject("/Type"): NameObject("/Font"),
+            NameObject("/Subtype"): NameObject("/Type1"),
+            NameObject("/BaseFont"): NameObject("/Helvetica"),
+            NameObject("/Encoding"): NameObject("/WinAnsiEncoding"),
+        }
+    )
+    stream.update(
+        {
+            NameObject("/Type"): NameObject("/XObject"),
+            NameObject("/Subtype"): NameObject("/Form"),
+            NameObject("/BBox"): ArrayObject(
+                [FloatObject(0), FloatObject(0), FloatObject(width), FloatObject(height)]
+            ),
+            NameObject("/Resources"): DictionaryObject(
+                {NameObject("/Font"): DictionaryObject({NameObject("/Helv"): writer._add_object(font)})}
+            ),
+        }
+    )
+    fld[NameObject("/AP")] = DictionaryObject({NameObject("/N"): writer._add_object(stream)})
 
 
 def personalise(template: bytes, token: str) -> bytes:
@@ -295,4 +338,6 @@ def personalise(template: bytes, token: str) -> bytes:
         raise ValueError("a token is 29 letters, digits and dashes")
     if template.count(TOKEN_SLOT) != 1:
         raise ValueError("not a rendered questionnaire with one token slot")
+    if template.count(TOKEN_DRAWN) == 1:
+        template = template.replace(TOKEN_DRAWN, b"(" + data + b") Tj")
     return template.replace(TOKEN_SLOT, b"/V (" + data + b")")

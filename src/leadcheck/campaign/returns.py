@@ -149,6 +149,11 @@ def _walk(data: bytes, budget: pdfscan.FormBudget) -> dict[str, FormField] | Non
     acroform = acroform.get_object() if acroform is not None else None
     if not isinstance(acroform, DictionaryObject):
         return {}
+    if "/XFA" in acroform:  # a form another program rebuilt: its XML may carry scripts of its own
+        raise FormRefused(
+            "the form holds XFA form data, which a leadcheck questionnaire never does: a program changed "
+            f"the file after it was sent; {RESEND}"
+        )
     top = acroform.get("/Fields")
     top = top.get_object() if top is not None else []
     out: dict[str, FormField] = {}
@@ -188,6 +193,13 @@ def _walk(data: bytes, budget: pdfscan.FormBudget) -> dict[str, FormField] | Non
         for widget in widgets:
             _refuse_scripts(widget, f'field "{shown(name)}"')
         out[name] = _field(name, node, kind, widgets)
+    for page in reader.pages:  # scripts on a page, or on a link or other annotation of it
+        budget.check_time()
+        _refuse_scripts(page, "a page")
+        for annotation in page.get("/Annots") or []:
+            annotation = annotation.get_object()
+            if isinstance(annotation, DictionaryObject):
+                _refuse_scripts(annotation, "a page")
     return out
 
 
