@@ -593,3 +593,32 @@ def test_a_normal_form_is_far_inside_every_budget(campaign: Path) -> None:
     assert time.monotonic() - started < 1.0
     assert budget.inflated < pdfscan.FORM_INFLATED // 8
     assert budget.objects < pdfscan.FORM_OBJECTS // 10
+
+
+def _stream(body: bytes, head: bytes = b"/Filter /FlateDecode") -> bytes:
+    return b"1 0 obj\n<< %s /Length %d >>\nstream\n%s\nendstream\nendobj\n" % (head, len(body), body)
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        _stream(zlib.compress(bytes(20 * MIB))),
+        _stream(zlib.compress(bytes(20 * MIB))[2:]),  # raw deflate, no zlib header: pypdf falls back to it
+        _stream(zlib.compress(bytes(20 * MIB))[:-8] + b"damaged!"),  # a damaged end: what came out counts
+        b"<< /Filter /FlateDecode >>\nstream\n" + zlib.compress(bytes(20 * MIB)),  # no "obj": inflated anyway
+        _stream(zlib.compress(bytes(20 * MIB)), b"/Filter [/FlateDecode]"),
+    ],
+    ids=["zlib", "raw-deflate", "damaged-end", "no-object", "filter-array"],
+)
+def test_the_scan_counts_every_way_pypdf_could_inflate_a_stream(data: bytes) -> None:
+    budget = pdfscan.FormBudget(pdfscan.ImportBudget())
+    with pytest.raises(pdfscan.OverBudget, match="expand to more than 16 MiB"):
+        pdfscan.scan(b"%PDF-1.7\n" + data, budget)
+
+
+@pytest.mark.parametrize(
+    "head", [b"/Filter /LZWDecode", b"/Filter 7 0 R", b"/Filter [/FlateDecode /RunLengthDecode]"]
+)
+def test_the_scan_refuses_filters_a_form_never_uses(head: bytes) -> None:
+    with pytest.raises(pdfscan.OverBudget, match="a compression leadcheck does not read"):
+        pdfscan.scan(b"%PDF-1.7\n" + _stream(b"xx", head), pdfscan.FormBudget(pdfscan.ImportBudget()))

@@ -145,8 +145,7 @@ def _walk(data: bytes, budget: pdfscan.FormBudget) -> dict[str, FormField] | Non
             return None
     root: Any = reader.trailer["/Root"].get_object()
     _refuse_scripts(root, "the document")
-    acroform = root.get("/AcroForm")
-    acroform = acroform.get_object() if acroform is not None else None
+    acroform = _get(root, "/AcroForm")
     if not isinstance(acroform, DictionaryObject):
         return {}
     if "/XFA" in acroform:  # a form another program rebuilt: its XML may carry scripts of its own
@@ -154,12 +153,11 @@ def _walk(data: bytes, budget: pdfscan.FormBudget) -> dict[str, FormField] | Non
             "the form holds XFA form data, which a leadcheck questionnaire never does: a program changed "
             f"the file after it was sent; {RESEND}"
         )
-    top = acroform.get("/Fields")
-    top = top.get_object() if top is not None else []
+    top = _get(acroform, "/Fields")
     out: dict[str, FormField] = {}
     seen: set[int] = set()
     # (node, its parent's full name, inherited /FT, depth)
-    stack: list[tuple[Any, str, str, int]] = [(ref, "", "", 0) for ref in reversed(list(top or []))]
+    stack: list[tuple[Any, str, str, int]] = [(ref, "", "", 0) for ref in reversed(_array(top))]
     while stack:
         ref, parent, inherited, depth = stack.pop()
         budget.check_time()
@@ -171,7 +169,7 @@ def _walk(data: bytes, budget: pdfscan.FormBudget) -> dict[str, FormField] | Non
         node = ref.get_object()
         if not isinstance(node, DictionaryObject):
             continue
-        partial = node.get("/T")
+        partial = _get(node, "/T")
         if partial is None:  # a widget of its parent, read with the parent
             if not parent:
                 raise FormRefused(f"the form holds a field without a name; {RESEND}")
@@ -181,9 +179,9 @@ def _walk(data: bytes, budget: pdfscan.FormBudget) -> dict[str, FormField] | Non
             if number in seen:
                 raise FormRefused(f"is listed more than once in the form; {RESEND}", name)
             seen.add(number)
-        kind = str(node.get("/FT", inherited))
+        kind = str(_get(node, "/FT") or inherited)
         _refuse_scripts(node, f'field "{shown(name)}"')
-        kids = [k for k in (node.get("/Kids") or []) if isinstance(k.get_object(), DictionaryObject)]
+        kids = [k for k in _array(_get(node, "/Kids")) if isinstance(k.get_object(), DictionaryObject)]
         if any("/T" in k.get_object() for k in kids):
             stack.extend((k, name, kind, depth + 1) for k in reversed(kids))
             continue
@@ -196,20 +194,37 @@ def _walk(data: bytes, budget: pdfscan.FormBudget) -> dict[str, FormField] | Non
     for page in reader.pages:  # scripts on a page, or on a link or other annotation of it
         budget.check_time()
         _refuse_scripts(page, "a page")
-        for annotation in page.get("/Annots") or []:
+        for annotation in _array(_get(page, "/Annots")):
             annotation = annotation.get_object()
             if isinstance(annotation, DictionaryObject):
                 _refuse_scripts(annotation, "a page")
     return out
 
 
+def _get(node: Any, key: str) -> Any:
+    """``node[key]`` resolved (a viewer may write any value as a reference), or None."""
+    from pypdf.generic import DictionaryObject, NullObject
+
+    if not isinstance(node, DictionaryObject):
+        return None
+    value = node.get(key)
+    value = value.get_object() if value is not None else None
+    return None if isinstance(value, NullObject) else value
+
+
+def _array(value: Any) -> list[Any]:
+    from pypdf.generic import ArrayObject
+
+    return list(value) if isinstance(value, ArrayObject) else []
+
+
 def _field(name: str, node: Any, kind: str, widgets: list[Any]) -> FormField:
     """One terminal field's value, checked against the field."""
     from pypdf.generic import ArrayObject, NameObject, TextStringObject
 
-    options = node.get("/Opt")
+    options = _get(node, "/Opt")
     opts = [str(o) for o in options] if isinstance(options, ArrayObject) else None
-    raw = node.get("/V")
+    raw = _get(node, "/V")
     if kind != "/Btn":
         if raw is not None and not isinstance(raw, TextStringObject | str):
             raise FormRefused(f"holds a value that is not text; {RESEND}", name)
@@ -217,8 +232,8 @@ def _field(name: str, node: Any, kind: str, widgets: list[Any]) -> FormField:
     if raw is not None and not isinstance(raw, NameObject | TextStringObject | str):
         raise FormRefused(f"holds an answer that is not one of its choices; {RESEND}", name)
     value = _value(raw)
-    on = [_value(w.get("/AS")) for w in widgets if _value(w.get("/AS"))]
-    kept = {_value(w.get("/V")) for w in widgets if w is not node and _value(w.get("/V"))}
+    on = [_value(_get(w, "/AS")) for w in widgets if _value(_get(w, "/AS"))]
+    kept = {_value(_get(w, "/V")) for w in widgets if w is not node and _value(_get(w, "/V"))}
     if len(on) > 1:
         raise FormRefused(f"has {len(on)} choices on; one radio group holds one answer; {RESEND}", name)
     if len(kept) > 1:
@@ -242,14 +257,12 @@ def _refuse_scripts(node: Any, where: str) -> None:
     from pypdf.generic import DictionaryObject
 
     found = "/AA" in node
-    names = node.get("/Names")
-    names = names.get_object() if names is not None else None
+    names = _get(node, "/Names")
     if isinstance(names, DictionaryObject) and "/JavaScript" in names:
         found = True
     for key in ("/A", "/OpenAction"):
-        action = node.get(key)
-        action = action.get_object() if action is not None else None
-        if isinstance(action, DictionaryObject) and (action.get("/S") == "/JavaScript" or "/JS" in action):
+        action = _get(node, key)
+        if isinstance(action, DictionaryObject) and (_get(action, "/S") == "/JavaScript" or "/JS" in action):
             found = True
     if found:
         raise FormRefused(
