@@ -243,6 +243,30 @@ def test_macos_previews_pattern_the_answer_in_the_button_and_its_parent_dropped_
     assert [r["answers"] for r in stored(campaign)] == [{"l-1": 4, "l-2": 2}]
 
 
+@pytest.mark.parametrize("moved_to", ["fields", "page-only"])
+def test_a_button_cut_from_its_group_is_read_by_its_annotation_name(campaign: Path, moved_to: str) -> None:
+    def cut(writer: Any, fields: dict[str, Any]) -> None:
+        group = fields["item:l-1"]
+        ref = group["/Kids"][3]
+        kid = ref.get_object()
+        del group["/Kids"][3]
+        del kid[NameObject("/Parent")]
+        kid[NameObject("/V")] = NameObject("/3")
+        kid[NameObject("/AS")] = NameObject("/3")
+        if moved_to == "fields":
+            writer._root_object["/AcroForm"]["/Fields"].append(ref)
+
+    path = _edit(campaign / "out" / FORMS["jo"], campaign / "cut.pdf", cut)
+    done = lc(campaign, "import", path)
+    assert done.exit_code == 0, done.stderr
+    assert [r["answers"] for r in stored(campaign)] == [{"l-1": 4}]
+
+
+def test_every_button_is_named_by_its_group_and_state(campaign: Path) -> None:
+    group = _fields(campaign / "out" / FORMS["jo"])[0]
+    assert [str(k.get_object()["/NM"]) for k in group["/Kids"]] == [f"item:l-1#{i}" for i in range(6)]
+
+
 def test_a_value_as_a_string_and_only_an_appearance_state_are_read(campaign: Path) -> None:
     def viewers(writer: Any, fields: dict[str, Any]) -> None:
         fields["item:l-1"][NameObject("/V")] = TextStringObject("0")

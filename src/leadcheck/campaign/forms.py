@@ -27,6 +27,9 @@ INSTRUMENT_FIELD = "lc_instrument"
 GROUP_FIELD = "lc_group"
 FORMAT_FIELD = "lc_form"
 FORMAT = "leadcheck-questionnaire-1"
+# Each radio button's annotation name (/NM) is its group's and its state's: "item:l-1#3". A viewer that
+# cuts a button from its group on saving (macOS Preview) leaves the name, and the import reads it.
+BUTTON_NAME_SEPARATOR = "#"
 REFERENCE_FIELDS = (FORMAT_FIELD, WORKSPACE_FIELD, INSTRUMENT_FIELD, GROUP_FIELD, TOKEN_FIELD)
 # The token's place in a rendered form: blanks as long as a token. Personalising a copy replaces
 # the field's value in the PDF's bytes with the token, the same length, so no offset moves.
@@ -270,6 +273,7 @@ def _fix_fields(writer: Any, view: QuestionnaireView) -> None:
             on = next(str(state) for state in normal if state != "/Off")
             if on[1:].isdigit() and int(on[1:]) < len(titles):
                 kid[NameObject("/Contents")] = TextStringObject(titles[int(on[1:])])
+            kid[NameObject("/NM")] = TextStringObject(name + BUTTON_NAME_SEPARATOR + on[1:])
             off = DecodedStreamObject()
             off.update(
                 {

@@ -16,6 +16,8 @@ import zlib
 from bisect import bisect_right
 from dataclasses import dataclass, field
 
+from leadcheck.errors import ImportProblemError
+
 MIB = 1024 * 1024
 FORM_BYTES = 16 * MIB  # the file itself; a questionnaire is under 1 MiB (the token it carries)
 FORM_INFLATED = 16 * MIB  # a questionnaire inflates to under 1 MiB (its embedded fonts), 2 when saved
@@ -38,7 +40,7 @@ _COUNT = re.compile(rb"/N\s+(\d{1,12})")
 _OBJSTM = re.compile(rb"/Type\s*/ObjStm")
 
 
-class OverBudget(Exception):
+class OverBudget(ImportProblemError):
     """A returned file needs more than its budget to be read; the message says which budget."""
 
     def __init__(self, message: str, per_import: bool = False) -> None:

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from leadcheck.campaign import forms, pdfscan, roster
+from leadcheck.errors import ImportProblemError
 from leadcheck.importing.model import ImportOptions, Parsed
 from leadcheck.importing.problems import Problems
 from leadcheck.importing.resolve import Instruments, label
@@ -37,7 +38,7 @@ def is_pdf(data: bytes) -> bool:
     return b"%PDF-" in data[:1024]
 
 
-class FormRefused(Exception):
+class FormRefused(ImportProblemError):
     """A returned form that is read no further: ``field`` (or None for the whole file) and why."""
 
     def __init__(self, message: str, field: str | None = None) -> None:
@@ -154,7 +155,9 @@ def _walk(data: bytes, budget: pdfscan.FormBudget) -> dict[str, FormField] | Non
             f"the file after it was sent; {RESEND}"
         )
     top = _get(acroform, "/Fields")
-    out: dict[str, FormField] = {}
+    found: dict[str, tuple[Any, str, list[Any]]] = {}  # full name -> (field, type, its widgets)
+    reached: set[int] = set()  # the widgets found through the field tree
+    orphans: list[Any] = []  # widgets cut from their group, found by their annotation name
     seen: set[int] = set()
     # (node, its parent's full name, inherited /FT, depth)
     stack: list[tuple[Any, str, str, int]] = [(ref, "", "", 0) for ref in reversed(_array(top))]
@@ -170,9 +173,11 @@ def _walk(data: bytes, budget: pdfscan.FormBudget) -> dict[str, FormField] | Non
         if not isinstance(node, DictionaryObject):
             continue
         partial = _get(node, "/T")
-        if partial is None:  # a widget of its parent, read with the parent
+        if partial is None:  # a widget: of its parent, read with it, or one a viewer moved up a level
             if not parent:
-                raise FormRefused(f"the form holds a field without a name; {RESEND}")
+                if _widget_of(node) is None:
+                    raise FormRefused(f"the form holds a field without a name; {RESEND}")
+                orphans.append(node)
             continue
         name = f"{parent}.{partial}" if parent else str(partial)
         if number is not None:
@@ -185,20 +190,45 @@ def _walk(data: bytes, budget: pdfscan.FormBudget) -> dict[str, FormField] | Non
         if any("/T" in k.get_object() for k in kids):
             stack.extend((k, name, kind, depth + 1) for k in reversed(kids))
             continue
-        if name in out:
+        if name in found:
             raise FormRefused(f"appears more than once in the form; {RESEND}", name)
-        widgets = [k.get_object() for k in kids] or [node]
+        reached.update(k.idnum for k in kids if hasattr(k, "idnum"))
+        found[name] = (node, kind, [k.get_object() for k in kids] or [node])
+    for page in reader.pages:  # scripts on a page or its annotations; widgets cut from their group
+        budget.check_time()
+        _refuse_scripts(page, "a page")
+        for ref in _array(_get(page, "/Annots")):
+            annotation = ref.get_object()
+            if not isinstance(annotation, DictionaryObject):
+                continue
+            _refuse_scripts(annotation, "a page")
+            cut = "/Parent" not in annotation and "/T" not in annotation and _widget_of(annotation)
+            if cut and getattr(ref, "idnum", None) not in reached:
+                orphans.append(annotation)
+    for orphan in orphans:
+        group = found.get(str(_widget_of(orphan)))
+        if group is not None and all(orphan is not w for w in group[2]):
+            group[2].append(orphan)
+    out: dict[str, FormField] = {}
+    for name, (node, kind, widgets) in found.items():
         for widget in widgets:
             _refuse_scripts(widget, f'field "{shown(name)}"')
         out[name] = _field(name, node, kind, widgets)
-    for page in reader.pages:  # scripts on a page, or on a link or other annotation of it
-        budget.check_time()
-        _refuse_scripts(page, "a page")
-        for annotation in _array(_get(page, "/Annots")):
-            annotation = annotation.get_object()
-            if isinstance(annotation, DictionaryObject):
-                _refuse_scripts(annotation, "a page")
     return out
+
+
+def _widget_of(widget: Any) -> str | None:
+    """The radio group a button belongs to, from the annotation name the questionnaire gives it (``/NM``).
+
+    macOS Preview is known to cut a button from its group when it saves a choice;
+    the name still says whose button it is.
+    """
+    name = _get(widget, "/NM")
+    text = str(name) if name is not None else ""
+    group, sep, state = text.rpartition(forms.BUTTON_NAME_SEPARATOR)
+    return (
+        group if sep and group.startswith(forms.ITEM_PREFIX) and state.isdigit() and state.isascii() else None
+    )
 
 
 def _get(node: Any, key: str) -> Any:
