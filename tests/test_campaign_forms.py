@@ -646,3 +646,13 @@ def test_the_scan_counts_every_way_pypdf_could_inflate_a_stream(data: bytes) -> 
 def test_the_scan_refuses_filters_a_form_never_uses(head: bytes) -> None:
     with pytest.raises(pdfscan.OverBudget, match="a compression leadcheck does not read"):
         pdfscan.scan(b"%PDF-1.7\n" + _stream(b"xx", head), pdfscan.FormBudget(pdfscan.ImportBudget()))
+
+
+def test_the_scan_stops_early_on_a_file_of_nothing_but_objects_or_stream_keywords() -> None:
+    objects = b"%PDF-1.7\n" + b"1 0 obj " * (2 * MIB)
+    started = time.monotonic()
+    with pytest.raises(pdfscan.OverBudget, match="more than 20,000 PDF objects"):
+        pdfscan.scan(objects, pdfscan.FormBudget(pdfscan.ImportBudget()))
+    keywords = b"%PDF-1.7\n" + b"stream\n" * (2 * MIB)  # 14 MiB: every one tried as a stream
+    pdfscan.scan(keywords, pdfscan.FormBudget(pdfscan.ImportBudget()))
+    assert time.monotonic() - started < pdfscan.FORM_SECONDS

@@ -5,7 +5,7 @@ pypdf caps each compressed stream it inflates, but not their sum: a 770 KB file 
 once, inflates every Flate stream incrementally (``decompressobj`` with
 ``max_length``, so memory stays at one chunk) and counts what a parser would have
 to build, and refuses the file the moment one budget is spent. Only when the scan
-passes does pypdf see the file, and then everything it can inflate is counted.
+passes does pypdf see the file, all it could inflate already counted.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from leadcheck.errors import ImportProblemError
 
 MIB = 1024 * 1024
-FORM_BYTES = 16 * MIB  # the file itself; a questionnaire is under 1 MiB (the token it carries)
+FORM_BYTES = 16 * MIB  # the file itself; a questionnaire is under 1 MiB
 FORM_INFLATED = 16 * MIB  # a questionnaire inflates to under 1 MiB (its embedded fonts), 2 when saved
 FORM_OBJECTS = 20_000  # a questionnaire has about 500 objects, one of 100 items about 1,500
 FORM_SECONDS = 10.0  # scanning and reading one form; a questionnaire takes a fraction of a second
@@ -103,8 +103,10 @@ class FormBudget:
 
 def scan(data: bytes, budget: FormBudget) -> None:
     """Raise OverBudget if reading ``data`` as a PDF would inflate, build or take more than ``budget``."""
-    objects = [m.start() for m in _OBJ.finditer(data)]
-    budget.add_objects(len(objects))
+    objects: list[int] = []
+    for match in _OBJ.finditer(data):  # counted as found: a file of nothing but "1 0 obj" stops early
+        objects.append(match.start())
+        budget.add_objects(1)
     budget.check_time()
     pos = 0
     while True:
