@@ -152,6 +152,9 @@ def _places(source: Path) -> dict[tuple[str, str], tuple[int, float, float]]:
     return out
 
 
+ENTER = 0x0D  # the virtual key and the character
+
+
 def fill_with_pdfium(source: Path, target: Path, answers: dict[str, str], comments: dict[str, str]) -> Path:
     """Click a circle per answer and type each comment, with PDFium's form-fill API; save."""
     pdf = pdfium.PdfDocument(source)
@@ -167,9 +170,14 @@ def fill_with_pdfium(source: Path, target: Path, answers: dict[str, str], commen
         pdfium_c.FORM_OnMouseMove(env, page.raw, 0, x, y)
         pdfium_c.FORM_OnLButtonDown(env, page.raw, 0, x, y)
         pdfium_c.FORM_OnLButtonUp(env, page.raw, 0, x, y)
-        units = (typed or "").encode("utf-16-le")
-        for at in range(0, len(units), 2):
-            pdfium_c.FORM_OnChar(env, page.raw, int.from_bytes(units[at : at + 2], "little"), 0)
+        for line_number, line in enumerate((typed or "").split("\n")):
+            if line_number:  # the Enter key, as a keyboard sends it
+                pdfium_c.FORM_OnKeyDown(env, page.raw, ENTER, 0)
+                pdfium_c.FORM_OnChar(env, page.raw, ENTER, 0)
+                pdfium_c.FORM_OnKeyUp(env, page.raw, ENTER, 0)
+            units = line.encode("utf-16-le")
+            for at in range(0, len(units), 2):
+                pdfium_c.FORM_OnChar(env, page.raw, int.from_bytes(units[at : at + 2], "little"), 0)
         pdfium_c.FORM_ForceToKillFocus(env)
         page.close()
     pdf.save(target)
@@ -186,7 +194,7 @@ def test_forms_filled_by_pdfium_import_exactly_as_filled(campaign: Path) -> None
             out / FORMS["jo"],
             back / "jo.pdf",
             {"l-1": "4", "l-2": "2", "d-1": "n"},
-            {"keep": "Clear 中文 مرحبا Ελληνικά 🎉"},
+            {"keep": "Clear 中文 مرحبا\nΕλληνικά 🎉"},
         ),
         fill_with_pdfium(out / FORMS["max"], back / "max.pdf", {"l-1": "3", "f-1": "5"}, {}),
     ]
@@ -196,7 +204,7 @@ def test_forms_filled_by_pdfium_import_exactly_as_filled(campaign: Path) -> None
     got = sorted(((r["group"], r["answers"], r["comments"]) for r in stored(campaign)), key=repr)
     assert got == [
         ("manager", {"l-1": 3, "f-1": 5}, {}),
-        ("peer", {"l-1": 4, "l-2": 2, "d-1": None}, {"keep": "Clear 中文 مرحبا Ελληνικά 🎉"}),
+        ("peer", {"l-1": 4, "l-2": 2, "d-1": None}, {"keep": "Clear 中文 مرحبا\nΕλληνικά 🎉"}),
     ]
 
 
