@@ -27,12 +27,17 @@ INSTRUMENT_FIELD = "lc_instrument"
 GROUP_FIELD = "lc_group"
 FORMAT_FIELD = "lc_form"
 FORMAT = "leadcheck-questionnaire-1"
+# Each radio button's annotation name (/NM) is its group's and its state's: "item:l-1#3". A viewer that
+# cuts a button from its group on saving (macOS Preview) leaves the name, and the import reads it.
+BUTTON_NAME_SEPARATOR = "#"
 REFERENCE_FIELDS = (FORMAT_FIELD, WORKSPACE_FIELD, INSTRUMENT_FIELD, GROUP_FIELD, TOKEN_FIELD)
 # The token's place in a rendered form: blanks as long as a token. Personalising a copy replaces
 # the field's value in the PDF's bytes with the token, the same length, so no offset moves.
 TOKEN_LENGTH = 29  # six groups of four characters and five dashes (roster.new_token)
 TOKEN_PLACEHOLDER = " " * TOKEN_LENGTH
 TOKEN_SLOT = b"/V (" + TOKEN_PLACEHOLDER.encode("ascii") + b")"
+# Its drawing in the field's appearance stream (kept uncompressed), for viewers that ignore NeedAppearances.
+TOKEN_DRAWN = b"(" + TOKEN_PLACEHOLDER.encode("ascii") + b") Tj"
 
 
 @dataclass(frozen=True)
@@ -196,38 +201,134 @@ def _refuse_fetch(url: str, *args: Any, **kwargs: Any) -> Any:
 
 
 def render_questionnaire(view: QuestionnaireView) -> bytes:
-    """The form's PDF, every field fillable; the reference fields read-only. Rendered once per leader and group."""
+    """The form's PDF: tagged (PDF/UA-1), every field fillable, the reference fields read-only.
+
+    Rendered once per leader and group. WeasyPrint writes the fields; ``_fix_fields``
+    then makes the field tree one every viewer reads the same way (see its docstring).
+    """
     import weasyprint
     from pypdf import PdfReader, PdfWriter
-    from pypdf.generic import NameObject, NumberObject
 
-    from leadcheck.report.pdf import font_config
+    from leadcheck.report.pdf import font_config, scope_table_headers
 
     try:
-        data = weasyprint.HTML(string=questionnaire_html(view), url_fetcher=_refuse_fetch).write_pdf(
-            pdf_forms=True, font_config=font_config()
+        document = weasyprint.HTML(string=questionnaire_html(view), url_fetcher=_refuse_fetch).render(
+            font_config=font_config(), pdf_forms=True
         )
+        data = document.write_pdf(pdf_variant="pdf/ua-1", pdf_tags=True, finisher=scope_table_headers)
     except Exception as e:  # WeasyPrint raises many kinds; say which step failed
         raise ReportError(f"rendering the questionnaire failed: {type(e).__name__}: {e}") from e
-    writer = PdfWriter(clone_from=PdfReader(io.BytesIO(data)))
-    acroform: Any = writer._root_object["/AcroForm"]
-    for ref in acroform["/Fields"]:
-        fld = ref.get_object()
-        name = str(fld.get("/T", ""))
-        # WeasyPrint names each radio button like its group: viewers then see separate fields.
-        for kid in fld.get("/Kids", []):
-            kid = kid.get_object()
-            for key in ("/T", "/TU"):
-                if key in kid:
-                    del kid[NameObject(key)]
-        if name in REFERENCE_FIELDS:
-            fld[NameObject("/Ff")] = NumberObject(int(fld.get("/Ff", 0)) | 1)  # ReadOnly
+    reader = PdfReader(io.BytesIO(data))
+    writer = PdfWriter(clone_from=reader)
+    writer.pdf_header = reader.pdf_header  # PDF/UA-1 is PDF 1.7; pypdf would write 1.3
+    _fix_fields(writer, view)
     out = io.BytesIO()
     writer.write(out)
     rendered = out.getvalue()
-    if rendered.count(TOKEN_SLOT) != 1:  # an instrument's text cannot fake it: text is in compressed streams
+    if rendered.count(TOKEN_SLOT) != 1 or rendered.count(TOKEN_DRAWN) != 1:  # text is in compressed streams
         raise ReportError("rendering the questionnaire failed: its token field was not written as expected")
     return rendered
+
+
+def spoken_names(view: QuestionnaireView) -> dict[str, str]:
+    """What a screen reader says for each field (/TU): the question, and for a radio group its scale."""
+    scale = "; ".join(c.title for c in view.choices)
+    names = {
+        item.field: f"{item.number}: {item.text} (choose one: {scale})"
+        for dimension in view.dimensions
+        for item in dimension.items
+    }
+    names.update({q.field: q.text for q in view.questions})
+    names.update({r.name: r.label for r in view.reference})
+    return names
+
+
+def _fix_fields(writer: Any, view: QuestionnaireView) -> None:
+    """The field tree per ISO 32000: only fields in /Fields, each radio button a kid of its group.
+
+    WeasyPrint lists every radio button in /Fields beside its group (other viewers then
+    see one phantom group per button), names each button like its group, and draws only
+    the "on" state. Here each button becomes a plain widget of its group (no /T, /TU, /FT)
+    with an appearance for "Off" too, each group and text field gets its spoken name, the
+    reference fields become read-only and every page's tab order follows its structure.
+    """
+    from pypdf.generic import ArrayObject, DecodedStreamObject, NameObject, NumberObject, TextStringObject
+
+    acroform: Any = writer._root_object["/AcroForm"]
+    names = spoken_names(view)
+    titles = [c.title for c in view.choices]
+    fields = ArrayObject(ref for ref in acroform["/Fields"] if "/Parent" not in ref.get_object())
+    acroform[NameObject("/Fields")] = fields
+    for ref in fields:
+        fld = ref.get_object()
+        name = str(fld.get("/T", ""))
+        if name in names:
+            fld[NameObject("/TU")] = TextStringObject(names[name])
+        for kid_ref in fld.get("/Kids", []):
+            kid = kid_ref.get_object()
+            for key in ("/T", "/TU", "/FT"):
+                if key in kid:
+                    del kid[NameObject(key)]
+            normal = kid["/AP"]["/N"]
+            on = next(str(state) for state in normal if state != "/Off")
+            if on[1:].isdigit() and int(on[1:]) < len(titles):
+                kid[NameObject("/Contents")] = TextStringObject(titles[int(on[1:])])
+            kid[NameObject("/NM")] = TextStringObject(name + BUTTON_NAME_SEPARATOR + on[1:])
+            off = DecodedStreamObject()
+            off.update(
+                {
+                    NameObject("/Type"): NameObject("/XObject"),
+                    NameObject("/Subtype"): NameObject("/Form"),
+                    NameObject("/BBox"): normal[on].get_object()["/BBox"],
+                }
+            )
+            normal[NameObject("/Off")] = writer._add_object(off)
+            kid[NameObject("/AS")] = NameObject("/Off")
+        if name in REFERENCE_FIELDS:
+            fld[NameObject("/Ff")] = NumberObject(int(fld.get("/Ff", 0)) | 1)  # ReadOnly
+            _draw_value(writer, fld)
+    for page in writer.pages:
+        page[NameObject("/Tabs")] = NameObject("/S")
+
+
+def _draw_value(writer: Any, fld: Any) -> None:
+    """An appearance stream showing a reference field's value, for viewers that ignore NeedAppearances.
+
+    Helvetica, as viewers' own appearances use; the value is ASCII (hashes, ids, the code).
+    """
+    from pypdf.generic import ArrayObject, DecodedStreamObject, DictionaryObject, FloatObject, NameObject
+
+    value = str(fld.get("/V", ""))
+    if not value.isascii() or not value.isprintable():
+        return
+    x1, y1, x2, y2 = (float(v) for v in fld["/Rect"])
+    width, height = abs(x2 - x1), abs(y2 - y1)
+    text = value.replace("\\", "\\\\").replace("(", "\\(").replace(")", "\\)").encode("ascii")
+    stream = DecodedStreamObject()
+    stream.set_data(
+        b"/Tx BMC q BT /Helv 8 Tf 2 %.2f Td (%s) Tj ET Q EMC" % (max(height - 8, 0) / 2 + 1.5, text)
+    )
+    font = DictionaryObject(
+        {
+            NameObject("/Type"): NameObject("/Font"),
+            NameObject("/Subtype"): NameObject("/Type1"),
+            NameObject("/BaseFont"): NameObject("/Helvetica"),
+            NameObject("/Encoding"): NameObject("/WinAnsiEncoding"),
+        }
+    )
+    stream.update(
+        {
+            NameObject("/Type"): NameObject("/XObject"),
+            NameObject("/Subtype"): NameObject("/Form"),
+            NameObject("/BBox"): ArrayObject(
+                [FloatObject(0), FloatObject(0), FloatObject(width), FloatObject(height)]
+            ),
+            NameObject("/Resources"): DictionaryObject(
+                {NameObject("/Font"): DictionaryObject({NameObject("/Helv"): writer._add_object(font)})}
+            ),
+        }
+    )
+    fld[NameObject("/AP")] = DictionaryObject({NameObject("/N"): writer._add_object(stream)})
 
 
 def personalise(template: bytes, token: str) -> bytes:
@@ -241,4 +342,6 @@ def personalise(template: bytes, token: str) -> bytes:
         raise ValueError("a token is 29 letters, digits and dashes")
     if template.count(TOKEN_SLOT) != 1:
         raise ValueError("not a rendered questionnaire with one token slot")
+    if template.count(TOKEN_DRAWN) == 1:
+        template = template.replace(TOKEN_DRAWN, b"(" + data + b") Tj")
     return template.replace(TOKEN_SLOT, b"/V (" + data + b")")

@@ -9,6 +9,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from leadcheck.campaign.pdfscan import ImportBudget
 from leadcheck.errors import InstrumentError, UsageError
 from leadcheck.importing import csvfile, layouts
 from leadcheck.importing.closenames import CloseNames
@@ -142,10 +143,11 @@ def _read_files(plan: ImportPlan, paths: Sequence[Path], options: ImportOptions,
         return (leader, instrument_id, rater, started) in known_raters
 
     admit = _Admission(plan)
+    forms_budget = ImportBudget()  # what the returned PDF forms of this import may inflate and take
     for path in check_paths(paths):
         source = str(path)
         problems = Problems(source)
-        layout, parsed, reader = _read_file(path, source, options, instruments, problems, known)
+        layout, parsed, reader = _read_file(path, source, options, instruments, problems, known, forms_budget)
         count, before = 0, plan.kept.last
         for p in _stopping_at_instrument_errors(parsed, problems):
             count += 1
@@ -394,6 +396,7 @@ def _read_file(
     instruments: Instruments,
     problems: Problems,
     known: KnownRater,
+    forms_budget: ImportBudget,
 ) -> tuple[str, Iterable[Parsed], ExportReader | None]:
     """The file's layout, its responses as they are read, and the export reader that reads them (if one does)."""
     layout = options.layout
@@ -401,7 +404,9 @@ def _read_file(
     if layout == "auto" and suffix == ".pdf":
         from leadcheck.campaign.returns import read_returned_form
 
-        parsed = read_returned_form(path, source, instruments.store, instruments, options, problems)
+        parsed = read_returned_form(
+            path, source, instruments.store, instruments, options, problems, forms_budget
+        )
         return "questionnaire", [parsed] if parsed is not None else [], None
     if layout == "response" or (layout == "auto" and suffix in YAML_SUFFIXES):
         parsed = read_response_file(path, source, options, instruments, problems)
