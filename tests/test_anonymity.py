@@ -23,7 +23,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from leadcheck.anonymity import OTHERS, POOLED, Thresholds, partition, publishable
+from leadcheck.anonymity import OTHERS, POOLED, Thresholds, comment_threshold, partition, publishable
 from leadcheck.cohort.statistics import cohort_stats
 from leadcheck.cohort.summary import build_cohort_view
 from leadcheck.instrument.model import Instrument
@@ -124,12 +124,11 @@ def reader_atoms(sets: Sequence[frozenset[str]]) -> list[set[str]]:
 
 def too_small(atom: set[str], instrument: Instrument, floor: int = 1) -> bool:
     """An atom breaks the promise when its protected raters are fewer than their strictest threshold."""
-    groups = {t.split(":")[0] for t in atom}
+    if len({t.split(":")[1] for t in atom}) < floor:
+        return True
     protected = {t.split(":")[1] for t in atom if instrument.group(t.split(":")[0]).min_raters > 1}
-    if not protected:
-        return len({t.split(":")[1] for t in atom}) < floor
-    need = max(floor, *(instrument.group(g).min_raters for g in groups))
-    return len(protected) < need
+    groups = {t.split(":")[0] for t in atom if instrument.group(t.split(":")[0]).min_raters > 1}
+    return bool(protected) and len(protected) < max(instrument.group(g).min_raters for g in groups)
 
 
 def truth_of(responses: Sequence[Response], instrument: Instrument) -> dict[str, tuple[str, object]]:
@@ -181,7 +180,7 @@ def check_card(card: Scorecard, instrument: Instrument, responses: Sequence[Resp
     for q in instrument.questions:
         asked = [r for r in responses if r.group != "self" and q.asks(r.group)]
         if q.id in card.comments:
-            floor = max(1, instrument.scoring.min_comment_raters)
+            floor = comment_threshold(instrument, q)
             assert not too_small(set(card.comment_members[q.id].members), instrument, floor)
             assert len(card.comment_members[q.id].members) == len(asked)
             assert all(text in {r.comments.get(q.id) for r in asked} for text in card.comments[q.id])
@@ -297,9 +296,9 @@ def ledger_is_sound(instrument: Instrument, history: Sequence[Released]) -> None
     for item_id in instrument.items:
         sets = [m for rel in history if item_id in rel.items for m in rel.items[item_id].members.values()]
         assert not any(too_small(a, instrument) for a in reader_atoms(sets)), item_id
-    floor = max(1, instrument.scoring.min_comment_raters)
     for q in instrument.questions:
         sets = [rel.comments[q.id].members for rel in history if q.id in rel.comments]
+        floor = comment_threshold(instrument, q)
         assert not any(too_small(a, instrument, floor) for a in reader_atoms(sets)), q.id
 
 
@@ -432,6 +431,17 @@ def test_the_swap_of_issue_20_is_held() -> None:
     assert second.held
     assert second.dimensions[0].items[0].groups == first.dimensions[0].items[0].groups
     assert not publishable([{"a", "b", "c"}, {"b", "c", "d"}], Thresholds({"p": 3}))
+
+
+def test_managers_comments_wait_for_as_many_people_as_their_form_promises() -> None:
+    """A manager's form says comments show once at least 3 people were asked: two managers are not enough."""
+    instrument = validate_text(
+        instrument_text({"manager": 1, "peer": 3, "direct_report": 3, "other": 3}, [1], 0.5), "a.yaml"
+    ).instrument
+    assert instrument is not None
+    managers = [Response("manager", {"c0-0": 3}, {"keep": f"manager {n}"}, rater=f"m{n}") for n in range(3)]
+    assert score(instrument, managers[:2], "Ana").comments == {}
+    assert len(score(instrument, managers, "Ana").comments["keep"]) == 3
 
 
 def test_the_atoms_rule_by_hand() -> None:

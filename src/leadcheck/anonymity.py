@@ -204,14 +204,16 @@ class Thresholds:
     """What an atom needs: each group's ``min_raters``, and the least for any atom (comments)."""
 
     by_group: Mapping[str, int]
-    floor: int = 1  # a comment list needs this many people asked, whoever they are
+    # A comment list needs this many people asked, whoever they are: what every rater's form promises
+    # (`comment_threshold`).
+    floor: int = 1
 
     @classmethod
     def of(cls, instrument: Instrument, question: Question | None = None) -> Thresholds:
         groups = {g.id: g.min_raters for g in instrument.rater_groups if not g.is_self}
         if question is None:
             return cls(groups)
-        return cls(groups, max(1, instrument.scoring.min_comment_raters))
+        return cls(groups, comment_threshold(instrument, question))
 
     def of_group(self, group: str) -> int:
         # A group the instrument no longer names: the strictest threshold it has.
@@ -222,15 +224,17 @@ def atom_ok(atom: Collection[str], thresholds: Thresholds) -> bool:
     """Whether one atom may stand: empty, or enough people for the strictest group in it.
 
     Answers of a threshold-1 group (shown as theirs by design) may form atoms of
-    their own and never count toward another group's threshold.
+    their own and never count toward another group's threshold. Every atom also
+    needs ``floor`` people in all (for comments: as many as the forms promise).
     """
     if not atom:
         return True
+    if len({person_of_member(t) for t in atom}) < thresholds.floor:
+        return False
     protected = [t for t in atom if thresholds.of_group(group_of_member(t)) > 1]
-    people = {person_of_member(t) for t in atom}
     if not protected:
-        return len(people) >= thresholds.floor
-    need = max(thresholds.floor, max(thresholds.of_group(group_of_member(t)) for t in protected))
+        return True
+    need = max(thresholds.of_group(group_of_member(t)) for t in protected)
     return len({person_of_member(t) for t in protected}) >= need
 
 
