@@ -213,6 +213,38 @@ def test_purge_by_date_and_cohort(run: Run, db: Path) -> None:
     assert json.loads(run("leaders", "--json").stdout) == []
 
 
+def test_purge_before_a_date_removes_every_release_of_an_assessment_it_touches(
+    run: Run, db: Path, tmp_path: Path
+) -> None:
+    """A release made after the date still holds the tokens of the purged ratings: it goes too."""
+    add(db, [("self", "self", ALL, ""), *peers([2, 3, 4])])
+    inst = instrument_from_text(MINI_360.read_text(encoding="utf-8"), "mini.yaml")
+    with Store.open(db) as store:
+        add_responses(store, [IncomingResponse("Bo", "peer", ALL, {}, "b", rater_identity="x")], inst)
+    assert run("report", "Ana", "-o", str(tmp_path / "ana.html")).exit_code == 0
+    assert run("report", "Bo", "-o", str(tmp_path / "bo.html")).exit_code == 0
+    with sqlite3.connect(db) as conn:  # two of Ana's peers answered long ago; her report is recent
+        conn.execute(
+            "UPDATE responses SET started_at = '2020-01-02', submitted_at = '2020-01-02' WHERE id IN "
+            "(SELECT r.id FROM responses r JOIN assessments a ON a.id = r.assessment_id "
+            "JOIN leaders l ON l.id = a.leader_id WHERE l.name = 'Ana' AND r.rater_group = 'peer' "
+            "ORDER BY r.id LIMIT 2)"
+        )
+    done = run("purge", "--before", "2021-01-01", "--yes")
+    assert done.exit_code == 0, done.stderr
+    assert done.stdout == (
+        "Removed everything answered or released before 2021-01-01: 0 leaders, 2 responses with 8 answers "
+        "and 2 comments, 1 release record (every release of an assessment that loses a response, later "
+        "ones too), 0 rostered raters.\n"
+    )
+    with sqlite3.connect(db) as conn:
+        left = conn.execute(
+            "SELECT l.name FROM releases r JOIN assessments a ON a.id = r.assessment_id "
+            "JOIN leaders l ON l.id = a.leader_id"
+        ).fetchall()
+    assert left == [("Bo",)]  # Bo's assessment lost nothing: his release stays
+
+
 @pytest.mark.parametrize("group", ["peer", "manager"])
 def test_the_rate_prompt_promise_is_true_for_the_group(group: str) -> None:
     from leadcheck.anonymity import rater_promise
