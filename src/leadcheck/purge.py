@@ -86,8 +86,8 @@ _OF_LEADER = {
 # The release records a purge before a date removes: those released before it, and every release
 # of an assessment that loses a response. A later release kept beside purged answers would hold the
 # tokens of ratings that are gone; set against the next report it could give them back.
-_RELEASES_BEFORE = (
-    "released_at < ?1 OR assessment_id IN "
+_DELETE_RELEASES_BEFORE = (
+    "DELETE FROM releases WHERE released_at < ?1 OR assessment_id IN "
     "(SELECT assessment_id FROM responses WHERE COALESCE(submitted_at, started_at) < ?1)"
 )
 _BEFORE = {
@@ -96,7 +96,8 @@ _BEFORE = {
     "comments": "SELECT COUNT(*) FROM comments WHERE response_id IN "
     "(SELECT id FROM responses WHERE COALESCE(submitted_at, started_at) < ?)",
     "responses": "SELECT COUNT(*) FROM responses WHERE COALESCE(submitted_at, started_at) < ?",
-    "releases": f"SELECT COUNT(*) FROM releases WHERE {_RELEASES_BEFORE}",
+    "releases": "SELECT COUNT(*) FROM releases WHERE released_at < ?1 OR assessment_id IN "
+    "(SELECT assessment_id FROM responses WHERE COALESCE(submitted_at, started_at) < ?1)",
 }
 
 
@@ -121,7 +122,7 @@ def _delete(store: Store, c: sqlite3.Connection, selection: Selection, ids: list
     cutoff = (selection.before or date.min).isoformat()
     _add_counts(count, c, _BEFORE, cutoff)
     count.roster = roster.delete_older_than(store, cutoff)
-    c.execute(f"DELETE FROM releases WHERE {_RELEASES_BEFORE}", (cutoff,))  # noqa: S608 (a constant)
+    c.execute(_DELETE_RELEASES_BEFORE, (cutoff,))
     c.execute("DELETE FROM responses WHERE COALESCE(submitted_at, started_at) < ?", (cutoff,))
     # Assessments and leaders left with nothing, and created before the date, go too.
     c.execute(
