@@ -375,10 +375,10 @@ def test_leaders_on_another_instrument_are_named_not_silently_left_out(  # type:
     )
     assert run_cohort_result.exit_code == 0
     anonymized = [t for t in rendered if t.key == SUMMARY][-1]
-    codes = dict(
-        (leader, code)
+    codes = {
+        leader: code
         for code, leader, _ in list(csv.reader((tmp_path / "anon" / CODES).read_text().splitlines()))[1:]
-    )
+    }
     assert len(anonymized.view.outside) == 1
     assert anonymized.view.outside[0].endswith(" (assessed on mini)")
     assert anonymized.view.outside[0].split()[0] in codes.values()

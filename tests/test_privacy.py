@@ -282,3 +282,85 @@ def test_reports_made_again_are_read_back_once_and_still_hold_a_late_rater(
     assert "comment from peer 3" not in text
     audit = run("audit", "Ana")
     assert "6 reports given" in audit.stdout and "no rater can be singled out" in audit.stdout
+
+
+LEDGER = "SELECT kind, released_at, file_digest, figures FROM releases ORDER BY id"
+
+
+def _ledger(db: Path) -> list[tuple[str, str, str, str]]:
+    with sqlite3.connect(db) as conn:
+        return conn.execute(LEDGER).fetchall()
+
+
+def _ana_card(db: Path) -> tuple[object, dict[str, object]]:
+    from leadcheck.releases import published
+    from leadcheck.scorecards import score_assessment
+    from leadcheck.store import assessments
+
+    with Store.open(db) as store:
+        card = score_assessment(store, assessments.current(store, store.get_leader("Ana")))
+    return card, published(card)
+
+
+def test_a_workspace_restored_from_an_export_guards_as_the_original(
+    run: Run, db: Path, tmp_path: Path
+) -> None:
+    """export then import into a fresh workspace (the way out of a damaged file) keeps the ledger:
+    the late rater stays held back there exactly as in the original."""
+    from typer.testing import CliRunner
+
+    from leadcheck.cli import app
+
+    runner = CliRunner(env={"COLUMNS": "200", "NO_COLOR": "1", "LEADCHECK_DB": None})
+
+    def elsewhere(target: Path, *args: str) -> Result:
+        return runner.invoke(app, ["--db", str(target), *args])
+
+    add(db, [("self", "self", ALL, ""), *peers([2, 3, 4])])
+    assert run("report", "Ana", "-o", str(tmp_path / "1.html")).exit_code == 0
+    add(db, peers([5], start=3))  # a late peer, held back by the ledger
+    backup = tmp_path / "backup.json"
+    assert run("export", "-o", str(backup)).exit_code == 0
+    document = json.loads(backup.read_text())
+    assert document["leadcheck_export"] == 2
+    assert [(r["leader"], r["round"], r["kind"]) for r in document["releases"]] == [("Ana", 1, "report")]
+
+    fresh = tmp_path / "restored.db"
+    restored = elsewhere(fresh, "import", str(backup))
+    assert restored.exit_code == 0, restored.stderr
+    assert "Restored 1 release record (from the export)." in restored.stdout
+    assert _ledger(fresh) == _ledger(db) and len(_ledger(db)) == 1
+    original, original_published = _ana_card(db)
+    again, again_published = _ana_card(fresh)
+    assert again == original
+    assert again_published == original_published  # the same tokens: the same guard
+    l1 = next(i for d in again.dimensions for i in d.items if i.id == "l-1")  # type: ignore[attr-defined]
+    assert l1.others.n == 3  # the late peer is held back in the restored workspace too
+
+    # Merging: the same export again, into either workspace, adds no release twice.
+    for target in (fresh, db):
+        merged = elsewhere(target, "import", str(backup))
+        assert merged.exit_code == 0, merged.stderr
+        assert "release record" not in merged.stdout
+    assert _ledger(fresh) == _ledger(db) and len(_ledger(db)) == 1
+
+    # Without the ledger (as an import of a version 1 export left it), the late peer was published.
+    with sqlite3.connect(fresh) as conn:
+        conn.execute("DELETE FROM releases")
+    unguarded, _ = _ana_card(fresh)
+    assert unguarded != original
+
+
+def test_the_csv_export_says_it_leaves_the_ledger_out(run: Run, db: Path, tmp_path: Path) -> None:
+    add(db, [("self", "self", ALL, ""), *peers([2, 3, 4])])
+    assert run("export", "--format", "csv", "-o", str(tmp_path / "a.csv")).stderr == (
+        f"Wrote 4 responses to {tmp_path / 'a.csv'}.\n"
+    )
+    assert run("report", "Ana", "-o", str(tmp_path / "1.html")).exit_code == 0
+    result = run("export", "--format", "csv", "-o", str(tmp_path / "b.csv"))
+    assert result.exit_code == 0
+    assert result.stderr == (
+        "warning: the CSV export leaves out the release ledger (1 release record); a workspace restored "
+        "from it would not hold back what earlier reports published. For a backup, use --format json\n"
+        f"Wrote 4 responses to {tmp_path / 'b.csv'}.\n"
+    )
