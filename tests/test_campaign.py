@@ -295,8 +295,19 @@ def _return_all(campaign: Path) -> list[Path]:
     ]
 
 
+def _roster_times(campaign: Path) -> list[tuple[object, ...]]:
+    """Every time the roster and its tokens keep."""
+    with sqlite3.connect(campaign / "workspace.db") as conn:
+        return conn.execute(
+            "SELECT r.id, created_at, invited_at, reminded_at, returned_at, removed_at, "
+            "(SELECT group_concat(issued_at) FROM campaign_tokens t WHERE t.rater_id = r.id) "
+            "FROM campaign_raters r ORDER BY r.id"
+        ).fetchall()
+
+
 def test_filled_forms_import_with_their_answers_and_mark_raters_returned(campaign: Path) -> None:
     files = _return_all(campaign)
+    roster_before = _roster_times(campaign)
     done = lc(campaign, "import", *files)
     assert done.exit_code == 0, done.stderr
     assert "returned/jo.pdf: PDF questionnaire, 1 response" in done.stdout
@@ -316,6 +327,9 @@ def test_filled_forms_import_with_their_answers_and_mark_raters_returned(campaig
     # The rater identity stored is a keyed hash: no token, name or email in the export.
     exported = lc(campaign, "export").stdout
     assert "example.org" not in exported and "Jo Peer" not in exported
+    # Without the key, no time ties a roster entry to a response: the roster keeps that a form came
+    # back (its state), never when; the import wrote no time into the roster (see _roster_times).
+    assert _roster_times(campaign) == roster_before
 
 
 def test_the_same_form_again_changes_nothing_and_a_corrected_form_replaces(campaign: Path) -> None:

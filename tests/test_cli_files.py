@@ -699,7 +699,8 @@ def test_export_json(cli: Cli, tmp_path: Path, filled: list[str]) -> None:
     run = cli("export")
     assert run.exit_code == 0
     document = json.loads(run.stdout)
-    assert document["leadcheck_export"] == 1
+    assert document["leadcheck_export"] == 2
+    assert document["releases"] == []  # no report given yet: the ledger is empty
     assert [i["hash"] for i in document["instruments"]] == [
         hashlib.sha256(i["source"].encode()).hexdigest() for i in document["instruments"]
     ]
@@ -1186,7 +1187,7 @@ def test_export_to_a_symbolic_link_writes_its_target(cli: Cli, tmp_path: Path, f
     run = cli("export", "-o", "latest.json")
     assert run.exit_code == 0, run.stderr
     assert (tmp_path / "latest.json").is_symlink()
-    assert json.loads((tmp_path / "backups" / "latest.json").read_text())["leadcheck_export"] == 1
+    assert json.loads((tmp_path / "backups" / "latest.json").read_text())["leadcheck_export"] == 2
 
 
 def test_export_and_form_to_a_pipe_write_into_it(cli: Cli, tmp_path: Path, filled: list[str]) -> None:

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import csv
+import itertools
+import random
 import re
 from pathlib import Path
 
@@ -9,7 +12,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from leadcheck.cohort.files import MANIFEST, SUMMARY, file_names, leader_codes, slug
+from leadcheck.cohort.files import CODES, MANIFEST, SUMMARY, file_names, leader_codes, slug
 from leadcheck.cohort.run import run_cohort
 from leadcheck.cohort.worker import RenderResult, RenderTask
 from leadcheck.demo import DEMO_COHORT, demo_leaders, demo_responses
@@ -124,9 +127,48 @@ def test_anonymized_summary_shows_codes_not_names(workspace: Path, tmp_path: Pat
     for name in names:
         assert name not in text
         assert not (tmp_path / f"{slug(name)}.pdf").exists()
-    assert "L001" in text
     assert result.codes_file is not None
-    assert result.codes_file.read_text().startswith("code,leader,file\nL001,")
+    rows = list(csv.reader(result.codes_file.read_text().splitlines()))
+    assert rows[0] == ["code", "leader", "file"]
+    mapped = {leader: (code, file) for code, leader, file in rows[1:]}
+    assert sorted(mapped) == sorted(names)  # the codes file maps every code to its leader and file
+    for code, file in mapped.values():
+        assert re.fullmatch(r"L[0-9]{4}", code) and code in text and file == f"{code}.pdf"
+        assert (tmp_path / file).exists()
+    # A re-run keeps the codes (and so the file names) the codes file holds.
+    with Store.open(workspace) as store:
+        again = run_cohort(store, DEMO_COHORT, tmp_path, jobs=1, anonymize=True)
+    assert again.codes_file is not None and again.codes_file.read_text() == result.codes_file.read_text()
+
+
+def test_codes_are_random_and_say_nothing_of_name_order() -> None:
+    """Over many draws, the code order is independent of the name order: each of the 3! orders of
+    three leaders' codes comes up about equally often, and codes are never reused."""
+    names = ["Ada", "Bea", "Cy"]
+    orders: dict[tuple[str, ...], int] = {}
+    for seed in range(6000):
+        codes = leader_codes(names, rng=random.Random(seed))
+        assert len(set(codes.values())) == 3
+        order = tuple(sorted(names, key=lambda n: codes[n]))
+        orders[order] = orders.get(order, 0) + 1
+    assert len(orders) == 6
+    assert all(900 < count < 1100 for count in orders.values()), orders
+    # Whole cohorts: the rank correlation of names and codes averages out to nothing.
+    taus = []
+    for seed in range(300):
+        cohort = [f"Leader {i:02d}" for i in range(12)]
+        codes = leader_codes(cohort, rng=random.Random(seed))
+        ranks = sorted(cohort, key=lambda n: codes[n])
+        taus.append(
+            sum(1 if ranks.index(a) < ranks.index(b) else -1 for a, b in itertools.combinations(cohort, 2))
+        )
+    assert abs(sum(taus) / len(taus)) < 3  # of a possible 66
+
+
+def test_codes_kept_from_an_earlier_run() -> None:
+    codes = leader_codes(["a", "b", "c"], {"a": "L4242", "gone": "L1111", "b": "bad"}, rng=random.Random(1))
+    assert codes["a"] == "L4242"
+    assert re.fullmatch(r"L[0-9]{4}", codes["b"]) and len(set(codes.values())) == 3
 
 
 def test_unknown_cohort(cli, workspace: Path, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
@@ -333,7 +375,13 @@ def test_leaders_on_another_instrument_are_named_not_silently_left_out(  # type:
     )
     assert run_cohort_result.exit_code == 0
     anonymized = [t for t in rendered if t.key == SUMMARY][-1]
-    assert anonymized.view.outside == ("L003 (assessed on mini)",)
+    codes = {
+        leader: code
+        for code, leader, _ in list(csv.reader((tmp_path / "anon" / CODES).read_text().splitlines()))[1:]
+    }
+    assert len(anonymized.view.outside) == 1
+    assert anonymized.view.outside[0].endswith(" (assessed on mini)")
+    assert anonymized.view.outside[0].split()[0] in codes.values()
 
 
 def test_file_names_are_safe_and_distinct() -> None:
@@ -343,7 +391,6 @@ def test_file_names_are_safe_and_distinct() -> None:
     assert files["Zoe Ibanez"] == "zoe-ibanez-2.pdf"
     assert files["王芳"].startswith("leader-")
     assert all("/" not in f and not f.startswith(".") for f in files.values())
-    assert leader_codes(["b", "a"]) == {"a": "L001", "b": "L002"}
 
 
 @given(count=st.integers(1, 24), seed=st.integers(0, 10_000))

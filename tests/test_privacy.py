@@ -221,6 +221,38 @@ def test_purge_by_date_and_cohort(run: Run, db: Path) -> None:
     assert json.loads(run("leaders", "--json").stdout) == []
 
 
+def test_purge_before_a_date_removes_every_release_of_an_assessment_it_touches(
+    run: Run, db: Path, tmp_path: Path
+) -> None:
+    """A release made after the date still holds the tokens of the purged ratings: it goes too."""
+    add(db, [("self", "self", ALL, ""), *peers([2, 3, 4])])
+    inst = instrument_from_text(MINI_360.read_text(encoding="utf-8"), "mini.yaml")
+    with Store.open(db) as store:
+        add_responses(store, [IncomingResponse("Bo", "peer", ALL, {}, "b", rater_identity="x")], inst)
+    assert run("report", "Ana", "-o", str(tmp_path / "ana.html")).exit_code == 0
+    assert run("report", "Bo", "-o", str(tmp_path / "bo.html")).exit_code == 0
+    with sqlite3.connect(db) as conn:  # two of Ana's peers answered long ago; her report is recent
+        conn.execute(
+            "UPDATE responses SET started_at = '2020-01-02', submitted_at = '2020-01-02' WHERE id IN "
+            "(SELECT r.id FROM responses r JOIN assessments a ON a.id = r.assessment_id "
+            "JOIN leaders l ON l.id = a.leader_id WHERE l.name = 'Ana' AND r.rater_group = 'peer' "
+            "ORDER BY r.id LIMIT 2)"
+        )
+    done = run("purge", "--before", "2021-01-01", "--yes")
+    assert done.exit_code == 0, done.stderr
+    assert done.stdout == (
+        "Removed everything answered or released before 2021-01-01: 0 leaders, 2 responses with 8 answers "
+        "and 2 comments, 1 release record (every release of an assessment that loses a response, later "
+        "ones too), 0 rostered raters.\n"
+    )
+    with sqlite3.connect(db) as conn:
+        left = conn.execute(
+            "SELECT l.name FROM releases r JOIN assessments a ON a.id = r.assessment_id "
+            "JOIN leaders l ON l.id = a.leader_id"
+        ).fetchall()
+    assert left == [("Bo",)]  # Bo's assessment lost nothing: his release stays
+
+
 @pytest.mark.parametrize("group", ["peer", "manager"])
 def test_the_rate_prompt_promise_is_true_for_the_group(group: str) -> None:
     from leadcheck.anonymity import rater_promise
@@ -300,3 +332,85 @@ def test_a_report_is_recorded_before_its_file_is_written(
     assert "Traceback" not in result.stderr
     assert not (tmp_path / "r.pdf").exists()
     assert kinds(db) == ["report"]
+
+
+LEDGER = "SELECT kind, released_at, file_digest, figures FROM releases ORDER BY id"
+
+
+def _ledger(db: Path) -> list[tuple[str, str, str, str]]:
+    with sqlite3.connect(db) as conn:
+        return conn.execute(LEDGER).fetchall()
+
+
+def _ana_card(db: Path) -> tuple[object, dict[str, object]]:
+    from leadcheck.releases import published
+    from leadcheck.scorecards import score_assessment
+    from leadcheck.store import assessments
+
+    with Store.open(db) as store:
+        card = score_assessment(store, assessments.current(store, store.get_leader("Ana")))
+    return card, published(card)
+
+
+def test_a_workspace_restored_from_an_export_guards_as_the_original(
+    run: Run, db: Path, tmp_path: Path
+) -> None:
+    """export then import into a fresh workspace (the way out of a damaged file) keeps the ledger:
+    the late rater stays held back there exactly as in the original."""
+    from typer.testing import CliRunner
+
+    from leadcheck.cli import app
+
+    runner = CliRunner(env={"COLUMNS": "200", "NO_COLOR": "1", "LEADCHECK_DB": None})
+
+    def elsewhere(target: Path, *args: str) -> Result:
+        return runner.invoke(app, ["--db", str(target), *args])
+
+    add(db, [("self", "self", ALL, ""), *peers([2, 3, 4])])
+    assert run("report", "Ana", "-o", str(tmp_path / "1.html")).exit_code == 0
+    add(db, peers([5], start=3))  # a late peer, held back by the ledger
+    backup = tmp_path / "backup.json"
+    assert run("export", "-o", str(backup)).exit_code == 0
+    document = json.loads(backup.read_text())
+    assert document["leadcheck_export"] == 2
+    assert [(r["leader"], r["round"], r["kind"]) for r in document["releases"]] == [("Ana", 1, "report")]
+
+    fresh = tmp_path / "restored.db"
+    restored = elsewhere(fresh, "import", str(backup))
+    assert restored.exit_code == 0, restored.stderr
+    assert "Restored 1 release record (from the export)." in restored.stdout
+    assert _ledger(fresh) == _ledger(db) and len(_ledger(db)) == 1
+    original, original_published = _ana_card(db)
+    again, again_published = _ana_card(fresh)
+    assert again == original
+    assert again_published == original_published  # the same tokens: the same guard
+    l1 = next(i for d in again.dimensions for i in d.items if i.id == "l-1")  # type: ignore[attr-defined]
+    assert l1.others.n == 3  # the late peer is held back in the restored workspace too
+
+    # Merging: the same export again, into either workspace, adds no release twice.
+    for target in (fresh, db):
+        merged = elsewhere(target, "import", str(backup))
+        assert merged.exit_code == 0, merged.stderr
+        assert "release record" not in merged.stdout
+    assert _ledger(fresh) == _ledger(db) and len(_ledger(db)) == 1
+
+    # Without the ledger (as an import of a version 1 export left it), the late peer was published.
+    with sqlite3.connect(fresh) as conn:
+        conn.execute("DELETE FROM releases")
+    unguarded, _ = _ana_card(fresh)
+    assert unguarded != original
+
+
+def test_the_csv_export_says_it_leaves_the_ledger_out(run: Run, db: Path, tmp_path: Path) -> None:
+    add(db, [("self", "self", ALL, ""), *peers([2, 3, 4])])
+    assert run("export", "--format", "csv", "-o", str(tmp_path / "a.csv")).stderr == (
+        f"Wrote 4 responses to {tmp_path / 'a.csv'}.\n"
+    )
+    assert run("report", "Ana", "-o", str(tmp_path / "1.html")).exit_code == 0
+    result = run("export", "--format", "csv", "-o", str(tmp_path / "b.csv"))
+    assert result.exit_code == 0
+    assert result.stderr == (
+        "warning: the CSV export leaves out the release ledger (1 release record); a workspace restored "
+        "from it would not hold back what earlier reports published. For a backup, use --format json\n"
+        f"Wrote 4 responses to {tmp_path / 'b.csv'}.\n"
+    )

@@ -318,10 +318,11 @@ def test_cohort_statistics(small: Instrument) -> None:
             r("peer", a=level, b=min(5, level + 1), c=6 - level, d=level, e=3, f=4) for _ in range(peers)
         ]
 
-    # Below ALPHA_MIN_RESPONDENTS (20) complete respondents, alpha is not published; the count is.
+    # Alpha is over leaders (their published all-others item means); below ALPHA_MIN_LEADERS (10)
+    # leaders it is not published; the count is.
     few = {"A": leader(2, 3), "B": leader(3, 3), "C": leader(5, 3)}
     reliability = cohort_stats([score(small, rs, n) for n, rs in few.items()], few).dimensions[0].reliability
-    assert (reliability.n, reliability.alpha) == (12, None)
+    assert (reliability.n, reliability.alpha) == (3, None)
 
     data = {"A": leader(2), "B": leader(3), "C": leader(5)}
     cards = [score(small, responses, name) for name, responses in data.items()]
@@ -329,10 +330,6 @@ def test_cohort_statistics(small: Instrument) -> None:
     listen = stats.dimensions[0]
     assert listen.percentiles == {"A": pytest.approx(100 / 6), "B": 50.0, "C": pytest.approx(500 / 6)}
     assert listen.mean == pytest.approx(sum(c.dimension("listen").others.mean or 0 for c in cards) / 3)
-    assert listen.reliability.n == 21
-    assert listen.reliability.alpha is not None
-    assert listen.reliability.lower is not None and listen.reliability.upper is not None
-    assert listen.reliability.lower < listen.reliability.alpha < listen.reliability.upper
     assert stats.response_rates["peer"] == 1.0
     assert stats.response_rates["direct_report"] == 0.0
     assert stats.self_rate == 1.0
@@ -468,3 +465,26 @@ def test_ratings_left_out_of_an_item_move_no_published_figure(
                             assert own_before == own_after
                 else:
                     assert again["competencies"] == doc["competencies"]
+
+
+def test_cohort_alpha_uses_only_the_published_item_means(small: Instrument) -> None:
+    """Cronbach's alpha in the cohort summary is the alpha of the leaders' published all-others item
+    means (one row per leader): no rating a report does not publish enters it."""
+    from leadcheck.stats import cronbach_alpha
+
+    def leader(n: int) -> list[Response]:
+        base = 1 + n % 5
+        return [r("self", a=3, b=3, c=3, d=3, e=3, f=3)] + [
+            r("peer", a=base, b=min(5, base + k % 2), c=6 - base, d=max(1, base - k % 3), e=3, f=1 + k % 5)
+            for k in range(4)
+        ]
+
+    data = {f"L{n:02d}": leader(n) for n in range(12)}
+    cards = [score(small, responses, name) for name, responses in data.items()]
+    listen = cohort_stats(cards, data).dimensions[0]
+    rows = [[i.others.mean for i in c.dimension("listen").items] for c in cards]
+    assert all(m is not None for row in rows for m in row)
+    assert listen.reliability.n == 12
+    assert listen.reliability.alpha == pytest.approx(cronbach_alpha(rows), rel=1e-12)
+    # And no responses at all: alpha is read from the scorecards alone.
+    assert cohort_stats(cards, {}).dimensions[0].reliability == listen.reliability

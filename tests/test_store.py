@@ -297,3 +297,27 @@ def test_a_transaction_inside_another_is_saved_or_undone_with_it(tmp_path: Path)
             raise RuntimeError("boom")
         assert [leader.name for leader in store.leaders()] == ["Ana"]
         assert not store.conn.in_transaction
+
+
+def test_migration_6_drops_the_rosters_returned_times(tmp_path: Path) -> None:
+    """A returned time was the second the rater's response was stored: an old workspace loses them."""
+    db = tmp_path / "old.db"
+    with sqlite3.connect(db) as conn:
+        for script in MIGRATIONS[:5]:
+            conn.executescript(script)
+        conn.execute("PRAGMA user_version = 5")
+        conn.execute("INSERT INTO leaders (name, name_key, created_at) VALUES ('Ana', 'ana', 't')")
+        conn.executemany(
+            "INSERT INTO campaign_raters (leader_id, email, rater_group, state, created_at, invited_at, "
+            "returned_at) VALUES (1, ?, 'peer', ?, '2024-03-01', '2024-03-02', ?)",
+            [("a@x.org", "returned", "2024-03-04T08:15:02+00:00"), ("b@x.org", "invited", None)],
+        )
+    with Store.open(db) as store:
+        assert store.schema_version == len(MIGRATIONS) == 6
+        rows = store.conn.execute(
+            "SELECT email, state, invited_at, returned_at FROM campaign_raters ORDER BY id"
+        )
+        assert [tuple(r) for r in rows] == [
+            ("a@x.org", "returned", "2024-03-02", None),
+            ("b@x.org", "invited", "2024-03-02", None),
+        ]

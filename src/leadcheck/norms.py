@@ -1,13 +1,34 @@
-"""Norms: how leaders of past cohorts were rated, as aggregates only, and a leader's percentile against them.
+"""Norms: how leaders of past cohorts were rated, as differentially private aggregates, and a leader's percentile against them.
 
-A norms file holds, per competency (and value) and per item, over the leaders
-of the cohorts it was built from: how many leaders had an all-others rating
-(``n``), the mean and standard deviation of those leaders' all-others means,
-and percentile points (5th to 95th, linear interpolation between order
-statistics). No leader's name, answer or individual score is stored. A norms
-file is refused below ``MIN_LEADERS`` leaders: with fewer, percentiles move in
-steps too coarse to mean anything and a percentile point sits too close to one
-person's figure.
+Exact percentile points and means give every leader's figure back (with n
+leaders, the 19 points are 19 equations in n order statistics), and two files
+built before and after a late rater give that rater's ratings. No rounding or
+grouping rule prevents the second: whenever a leader's figure visibly crosses
+a boundary, the direction of the crossing can pin a rating at the scale's end.
+So a norm group is published through one randomised mechanism, ``histogram``,
+whose parameters every file names:
+
+- per competency, value and item, the leaders' figures (their all-others
+  means) are counted in fixed bins ``BIN`` scale points wide over the
+  instrument's scale, and every count gets two-sided geometric noise
+  (discrete Laplace) of parameter exp(-EPSILON / SENSITIVITY), then is
+  clipped at 0;
+- everything published about the figures (the noisy counts, the mean of the
+  bins' midpoints, the percentile points as if each bin's leaders were spread
+  evenly across it) is computed from the noisy counts alone; ``n`` is the
+  number of leaders, which says who is in the group, not how they were rated.
+
+Changing one leader's figure (a late rater, a corrected answer) moves one
+count from a bin to another: SENSITIVITY = 2. So each published figure is
+EPSILON-differentially private for each leader's figure: whatever a reader
+knows besides, any file makes no statement about one leader's figure more than
+e^EPSILON times likelier than without it, and k files built on overlapping
+cohorts at most e^(k * EPSILON). The noise is drawn afresh for each state of
+the data (from the workspace's key and a digest of the figures: building the
+same data again gives the same file, so rebuilding cannot average the noise
+away). The comparison with a leader's own cohort in a report
+(``cohort_norms``) is built the same way. A norms file is refused below
+``MIN_LEADERS`` leaders.
 
 A leader's percentile against the norms interpolates linearly between the
 stored points; below the 5th or above the 95th it is reported as such.
@@ -18,25 +39,70 @@ from __future__ import annotations
 import functools
 import hashlib
 import itertools
+import json
 import math
+import random
+import secrets
 import sys
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import date
+from fractions import Fraction
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from leadcheck import text as txt
 from leadcheck.errors import LeadcheckError, NormsError, NotFoundError
-from leadcheck.exact import canonical
+from leadcheck.exact import canonical, exact
 from leadcheck.scoring import Scorecard
 
 if TYPE_CHECKING:
     from leadcheck.store import Assessment, Store
 
-FORMAT = "leadcheck-norms/1"
+# 2: figures published through the bands mechanism (see the module's docstring); 1 held exact points.
+FORMAT = "leadcheck-norms/2"
+OLD_FORMATS = ("leadcheck-norms/1",)
 MIN_LEADERS = 10
 POINTS = tuple(range(5, 100, 5))  # the percentile points stored: 5, 10, ..., 95
+MECHANISM = "histogram"
+EPSILON = 1.0  # the privacy loss of one published figure (competency, value or item) per file
+BIN = Fraction(1, 2)  # the width of the histogram's bins, in scale points
+SENSITIVITY = 2  # one leader's figure changing moves one count from a bin to another
+
+
+def bin_count(low: int, high: int) -> int:
+    """How many bins cover the scale low..high (the top value falls in the last bin)."""
+    return max(1, math.ceil((high - low) / BIN))
+
+
+def histogram(values: Sequence[float], low: int, high: int) -> list[int]:
+    """How many figures fall in each bin of the scale (exact counts: never published as such)."""
+    counts = [0] * bin_count(low, high)
+    for v in values:
+        at = math.floor((exact(v) - low) / BIN)
+        counts[min(max(at, 0), len(counts) - 1)] += 1
+    return counts
+
+
+def noise(rng: random.Random) -> int:
+    """Two-sided geometric noise: P(z) proportional to alpha^|z|, alpha = exp(-EPSILON / SENSITIVITY)."""
+    alpha = math.exp(-EPSILON / SENSITIVITY)
+
+    def geometric() -> int:
+        return math.floor(math.log(1.0 - rng.random()) / math.log(alpha))
+
+    return geometric() - geometric()
+
+
+def noise_probability(z: int) -> float:
+    """P(noise == z): what the tests check the privacy loss with."""
+    alpha = math.exp(-EPSILON / SENSITIVITY)
+    return (1 - alpha) / (1 + alpha) * alpha ** abs(z)
+
+
+def release(values: Sequence[float], low: int, high: int, rng: random.Random) -> tuple[int, ...]:
+    """The mechanism: the noisy, clipped counts of the figures in each bin."""
+    return tuple(max(0, c + noise(rng)) for c in histogram(values, low, high))
 
 
 @dataclass(frozen=True)
@@ -46,8 +112,10 @@ class NormEntry:
     id: str
     n: int
     mean: float
-    sd: float | None
+    sd: float | None  # not published since format 2: None
     points: tuple[float, ...]  # one per POINTS
+    low: int = 0  # the bottom of the scale, where the first bin starts
+    counts: tuple[int, ...] = ()  # the noisy count of each bin
 
 
 @dataclass(frozen=True)
@@ -61,6 +129,7 @@ class Norms:
     leaders: int
     dimensions: dict[str, NormEntry]
     items: dict[str, NormEntry]
+    scale: tuple[int, int] = (1, 5)  # the instrument's scale, low and high: where the bins lie
 
     def percentile(self, key: str, value: float | None, *, item: bool = False) -> Percentile | None:
         """Where ``value`` falls in the norm group for a competency (or item); None when not normed."""
@@ -118,12 +187,28 @@ def position(value: float, points: Sequence[float]) -> float:
     return 50.0  # unreachable: the value lies within the points
 
 
-def _entry(key: str, values: Sequence[float]) -> NormEntry:
-    ordered = sorted(canonical(v) for v in values)
-    n = len(ordered)
-    mean = math.fsum(ordered) / n
-    sd = math.sqrt(math.fsum((v - mean) ** 2 for v in ordered) / (n - 1)) if n > 1 else None
-    return NormEntry(key, n, mean, sd, tuple(quantile(ordered, p) for p in POINTS))
+def _entry(key: str, values: Sequence[float], low: int, high: int, rng: random.Random) -> NormEntry:
+    """A norm group's figures for one key, through the mechanism."""
+    return entry_of(key, len(values), low, release(values, low, high, rng))
+
+
+def entry_of(key: str, n: int, low: int, counts: Sequence[int]) -> NormEntry:
+    """What a norms file gives from its noisy counts: the mean of the bins' midpoints, and percentile
+    points as if each bin's leaders were spread evenly across it (all bins alike when every count is 0)."""
+    width = float(BIN)
+    total = sum(counts)
+    weights = list(counts) if total else [1] * len(counts)
+    total = sum(weights)
+    mean = math.fsum(w * (low + (i + 0.5) * width) for i, w in enumerate(weights)) / total
+    points = []
+    for p in POINTS:
+        target, below = total * p / 100, 0
+        for i, w in enumerate(weights):
+            if w and target <= below + w:
+                points.append(low + width * (i + (target - below) / w))
+                break
+            below += w
+    return NormEntry(key, n, mean, None, tuple(points), low, tuple(counts))
 
 
 @dataclass(frozen=True)
@@ -163,13 +248,27 @@ class LeaderFigures:
         return any(v is not None for v in self.dimensions.values())
 
 
-def build(cards: Sequence[Scorecard], source: str, created: date | None = None) -> Norms:
+def build(
+    cards: Sequence[Scorecard], source: str, created: date | None = None, rng: random.Random | None = None
+) -> Norms:
     """Norms from leaders' scorecards (all on one instrument), refused below MIN_LEADERS leaders."""
-    return build_from_figures([LeaderFigures.of(c) for c in cards], source, created)
+    if not cards:
+        raise NormsError("no scored leaders to build norms from")
+    scale = cards[0].instrument.scale
+    return build_from_figures(
+        [LeaderFigures.of(c) for c in cards], source, (scale.min, scale.max), created, rng
+    )
 
 
-def build_from_figures(leaders: Sequence[LeaderFigures], source: str, created: date | None = None) -> Norms:
-    """Norms from leaders' published figures (all on one instrument), refused below MIN_LEADERS leaders."""
+def build_from_figures(
+    leaders: Sequence[LeaderFigures],
+    source: str,
+    scale: tuple[int, int],
+    created: date | None = None,
+    rng: random.Random | None = None,
+) -> Norms:
+    """Norms from leaders' published figures (all on one instrument, rated on ``scale``, low and high),
+    refused below MIN_LEADERS leaders; the noise comes from ``rng`` (``secrets`` when None)."""
     if not leaders:
         raise NormsError("no scored leaders to build norms from")
     ids = sorted({f.instrument_id for f in leaders})
@@ -193,6 +292,8 @@ def build_from_figures(leaders: Sequence[LeaderFigures], source: str, created: d
         for key, value in figures.items.items():
             if value is not None:
                 items.setdefault(key, []).append(value)
+    draw = rng or secrets.SystemRandom()
+    low, high = scale
     return Norms(
         instrument_id=ids[0],
         instrument_versions=tuple(sorted({f.version for f in leaders})),
@@ -200,16 +301,19 @@ def build_from_figures(leaders: Sequence[LeaderFigures], source: str, created: d
         created=(created or date.today()).isoformat(),
         leaders=len(rated),
         # Figures rated for fewer than MIN_LEADERS leaders are left out, like the file as a whole.
-        dimensions={k: _entry(k, v) for k, v in dims.items() if len(v) >= MIN_LEADERS},
-        items={k: _entry(k, v) for k, v in items.items() if len(v) >= MIN_LEADERS},
+        dimensions={k: _entry(k, v, low, high, draw) for k, v in dims.items() if len(v) >= MIN_LEADERS},
+        items={k: _entry(k, v, low, high, draw) for k, v in items.items() if len(v) >= MIN_LEADERS},
+        scale=scale,
     )
 
 
 _HEADER = """\
-# leadcheck norms: how leaders were rated by others (self excluded), as aggregates only.
-# Per competency/value and item: n = leaders with an all-others rating, mean and sd of
-# those leaders' all-others means, and percentile points p5..p95 (linear interpolation
-# between order statistics). No names, answers or individual scores.
+# leadcheck norms: how leaders were rated by others (self excluded), differentially private.
+# Per competency/value and item: n = leaders with an all-others rating, and counts: how many
+# leaders' all-others means fall in each bin (mechanism.bin scale points wide, from the bottom
+# of the scale), each with two-sided geometric noise (mechanism.epsilon per figure, sensitivity
+# mechanism.sensitivity), clipped at 0. The mean and percentile points p5..p95 are computed from
+# the noisy counts alone. No names, answers or individual scores.
 # Use with: leadcheck report LEADER --norms FILE, leadcheck cohort report COHORT --norms FILE
 """
 
@@ -222,8 +326,8 @@ def _entry_data(e: NormEntry) -> dict[str, Any]:
     return {
         "id": e.id,
         "n": e.n,
+        "counts": list(e.counts),
         "mean": _round(e.mean),
-        "sd": _round(e.sd),
         "percentiles": {f"p{p}": _round(v) for p, v in zip(POINTS, e.points, strict=True)},
     }
 
@@ -239,6 +343,14 @@ def dump(norms: Norms) -> str:
         "created": norms.created,
         "leaders": norms.leaders,
         "min_leaders": MIN_LEADERS,
+        "mechanism": {
+            "name": MECHANISM,
+            "epsilon": EPSILON,
+            "sensitivity": SENSITIVITY,
+            "bin": float(BIN),
+            "scale": list(norms.scale),
+            "guarantee": "each figure is epsilon-differentially private for each leader's figure",
+        },
         "measure": "each leader's all-others mean (self excluded), on the instrument's scale",
         "dimensions": [_entry_data(e) for e in norms.dimensions.values()],
         "items": [_entry_data(e) for e in norms.items.values()],
@@ -265,7 +377,7 @@ def _number(path: Path, where: str, value: Any) -> float:
     return float(value)
 
 
-def _parse_entries(path: Path, data: Any, key: str) -> dict[str, NormEntry]:
+def _parse_entries(path: Path, data: Any, key: str, scale: tuple[int, int]) -> dict[str, NormEntry]:
     rows = data.get(key)
     if not isinstance(rows, list):
         raise _fail(path, f'"{key}" should be a list')
@@ -277,21 +389,30 @@ def _parse_entries(path: Path, data: Any, key: str) -> dict[str, NormEntry]:
         count = row.get("n")
         if isinstance(count, bool) or not isinstance(count, int) or count < MIN_LEADERS:
             raise _fail(path, f"{where}.n should be a whole number of at least {MIN_LEADERS}")
+        entry = entry_of(row["id"], count, scale[0], _parse_counts(path, where, row.get("counts"), scale))
         pct = row.get("percentiles")
         if not isinstance(pct, dict):
             raise _fail(path, f"{where}.percentiles should be a mapping p5..p95")
         points = tuple(_number(path, f"{where}.percentiles.p{p}", pct.get(f"p{p}")) for p in POINTS)
         if any(b < a for a, b in itertools.pairwise(points)):
             raise _fail(path, f"{where}.percentiles should not decrease from p5 to p95")
-        sd = row.get("sd")
-        out[row["id"]] = NormEntry(
-            row["id"],
-            count,
-            _number(path, f"{where}.mean", row.get("mean")),
-            None if sd is None else _number(path, f"{where}.sd", sd),
-            points,
-        )
+        mean = _number(path, f"{where}.mean", row.get("mean"))
+        if any(abs(a - b) > 1e-4 for a, b in zip((mean, *points), (entry.mean, *entry.points), strict=True)):
+            raise _fail(path, f"{where}: its mean and percentiles should be the ones its counts give")
+        out[row["id"]] = entry
     return out
+
+
+def _parse_counts(path: Path, where: str, counts: Any, scale: tuple[int, int]) -> list[int]:
+    """An entry's noisy counts, checked: one whole number from 0 per bin of the scale."""
+    bins = bin_count(*scale)
+    if (
+        not isinstance(counts, list)
+        or len(counts) != bins
+        or any(isinstance(c, bool) or not isinstance(c, int) or c < 0 for c in counts)
+    ):
+        raise _fail(path, f"{where}.counts should be {bins} whole numbers from 0, one per bin")
+    return counts
 
 
 def load(path: Path) -> Norms:
@@ -304,8 +425,31 @@ def load(path: Path) -> Norms:
         raise _fail(path, f"not a readable norms file ({e.issue.message})") from e
     except OSError as e:
         raise NormsError(f"{path}: cannot read the norms file ({e.strerror or type(e).__name__})") from e
+    if isinstance(data, dict) and data.get("format") in OLD_FORMATS:
+        raise _fail(
+            path,
+            f"made by an older leadcheck (format {data['format']}), whose exact percentile points can give "
+            f'leaders\' figures back; it is no longer read. Build it again ("format: {FORMAT}")',
+        )
     if not isinstance(data, dict) or data.get("format") != FORMAT:
         raise _fail(path, f'not a leadcheck norms file (no "format: {FORMAT}")')
+    mechanism = data.get("mechanism")
+    expected = {"name": MECHANISM, "epsilon": EPSILON, "sensitivity": SENSITIVITY, "bin": float(BIN)}
+    if not isinstance(mechanism, dict) or any(mechanism.get(k) != v for k, v in expected.items()):
+        raise _fail(
+            path,
+            f'"mechanism" should be {MECHANISM} with epsilon {EPSILON}, sensitivity {SENSITIVITY} '
+            f"and bin {float(BIN)}",
+        )
+    found = mechanism.get("scale")
+    if (
+        not isinstance(found, list)
+        or len(found) != 2
+        or not all(isinstance(v, int) and not isinstance(v, bool) for v in found)
+        or found[0] >= found[1]
+    ):
+        raise _fail(path, '"mechanism.scale" should be the scale\'s lowest and highest points')
+    scale = (found[0], found[1])
     inst = data.get("instrument")
     if not isinstance(inst, dict) or not isinstance(inst.get("id"), str):
         raise _fail(path, '"instrument" should hold the instrument\'s id')
@@ -319,8 +463,9 @@ def load(path: Path) -> Norms:
         source=str(data.get("source", "")),
         created=str(data.get("created", "")),
         leaders=leaders,
-        dimensions=_parse_entries(path, data, "dimensions"),
-        items=_parse_entries(path, data, "items"),
+        dimensions=_parse_entries(path, data, "dimensions", scale),
+        items=_parse_entries(path, data, "items", scale),
+        scale=scale,
     )
 
 
@@ -361,9 +506,33 @@ def build_from_store(
         for a in assessments.current_in_cohort(store, cohort, instrument_id)
     ]
     named = list(dict.fromkeys(cohorts))
+    figures = leader_figures(store, latest, scored or {})
+    scale = (1, 5)  # no leader: refused by build_from_figures before any bin is counted
+    if latest:
+        found = store.instrument(latest[0]).scale
+        scale = (found.min, found.max)
     return build_from_figures(
-        leader_figures(store, latest, scored or {}), f"{txt.plural(len(named), 'cohort')} {', '.join(named)}"
+        figures,
+        f"{txt.plural(len(named), 'cohort')} {', '.join(named)}",
+        scale,
+        rng=_noise_source(store, figures, scale),
     )
+
+
+def _noise_source(store: Store, figures: Sequence[LeaderFigures], scale: tuple[int, int]) -> random.Random:
+    """The noise for these figures: drawn from the workspace's key and a digest of the figures.
+
+    The same figures give the same noise, so building a norms file again (or a
+    report's cohort position) cannot be repeated to average the noise away;
+    any change to the figures draws it afresh. Without the key (another user's
+    read-only workspace), from ``secrets``.
+    """
+    state = json.dumps([scale, sorted(json.dumps(f.data(), sort_keys=True) for f in figures)])
+    try:
+        seed = store.rater_hash("norms-noise:" + hashlib.sha256(state.encode()).hexdigest())
+    except LeadcheckError:
+        return secrets.SystemRandom()
+    return random.Random(seed)
 
 
 def leader_figures(

@@ -2,7 +2,9 @@
 
 The workspace holds personal data in these tables: ``leaders`` (names,
 cohorts), ``responses`` (a rater's group and keyed identity hash, times),
-``answers``, ``comments``, ``releases`` (what each leader was given) and the
+``answers``, ``comments``, ``releases`` (what each leader was given; a purge
+that removes any response of an assessment removes all of its release records
+too, later ones included) and the
 campaign roster (``campaign_raters``: raters' names and emails;
 ``campaign_tokens``: keyed hashes of their form tokens).
 Purging deletes the rows with SQLite's ``secure_delete`` on (freed pages are
@@ -81,13 +83,21 @@ _OF_LEADER = {
     "releases": "SELECT COUNT(*) FROM releases WHERE assessment_id IN "
     "(SELECT id FROM assessments WHERE leader_id = ?)",
 }
+# The release records a purge before a date removes: those released before it, and every release
+# of an assessment that loses a response. A later release kept beside purged answers would hold the
+# tokens of ratings that are gone; set against the next report it could give them back.
+_DELETE_RELEASES_BEFORE = (
+    "DELETE FROM releases WHERE released_at < ?1 OR assessment_id IN "
+    "(SELECT assessment_id FROM responses WHERE COALESCE(submitted_at, started_at) < ?1)"
+)
 _BEFORE = {
     "answers": "SELECT COUNT(*) FROM answers WHERE response_id IN "
     "(SELECT id FROM responses WHERE COALESCE(submitted_at, started_at) < ?)",
     "comments": "SELECT COUNT(*) FROM comments WHERE response_id IN "
     "(SELECT id FROM responses WHERE COALESCE(submitted_at, started_at) < ?)",
     "responses": "SELECT COUNT(*) FROM responses WHERE COALESCE(submitted_at, started_at) < ?",
-    "releases": "SELECT COUNT(*) FROM releases WHERE released_at < ?",
+    "releases": "SELECT COUNT(*) FROM releases WHERE released_at < ?1 OR assessment_id IN "
+    "(SELECT assessment_id FROM responses WHERE COALESCE(submitted_at, started_at) < ?1)",
 }
 
 
@@ -112,8 +122,8 @@ def _delete(store: Store, c: sqlite3.Connection, selection: Selection, ids: list
     cutoff = (selection.before or date.min).isoformat()
     _add_counts(count, c, _BEFORE, cutoff)
     count.roster = roster.delete_older_than(store, cutoff)
+    c.execute(_DELETE_RELEASES_BEFORE, (cutoff,))
     c.execute("DELETE FROM responses WHERE COALESCE(submitted_at, started_at) < ?", (cutoff,))
-    c.execute("DELETE FROM releases WHERE released_at < ?", (cutoff,))
     # Assessments and leaders left with nothing, and created before the date, go too.
     c.execute(
         "DELETE FROM assessments WHERE created_at < ? AND id NOT IN (SELECT assessment_id FROM responses) "

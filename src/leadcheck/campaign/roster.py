@@ -398,8 +398,11 @@ def mark_invited(store: Store, rater: RosterRater, due_date: str | None, reminde
 
 
 def mark_returned(store: Store, rater_ids: Sequence[int]) -> None:
-    """Raters whose forms were imported (inside the import's transaction)."""
+    """Raters whose forms were imported (inside the import's transaction).
+
+    Only the state says so, never when: the time would be their response's, and tie the roster to it.
+    """
     store.conn.executemany(
-        "UPDATE campaign_raters SET state = ?, returned_at = ? WHERE id = ? AND state = ?",
-        [(RETURNED, now(), rater_id, INVITED) for rater_id in rater_ids],
+        "UPDATE campaign_raters SET state = ? WHERE id = ? AND state = ?",
+        [(RETURNED, rater_id, INVITED) for rater_id in rater_ids],
     )

@@ -219,7 +219,7 @@ def _roster_table(raters: list[RosterRater]) -> None:
     table = Table(
         title="Roster (for the coach only: names and emails never go into reports)", title_justify="left"
     )
-    for column in ("leader", "group", "name", "email", "state", "due", "invited", "returned"):
+    for column in ("leader", "group", "name", "email", "state", "due", "invited"):
         table.add_column(column, overflow="fold")
     for r in raters:
         cells = (
@@ -230,7 +230,6 @@ def _roster_table(raters: list[RosterRater]) -> None:
             r.state,
             r.due_date or "",
             (r.invited_at or "")[:10],
-            (r.returned_at or "")[:10],
         )
         table.add_row(*(Text(c) for c in cells))
     console(soft_wrap=True).print(table, soft_wrap=False)

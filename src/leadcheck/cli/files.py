@@ -331,6 +331,7 @@ def _summary(outcome: ImportOutcome) -> dict[str, Any]:
         "unchanged": outcome.unchanged,
         "new_leaders": outcome.new_leaders,
         "new_rounds": outcome.new_rounds,
+        "releases": outcome.releases,
     }
 
 
@@ -392,6 +393,9 @@ def _print_outcome(plan: ImportPlan, outcome: ImportOutcome) -> None:
     if outcome.new_rounds:
         n = outcome.new_rounds
         out.print(Text(f"New assessment {txt.plural(n, 'round')} (from the export): {n}."))
+    if outcome.releases:
+        restored = txt.count(outcome.releases, "release record")
+        out.print(Text(f"{'Would restore' if outcome.dry_run else 'Restored'} {restored} (from the export)."))
     if outcome.dry_run:
         out.print(Text("Nothing was written (dry run)."))
 
@@ -403,8 +407,8 @@ def export(
         typer.Option(
             "--format",
             "-f",
-            help="json: everything, instruments and leaders without responses included (for backups); "
-            "csv: one row per response.",
+            help="json: everything, instruments, leaders without responses and the release ledger "
+            "included (for backups); csv: one row per response, without the ledger.",
         ),
     ] = ExportFormat.json,
     output: Annotated[
@@ -420,12 +424,20 @@ def export(
 ) -> None:
     """Export every response, for backups and for other tools; `leadcheck import` reads it back."""
     from leadcheck.errors import NO_FOLDER, UsageError, cannot_write
-    from leadcheck.importing.export import write_csv, write_json
+    from leadcheck.importing.export import release_count, write_csv, write_json
     from leadcheck.importing.output import atomic_text
     from leadcheck.store import Store
 
     writer = write_json if format is ExportFormat.json else write_csv
     with Store.open(db_path(ctx), create=False) as store:
+        ledger = release_count(store) if format is ExportFormat.csv else 0
+        if ledger:
+            typer.echo(
+                f"warning: the CSV export leaves out the release ledger ({txt.count(ledger, 'release record')}); "
+                "a workspace restored from it would not hold back what earlier reports published. "
+                "For a backup, use --format json",
+                err=True,
+            )
         if output is None or str(output) == "-":
             writer(store, sys.stdout)
             return

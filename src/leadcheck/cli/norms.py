@@ -51,9 +51,9 @@ def build(
 ) -> None:
     """Write a norms file from the leaders of past cohorts, aggregates only.
 
-    Needs at least 10 leaders rated by others. Per competency, value and item: the number of leaders, the mean and SD of
-    their all-others means, and percentile points 5 to 95; with its source and
-    date. No names, answers or individual scores.
+    Needs at least 10 leaders rated by others. Per competency, value and item: the number of leaders, differentially
+    private counts of their all-others means in bins of the scale, and the mean and percentile points 5 to 95 computed
+    from those counts; with its source, date and the mechanism's parameters. No names, answers or individual scores.
     """
     from leadcheck.errors import UsageError
     from leadcheck.norms import build_from_store, dump

@@ -123,7 +123,10 @@ def purge(
     before: Annotated[
         str | None,
         typer.Option(
-            "--before", metavar="DATE", help="Remove answers given and reports released before DATE."
+            "--before",
+            metavar="DATE",
+            help="Remove answers given and reports released before DATE, and every release record "
+            "of an assessment that loses an answer.",
         ),
     ] = None,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Only say what would be removed.")] = False,
@@ -143,7 +146,7 @@ def purge(
     out = console(soft_wrap=True)
     with Store.open(db_path(ctx), create=False) as store:
         planned = run_purge(store, selection, dry_run=True)
-        what = f"{selection.describe()}: {_removed(planned)}"
+        what = f"{selection.describe()}: {_removed(planned, by_date=selection.before is not None)}"
         if planned.empty:
             out.print(f"Nothing to remove for {selection.describe()}.", markup=False)
             return
@@ -172,12 +175,15 @@ def _cutoff(before: str | None) -> date | None:
         raise UsageError(f'--before "{before}" is not a date; write it as YYYY-MM-DD') from None
 
 
-def _removed(planned: PurgeCount) -> str:
+def _removed(planned: PurgeCount, by_date: bool = False) -> str:
     """What a purge removes (or would), counted: "1 leader, 5 responses with 40 answers and ..."."""
+    releases = txt.count(planned.releases, "release record")
+    if by_date and planned.releases:
+        releases += " (every release of an assessment that loses a response, later ones too)"
     return (
         f"{txt.count(len(planned.leaders), 'leader')}, {txt.count(planned.responses, 'response')} "
         f"with {txt.count(planned.answers, 'answer')} and {txt.count(planned.comments, 'comment')}, "
-        f"{txt.count(planned.releases, 'release record')}, {txt.count(planned.roster, 'rostered rater')}"
+        f"{releases}, {txt.count(planned.roster, 'rostered rater')}"
     )
 
 

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import csv
 import hashlib
 import json
+import random
 import re
+import secrets
 import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
@@ -14,6 +17,8 @@ from leadcheck.responses import Response
 
 MANIFEST = ".leadcheck-cohort.json"
 SUMMARY = "cohort-summary.pdf"
+CODES = "leader-codes.csv"  # the only place a code is tied to a name: for the coach, never shared
+_CODE = re.compile(r"L[0-9]{4,9}")
 
 
 def slug(name: str) -> str:
@@ -40,11 +45,43 @@ def file_names(leaders: Sequence[str], codes: Mapping[str, str] | None = None) -
     return out
 
 
-def leader_codes(leaders: Iterable[str]) -> dict[str, str]:
-    """Stable codes L001, L002, ... in name order."""
-    ordered = sorted(set(leaders))
-    width = max(3, len(str(len(ordered))))
-    return {name: f"L{i:0{width}d}" for i, name in enumerate(ordered, start=1)}
+def leader_codes(
+    leaders: Iterable[str], kept: Mapping[str, str] | None = None, rng: random.Random | None = None
+) -> dict[str, str]:
+    """A random code per leader (L4821, ...): neither the codes nor their order say anything about the names.
+
+    Codes in ``kept`` (read back from the codes file of an earlier run) stay,
+    so a re-run writes the same files; every other leader gets a code drawn
+    with ``secrets`` (``rng`` only in tests) from those not taken.
+    """
+    names = sorted(set(leaders))
+    chooser = rng or secrets.SystemRandom()
+    width = max(4, len(str(100 * len(names))))
+    codes: dict[str, str] = {}
+    for name, code in (kept or {}).items():
+        if name in names and _CODE.fullmatch(code) and code not in codes.values():
+            codes[name] = code
+    new = [name for name in names if name not in codes]
+    taken = set(codes.values())
+    low, high = 10 ** (width - 1), 10**width
+    drawn = (f"L{n}" for n in chooser.sample(range(low, high), len(new) + len(taken)))
+    fresh = [code for code in drawn if code not in taken][: len(new)]
+    codes.update(zip(new, fresh, strict=True))
+    return codes
+
+
+def read_codes(folder: Path) -> dict[str, str]:
+    """The codes of an earlier anonymized run in ``folder`` (leader -> code); empty when there are none."""
+    from leadcheck.importing.export import unprotect
+
+    try:
+        text = (folder / CODES).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return {}
+    rows = list(csv.reader(text.splitlines()))
+    if not rows or rows[0][:2] != ["code", "leader"]:
+        return {}
+    return {unprotect(row[1]): unprotect(row[0]) for row in rows[1:] if len(row) >= 2}
 
 
 def inputs_digest(

@@ -23,10 +23,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from leadcheck.cohort.files import (
+    CODES,
     SUMMARY,
     file_names,
     inputs_digest,
     leader_codes,
+    read_codes,
     read_manifest,
     write_manifest,
 )
@@ -353,7 +355,7 @@ class CohortRun:
         self.bundle = load_bundle(options.template_dir)
         out_dir.mkdir(parents=True, exist_ok=True)
         names = [leader.name for leader in self.leaders]
-        self.codes = leader_codes(names) if options.anonymize else {}
+        self.codes = leader_codes(names, read_codes(out_dir)) if options.anonymize else {}
         self.files = file_names(names, self.codes)
         self.manifest = read_manifest(out_dir)
         self.result = CohortResult(out_dir)
@@ -549,9 +551,10 @@ class CohortRun:
             {name: codes.get(name, name) for name in builder.leaders},
             generated=self.options.generated,
             anonymized=self.options.anonymize,
-            failures=tuple(f"{codes.get(n, n)}: {why}" for n, why in self.result.failed),
+            # Listed by what is printed: by code when anonymized, so the order says nothing of the names.
+            failures=tuple(sorted(f"{codes.get(n, n)}: {why}" for n, why in self.result.failed)),
             outside=tuple(
-                f"{codes.get(n, n)} (assessed on {inst})" for n, inst in self.result.outside_summary
+                sorted(f"{codes.get(n, n)} (assessed on {inst})" for n, inst in self.result.outside_summary)
             ),
         )
 
@@ -569,6 +572,6 @@ class CohortRun:
         writer.writerows(
             [protect(codes[n]), protect(n), protect(files[n])] for n in sorted(codes, key=lambda n: codes[n])
         )
-        path = self.out_dir / "leader-codes.csv"
+        path = self.out_dir / CODES
         write_atomic(path, text.getvalue().encode("utf-8"))
         return path

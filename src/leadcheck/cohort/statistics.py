@@ -14,20 +14,26 @@ from dataclasses import dataclass, field
 from leadcheck import exact
 from leadcheck.instrument.model import SELF, Competency, Instrument
 from leadcheck.responses import Response
-from leadcheck.scoring import CATEGORIES, TOP_ITEMS, Scorecard, person_key, person_of, recode
+from leadcheck.scoring import CATEGORIES, TOP_ITEMS, Scorecard
 from leadcheck.stats import AlphaAccumulator, feldt_interval, percentile_ranks
 
-# Cronbach's alpha is published only from this many respondents with every item of a competency
-# answered: fewer say little about reliability, and a few answers weigh too much in it.
-ALPHA_MIN_RESPONDENTS = 20
+# Cronbach's alpha is published only from this many leaders with a published all-others mean on every
+# item of a competency (as norms need): fewer say little about reliability.
+ALPHA_MIN_LEADERS = 10
 
 
 @dataclass(frozen=True)
 class Reliability:
-    """Cronbach's alpha of one competency's items in a cohort, with Feldt's 95% interval."""
+    """Cronbach's alpha of one competency's items in a cohort, with Feldt's 95% interval.
+
+    The cases are leaders, each leader's values the all-others means of the
+    competency's items that their report publishes: alpha says how
+    consistently the items tell leaders apart, and uses no rating a report
+    does not publish.
+    """
 
     dimension_id: str
-    n: int  # respondents with every item of the competency answered
+    n: int  # leaders with a published all-others mean on every item of the competency
     alpha: float | None
     lower: float | None
     upper: float | None
@@ -70,8 +76,8 @@ class CohortBuilder:
     """Cohort statistics gathered one leader at a time, in memory that does not grow with raters.
 
     Per leader it keeps only a handful of means (what the heatmap and the
-    percentiles need); Cronbach's alpha is accumulated from moments, so no
-    rater's answers are held once their leader has been added.
+    percentiles need); Cronbach's alpha is accumulated from moments of the
+    leaders' published item means. No rater's answer is read.
     """
 
     def __init__(self, instrument: Instrument) -> None:
@@ -89,14 +95,17 @@ class CohortBuilder:
         self.item_sums: dict[str, list[float]] = {}
         self.previous: dict[str, list[float]] = {}
 
-    def add(self, card: Scorecard, responses: Iterable[Response], previous: Scorecard | None = None) -> None:
-        """Add one leader's scorecard and raw responses (for alpha), and their previous scorecard."""
+    def add(
+        self, card: Scorecard, responses: Iterable[Response] = (), previous: Scorecard | None = None
+    ) -> None:
+        """Add one leader's scorecard, and their previous scorecard. ``responses`` is not read: alpha
+        comes from the scorecard's published item means (kept for callers that pass them)."""
         if card.instrument.id != self.instrument.id:
             raise ValueError(f"{card.leader} was assessed on {card.instrument.id}, not {self.instrument.id}")
         self.leaders.append(card.leader)
         self._add_figures(card)
         self._add_raters(card)
-        self._add_answers(card, responses)
+        self._add_item_means(card)
         if previous is not None:
             for d in previous.dimensions:
                 if d.others.mean is not None:
@@ -127,36 +136,24 @@ class CohortBuilder:
             if g.id == SELF and g.raters:
                 self.self_done += 1
 
-    def _add_answers(self, card: Scorecard, responses: Iterable[Response]) -> None:
-        """Complete answers per competency into Cronbach's alpha.
+    def _add_item_means(self, card: Scorecard) -> None:
+        """The leader's published all-others item means, per competency, into Cronbach's alpha.
 
-        Reliability needs individual answers: only of raters whose ratings the
-        report publishes (the leader's own included), so a rater left out of
-        every figure changes nothing here.
+        Only figures the leader's report publishes (``ItemScore.others.mean``,
+        recoded for reverse-scored items); a competency with an item whose
+        mean is not published (held, or too few raters) adds nothing.
         """
-        inst = card.instrument
-        people = {
-            person_of(t) for d in card.dimensions for i in d.items for m in i.members.values() for t in m
-        }
-        for index, resp in enumerate(responses):
-            if resp.group != SELF and person_key(resp, index) not in people:
+        for d in card.dimensions:
+            acc_alpha = self.alpha.get(d.id)
+            if acc_alpha is None:
                 continue
-            for dim in inst.dimensions:
-                acc_alpha = self.alpha.get(dim.id)
-                if acc_alpha is None:
-                    continue
-                scores: list[float] = []
-                for item in dim.items:
-                    value = resp.answers.get(item.id)
-                    if value is None:
-                        break
-                    scores.append(recode(inst, item, value))
-                else:
-                    acc_alpha.add(scores)
+            means = [i.others.mean for i in d.items]
+            if len(means) == acc_alpha.k and all(m is not None for m in means):
+                acc_alpha.add([float(m) for m in means if m is not None])
 
     def reliability(self, dim: Competency) -> Reliability:
         acc = self.alpha.get(dim.id)
-        if acc is None or acc.n < ALPHA_MIN_RESPONDENTS:
+        if acc is None or acc.n < ALPHA_MIN_LEADERS:
             return Reliability(dim.id, acc.n if acc else 0, None, None, None)
         try:
             alpha = acc.alpha()
@@ -220,7 +217,8 @@ def cohort_stats(
     responses_by_leader: Mapping[str, Sequence[Response]],
     previous: Mapping[str, Scorecard] | None = None,
 ) -> CohortStats:
-    """Cohort figures from every leader's scorecard and raw responses (for alpha)."""
+    """Cohort figures from every leader's scorecard (``responses_by_leader`` is not read: alpha uses
+    the published item means)."""
     if not cards:
         raise ValueError("a cohort needs at least one scored leader")
     builder = CohortBuilder(cards[0].instrument)

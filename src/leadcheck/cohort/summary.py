@@ -8,7 +8,7 @@ from datetime import date
 
 from leadcheck import text as txt
 from leadcheck.charts import Chart, heatmap, strip_chart
-from leadcheck.cohort.statistics import ALPHA_MIN_RESPONDENTS, CohortStats
+from leadcheck.cohort.statistics import ALPHA_MIN_LEADERS, CohortStats
 from leadcheck.instrument.model import Instrument
 from leadcheck.report.viewmodel import Cell, Table
 from leadcheck.scoring import CATEGORIES, marked_text
@@ -93,7 +93,7 @@ def build_cohort_view(
         changes=_changes(stats),
         failures=failures,
         outside=outside,
-        alpha_minimum=ALPHA_MIN_RESPONDENTS,
+        alpha_minimum=ALPHA_MIN_LEADERS,
     )
 
 
@@ -173,7 +173,7 @@ def _reliability(stats: CohortStats) -> Table:
                     Cell(d.name),
                     Cell(str(r.n), "num"),
                     Cell("–", "num"),
-                    Cell(f"shown from {ALPHA_MIN_RESPONDENTS} respondents with every item answered"),
+                    Cell(f"shown from {ALPHA_MIN_LEADERS} leaders with every item's others' mean published"),
                     Cell(""),
                 )
             )
@@ -194,7 +194,7 @@ def _reliability(stats: CohortStats) -> Table:
         )
     return Table(
         "Reliability in this cohort (Cronbach's alpha, Feldt 95% confidence interval)",
-        ("Competency", "Respondents", "Alpha", "95% interval", ""),
+        ("Competency", "Leaders", "Alpha", "95% interval", ""),
         tuple(rel_rows),
     )
 

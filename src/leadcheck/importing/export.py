@@ -16,7 +16,7 @@ from leadcheck.errors import InstrumentError
 from leadcheck.importing.columns import loose
 from leadcheck.importing.csvfile import Table
 from leadcheck.importing.layouts import COMMENT_PREFIX, EXPORT_COLUMNS
-from leadcheck.importing.model import Parsed, PlannedLeader, PlannedRound, Round, Unchanged
+from leadcheck.importing.model import LedgerRow, Parsed, PlannedLeader, PlannedRound, Round, Unchanged
 from leadcheck.importing.problems import Problems, shorten
 from leadcheck.importing.resolve import Instruments, label
 from leadcheck.instrument.model import Instrument
@@ -25,7 +25,10 @@ from leadcheck.responses import Answer, IncomingResponse
 from leadcheck.store import Store, assessments, leader_key, leader_name_problem, responses
 
 EXPORT_KEY = "leadcheck_export"
-EXPORT_VERSION = 1
+# 2: the release ledger ("releases") is part of the file. Version 1 files (no ledger) are still read;
+# an older leadcheck refuses a version 2 file rather than restore it without its ledger.
+EXPORT_VERSION = 2
+READ_VERSIONS = (1, 2)
 # Said of a JSON file whose [ and { nest too deeply to read (Python's parser recurses per level).
 TOO_DEEP = "nesting is too deep (hundreds of levels of [ or {)"
 NOT_OBSERVED = "n/a"
@@ -109,12 +112,42 @@ def iter_leaders(store: Store) -> Iterator[dict[str, Any]]:
         yield {"name": leader.name, "cohort": leader.cohort, "assessments": by_leader.get(leader.id, [])}
 
 
+def iter_releases(store: Store) -> Iterator[dict[str, Any]]:
+    """Every row of the release ledger, oldest first, with the round it belongs to (as ``iter_export``
+    names it); ``figures`` is the ledger's text, verbatim. Two queries in all."""
+    every = assessments.every(store)
+    rounds = assessments.round_numbers(every)
+    by_id = {a.id: a for a in every}
+    rows = store.conn.execute(
+        "SELECT assessment_id, released_at, kind, file_digest, figures FROM releases ORDER BY id"
+    )
+    for row in rows:
+        a = by_id[row["assessment_id"]]
+        yield {
+            "leader": a.leader.name,
+            "instrument": a.instrument_id,
+            "instrument_version": a.instrument_version,
+            "instrument_hash": a.instrument_hash,
+            "assessment": a.created_at,
+            "round": rounds[a.id],
+            "kind": row["kind"],
+            "released_at": row["released_at"],
+            "file_digest": row["file_digest"],
+            "figures": row["figures"],
+        }
+
+
+def release_count(store: Store) -> int:
+    """How many release records the workspace holds."""
+    return int(store.conn.execute("SELECT COUNT(*) FROM releases").fetchone()[0])
+
+
 # -- writing -----------------------------------------------------------------------------
 
 
 def write_json(store: Store, out: TextIO) -> int:
-    """Every instrument snapshot, leader (with their assessment rounds) and response as one JSON
-    document; the number of responses."""
+    """Every instrument snapshot, leader (with their assessment rounds), release record and response
+    as one JSON document; the number of responses."""
     out.write(f'{{"{EXPORT_KEY}": {EXPORT_VERSION},\n"instruments": [')
     for i, (content_hash, source) in enumerate(store.instrument_sources()):
         out.write("," if i else "")
@@ -123,6 +156,10 @@ def write_json(store: Store, out: TextIO) -> int:
     for i, leader in enumerate(iter_leaders(store)):
         out.write("," if i else "")
         out.write("\n" + json.dumps(leader, ensure_ascii=False))
+    out.write('\n],\n"releases": [')
+    for i, release in enumerate(iter_releases(store)):
+        out.write("," if i else "")
+        out.write("\n" + json.dumps(release, ensure_ascii=False))
     out.write('\n],\n"responses": [')
     count = 0
     for record in iter_export(store):
@@ -150,7 +187,8 @@ def _csv_columns(store: Store) -> tuple[list[str], list[str]]:
 def write_csv(store: Store, out: TextIO) -> int:
     """Every response as one CSV row (n/a: not observed; empty: skipped); the number of responses.
 
-    Only responses: leaders and rounds without any are in the JSON export alone.
+    Only responses: leaders and rounds without any, and the release ledger, are in the JSON export
+    alone (the command warns when a CSV export leaves release records behind).
     """
     items, questions = _csv_columns(store)
     writer = csv.writer(out)
@@ -205,6 +243,8 @@ class ExportReader:
         self.numbered: dict[tuple[str, str, int], Round] = {}
         self._declared: dict[tuple[str, str, int], PlannedRound] = {}  # (leader key, instrument id, number)
         self._unknown: set[str] = set()  # instrument hashes already reported as not found
+        # The JSON export's release records: (leader, instrument, round number, the row's values).
+        self.releases: list[tuple[str, Instrument, int, LedgerRow]] = []
 
     def instrument(self, record: Mapping[str, Any], report: Report) -> Instrument | None:
         """The instrument a record names by id, version and hash; None (reported) when unknown."""
@@ -318,6 +358,39 @@ class ExportReader:
                 at('"created_at" and "round" must be given', "")
             if instrument is not None and named is not None:
                 self.declare(name, instrument, *named, where.within(f"assessment {m}"), at)
+
+    def release(self, entry: object, where: Location, report: Report) -> None:
+        """One entry of the JSON export's "releases": a ledger row, in a round the export names."""
+        if not isinstance(entry, Mapping):
+            report("expected an object", "")
+            return
+        before = len(self.problems.found)
+        leader = entry.get("leader")
+        if not isinstance(leader, str) or not leader.strip():
+            report("no leader", "")
+            return
+        instrument = self.instrument(entry, report)
+        named = self.round_of(entry, report)
+        if named is None and len(self.problems.found) == before:
+            report('"assessment" and "round" must be given', "")
+        values = [entry.get(k) for k in ("kind", "released_at", "file_digest", "figures")]
+        if not all(isinstance(v, str) and v for v in values):
+            report('"kind", "released_at", "file_digest" and "figures" must be given as text', "")
+            return
+        figures = values[3]
+        assert isinstance(figures, str)
+        try:
+            json.loads(figures)
+        except (json.JSONDecodeError, RecursionError):
+            report('"figures" is not the JSON text the ledger keeps', "")
+            return
+        if instrument is None or named is None:
+            return
+        self.declare(leader, instrument, *named, where, report)
+        kind, released_at, digest = (str(v) for v in values[:3])
+        self.releases.append(
+            (leader.strip(), instrument, named[1], LedgerRow(kind, released_at, digest, figures))
+        )
 
     def build(
         self,
@@ -461,6 +534,7 @@ def read_export_json(data: bytes, reader: ExportReader) -> Iterator[Parsed]:
     document, records = found
     _json_snapshots(document.get("instruments", []), reader)
     _json_leaders(document.get("leaders", []), reader)
+    _json_releases(document.get("releases", []), reader)
     if records is None:
         reader.problems.error('"responses" must be a list')
         return
@@ -506,7 +580,7 @@ def _json_export(data: bytes, problems: Problems) -> JsonExport | None:
             return None
         listed = document.pop("responses", None) if isinstance(document, dict) else None
         records = _popping(listed) if isinstance(listed, list) else None
-    if not isinstance(document, dict) or document.get(EXPORT_KEY) != EXPORT_VERSION:
+    if not isinstance(document, dict) or document.get(EXPORT_KEY) not in READ_VERSIONS:
         problems.error(f'not a leadcheck export: "{EXPORT_KEY}": {EXPORT_VERSION} is missing')
         return None
     return document, records
@@ -618,6 +692,19 @@ def _json_leaders(listed: object, reader: ExportReader) -> None:
         reader.leader(entry, Location(reader.source, part=f"leader {n}"), report_leader)
     if not isinstance(listed, list):
         problems.error('"leaders" must be a list')
+
+
+def _json_releases(listed: object, reader: ExportReader) -> None:
+    """The export's "releases": each ledger row, kept by the reader for its round."""
+    if not isinstance(listed, list):
+        reader.problems.error('"releases" must be a list')
+        return
+    for n, entry in enumerate(listed, start=1):
+
+        def report_release(message: str, column: str, n: int = n) -> None:
+            reader.problems.error(f"release {n}: {message}")
+
+        reader.release(entry, Location(reader.source, part=f"release {n}"), report_release)
 
 
 def read_export_csv(table: Table, reader: ExportReader) -> Iterator[Parsed]:

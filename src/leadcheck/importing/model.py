@@ -68,6 +68,26 @@ class PlannedRound:
 
 
 @dataclass(frozen=True)
+class LedgerRow:
+    """A release record as the export carries it; ``figures`` is the ledger's text, never read here."""
+
+    kind: str
+    released_at: str
+    file_digest: str
+    figures: str
+
+
+@dataclass(frozen=True)
+class PlannedRelease:
+    """A release record an export carries, to be restored in its round once the round is stored."""
+
+    leader: str
+    instrument: Instrument
+    round: Round
+    row: LedgerRow
+
+
+@dataclass(frozen=True)
 class PlannedLeader:
     """A leader an export lists, with or without responses."""
 

@@ -27,6 +27,7 @@ from leadcheck.importing.model import (
     ImportOptions,
     Parsed,
     PlannedLeader,
+    PlannedRelease,
     PlannedRound,
     Unchanged,
 )
@@ -66,6 +67,7 @@ class ImportPlan:
     files: list[FileReport] = field(default_factory=list)
     leaders: list[PlannedLeader] = field(default_factory=list)  # leaders an export lists
     rounds: list[PlannedRound] = field(default_factory=list)  # assessment rounds exports name, in order
+    releases: list[PlannedRelease] = field(default_factory=list)  # release records exports carry
     kept: KeptResponses = field(default_factory=KeptResponses)  # who answered about whom, and where
     spool: Spool = field(default_factory=Spool)  # the answers and comments of ``kept``
 
@@ -455,6 +457,10 @@ def _take_rounds(plan: ImportPlan, reader: ExportReader, before: int) -> None:
     plan.leaders += reader.leaders
     plan.rounds += reader.rounds
     plan.kept.number_rounds(before, reader.numbered)
+    plan.releases += [
+        PlannedRelease(leader, instrument, reader.numbered[(leader_key(leader), instrument.id, number)], row)
+        for leader, instrument, number, row in reader.releases
+    ]
 
 
 def _stopping_at_instrument_errors(parsed: Iterable[Parsed], problems: Problems) -> Iterator[Parsed]:
@@ -508,6 +514,7 @@ class ImportOutcome:
     dry_run: bool
     new_leaders: list[str] = field(default_factory=list)  # as stored, those without responses too
     new_rounds: int = 0  # assessment rounds an export named that the workspace did not have
+    releases: int = 0  # release records an export carried that the workspace did not have
 
     @property
     def added(self) -> int:
@@ -566,6 +573,7 @@ def _apply(plan: ImportPlan, store: Store, dry_run: bool) -> ImportOutcome:
                 store.ensure_assessment(leader, planned.instrument, *planned.round.key)
                 new_rounds += 1
         _store_responses(plan, store, outcome)
+        restored = _store_releases(plan, store)
         returned = plan.kept.campaign_raters()
         if returned:
             from leadcheck.campaign.roster import mark_returned
@@ -578,7 +586,36 @@ def _apply(plan: ImportPlan, store: Store, dry_run: bool) -> ImportOutcome:
         result.unchanged += count
         result.groups[group] = result.groups.get(group, 0) + count
     ordered = sorted(outcomes.values(), key=lambda o: (o.leader.casefold(), o.instrument))
-    return ImportOutcome(ordered, dry_run, sorted(new_leaders, key=str.casefold), new_rounds)
+    return ImportOutcome(ordered, dry_run, sorted(new_leaders, key=str.casefold), new_rounds, restored)
+
+
+def _store_releases(plan: ImportPlan, store: Store) -> int:
+    """The release records the exports carry, each in its round, unless the round has it already
+    (same kind, time, file digest and figures); how many were added.
+
+    The ledger is what keeps later reports from being set against earlier ones:
+    a workspace restored from an export guards as the one it was exported from.
+    """
+    added = 0
+    for planned in plan.releases:
+        leader = store.get_leader(planned.leader)
+        assessment = store.find_assessment(leader, planned.instrument.content_hash, *planned.round.key)
+        assert assessment is not None, "every round a release names is planned"
+        row = planned.row
+        values = (assessment.id, row.released_at, row.kind, row.file_digest, row.figures)
+        known = store.conn.execute(
+            "SELECT 1 FROM releases WHERE assessment_id = ? AND released_at = ? AND kind = ? "
+            "AND file_digest = ? AND figures = ?",
+            values,
+        ).fetchone()
+        if known is None:
+            store.conn.execute(
+                "INSERT INTO releases (assessment_id, released_at, kind, file_digest, figures) "
+                "VALUES (?, ?, ?, ?, ?)",
+                values,
+            )
+            added += 1
+    return added
 
 
 def _store_responses(

@@ -117,6 +117,12 @@ MIGRATIONS: tuple[str, ...] = (
         figures TEXT NOT NULL
     );
     """,
+    # 6: the roster no longer keeps when a rater's form came back (the state "returned" says that it
+    # did): stored to the second, it was the time of that rater's response, and tied the roster's
+    # names and emails to the answers without the key. Existing returned times are dropped.
+    """
+    UPDATE campaign_raters SET returned_at = NULL WHERE returned_at IS NOT NULL;
+    """,
 )
 
 # The migration (counted from 0) after whose SQL the leaders' name keys are computed.

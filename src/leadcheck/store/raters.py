@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import re
 
 from leadcheck.errors import StoreError
 from leadcheck.instrument.model import SELF
@@ -12,6 +13,8 @@ from leadcheck.store.connection import Connection
 
 # The rater identity of the leader themself: one self-assessment per assessment.
 SELF_IDENTITY = "self"
+# How a leadcheck export names a rater: "export:" and the keyed hash the rater was stored under.
+EXPORTED = re.compile(r"export:([0-9a-f]{64})")
 
 
 class RaterIdentities:
@@ -54,4 +57,9 @@ class RaterIdentities:
         if resp.group == SELF:
             # One self-assessment per assessment, whoever typed it.
             return self.hash(SELF_IDENTITY)
+        exported = EXPORTED.fullmatch(resp.rater_identity or "")
+        if exported:
+            # Restored from an export: kept as it was, so the release ledger's tokens (made from it)
+            # still name this rater, and the restored workspace guards as the original did.
+            return exported.group(1)
         return self.hash(resp.rater_identity or "content:" + content_digest(resp))
