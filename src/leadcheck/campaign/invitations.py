@@ -8,6 +8,7 @@ subject.
 
 from __future__ import annotations
 
+import base64
 import ipaddress
 import re
 import smtplib
@@ -17,12 +18,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from email.message import EmailMessage
-from email.policy import SMTP
-from email.utils import formataddr, formatdate, make_msgid, parseaddr
+from email.policy import SMTP, SMTPUTF8
+from email.utils import formatdate, make_msgid, parseaddr
 from importlib import resources
 from pathlib import Path
 
 from leadcheck.campaign import PASSWORD_ENV
+from leadcheck.campaign.roster import WireAddress, email_problem, wire_address
 from leadcheck.errors import CampaignError, UsageError
 
 FIELDS = ("rater_name", "leader", "group", "due_date", "sender_name")
@@ -118,12 +120,53 @@ def _one_line(text: str) -> str:
     return " ".join(text.split())
 
 
+# Address headers are written by ``address_header`` and stored raw: the standard library parses
+# a display name again when it folds the header, and decodes any encoded-word in it, so a name
+# written as "=?utf-8?q?Eve_=3Cboss=40x.com=3E?=" would become a second recipient. Raw headers are
+# never refolded with this policy; every line of ours is short enough.
+_POLICY = SMTP.clone(refold_source="none")
+_POLICY_UTF8 = SMTPUTF8.clone(refold_source="none")
+# A display name needs no encoding when it is only these (RFC 5322 atext and spaces, no "=" or "?").
+_PLAIN_NAME = re.compile(r"[A-Za-z0-9!#$%&'*+/^_`{|}~ -]*")
+_CHUNK = 45  # bytes of UTF-8 per encoded-word: 60 base64 characters, 72 with its =?utf-8?b?...?=
+
+
+def _encoded_words(text: str) -> list[str]:
+    """``text`` as RFC 2047 base64 encoded-words, each whole characters and at most 75 long."""
+    words: list[str] = []
+    chunk = b""
+    for ch in text:
+        data = ch.encode("utf-8")
+        if len(chunk) + len(data) > _CHUNK:
+            words.append(chunk.decode("utf-8"))
+            chunk = b""
+        chunk += data
+    if chunk:
+        words.append(chunk.decode("utf-8"))
+    return [f"=?utf-8?b?{base64.b64encode(w.encode('utf-8')).decode('ascii')}?=" for w in words]
+
+
+def address_header(display_name: str, address: str) -> str:
+    """One mailbox for a To or From header: the name as a phrase only a decoder reads as text, never
+    as addresses, then the address on a line of its own (``address`` already checked, one line)."""
+    name = _one_line(display_name)
+    if not name:
+        return f"<{address}>"
+    if _PLAIN_NAME.fullmatch(name):
+        phrase = [name]
+    else:
+        phrase = _encoded_words(name)
+    return "\n ".join([*phrase, f"<{address}>"])
+
+
 def build_message(invitation: Invitation, template: MailTemplate, sender: str) -> EmailMessage:
     """The email, ready to save as .eml or send: To, From, Subject, the body, the form attached.
 
-    ``X-Unsent: 1`` makes Outlook and others open a saved .eml as a draft to send.
+    ``X-Unsent: 1`` makes Outlook and others open a saved .eml as a draft to send. A recipient
+    whose address is not ASCII before the @ makes an RFC 6532 (UTF-8) message.
     """
     sender_name, sender_email = parseaddr(sender)
+    to = wire_address(invitation.to_email)
     values = {
         "rater_name": _one_line(invitation.to_name) or "there",
         "leader": _one_line(invitation.leader),
@@ -131,12 +174,12 @@ def build_message(invitation: Invitation, template: MailTemplate, sender: str) -
         "due_date": due_text(invitation.due_date),
         "sender_name": sender_name or sender_email,
     }
-    message = EmailMessage(policy=SMTP)
-    message["From"] = formataddr((sender_name, sender_email)) if sender_email else sender
-    message["To"] = formataddr((_one_line(invitation.to_name), invitation.to_email))
+    message = EmailMessage(policy=_POLICY_UTF8 if to.smtputf8 else _POLICY)
+    message.set_raw("From", address_header(sender_name, wire_address(sender_email).address))
+    message.set_raw("To", address_header(invitation.to_name, to.address))
     message["Subject"] = _one_line(string.Template(template.subject).substitute(values))
     message["Date"] = formatdate(localtime=False)
-    domain = sender_email.rpartition("@")[2] or None
+    domain = wire_address(sender_email).address.rpartition("@")[2] or None
     message["Message-ID"] = make_msgid(domain=domain)
     message["X-Unsent"] = "1"
     message.set_content(string.Template(template.body).substitute(values))
@@ -148,8 +191,13 @@ def build_message(invitation: Invitation, template: MailTemplate, sender: str) -
 
 def check_sender(sender: str) -> str:
     """The --from address, checked; UsageError otherwise."""
-    _, address = parseaddr(sender)
-    if not address or "@" not in address or any(c in sender for c in "\r\n"):
+    name, address = parseaddr(sender)
+    if (
+        not address
+        or any(c in sender for c in "\r\n")
+        or email_problem(address) is not None
+        or wire_address(address).smtputf8
+    ):
         raise UsageError(f'--from "{sender}" is not an email address; expected "Your Name <you@example.org>"')
     return sender
 

@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 
 from leadcheck import __version__
-from leadcheck.cli import _boundary, _help
+from leadcheck.cli import _boundary, _common, _help
 from leadcheck.cli import campaign as campaign_cmd
 from leadcheck.cli import cohort as cohort_cmd
 from leadcheck.cli import collect as collect_cmd
@@ -74,7 +74,35 @@ def _show_notices() -> None:
 
 
 def _notice(message: str) -> None:
-    typer.echo(message, err=True)
+    typer.echo(_common.printable(message), err=True)
+
+
+def _warn(text: str) -> None:
+    import sys
+
+    try:
+        sys.stderr.write(f"warning: {_common.printable(text, one_line=True)}\n")
+    except (OSError, ValueError, UnicodeError):  # stderr closed or not able to show it: say nothing
+        pass
+
+
+def _escape_library_warnings() -> None:
+    """Warnings and log records from libraries (pypdf on a returned form) quote the file's text:
+    printed escaped, one line each, instead of by Python's default handlers."""
+    import logging
+    import warnings
+
+    def show(message: Warning | str, category: type[Warning], filename: str, lineno: int, *_: object) -> None:
+        _warn(f"{category.__name__}: {message}")
+
+    class Escaped(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            _warn(record.getMessage())
+
+    warnings.showwarning = show
+    root = logging.getLogger()
+    if not root.handlers:
+        root.addHandler(Escaped(logging.WARNING))
 
 
 def _validate_and_schema(root: typer.Typer) -> None:
@@ -160,6 +188,7 @@ def main() -> None:
     import sys
 
     _stop_cleanly_on_sigterm()
+    _escape_library_warnings()
     name = None if os.environ.get("_LEADCHECK_COMPLETE") else command_named(sys.argv[1:])
     (build([name]) if name is not None else app)()
 

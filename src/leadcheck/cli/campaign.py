@@ -21,6 +21,7 @@ from leadcheck.cli._common import (
     complete_leader,
     console,
     db_path,
+    printable,
     wants_json,
 )
 from leadcheck.cli._help import Command, Group
@@ -105,8 +106,13 @@ def _instruments_for(store: Store, leaders: list[str], chosen: str | None) -> di
 
 
 def _print_problems(problems: Sequence[object]) -> None:
-    for problem in problems:
-        typer.echo(str(problem), err=True)
+    from leadcheck.problems import capped
+
+    shown, rest = capped(problems)
+    for problem in shown:
+        typer.echo(printable(str(problem), one_line=True), err=True)
+    if rest is not None:
+        typer.echo(rest, err=True)
 
 
 @app.command("import", cls=Command)
@@ -232,7 +238,7 @@ def _roster_table(raters: list[RosterRater]) -> None:
             (r.invited_at or "")[:10],
             (r.returned_at or "")[:10],
         )
-        table.add_row(*(Text(c) for c in cells))
+        table.add_row(*(Text(printable(c, one_line=True)) for c in cells))
     console(soft_wrap=True).print(table, soft_wrap=False)
 
 
@@ -423,7 +429,7 @@ def _print_issued(result: IssueResult, output: Path, reminder: bool) -> None:
     for column in ("leader", "group", "name", "form"):
         table.add_column(column, overflow="fold")
     for f in result.issued:
-        table.add_row(Text(f.rater.leader), Text(f.rater.group), Text(f.rater.name), Text(f.pdf.name))
+        table.add_row(*(Text(printable(c, one_line=True)) for c in (f.rater.leader, f.rater.group, f.rater.name, f.pdf.name)))
     out = console(soft_wrap=True)
     out.print(table, soft_wrap=False)
     out.print(
