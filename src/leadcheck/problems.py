@@ -22,7 +22,9 @@ MAX_TITLE = 40
 MAX_SHOWN = 100
 
 
-def capped(items: Sequence[T], limit: int = MAX_SHOWN, what: str = "problem") -> tuple[Sequence[T], str | None]:
+def capped(
+    items: Sequence[T], limit: int = MAX_SHOWN, what: str = "problem"
+) -> tuple[Sequence[T], str | None]:
     """The first ``limit`` of ``items``, and the line that counts the rest ("... and 12 more problems"),
     None when every item is shown. Every list of problems printed for people goes through here."""
     if len(items) <= limit:

@@ -26,6 +26,7 @@ from pathlib import Path
 from leadcheck.campaign import PASSWORD_ENV
 from leadcheck.campaign.roster import WireAddress, email_problem, wire_address
 from leadcheck.errors import CampaignError, UsageError
+from leadcheck.problems import capped
 
 FIELDS = ("rater_name", "leader", "group", "due_date", "sender_name")
 DEFAULT_PORT = 587
@@ -152,10 +153,7 @@ def address_header(display_name: str, address: str) -> str:
     name = _one_line(display_name)
     if not name:
         return f"<{address}>"
-    if _PLAIN_NAME.fullmatch(name):
-        phrase = [name]
-    else:
-        phrase = _encoded_words(name)
+    phrase = [name] if _PLAIN_NAME.fullmatch(name) else _encoded_words(name)
     return "\n ".join([*phrase, f"<{address}>"])
 
 
@@ -191,7 +189,7 @@ def build_message(invitation: Invitation, template: MailTemplate, sender: str) -
 
 def check_sender(sender: str) -> str:
     """The --from address, checked; UsageError otherwise."""
-    name, address = parseaddr(sender)
+    _, address = parseaddr(sender)
     if (
         not address
         or any(c in sender for c in "\r\n")
@@ -313,11 +311,23 @@ class Mailer:
             raise CampaignError(f"the mail server {where}: {_reason(e)}") from e
         return self
 
-    def send(self, message: EmailMessage) -> None:
+    @property
+    def smtputf8(self) -> bool:
+        """Whether the server takes addresses that are not ASCII before the @ (RFC 6531)."""
+        return self.smtp is not None and self.smtp.has_extn("smtputf8")
+
+    def send(self, message: EmailMessage, sender: str, recipient: WireAddress) -> None:
+        """Send to ``recipient`` only, whatever the headers say; RecipientRefused when the server
+        refuses this one message (the session goes on)."""
         assert self.smtp is not None
         try:
             del message["X-Unsent"]
-            self.smtp.send_message(message)
+            self.smtp.send_message(message, from_addr=sender, to_addrs=[recipient.address])
+        except (smtplib.SMTPRecipientsRefused, smtplib.SMTPDataError) as e:
+            code = getattr(e, "smtp_code", 0) or 0
+            if isinstance(e, smtplib.SMTPRecipientsRefused) or 500 <= code < 600:
+                raise RecipientRefused(_reason(e)) from e
+            raise CampaignError(_reason(e)) from e
         except (OSError, smtplib.SMTPException) as e:
             raise CampaignError(_reason(e)) from e
 
@@ -333,17 +343,51 @@ class Mailer:
         self._close()
 
 
-def send_all(server: SmtpServer, messages: Sequence[tuple[str, EmailMessage]]) -> int:
-    """Send every message in one session; CampaignError saying how many went, and which file failed."""
+class RecipientRefused(CampaignError):
+    """The mail server refused one message (its recipient, or its content); the session goes on."""
+
+
+@dataclass(frozen=True)
+class Outgoing:
+    """One email to send: ``label`` names it in messages (its .eml file, never the rater's name)."""
+
+    label: str
+    message: EmailMessage
+    sender: str
+    recipient: WireAddress
+
+
+class SendError(CampaignError):
+    """Some emails were not sent: ``unsent`` are their positions in the list given to ``send_all``."""
+
+    def __init__(self, message: str, unsent: list[int], sent: int) -> None:
+        super().__init__(message)
+        self.unsent, self.sent = unsent, sent
+
+
+def send_all(server: SmtpServer, messages: Sequence[Outgoing]) -> int:
+    """Send every message in one session; SendError listing which were not sent, and why.
+
+    A message the server refuses is skipped and the rest are sent; a failure of
+    the session itself (the connection drops) leaves every later one unsent.
+    """
     sent = 0
+    unsent: list[int] = []
+    reasons: list[str] = []
     with Mailer(server) as mailer:
-        for name, message in messages:
+        for position, out in enumerate(messages):
             try:
-                mailer.send(message)
+                mailer.send(out.message, out.sender, out.recipient)
+            except RecipientRefused as e:
+                unsent.append(position)
+                reasons.append(f"{out.label}: {e}")
+                continue
             except CampaignError as e:
-                raise CampaignError(
-                    f"sending {name} failed: {e}; {sent} of {len(messages)} sent. The rest are saved as "
-                    ".eml files: send them from your mail program"
-                ) from e
+                unsent.extend(range(position, len(messages)))
+                reasons.append(f"{out.label}: {e}")
+                break
             sent += 1
+    if unsent:
+        shown, rest = capped(reasons, what="failure")
+        raise SendError("; ".join([*shown, *([rest] if rest else [])]), unsent, sent)
     return sent

@@ -480,6 +480,14 @@ def mark_invited(store: Store, rater: RosterRater, due_date: str | None, reminde
         )
 
 
+def restore(store: Store, rater: RosterRater) -> None:
+    """Put a rater's row back as ``rater`` shows it (an email that was not sent after all)."""
+    store.conn.execute(
+        "UPDATE campaign_raters SET state = ?, invited_at = ?, reminded_at = ?, due_date = ? WHERE id = ?",
+        (rater.state, rater.invited_at, rater.reminded_at, rater.due_date, rater.id),
+    )
+
+
 def mark_returned(store: Store, rater_ids: Sequence[int]) -> None:
     """Raters whose forms were imported (inside the import's transaction)."""
     store.conn.executemany(

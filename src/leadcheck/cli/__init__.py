@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, TextIO
 
 import typer
 
@@ -78,12 +78,12 @@ def _notice(message: str) -> None:
 
 
 def _warn(text: str) -> None:
+    import contextlib
     import sys
 
-    try:
+    # stderr closed, or unable to show it: say nothing rather than fail over a warning.
+    with contextlib.suppress(OSError, ValueError, UnicodeError, AttributeError):
         sys.stderr.write(f"warning: {_common.printable(text, one_line=True)}\n")
-    except (OSError, ValueError, UnicodeError):  # stderr closed or not able to show it: say nothing
-        pass
 
 
 def _escape_library_warnings() -> None:
@@ -92,7 +92,14 @@ def _escape_library_warnings() -> None:
     import logging
     import warnings
 
-    def show(message: Warning | str, category: type[Warning], filename: str, lineno: int, *_: object) -> None:
+    def show(
+        message: Warning | str,
+        category: type[Warning],
+        filename: str,
+        lineno: int,
+        file: TextIO | None = None,
+        line: str | None = None,
+    ) -> None:
         _warn(f"{category.__name__}: {message}")
 
     class Escaped(logging.Handler):

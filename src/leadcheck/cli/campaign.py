@@ -350,8 +350,8 @@ def _issue(
     smtp_user: str | None,
     reminder: bool,
 ) -> None:
-    from leadcheck.campaign.invitations import Mailer, check_sender, load_template, send_all
-    from leadcheck.campaign.issue import issue_forms
+    from leadcheck.campaign.invitations import check_sender, load_template
+    from leadcheck.campaign.issue import check_server, issue_forms, recover_staged, send_issued
     from leadcheck.errors import UsageError
 
     if leader is not None and cohort is not None:
@@ -362,12 +362,14 @@ def _issue(
     _check_output_folder(output)
     server = _server(smtp, smtp_user)
     with _open(ctx) as store:
+        recovered = recover_staged(store, output)
+        if recovered:
+            typer.echo(f"Moved {txt.count(recovered, 'file')} of an interrupted run into {output}/.")
         chosen = _waiting(store, leader, cohort, reminder)
         if not chosen:
             return
         if server is not None:
-            with Mailer(server):  # a wrong host or password fails here, before anything is written
-                pass
+            check_server(server, chosen)  # a wrong host or password fails here, before anything is written
         output.mkdir(exist_ok=True)
         result = issue_forms(
             store,
@@ -379,10 +381,10 @@ def _issue(
             template=mail_template,
             instrument=instrument,
         )
-    _print_issued(result, output, reminder)
-    if server is not None:
-        sent = send_all(server, [(str(f.eml), f.message) for f in result.issued])
-        typer.echo(f"Sent {txt.count(sent, 'email')} through {server.host}:{server.port}.")
+        _print_issued(result, output, reminder)
+        if server is not None:
+            sent = send_issued(store, server, result, sender, reminder)
+            typer.echo(f"Sent {txt.count(sent, 'email')} through {server.host}:{server.port}.")
 
 
 def _check_output_folder(output: Path) -> None:
@@ -429,7 +431,12 @@ def _print_issued(result: IssueResult, output: Path, reminder: bool) -> None:
     for column in ("leader", "group", "name", "form"):
         table.add_column(column, overflow="fold")
     for f in result.issued:
-        table.add_row(*(Text(printable(c, one_line=True)) for c in (f.rater.leader, f.rater.group, f.rater.name, f.pdf.name)))
+        table.add_row(
+            *(
+                Text(printable(c, one_line=True))
+                for c in (f.rater.leader, f.rater.group, f.rater.name, f.pdf.name)
+            )
+        )
     out = console(soft_wrap=True)
     out.print(table, soft_wrap=False)
     out.print(

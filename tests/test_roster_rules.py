@@ -1,0 +1,353 @@
+"""One rule for names and addresses at the roster, emails no name can add a recipient to (checked by two
+independent parsers), SMTP failures that name who was not sent to, and interrupted invitations."""
+
+from __future__ import annotations
+
+import email
+import email.policy
+import email.utils
+import socket
+import sqlite3
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from leadcheck.campaign import roster
+from leadcheck.campaign.invitations import Invitation, build_message, builtin_template
+from leadcheck.store import Store
+
+from .conftest import MINI_360
+from .test_campaign import SENDER, lc
+
+EVE = "=?utf-8?q?Eve_=3Cboss=40x=2Ecom=3E?="
+
+
+def _recipients(raw: bytes) -> list[tuple[str, str]]:
+    """The To addresses as two independent parsers read them: the stdlib's modern parser, and
+    getaddresses on the raw header line (unfolded by hand, never decoded); both must agree."""
+    modern = email.message_from_bytes(raw, policy=email.policy.default)
+    parsed = [(_utf8(a.display_name), _utf8(a.addr_spec)) for a in modern["To"].addresses]
+    head = raw.split(b"\r\n\r\n", 1)[0].decode("utf-8").replace("\r\n ", " ").replace("\r\n\t", " ")
+    (raw_to,) = [line[3:] for line in head.split("\r\n") if line.lower().startswith("to:")]
+    plain = email.utils.getaddresses([raw_to])
+    assert [a for _, a in plain] == [a for _, a in parsed], (plain, parsed)
+    return parsed
+
+
+def _utf8(text: str) -> str:
+    """Header text as UTF-8 (RFC 6532): the stdlib's byte parsers keep 8-bit bytes as surrogates."""
+    return text.encode("utf-8", "surrogateescape").decode("utf-8")
+
+
+def _roster(folder: Path, rows: str) -> Path:
+    path = folder / "roster.csv"
+    path.write_text("Leader,Name,Email,Group\n" + rows, encoding="utf-8")
+    return path
+
+
+def _states(folder: Path) -> dict[str, str]:
+    with Store.open(folder / "workspace.db", create=False) as store:
+        return {r.email: r.state for r in roster.roster(store)}
+
+
+# -- names ---------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("cell", "message"),
+    [
+        ("Jo \u202ePeer", "the rater's name holds U+202E RIGHT-TO-LEFT OVERRIDE, which changes how the name "
+         "is shown or imitates ordinary letters; type the name with ordinary characters"),
+        ("Jo \x1b]0;x\x07", "the rater's name holds a line break, tab or other control character; expected a "
+         "name on one line"),
+        (EVE, "the rater's name holds an email encoded-word (=?charset?Q?...?=), which mail programs would "
+         "decode into other text; type the name as it should read"),
+    ],
+)  # fmt: skip
+def test_rater_names_follow_the_rule_of_every_name(tmp_path: Path, cell: str, message: str) -> None:
+    path = _roster(tmp_path, f'Ana Ruiz,"{cell}",jo@example.org,peer\n')
+    done = lc(tmp_path, "raters", "import", path, "--instrument", MINI_360)
+    assert done.exit_code == 1
+    assert done.stderr == f'{path}:2: column "name": {message}\n1 problem found. Nothing was written.\n'
+    assert not (tmp_path / "workspace.db").exists()
+
+
+def test_leader_and_cohort_names_follow_the_same_rule(tmp_path: Path) -> None:
+    path = _roster(tmp_path, "Ana \u202eRuiz,Jo,jo@example.org,peer\n")
+    done = lc(tmp_path, "raters", "import", path, "--instrument", MINI_360)
+    assert done.stderr.splitlines()[0] == (
+        f'{path}:2: column "leader": leader name "Ana \\u202eRuiz" holds U+202E RIGHT-TO-LEFT OVERRIDE, which '
+        "changes how the name is shown or imitates ordinary letters; type the name with ordinary characters; "
+        "correct it in the file"
+    )
+    path = _roster(tmp_path, "Ana Ruiz,Jo,jo@example.org,peer\n")
+    done = lc(tmp_path, "raters", "import", path, "--instrument", MINI_360, "--cohort", "spring\x1b[2J\n")
+    assert done.exit_code == 1
+    assert done.stderr == (
+        'error: cohort name "spring\\u001b[2J\\n" holds a line break, tab or other control character; '
+        "expected a name on one line\n"
+    )
+    with Store.open(tmp_path / "workspace.db", create=False) as store:
+        assert store.leaders() == [] and roster.roster(store) == []
+
+
+def test_one_self_rater_per_leader(tmp_path: Path) -> None:
+    path = _roster(tmp_path, "Ana Ruiz,Ana,ana@example.org,self\nAna Ruiz,Ana Too,ana2@example.org,self\n")
+    done = lc(tmp_path, "raters", "import", path, "--instrument", MINI_360)
+    assert done.exit_code == 1
+    assert done.stderr == (
+        f'{path}:3: column "group": this leader already has a self rater (at line 2); a leader rates themself '
+        "once: nominate them in another group\n1 problem found. Nothing was written.\n"
+    )
+    assert lc(tmp_path, "raters", "add", "Ana Ruiz", "--email", "ana@example.org", "--as", "self",
+              "--instrument", MINI_360).exit_code == 0  # fmt: skip
+    again = lc(tmp_path, "raters", "add", "Ana Ruiz", "--email", "other@example.org", "--as", "self")
+    assert again.exit_code == 2
+    assert again.stderr == (
+        "error: --as: this leader already has a self rater on the roster; a leader rates themself once: "
+        "nominate them in another group, or remove the other first (leadcheck raters remove)\n"
+    )
+    same = lc(tmp_path, "raters", "add", "Ana Ruiz", "--email", "ANA@example.org", "--as", "self")
+    assert same.stdout == 'This rater is already on the roster of "Ana Ruiz"; nothing changed.\n'
+
+
+# -- addresses and the emails built for them ---------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("given", "stored", "wire", "utf8"),
+    [
+        ("jo@example.org", "jo@example.org", "jo@example.org", False),
+        ("jo@EXAMPLE.org", "jo@example.org", "jo@example.org", False),
+        ("a@exämple.de", "a@exämple.de", "a@xn--exmple-cua.de", False),
+        ("jörg@exämple.de", "jörg@exämple.de", "jörg@xn--exmple-cua.de", True),
+    ],
+)
+def test_an_address_is_ascii_with_an_idna_domain_or_needs_smtputf8(
+    given: str, stored: str, wire: str, utf8: bool
+) -> None:
+    assert roster.email_problem(given) is None
+    assert roster.normal_email(given) == stored
+    assert roster.wire_address(stored) == roster.WireAddress(wire, utf8)
+
+
+@pytest.mark.parametrize(
+    "address", ["jo@exa_mple.org", "jo@-example.org", "jo\u200b@example.org", "jo@[127.0.0.1]"]
+)
+def test_addresses_outside_rfc_5322_are_refused_without_quoting_them(address: str) -> None:
+    assert roster.email_problem(address) == (
+        "the email address is not valid; expected one address such as name@example.org"
+    )
+
+
+@pytest.mark.parametrize(
+    "name",
+    [EVE, "Eve <boss@x.com>", 'Eve "x", boss@x.com', "Ëve; boss@x.com", "Eve\r\nBcc: boss@x.com", "x" * 150],
+)
+def test_no_display_name_adds_a_recipient(name: str) -> None:
+    """Even a name written before the roster refused encoded-words stays one display name."""
+    invitation = Invitation(name, "eve@example.org", "Ana Ruiz", "Peers", None, "form.pdf", b"%PDF-1.7")
+    message = build_message(invitation, builtin_template("invitation", False), SENDER)
+    raw = bytes(message)
+    ((display, address),) = _recipients(raw)
+    assert address == "eve@example.org"
+    assert display == " ".join(name.split())
+    assert all(len(line) <= 998 for line in raw.split(b"\r\n"))
+
+
+def test_invite_writes_emails_every_parser_reads_with_one_recipient(tmp_path: Path) -> None:
+    path = _roster(
+        tmp_path,
+        "Ana Ruiz,Jörg Straße,jörg@exämple.de,peer\n"
+        'Ana Ruiz,"O\'Neil, Sam",sam+360@exämple.de,peer\n'
+        "Ana Ruiz,Ана Руис,ana@example.org,self\n",
+    )
+    assert lc(tmp_path, "raters", "import", path, "--instrument", MINI_360).exit_code == 0
+    done = lc(tmp_path, "invite", "-o", tmp_path / "out", "--from", SENDER)
+    assert done.exit_code == 0, done.stderr
+    found = sorted(_recipients(p.read_bytes())[0] for p in (tmp_path / "out").glob("*.eml"))
+    assert found == sorted(
+        [
+            ("O'Neil, Sam", "sam+360@xn--exmple-cua.de"),
+            ("Ана Руис", "ana@example.org"),
+            ("Jörg Straße", "jörg@xn--exmple-cua.de"),
+        ]
+    )
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == [
+        f"ana-ruiz-{g}-{n}.{ext}"
+        for g, n in (("peer", 1), ("peer", 2), ("self", 3))
+        for ext in ("eml", "pdf")
+    ]
+
+
+# -- sending ---------------------------------------------------------------------------------------
+
+
+class _Inbox:
+    """Keeps every message; refuses the recipients in ``refuse``."""
+
+    def __init__(self, refuse: tuple[str, ...] = ()) -> None:
+        self.refuse = refuse
+        self.messages: list[tuple[str, list[str], bytes]] = []
+
+    async def handle_RCPT(self, server: Any, session: Any, envelope: Any, address: str, options: Any) -> str:
+        if address in self.refuse:
+            return "550 no such user"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        self.messages.append((envelope.mail_from, list(envelope.rcpt_tos), envelope.original_content))
+        return "250 OK"
+
+
+@pytest.fixture
+def mail_server(request: pytest.FixtureRequest) -> Iterator[tuple[_Inbox, int]]:
+    from aiosmtpd.controller import Controller
+
+    refuse, utf8 = getattr(request, "param", ((), False))
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    inbox = _Inbox(refuse)
+    controller = Controller(inbox, hostname="127.0.0.1", port=port, enable_SMTPUTF8=utf8)
+    controller.start()
+    try:
+        yield inbox, port
+    finally:
+        controller.stop()
+
+
+ROWS = (
+    "Ana Ruiz,Jo Peer,jo@example.org,peer\n"
+    "Ana Ruiz,Kim Peer,kim@example.org,peer\n"
+    "Ana Ruiz,Max Boss,max@example.org,manager\n"
+)
+
+
+@pytest.mark.parametrize("mail_server", [(("kim@example.org",), False)], indirect=True)
+def test_a_refused_recipient_is_named_and_back_on_the_roster_as_before(
+    tmp_path: Path, mail_server: tuple[_Inbox, int]
+) -> None:
+    inbox, port = mail_server
+    assert lc(tmp_path, "raters", "import", _roster(tmp_path, ROWS), "--instrument", MINI_360).exit_code == 0
+    smtp = f"127.0.0.1:{port}"
+    done = lc(tmp_path, "invite", "-o", tmp_path / "out", "--from", SENDER, "--smtp", smtp)
+    assert done.exit_code == 1
+    assert done.stderr == (
+        "error: 1 of 3 emails not sent (ana-ruiz-peer-2.eml: the server refused a recipient's address); 2 sent. "
+        "Not sent: ana-ruiz-peer-2.eml. These raters are nominated on the roster again and their forms were "
+        "removed: run the same command again to send them\n"
+    )
+    assert sorted(rcpt for _, (rcpt,), _ in inbox.messages) == ["jo@example.org", "max@example.org"]
+    assert _states(tmp_path) == {
+        "jo@example.org": "invited",
+        "kim@example.org": "nominated",
+        "max@example.org": "invited",
+    }
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == [
+        "ana-ruiz-manager-3.eml", "ana-ruiz-manager-3.pdf", "ana-ruiz-peer-1.eml", "ana-ruiz-peer-1.pdf"
+    ]  # fmt: skip
+    with sqlite3.connect(tmp_path / "workspace.db") as conn:
+        assert conn.execute("SELECT rater_id FROM campaign_tokens ORDER BY rater_id").fetchall() == [
+            (1,),
+            (3,),
+        ]
+    inbox.refuse = ()
+    again = lc(tmp_path, "invite", "-o", tmp_path / "out", "--from", SENDER, "--smtp", smtp)
+    assert again.exit_code == 0, again.stderr
+    assert again.stdout.endswith(f"Sent 1 email through {smtp}.\n")
+    assert set(_states(tmp_path).values()) == {"invited"}
+
+
+@pytest.mark.parametrize("mail_server", [((), False)], indirect=True)
+def test_a_server_without_smtputf8_refuses_before_anything_is_written(
+    tmp_path: Path, mail_server: tuple[_Inbox, int]
+) -> None:
+    inbox, port = mail_server
+    path = _roster(tmp_path, ROWS + "Ana Ruiz,Jörg,jörg@exämple.de,peer\n")
+    assert lc(tmp_path, "raters", "import", path, "--instrument", MINI_360).exit_code == 0
+    done = lc(tmp_path, "invite", "-o", tmp_path / "out", "--from", SENDER, "--smtp", f"127.0.0.1:{port}")
+    assert done.exit_code == 1
+    assert done.stderr == (
+        f"error: the mail server 127.0.0.1:{port} does not offer SMTPUTF8, which an address not ASCII before "
+        'the @ needs: "Ana Ruiz" peer #4 (leader, group, roster number); nothing was written: ask for an '
+        "ASCII address, or invite without --smtp and send the .eml drafts from your mail program\n"
+    )
+    assert not (tmp_path / "out").exists() and not inbox.messages
+    assert set(_states(tmp_path).values()) == {"nominated"}
+
+
+@pytest.mark.parametrize("mail_server", [((), True)], indirect=True)
+def test_a_server_with_smtputf8_gets_the_address_as_written_and_the_domain_as_idna(
+    tmp_path: Path, mail_server: tuple[_Inbox, int]
+) -> None:
+    inbox, port = mail_server
+    path = _roster(tmp_path, "Ana Ruiz,Jörg,jörg@exämple.de,peer\nAna Ruiz,Al,al@exämple.de,peer\n")
+    assert lc(tmp_path, "raters", "import", path, "--instrument", MINI_360).exit_code == 0
+    done = lc(tmp_path, "invite", "-o", tmp_path / "out", "--from", SENDER, "--smtp", f"127.0.0.1:{port}")
+    assert done.exit_code == 0, done.stderr
+    assert sorted(rcpt for _, (rcpt,), _ in inbox.messages) == [
+        "al@xn--exmple-cua.de",
+        "jörg@xn--exmple-cua.de",
+    ]
+    for _, (rcpt,), data in inbox.messages:
+        assert [a for _, a in _recipients(data)] == [rcpt]
+
+
+# -- interrupted runs ------------------------------------------------------------------------------
+
+_KILLED = """
+import os, sys
+from leadcheck.campaign import issue
+from leadcheck.cli import main
+when = sys.argv.pop(1)
+real_publish, real_write = issue._publish, issue._write
+writes = []
+def publish(staging, out_dir):
+    if when == "after-commit":
+        os._exit(137)
+    real_publish(staging, out_dir)
+def write(path, data):
+    writes.append(path)
+    if when == "before-commit" and len(writes) == 4:
+        os._exit(137)
+    real_write(path, data)
+issue._publish, issue._write = publish, write
+main()
+"""
+
+
+@pytest.mark.parametrize("when", ["before-commit", "after-commit"])
+def test_a_killed_invite_leaves_disk_agreeing_with_the_roster_and_a_rerun_completes(
+    tmp_path: Path, when: str
+) -> None:
+    assert lc(tmp_path, "raters", "import", _roster(tmp_path, ROWS), "--instrument", MINI_360).exit_code == 0
+    db, out = tmp_path / "workspace.db", tmp_path / "out"
+    killed = subprocess.run(
+        [sys.executable, "-c", _KILLED, when, "--db", str(db), "invite", "-o", str(out), "--from", SENDER],
+        capture_output=True,
+        check=False,
+    )
+    assert killed.returncode == 137, killed.stderr
+    forms = sorted(p.name for p in out.iterdir() if not p.name.startswith("."))
+    assert forms == []  # nothing in place yet: staged only
+    expected = "invited" if when == "after-commit" else "nominated"
+    assert set(_states(tmp_path).values()) == {expected}
+    again = lc(tmp_path, "invite", "-o", out, "--from", SENDER)
+    assert again.exit_code == 0, again.stderr
+    if when == "after-commit":
+        assert again.stdout == (
+            f"Moved 6 files of an interrupted run into {out}/.\nNobody to invite: no rater on the roster is "
+            "waiting for a form (3 already invited: remind them with `leadcheck remind`).\n"
+        )
+    assert sorted(p.name for p in out.iterdir()) == [
+        f"ana-ruiz-{g}-{n}.{ext}"
+        for g, n in (("manager", 3), ("peer", 1), ("peer", 2))
+        for ext in ("eml", "pdf")
+    ]
+    assert set(_states(tmp_path).values()) == {"invited"}
