@@ -351,3 +351,63 @@ def test_a_killed_invite_leaves_disk_agreeing_with_the_roster_and_a_rerun_comple
         for ext in ("eml", "pdf")
     ]
     assert set(_states(tmp_path).values()) == {"invited"}
+
+
+# -- scale and capped problem lists ---------------------------------------------------------------
+
+
+def _queries_to_check(tmp_path: Path, rows: int) -> int:
+    """How many SQL statements checking and adding ``rows`` raters of one leader runs."""
+    from leadcheck.importing.problems import Problems
+    from leadcheck.instrument.catalog import load_instrument
+
+    instrument = load_instrument(str(MINI_360))
+    nominations = [
+        roster.Nomination("Ana Ruiz", f"R {n}", f"r{n}@example.org", "peer", n + 2) for n in range(rows)
+    ]
+    statements: list[str] = []
+    with Store.open(tmp_path / f"q{rows}.db") as store:
+        roster.add_nominations(store, nominations[:1], {"Ana Ruiz": instrument})
+        store.conn.set_trace_callback(statements.append)
+        problems = Problems("r.csv")
+        checked = roster.check_nominations(store, nominations, {"Ana Ruiz": instrument}, problems)
+        roster.add_nominations(store, checked, {"Ana Ruiz": instrument})
+        store.conn.set_trace_callback(None)
+    return len([s for s in statements if not s.startswith("INSERT INTO campaign_raters")])
+
+
+def test_checking_a_roster_reads_each_leaders_raters_once(tmp_path: Path) -> None:
+    """Linear in rows: the statements besides one INSERT per new rater do not grow with the rows."""
+    assert _queries_to_check(tmp_path, 10) == _queries_to_check(tmp_path, 300)
+
+
+def test_a_roster_of_problems_prints_the_first_hundred_and_counts_the_rest(tmp_path: Path) -> None:
+    path = _roster(tmp_path, "".join(f"Ana Ruiz,R {n},not-an-address,peer\n" for n in range(250)))
+    done = lc(tmp_path, "raters", "import", path, "--instrument", MINI_360)
+    assert done.exit_code == 1
+    lines = done.stderr.splitlines()
+    assert len(lines) == 102
+    assert lines[99] == (
+        f'{path}:101: column "email": the email address is not valid; expected one address such as '
+        "name@example.org"
+    )
+    assert lines[100:] == ["... and 150 more problems", "250 problems found. Nothing was written."]
+
+
+def test_a_csv_with_thousands_of_extra_columns_prints_a_hundred_problems(tmp_path: Path) -> None:
+    columns = [f"x{n}\x1b[2J" for n in range(5000)]
+    path = tmp_path / "wide.csv"
+    path.write_text(
+        "Timestamp,Leader,Relationship,"
+        + ",".join(columns)
+        + "\n2024-01-02 10:00,Ana,Peer"
+        + ",1" * 5000
+        + "\n",
+        encoding="utf-8",
+    )
+    done = lc(tmp_path, "import", path, "--instrument", MINI_360)
+    assert done.exit_code == 1
+    lines = done.stderr.splitlines()
+    assert len(lines) == 102 and "\x1b" not in done.stderr
+    assert lines[1].startswith(f'{path}:1: column "x0\\x1b[2J": matches no item or question of mini 1.0.0;')
+    assert lines[-2:] == ["... and 4901 more problems", "5001 problems found. Nothing was written."]

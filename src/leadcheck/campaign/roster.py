@@ -213,10 +213,13 @@ def check_nominations(
     seen: dict[tuple[str, str], int] = {}
     selves: dict[str, tuple[str, int]] = {}  # leader key -> the self rater's email key, and their row
     rosters = _Rosters(store)
+    leader_problems: dict[str, str | None] = {}  # each leader's name is checked once, not per row
     for n in nominations:
         row = n.row
         bad = False
-        leader_problem = leader_name_problem(n.leader) if n.leader else "the leader is empty"
+        if n.leader not in leader_problems:
+            leader_problems[n.leader] = leader_name_problem(n.leader) if n.leader else "the leader is empty"
+        leader_problem = leader_problems[n.leader]
         if leader_problem is not None:
             problems.error(f"{leader_problem}; correct it in the file", row=row, column="leader")
             bad = True
@@ -224,9 +227,9 @@ def check_nominations(
         if rater_problem is not None:
             problems.error(rater_problem, row=row, column="name")
             bad = True
-        mail_problem = email_problem(n.email)
-        if mail_problem is not None:
-            problems.error(mail_problem, row=row, column="email")
+        address = _validated(n.email)
+        if isinstance(address, str):
+            problems.error(address, row=row, column="email")
             bad = True
         if bad:
             continue
@@ -240,7 +243,8 @@ def check_nominations(
                 column="group",
             )
             continue
-        email = normal_email(n.email)
+        assert not isinstance(address, str)
+        email = address.normalized
         key = (leader_key(n.leader), email_key(email))
         if key in seen:
             at = f"line {seen[key]}" if seen[key] else "the command line"
