@@ -411,3 +411,65 @@ def test_a_csv_with_thousands_of_extra_columns_prints_a_hundred_problems(tmp_pat
     assert len(lines) == 102 and "\x1b" not in done.stderr
     assert lines[1].startswith(f'{path}:1: column "x0\\x1b[2J": matches no item or question of mini 1.0.0;')
     assert lines[-2:] == ["... and 4901 more problems", "5001 problems found. Nothing was written."]
+
+
+# -- survey files that change or lie -------------------------------------------------------------
+
+
+SURVEY = "Timestamp,Leader,Relationship,l-1\n" + "".join(
+    f"2024-01-{n % 28 + 1:02d} 10:00,Ana Ruiz,Peer,4\n" for n in range(40)
+)
+
+
+def test_a_csv_replaced_by_a_shorter_one_while_imported_writes_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import os
+
+    from leadcheck.importing import csvfile
+
+    path = tmp_path / "survey.csv"
+    path.write_text(SURVEY, encoding="utf-8")
+    real = csvfile._file_lines
+    calls: list[int] = []
+
+    def replaced(file: Path, stamp: tuple[int, int]) -> Iterator[str]:
+        calls.append(1)
+        if len(calls) == 2:  # checked and counted; now another file of the same size and time
+            before = os.stat(file)
+            text = file.read_text(encoding="utf-8")
+            head, _, rest = text.partition("\n")
+            file.write_text(head + "\n" + rest.replace("\n", " ", 10), encoding="utf-8")
+            os.utime(file, ns=(before.st_atime_ns, before.st_mtime_ns))
+        return real(file, stamp)
+
+    monkeypatch.setattr(csvfile, "_file_lines", replaced)
+    done = lc(tmp_path, "import", path, "--instrument", MINI_360)
+    assert done.exit_code == 1
+    assert done.stderr == (
+        f"error: {path}: the file changed while it was read; import it again\nNothing was written.\n"
+    )
+    with Store.open(tmp_path / "workspace.db") as store:
+        assert store.leaders() == []
+
+
+@pytest.mark.parametrize(
+    ("stamp", "message"),
+    [
+        ("2024-01-02 10:00 GMT+25", "the submission time's zone is more than 14 hours from UTC; expected an "
+         "offset such as GMT+2 or -05:00"),
+        ("0001-01-01 00:30 GMT+01:00", "the submission time falls outside the calendar (before year 1 or after "
+         "9999) in UTC; expected a date of the survey"),
+        ("9999-12-31 23:30 GMT-02:00", "the submission time falls outside the calendar (before year 1 or after "
+         "9999) in UTC; expected a date of the survey"),
+    ],
+)  # fmt: skip
+def test_timestamps_no_clock_shows_are_refused_with_the_row(tmp_path: Path, stamp: str, message: str) -> None:
+    path = tmp_path / "survey.csv"
+    path.write_text(SURVEY.replace("2024-01-03 10:00", stamp, 1), encoding="utf-8")
+    done = lc(tmp_path, "import", path, "--instrument", MINI_360, "--allow-missing-items")
+    assert done.exit_code == 1
+    assert done.stderr == (
+        f"{path}:1: warning: no column for 3 items of mini 1.0.0 (l-2, d-1, f-1); they count as skipped\n"
+        f"{path}:4: {message}\n1 problem found. Nothing was written.\n"
+    )

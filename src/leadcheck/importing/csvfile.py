@@ -69,6 +69,10 @@ class Table:
             if self.path is None:
                 raise
             raise _changed(self.path) from e  # it was valid CSV when it was checked
+        # Read to the end: exactly the records counted when the file was checked, or it changed
+        # (truncated, or replaced by another of the same size and time) and nothing may be kept.
+        if self.path is not None and (seen != self.count or _stamp(self.path) != self.stamp):
+            raise _changed(self.path)
 
     @property
     def records(self) -> list[Record]:
