@@ -436,7 +436,7 @@ def test_a_csv_replaced_by_a_shorter_one_while_imported_writes_nothing(
     def replaced(file: Path, stamp: tuple[int, int]) -> Iterator[str]:
         calls.append(1)
         if len(calls) == 2:  # checked and counted; now another file of the same size and time
-            before = os.stat(file)
+            before = file.stat()
             text = file.read_text(encoding="utf-8")
             head, _, rest = text.partition("\n")
             file.write_text(head + "\n" + rest.replace("\n", " ", 10), encoding="utf-8")
