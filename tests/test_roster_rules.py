@@ -473,3 +473,49 @@ def test_timestamps_no_clock_shows_are_refused_with_the_row(tmp_path: Path, stam
         f"{path}:1: warning: no column for 3 items of mini 1.0.0 (l-2, d-1, f-1); they count as skipped\n"
         f"{path}:4: {message}\n1 problem found. Nothing was written.\n"
     )
+
+
+# -- paths that are not files, and odd standard streams -----------------------------------------------
+
+
+def _leadcheck(
+    folder: Path, *args: str | Path, stdin: Any = subprocess.DEVNULL, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[bytes]:
+    import os
+
+    return subprocess.run(
+        [sys.executable, "-m", "leadcheck", "--db", str(folder / "workspace.db"), *map(str, args)],
+        stdin=stdin,
+        capture_output=True,
+        timeout=60,
+        check=False,
+        env={**os.environ, "NO_COLOR": "1", **(env or {})},
+    )
+
+
+@pytest.mark.parametrize(
+    ("args", "what"),
+    [
+        (("invite", "-o", "out", "--from", SENDER, "--template", "{pipe}"), "email template"),
+        (("invite", "-o", "out", "--from", SENDER, "--template", "/dev/zero"), "email template"),
+        (("raters", "import", "{pipe}"), "CSV file"),
+        (("import", "{pipe}"), "file to import"),
+        (("report", "Ana Ruiz", "-o", "r.pdf", "--norms", "{pipe}"), "YAML file"),
+    ],
+)
+def test_a_named_pipe_or_device_is_refused_at_once(tmp_path: Path, args: tuple[str, ...], what: str) -> None:
+    import os
+
+    pipe = tmp_path / "pipe"
+    os.mkfifo(pipe)
+    assert lc(tmp_path, "raters", "import", _roster(tmp_path, ROWS), "--instrument", MINI_360).exit_code == 0
+    argv = [a.replace("{pipe}", str(pipe)) for a in args]
+    done = _leadcheck(tmp_path, *argv)
+    path = argv[-1] if "{pipe}" in args[-1] or args[-1] == "/dev/zero" else str(pipe)
+    kind = "a device" if path == "/dev/zero" else "a named pipe"
+    assert done.returncode == 2, done.stderr
+    tail = "Nothing was written.\n" if args[0] == "import" else ""
+    assert done.stderr.decode() == (
+        f"error: {path}: is {kind}, not a regular file; expected the {what} as a file on disk\n{tail}"
+    )
+    assert not (tmp_path / "out").exists() and not (tmp_path / "r.pdf").exists()

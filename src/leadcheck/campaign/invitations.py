@@ -26,6 +26,7 @@ from pathlib import Path
 from leadcheck.campaign import PASSWORD_ENV
 from leadcheck.campaign.roster import WireAddress, email_problem, wire_address
 from leadcheck.errors import CampaignError, UsageError
+from leadcheck.infiles import read_capped
 from leadcheck.problems import capped
 
 FIELDS = ("rater_name", "leader", "group", "due_date", "sender_name")
@@ -53,14 +54,7 @@ def builtin_template(kind: str, self_group: bool) -> MailTemplate:
 
 def load_template(path: Path) -> MailTemplate:
     """A coach's template file; UsageError naming the line of any unknown or malformed placeholder."""
-    try:
-        data = path.read_bytes()
-    except OSError as e:
-        raise UsageError(f"{path}: cannot read the template ({e.strerror or type(e).__name__})") from e
-    if len(data) > MAX_TEMPLATE:
-        raise UsageError(
-            f"{path}: the template is larger than {MAX_TEMPLATE // 1024} KiB; expected a short email"
-        )
+    data = read_capped(path, MAX_TEMPLATE, "email template")
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as e:

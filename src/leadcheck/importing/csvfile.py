@@ -12,6 +12,7 @@ from pathlib import Path
 
 from leadcheck.errors import ImportProblemError
 from leadcheck.importing.problems import Problems
+from leadcheck.infiles import check_regular
 
 MAX_FILE_BYTES = 50 * 1024 * 1024
 DELIMITERS = (",", ";", "\t")
@@ -121,6 +122,7 @@ def _records(lines: Iterable[str], delimiter: str) -> Iterator[Record]:
 
 def read_head(path: Path, size: int = 65536) -> bytes:
     """The first ``size`` bytes of the file: enough to tell JSON from CSV."""
+    check_regular(path, "file to import")
     with path.open("rb") as f:
         return f.read(size)
 
@@ -281,6 +283,7 @@ def read_table(path: Path, problems: Problems) -> Table | None:
     disk, its text never held whole; any other is read whole, as ``read_bytes``,
     ``decode`` and ``parse`` say what is wrong with it or how it was read.
     """
+    check_regular(path, "CSV file")
     stamp = _stamp(path)
     if _plain_utf8(path):
         with path.open(encoding="utf-8-sig", newline="") as f:
