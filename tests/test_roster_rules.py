@@ -519,3 +519,101 @@ def test_a_named_pipe_or_device_is_refused_at_once(tmp_path: Path, args: tuple[s
         f"error: {path}: is {kind}, not a regular file; expected the {what} as a file on disk\n{tail}"
     )
     assert not (tmp_path / "out").exists() and not (tmp_path / "r.pdf").exists()
+
+
+def _closed(fd: int) -> Any:
+    """A preexec_fn closing ``fd`` in the child, as the shell's ``>&-`` and ``<&-`` do."""
+    import os
+
+    return lambda: os.close(fd)
+
+
+def _responses(folder: Path) -> list[tuple[int, ...]]:
+    with sqlite3.connect(folder / "workspace.db") as conn:
+        return conn.execute("SELECT id, assessment_id FROM responses").fetchall()
+
+
+@pytest.fixture
+def workspace(tmp_path: Path) -> Path:
+    path = _roster(tmp_path, "Jörg Ruiz,Jö,jo@example.org,peer\n")
+    assert (
+        lc(tmp_path, "raters", "import", path, "--instrument", MINI_360, "--cohort", "spring").exit_code == 0
+    )
+    return tmp_path
+
+
+def test_export_to_a_closed_stdout_is_one_clear_error(workspace: Path) -> None:
+    import os
+
+    done = subprocess.run(
+        [sys.executable, "-m", "leadcheck", "--db", str(workspace / "workspace.db"), "export", "-o", "-"],
+        capture_output=False,
+        stderr=subprocess.PIPE,
+        preexec_fn=_closed(1),
+        timeout=60,
+        check=False,
+        env={**os.environ, "NO_COLOR": "1"},
+    )
+    assert done.returncode == 1
+    assert done.stderr.decode() == (
+        "error: standard output is closed; redirect it to a file (> FILE), or give -o FILE\n"
+    )
+
+
+def test_assess_with_stdin_closed_or_endless_refuses_before_a_round_is_made(workspace: Path) -> None:
+    import os
+
+    before = _responses(workspace)
+    argv = [sys.executable, "-m", "leadcheck", "--db", str(workspace / "workspace.db"), "assess", "Jörg Ruiz"]
+    env = {**os.environ, "NO_COLOR": "1"}
+    closed = subprocess.run(
+        argv,
+        capture_output=True,
+        preexec_fn=_closed(0),
+        timeout=60,
+        check=False,
+        env=env,
+    )
+    assert closed.returncode == 2
+    assert closed.stderr.decode() == (
+        "error: standard input is closed; answers are read from it: run the command in a terminal, or pipe "
+        "the answers in, one per line\n"
+    )
+    with Path("/dev/zero").open("rb") as zero:
+        endless = subprocess.run(argv, stdin=zero, capture_output=True, timeout=60, check=False, env=env)
+    assert endless.returncode == 2
+    assert endless.stderr.decode() == (
+        "error: standard input sent a line longer than 65536 characters (or no line break); expected one "
+        "answer per line\n"
+    )
+    assert _responses(workspace) == before
+    with sqlite3.connect(workspace / "workspace.db") as conn:
+        assert conn.execute("SELECT count(*) FROM assessments").fetchone() == (1,)  # the roster's only
+
+
+@pytest.mark.parametrize(
+    "env",
+    [{"PYTHONIOENCODING": "ascii"}, {"LC_ALL": "C", "PYTHONCOERCECLOCALE": "0", "PYTHONUTF8": "0"}],
+)
+def test_an_ascii_only_terminal_gets_escapes_and_exports_stay_utf8(
+    workspace: Path, env: dict[str, str]
+) -> None:
+    import json
+
+    listed = _leadcheck(workspace, "raters", "list", env=env)
+    assert listed.returncode == 0, listed.stderr
+    assert b"J\\xf6rg Ruiz" in listed.stdout and listed.stderr == b""
+    exported = _leadcheck(workspace, "export", "-o", "-", env=env)
+    assert exported.returncode == 0, exported.stderr
+    assert [leader["name"] for leader in json.loads(exported.stdout.decode("utf-8"))["leaders"]] == [
+        "Jörg Ruiz"
+    ]
+
+
+def test_leaders_prints_a_stored_cohorts_escapes_escaped(workspace: Path) -> None:
+    with sqlite3.connect(workspace / "workspace.db") as conn:  # as a workspace from before the rule
+        conn.execute("UPDATE leaders SET cohort = ?", ("spring\x1b]0;pwned\x07\u202e",))
+    done = lc(workspace, "leaders", "--cohort", "spring\x1b]0;pwned\x07\u202e")
+    assert done.exit_code == 0, done.stderr
+    assert "\x1b" not in done.stdout and "\u202e" not in done.stdout
+    assert "spring\\x1b]0;pwned\\x07\\u202e" in done.stdout

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import errno
+import io
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Annotated, TextIO
@@ -183,6 +185,52 @@ def _stop_cleanly_on_sigterm() -> None:
     signal.signal(signal.SIGTERM, stop)
 
 
+class _ClosedOutput(io.TextIOBase):
+    """Standard output when the shell closed it (``>&-``): writing fails with one clear error."""
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, text: str) -> int:
+        raise OSError(
+            errno.EBADF, "standard output is closed; redirect it to a file (> FILE), or give -o FILE"
+        )
+
+    def flush(self) -> None:
+        pass
+
+
+def _standard_streams() -> None:
+    """Closed or odd standard streams (``>&-``, ``<&-``, an ASCII-only terminal) never cause a traceback.
+
+    A closed descriptor is held by /dev/null, so no file opened later (the workspace) takes its
+    number; closed stdout fails on the first write (_ClosedOutput), closed stdin stays None (commands
+    that read it say so), closed stderr drops messages. Text an encoding cannot show is escaped.
+    """
+    import os
+    import sys
+
+    closed = set()
+    for fd in (0, 1, 2):
+        try:
+            os.fstat(fd)
+        except OSError:
+            null = os.open(os.devnull, os.O_RDWR)
+            if null != fd:
+                os.dup2(null, fd)
+                os.close(null)
+            closed.add(fd)
+    if 1 in closed or sys.stdout is None:
+        sys.stdout = _ClosedOutput()
+    if 2 in closed or sys.stderr is None:
+        sys.stderr = Path(os.devnull).open("w", encoding="utf-8")  # noqa: SIM115 (for the whole process)
+    if 0 in closed:
+        sys.stdin = None
+    for stream in (sys.stdout, sys.stderr):
+        if isinstance(stream, io.TextIOWrapper) and stream.encoding.lower().replace("-", "") != "utf8":
+            stream.reconfigure(errors="backslashreplace")
+
+
 def main() -> None:
     """Entry point of the `leadcheck` console script.
 
@@ -194,6 +242,7 @@ def main() -> None:
     import os
     import sys
 
+    _standard_streams()
     _stop_cleanly_on_sigterm()
     _escape_library_warnings()
     name = None if os.environ.get("_LEADCHECK_COMPLETE") else command_named(sys.argv[1:])
