@@ -617,3 +617,42 @@ def test_leaders_prints_a_stored_cohorts_escapes_escaped(workspace: Path) -> Non
     assert done.exit_code == 0, done.stderr
     assert "\x1b" not in done.stdout and "\u202e" not in done.stdout
     assert "spring\\x1b]0;pwned\\x07\\u202e" in done.stdout
+
+
+def test_a_cohort_in_an_export_file_follows_the_rule_of_every_name(tmp_path: Path) -> None:
+    import json
+
+    document = {
+        "leadcheck_export": 1,
+        "instruments": [],
+        "leaders": [{"name": "Ana", "cohort": "spring\x1b]0;x\x07", "assessments": []}],
+        "responses": [],
+    }
+    path = tmp_path / "backup.json"
+    path.write_text(json.dumps(document), encoding="utf-8")
+    done = lc(tmp_path, "import", path)
+    assert done.exit_code == 1
+    assert done.stderr.splitlines() == [
+        f'{path}: leader 1: cohort name "spring\\u001b]0;x\\u0007" holds a line break, tab or other control '
+        "character; expected a name on one line; correct it in the file",
+        "1 problem found. Nothing was written.",
+    ]
+
+
+def test_library_warnings_and_log_records_reach_the_terminal_escaped(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import logging
+    import warnings
+
+    from leadcheck import cli
+
+    monkeypatch.setattr(warnings, "showwarning", warnings.showwarning)
+    root = logging.getLogger()
+    monkeypatch.setattr(root, "handlers", [])
+    cli._escape_library_warnings()
+    warnings.showwarning(UserWarning("field \x1b]0;pwned\x07 odd"), UserWarning, "x.py", 1)
+    logging.getLogger("pypdf").warning("Unknown field %s", "\u202eevil\x1b[2J")
+    assert capsys.readouterr().err == (
+        "warning: UserWarning: field \\x1b]0;pwned\\x07 odd\nwarning: Unknown field \\u202eevil\\x1b[2J\n"
+    )
