@@ -244,6 +244,8 @@ def test_a_refused_recipient_is_named_and_back_on_the_roster_as_before(
         "removed: run the same command again to send them\n"
     )
     assert sorted(rcpt for _, (rcpt,), _ in inbox.messages) == ["jo@example.org", "max@example.org"]
+    shown = done.stdout[done.stdout.index("Not reached (for the coach only)") :]
+    assert "Kim Peer" in shown and "kim@example.org" in shown and "Jo Peer" not in shown
     assert _states(tmp_path) == {
         "jo@example.org": "invited",
         "kim@example.org": "nominated",
@@ -280,6 +282,7 @@ def test_a_server_without_smtputf8_refuses_before_anything_is_written(
     )
     assert not (tmp_path / "out").exists() and not inbox.messages
     assert set(_states(tmp_path).values()) == {"nominated"}
+    assert done.stdout.startswith("Not reached (for the coach only)") and "Jörg" in done.stdout
 
 
 @pytest.mark.parametrize("mail_server", [((), True)], indirect=True)

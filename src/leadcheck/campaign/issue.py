@@ -249,6 +249,15 @@ def _write(path: Path, data: bytes) -> None:
 # -- sending --------------------------------------------------------------------------------------
 
 
+class RatersNotReached(CampaignError):
+    """Emails that could not be sent (or would not be): ``raters`` are their raters, for the coach's
+    own roster view; the message names them only by leader, group and number or file."""
+
+    def __init__(self, message: str, raters: Sequence[roster.RosterRater]) -> None:
+        super().__init__(message)
+        self.raters = list(raters)
+
+
 def check_server(server: SmtpServer, raters: Sequence[roster.RosterRater]) -> None:
     """Log in once before anything is written; refuse when a rater's address needs SMTPUTF8 (not ASCII
     before the @) and the server does not offer it, naming the rater by leader, group and roster number."""
@@ -258,11 +267,12 @@ def check_server(server: SmtpServer, raters: Sequence[roster.RosterRater]) -> No
         needs = [r for r in raters if wire_address(r.email).smtputf8]
         if needs:
             shown, rest = capped([f'"{r.leader}" {r.group} #{r.id}' for r in needs], what="rater")
-            raise CampaignError(
+            raise RatersNotReached(
                 f"the mail server {server.host}:{server.port} does not offer SMTPUTF8, which an address not "
                 f"ASCII before the @ needs: {', '.join(shown)}{' ' + rest if rest else ''} (leader, group, "
                 "roster number); nothing was written: ask for an ASCII address, or invite without --smtp "
-                "and send the .eml drafts from your mail program"
+                "and send the .eml drafts from your mail program",
+                needs,
             )
 
 
@@ -279,10 +289,11 @@ def send_issued(store: Store, server: SmtpServer, result: IssueResult, sender: s
         withdraw(store, unsent)
         shown, rest = capped([f.eml.name for f in unsent], what="email")
         state = "invited, as before this reminder" if reminder else "nominated"
-        raise CampaignError(
+        raise RatersNotReached(
             f"{len(unsent)} of {len(outgoing)} emails not sent ({e}); {e.sent} sent. Not sent: "
             f"{', '.join(shown)}{' ' + rest if rest else ''}. These raters are {state} on the roster again "
-            "and their forms were removed: run the same command again to send them"
+            "and their forms were removed: run the same command again to send them",
+            [f.rater for f in unsent],
         ) from e
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -218,13 +218,14 @@ def raters_add(
         typer.echo(f'This rater is already on the roster of "{leader.strip()}"; nothing changed.')
 
 
-def _roster_table(raters: list[RosterRater]) -> None:
+def _roster_table(
+    raters: list[RosterRater],
+    title: str = "Roster (for the coach only: names and emails never go into reports)",
+) -> None:
     from rich.table import Table
     from rich.text import Text
 
-    table = Table(
-        title="Roster (for the coach only: names and emails never go into reports)", title_justify="left"
-    )
+    table = Table(title=title, title_justify="left")
     for column in ("leader", "group", "name", "email", "state", "due", "invited", "returned"):
         table.add_column(column, overflow="fold")
     for r in raters:
@@ -369,7 +370,10 @@ def _issue(
         if not chosen:
             return
         if server is not None:
-            check_server(server, chosen)  # a wrong host or password fails here, before anything is written
+            with _listing_not_reached():
+                check_server(
+                    server, chosen
+                )  # a wrong host or password fails here, before anything is written
         output.mkdir(exist_ok=True)
         result = issue_forms(
             store,
@@ -383,8 +387,22 @@ def _issue(
         )
         _print_issued(result, output, reminder)
         if server is not None:
-            sent = send_issued(store, server, result, sender, reminder)
+            with _listing_not_reached():
+                sent = send_issued(store, server, result, sender, reminder)
             typer.echo(f"Sent {txt.count(sent, 'email')} through {server.host}:{server.port}.")
+
+
+@contextlib.contextmanager
+def _listing_not_reached() -> Iterator[None]:
+    """Raters an email did not reach are shown to the coach as a roster table (names and emails, as
+    `raters list` shows them) before the error, which names them only by file or number."""
+    from leadcheck.campaign.issue import RatersNotReached
+
+    try:
+        yield
+    except RatersNotReached as e:
+        _roster_table(e.raters, "Not reached (for the coach only)")
+        raise
 
 
 def _check_output_folder(output: Path) -> None:
