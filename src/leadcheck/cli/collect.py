@@ -112,8 +112,10 @@ class Keyboard:
         try:
             line = sys.stdin.readline(MAX_INPUT_LINE + 1)
         except UnicodeDecodeError:
+            encoding = getattr(sys.stdin, "encoding", None) or "UTF-8"
             raise UsageError(
-                "standard input is not text (it does not decode as UTF-8); expected one answer per line"
+                f"standard input is not text in this terminal's encoding ({encoding}); expected one answer "
+                "per line"
             ) from None
         except (OSError, ValueError):  # closed, or not readable
             raise EOFError from None
@@ -206,9 +208,19 @@ def progress_bar(fraction: float, width: int = BAR_WIDTH) -> Any:
     from rich.text import Text
 
     filled = max(0, min(width, round(width * fraction)))
-    bar = Text("━" * filled, style="green")
-    bar.append("─" * (width - filled), style="dim")
+    done, rest = _bar_characters()
+    bar = Text(done * filled, style="green")
+    bar.append(rest * (width - filled), style="dim")
     return bar
+
+
+def _bar_characters() -> tuple[str, str]:
+    """The bar's lines, or ``#`` and ``-`` where the terminal's encoding has no box drawing (ASCII, C locale)."""
+    try:
+        "━─".encode(getattr(sys.stdout, "encoding", None) or "utf-8")
+    except (UnicodeEncodeError, LookupError):
+        return "#", "-"
+    return "━", "─"
 
 
 def _show_item(out: Any, session: Session, prompt: Prompt) -> None:
