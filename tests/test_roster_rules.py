@@ -611,6 +611,10 @@ def test_an_ascii_only_terminal_gets_escapes_and_exports_stay_utf8(
     assert [leader["name"] for leader in json.loads(exported.stdout.decode("utf-8"))["leaders"]] == [
         "Jörg Ruiz"
     ]
+    answered = _leadcheck(workspace, "assess", "Jörg Ruiz", stdin=subprocess.DEVNULL, env=env)
+    assert b"1/4 ########-" in answered.stdout and b"self-assessment of J\\xf6rg Ruiz" in answered.stdout
+    assert answered.returncode == 1
+    assert answered.stderr == b"\nThe input ended. Saved 0 answers. Run the same command again to resume.\n"
 
 
 def test_leaders_prints_a_stored_cohorts_escapes_escaped(workspace: Path) -> None:

@@ -231,6 +231,24 @@ def _standard_streams() -> None:
             stream.reconfigure(errors="backslashreplace")
 
 
+def _utf8_arguments() -> None:
+    """Arguments as UTF-8 text even in the C locale, where Python keeps their non-ASCII bytes as
+    surrogates (``Jörg`` would fail at the first write); bytes that are not UTF-8 are one clear error."""
+    import os
+    import sys
+
+    from leadcheck.errors import ExitCode
+
+    for i, arg in enumerate(sys.argv):
+        if any("\udc80" <= ch <= "\udcff" for ch in arg):
+            try:
+                sys.argv[i] = os.fsencode(arg).decode("utf-8")
+            except UnicodeDecodeError:
+                raise _common.fail(
+                    f"argument {i} is not UTF-8 text; give names and paths in UTF-8", ExitCode.USAGE
+                ) from None
+
+
 def main() -> None:
     """Entry point of the `leadcheck` console script.
 
@@ -243,6 +261,7 @@ def main() -> None:
     import sys
 
     _standard_streams()
+    _utf8_arguments()
     _stop_cleanly_on_sigterm()
     _escape_library_warnings()
     name = None if os.environ.get("_LEADCHECK_COMPLETE") else command_named(sys.argv[1:])
