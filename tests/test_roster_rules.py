@@ -663,3 +663,26 @@ def test_library_warnings_and_log_records_reach_the_terminal_escaped(
     assert capsys.readouterr().err == (
         "warning: UserWarning: field \\x1b]0;pwned\\x07 odd\nwarning: Unknown field \\u202eevil\\x1b[2J\n"
     )
+
+
+# -- the two shared helpers ------------------------------------------------------------------------
+
+
+def test_printable_escapes_what_a_terminal_would_act_on_and_keeps_every_script() -> None:
+    from leadcheck.cli._common import printable
+
+    assert printable("Ана Руис, 王芳, نور\u200c") == "Ана Руис, 王芳, نور\u200c"
+    assert printable("a\x1b]0;t\x07b\x9bc\u202ed\u2066e\u200bf\rg") == (
+        "a\\x1b]0;t\\x07b\\x9bc\\u202ed\\u2066e\\u200bf\\x0dg"
+    )
+    assert printable("one\ntwo") == "one\ntwo"
+    assert printable("one\ntwo", one_line=True) == "one\\x0atwo"
+
+
+def test_capped_shows_a_hundred_and_counts_the_rest() -> None:
+    from leadcheck.problems import capped
+
+    assert capped(list(range(100))) == (list(range(100)), None)
+    shown, rest = capped(list(range(102)))
+    assert list(shown) == list(range(100)) and rest == "... and 2 more problems"
+    assert capped(list(range(4)), limit=3, what="email") == ([0, 1, 2], "... and 1 more email")

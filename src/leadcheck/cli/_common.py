@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import enum
+import functools
 import os
 import sys
 from collections.abc import Callable, Iterator
@@ -126,6 +127,7 @@ def console(stderr: bool = False, soft_wrap: bool = False) -> Any:
     return _console_class()(stderr=stderr, highlight=False, soft_wrap=soft_wrap, emoji=False)
 
 
+@functools.cache
 def _console_class() -> Any:
     """rich's Console, with every plain string it prints escaped (``printable``): messages made with
     f-strings hold names from the workspace and files. A ``Text`` is built from ``printable`` text."""
