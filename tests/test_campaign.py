@@ -181,7 +181,7 @@ def test_roster_import_refuses_the_whole_file_and_never_quotes_names_or_emails(
         'r.csv:3: column "group": "Customer" is not a rater group of mini; expected one of: self (Self), '
         "manager (Manager), peer (Peers)",
         'r.csv:5: column "name": the rater\'s name holds a line break, tab or other control character; '
-        "expected one line",
+        "expected a name on one line",
         "3 problems found. Nothing was written.",
     ]
     assert not (tmp_path / "workspace.db").exists()

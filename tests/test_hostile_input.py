@@ -139,7 +139,7 @@ def test_a_named_pipe_is_refused_without_waiting(cli: Callable[..., Run], tmp_pa
     os.mkfifo(tmp_path / "pipe.csv")
     result = cli("import", "pipe.csv")
     assert_clean(result, code=2)
-    assert "pipe.csv: is not a regular file" in result.stderr
+    assert "pipe.csv: is a named pipe, not a regular file" in result.stderr
 
 
 def test_spoofed_leader_names_are_refused(cli: Callable[..., Run], tmp_path: Path) -> None:

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
+
+T = TypeVar("T")
 
 ERROR = "error"
 WARNING = "warning"
@@ -12,6 +15,22 @@ NOTE = "note"
 # A CSV column title longer than this is shortened in messages (survey tools put the whole
 # question text in the header, and a file read in the wrong layout may put a rater's comment there).
 MAX_TITLE = 40
+
+
+# A list of problems printed for people stops here: past a hundred, more lines help nobody (a CSV
+# with a million extra columns would otherwise print a million).
+MAX_SHOWN = 100
+
+
+def capped(
+    items: Sequence[T], limit: int = MAX_SHOWN, what: str = "problem"
+) -> tuple[Sequence[T], str | None]:
+    """The first ``limit`` of ``items``, and the line that counts the rest ("... and 12 more problems"),
+    None when every item is shown. Every list of problems printed for people goes through here."""
+    if len(items) <= limit:
+        return items, None
+    more = len(items) - limit
+    return items[:limit], f"... and {more} more {what if more == 1 else what + 's'}"
 
 
 def shorten(text: str, limit: int = MAX_TITLE) -> str:

@@ -318,7 +318,11 @@ def duplicate_keys(root: Node) -> Iterator[tuple[Node, Node]]:
 
 
 def read_bytes_bounded(path: str | Path, limit: int = MAX_BYTES) -> bytes:
-    """The bytes of a file, refusing (YamlReadError) files larger than ``limit``."""
+    """The bytes of a file, refusing (YamlReadError) files larger than ``limit``, and (UsageError)
+    anything but a regular file: a named pipe or /dev/zero would block or never end."""
+    from leadcheck.infiles import check_regular
+
+    check_regular(Path(path), "YAML file")
     with Path(path).open("rb") as f:
         data = f.read(limit + 1)
     if len(data) > limit:

@@ -8,6 +8,7 @@ subject.
 
 from __future__ import annotations
 
+import base64
 import ipaddress
 import re
 import smtplib
@@ -17,13 +18,16 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from email.message import EmailMessage
-from email.policy import SMTP
-from email.utils import formataddr, formatdate, make_msgid, parseaddr
+from email.policy import SMTP, SMTPUTF8
+from email.utils import formatdate, make_msgid, parseaddr
 from importlib import resources
 from pathlib import Path
 
 from leadcheck.campaign import PASSWORD_ENV
+from leadcheck.campaign.roster import WireAddress, email_problem, wire_address
 from leadcheck.errors import CampaignError, UsageError
+from leadcheck.infiles import read_capped
+from leadcheck.problems import capped
 
 FIELDS = ("rater_name", "leader", "group", "due_date", "sender_name")
 DEFAULT_PORT = 587
@@ -50,14 +54,7 @@ def builtin_template(kind: str, self_group: bool) -> MailTemplate:
 
 def load_template(path: Path) -> MailTemplate:
     """A coach's template file; UsageError naming the line of any unknown or malformed placeholder."""
-    try:
-        data = path.read_bytes()
-    except OSError as e:
-        raise UsageError(f"{path}: cannot read the template ({e.strerror or type(e).__name__})") from e
-    if len(data) > MAX_TEMPLATE:
-        raise UsageError(
-            f"{path}: the template is larger than {MAX_TEMPLATE // 1024} KiB; expected a short email"
-        )
+    data = read_capped(path, MAX_TEMPLATE, "email template")
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as e:
@@ -118,12 +115,50 @@ def _one_line(text: str) -> str:
     return " ".join(text.split())
 
 
+# Address headers are written by ``address_header`` and stored raw: the standard library parses
+# a display name again when it folds the header, and decodes any encoded-word in it, so a name
+# written as "=?utf-8?q?Eve_=3Cboss=40x.com=3E?=" would become a second recipient. Raw headers are
+# never refolded with this policy; every line of ours is short enough.
+_POLICY = SMTP.clone(refold_source="none")
+_POLICY_UTF8 = SMTPUTF8.clone(refold_source="none")
+# A display name needs no encoding when it is only these (RFC 5322 atext and spaces, no "=" or "?").
+_PLAIN_NAME = re.compile(r"[A-Za-z0-9!#$%&'*+/^_`{|}~ -]*")
+_CHUNK = 45  # bytes of UTF-8 per encoded-word: 60 base64 characters, 72 with its =?utf-8?b?...?=
+
+
+def _encoded_words(text: str) -> list[str]:
+    """``text`` as RFC 2047 base64 encoded-words, each whole characters and at most 75 long."""
+    words: list[str] = []
+    chunk = b""
+    for ch in text:
+        data = ch.encode("utf-8")
+        if len(chunk) + len(data) > _CHUNK:
+            words.append(chunk.decode("utf-8"))
+            chunk = b""
+        chunk += data
+    if chunk:
+        words.append(chunk.decode("utf-8"))
+    return [f"=?utf-8?b?{base64.b64encode(w.encode('utf-8')).decode('ascii')}?=" for w in words]
+
+
+def address_header(display_name: str, address: str) -> str:
+    """One mailbox for a To or From header: the name as a phrase only a decoder reads as text, never
+    as addresses, then the address on a line of its own (``address`` already checked, one line)."""
+    name = _one_line(display_name)
+    if not name:
+        return f"<{address}>"
+    phrase = [name] if _PLAIN_NAME.fullmatch(name) else _encoded_words(name)
+    return "\n ".join([*phrase, f"<{address}>"])
+
+
 def build_message(invitation: Invitation, template: MailTemplate, sender: str) -> EmailMessage:
     """The email, ready to save as .eml or send: To, From, Subject, the body, the form attached.
 
-    ``X-Unsent: 1`` makes Outlook and others open a saved .eml as a draft to send.
+    ``X-Unsent: 1`` makes Outlook and others open a saved .eml as a draft to send. A recipient
+    whose address is not ASCII before the @ makes an RFC 6532 (UTF-8) message.
     """
     sender_name, sender_email = parseaddr(sender)
+    to = wire_address(invitation.to_email)
     values = {
         "rater_name": _one_line(invitation.to_name) or "there",
         "leader": _one_line(invitation.leader),
@@ -131,12 +166,12 @@ def build_message(invitation: Invitation, template: MailTemplate, sender: str) -
         "due_date": due_text(invitation.due_date),
         "sender_name": sender_name or sender_email,
     }
-    message = EmailMessage(policy=SMTP)
-    message["From"] = formataddr((sender_name, sender_email)) if sender_email else sender
-    message["To"] = formataddr((_one_line(invitation.to_name), invitation.to_email))
+    message = EmailMessage(policy=_POLICY_UTF8 if to.smtputf8 else _POLICY)
+    message.set_raw("From", address_header(sender_name, wire_address(sender_email).address))
+    message.set_raw("To", address_header(invitation.to_name, to.address))
     message["Subject"] = _one_line(string.Template(template.subject).substitute(values))
     message["Date"] = formatdate(localtime=False)
-    domain = sender_email.rpartition("@")[2] or None
+    domain = wire_address(sender_email).address.rpartition("@")[2] or None
     message["Message-ID"] = make_msgid(domain=domain)
     message["X-Unsent"] = "1"
     message.set_content(string.Template(template.body).substitute(values))
@@ -149,7 +184,12 @@ def build_message(invitation: Invitation, template: MailTemplate, sender: str) -
 def check_sender(sender: str) -> str:
     """The --from address, checked; UsageError otherwise."""
     _, address = parseaddr(sender)
-    if not address or "@" not in address or any(c in sender for c in "\r\n"):
+    if (
+        not address
+        or any(c in sender for c in "\r\n")
+        or email_problem(address) is not None
+        or wire_address(address).smtputf8
+    ):
         raise UsageError(f'--from "{sender}" is not an email address; expected "Your Name <you@example.org>"')
     return sender
 
@@ -265,11 +305,23 @@ class Mailer:
             raise CampaignError(f"the mail server {where}: {_reason(e)}") from e
         return self
 
-    def send(self, message: EmailMessage) -> None:
+    @property
+    def smtputf8(self) -> bool:
+        """Whether the server takes addresses that are not ASCII before the @ (RFC 6531)."""
+        return self.smtp is not None and self.smtp.has_extn("smtputf8")
+
+    def send(self, message: EmailMessage, sender: str, recipient: WireAddress) -> None:
+        """Send to ``recipient`` only, whatever the headers say; RecipientRefused when the server
+        refuses this one message (the session goes on)."""
         assert self.smtp is not None
         try:
             del message["X-Unsent"]
-            self.smtp.send_message(message)
+            self.smtp.send_message(message, from_addr=sender, to_addrs=[recipient.address])
+        except (smtplib.SMTPRecipientsRefused, smtplib.SMTPDataError) as e:
+            code = getattr(e, "smtp_code", 0) or 0
+            if isinstance(e, smtplib.SMTPRecipientsRefused) or 500 <= code < 600:
+                raise RecipientRefused(_reason(e)) from e
+            raise CampaignError(_reason(e)) from e
         except (OSError, smtplib.SMTPException) as e:
             raise CampaignError(_reason(e)) from e
 
@@ -285,17 +337,51 @@ class Mailer:
         self._close()
 
 
-def send_all(server: SmtpServer, messages: Sequence[tuple[str, EmailMessage]]) -> int:
-    """Send every message in one session; CampaignError saying how many went, and which file failed."""
+class RecipientRefused(CampaignError):
+    """The mail server refused one message (its recipient, or its content); the session goes on."""
+
+
+@dataclass(frozen=True)
+class Outgoing:
+    """One email to send: ``label`` names it in messages (its .eml file, never the rater's name)."""
+
+    label: str
+    message: EmailMessage
+    sender: str
+    recipient: WireAddress
+
+
+class SendError(CampaignError):
+    """Some emails were not sent: ``unsent`` are their positions in the list given to ``send_all``."""
+
+    def __init__(self, message: str, unsent: list[int], sent: int) -> None:
+        super().__init__(message)
+        self.unsent, self.sent = unsent, sent
+
+
+def send_all(server: SmtpServer, messages: Sequence[Outgoing]) -> int:
+    """Send every message in one session; SendError listing which were not sent, and why.
+
+    A message the server refuses is skipped and the rest are sent; a failure of
+    the session itself (the connection drops) leaves every later one unsent.
+    """
     sent = 0
+    unsent: list[int] = []
+    reasons: list[str] = []
     with Mailer(server) as mailer:
-        for name, message in messages:
+        for position, out in enumerate(messages):
             try:
-                mailer.send(message)
+                mailer.send(out.message, out.sender, out.recipient)
+            except RecipientRefused as e:
+                unsent.append(position)
+                reasons.append(f"{out.label}: {e}")
+                continue
             except CampaignError as e:
-                raise CampaignError(
-                    f"sending {name} failed: {e}; {sent} of {len(messages)} sent. The rest are saved as "
-                    ".eml files: send them from your mail program"
-                ) from e
+                unsent.extend(range(position, len(messages)))
+                reasons.append(f"{out.label}: {e}")
+                break
             sent += 1
+    if unsent:
+        shown, rest = capped(reasons, what="failure")
+        raise SendError("; ".join([*shown, *([rest] if rest else [])]), unsent, sent)
     return sent

@@ -1,27 +1,47 @@
 """Invitations and reminders: one personalised questionnaire and one ready-to-send email per rater.
 
 The slow step, rendering a form, runs once per leader, group and due date;
-each rater's copy only gets its own token. Everything is written inside one
-transaction: if any file cannot be written, no token is kept, the roster is
-unchanged and the files already written are removed.
+each rater's copy only gets its own token. Files are written into a staging
+folder inside the output folder, with a manifest of the tokens they carry,
+inside the transaction that records the tokens and the roster's states; only
+after it commits are they renamed into place. A run killed at any point
+leaves either nothing recorded (the next run removes its staged files) or
+everything recorded (the next run moves its staged files into place): what is
+on disk always agrees with the roster.
 """
 
 from __future__ import annotations
 
+import json
 import re
+import shutil
+import tempfile
 import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from email.message import EmailMessage
+from email.utils import parseaddr
 from pathlib import Path
 
 from leadcheck.atomic import atomic_open
 from leadcheck.campaign import forms, roster
-from leadcheck.campaign.invitations import Invitation, MailTemplate, build_message, builtin_template
+from leadcheck.campaign.invitations import (
+    Invitation,
+    Mailer,
+    MailTemplate,
+    Outgoing,
+    SendError,
+    SmtpServer,
+    build_message,
+    builtin_template,
+    send_all,
+)
+from leadcheck.campaign.roster import wire_address
 from leadcheck.errors import CampaignError, TargetError, UsageError
 from leadcheck.importing.responsefile import form_instrument
 from leadcheck.instrument.model import SELF, Instrument
+from leadcheck.problems import capped
 from leadcheck.store import Store
 
 
@@ -29,10 +49,11 @@ from leadcheck.store import Store
 class IssuedForm:
     """One rater's form and email, as written."""
 
-    rater: roster.RosterRater
+    rater: roster.RosterRater  # as on the roster before this form was issued
     pdf: Path
     eml: Path
     message: EmailMessage
+    token_hash: str
 
 
 @dataclass
@@ -66,18 +87,68 @@ def issue_forms(
     built-in invitation (or reminder) text for every rater. All or nothing:
     a failure midway removes every file written and rolls the workspace back.
     """
+    recover_staged(store, out_dir)
     stems = {rater.id: _stem(rater, reminder) for rater in raters}
     _refuse_existing(out_dir, stems.values())
+    staging = Path(tempfile.mkdtemp(prefix=STAGING_PREFIX, dir=out_dir))
     issuer = _Issuer(store, sender, due_date, reminder, template, instrument)
     try:
         with store.transaction():
             for rater in raters:
-                issuer.issue(rater, out_dir / stems[rater.id])
+                issuer.issue(rater, staging / stems[rater.id])
+            # Inside the transaction: a manifest without its commit names tokens nobody holds.
+            _write(staging / MANIFEST, json.dumps(issuer.manifest).encode("utf-8"))
     except BaseException:
-        for path in issuer.written:
-            path.unlink(missing_ok=True)
+        shutil.rmtree(staging, ignore_errors=True)
         raise
-    return issuer.result
+    _publish(staging, out_dir)
+    result = issuer.result
+    result.issued = [
+        IssuedForm(f.rater, out_dir / f.pdf.name, out_dir / f.eml.name, f.message, f.token_hash)
+        for f in result.issued
+    ]
+    return result
+
+
+STAGING_PREFIX = ".leadcheck-staging-"
+MANIFEST = "manifest.json"
+
+
+def _publish(staging: Path, out_dir: Path) -> None:
+    """Move the staged files into ``out_dir`` (the manifest last, with the folder)."""
+    for path in sorted(staging.iterdir()):
+        if path.name != MANIFEST:
+            path.replace(out_dir / path.name)
+    shutil.rmtree(staging, ignore_errors=True)
+
+
+def recover_staged(store: Store, out_dir: Path) -> int:
+    """Finish what an interrupted run left in ``out_dir``: staged files whose tokens the workspace
+    recorded are moved into place, the others deleted; how many files were moved."""
+    moved = 0
+    if not out_dir.is_dir():
+        return 0
+    for staging in sorted(out_dir.glob(STAGING_PREFIX + "*")):
+        if not staging.is_dir() or staging.is_symlink():
+            continue
+        try:
+            manifest = json.loads((staging / MANIFEST).read_text("utf-8"))
+        except (OSError, ValueError):
+            manifest = {}  # never committed: the manifest is written just before the commit
+        for name, token in manifest.items() if isinstance(manifest, dict) else ():
+            source = staging / str(name)
+            if (
+                isinstance(token, str)
+                and source.is_file()
+                and not (out_dir / source.name).exists()
+                and store.conn.execute(
+                    "SELECT 1 FROM campaign_tokens WHERE token_hash = ?", (token,)
+                ).fetchone()
+            ):
+                source.replace(out_dir / source.name)
+                moved += 1
+        shutil.rmtree(staging, ignore_errors=True)
+    return moved
 
 
 def _refuse_existing(out_dir: Path, stems: Iterable[str]) -> None:
@@ -106,7 +177,7 @@ class _Issuer:
         self.template, self.instrument = template, instrument
         self.workspace = store.workspace_id
         self.result = IssueResult()
-        self.written: list[Path] = []
+        self.manifest: dict[str, str] = {}  # file name -> the keyed hash of the token it carries
         self._forms: dict[tuple[int, str, str | None], bytes] = {}
         self._assessments: dict[int, tuple[int, Instrument]] = {}
 
@@ -114,6 +185,7 @@ class _Issuer:
         assessment_id, inst = self._assessment(rater)
         due = self.due_date if self.due_date is not None or not self.reminder else rater.due_date
         token = roster.issue_token(self.store, rater, assessment_id)
+        token_hash = roster.token_hash(self.store, token)
         pdf = forms.personalise(self._form(rater, inst, due), token)
         kind = "reminder" if self.reminder else "invitation"
         invitation = Invitation(
@@ -131,9 +203,9 @@ class _Issuer:
         pdf_path, eml_path = stem.with_name(stem.name + ".pdf"), stem.with_name(stem.name + ".eml")
         for path, data in ((pdf_path, pdf), (eml_path, bytes(message))):
             _write(path, data)
-            self.written.append(path)
+            self.manifest[path.name] = token_hash
         roster.mark_invited(self.store, rater, due, self.reminder)
-        self.result.issued.append(IssuedForm(rater, pdf_path, eml_path, message))
+        self.result.issued.append(IssuedForm(rater, pdf_path, eml_path, message, token_hash))
 
     def _assessment(self, rater: roster.RosterRater) -> tuple[int, Instrument]:
         """The assessment (id and instrument) a rater's form is for: one per leader."""
@@ -172,3 +244,65 @@ def _write(path: Path, data: bytes) -> None:
             stream.write(data)
     except TargetError as e:
         raise CampaignError(str(e)) from e
+
+
+# -- sending --------------------------------------------------------------------------------------
+
+
+class RatersNotReached(CampaignError):
+    """Emails that could not be sent (or would not be): ``raters`` are their raters, for the coach's
+    own roster view; the message names them only by leader, group and number or file."""
+
+    def __init__(self, message: str, raters: Sequence[roster.RosterRater]) -> None:
+        super().__init__(message)
+        self.raters = list(raters)
+
+
+def check_server(server: SmtpServer, raters: Sequence[roster.RosterRater]) -> None:
+    """Log in once before anything is written; refuse when a rater's address needs SMTPUTF8 (not ASCII
+    before the @) and the server does not offer it, naming the rater by leader, group and roster number."""
+    with Mailer(server) as mailer:
+        if mailer.smtputf8:
+            return
+        needs = [r for r in raters if wire_address(r.email).smtputf8]
+        if needs:
+            shown, rest = capped([f'"{r.leader}" {r.group} #{r.id}' for r in needs], what="rater")
+            raise RatersNotReached(
+                f"the mail server {server.host}:{server.port} does not offer SMTPUTF8, which an address not "
+                f"ASCII before the @ needs: {', '.join(shown)}{' ' + rest if rest else ''} (leader, group, "
+                "roster number); nothing was written: ask for an ASCII address, or invite without --smtp "
+                "and send the .eml drafts from your mail program",
+                needs,
+            )
+
+
+def send_issued(store: Store, server: SmtpServer, result: IssueResult, sender: str, reminder: bool) -> int:
+    """Send every issued email; raters whose email was not sent are put back as they were on the
+    roster (their tokens withdrawn, their files removed), and CampaignError names them by file."""
+    _, sender_address = parseaddr(sender)
+    envelope = wire_address(sender_address).address
+    outgoing = [Outgoing(f.eml.name, f.message, envelope, wire_address(f.rater.email)) for f in result.issued]
+    try:
+        return send_all(server, outgoing)
+    except SendError as e:
+        unsent = [result.issued[i] for i in e.unsent]
+        withdraw(store, unsent)
+        shown, rest = capped([f.eml.name for f in unsent], what="email")
+        state = "invited, as before this reminder" if reminder else "nominated"
+        raise RatersNotReached(
+            f"{len(unsent)} of {len(outgoing)} emails not sent ({e}); {e.sent} sent. Not sent: "
+            f"{', '.join(shown)}{' ' + rest if rest else ''}. These raters are {state} on the roster again "
+            "and their forms were removed: run the same command again to send them",
+            [f.rater for f in unsent],
+        ) from e
+
+
+def withdraw(store: Store, issued: Sequence[IssuedForm]) -> None:
+    """Undo issuing these forms: tokens deleted and roster rows as before (first), then files removed."""
+    with store.transaction() as c:
+        for f in issued:
+            c.execute("DELETE FROM campaign_tokens WHERE token_hash = ?", (f.token_hash,))
+            roster.restore(store, f.rater)
+    for f in issued:
+        f.pdf.unlink(missing_ok=True)
+        f.eml.unlink(missing_ok=True)

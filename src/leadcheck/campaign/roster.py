@@ -16,11 +16,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from email_validator import EmailNotValidError, ValidatedEmail, validate_email
+
 from leadcheck.errors import NotFoundError
 from leadcheck.importing import csvfile
 from leadcheck.importing.columns import describe_groups, loose, match_group
 from leadcheck.importing.problems import Problems
-from leadcheck.instrument.model import Instrument
+from leadcheck.instrument.model import SELF, Instrument
+from leadcheck.names import name_problem
 from leadcheck.store import Leader, Store, leader_key, leader_name_problem, now
 
 NOMINATED, INVITED, RETURNED, REMOVED = "nominated", "invited", "returned", "removed"
@@ -89,33 +92,69 @@ class RosterChange:
     new_leaders: list[str] | None = None
 
 
-def _text_problem(what: str, value: str, limit: int) -> str | None:
-    """What is wrong with a name or email (never quoting it: these are personal data), or None."""
-    if any(unicodedata.category(ch) in ("Cc", "Zl", "Zp") for ch in value):
-        return f"the {what} holds a line break, tab or other control character; expected one line"
-    if len(value) > limit:
-        return f"the {what} is {len(value)} characters long; expected at most {limit}"
-    return None
+def rater_name_problem(name: str) -> str | None:
+    """What is wrong with a rater's name (the rule of every name; never quoting it), or None."""
+    return name_problem(name, "rater's name", quote=False, limit=MAX_RATER_NAME)
+
+
+_INVALID_EMAIL = "the email address is not valid; expected one address such as name@example.org"
+
+
+def _validated(email: str) -> ValidatedEmail | str:
+    """``email`` checked per RFC 5322 (RFC 6531 for non-ASCII), the domain per IDNA; else what is wrong.
+
+    No quoted local parts, domain literals, display names or names that cannot
+    be reached from the internet (``localhost``); no DNS lookups. The library's
+    own messages quote the address, so they are never passed on.
+    """
+    if not email:
+        return "the email address is empty; every rater needs one to be sent their form"
+    if any(unicodedata.category(ch) in ("Cc", "Zl", "Zp") for ch in email):
+        return "the email address holds a line break, tab or other control character; expected one line"
+    if len(email) > MAX_EMAIL:
+        return f"the email address is {len(email)} characters long; expected at most {MAX_EMAIL}"
+    if any(unicodedata.category(ch) == "Cf" for ch in email):
+        return _INVALID_EMAIL
+    try:
+        return validate_email(email, check_deliverability=False)
+    except (EmailNotValidError, UnicodeError, ValueError):
+        return _INVALID_EMAIL
 
 
 def email_problem(email: str) -> str | None:
     """What is wrong with ``email`` as a rater's address (without quoting it), or None."""
-    if not email:
-        return "the email address is empty; every rater needs one to be sent their form"
-    problem = _text_problem("email address", email, MAX_EMAIL)
-    if problem is not None:
-        return problem
-    local, at, domain = email.rpartition("@")
-    # Commas, semicolons, brackets and quotes would let one cell become several recipients.
-    if (
-        not at
-        or not local
-        or "@" in local
-        or "." not in domain.strip(".")
-        or any(c.isspace() or c in ',;<>"()[]\\:' for c in email)
-    ):
-        return "the email address is not valid; expected one address such as name@example.org"
-    return None
+    checked = _validated(email)
+    return checked if isinstance(checked, str) else None
+
+
+def normal_email(email: str) -> str:
+    """A valid address as stored: the domain in lower case and Unicode NFC (``email_problem`` is None)."""
+    checked = _validated(email)
+    return checked.normalized if isinstance(checked, ValidatedEmail) else email
+
+
+def email_key(email: str) -> str:
+    """An address as compared to tell raters apart: case ignored (as mail providers do)."""
+    return unicodedata.normalize("NFC", email.strip()).casefold()
+
+
+@dataclass(frozen=True)
+class WireAddress:
+    """An address as it goes into a header and an SMTP envelope."""
+
+    address: str  # ASCII when it can be: the domain as IDNA (xn--...)
+    smtputf8: bool  # the local part is not ASCII: only a server offering SMTPUTF8 can take it
+
+
+def wire_address(email: str) -> WireAddress:
+    """How ``email`` (a valid roster address) is written into an email: ASCII with an IDNA domain
+    whenever the local part is ASCII; otherwise as UTF-8, which needs SMTPUTF8."""
+    checked = _validated(email)
+    if isinstance(checked, str):
+        return WireAddress(email, not email.isascii())
+    if checked.ascii_email:
+        return WireAddress(checked.ascii_email, False)
+    return WireAddress(f"{checked.local_part}@{checked.ascii_domain}", True)
 
 
 def _columns(header: Sequence[str]) -> tuple[dict[str, int], list[str]]:
@@ -167,24 +206,30 @@ def check_nominations(
     """The nominations with each group as its id; every problem (no name or email quoted) in ``problems``.
 
     ``instrument_for`` maps each leader's name (as written) to the instrument
-    their group is checked against.
+    their group is checked against. Linear in the rows: each leader's roster is
+    read once.
     """
     out: list[Nomination] = []
     seen: dict[tuple[str, str], int] = {}
+    selves: dict[str, tuple[str, int]] = {}  # leader key -> the self rater's email key, and their row
+    rosters = _Rosters(store)
+    leader_problems: dict[str, str | None] = {}  # each leader's name is checked once, not per row
     for n in nominations:
         row = n.row
         bad = False
-        leader_problem = leader_name_problem(n.leader) if n.leader else "the leader is empty"
+        if n.leader not in leader_problems:
+            leader_problems[n.leader] = leader_name_problem(n.leader) if n.leader else "the leader is empty"
+        leader_problem = leader_problems[n.leader]
         if leader_problem is not None:
             problems.error(f"{leader_problem}; correct it in the file", row=row, column="leader")
             bad = True
-        name_problem = _text_problem("rater's name", n.name, MAX_RATER_NAME)
-        if name_problem is not None:
-            problems.error(name_problem, row=row, column="name")
+        rater_problem = rater_name_problem(n.name)
+        if rater_problem is not None:
+            problems.error(rater_problem, row=row, column="name")
             bad = True
-        mail_problem = email_problem(n.email)
-        if mail_problem is not None:
-            problems.error(mail_problem, row=row, column="email")
+        address = _validated(n.email)
+        if isinstance(address, str):
+            problems.error(address, row=row, column="email")
             bad = True
         if bad:
             continue
@@ -198,14 +243,17 @@ def check_nominations(
                 column="group",
             )
             continue
-        key = (leader_key(n.leader), n.email.strip().casefold())
+        assert not isinstance(address, str)
+        email = address.normalized
+        key = (leader_key(n.leader), email_key(email))
         if key in seen:
             at = f"line {seen[key]}" if seen[key] else "the command line"
             problems.error(f"the same rater is nominated for this leader again (first at {at})", row=row)
             continue
         seen[key] = row
-        existing = _find(store, n.leader, n.email)
-        if existing is not None and existing.state != REMOVED and existing.group != group:
+        on_roster = rosters.of(n.leader)
+        existing = on_roster.get(key[1])
+        if existing is not None and existing.group != group:
             problems.error(
                 f"this rater is already on the roster of this leader as {existing.group}, here as {group}; "
                 "a rater answers in one group only: correct the group, or remove them first "
@@ -214,8 +262,50 @@ def check_nominations(
                 column="group",
             )
             continue
-        out.append(Nomination(n.leader.strip(), n.name, n.email, group, row))
+        if group == SELF:
+            self_problem = _second_self(key, row, on_roster, selves)
+            if self_problem is not None:
+                problems.error(self_problem, row=row, column="group")
+                continue
+        out.append(Nomination(n.leader.strip(), n.name, email, group, row))
     return out
+
+
+def _second_self(
+    key: tuple[str, str], row: int, on_roster: dict[str, RosterRater], selves: dict[str, tuple[str, int]]
+) -> str | None:
+    """Why a self nomination is refused (the leader already has another self rater), or None."""
+    leader, email = key
+    for other_key, other in on_roster.items():
+        if other.group == SELF and other_key != email:
+            return (
+                "this leader already has a self rater on the roster; a leader rates themself once: "
+                "nominate them in another group, or remove the other first (leadcheck raters remove)"
+            )
+    first = selves.setdefault(leader, (email, row))
+    if first[0] != email:
+        at = f"line {first[1]}" if first[1] else "the command line"
+        return (
+            f"this leader already has a self rater (at {at}); a leader rates themself once: "
+            "nominate them in another group"
+        )
+    return None
+
+
+class _Rosters:
+    """Each leader's raters on the roster (removed ones aside) by email key, read once per leader."""
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+        self._by_leader: dict[str, dict[str, RosterRater]] = {}
+
+    def of(self, leader: str) -> dict[str, RosterRater]:
+        key = leader_key(leader)
+        if key not in self._by_leader:
+            found = self.store.find_leader(leader)
+            raters = roster(self.store, found) if found is not None else []
+            self._by_leader[key] = {email_key(r.email): r for r in raters}
+        return self._by_leader[key]
 
 
 def _rater(row: sqlite3.Row) -> RosterRater:
@@ -240,16 +330,6 @@ _SELECT = (
 )
 
 
-def _find(store: Store, leader: str, email: str) -> RosterRater | None:
-    found = store.find_leader(leader)
-    if found is None:
-        return None
-    row = store.conn.execute(
-        _SELECT + "WHERE r.leader_id = ? AND lower(r.email) = lower(?)", (found.id, email.strip())
-    ).fetchone()
-    return _rater(row) if row else None
-
-
 def add_nominations(
     store: Store,
     nominations: Sequence[Nomination],
@@ -260,17 +340,24 @@ def add_nominations(
 
     A leader not yet assessed on the instrument their groups were checked
     against starts an assessment on it now, so their forms use that snapshot.
+    Linear in the rows: each leader is looked up and their roster read once.
     """
     change = RosterChange(new_leaders=[])
+    leaders: dict[str, Leader] = {}
+    rosters = _Rosters(store)
     with store.transaction():
         for n in nominations:
-            existed = store.find_leader(n.leader) is not None
-            leader = store.ensure_leader(n.leader, cohort)
-            if not existed and change.new_leaders is not None:
-                change.new_leaders.append(leader.name)
-            store.assessment_for(leader, instrument_for[n.leader])
-            existing = _find(store, leader.name, n.email)
-            if existing is not None and existing.state != REMOVED:
+            key = leader_key(n.leader)
+            leader = leaders.get(key)
+            if leader is None:
+                existed = store.find_leader(n.leader) is not None
+                leader = store.ensure_leader(n.leader, cohort)
+                if not existed and change.new_leaders is not None:
+                    change.new_leaders.append(leader.name)
+                store.assessment_for(leader, instrument_for[n.leader])
+                leaders[key] = leader
+            on_roster = rosters.of(leader.name)
+            if email_key(n.email) in on_roster:
                 change.unchanged += 1
                 continue
             store.conn.execute(
@@ -306,8 +393,8 @@ def remove(store: Store, leader: Leader, email: str) -> RosterRater:
     Answers they already returned stay in the workspace (they are not
     theirs to withdraw by the coach's roster change alone).
     """
-    found = _find(store, leader.name, email)
-    if found is None or found.state == REMOVED:
+    found = next((r for r in roster(store, leader) if email_key(r.email) == email_key(email)), None)
+    if found is None:
         raise NotFoundError(
             f'no rater with that email on the roster of "{leader.name}"; see `leadcheck raters list`'
         )
@@ -395,6 +482,14 @@ def mark_invited(store: Store, rater: RosterRater, due_date: str | None, reminde
             "UPDATE campaign_raters SET state = ?, invited_at = ?, due_date = ? WHERE id = ?",
             (INVITED, stamp, due_date, rater.id),
         )
+
+
+def restore(store: Store, rater: RosterRater) -> None:
+    """Put a rater's row back as ``rater`` shows it (an email that was not sent after all)."""
+    store.conn.execute(
+        "UPDATE campaign_raters SET state = ?, invited_at = ?, reminded_at = ?, due_date = ? WHERE id = ?",
+        (rater.state, rater.invited_at, rater.reminded_at, rater.due_date, rater.id),
+    )
 
 
 def mark_returned(store: Store, rater_ids: Sequence[int]) -> None:

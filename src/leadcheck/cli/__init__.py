@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import errno
+import io
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, TextIO
 
 import typer
 
 from leadcheck import __version__
-from leadcheck.cli import _boundary, _help
+from leadcheck.cli import _boundary, _common, _help
 from leadcheck.cli import campaign as campaign_cmd
 from leadcheck.cli import cohort as cohort_cmd
 from leadcheck.cli import collect as collect_cmd
@@ -74,7 +76,42 @@ def _show_notices() -> None:
 
 
 def _notice(message: str) -> None:
-    typer.echo(message, err=True)
+    typer.echo(_common.printable(message), err=True)
+
+
+def _warn(text: str) -> None:
+    import contextlib
+    import sys
+
+    # stderr closed, or unable to show it: say nothing rather than fail over a warning.
+    with contextlib.suppress(OSError, ValueError, UnicodeError, AttributeError):
+        sys.stderr.write(f"warning: {_common.printable(text, one_line=True)}\n")
+
+
+def _escape_library_warnings() -> None:
+    """Warnings and log records from libraries (pypdf on a returned form) quote the file's text:
+    printed escaped, one line each, instead of by Python's default handlers."""
+    import logging
+    import warnings
+
+    def show(
+        message: Warning | str,
+        category: type[Warning],
+        filename: str,
+        lineno: int,
+        file: TextIO | None = None,
+        line: str | None = None,
+    ) -> None:
+        _warn(f"{category.__name__}: {message}")
+
+    class Escaped(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            _warn(record.getMessage())
+
+    warnings.showwarning = show
+    root = logging.getLogger()
+    if not root.handlers:
+        root.addHandler(Escaped(logging.WARNING))
 
 
 def _validate_and_schema(root: typer.Typer) -> None:
@@ -148,6 +185,70 @@ def _stop_cleanly_on_sigterm() -> None:
     signal.signal(signal.SIGTERM, stop)
 
 
+class _ClosedOutput(io.TextIOBase):
+    """Standard output when the shell closed it (``>&-``): writing fails with one clear error."""
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, text: str) -> int:
+        raise OSError(
+            errno.EBADF, "standard output is closed; redirect it to a file (> FILE), or give -o FILE"
+        )
+
+    def flush(self) -> None:
+        pass
+
+
+def _standard_streams() -> None:
+    """Closed or odd standard streams (``>&-``, ``<&-``, an ASCII-only terminal) never cause a traceback.
+
+    A closed descriptor is held by /dev/null, so no file opened later (the workspace) takes its
+    number; closed stdout fails on the first write (_ClosedOutput), closed stdin stays None (commands
+    that read it say so), closed stderr drops messages. Text an encoding cannot show is escaped.
+    """
+    import os
+    import sys
+
+    closed = set()
+    for fd in (0, 1, 2):
+        try:
+            os.fstat(fd)
+        except OSError:
+            null = os.open(os.devnull, os.O_RDWR)
+            if null != fd:
+                os.dup2(null, fd)
+                os.close(null)
+            closed.add(fd)
+    if 1 in closed or sys.stdout is None:
+        sys.stdout = _ClosedOutput()
+    if 2 in closed or sys.stderr is None:
+        sys.stderr = Path(os.devnull).open("w", encoding="utf-8")  # noqa: SIM115 (for the whole process)
+    if 0 in closed:
+        sys.stdin = None
+    for stream in (sys.stdout, sys.stderr):
+        if isinstance(stream, io.TextIOWrapper) and stream.encoding.lower().replace("-", "") != "utf8":
+            stream.reconfigure(errors="backslashreplace")
+
+
+def _utf8_arguments() -> None:
+    """Arguments as UTF-8 text even in the C locale, where Python keeps their non-ASCII bytes as
+    surrogates (``Jörg`` would fail at the first write); bytes that are not UTF-8 are one clear error."""
+    import os
+    import sys
+
+    from leadcheck.errors import ExitCode
+
+    for i, arg in enumerate(sys.argv):
+        if any("\udc80" <= ch <= "\udcff" for ch in arg):
+            try:
+                sys.argv[i] = os.fsencode(arg).decode("utf-8")
+            except UnicodeDecodeError:
+                raise _common.fail(
+                    f"argument {i} is not UTF-8 text; give names and paths in UTF-8", ExitCode.USAGE
+                ) from None
+
+
 def main() -> None:
     """Entry point of the `leadcheck` console script.
 
@@ -159,7 +260,10 @@ def main() -> None:
     import os
     import sys
 
+    _standard_streams()
+    _utf8_arguments()
     _stop_cleanly_on_sigterm()
+    _escape_library_warnings()
     name = None if os.environ.get("_LEADCHECK_COMPLETE") else command_named(sys.argv[1:])
     (build([name]) if name is not None else app)()
 

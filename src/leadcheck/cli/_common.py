@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import enum
+import functools
 import os
 import sys
 from collections.abc import Callable, Iterator
@@ -123,9 +124,20 @@ def console(stderr: bool = False, soft_wrap: bool = False) -> Any:
     (rich replaces them even with markup off). Markup stays on for our own
     strings, so every piece of data printed through it is escaped or a Text.
     """
+    return _console_class()(stderr=stderr, highlight=False, soft_wrap=soft_wrap, emoji=False)
+
+
+@functools.cache
+def _console_class() -> Any:
+    """rich's Console, with every plain string it prints escaped (``printable``): messages made with
+    f-strings hold names from the workspace and files. A ``Text`` is built from ``printable`` text."""
     from rich.console import Console
 
-    return Console(stderr=stderr, highlight=False, soft_wrap=soft_wrap, emoji=False)
+    class EscapingConsole(Console):
+        def render_str(self, text: str, **kwargs: Any) -> Any:
+            return super().render_str(printable(text), **kwargs)
+
+    return EscapingConsole
 
 
 def key_notice(store: Any) -> None:
@@ -142,9 +154,37 @@ def key_notice(store: Any) -> None:
         store.key_replaced = False
 
 
+# Joiners shape Arabic, Persian and Indic text: printed as they are.
+_JOINERS = "\u200c\u200d"
+
+
+def printable(text: str, one_line: bool = False) -> str:
+    """``text`` (from a file, a library or the workspace) as it may reach a terminal: control
+    characters (terminal escapes, a bell, a carriage return), bidi overrides and isolates and other
+    invisible formatting shown as ``\\xNN`` or ``\\uXXXX``; line breaks kept unless ``one_line``.
+
+    Every text the CLI prints that it did not write itself goes through here.
+    """
+    import unicodedata
+
+    def shown(ch: str) -> str:
+        if ch == "\n" and not one_line:
+            return ch
+        category = unicodedata.category(ch)
+        if category == "Cc" and ch != "\t":
+            return f"\\x{ord(ch):02x}" if ord(ch) < 0x100 else f"\\u{ord(ch):04x}"
+        if (category == "Cf" and ch not in _JOINERS) or category in ("Zl", "Zp"):
+            return f"\\u{ord(ch):04x}"
+        return ch
+
+    if text.isascii() and text.isprintable():
+        return text
+    return "".join(map(shown, text))
+
+
 def fail(message: str, code: int) -> typer.Exit:
     """Print one error line on stderr and return the exit to raise."""
-    typer.echo(f"error: {message}", err=True)
+    typer.echo(f"error: {printable(message)}", err=True)
     return typer.Exit(code)
 
 

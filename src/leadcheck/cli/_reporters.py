@@ -14,8 +14,8 @@ from typing import TYPE_CHECKING, Any
 
 import typer
 
-from leadcheck.cli._common import console
-from leadcheck.problems import ERROR, shorten
+from leadcheck.cli._common import console, printable
+from leadcheck.problems import ERROR, capped, shorten
 
 if TYPE_CHECKING:
     from leadcheck.problems import Problem
@@ -54,31 +54,30 @@ class Report:
     strict: bool = False
 
 
-def printable(path: str) -> str:
-    """A file name as printed: control characters (a terminal escape in a file name from a pull
-    request) shown as \\xNN, never sent to the terminal or the CI log as they are."""
-    return "".join(f"\\x{ord(c):02x}" if ord(c) < 0x20 or 0x7F <= ord(c) <= 0x9F else c for c in path)
-
-
 def _text(report: Report) -> None:
+    shown, rest = capped(report.problems)
     if report.for_editors:
         from rich.text import Text
 
         out = console(soft_wrap=True)  # one problem per line, as editors and grep expect
-        for p in report.problems:
+        for p in shown:
             style = "red" if p.level == ERROR else "yellow"
             # Text, not markup: paths and messages quote the file ("[/]" as a key, "[red]x.yaml").
             line = Text.assemble(
-                (printable(p.path), "bold"),
+                (printable(p.path, one_line=True), "bold"),
                 f":{p.line}:{p.column}: ",
                 (p.level, style),
-                f": {p.message} ",
+                f": {printable(p.message, one_line=True)} ",
                 (f"[{p.code}]", "dim"),
             )
             out.print(line, highlight=False)
+        if rest is not None:
+            out.print(rest, markup=False, highlight=False)
     else:
-        for p in report.problems:
-            typer.echo(str(p), err=True)
+        for p in shown:
+            typer.echo(printable(str(p), one_line=True), err=True)
+        if rest is not None:
+            typer.echo(rest, err=True)
     report.closing()
 
 
@@ -95,16 +94,18 @@ def _escape_github(text: str, prop: bool = False) -> str:
 
 def _github(report: Report) -> None:
     """One workflow command per problem; one about a whole file names no line (GitHub marks the file)."""
-    for p in report.problems:
+    shown, rest = capped(report.problems)
+    for p in shown:
         kind = "error" if p.level == ERROR or report.strict else "warning"
-        place = f"file={_escape_github(printable(p.path), True)}"
+        place = f"file={_escape_github(printable(p.path, one_line=True), True)}"
         if p.line:
             place += f",line={p.line}" + (f",col={p.column}" if p.column else "")
         where = f"{p.location.part}: " if p.location.part else ""
         column = f'column "{shorten(p.csv_column)}": ' if p.csv_column else ""
-        typer.echo(
-            f"::{kind} {place},title={_escape_github(p.code, True)}::{_escape_github(where + column + p.message)}"
-        )
+        text = printable(where + column + p.message, one_line=True)
+        typer.echo(f"::{kind} {place},title={_escape_github(p.code, True)}::{_escape_github(text)}")
+    if rest is not None:
+        typer.echo(f"::notice::{rest}")
 
 
 REPORTERS: dict[Format, Callable[[Report], None]] = {

@@ -101,8 +101,19 @@ def _print_blocks(out: Any, view: TableView) -> None:
 
 def print_table(out: Any, view: TableView) -> None:
     """Print ``view`` within the console's width, saying which columns were left out, then its notes."""
+    import dataclasses
+
     from rich.text import Text
 
+    from leadcheck.cli._common import printable
+
+    # Names and titles come from files and the workspace: escaped before anything measures them.
+    view = dataclasses.replace(
+        view,
+        title=printable(view.title, one_line=True),
+        rows=tuple(tuple(printable(cell, one_line=True) for cell in row) for row in view.rows),
+        notes=tuple(printable(note) for note in view.notes),
+    )
     shown, dropped = fit(view, out.width)
     if table_width(column_widths(shown, squeeze=True)) <= out.width:
         if view.title:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -21,6 +21,7 @@ from leadcheck.cli._common import (
     complete_leader,
     console,
     db_path,
+    printable,
     wants_json,
 )
 from leadcheck.cli._help import Command, Group
@@ -105,8 +106,13 @@ def _instruments_for(store: Store, leaders: list[str], chosen: str | None) -> di
 
 
 def _print_problems(problems: Sequence[object]) -> None:
-    for problem in problems:
-        typer.echo(str(problem), err=True)
+    from leadcheck.problems import capped
+
+    shown, rest = capped(problems)
+    for problem in shown:
+        typer.echo(printable(str(problem), one_line=True), err=True)
+    if rest is not None:
+        typer.echo(rest, err=True)
 
 
 @app.command("import", cls=Command)
@@ -212,13 +218,14 @@ def raters_add(
         typer.echo(f'This rater is already on the roster of "{leader.strip()}"; nothing changed.')
 
 
-def _roster_table(raters: list[RosterRater]) -> None:
+def _roster_table(
+    raters: list[RosterRater],
+    title: str = "Roster (for the coach only: names and emails never go into reports)",
+) -> None:
     from rich.table import Table
     from rich.text import Text
 
-    table = Table(
-        title="Roster (for the coach only: names and emails never go into reports)", title_justify="left"
-    )
+    table = Table(title=title, title_justify="left")
     for column in ("leader", "group", "name", "email", "state", "due", "invited"):
         table.add_column(column, overflow="fold")
     for r in raters:
@@ -231,7 +238,7 @@ def _roster_table(raters: list[RosterRater]) -> None:
             r.due_date or "",
             (r.invited_at or "")[:10],
         )
-        table.add_row(*(Text(c) for c in cells))
+        table.add_row(*(Text(printable(c, one_line=True)) for c in cells))
     console(soft_wrap=True).print(table, soft_wrap=False)
 
 
@@ -343,8 +350,8 @@ def _issue(
     smtp_user: str | None,
     reminder: bool,
 ) -> None:
-    from leadcheck.campaign.invitations import Mailer, check_sender, load_template, send_all
-    from leadcheck.campaign.issue import issue_forms
+    from leadcheck.campaign.invitations import check_sender, load_template
+    from leadcheck.campaign.issue import check_server, issue_forms, recover_staged, send_issued
     from leadcheck.errors import UsageError
 
     if leader is not None and cohort is not None:
@@ -355,12 +362,17 @@ def _issue(
     _check_output_folder(output)
     server = _server(smtp, smtp_user)
     with _open(ctx) as store:
+        recovered = recover_staged(store, output)
+        if recovered:
+            typer.echo(f"Moved {txt.count(recovered, 'file')} of an interrupted run into {output}/.")
         chosen = _waiting(store, leader, cohort, reminder)
         if not chosen:
             return
         if server is not None:
-            with Mailer(server):  # a wrong host or password fails here, before anything is written
-                pass
+            with _listing_not_reached():
+                check_server(
+                    server, chosen
+                )  # a wrong host or password fails here, before anything is written
         output.mkdir(exist_ok=True)
         result = issue_forms(
             store,
@@ -372,10 +384,24 @@ def _issue(
             template=mail_template,
             instrument=instrument,
         )
-    _print_issued(result, output, reminder)
-    if server is not None:
-        sent = send_all(server, [(str(f.eml), f.message) for f in result.issued])
-        typer.echo(f"Sent {txt.count(sent, 'email')} through {server.host}:{server.port}.")
+        _print_issued(result, output, reminder)
+        if server is not None:
+            with _listing_not_reached():
+                sent = send_issued(store, server, result, sender, reminder)
+            typer.echo(f"Sent {txt.count(sent, 'email')} through {server.host}:{server.port}.")
+
+
+@contextlib.contextmanager
+def _listing_not_reached() -> Iterator[None]:
+    """Raters an email did not reach are shown to the coach as a roster table (names and emails, as
+    `raters list` shows them) before the error, which names them only by file or number."""
+    from leadcheck.campaign.issue import RatersNotReached
+
+    try:
+        yield
+    except RatersNotReached as e:
+        _roster_table(e.raters, "Not reached (for the coach only)")
+        raise
 
 
 def _check_output_folder(output: Path) -> None:
@@ -422,7 +448,12 @@ def _print_issued(result: IssueResult, output: Path, reminder: bool) -> None:
     for column in ("leader", "group", "name", "form"):
         table.add_column(column, overflow="fold")
     for f in result.issued:
-        table.add_row(Text(f.rater.leader), Text(f.rater.group), Text(f.rater.name), Text(f.pdf.name))
+        table.add_row(
+            *(
+                Text(printable(c, one_line=True))
+                for c in (f.rater.leader, f.rater.group, f.rater.name, f.pdf.name)
+            )
+        )
     out = console(soft_wrap=True)
     out.print(table, soft_wrap=False)
     out.print(

@@ -29,6 +29,8 @@ if TYPE_CHECKING:
 
 BAR_WIDTH = 30
 SUMMARY_BAR_WIDTH = 20
+# A line of answers (or an open comment) from a pipe is at most this long: /dev/zero has no line ends.
+MAX_INPUT_LINE = 64 * 1024
 
 # Arrow keys as the escape sequences terminals send: left goes back, right skips.
 ARROW_KEYS = {"\x1b[D": "b", "\x1bOD": "b", "\x1b[C": "s", "\x1bOC": "s"}
@@ -89,6 +91,42 @@ class Keyboard:
         self.single_key = single_key
         self._pending: list[str] = []
         self._fd: int | None = None
+        self._ahead: str | None = None  # the first line, read by ``check_input``
+
+    def check_input(self) -> None:
+        """Refuse, before anything is stored, standard input that is closed or sends no lines
+        (``<&-``, ``</dev/zero``): the first line off a terminal is read now, bounded."""
+        if sys.stdin is None:
+            raise UsageError(
+                "standard input is closed; answers are read from it: run the command in a terminal, "
+                "or pipe the answers in, one per line"
+            )
+        if not self.is_terminal:
+            try:
+                self._ahead = self._bounded_line()
+            except EOFError:
+                self._ahead = ""
+
+    def _bounded_line(self) -> str:
+        """The next line from a pipe or file (its end kept), at most MAX_INPUT_LINE characters."""
+        try:
+            line = sys.stdin.readline(MAX_INPUT_LINE + 1)
+        except UnicodeDecodeError:
+            encoding = getattr(sys.stdin, "encoding", None) or "UTF-8"
+            raise UsageError(
+                f"standard input is not text in this terminal's encoding ({encoding}); expected one answer "
+                "per line"
+            ) from None
+        except (OSError, ValueError):  # closed, or not readable
+            raise EOFError from None
+        if len(line) > MAX_INPUT_LINE:
+            raise UsageError(
+                f"standard input sent a line longer than {MAX_INPUT_LINE} characters (or no line break); "
+                "expected one answer per line"
+            )
+        if not line:
+            raise EOFError
+        return line
 
     @property
     def is_terminal(self) -> bool:
@@ -150,9 +188,12 @@ class Keyboard:
             sys.stdout.flush()
         if self.is_terminal:
             return input()  # line editing on a terminal; EOFError on Ctrl-D
-        line = sys.stdin.readline()
-        if not line:
-            raise EOFError
+        if self._ahead is not None:
+            line, self._ahead = self._ahead, None
+            if not line:
+                raise EOFError
+        else:
+            line = self._bounded_line()
         line = line.rstrip("\r\n")
         if prompt:  # nothing echoes piped input: show it, so the transcript reads like a session
             sys.stdout.write(line + "\n")
@@ -167,9 +208,19 @@ def progress_bar(fraction: float, width: int = BAR_WIDTH) -> Any:
     from rich.text import Text
 
     filled = max(0, min(width, round(width * fraction)))
-    bar = Text("━" * filled, style="green")
-    bar.append("─" * (width - filled), style="dim")
+    done, rest = _bar_characters()
+    bar = Text(done * filled, style="green")
+    bar.append(rest * (width - filled), style="dim")
     return bar
+
+
+def _bar_characters() -> tuple[str, str]:
+    """The bar's lines, or ``#`` and ``-`` where the terminal's encoding has no box drawing (ASCII, C locale)."""
+    try:
+        "━─".encode(getattr(sys.stdout, "encoding", None) or "utf-8")
+    except (UnicodeEncodeError, LookupError):
+        return "#", "-"
+    return "━", "─"
 
 
 def _show_item(out: Any, session: Session, prompt: Prompt) -> None:
@@ -501,6 +552,7 @@ def assess(
         _require_self(loaded)
     out = console()
     keyboard = Keyboard()
+    keyboard.check_input()
     name = _leader_name(keyboard, leader_name, leader)
     with Store.open(db_path(ctx)) as store:
         _assess(ctx, out, keyboard, store, _self_assessment(store, name, loaded, new))
@@ -650,6 +702,7 @@ def rate(
         check_rater_group(load_instrument(instrument), group, leader.strip())
     out = console()
     keyboard = Keyboard()
+    keyboard.check_input()
     with Store.open(path, create=instrument is not None) as store:
         assessment = rating_assessment(store, leader, group, instrument, cohort)
         _rate(

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import io
 import sys
 from collections.abc import Sequence
 from enum import Enum
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any, TextIO
 
 import typer
 
@@ -439,13 +440,28 @@ def export(
                 err=True,
             )
         if output is None or str(output) == "-":
-            writer(store, sys.stdout)
+            stream = _utf8_stdout()
+            try:
+                writer(store, stream)
+            finally:
+                if isinstance(stream, io.TextIOWrapper) and stream is not sys.stdout:
+                    stream.detach()  # leave sys.stdout's buffer open
             return
         if not output.parent.is_dir():
             raise UsageError(cannot_write(NO_FOLDER, output))
         with atomic_text(output) as stream:
             count = writer(store, stream)
     typer.echo(f"Wrote {txt.count(count, 'response')} to {output}.", err=True)
+
+
+def _utf8_stdout() -> TextIO:
+    """Standard output for a file written to it: UTF-8 whatever the terminal's encoding (an ASCII-only
+    one would otherwise fail on the first name, or escape it into invalid JSON)."""
+    buffer = getattr(sys.stdout, "buffer", None)
+    if buffer is None or (getattr(sys.stdout, "encoding", "") or "").lower().replace("-", "") == "utf8":
+        return sys.stdout  # a test runner's stream, a closed stdout, or already UTF-8
+    sys.stdout.flush()
+    return io.TextIOWrapper(buffer, encoding="utf-8", newline="", write_through=True)
 
 
 def register(app: typer.Typer) -> None:

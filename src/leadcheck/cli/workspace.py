@@ -16,6 +16,7 @@ from leadcheck.cli._common import (
     complete_leader,
     console,
     db_path,
+    printable,
     wants_json,
 )
 from leadcheck.cli._help import Command
@@ -182,7 +183,7 @@ def _campaign_table(out: Any, returns: dict[str, list[GroupReturns]]) -> None:
                 notes.append("overdue")
             cells = [name if i == 0 else "", g.group, str(g.invited), str(g.returned), str(g.outstanding)]
             cells += [str(g.threshold), g.due_date or "-", ", ".join(notes)]
-            table.add_row(*(Text(c) for c in cells))
+            table.add_row(*(Text(printable(c, one_line=True)) for c in cells))
     out.print(table, soft_wrap=False)
 
 

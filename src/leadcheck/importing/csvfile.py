@@ -12,6 +12,7 @@ from pathlib import Path
 
 from leadcheck.errors import ImportProblemError
 from leadcheck.importing.problems import Problems
+from leadcheck.infiles import check_regular
 
 MAX_FILE_BYTES = 50 * 1024 * 1024
 DELIMITERS = (",", ";", "\t")
@@ -69,6 +70,10 @@ class Table:
             if self.path is None:
                 raise
             raise _changed(self.path) from e  # it was valid CSV when it was checked
+        # Read to the end: exactly the records counted when the file was checked, or it changed
+        # (truncated, or replaced by another of the same size and time) and nothing may be kept.
+        if self.path is not None and (seen != self.count or _stamp(self.path) != self.stamp):
+            raise _changed(self.path)
 
     @property
     def records(self) -> list[Record]:
@@ -117,6 +122,7 @@ def _records(lines: Iterable[str], delimiter: str) -> Iterator[Record]:
 
 def read_head(path: Path, size: int = 65536) -> bytes:
     """The first ``size`` bytes of the file: enough to tell JSON from CSV."""
+    check_regular(path, "file to import")
     with path.open("rb") as f:
         return f.read(size)
 
@@ -277,6 +283,7 @@ def read_table(path: Path, problems: Problems) -> Table | None:
     disk, its text never held whole; any other is read whole, as ``read_bytes``,
     ``decode`` and ``parse`` say what is wrong with it or how it was read.
     """
+    check_regular(path, "CSV file")
     stamp = _stamp(path)
     if _plain_utf8(path):
         with path.open(encoding="utf-8-sig", newline="") as f:

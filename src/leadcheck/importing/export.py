@@ -22,7 +22,14 @@ from leadcheck.importing.resolve import Instruments, label
 from leadcheck.instrument.model import Instrument
 from leadcheck.problems import Location
 from leadcheck.responses import Answer, IncomingResponse
-from leadcheck.store import Store, assessments, leader_key, leader_name_problem, responses
+from leadcheck.store import (
+    Store,
+    assessments,
+    cohort_name_problem,
+    leader_key,
+    leader_name_problem,
+    responses,
+)
 
 EXPORT_KEY = "leadcheck_export"
 # 2: the release ledger ("releases") is part of the file. Version 1 files (no ledger) are still read;
@@ -338,6 +345,10 @@ class ExportReader:
             return
         if cohort is not None and not isinstance(cohort, str):
             report("cohort must be text", "")
+            return
+        cohort_problem = cohort_name_problem(cohort) if cohort is not None else None
+        if cohort_problem is not None:
+            report(f"{cohort_problem}; correct it in the file", "")
             return
         self.leaders.append(PlannedLeader(name, cohort, where))
         if not isinstance(rounds, list):

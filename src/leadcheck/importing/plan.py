@@ -37,6 +37,7 @@ from leadcheck.importing.resolve import Instruments, label
 from leadcheck.importing.responsefile import read_response_file
 from leadcheck.importing.spool import Spool
 from leadcheck.importing.tables import SurveyReader
+from leadcheck.infiles import check_regular
 from leadcheck.instrument.catalog import YAML_SUFFIXES
 from leadcheck.instrument.model import SELF, Instrument
 from leadcheck.problems import ERROR, WARNING, Location, Problem
@@ -99,9 +100,7 @@ def check_paths(paths: Sequence[Path]) -> list[Path]:
             raise UsageError(f"{path}: no such file")
         if path.is_dir():
             raise UsageError(f"{path}: is a folder; name the files to import")
-        if not path.is_file():
-            # A named pipe would block forever, a device never end.
-            raise UsageError(f"{path}: is not a regular file (a named pipe or a device); import a saved file")
+        check_regular(path, "file to import")  # a named pipe would block forever, a device never end
         key = path.resolve()
         if key not in seen:
             seen.add(key)

@@ -25,10 +25,11 @@ from leadcheck.importing.layouts import Column, Header
 from leadcheck.importing.model import ImportOptions, Parsed
 from leadcheck.importing.problems import ERROR, Problems, shorten
 from leadcheck.importing.resolve import Instruments, label
-from leadcheck.importing.timestamps import parse_timestamp
+from leadcheck.importing.timestamps import TimestampError, parse_timestamp
 from leadcheck.instrument.model import Instrument
 from leadcheck.problems import Location
 from leadcheck.responses import Answer, IncomingResponse
+from leadcheck.store.leaders import cohort_name_problem
 
 # Qualtrics' Status of responses that are not real ones: previews, tests, spam.
 QUALTRICS_NOT_REAL = frozenset({"surveypreview", "surveytest", "spam", "1", "2", "8"})
@@ -395,6 +396,16 @@ class SurveyReader:
                     index=index + 1,
                     code="invalid-answer",
                 )
+        cohort = options.cohort or _cell(record, roles.cohort) or None
+        # A --cohort is checked once where it is stored; a cohort cell, on its row.
+        cohort_problem = cohort_name_problem(cohort) if cohort and not options.cohort else None
+        if cohort_problem is not None:
+            problems.error(cohort_problem, row=record.line, code="invalid-cohort")
+        submitted: str | None = None
+        try:
+            submitted = parse_timestamp(_cell(record, roles.submitted), self.head.spec.month_first)
+        except TimestampError as e:
+            problems.error(str(e), row=record.line, code="invalid-timestamp")
         if any(p.level == ERROR for p in problems.found[before:]):
             return None
         if not leader or group is None or not mapping.usable:
@@ -403,9 +414,6 @@ class SurveyReader:
             problems.warning("row holds no answers; skipped", row=record.line, code="no-answers")
             return None
         identity, kind = self.identity(record)
-        spec = self.head.spec
-        submitted = parse_timestamp(_cell(record, roles.submitted), spec.month_first)
-        cohort = options.cohort or _cell(record, roles.cohort) or None
         where = Location(self.source, record.line)
         response = IncomingResponse(
             leader=leader,

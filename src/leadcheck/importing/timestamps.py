@@ -12,6 +12,12 @@ _STAMP = re.compile(
     r"\s*(?P<tz>Z|(?:GMT|UTC)?\s*[+-]\d{1,2}(?::?\d{2})?|GMT|UTC)?"
 )
 _OFFSET = re.compile(r"(?P<sign>[+-])(?P<hours>\d{1,2})(?::?(?P<minutes>\d{2}))?")
+# Real zones lie between UTC-12 and UTC+14; anything from 24 hours on is not a zone at all.
+MAX_OFFSET = timedelta(hours=14)
+
+
+class TimestampError(ValueError):
+    """A submission time written as a date, but one no clock shows: what was expected, without the value."""
 
 
 def parse_timestamp(text: str, month_first: bool = False) -> str | None:
@@ -45,9 +51,20 @@ def parse_timestamp(text: str, month_first: bool = False) -> str | None:
     offset = _OFFSET.search(m["tz"] or "")
     if offset:
         delta = timedelta(hours=int(offset["hours"]), minutes=int(offset["minutes"] or 0))
+        if delta > MAX_OFFSET or int(offset["minutes"] or 0) >= 60:
+            raise TimestampError(
+                "the submission time's zone is more than 14 hours from UTC; expected an offset such as "
+                "GMT+2 or -05:00"
+            )
         zone = timezone(delta if offset["sign"] == "+" else -delta)
     try:
         stamp = datetime(year, month, day, hour, int(m["minute"] or 0), int(m["second"] or 0), tzinfo=zone)
     except ValueError:
         return None
-    return stamp.astimezone(timezone.utc).isoformat()
+    try:
+        return stamp.astimezone(timezone.utc).isoformat()
+    except OverflowError:
+        raise TimestampError(
+            "the submission time falls outside the calendar (before year 1 or after 9999) in UTC; "
+            "expected a date of the survey"
+        ) from None

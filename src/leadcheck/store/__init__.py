@@ -9,7 +9,13 @@
 from leadcheck.store.assessments import Assessment
 from leadcheck.store.clock import now
 from leadcheck.store.failures import database_error, result_code
-from leadcheck.store.leaders import MAX_LEADER_NAME, Leader, leader_key, leader_name_problem
+from leadcheck.store.leaders import (
+    MAX_LEADER_NAME,
+    Leader,
+    cohort_name_problem,
+    leader_key,
+    leader_name_problem,
+)
 from leadcheck.store.migrations import MIGRATIONS
 from leadcheck.store.raters import SELF_IDENTITY
 from leadcheck.store.workspace import Store
@@ -21,6 +27,7 @@ __all__ = [
     "Assessment",
     "Leader",
     "Store",
+    "cohort_name_problem",
     "database_error",
     "leader_key",
     "leader_name_problem",

@@ -3,24 +3,20 @@
 from __future__ import annotations
 
 import difflib
-import json
 import sqlite3
 import unicodedata
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from leadcheck.errors import NotFoundError, StoreError
+from leadcheck.names import JOINERS, MAX_NAME, name_problem
 from leadcheck.store import clock
 
 if TYPE_CHECKING:
     from leadcheck.store.connection import Connection
 
-# Longer than this, a "name" is a pasted paragraph or a column of the wrong kind.
-MAX_LEADER_NAME = 200
-
-# Joiners shape letters in Arabic, Persian and Indic names; they are allowed, but never tell
-# two names apart.
-_JOINERS = "\u200c\u200d"
+MAX_LEADER_NAME = MAX_NAME
+_JOINERS = JOINERS
 
 
 def leader_key(name: str) -> str:
@@ -31,40 +27,26 @@ def leader_key(name: str) -> str:
     ).casefold()
 
 
-def _spoofing_character(name: str) -> str | None:
-    """The first character of ``name`` that changes how a name looks without being seen
-    (right-to-left overrides, zero-width spaces) or imitates ordinary letters (full-width
-    Latin), as the code point and its Unicode name (``U+202E RIGHT-TO-LEFT OVERRIDE``); None when there is none."""
-    for ch in name:
-        if (unicodedata.category(ch) == "Cf" and ch not in _JOINERS) or "\uff01" <= ch <= "\uff5e":
-            return f"U+{ord(ch):04X} {unicodedata.name(ch, 'FORMAT CHARACTER')}"
-    return None
-
-
 def leader_name_problem(name: str) -> str | None:
     """What is wrong with ``name`` as a leader's name (what was found, what was expected), or None."""
-    # JSON's quoting escapes line breaks and tabs: the message stays on one line.
-    shown = "".join(
-        f"\\u{ord(ch):04x}" if unicodedata.category(ch) == "Cf" else ch
-        for ch in json.dumps(name, ensure_ascii=False)
-    )
-    if len(shown) > 60:
-        shown = shown[:56] + '..."'
-    if any(unicodedata.category(ch) in ("Cc", "Zl", "Zp") for ch in name):
-        return (
-            f"leader name {shown} holds a line break, tab or other control character; "
-            "expected a name on one line"
-        )
-    spoof = _spoofing_character(name)
-    if spoof is not None:
-        return (
-            f"leader name {shown} holds {spoof}, which changes how the name is shown or imitates "
-            "ordinary letters; type the name with ordinary characters"
-        )
-    length = len(name.strip())
-    if length > MAX_LEADER_NAME:
-        return f"leader name {shown} is {length} characters long; expected at most {MAX_LEADER_NAME}"
-    return None
+    return name_problem(name, "leader name")
+
+
+def cohort_name_problem(cohort: str) -> str | None:
+    """What is wrong with ``cohort`` as a cohort's name (the same rule as every name), or None."""
+    if not cohort.strip():
+        return "a cohort name is empty; expected a name such as spring-2027, or no --cohort"
+    return name_problem(cohort, "cohort name")
+
+
+def checked_cohort(cohort: str | None) -> str | None:
+    """``cohort`` as stored; StoreError when it cannot be a cohort's name."""
+    if cohort is None:
+        return None
+    problem = cohort_name_problem(cohort)
+    if problem is not None:
+        raise StoreError(problem)
+    return cohort
 
 
 @dataclass(frozen=True)
@@ -127,6 +109,7 @@ def get(db: Connection, name: str) -> Leader:
 
 def insert(c: sqlite3.Connection, name: str, cohort: str | None) -> int:
     """Add a leader (``name`` already checked, see ``checked_name``); its id."""
+    cohort = checked_cohort(cohort)
     cur = c.execute(
         "INSERT INTO leaders (name, name_key, cohort, created_at) VALUES (?, ?, ?, ?)",
         (name, leader_key(name), cohort, clock.now()),
@@ -135,7 +118,7 @@ def insert(c: sqlite3.Connection, name: str, cohort: str | None) -> int:
 
 
 def set_cohort(c: sqlite3.Connection, leader_id: int, cohort: str) -> None:
-    c.execute("UPDATE leaders SET cohort = ? WHERE id = ?", (cohort, leader_id))
+    c.execute("UPDATE leaders SET cohort = ? WHERE id = ?", (checked_cohort(cohort), leader_id))
 
 
 def ensure(db: Connection, name: str, cohort: str | None = None) -> Leader:
