@@ -144,3 +144,106 @@ def test_control_characters_never_reach_the_report(card: Scorecard) -> None:
     html = render(hostile, "html").decode()
     assert "Clear[D[C goals and follow-up\nSecond line" in html
     assert not re.search("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]", html)
+
+
+# -- resources: what a template may spend (leadcheck.report.budget) -------------------------------
+
+WIDTH = "it asked for a width of 999,999,999 (at most 1,000)"
+GROWN = "it would build a value of more than 4,000,000 characters"
+BUILT = "it built a value of more than 4,000,000 characters or items"
+
+# Each would loop for hours or build a value of gigabytes; each is refused before it does.
+BUDGET_ATTACKS = [
+    (
+        "{% for a in range(99999) %}{% for b in range(99999) %}{% endfor %}{% endfor %}",
+        "it took more than 2,000,000 steps (loop iterations, calls and filters)",
+    ),
+    ("{{ 'x' | center(999999999) }}", WIDTH),
+    ("{{ 'x' | indent(999999999) }}", "it asked for a indent of 999,999,999 (at most 1,000)"),
+    ("{{ ('x\\n' * 50000) | indent(999) }}", GROWN),
+    ("{{ '%999999999s' | format('') }}", WIDTH),
+    ("{{ '%999999999s' % '' }}", WIDTH),
+    (
+        "{{ '%*s' % (999999999, '') }}",
+        "it asked for a width from the arguments (`*`; write a number up to 1,000)",
+    ),
+    ("{{ '{:>999999999}'.format(1) }}", WIDTH),
+    ("{{ 'x'.ljust(999999999) }}", WIDTH),
+    ("{{ range(99999) | map('string') | join('x' * 99999) }}", GROWN),
+    ("{{ ('x' * 99999) | replace('x', 'y' * 99999) }}", GROWN),
+    (
+        "{% set ns = namespace(s='x') %}{% for i in range(40) %}{% set ns.s = ns.s ~ ns.s %}{% endfor %}",
+        GROWN,
+    ),
+    (
+        "{% set ns = namespace(s='x') %}{% for i in range(40) %}{% set ns.s = ns.s + ns.s %}{% endfor %}",
+        GROWN,
+    ),
+    ("{% set x = 'x' * 99999 %}" + "{% set x = x ~ x %}" * 40 + "{{ x }}", GROWN),
+    (
+        "{% macro m(s, n) %}{% if n %}{{ m(s ~ s, n - 1) }}{% endif %}{% endmacro %}{{ m('x', 40) }}",
+        GROWN,
+    ),
+    ("{% set a = [1] * 99999 %}{% set b = [" + "a, " * 60 + "] %}{{ b }}", BUILT),
+    ("{% for i in range(99999) %}{{ 'x' * 99999 }}{% endfor %}", "it wrote more than 33,554,432 characters"),
+    ("{{ lipsum(n=10000000) }}", "it asked for 10,000,000 paragraphs of lipsum (at most 100)"),
+    (
+        "{{ range(9) | batch(999999999, 'x') | list }}",
+        "it asked for a batch size of 999,999,999 (at most 1,000)",
+    ),
+    ("{{ ('\\t' * 99999).expandtabs(999) }}", GROWN),
+]
+
+
+@pytest.mark.parametrize(("attack", "found"), BUDGET_ATTACKS)
+def test_a_template_over_its_budget_is_one_clear_error(
+    card: Scorecard, tmp_path: Path, attack: str, found: str
+) -> None:
+    import time
+
+    started = time.monotonic()
+    with pytest.raises(ReportError) as caught:
+        render(card, "html", template_dir=template_dir(tmp_path, attack))
+    assert str(caught.value) == (
+        f"template report.html.j2 (or a template it includes) went over its budget: {found}; "
+        "a report template must stay within its budgets (README, Custom templates: budgets); "
+        "simplify its loops, widths and repetitions"
+    )
+    assert time.monotonic() - started < 60  # generous: each stops within seconds, not hours
+
+
+def test_a_template_past_its_deadline_stops(
+    card: Scorecard, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import time
+
+    from leadcheck.report import budget
+
+    monkeypatch.setattr(budget, "SECONDS", 0.5)
+    monkeypatch.setattr(budget, "MAX_STEPS", 10**12)
+    body = "{% for a in range(99999) %}{% for b in range(99999) %}{% endfor %}{% endfor %}"
+    started = time.monotonic()
+    with pytest.raises(ReportError, match=r"went over its budget: it ran for more than 0\.5 s; "):
+        render(card, "html", template_dir=template_dir(tmp_path, body))
+    assert time.monotonic() - started < 60
+
+
+def test_the_shipped_report_is_well_within_its_budget(card: Scorecard) -> None:
+    from leadcheck.report import budget
+    from leadcheck.report.bundle import load_bundle
+    from leadcheck.report.html import render_template
+    from leadcheck.report.render import view_for
+
+    with budget.metered() as meter:
+        html = render_template(load_bundle(), "report.html.j2", r=view_for(card))
+    assert meter.steps < budget.MAX_STEPS // 100
+    assert len(html) < budget.MAX_OUTPUT // 100
+
+
+def test_widths_and_repetitions_within_the_budget_still_work(card: Scorecard, tmp_path: Path) -> None:
+    body = (
+        "{{ 'a' | center(9) }}|{{ '%5s' % 'b' }}|{{ '{:>4}'.format('c') }}|{{ ['d', 'e'] | join('-') }}|"
+        "{% set ns = namespace(s='f') %}{% for i in range(3) %}{% set ns.s = ns.s ~ ns.s %}{% endfor %}{{ ns.s }}"
+    )
+    html = render(card, "html", template_dir=template_dir(tmp_path, body)).decode()
+    assert "    a    |    b|   c|d-e|ffffffff" in html
