@@ -156,3 +156,55 @@ def test_killing_the_coordinator_leaves_no_process_behind(workspace: Path, tmp_p
     for pid in left:  # do not leave them to the next test either
         os.kill(pid, signal.SIGKILL)
     assert not left, f"{len(left)} processes outlived the coordinator"
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(
+    not Path(f"/proc/self/task/{os.getpid()}/children").exists(),
+    reason="needs Linux /proc/PID/task/TID/children",
+)
+def test_killing_the_coordinator_ends_its_workers_while_its_output_is_read(
+    workspace: Path, tmp_path: Path
+) -> None:
+    """Another program holds the coordinator's output open and has not reaped it (it waits for the
+    end of the pipe first): the coordinator lingers as a zombie, and the workers must still end."""
+    out = tmp_path / "out"
+    options = ["-o", str(out), "-j", "2", "--force", "--quiet"]
+    coordinator = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "leadcheck",
+            "--db",
+            str(workspace),
+            "cohort",
+            "report",
+            DEMO_COHORT,
+            *options,
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    try:
+        deadline = time.monotonic() + 120
+        workers: set[int] = set()
+        while time.monotonic() < deadline and len(workers) < 3:  # the forkserver and two workers
+            workers = descendants(coordinator.pid)
+            time.sleep(0.1)
+        assert len(workers) >= 3, "the render workers never started"
+        time.sleep(1.0)  # mid-run
+        workers = descendants(coordinator.pid)
+        os.kill(coordinator.pid, signal.SIGKILL)  # not reaped: the pipe is still open on this side
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline and any(running(p) for p in workers):
+            time.sleep(0.2)
+        left = [p for p in workers if running(p)]
+        for pid in left:
+            os.kill(pid, signal.SIGKILL)
+        assert not left, f"{len(left)} processes outlived the coordinator"
+        # And the reader sees the end of the output: nothing else holds the pipe.
+        assert coordinator.stdout is not None
+        assert coordinator.stdout.read() == b""
+    finally:
+        coordinator.kill()
+        coordinator.communicate()
