@@ -86,6 +86,33 @@ def test_a_killed_worker_costs_at_most_its_own_leader(
         assert (tmp_path / "kills").stat().st_size == 2
 
 
+@pytest.mark.slow
+def test_a_report_over_its_template_budget_fails_alone(workspace: Path, tmp_path: Path) -> None:
+    victim = demo_leaders(LEADERS, 11)[2].name
+    custom = tmp_path / "tpl"
+    custom.mkdir()
+    (custom / "report.html.j2").write_text(
+        '{% extends "base.html.j2" %}{% block extra_sections %}{% if r.leader == "' + victim + '" %}'
+        "{% for a in range(99999) %}{% for b in range(99999) %}{% endfor %}{% endfor %}"
+        "{% endif %}{% endblock %}"
+    )
+    started = time.monotonic()
+    with Store.open(workspace) as store:
+        result = run_cohort(store, DEMO_COHORT, tmp_path / "out", jobs=2, template_dir=custom, draft=True)
+    assert time.monotonic() - started < 300  # generous: hours without the budget
+    assert result.failed == [
+        (
+            victim,
+            "template report.html.j2 (or a template it includes) went over its budget: it took more than "
+            "2,000,000 steps (loop iterations, calls and filters); a report template must stay within its "
+            "budgets (README, Custom templates: budgets); simplify its loops, widths and repetitions",
+        )
+    ]
+    pdfs = {p.name for p in (tmp_path / "out").glob("*.pdf")}
+    assert len(pdfs) == LEADERS  # the other three and the summary
+    assert SUMMARY in pdfs
+
+
 def descendants(pid: int) -> set[int]:
     """Every process below ``pid`` (Linux /proc)."""
     found: set[int] = set()

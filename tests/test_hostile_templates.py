@@ -6,6 +6,7 @@ import re
 from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 import pytest
 from hypothesis import given
@@ -247,3 +248,24 @@ def test_widths_and_repetitions_within_the_budget_still_work(card: Scorecard, tm
     )
     html = render(card, "html", template_dir=template_dir(tmp_path, body)).decode()
     assert "    a    |    b|   c|d-e|ffffffff" in html
+
+
+def test_the_report_command_stops_an_endless_template_with_one_line(
+    run: Callable[..., object], tmp_path: Path, db: Path
+) -> None:
+    from leadcheck.store import Store
+
+    psl = load_instrument("psl-360")
+    with Store.open(db) as store:
+        leaders = demo_leaders(1, 3)
+        add_responses(store, demo_responses(psl, leaders, 3), psl)
+    custom = template_dir(tmp_path, BUDGET_ATTACKS[0][0])
+    out = tmp_path / "r.html"
+    result: Any = run("report", leaders[0].name, "-o", str(out), "--template-dir", str(custom))
+    assert result.exit_code == 1
+    assert result.stderr == (
+        "error: template report.html.j2 (or a template it includes) went over its budget: it took more "
+        "than 2,000,000 steps (loop iterations, calls and filters); a report template must stay within its "
+        "budgets (README, Custom templates: budgets); simplify its loops, widths and repetitions\n"
+    )
+    assert not out.exists()
