@@ -237,8 +237,8 @@ def test_the_shipped_report_is_well_within_its_budget(card: Scorecard) -> None:
 
     with budget.metered() as meter:
         html = render_template(load_bundle(), "report.html.j2", r=view_for(card))
-    assert meter.steps < budget.MAX_STEPS // 100
-    assert len(html) < budget.MAX_OUTPUT // 100
+    assert 0 < meter.steps < budget.MAX_STEPS // 1000  # about 450 for this report
+    assert len(html) <= meter.output < budget.MAX_OUTPUT // 100
 
 
 def test_widths_and_repetitions_within_the_budget_still_work(card: Scorecard, tmp_path: Path) -> None:

@@ -62,7 +62,12 @@ _meter: ContextVar[Meter | None] = ContextVar("leadcheck_template_meter", defaul
 
 @contextmanager
 def metered() -> Iterator[Meter]:
-    """Meter the template render run inside this block against the budgets."""
+    """Meter the template render run inside this block against the budgets (a render already
+    metered keeps its meter: whatever runs inside it spends from the same budget)."""
+    current = _meter.get()
+    if current is not None:
+        yield current
+        return
     meter = Meter(time.monotonic() + SECONDS)
     token = _meter.set(meter)
     try:
