@@ -166,3 +166,12 @@ def test_a_pdf_past_its_deadline_is_one_clear_error(card: Scorecard, monkeypatch
         "make the templates lighter (fewer pages, smaller images and SVG)"
     )
     assert time.monotonic() - started < 60
+
+
+def test_a_template_over_its_cap_is_refused_before_it_is_compiled(tmp_path: Path) -> None:
+    custom = folder(tmp_path, {"report.html.j2": "{{ r.leader }}" * 20_000})
+    with pytest.raises(ReportError) as caught:
+        load_bundle(custom)
+    assert str(caught.value) == (
+        f"{custom / 'report.html.j2'}: larger than 256 KiB; templates and assets must be small"
+    )

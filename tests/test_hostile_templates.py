@@ -269,3 +269,13 @@ def test_the_report_command_stops_an_endless_template_with_one_line(
         "budgets (README, Custom templates: budgets); simplify its loops, widths and repetitions\n"
     )
     assert not out.exists()
+
+
+def test_a_number_squared_without_end_is_stopped(card: Scorecard, tmp_path: Path) -> None:
+    body = (
+        "{% set ns = namespace(x=2 ** 64) %}{% for i in range(40) %}{% set ns.x = ns.x * ns.x %}{% endfor %}"
+    )
+    with pytest.raises(
+        ReportError, match="went over its budget: it computed a number of more than 4,096 bits; "
+    ):
+        render(card, "html", template_dir=template_dir(tmp_path, body))

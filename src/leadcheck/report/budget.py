@@ -37,6 +37,7 @@ MAX_VALUE = 4_000_000  # characters or items of one value a template builds (cou
 MAX_OUTPUT = 32 * 1024 * 1024  # characters one render writes, each macro's and block's own output counted
 MAX_WIDTH = 1_000  # a width, padding, precision or count argument
 MAX_LIPSUM = 100  # paragraphs of lipsum()
+MAX_INT_BITS = 4_096  # an integer a template computes (a 1,233-digit number)
 
 EXPECTED = (
     "a report template must stay within its budgets (README, Custom templates: budgets); "
@@ -122,13 +123,26 @@ def size(value: Any, limit: int = MAX_VALUE) -> int:
 
 
 def bounded(value: Any) -> Any:
-    """``value``, unless it is larger than MAX_VALUE."""
-    if isinstance(value, str | bytes):
+    """``value``, unless it is larger than MAX_VALUE (or, for an integer, MAX_INT_BITS)."""
+    if isinstance(value, int):
+        if value.bit_length() > MAX_INT_BITS:
+            raise OverBudget(f"it computed a number of more than {MAX_INT_BITS:,} bits")
+    elif isinstance(value, str | bytes):
         if len(value) > MAX_VALUE:
             raise OverBudget(f"it built a value of more than {MAX_VALUE:,} characters")
     elif isinstance(value, list | tuple | dict | set | frozenset) and size(value) > MAX_VALUE:
         raise OverBudget(f"it built a value of more than {MAX_VALUE:,} characters or items")
     return value
+
+
+def check_product(left: Any, right: Any) -> None:
+    """OverBudget when multiplying two integers would give one of more than MAX_INT_BITS."""
+    if (
+        isinstance(left, int)
+        and isinstance(right, int)
+        and left.bit_length() + right.bit_length() > MAX_INT_BITS
+    ):
+        raise OverBudget(f"it computed a number of more than {MAX_INT_BITS:,} bits")
 
 
 def check_width(what: str, width: Any) -> None:

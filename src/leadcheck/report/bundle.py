@@ -17,10 +17,12 @@ from leadcheck.errors import ReportError
 from leadcheck.resources import templates_dir
 
 TEXT_SUFFIXES = frozenset({".j2", ".css", ".html"})
+TEMPLATE_SUFFIXES = frozenset({".j2", ".html"})
 ASSET_SUFFIXES = frozenset(
     {".png", ".jpg", ".jpeg", ".gif", ".svg", ".webp", ".ttf", ".otf", ".woff", ".woff2"}
 )
-MAX_FILE_BYTES = 8 * 1024 * 1024  # one template, stylesheet, image or font
+MAX_FILE_BYTES = 8 * 1024 * 1024  # one stylesheet, image or font
+MAX_TEMPLATE_BYTES = 256 * 1024  # one template: Jinja compiles it before a step is taken (about 5 s at most)
 MAX_BUNDLE_BYTES = 32 * 1024 * 1024  # all of them: the bundle travels with every render task
 MAX_ENTRIES = 10_000  # files and folders looked at in a template folder
 BUNDLE_ROOT = "file:///leadcheck-bundle/"
@@ -62,11 +64,13 @@ def _files(folder: Path) -> dict[str, bytes]:
             real = path.resolve()
             if not real.is_relative_to(root):
                 continue  # a symlink out of the folder is not part of the bundle
-            data = _read_capped(path, real)
+            data = _read_capped(
+                path, real, MAX_TEMPLATE_BYTES if path.suffix in TEMPLATE_SUFFIXES else MAX_FILE_BYTES
+            )
             total += len(data)
             if total > MAX_BUNDLE_BYTES:
                 raise ReportError(
-                    f"{folder}: its templates and assets come to more than {MAX_BUNDLE_BYTES // (1024 * 1024)} MiB; "
+                    f"{folder}: its templates and assets come to more than {_size(MAX_BUNDLE_BYTES)}; "
                     "every render worker gets a copy, so keep them under that (smaller images, fewer fonts)"
                 )
             relative = path.relative_to(folder).as_posix()
@@ -78,17 +82,19 @@ def _files(folder: Path) -> dict[str, bytes]:
     return out
 
 
-def _read_capped(path: Path, real: Path) -> bytes:
-    """The bytes of ``real``, read no further than MAX_FILE_BYTES (a file that grows is refused too)."""
+def _size(n: int) -> str:
+    return f"{n // (1024 * 1024)} MiB" if n >= 1024 * 1024 else f"{n // 1024} KiB"
+
+
+def _read_capped(path: Path, real: Path, cap: int) -> bytes:
+    """The bytes of ``real``, read no further than ``cap`` (a file that grows is refused too)."""
     try:
         with real.open("rb") as stream:
-            data = stream.read(MAX_FILE_BYTES + 1)
+            data = stream.read(cap + 1)
     except OSError as e:
         raise ReportError(f"{path}: cannot be read ({e.strerror}); check its permissions") from e
-    if len(data) > MAX_FILE_BYTES:
-        raise ReportError(
-            f"{path}: larger than {MAX_FILE_BYTES // (1024 * 1024)} MiB; templates and assets must be small"
-        )
+    if len(data) > cap:
+        raise ReportError(f"{path}: larger than {_size(cap)}; templates and assets must be small")
     return data
 
 

@@ -104,6 +104,7 @@ class ReportSandbox(jinja2.sandbox.ImmutableSandboxedEnvironment):
         ):
             raise jinja2.exceptions.SecurityError(f"a power larger than 1024 bits to the {MAX_EXPONENT}th")
         if operator == "*":
+            budget.check_product(left, right)
             for seq, count in ((left, right), (right, left)):
                 if (
                     isinstance(seq, str | list | tuple | bytes)
