@@ -279,3 +279,9 @@ def test_a_number_squared_without_end_is_stopped(card: Scorecard, tmp_path: Path
         ReportError, match="went over its budget: it computed a number of more than 4,096 bits; "
     ):
         render(card, "html", template_dir=template_dir(tmp_path, body))
+
+
+def test_filters_take_all_their_arguments_through_the_budget(card: Scorecard, tmp_path: Path) -> None:
+    body = "[{{ 'hello world' | truncate(9, true, '..', 0) }}|{{ 'a b c' | wordwrap(2, true, '/', true) }}]"
+    html = render(card, "html", template_dir=template_dir(tmp_path, body)).decode()
+    assert "[hello w..|a/b/c]" in html

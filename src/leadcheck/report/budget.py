@@ -226,14 +226,16 @@ def _replace(value: Any, old: Any = "", new: Any = "", count: Any = None, **__: 
 
 
 def _wordwrap(
-    value: Any, width: int = 79, break_long_words: bool = True, wrapstring: Any = None, **__: Any
+    value: Any, width: int = 79, break_long_words: bool = True, wrapstring: Any = None, *_: Any, **__: Any
 ) -> None:
     text = _text(value)
     lines = len(text) // max(1, int(width)) + _lines(text)
     check_grown(len(text) + lines * len(str(wrapstring or "\n")))
 
 
-def _truncate(value: Any, length: int = 255, killwords: bool = False, end: Any = "...", **__: Any) -> None:
+def _truncate(
+    value: Any, length: int = 255, killwords: bool = False, end: Any = "...", *_: Any, **__: Any
+) -> None:
     bounded(end)
 
 
