@@ -123,6 +123,9 @@ def test_an_svg_asset_shown_many_times_counts_each_time() -> None:
     check_document(html, {"chart.svg": 600})
     with pytest.raises(ReportError):
         check_document(html, {"chart.svg": 700})
+    for shown in ('<object data="chart.svg"></object>', '<div style="background: url(chart.svg)"></div>'):
+        with pytest.raises(ReportError):
+            check_document(f"<html><body>{shown * 30}</body></html>", {"chart.svg": 700})
 
 
 def test_a_file_over_its_cap_is_refused_without_reading_it_whole(tmp_path: Path) -> None:

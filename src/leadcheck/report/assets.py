@@ -26,7 +26,7 @@ FIX = "simplify it (fewer <use> of groups that themselves <use>) or use a PNG"
 _VOID = frozenset(
     {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track", "wbr"}
 )
-_LINK_ATTRS = ("href", "xlink:href", "src")
+_LINK_ATTRS = ("href", "xlink:href", "src", "data")  # data: <object data="chart.svg">
 _CSS_URL = re.compile(r"url\(\s*['\"]?\s*([^'\")\s]*)", re.IGNORECASE)
 
 
