@@ -113,6 +113,26 @@ def test_a_report_over_its_template_budget_fails_alone(workspace: Path, tmp_path
     assert SUMMARY in pdfs
 
 
+@pytest.mark.slow
+def test_a_summary_over_its_template_budget_fails_alone(workspace: Path, tmp_path: Path) -> None:
+    custom = tmp_path / "tpl"
+    custom.mkdir()
+    (custom / "cohort.html.j2").write_text("{{ 'x' | center(999999999) }}")
+    with Store.open(workspace) as store:
+        result = run_cohort(store, DEMO_COHORT, tmp_path / "out", jobs=1, template_dir=custom, draft=True)
+    assert result.failed == [
+        (
+            "the cohort summary",
+            "template cohort.html.j2 (or a template it includes) went over its budget: it asked for a width "
+            "of 999,999,999 (at most 1,000); a report template must stay within its budgets (README, Custom "
+            "templates: budgets); simplify its loops, widths and repetitions",
+        )
+    ]
+    assert result.summary is None
+    pdfs = {p.name for p in (tmp_path / "out").glob("*.pdf")}
+    assert len(pdfs) == LEADERS and SUMMARY not in pdfs
+
+
 def descendants(pid: int) -> set[int]:
     """Every process below ``pid`` (Linux /proc)."""
     found: set[int] = set()
