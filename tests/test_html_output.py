@@ -28,6 +28,8 @@ HOSTILE = """
 <svg><a xlink:href="javascript:alert(1)"><text>x</text></a><animate attributeName="href" to="javascript:alert(1)"/>
 <image href="http://evil.example/i.png"/><script>alert(2)</script><style><img src=x onerror=alert(3)></style></svg>
 <div style="background-image:url(http://evil.example/c.png)">styled</div>
+<img srcset="data:image/png;base64,AAAA 1x, https://evil.example/s.png 2x" alt="s">
+<svg><rect fill="url(https://evil.example/p.svg#g)" filter="url( 'http://evil.example/f.svg#f' )"/></svg>
 <form action="https://evil.example"><button formaction="https://evil.example">b</button></form>
 <title></title x><img src=x onerror=alert(4)></title>
 <noscript><img src="https://evil.example/n.png"></noscript><!-- <script>alert(5)</script> -->
@@ -75,8 +77,8 @@ def test_the_html_report_holds_no_script_no_handler_and_no_remote_reference(
             if name in ("href", "src", "action", "formaction", "data", "srcset", "poster"):
                 assert safe_url(value), (element.tag, name, value)
             assert "javascript:" not in value.replace("\t", "").lower()
-    styles = " ".join((e.text or "") + e.attrib.get("style", "") for e in elements)
-    assert "evil.example" not in styles
+    values = " ".join((e.text or "") + " ".join(e.attrib.values()) for e in elements)
+    assert "evil.example" not in values
     assert "evil.example" not in html
     assert "alert(" not in html.replace("&lt;img src=x onerror=alert(3)&gt;", "")
     # What the template said in words is kept.

@@ -121,7 +121,8 @@ class _Cleaner(HTMLParser):
         if tag == "meta" and any(k == "http-equiv" for k, _ in attrs):
             return  # refresh, set-cookie, a competing policy: the report sets its own
         kept = [(k, v) for k, v in attrs if self._keep(k, v)]
-        kept = [(k, safe_css(v) if k == "style" and v is not None else v) for k, v in kept]
+        # style="…url(…)", and SVG's fill="url(…)", filter, mask, clip-path, marker-start…
+        kept = [(k, safe_css(v) if v is not None and "url(" in v.lower() else v) for k, v in kept]
         original = self.get_starttag_text() or ""
         if kept == attrs:
             self.out.append(original)
@@ -138,6 +139,8 @@ class _Cleaner(HTMLParser):
     @staticmethod
     def _keep(name: str, value: str | None) -> bool:
         if name.startswith("on"):
+            return False
+        if name == "srcset":  # a list of URLs: its first may be data: and the next remote
             return False
         if name in _URL_ATTRS:
             return value is not None and safe_url(value)
