@@ -178,3 +178,20 @@ def test_a_template_over_its_cap_is_refused_before_it_is_compiled(tmp_path: Path
     assert str(caught.value) == (
         f"{custom / 'report.html.j2'}: larger than 256 KiB; templates and assets must be small"
     )
+
+
+@pytest.mark.skipif(not hasattr(__import__("os"), "mkfifo"), reason="needs named pipes")
+def test_a_pipe_in_a_files_place_is_refused_not_waited_on(tmp_path: Path) -> None:
+    """Listed as a file, replaced by a named pipe before it is read: refused at once."""
+    import os
+
+    from leadcheck.report.bundle import _read_capped
+
+    pipe = tmp_path / "logo.png"
+    os.mkfifo(pipe)
+    with pytest.raises(ReportError) as caught:
+        _read_capped(pipe, pipe, 1024)
+    assert str(caught.value) == (
+        f"{pipe}: not a regular file (a pipe or a device); a template folder may hold only files: "
+        "remove it from the folder"
+    )

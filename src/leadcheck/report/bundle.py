@@ -87,9 +87,22 @@ def _size(n: int) -> str:
 
 
 def _read_capped(path: Path, real: Path, cap: int) -> bytes:
-    """The bytes of ``real``, read no further than ``cap`` (a file that grows is refused too)."""
+    """The bytes of ``real``, read no further than ``cap`` (a file that grows is refused too).
+
+    Opened without blocking and checked again once open: a named pipe put in a file's place after
+    the folder was listed is refused, not waited on.
+    """
+    import os
+    import stat
+
     try:
-        with real.open("rb") as stream:
+        fd = os.open(real, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+        with os.fdopen(fd, "rb") as stream:
+            if not stat.S_ISREG(os.fstat(stream.fileno()).st_mode):
+                raise ReportError(
+                    f"{path}: not a regular file (a pipe or a device); a template folder may hold only files: "
+                    "remove it from the folder"
+                )
             data = stream.read(cap + 1)
     except OSError as e:
         raise ReportError(f"{path}: cannot be read ({e.strerror}); check its permissions") from e
