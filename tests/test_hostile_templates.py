@@ -160,7 +160,7 @@ BUDGET_ATTACKS = [
         "it took more than 2,000,000 steps (loop iterations, calls and filters)",
     ),
     ("{{ 'x' | center(999999999) }}", WIDTH),
-    ("{{ 'x' | indent(999999999) }}", "it asked for a indent of 999,999,999 (at most 1,000)"),
+    ("{{ 'x' | indent(999999999) }}", "it asked for an indent of 999,999,999 (at most 1,000)"),
     ("{{ ('x\\n' * 50000) | indent(999) }}", GROWN),
     ("{{ '%999999999s' | format('') }}", WIDTH),
     ("{{ '%999999999s' % '' }}", WIDTH),

@@ -148,7 +148,7 @@ def check_product(left: Any, right: Any) -> None:
 def check_width(what: str, width: Any) -> None:
     """OverBudget when a width, padding or count argument is larger than MAX_WIDTH."""
     if isinstance(width, int | float) and abs(width) > MAX_WIDTH:
-        raise OverBudget(f"it asked for a {what} of {width:,} (at most {MAX_WIDTH:,})")
+        raise OverBudget(f"it asked for {what} of {width:,} (at most {MAX_WIDTH:,})")
 
 
 def check_grown(estimate: int) -> None:
@@ -171,7 +171,7 @@ def check_percent_format(fmt: str) -> None:
                     f"it asked for a width from the arguments (`*`; write a number up to {MAX_WIDTH:,})"
                 )
             if part is not None:
-                check_width("width", int(part))
+                check_width("a width", int(part))
 
 
 def check_brace_format(fmt: str) -> None:
@@ -186,7 +186,7 @@ def check_brace_format(fmt: str) -> None:
         if "{" in spec:
             raise OverBudget(f"it asked for a width from the arguments (write a number up to {MAX_WIDTH:,})")
         for number in _NUMBERS.findall(spec):
-            check_width("width", int(number))
+            check_width("a width", int(number))
 
 
 def _lines(text: str) -> int:
@@ -204,12 +204,12 @@ def _text(value: Any) -> str:
 
 
 def _center(value: Any, width: int = 80, *_: Any, **__: Any) -> None:
-    check_width("width", width)
+    check_width("a width", width)
 
 
 def _indent(value: Any, width: Any = 4, *_: Any, **__: Any) -> None:
     pad = len(width) if isinstance(width, str) else width
-    check_width("indent", pad)
+    check_width("an indent", pad)
     check_grown(len(_text(value)) + _lines(_text(value)) * int(pad))
 
 
@@ -240,11 +240,11 @@ def _truncate(
 
 
 def _batch(value: Any, linecount: int = 1, fill_with: Any = None, **__: Any) -> None:
-    check_width("batch size", linecount)
+    check_width("a batch size", linecount)
 
 
 def _slice(value: Any, slices: int = 1, fill_with: Any = None, **__: Any) -> None:
-    check_width("number of slices", slices)
+    check_width("a number of slices", slices)
 
 
 def _lengths(items: Iterable[Any], each: Callable[[Any], int]) -> None:
@@ -320,10 +320,10 @@ def check_call(obj: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> None:
     name = getattr(obj, "__name__", "")
     if isinstance(owner, str):
         if name in _WIDTH_METHODS and args:
-            check_width("width", args[0])
+            check_width("a width", args[0])
         elif name == "expandtabs":
             tab = args[0] if args else kwargs.get("tabsize", 8)
-            check_width("tab size", tab)
+            check_width("a tab size", tab)
             check_grown(len(owner) + owner.count("\t") * int(tab))
         elif name == "replace" and len(args) >= 2:
             _replace(owner, *args)
@@ -337,7 +337,7 @@ def check_lipsum(n: Any = 5, html: Any = True, min: Any = 20, max: Any = 100) ->
     """lipsum() at most MAX_LIPSUM paragraphs of at most MAX_WIDTH words."""
     if isinstance(n, int) and n > MAX_LIPSUM:
         raise OverBudget(f"it asked for {n:,} paragraphs of lipsum (at most {MAX_LIPSUM})")
-    check_width("lipsum paragraph length", max)
+    check_width("a lipsum paragraph length", max)
 
 
 # -- output ----------------------------------------------------------------------------------------
