@@ -86,6 +86,53 @@ def test_a_killed_worker_costs_at_most_its_own_leader(
         assert (tmp_path / "kills").stat().st_size == 2
 
 
+@pytest.mark.slow
+def test_a_report_over_its_template_budget_fails_alone(workspace: Path, tmp_path: Path) -> None:
+    victim = demo_leaders(LEADERS, 11)[2].name
+    custom = tmp_path / "tpl"
+    custom.mkdir()
+    (custom / "report.html.j2").write_text(
+        '{% extends "base.html.j2" %}{% block extra_sections %}{% if r.leader == "' + victim + '" %}'
+        "{% for a in range(99999) %}{% for b in range(99999) %}{% endfor %}{% endfor %}"
+        "{% endif %}{% endblock %}"
+    )
+    started = time.monotonic()
+    with Store.open(workspace) as store:
+        result = run_cohort(store, DEMO_COHORT, tmp_path / "out", jobs=2, template_dir=custom, draft=True)
+    assert time.monotonic() - started < 300  # generous: hours without the budget
+    assert result.failed == [
+        (
+            victim,
+            "template report.html.j2 (or a template it includes) went over its budget: it took more than "
+            "2,000,000 steps (loop iterations, calls and filters); a report template must stay within its "
+            "budgets (README, Custom templates: budgets); simplify its loops, widths and repetitions",
+        )
+    ]
+    pdfs = {p.name for p in (tmp_path / "out").glob("*.pdf")}
+    assert len(pdfs) == LEADERS  # the other three and the summary
+    assert SUMMARY in pdfs
+
+
+@pytest.mark.slow
+def test_a_summary_over_its_template_budget_fails_alone(workspace: Path, tmp_path: Path) -> None:
+    custom = tmp_path / "tpl"
+    custom.mkdir()
+    (custom / "cohort.html.j2").write_text("{{ 'x' | center(999999999) }}")
+    with Store.open(workspace) as store:
+        result = run_cohort(store, DEMO_COHORT, tmp_path / "out", jobs=1, template_dir=custom, draft=True)
+    assert result.failed == [
+        (
+            "the cohort summary",
+            "template cohort.html.j2 (or a template it includes) went over its budget: it asked for a width "
+            "of 999,999,999 (at most 1,000); a report template must stay within its budgets (README, Custom "
+            "templates: budgets); simplify its loops, widths and repetitions",
+        )
+    ]
+    assert result.summary is None
+    pdfs = {p.name for p in (tmp_path / "out").glob("*.pdf")}
+    assert len(pdfs) == LEADERS and SUMMARY not in pdfs
+
+
 def descendants(pid: int) -> set[int]:
     """Every process below ``pid`` (Linux /proc)."""
     found: set[int] = set()
@@ -156,3 +203,55 @@ def test_killing_the_coordinator_leaves_no_process_behind(workspace: Path, tmp_p
     for pid in left:  # do not leave them to the next test either
         os.kill(pid, signal.SIGKILL)
     assert not left, f"{len(left)} processes outlived the coordinator"
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(
+    not Path(f"/proc/self/task/{os.getpid()}/children").exists(),
+    reason="needs Linux /proc/PID/task/TID/children",
+)
+def test_killing_the_coordinator_ends_its_workers_while_its_output_is_read(
+    workspace: Path, tmp_path: Path
+) -> None:
+    """Another program holds the coordinator's output open and has not reaped it (it waits for the
+    end of the pipe first): the coordinator lingers as a zombie, and the workers must still end."""
+    out = tmp_path / "out"
+    options = ["-o", str(out), "-j", "2", "--force", "--quiet"]
+    coordinator = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "leadcheck",
+            "--db",
+            str(workspace),
+            "cohort",
+            "report",
+            DEMO_COHORT,
+            *options,
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    try:
+        deadline = time.monotonic() + 120
+        workers: set[int] = set()
+        while time.monotonic() < deadline and len(workers) < 3:  # the forkserver and two workers
+            workers = descendants(coordinator.pid)
+            time.sleep(0.1)
+        assert len(workers) >= 3, "the render workers never started"
+        time.sleep(1.0)  # mid-run
+        workers = descendants(coordinator.pid)
+        os.kill(coordinator.pid, signal.SIGKILL)  # not reaped: the pipe is still open on this side
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline and any(running(p) for p in workers):
+            time.sleep(0.2)
+        left = [p for p in workers if running(p)]
+        for pid in left:
+            os.kill(pid, signal.SIGKILL)
+        assert not left, f"{len(left)} processes outlived the coordinator"
+        # And the reader sees the end of the output: nothing else holds the pipe.
+        assert coordinator.stdout is not None
+        assert coordinator.stdout.read() == b""
+    finally:
+        coordinator.kill()
+        coordinator.communicate()

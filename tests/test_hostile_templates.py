@@ -6,6 +6,7 @@ import re
 from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 import pytest
 from hypothesis import given
@@ -144,3 +145,143 @@ def test_control_characters_never_reach_the_report(card: Scorecard) -> None:
     html = render(hostile, "html").decode()
     assert "Clear[D[C goals and follow-up\nSecond line" in html
     assert not re.search("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]", html)
+
+
+# -- resources: what a template may spend (leadcheck.report.budget) -------------------------------
+
+WIDTH = "it asked for a width of 999,999,999 (at most 1,000)"
+GROWN = "it would build a value of more than 4,000,000 characters"
+BUILT = "it built a value of more than 4,000,000 characters or items"
+
+# Each would loop for hours or build a value of gigabytes; each is refused before it does.
+BUDGET_ATTACKS = [
+    (
+        "{% for a in range(99999) %}{% for b in range(99999) %}{% endfor %}{% endfor %}",
+        "it took more than 2,000,000 steps (loop iterations, calls and filters)",
+    ),
+    ("{{ 'x' | center(999999999) }}", WIDTH),
+    ("{{ 'x' | indent(999999999) }}", "it asked for an indent of 999,999,999 (at most 1,000)"),
+    ("{{ ('x\\n' * 50000) | indent(999) }}", GROWN),
+    ("{{ '%999999999s' | format('') }}", WIDTH),
+    ("{{ '%999999999s' % '' }}", WIDTH),
+    (
+        "{{ '%*s' % (999999999, '') }}",
+        "it asked for a width from the arguments (`*`; write a number up to 1,000)",
+    ),
+    ("{{ '{:>999999999}'.format(1) }}", WIDTH),
+    ("{{ 'x'.ljust(999999999) }}", WIDTH),
+    ("{{ range(99999) | map('string') | join('x' * 99999) }}", GROWN),
+    ("{{ ('x' * 99999) | replace('x', 'y' * 99999) }}", GROWN),
+    (
+        "{% set ns = namespace(s='x') %}{% for i in range(40) %}{% set ns.s = ns.s ~ ns.s %}{% endfor %}",
+        GROWN,
+    ),
+    (
+        "{% set ns = namespace(s='x') %}{% for i in range(40) %}{% set ns.s = ns.s + ns.s %}{% endfor %}",
+        GROWN,
+    ),
+    ("{% set x = 'x' * 99999 %}" + "{% set x = x ~ x %}" * 40 + "{{ x }}", GROWN),
+    (
+        "{% macro m(s, n) %}{% if n %}{{ m(s ~ s, n - 1) }}{% endif %}{% endmacro %}{{ m('x', 40) }}",
+        GROWN,
+    ),
+    ("{% set a = [1] * 99999 %}{% set b = [" + "a, " * 60 + "] %}{{ b }}", BUILT),
+    ("{% for i in range(99999) %}{{ 'x' * 99999 }}{% endfor %}", "it wrote more than 33,554,432 characters"),
+    ("{{ lipsum(n=10000000) }}", "it asked for 10,000,000 paragraphs of lipsum (at most 100)"),
+    (
+        "{{ range(9) | batch(999999999, 'x') | list }}",
+        "it asked for a batch size of 999,999,999 (at most 1,000)",
+    ),
+    ("{{ ('\\t' * 99999).expandtabs(999) }}", GROWN),
+]
+
+
+@pytest.mark.parametrize(("attack", "found"), BUDGET_ATTACKS)
+def test_a_template_over_its_budget_is_one_clear_error(
+    card: Scorecard, tmp_path: Path, attack: str, found: str
+) -> None:
+    import time
+
+    started = time.monotonic()
+    with pytest.raises(ReportError) as caught:
+        render(card, "html", template_dir=template_dir(tmp_path, attack))
+    assert str(caught.value) == (
+        f"template report.html.j2 (or a template it includes) went over its budget: {found}; "
+        "a report template must stay within its budgets (README, Custom templates: budgets); "
+        "simplify its loops, widths and repetitions"
+    )
+    assert time.monotonic() - started < 60  # generous: each stops within seconds, not hours
+
+
+def test_a_template_past_its_deadline_stops(
+    card: Scorecard, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import time
+
+    from leadcheck.report import budget
+
+    monkeypatch.setattr(budget, "SECONDS", 0.5)
+    monkeypatch.setattr(budget, "MAX_STEPS", 10**12)
+    body = "{% for a in range(99999) %}{% for b in range(99999) %}{% endfor %}{% endfor %}"
+    started = time.monotonic()
+    with pytest.raises(ReportError, match=r"went over its budget: it ran for more than 0\.5 s; "):
+        render(card, "html", template_dir=template_dir(tmp_path, body))
+    assert time.monotonic() - started < 60
+
+
+def test_the_shipped_report_is_well_within_its_budget(card: Scorecard) -> None:
+    from leadcheck.report import budget
+    from leadcheck.report.bundle import load_bundle
+    from leadcheck.report.html import render_template
+    from leadcheck.report.render import view_for
+
+    with budget.metered() as meter:
+        html = render_template(load_bundle(), "report.html.j2", r=view_for(card))
+    assert 0 < meter.steps < budget.MAX_STEPS // 1000  # about 450 for this report
+    assert len(html) <= meter.output < budget.MAX_OUTPUT // 100
+
+
+def test_widths_and_repetitions_within_the_budget_still_work(card: Scorecard, tmp_path: Path) -> None:
+    body = (
+        "{{ 'a' | center(9) }}|{{ '%5s' % 'b' }}|{{ '{:>4}'.format('c') }}|{{ ['d', 'e'] | join('-') }}|"
+        "{% set ns = namespace(s='f') %}{% for i in range(3) %}{% set ns.s = ns.s ~ ns.s %}{% endfor %}{{ ns.s }}"
+    )
+    html = render(card, "html", template_dir=template_dir(tmp_path, body)).decode()
+    assert "    a    |    b|   c|d-e|ffffffff" in html
+
+
+def test_the_report_command_stops_an_endless_template_with_one_line(
+    run: Callable[..., object], tmp_path: Path, db: Path
+) -> None:
+    from leadcheck.store import Store
+
+    psl = load_instrument("psl-360")
+    with Store.open(db) as store:
+        leaders = demo_leaders(1, 3)
+        add_responses(store, demo_responses(psl, leaders, 3), psl)
+    custom = template_dir(tmp_path, BUDGET_ATTACKS[0][0])
+    out = tmp_path / "r.html"
+    result: Any = run("report", leaders[0].name, "-o", str(out), "--template-dir", str(custom))
+    assert result.exit_code == 1
+    assert result.stderr == (
+        "error: template report.html.j2 (or a template it includes) went over its budget: it took more "
+        "than 2,000,000 steps (loop iterations, calls and filters); a report template must stay within its "
+        "budgets (README, Custom templates: budgets); simplify its loops, widths and repetitions\n"
+    )
+    assert not out.exists()
+
+
+def test_a_number_squared_without_end_is_stopped(card: Scorecard, tmp_path: Path) -> None:
+    body = (
+        "{% set ns = namespace(x=2 ** 64) %}{% for i in range(40) %}{% set ns.x = ns.x * ns.x %}{% endfor %}"
+    )
+    with pytest.raises(
+        ReportError, match="went over its budget: it computed a number of more than 4,096 bits; "
+    ):
+        render(card, "html", template_dir=template_dir(tmp_path, body))
+
+
+def test_filters_take_all_their_arguments_through_the_budget(card: Scorecard, tmp_path: Path) -> None:
+    body = "[{{ 'hello world' | truncate(9, true, '..', 0) }}|{{ 'a b c' | wordwrap(2, true, '/', true) }}]"
+    html = render(card, "html", template_dir=template_dir(tmp_path, body)).decode()
+    assert "[hello w..|a/b/c]" in html

@@ -529,9 +529,13 @@ class CohortRun:
         ):
             result.skipped.append(SUMMARY)
         else:
-            res = _submit_retrying(
-                executor, RenderTask(SUMMARY, self._summary_view(builder), COHORT_ENTRY, self.bundle)
-            )
+            try:
+                res = _submit_retrying(
+                    executor, RenderTask(SUMMARY, self._summary_view(builder), COHORT_ENTRY, self.bundle)
+                )
+            except ReportError as e:  # over its budget, say: the leaders' reports stand, the run says so
+                self.fail("the cohort summary", SUMMARY, _reason(e))
+                return
             write_atomic(path, res.pdf)
             if res.missing_scripts:
                 result.missing_fonts.append(("the cohort summary", res.missing_scripts))

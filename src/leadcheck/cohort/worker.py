@@ -8,9 +8,11 @@ templates warm across the reports it renders.
 from __future__ import annotations
 
 import os
+import sys
 import threading
 import time
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from leadcheck.report.bundle import TemplateBundle
@@ -49,6 +51,7 @@ def warm_up(coordinator: int | None = None, is_parent: bool = False) -> None:
     ``is_parent``: the coordinator forked this process itself, so its death shows at once as a
     new parent, even while its pid lingers unreaped.
     """
+    die_with_parent()
     if coordinator is not None:
         threading.Thread(
             target=_exit_with, args=(coordinator, is_parent), name="leadcheck-watch", daemon=True
@@ -56,6 +59,33 @@ def warm_up(coordinator: int | None = None, is_parent: bool = False) -> None:
     from leadcheck.report.pdf import font_config
 
     font_config()
+
+
+PR_SET_PDEATHSIG = 1  # linux/prctl.h
+
+
+def die_with_parent() -> None:
+    """On Linux, have the kernel kill this process the moment its parent dies (PR_SET_PDEATHSIG).
+
+    A pool worker's parent is the forkserver, which exits when the coordinator does; the render
+    process's parent is the coordinator itself. Unlike the watch thread, this holds whoever keeps
+    the coordinator unreaped: a program reading its output waits for the end of the pipe before it
+    reaps, and the pipe ends only when every process holding it is gone. Elsewhere the watch
+    thread alone ends the worker.
+    """
+    if not sys.platform.startswith("linux"):
+        return
+    import ctypes
+    import signal
+
+    parent = os.getppid()
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    except (OSError, AttributeError):
+        return
+    if os.getppid() != parent:  # the parent died before the request took hold
+        os._exit(1)
 
 
 def _exit_with(coordinator: int, is_parent: bool) -> None:
@@ -73,7 +103,16 @@ def _alive(pid: int) -> bool:
         return False
     except PermissionError:  # alive, but another user's: the pid was reused, so ours is gone
         return False
-    return True
+    return not _zombie(pid)
+
+
+def _zombie(pid: int) -> bool:
+    """The process has ended and waits to be reaped (Linux /proc; False where it cannot be told)."""
+    try:
+        state = Path(f"/proc/{pid}/stat").read_bytes().rsplit(b")", 1)[1].split()[0]
+    except (OSError, IndexError):
+        return False
+    return state in (b"Z", b"X")
 
 
 def render_task(task: RenderTask) -> RenderResult:

@@ -17,10 +17,14 @@ from leadcheck.errors import ReportError
 from leadcheck.resources import templates_dir
 
 TEXT_SUFFIXES = frozenset({".j2", ".css", ".html"})
+TEMPLATE_SUFFIXES = frozenset({".j2", ".html"})
 ASSET_SUFFIXES = frozenset(
     {".png", ".jpg", ".jpeg", ".gif", ".svg", ".webp", ".ttf", ".otf", ".woff", ".woff2"}
 )
-MAX_FILE_BYTES = 8 * 1024 * 1024
+MAX_FILE_BYTES = 8 * 1024 * 1024  # one stylesheet, image or font
+MAX_TEMPLATE_BYTES = 256 * 1024  # one template: Jinja compiles it before a step is taken (about 5 s at most)
+MAX_BUNDLE_BYTES = 32 * 1024 * 1024  # all of them: the bundle travels with every render task
+MAX_ENTRIES = 10_000  # files and folders looked at in a template folder
 BUNDLE_ROOT = "file:///leadcheck-bundle/"
 
 
@@ -39,19 +43,72 @@ class TemplateBundle:
 
 
 def _files(folder: Path) -> dict[str, bytes]:
+    """The templates and assets in ``folder``, each read with a size cap, the folder's total capped too."""
+    import os
+
     out: dict[str, bytes] = {}
-    for path in sorted(folder.rglob("*")):
-        if not path.is_file() or path.suffix.lower() not in TEXT_SUFFIXES | ASSET_SUFFIXES:
-            continue
-        real = path.resolve()
-        if not real.is_relative_to(folder.resolve()):
-            continue  # a symlink out of the folder is not part of the bundle
-        if real.stat().st_size > MAX_FILE_BYTES:
+    root = folder.resolve()
+    total = seen = 0
+    for top, dirs, names in os.walk(folder):  # symlinked folders are not followed
+        dirs.sort()
+        seen += len(dirs) + len(names)
+        if seen > MAX_ENTRIES:
             raise ReportError(
-                f"{path}: larger than {MAX_FILE_BYTES // (1024 * 1024)} MiB; templates and assets must be small"
+                f"{folder}: more than {MAX_ENTRIES:,} files and folders; a template folder holds only "
+                "templates, the stylesheet, images and fonts: point --template-dir at that folder"
             )
-        out[path.relative_to(folder).as_posix()] = real.read_bytes()
+        for name in sorted(names):
+            path = Path(top) / name
+            if path.suffix.lower() not in TEXT_SUFFIXES | ASSET_SUFFIXES or not path.is_file():
+                continue
+            real = path.resolve()
+            if not real.is_relative_to(root):
+                continue  # a symlink out of the folder is not part of the bundle
+            data = _read_capped(
+                path, real, MAX_TEMPLATE_BYTES if path.suffix in TEMPLATE_SUFFIXES else MAX_FILE_BYTES
+            )
+            total += len(data)
+            if total > MAX_BUNDLE_BYTES:
+                raise ReportError(
+                    f"{folder}: its templates and assets come to more than {_size(MAX_BUNDLE_BYTES)}; "
+                    "every render worker gets a copy, so keep them under that (smaller images, fewer fonts)"
+                )
+            relative = path.relative_to(folder).as_posix()
+            if path.suffix.lower() == ".svg":
+                from leadcheck.report.assets import check_svg_asset
+
+                check_svg_asset(str(path), data)
+            out[relative] = data
     return out
+
+
+def _size(n: int) -> str:
+    return f"{n // (1024 * 1024)} MiB" if n >= 1024 * 1024 else f"{n // 1024} KiB"
+
+
+def _read_capped(path: Path, real: Path, cap: int) -> bytes:
+    """The bytes of ``real``, read no further than ``cap`` (a file that grows is refused too).
+
+    Opened without blocking and checked again once open: a named pipe put in a file's place after
+    the folder was listed is refused, not waited on.
+    """
+    import os
+    import stat
+
+    try:
+        fd = os.open(real, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+        with os.fdopen(fd, "rb") as stream:
+            if not stat.S_ISREG(os.fstat(stream.fileno()).st_mode):
+                raise ReportError(
+                    f"{path}: not a regular file (a pipe or a device); a template folder may hold only files: "
+                    "remove it from the folder"
+                )
+            data = stream.read(cap + 1)
+    except OSError as e:
+        raise ReportError(f"{path}: cannot be read ({e.strerror}); check its permissions") from e
+    if len(data) > cap:
+        raise ReportError(f"{path}: larger than {_size(cap)}; templates and assets must be small")
+    return data
 
 
 def load_bundle(custom: Path | None = None) -> TemplateBundle:

@@ -6,12 +6,19 @@ about 0.7 s to import.
 
 from __future__ import annotations
 
+import signal
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote
 
 from leadcheck.errors import ReportError
 from leadcheck.report.bundle import ASSET_SUFFIXES, BUNDLE_ROOT, TemplateBundle
+
+# Wall time of one PDF's layout and writing (the demo's heaviest report takes about 5 s).
+PDF_SECONDS = 120.0
 
 _fetcher_class: Any = None
 _font_config: Any = None
@@ -91,15 +98,58 @@ def scope_table_headers(document: Any, pdf: Any) -> None:
         attributes["Scope"] = scope
 
 
+class _OverTime(BaseException):
+    """The PDF's deadline passed (a BaseException: WeasyPrint catches Exception around images)."""
+
+
+@contextmanager
+def deadline(seconds: float) -> Iterator[None]:
+    """Stop the code inside after ``seconds`` with _OverTime, where a timer signal can: in the main
+    thread (the command, a render process, a pool worker); a Dask worker's threads go without."""
+    if threading.current_thread() is not threading.main_thread() or not hasattr(signal, "setitimer"):
+        yield
+        return
+
+    def expired(_signum: int, _frame: object) -> None:
+        raise _OverTime
+
+    previous = signal.signal(signal.SIGALRM, expired)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+def check_svg(html: str, bundle: TemplateBundle) -> None:
+    """ReportError when the document's SVG, inline or from the bundle, draws too much (leadcheck.report.assets)."""
+    from leadcheck.report.assets import check_document, check_svg_asset
+
+    drawn = {
+        name: check_svg_asset(name, data)
+        for name, data in bundle.files.items()
+        if name.lower().endswith(".svg")
+    }
+    check_document(html, drawn)
+
+
 def render_pdf(html: str, bundle: TemplateBundle) -> bytes:
     """PDF bytes of ``html``: tagged (PDF/UA-1), with metadata from the HTML head."""
     import weasyprint
 
+    check_svg(html, bundle)
     try:
-        document = weasyprint.HTML(
-            string=html, base_url=BUNDLE_ROOT, url_fetcher=locked_fetcher(bundle)
-        ).render(font_config=font_config())
-        data = document.write_pdf(pdf_variant="pdf/ua-1", pdf_tags=True, finisher=scope_table_headers)
+        with deadline(PDF_SECONDS):
+            document = weasyprint.HTML(
+                string=html, base_url=BUNDLE_ROOT, url_fetcher=locked_fetcher(bundle)
+            ).render(font_config=font_config())
+            data = document.write_pdf(pdf_variant="pdf/ua-1", pdf_tags=True, finisher=scope_table_headers)
+    except _OverTime:
+        raise ReportError(
+            f"PDF rendering took more than {PDF_SECONDS:g} s, the budget of one report; "
+            "make the templates lighter (fewer pages, smaller images and SVG)"
+        ) from None
     except Exception as e:  # WeasyPrint raises many kinds; say which step failed
         raise ReportError(f"PDF rendering failed: {type(e).__name__}: {e}") from e
     assert isinstance(data, bytes)

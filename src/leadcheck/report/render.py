@@ -29,9 +29,17 @@ def view_for(
 
 
 def view_html(view: ReportView, bundle: TemplateBundle | None = None) -> str:
-    """A view model as a standalone HTML document: the bundle's images and fonts are inlined."""
+    """A view model as a standalone HTML document: the bundle's images and fonts are inlined, and it
+    runs no script and fetches nothing (leadcheck.report.htmlsafe)."""
     bundle = bundle or load_bundle()
-    return inline_assets(render_html(view, bundle), bundle)
+    return standalone_html(render_html(view, bundle), bundle)
+
+
+def standalone_html(html: str, bundle: TemplateBundle) -> str:
+    """The report's HTML as the file a coach opens: assets inlined, no script, no remote reference."""
+    from leadcheck.report.htmlsafe import standalone
+
+    return standalone(inline_assets(html, bundle))
 
 
 def inline_assets(html: str, bundle: TemplateBundle) -> str:
@@ -95,7 +103,7 @@ def render_report(
     bundle = load_bundle(template_dir)
     html = render_html(view, bundle)
     if fmt == "html":
-        return Rendered(inline_assets(html, bundle).encode("utf-8"), ())
+        return Rendered(standalone_html(html, bundle).encode("utf-8"), ())
     pdf = renderer.render(html, bundle) if renderer is not None else render_here(html, bundle)
     return Rendered(pdf.data, pdf.missing_scripts)
 

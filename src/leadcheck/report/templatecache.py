@@ -90,6 +90,7 @@ def template_cache(environment_class: type, options: dict[str, object]) -> Templ
     shape = [
         f"{environment_class.__module__}.{environment_class.__qualname__}",
         repr(sorted(getattr(environment_class, "intercepted_binops", ()))),
+        getattr(environment_class, "code_shape", ""),
         repr(sorted(options.items())),
         jinja2.__version__,
         leadcheck.__version__,
