@@ -8,8 +8,6 @@ unchanged and the files already written are removed.
 
 from __future__ import annotations
 
-import re
-import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
@@ -20,6 +18,7 @@ from leadcheck.atomic import atomic_open
 from leadcheck.campaign import forms, roster
 from leadcheck.campaign.invitations import Invitation, MailTemplate, build_message, builtin_template
 from leadcheck.errors import CampaignError, TargetError, UsageError
+from leadcheck.filenames import slug
 from leadcheck.importing.responsefile import form_instrument
 from leadcheck.instrument.model import SELF, Instrument
 from leadcheck.store import Store
@@ -39,13 +38,6 @@ class IssuedForm:
 class IssueResult:
     issued: list[IssuedForm] = field(default_factory=list)
     renders: int = 0  # forms rendered by WeasyPrint (once per leader, group and due date)
-
-
-def slug(text: str, fallback: str) -> str:
-    """A file-name-safe ASCII version of ``text`` (``Ana Ruíz`` -> ``ana-ruiz``)."""
-    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
-    cleaned = re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")[:40].strip("-")
-    return cleaned or fallback
 
 
 def issue_forms(
@@ -122,7 +114,7 @@ class _Issuer:
             leader=rater.leader,
             group_label=inst.group(rater.group).label,
             due_date=due,
-            attachment_name=f"360-feedback-{slug(rater.leader, 'leader')}.pdf",
+            attachment_name=f"360-feedback-{slug(rater.leader, f'leader-{rater.leader_id}', limit=40)}.pdf",
             attachment=pdf,
         )
         message = build_message(
@@ -162,7 +154,7 @@ class _Issuer:
 
 def _stem(rater: roster.RosterRater, reminder: bool) -> str:
     """``ana-ruiz-peer-12`` (a reminder: ``ana-ruiz-peer-12-reminder-20261201``): no rater's name in it."""
-    stem = f"{slug(rater.leader, f'leader-{rater.leader_id}')}-{rater.group}-{rater.id}"
+    stem = f"{slug(rater.leader, f'leader-{rater.leader_id}', limit=40)}-{rater.group}-{rater.id}"
     return stem + (f"-reminder-{date.today():%Y%m%d}" if reminder else "")
 
 

@@ -4,22 +4,17 @@ from __future__ import annotations
 
 import hashlib
 import json
-import re
-import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 
 from leadcheck import __version__
+from leadcheck.filenames import slug
 from leadcheck.responses import Response
+
+__all__ = ["MANIFEST", "SUMMARY", "file_names", "leader_codes", "slug"]
 
 MANIFEST = ".leadcheck-cohort.json"
 SUMMARY = "cohort-summary.pdf"
-
-
-def slug(name: str) -> str:
-    """A file-name-safe form of a name (accents folded); empty for scripts without ASCII letters."""
-    folded = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
-    return re.sub(r"[^a-z0-9]+", "-", folded.lower()).strip("-")[:60]
 
 
 def file_names(leaders: Sequence[str], codes: Mapping[str, str] | None = None) -> dict[str, str]:
