@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 
 from rapidfuzz import fuzz, process
 
@@ -51,3 +52,20 @@ class CloseNames:
         keys, names = bucket
         found = process.extractOne(key, keys, scorer=fuzz.ratio, score_cutoff=CLOSE_NAME)
         return names[found[2]] if found is not None else ""
+
+
+def close_name_message(name: str, best: str, fix: str = "") -> str:
+    """The one warning for a new leader whose name is close to a known one, in import and assess."""
+    fix = fix or f'write the name as "{best}"'
+    return f'leader "{name}" is new; did you mean "{best}"? If it is the same person, {fix}; otherwise ignore this warning'
+
+
+def closest_known(name: str, known: Iterable[str]) -> str:
+    """The known name ``name`` is a likely typo of (``closest`` over ``known``), or ""."""
+    from leadcheck.store.leaders import leader_key
+
+    names = CloseNames()
+    for other in known:
+        names.add(leader_key(other), other)
+    key = leader_key(name)
+    return "" if key in names else names.closest(key)
