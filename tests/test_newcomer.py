@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from leadcheck.filenames import slug
+from leadcheck.store import Store
 
 
 @pytest.mark.parametrize(
@@ -28,3 +31,18 @@ def test_the_invitation_attachment_of_a_non_latin_leader_names_them() -> None:
     from leadcheck.campaign import issue
 
     assert issue.slug("Алёна Петрова", "leader-7", limit=40) == "alena-petrova"
+
+
+def test_demo_refuses_a_workspace_that_holds_real_leaders(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    db = tmp_path / "real.db"
+    with Store.open(db) as store:
+        store.ensure_leader("Ana Ruiz", "2026-spring")
+    run = cli("--db", db, "demo", "-n", "1", "-o", tmp_path / "out")
+    assert (run.exit_code, run.stdout) == (2, "")
+    assert run.stderr == (
+        f'error: {db} holds 1 leader outside the demo cohort (first: "Ana Ruiz"); the demo adds invented '
+        "people only to a workspace of demo leaders: choose another with --db (leadcheck --db demo.db demo)\n"
+    )
+    with Store.open(db, create=False) as store:
+        assert [leader.name for leader in store.leaders()] == ["Ana Ruiz"]  # nothing added
+    assert not (tmp_path / "out").exists()
