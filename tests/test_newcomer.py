@@ -9,6 +9,8 @@ import pytest
 from leadcheck.filenames import slug
 from leadcheck.store import Store
 
+from .conftest import MINI_360
+
 
 @pytest.mark.parametrize(
     ("name", "expected"),
@@ -46,3 +48,20 @@ def test_demo_refuses_a_workspace_that_holds_real_leaders(cli, tmp_path: Path) -
     with Store.open(db, create=False) as store:
         assert [leader.name for leader in store.leaders()] == ["Ana Ruiz"]  # nothing added
     assert not (tmp_path / "out").exists()
+
+
+def test_status_says_which_command_comes_next(cli) -> None:  # type: ignore[no-untyped-def]
+    assert cli("assess", "Ana Ruiz", "-i", MINI_360, input="q\n").exit_code == 0
+    overview = cli("status").stdout.splitlines()
+    assert overview[-2:] == [
+        "Ana Ruiz: self: not started — run `leadcheck assess 'Ana Ruiz'`",
+        "raters still needed: `leadcheck status NAME` says which command each group runs",
+    ]
+    detail = cli("status", "Ana Ruiz").stdout.splitlines()
+    assert detail[detail.index("Next:") :] == [
+        "Next:",
+        "  self: not started — run `leadcheck assess 'Ana Ruiz'`",
+        "  Manager 0/1: each rater runs `leadcheck rate 'Ana Ruiz' --as manager`",
+        "  Peers 0/2: each rater runs `leadcheck rate 'Ana Ruiz' --as peer`",
+        "  or hand out forms: `leadcheck form 'Ana Ruiz' --as GROUP -o FILE`",
+    ]

@@ -213,27 +213,10 @@ def raters_add(
 
 
 def _roster_table(raters: list[RosterRater]) -> None:
-    from rich.table import Table
-    from rich.text import Text
+    from leadcheck.cli._tables import print_table
+    from leadcheck.overview import roster_table
 
-    table = Table(
-        title="Roster (for the coach only: names and emails never go into reports)", title_justify="left"
-    )
-    for column in ("leader", "group", "name", "email", "state", "due", "invited", "returned"):
-        table.add_column(column, overflow="fold")
-    for r in raters:
-        cells = (
-            r.leader,
-            r.group,
-            r.name,
-            r.email,
-            r.state,
-            r.due_date or "",
-            (r.invited_at or "")[:10],
-            (r.returned_at or "")[:10],
-        )
-        table.add_row(*(Text(c) for c in cells))
-    console(soft_wrap=True).print(table, soft_wrap=False)
+    print_table(console(), roster_table(raters))
 
 
 @app.command("list", cls=Command)
