@@ -857,3 +857,17 @@ def test_roster_and_status_never_break_a_date_or_an_email(campaign: Path, column
             assert re.fullmatch(r"20\d\d-\d\d-\d\d", day), (args, day)  # never cut to 2031-03…
         if args == ["raters", "list"]:
             assert all(sum(email in line for line in lines) == 1 for email in emails), text
+
+
+def test_remind_shows_progress_on_a_terminal_and_nothing_more_in_a_pipe(campaign: Path) -> None:
+    piped = lc(
+        campaign, "remind", "Ana Ruiz", "-o", campaign / "piped", "--from", SENDER, "--due", "2031-04-01"
+    )
+    assert piped.exit_code == 0 and piped.stderr == ""  # a log or a pipe: the usual output only
+    shown = lc(
+        campaign,
+        *("remind", "Ana Ruiz", "-o", campaign / "shown", "--from", SENDER, "--due", "2031-04-02"),
+        env={"FORCE_COLOR": "1", "TTY_COMPATIBLE": "1"},
+    )
+    assert shown.exit_code == 0, shown.stderr
+    assert "Reminders" in shown.stderr and "4/4" in shown.stderr  # the bar, one step per form

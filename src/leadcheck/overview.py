@@ -261,8 +261,8 @@ def campaign_table(returns: Mapping[str, Sequence[GroupReturns]], today: date) -
                     ", ".join(notes),
                 )
             )
-    notes = ("needed: returns for the group to be shown in the report; due dates in UTC",)
-    return TableView("Rater forms", columns, tuple(rows), notes)
+    legend = ("needed: returns for the group to be shown in the report; due dates in UTC",)
+    return TableView("Rater forms", columns, tuple(rows), legend)
 
 
 def roster_table(raters: Sequence[RosterRater]) -> TableView:

@@ -8,7 +8,7 @@ unchanged and the files already written are removed.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from email.message import EmailMessage
@@ -50,6 +50,7 @@ def issue_forms(
     reminder: bool,
     template: MailTemplate | None = None,
     instrument: str | None = None,
+    on_issued: Callable[[IssuedForm], None] | None = None,
 ) -> IssueResult:
     """Write a form (.pdf) and an email (.eml) per rater into ``out_dir``; tokens and states stored.
 
@@ -57,6 +58,7 @@ def issue_forms(
     keeps the one they were invited with. ``template`` overrides the
     built-in invitation (or reminder) text for every rater. All or nothing:
     a failure midway removes every file written and rolls the workspace back.
+    ``on_issued`` hears of each form once written (a progress display: a form renders in about a second).
     """
     stems = {rater.id: _stem(rater, reminder) for rater in raters}
     _refuse_existing(out_dir, stems.values())
@@ -65,6 +67,8 @@ def issue_forms(
         with store.transaction():
             for rater in raters:
                 issuer.issue(rater, out_dir / stems[rater.id])
+                if on_issued is not None:
+                    on_issued(issuer.result.issued[-1])
     except BaseException:
         for path in issuer.written:
             path.unlink(missing_ok=True)

@@ -33,7 +33,7 @@ class RootGroup(Group):
         super()._main_shell_completion(*args, **kwargs)
 
     def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
-        return super().parse_args(ctx, db_first(args))  # type: ignore[no-any-return]
+        return super().parse_args(ctx, db_first(args))
 
     def invoke(self, ctx: Any) -> Any:
         with error_boundary(lambda: db_path(ctx)):

@@ -154,6 +154,40 @@ def console(stderr: bool = False, soft_wrap: bool = False) -> Any:
     return Console(stderr=stderr, highlight=False, soft_wrap=soft_wrap, emoji=False)
 
 
+@contextlib.contextmanager
+def progress(label: str, total: int) -> Iterator[Callable[[], None]]:
+    """A progress bar on stderr while a long command works through ``total`` things; on a terminal
+    only (a pipe or a log gets the command's usual output and nothing else). Yields: advance by one."""
+    err = console(stderr=True)
+    if not err.is_terminal or total < 1:
+        yield lambda: None
+        return
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    bar = Progress(
+        TextColumn(f"[bold]{label}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=err,
+        transient=True,
+    )
+    task = bar.add_task(label, total=total)
+    with bar:
+        yield lambda: bar.advance(task)
+
+
+@contextlib.contextmanager
+def working(message: str) -> Iterator[None]:
+    """A spinner with ``message`` on stderr while one long step runs (a PDF rendering); terminal only."""
+    err = console(stderr=True)
+    if not err.is_terminal:
+        yield
+        return
+    with err.status(message):
+        yield
+
+
 def key_notice(store: Any) -> None:
     """Warn, once per command, when the workspace's key file was missing and a new key was made."""
     if getattr(store, "key_replaced", False):

@@ -21,7 +21,9 @@ from leadcheck.cli._common import (
     complete_leader,
     console,
     db_path,
+    progress,
     wants_json,
+    working,
 )
 from leadcheck.cli._help import Command, Group
 from leadcheck.errors import ExitCode
@@ -346,19 +348,22 @@ def _issue(
             with Mailer(server):  # a wrong host or password fails here, before anything is written
                 pass
         output.mkdir(exist_ok=True)
-        result = issue_forms(
-            store,
-            chosen,
-            output,
-            sender=sender,
-            due_date=due_date,
-            reminder=reminder,
-            template=mail_template,
-            instrument=instrument,
-        )
+        with progress("Reminders" if reminder else "Invitations", len(chosen)) as advance:
+            result = issue_forms(
+                store,
+                chosen,
+                output,
+                sender=sender,
+                due_date=due_date,
+                reminder=reminder,
+                template=mail_template,
+                instrument=instrument,
+                on_issued=lambda _form: advance(),
+            )
     _print_issued(result, output, reminder)
     if server is not None:
-        sent = send_all(server, [(str(f.eml), f.message) for f in result.issued])
+        with working(f"Sending {txt.count(len(result.issued), 'email')} through {server.host}"):
+            sent = send_all(server, [(str(f.eml), f.message) for f in result.issued])
         typer.echo(f"Sent {txt.count(sent, 'email')} through {server.host}:{server.port}.")
 
 

@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from leadcheck import text as txt
-from leadcheck.cli._common import complete_cohort, console, db_path
+from leadcheck.cli._common import complete_cohort, console, db_path, working
 from leadcheck.cli._help import Command, Group
 
 app = typer.Typer(
@@ -66,7 +66,7 @@ def build(
 
     if output.exists() and not force:
         raise UsageError(f"{output}: already exists; add --force to overwrite it")
-    with Store.open(db_path(ctx), create=False) as store:
+    with Store.open(db_path(ctx), create=False) as store, working("Scoring the cohorts"):
         norms = build_from_store(store, cohorts, instrument)
     write_atomic(output, dump_for(output, norms).encode("utf-8"))
     console(stderr=True).print(
