@@ -342,3 +342,8 @@ def test_warnings_only_summary_counts_the_file(cli, tmp_path: Path) -> None:  # 
     path = tmp_path / "warn.yaml"
     path.write_text(text)
     assert cli("validate", path).stdout.splitlines()[-1] == "1 file checked: 0 errors, 1 warning in 1 file"
+    strict = cli("validate", path, "--strict")
+    assert strict.exit_code == 1
+    assert strict.stdout.splitlines()[-1] == (
+        "1 file checked: failed with --strict, which counts warnings as errors: 1 warning in 1 file"
+    )
