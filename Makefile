@@ -76,6 +76,7 @@ bench: $(VENV)/.dev system-deps
 	$(BIN)/python bench/validate_bench.py
 	$(BIN)/python bench/scoring_bench.py
 	$(BIN)/python bench/store_bench.py
+	$(BIN)/python bench/close_names_bench.py
 	$(BIN)/python bench/long_comment_bench.py
 	$(BIN)/python bench/run.py
 	$(BIN)/python bench/forms_bench.py
