@@ -187,9 +187,9 @@ def test_status_of_a_leader_shows_hidden_groups_and_unrated_items(run: Run) -> N
         "  f-1  They are fair.\n"
         "\n"
         "Next:\n"
-        "  Peers 1/2: each rater runs `leadcheck rate Ana --as peer`\n"
-        "  Direct reports 0/2: each rater runs `leadcheck rate Ana --as direct_report`\n"
-        "  or hand out forms: `leadcheck form Ana --as GROUP -o FILE`\n"
+        "  Peers 1/2: `leadcheck rate Ana --as peer`\n"
+        "  Direct reports 0/2: `leadcheck rate Ana --as direct_report`\n"
+        "  or a form per rater: `leadcheck form Ana --as GROUP -o FILE`\n"
     )
     assert PRIVATE_COMMENT not in result.stdout
 

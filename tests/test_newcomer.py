@@ -61,7 +61,7 @@ def test_status_says_which_command_comes_next(cli) -> None:  # type: ignore[no-u
     assert detail[detail.index("Next:") :] == [
         "Next:",
         "  self: not started — run `leadcheck assess 'Ana Ruiz'`",
-        "  Manager 0/1: each rater runs `leadcheck rate 'Ana Ruiz' --as manager`",
-        "  Peers 0/2: each rater runs `leadcheck rate 'Ana Ruiz' --as peer`",
-        "  or hand out forms: `leadcheck form 'Ana Ruiz' --as GROUP -o FILE`",
+        "  Manager 0/1: `leadcheck rate 'Ana Ruiz' --as manager`",
+        "  Peers 0/2: `leadcheck rate 'Ana Ruiz' --as peer`",
+        "  or a form per rater: `leadcheck form 'Ana Ruiz' --as GROUP -o FILE`",
     ]

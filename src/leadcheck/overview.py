@@ -171,11 +171,9 @@ def next_steps(status: LeaderStatus) -> list[str]:
         steps.append(f"self: {status.self_state} — {verb} `leadcheck assess {name}`")
     short = missing_groups(status.groups)
     for g in short:
-        steps.append(
-            f"{g.label} {g.raters}/{g.min_raters}: each rater runs `leadcheck rate {name} --as {g.id}`"
-        )
+        steps.append(f"{g.label} {g.raters}/{g.min_raters}: `leadcheck rate {name} --as {g.id}`")
     if short:
-        steps.append(f"or hand out forms: `leadcheck form {name} --as GROUP -o FILE`")
+        steps.append(f"or a form per rater: `leadcheck form {name} --as GROUP -o FILE`")
     return steps
 
 
