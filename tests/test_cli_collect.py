@@ -403,7 +403,7 @@ def test_rate_uses_the_stored_snapshot_not_the_yaml_on_disk(run: Run, mini: Path
             ["Ana", "--as", "self"],
             2,
             'error: "self" is not a group of raters: the leader answers it with '
-            "`leadcheck assess --leader Ana`; choose one of: manager, peer\n",
+            "`leadcheck assess Ana`; choose one of: manager, peer\n",
         ),
         (["Anna", "--as", "peer"], 1, 'error: no leader "Anna" in {db}; did you mean "Ana"?\n'),
         (

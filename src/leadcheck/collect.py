@@ -307,7 +307,7 @@ def check_rater_group(instrument: Instrument, group: str, leader: str) -> str:
         import shlex
 
         raise UsageError(
-            f'"self" is not a group of raters: the leader answers it with `leadcheck assess --leader '
+            f'"self" is not a group of raters: the leader answers it with `leadcheck assess '
             f"{shlex.quote(leader)}`; choose one of: {others}"
         )
     if group not in instrument.groups:
