@@ -61,10 +61,12 @@ def play(
 
 
 def clone_in(folder: Path) -> None:
-    """What a fresh clone holds that the flows name: the sample nominations sheet and the instruments."""
+    """What a fresh clone holds that the flows name: the sample nominations sheet, the instruments
+    and the schema they name."""
     (folder / "docs").mkdir()
     shutil.copy(REPO / "docs" / "nominations.csv", folder / "docs" / "nominations.csv")
     shutil.copytree(REPO / "instruments", folder / "instruments")
+    shutil.copytree(REPO / "schema", folder / "schema")
 
 
 def test_the_first_screen_gets_each_user_going() -> None:
