@@ -1,4 +1,4 @@
-# Two entry points for a fresh machine: `make demo` and `make test`.
+# Entry points for a fresh machine: `make setup` (the command only), `make demo` and `make test`.
 # Both create .venv when it is missing and install into it exactly what uv.lock pins.
 PYTHON ?= python3
 VENV := .venv
@@ -14,7 +14,7 @@ export UV_NO_PROGRESS := 1
 # (about a third of a second of leadcheck's own start, and more of WeasyPrint's).
 export UV_COMPILE_BYTECODE := 1
 
-.PHONY: demo test test-latest lint lock bench clean system-deps
+.PHONY: setup demo test test-latest lint lock bench clean system-deps
 
 $(UV): .ci/uv-requirements.txt
 	test -x $(TOOLS)/bin/python || $(PYTHON) -m venv $(TOOLS)
@@ -50,6 +50,10 @@ system-deps:
 	    echo "system-deps: not root with apt-get; install these yourself if missing: $(DEBIAN_PACKAGES)"; \
 	fi
 
+## The command and what reports need; then `. .venv/bin/activate` puts `leadcheck` on the PATH.
+setup: $(VENV)/.runtime system-deps
+	@echo "Ready. Put leadcheck on the PATH of this shell with:  . $(VENV)/bin/activate"
+
 demo: $(VENV)/.runtime system-deps
 	$(BIN)/leadcheck demo -o demo-reports
 
@@ -76,6 +80,7 @@ bench: $(VENV)/.dev system-deps
 	$(BIN)/python bench/validate_bench.py
 	$(BIN)/python bench/scoring_bench.py
 	$(BIN)/python bench/store_bench.py
+	$(BIN)/python bench/close_names_bench.py
 	$(BIN)/python bench/long_comment_bench.py
 	$(BIN)/python bench/run.py
 	$(BIN)/python bench/forms_bench.py

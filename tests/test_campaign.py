@@ -6,6 +6,7 @@ from __future__ import annotations
 import email
 import email.policy
 import json
+import re
 import shutil
 import sqlite3
 from collections.abc import Callable, Iterator
@@ -848,3 +849,39 @@ def test_a_write_failing_midway_leaves_no_file_token_or_state_behind(
     assert done.stderr == f"error: cannot write {calls[-1]}: No space left on device\n"
     assert list((tmp_path / "out").iterdir()) == []
     assert snapshot(tmp_path) == before
+
+
+@pytest.mark.parametrize("columns", ["80", "100"])
+def test_roster_and_status_never_break_a_date_or_an_email(campaign: Path, columns: str) -> None:
+    assert (
+        lc(
+            campaign,
+            *("raters", "add", "Ana Ruiz", "--email", "bartholomew.fitzgerald-smythe@example-company.org"),
+            *("--as", "peer", "--name", "Bartholomew Fitzgerald-Smythe"),
+        ).exit_code
+        == 0
+    )
+    emails = [r["email"] for r in json.loads(lc(campaign, "raters", "list", "--json").stdout)]
+    for args in (["raters", "list"], ["status"], ["status", "Ana Ruiz"]):
+        text = lc(campaign, *args, env={"COLUMNS": columns}).stdout
+        lines = text.splitlines()
+        assert all(len(line) <= int(columns) for line in lines), args
+        assert "…" not in text, args
+        for day in re.findall(r"20\d\d-\d\d(?:-\d\d)?", text):
+            assert re.fullmatch(r"20\d\d-\d\d-\d\d", day), (args, day)  # never cut to 2031-03…
+        if args == ["raters", "list"]:
+            assert all(sum(email in line for line in lines) == 1 for email in emails), text
+
+
+def test_remind_shows_progress_on_a_terminal_and_nothing_more_in_a_pipe(campaign: Path) -> None:
+    piped = lc(
+        campaign, "remind", "Ana Ruiz", "-o", campaign / "piped", "--from", SENDER, "--due", "2031-04-01"
+    )
+    assert piped.exit_code == 0 and piped.stderr == ""  # a log or a pipe: the usual output only
+    shown = lc(
+        campaign,
+        *("remind", "Ana Ruiz", "-o", campaign / "shown", "--from", SENDER, "--due", "2031-04-02"),
+        env={"FORCE_COLOR": "1", "TTY_COMPATIBLE": "1"},
+    )
+    assert shown.exit_code == 0, shown.stderr
+    assert "Reminders" in shown.stderr and "4/4" in shown.stderr  # the bar, one step per form

@@ -372,6 +372,16 @@ def test_a_rater_resumes_with_the_printed_token(run: Run, db: Path) -> None:
 
 
 @pytest.mark.usefixtures("assessed")
+@pytest.mark.parametrize("named", ["peers", "Peer", "PEER"])
+def test_rate_takes_a_group_by_its_label_as_other_commands_do(run: Run, db: Path, named: str) -> None:
+    result = run("rate", "Ana", "--as", named, input=keys("5", "q"))
+    assert result.exit_code == 0, result.stderr
+    token = result.stdout.split(" --rater ")[1].split()[0]
+    assert f" rate Ana --as peer --rater {token}\n" in result.stdout  # resumed with the group's id
+    assert [group for group, *_ in peer_responses(db)] == ["peer"]
+
+
+@pytest.mark.usefixtures("assessed")
 def test_rate_uses_the_stored_snapshot_not_the_yaml_on_disk(run: Run, mini: Path) -> None:
     edited = MINI.replace("They listen.", "They listen well.")
     assert edited != MINI
@@ -385,15 +395,15 @@ def test_rate_uses_the_stored_snapshot_not_the_yaml_on_disk(run: Run, mini: Path
     ("args", "code", "message"),
     [
         (
-            ["Ana", "--as", "peers"],
+            ["Ana", "--as", "staff"],
             2,
-            'error: no rater group "peers" in mini; choose one of: manager, peer\n',
+            'error: no rater group "staff" in mini; choose one of: manager, peer\n',
         ),
         (
             ["Ana", "--as", "self"],
             2,
             'error: "self" is not a group of raters: the leader answers it with '
-            "`leadcheck assess --leader Ana`; choose one of: manager, peer\n",
+            "`leadcheck assess Ana`; choose one of: manager, peer\n",
         ),
         (["Anna", "--as", "peer"], 1, 'error: no leader "Anna" in {db}; did you mean "Ana"?\n'),
         (
@@ -638,3 +648,21 @@ def test_next_steps_of_an_older_assessment_name_its_instrument(run: Run, db: Pat
     assert done.exit_code == 0, done.stderr
     assert f"leadcheck --db {db} rate Ana --as peer -i mini" in done.stdout
     assert f"leadcheck --db {db} report Ana -i mini -o ana.pdf" in done.stdout
+
+
+@pytest.mark.usefixtures("assessed")
+def test_assess_warns_of_a_name_close_to_a_leaders_as_import_does(run: Run) -> None:
+    result = run("assess", "Anaa", input=keys("q"))
+    assert result.exit_code == 0
+    assert result.stderr == (
+        'warning: leader "Anaa" is new; did you mean "Ana"? If it is the same person, press q and run '
+        "`leadcheck assess Ana`; otherwise ignore this warning\n"
+    )
+    again = run("assess", "Ana", input=keys("q"))  # the leader's own name: no warning
+    assert again.stderr == ""
+
+
+@pytest.mark.usefixtures("assessed")
+def test_assess_does_not_take_a_numbered_code_for_a_typo(run: Run) -> None:
+    assert run("assess", "Leader 1", input=keys("q")).stderr == ""
+    assert run("assess", "Leader 2", input=keys("q")).stderr == ""

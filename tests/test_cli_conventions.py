@@ -8,16 +8,22 @@ from __future__ import annotations
 
 import os
 import re
+import shlex
+import shutil
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 import typer.main
+from typer import _click as click
 from typer.testing import CliRunner
 
 from leadcheck.cli import app
+from leadcheck.cli._common import db_first
 from leadcheck.cli._help import description
+
+from .conftest import REPO
 
 WIDTH = 80
 # Commands whose output other tools read: they take --format with json among the choices.
@@ -118,6 +124,16 @@ def problems(path: tuple[str, ...]) -> list[str]:
         if "json" not in choices:
             found.append("machine output without --format json")
 
+    examples = _section(text, "Examples")
+    if not examples:
+        found.append("no Examples section: every help screen shows what to type")
+    for line in examples:
+        found += _example_problems(path, line.strip())
+    if _help_h(path) != text:
+        found.append("-h does not show the same help as --help")
+    if path and not hasattr(command, "commands") and "--db FILE" not in text:
+        found.append("--db is not mentioned, though every command takes it")
+
     listing = "".join("".join(_section(text, "Commands")).split())  # wrapping may break after a hyphen
     for sub_name, sub in getattr(command, "commands", {}).items():
         line = description(sub)
@@ -128,8 +144,40 @@ def problems(path: tuple[str, ...]) -> list[str]:
     return found
 
 
+def _help_h(path: tuple[str, ...]) -> str:
+    runner = CliRunner(env={"COLUMNS": str(WIDTH), "NO_COLOR": "1"})
+    return runner.invoke(app, [*path, "-h"]).stdout
+
+
+def _example_problems(path: tuple[str, ...], example: str) -> list[str]:
+    """Why an example is not a command line of this command (or of one of its subcommands), or nothing."""
+    words = shlex.split(example)
+    if words[:1] != ["leadcheck"]:
+        return [f"example {example!r} does not start with leadcheck"]
+    args = db_first(words[1:])
+    while args and args[0] == "--db":
+        args = args[2:]
+    if tuple(args[: len(path)]) != path:
+        return [f"example {example!r} is not a `leadcheck {' '.join(path)}` command"]
+    command, rest, name = COMMANDS[()], args, "leadcheck"
+    parent = None
+    while hasattr(command, "commands") and rest and rest[0] in command.commands:
+        parent = command.make_context(name, [], resilient_parsing=True, parent=parent)
+        name, command, rest = rest[0], command.commands[rest[0]], rest[1:]
+    try:
+        command.make_context(name, list(rest), parent=parent)
+    except click.exceptions.ClickException as e:
+        return [f"example {example!r} does not parse: {e.format_message()}"]
+    return []
+
+
 @pytest.mark.parametrize("path", list(COMMANDS), ids=lambda p: " ".join(p) or "leadcheck")
-def test_help_follows_the_conventions(path: tuple[str, ...]) -> None:
+def test_help_follows_the_conventions(
+    path: tuple[str, ...], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The examples run where the README's sample nominations sheet is nominations.csv.
+    shutil.copy(REPO / "docs" / "nominations.csv", tmp_path / "nominations.csv")
+    monkeypatch.chdir(tmp_path)
     assert problems(path) == []
 
 
@@ -216,10 +264,12 @@ def test_completion_offers_the_workspaces_leaders_and_cohorts(tmp_path: Any) -> 
         store.ensure_leader("anders Berg", "2024-fall")
         store.ensure_leader("Bo Chen")
     before = db.read_bytes()
-    assert complete(f"leadcheck --db {db} summary A") == ["Ana Ruiz"]
-    assert complete(f"leadcheck --db {db} summary a") == ["anders Berg"]
-    assert complete("leadcheck report B", {"LEADCHECK_DB": str(db)}) == ["Bo Chen"]
+    assert complete(f"leadcheck --db {db} summary A") == ["'Ana Ruiz'"]  # quoted: one word when inserted
+    assert complete(f"leadcheck --db {db} summary a") == ["'anders Berg'"]
+    assert complete(f"leadcheck summary --db {db} A") == ["'Ana Ruiz'"]  # --db after the command too
+    assert complete("leadcheck report B", {"LEADCHECK_DB": str(db)}) == ["'Bo Chen'"]
     assert complete(f"leadcheck --db {db} leaders --cohort 2024-") == ["2024-fall", "2024-spring"]
+    assert shlex.split(f"leadcheck summary {complete(f'leadcheck --db {db} summary A')[0]}")[-1] == "Ana Ruiz"
     assert complete(f"leadcheck --db {db} cohort report 2024-s") == ["2024-spring"]
     assert db.read_bytes() == before  # read-only: completing never writes
 
@@ -290,3 +340,30 @@ def test_the_console_script_runs_a_command_built_alone(tmp_path: Path) -> None:
     assert done.returncode != 0 and "no workspace here" in done.stderr and "Traceback" not in done.stderr
     typo = subprocess.run([*script, "leadres"], capture_output=True, text=True, env=env, check=False)
     assert typo.returncode == 2 and "leaders" in typo.stderr  # the whole app: click's suggestion
+
+
+# -- habits of the fingers: --db anywhere, -h ------------------------------------------------------
+
+
+def test_db_is_taken_before_or_after_the_command(tmp_path: Path) -> None:
+    runner = CliRunner(env={"NO_COLOR": "1", "LEADCHECK_DB": None})
+    db = tmp_path / "x.db"
+    expected = (
+        f"error: {db}: no workspace here; create one by collecting responses (leadcheck assess, import or "
+        "demo), or choose another with --db\n"
+    )
+    for argv in (["--db", str(db), "status"], ["status", "--db", str(db)], ["status", f"--db={db}"]):
+        result = runner.invoke(app, argv)
+        assert (result.exit_code, result.stdout, result.stderr) == (1, "", expected), argv
+
+
+def test_db_first_moves_only_the_workspace_option() -> None:
+    assert db_first(["status", "--db", "x.db", "-f", "json"]) == ["--db", "x.db", "status", "-f", "json"]
+    assert db_first(["import", "--", "--db"]) == ["import", "--", "--db"]  # after --, a file name
+    assert db_first(["--db=a.db", "leaders"]) == ["--db=a.db", "leaders"]
+
+
+def test_h_is_help_everywhere() -> None:
+    runner = CliRunner(env={"NO_COLOR": "1", "COLUMNS": "80"})
+    for path in COMMANDS:
+        assert runner.invoke(app, [*path, "-h"]).stdout == runner.invoke(app, [*path, "--help"]).stdout

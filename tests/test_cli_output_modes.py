@@ -51,7 +51,12 @@ COMMANDS: dict[str, tuple[list[str], str | None, int]] = {
     "summary": (["summary", "Ana"], None, 0),
     "report": (["report", "Ana", "-o", "{tmp}/ana.html"], None, 0),
     "cohort report": (["cohort", "report", "east", "-o", "{tmp}/reports", "-j", "1"], None, 0),
-    "demo": (["demo", "-n", "1", "-j", "1", "-o", "{tmp}/demo-reports"], None, 0),
+    # A workspace of its own: demo refuses one holding real leaders (--db after the command wins).
+    "demo": (
+        ["demo", "--db", "{tmp}/demo-{n}.db", "-n", "1", "-j", "1", "-o", "{tmp}/demo-reports"],
+        None,
+        0,
+    ),
     "audit": (["audit", "Ana"], None, 0),
     "purge": (["purge", "Ana", "--dry-run"], None, 0),
     "key": (["key"], None, 0),

@@ -185,6 +185,11 @@ def test_status_of_a_leader_shows_hidden_groups_and_unrated_items(run: Run) -> N
         "Items nobody rated yet (2):\n"
         "  d-1  They decide.\n"
         "  f-1  They are fair.\n"
+        "\n"
+        "Next:\n"
+        "  Peers 1/2: `leadcheck rate Ana --as peer`\n"
+        "  Direct reports 0/2: `leadcheck rate Ana --as direct_report`\n"
+        "  or a form per rater: `leadcheck form Ana --as GROUP -o FILE`\n"
     )
     assert PRIVATE_COMMENT not in result.stdout
 

@@ -385,11 +385,24 @@ def test_leaders_on_another_instrument_are_named_not_silently_left_out(  # type:
 
 
 def test_file_names_are_safe_and_distinct() -> None:
-    names = ["Zoë Ibáñez", "Zoe Ibanez", "王芳", "../../etc/passwd", "A/B"]
-    files = file_names(names)
+    names = [
+        "Zoë Ibáñez",
+        "Zoe Ibanez",
+        "王芳",
+        "../../etc/passwd",
+        "A/B",
+        "Søren Whitfield",
+        "Łucja Lindqvist",
+    ]
+    files = file_names([*names, "Алёна Петрова", "🙂", "🙃"])
     assert files["Zoë Ibáñez"] == "zoe-ibanez.pdf"
     assert files["Zoe Ibanez"] == "zoe-ibanez-2.pdf"
-    assert files["王芳"].startswith("leader-")
+    # Every script transliterated (anyascii), never a letter dropped.
+    assert files["王芳"] == "wangfang.pdf"
+    assert files["Søren Whitfield"] == "soren-whitfield.pdf"
+    assert files["Łucja Lindqvist"] == "lucja-lindqvist.pdf"
+    assert files["Алёна Петрова"] == "alena-petrova.pdf"
+    assert len(set(files.values())) == len(files)
     assert all("/" not in f and not f.startswith(".") for f in files.values())
 
 

@@ -406,17 +406,19 @@ def test_unrated_items_are_those_nobody_gave_a_value() -> None:
     ("group", "message"),
     [
         ("peer", None),
-        ("peers", 'no rater group "peers" in mini; choose one of: manager, peer'),
+        ("peers", None),  # a group's label (Peers), loosely, as everywhere a group is named
+        ("Peer", None),
+        ("staff", 'no rater group "staff" in mini; choose one of: manager, peer'),
         (
             "self",
             '"self" is not a group of raters: the leader answers it with '
-            "`leadcheck assess --leader 'Ana Ruiz'`; choose one of: manager, peer",
+            "`leadcheck assess 'Ana Ruiz'`; choose one of: manager, peer",
         ),
     ],
 )
 def test_check_rater_group(group: str, message: str | None) -> None:
     if message is None:
-        check_rater_group(mini(), group, "Ana Ruiz")
+        assert check_rater_group(mini(), group, "Ana Ruiz") == "peer"
         return
     with pytest.raises(UsageError) as e:
         check_rater_group(mini(), group, "Ana Ruiz")

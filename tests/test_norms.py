@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import json
 import math
 import random
 import re
@@ -95,6 +96,17 @@ def test_build_writes_aggregates_only(on: Callable[..., Result], workspace: Path
     again = tmp_path / "again.yaml"
     assert on("norms", "build", "past", "-o", again).exit_code == 0
     assert again.read_text().split("created:")[1] == text.split("created:")[1]
+
+
+def test_build_writes_json_when_the_file_ends_in_json(on: Callable[..., Result], tmp_path: Path) -> None:
+    out = tmp_path / "norms.json"
+    result = on("norms", "build", "past", "-o", out)
+    assert result.exit_code == 0, result.stderr
+    data = json.loads(out.read_text())  # JSON, not YAML
+    assert data["format"] == norms.FORMAT
+    yaml_out = tmp_path / "norms.yaml"
+    assert on("norms", "build", "past", "-o", yaml_out).exit_code == 0
+    assert norms.load(out).dimensions == norms.load(yaml_out).dimensions  # the same figures either way
 
 
 def test_build_is_refused_below_the_minimum(on: Callable[..., Result], tmp_path: Path) -> None:

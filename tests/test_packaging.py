@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 import zipfile
@@ -62,3 +63,33 @@ def test_installed_wheel_validates_and_lists_its_instruments(wheel: Path, tmp_pa
     )
     assert cli.returncode == 0, cli.stderr
     assert "all valid" in cli.stdout
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("user", ["leader", "coach", "maintainer"])
+def test_installed_wheel_runs_each_users_first_ten_minutes(wheel: Path, tmp_path: Path, user: str) -> None:
+    """The README's first-screen commands, as typed, against the installed package (not the checkout)."""
+    from .conftest import Run
+    from .test_first_ten_minutes import clone_in, play, readme_flow
+
+    site = tmp_path / "site"
+    zipfile.ZipFile(wheel).extractall(site)
+    work = tmp_path / "clone"
+    work.mkdir()
+    clone_in(work)
+    private = {name: os.environ[name] for name in ("LEADCHECK_KEY_DIR", "LEADCHECK_CACHE_DIR")}  # never ~
+
+    def leadcheck(args: list[str], stdin: str | None, env: dict[str, str]) -> Run:
+        done = subprocess.run(
+            [sys.executable, "-m", "leadcheck", *args],
+            cwd=work,
+            env={"PYTHONPATH": str(site), "PATH": "/usr/bin:/bin", **private, **env},
+            input=stdin,
+            capture_output=True,
+            text=True,
+        )
+        assert "Traceback" not in done.stderr, done.stderr
+        return Run(done.returncode, done.stdout, done.stderr, None)
+
+    runs = play(readme_flow(user), work, leadcheck)
+    assert runs

@@ -342,3 +342,27 @@ def test_warnings_only_summary_counts_the_file(cli, tmp_path: Path) -> None:  # 
     path = tmp_path / "warn.yaml"
     path.write_text(text)
     assert cli("validate", path).stdout.splitlines()[-1] == "1 file checked: 0 errors, 1 warning in 1 file"
+    strict = cli("validate", path, "--strict")
+    assert strict.exit_code == 1
+    assert strict.stdout.splitlines()[-1] == (
+        "1 file checked: failed with --strict, which counts warnings as errors: 1 warning in 1 file"
+    )
+
+
+def test_a_copied_instrument_is_told_to_name_its_schema_by_url(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    from leadcheck.instrument.validate import SCHEMA_URL
+    from leadcheck.resources import instruments_dir
+
+    shipped = (instruments_dir() / "psl-360.yaml").read_text(encoding="utf-8")
+    copy = tmp_path / "my-360.yaml"
+    copy.write_text(shipped, encoding="utf-8")
+    run = cli("validate", copy, "--strict")
+    assert run.exit_code == 1
+    assert run.stdout.splitlines()[0] == (
+        f'{copy}:1:33: warning: the schema "../schema/instrument.schema.json" does not exist from this '
+        f"file's folder, so an editor cannot check the file; name it by URL: $schema={SCHEMA_URL} "
+        "[schema-reference]"
+    )
+    copy.write_text(shipped.replace("../schema/instrument.schema.json", SCHEMA_URL), encoding="utf-8")
+    assert cli("validate", copy, "--strict").exit_code == 0
+    assert cli("validate", instruments_dir(), "--strict").exit_code == 0  # the shipped ones are left alone

@@ -291,9 +291,13 @@ QUESTIONS_HINT = (
 # -- what a rater answers (rate) ----------------------------------------------------------------
 
 
-def check_rater_group(instrument: Instrument, group: str, leader: str) -> None:
-    """UsageError unless ``group`` is one of the instrument's rater groups other than self."""
+def check_rater_group(instrument: Instrument, group: str, leader: str) -> str:
+    """The id of the rater group ``group`` names, by id or label as everywhere a group is named
+    ("peers", "Direct reports"); UsageError unless it is one of the instrument's groups other than self."""
+    from leadcheck.importing.columns import match_group
+
     others = ", ".join(g.id for g in instrument.rater_groups if not g.is_self)
+    group = group if group in instrument.groups else (match_group(group, instrument) or group)
     if group == SELF:
         if not instrument.has_self:
             raise UsageError(
@@ -303,11 +307,12 @@ def check_rater_group(instrument: Instrument, group: str, leader: str) -> None:
         import shlex
 
         raise UsageError(
-            f'"self" is not a group of raters: the leader answers it with `leadcheck assess --leader '
+            f'"self" is not a group of raters: the leader answers it with `leadcheck assess '
             f"{shlex.quote(leader)}`; choose one of: {others}"
         )
     if group not in instrument.groups:
         raise UsageError(f'no rater group "{group}" in {instrument.id}; choose one of: {others}')
+    return group
 
 
 def _check_cohort(leader: Leader | None, cohort: str | None) -> None:

@@ -4,9 +4,13 @@ from __future__ import annotations
 
 import random
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from leadcheck.instrument.model import SELF, Instrument
 from leadcheck.responses import Answer, IncomingResponse
+
+if TYPE_CHECKING:
+    from leadcheck.store import Store
 
 DEMO_COHORT = "demo"
 
@@ -216,3 +220,17 @@ def demo_responses(
                     )
                 )
     return out
+
+
+def check_demo_workspace(store: Store, path: object) -> None:
+    """UsageError when the workspace holds leaders outside the demo cohort: invented people never mix
+    with real ones (a LEADCHECK_DB pointing at a real workspace, a forgotten --db)."""
+    from leadcheck.errors import UsageError
+
+    real = [leader.name for leader in store.leaders() if leader.cohort != DEMO_COHORT]
+    if real:
+        raise UsageError(
+            f"{path} holds {len(real)} leader{'s' if len(real) != 1 else ''} outside the demo cohort "
+            f'(first: "{real[0]}"); the demo adds invented people only to a workspace of demo leaders: '
+            "choose another with --db (leadcheck --db demo.db demo)"
+        )

@@ -332,11 +332,8 @@ def _entry_data(e: NormEntry) -> dict[str, Any]:
     }
 
 
-def dump(norms: Norms) -> str:
-    """The norms as the documented YAML text."""
-    import yaml
-
-    data = {
+def _data(norms: Norms) -> dict[str, Any]:
+    return {
         "format": FORMAT,
         "instrument": {"id": norms.instrument_id, "versions": list(norms.instrument_versions)},
         "source": norms.source,
@@ -355,7 +352,29 @@ def dump(norms: Norms) -> str:
         "dimensions": [_entry_data(e) for e in norms.dimensions.values()],
         "items": [_entry_data(e) for e in norms.items.values()],
     }
-    return _HEADER + yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=100)
+
+
+def dump(norms: Norms) -> str:
+    """The norms as the documented YAML text."""
+    import yaml
+
+    return _HEADER + yaml.safe_dump(_data(norms), sort_keys=False, allow_unicode=True, width=100)
+
+
+def dump_json(norms: Norms) -> str:
+    """The same norms as JSON (which `load` reads too: JSON is YAML)."""
+    import json
+
+    return json.dumps(_data(norms), indent=2, ensure_ascii=False) + "\n"
+
+
+# How a norms file is written, by the output file's extension; anything else is YAML.
+WRITERS = {".json": dump_json, ".yaml": dump, ".yml": dump}
+
+
+def dump_for(path: Path, norms: Norms) -> str:
+    """The norms in the format ``path``'s extension names: JSON for .json, else YAML."""
+    return WRITERS.get(path.suffix.lower(), dump)(norms)
 
 
 def norms_digest(norms: Norms | None) -> str:

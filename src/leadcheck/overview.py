@@ -6,8 +6,10 @@ prints them. A column can be added by adding it here, in one place.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from datetime import date
+from typing import TYPE_CHECKING
 
 from leadcheck.status import (
     HIDDEN,
@@ -18,6 +20,10 @@ from leadcheck.status import (
     missing_groups,
     self_missing,
 )
+
+if TYPE_CHECKING:
+    from leadcheck.campaign.roster import RosterRater
+    from leadcheck.campaign.tracking import GroupReturns
 
 NONE_YET = "-"
 
@@ -138,9 +144,48 @@ def status_table(statuses: Sequence[LeaderStatus]) -> TableView:
     notes = (
         f"{complete} of {len(statuses)} complete. still needed: raters so far / needed for the group to be "
         "shown; optional groups nobody answered in are not needed. Times in UTC.",
+        *overview_hints(statuses),
     )
     title = "Status" + (f" · {common}" if common else "")
     return TableView(title, tuple(columns), tuple(rows), notes)
+
+
+# At most this many leaders are named in the hints under `status`; the rest are counted.
+HINTED = 3
+
+
+def _quoted(name: str) -> str:
+    import shlex
+
+    return shlex.quote(name)
+
+
+def next_steps(status: LeaderStatus) -> list[str]:
+    """What to run next for one leader, as commands to copy: the self-assessment, then raters."""
+    name = _quoted(status.name)
+    if status.assessment is None:
+        return [f"no assessment yet — run `leadcheck assess {name}`"]
+    steps: list[str] = []
+    if status.self_state in ("not started", "in progress"):
+        verb = "resume" if status.self_state == "in progress" else "run"
+        steps.append(f"self: {status.self_state} — {verb} `leadcheck assess {name}`")
+    short = missing_groups(status.groups)
+    for g in short:
+        steps.append(f"{g.label} {g.raters}/{g.min_raters}: `leadcheck rate {name} --as {g.id}`")
+    if short:
+        steps.append(f"or a form per rater: `leadcheck form {name} --as GROUP -o FILE`")
+    return steps
+
+
+def overview_hints(statuses: Sequence[LeaderStatus]) -> list[str]:
+    """Under the status table: which command starts each self-assessment not started or in progress."""
+    waiting = [s for s in statuses if s.assessment is None or s.self_state in ("not started", "in progress")]
+    hints = [f"{s.name}: {next_steps(s)[0]}" for s in waiting[:HINTED]]
+    if len(waiting) > HINTED:
+        hints.append(f"and {len(waiting) - HINTED} more without a finished self-assessment")
+    if any(missing_groups(s.groups) for s in statuses):
+        hints.append("raters still needed: `leadcheck status NAME` says which command each group runs")
+    return hints
 
 
 def report_treatment(status: LeaderStatus) -> dict[str, str]:
@@ -176,3 +221,74 @@ def groups_table(status: LeaderStatus) -> TableView:
         for g in status.groups
     )
     return TableView("", columns, rows)
+
+
+def campaign_table(returns: Mapping[str, Sequence[GroupReturns]], today: date) -> TableView:
+    """Forms invited, returned and outstanding per leader and group, against threshold and due date.
+
+    Dates never wrap (a narrow terminal leaves columns out instead, and says which)."""
+    columns = (
+        Column("leader", wrap=True),
+        Column("group"),
+        Column("invited", right=True, drop_order=1),
+        Column("returned", right=True),
+        Column("outstanding", right=True, drop_order=2),
+        Column("needed", right=True),
+        Column("due", drop_order=3),
+        Column("", wrap=True),
+    )
+    rows: list[tuple[str, ...]] = []
+    for name, groups in returns.items():
+        for i, g in enumerate(groups):
+            notes = []
+            if g.nominated:
+                notes.append(f"{g.nominated} not invited yet")
+            if g.returned < g.threshold:
+                notes.append(f"{g.threshold - g.returned} more needed")
+            if g.overdue(today):
+                notes.append("overdue")
+            rows.append(
+                (
+                    name if i == 0 else "",
+                    g.group,
+                    str(g.invited),
+                    str(g.returned),
+                    str(g.outstanding),
+                    str(g.threshold),
+                    g.due_date or NONE_YET,
+                    ", ".join(notes),
+                )
+            )
+    legend = ("needed: returns for the group to be shown in the report; due dates in UTC",)
+    return TableView("Rater forms", columns, tuple(rows), legend)
+
+
+def roster_table(
+    raters: Sequence[RosterRater],
+    title: str = "Roster (for the coach only: names and emails never go into reports)",
+) -> TableView:
+    """The roster as the coach sees it. Emails and dates never break: on a narrow terminal the
+    dates give way first (said under the table), then the state. When a form came back is not kept
+    (it would tie a roster entry to a response), so there is no "returned" column."""
+    columns = (
+        Column("leader", wrap=True),
+        Column("group", wrap=True),
+        Column("name", wrap=True),
+        Column("email"),
+        Column("state", drop_order=4),
+        Column("due", drop_order=3),
+        Column("invited", drop_order=1),
+    )
+    rows = tuple(
+        (
+            r.leader,
+            r.group,
+            r.name,
+            r.email,
+            r.state,
+            r.due_date or "",
+            (r.invited_at or "")[:10],
+        )
+        for r in raters
+    )
+    return TableView(title, columns, rows, ())

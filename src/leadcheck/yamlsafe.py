@@ -222,17 +222,44 @@ def _parse(text: str) -> Node:
         for event in yaml.parse(text, Loader=_Loader):
             tree.feed(event)
     except yaml.MarkedYAMLError as e:
-        mark = e.problem_mark or e.context_mark
-        where = _mark(mark) if mark is not None else Mark(1, 1)
-        problem = (e.problem or "invalid YAML").strip()
-        context = f" {e.context.strip()}" if e.context else ""
-        raise YamlReadError(YamlIssue(where, "yaml-syntax", f"invalid YAML: {problem}{context}")) from None
+        raise YamlReadError(_syntax_issue(e)) from None
     except yaml.YAMLError as e:
         raise YamlReadError(YamlIssue(Mark(1, 1), "yaml-syntax", f"invalid YAML: {e}")) from None
     root = tree.root
     if root is None or (root.kind == "scalar" and root.value is None):
         raise YamlReadError(YamlIssue(Mark(1, 1), "empty-file", "file holds no YAML document"))
     return root
+
+
+def _syntax_issue(e: Any) -> YamlIssue:
+    """Where a YAML syntax error starts, what was found, and how to fix it.
+
+    PyYAML marks where it gave up: for a quote never closed, that is the end of
+    the file (line 376 for a quote opened on line 4). A scanning error that
+    began earlier is reported where it began, with where it was noticed.
+    """
+    problem = (e.problem or "invalid YAML").strip()
+    context = (e.context or "").strip()
+    start, found = e.context_mark, e.problem_mark
+    if (
+        start is not None
+        and found is not None
+        and context.startswith("while scanning")
+        and start.line < found.line
+    ):
+        what = context.removeprefix("while scanning").strip()
+        noticed = ("the end of the file at " if "end of stream" in problem else "") + f"line {found.line + 1}"
+        if what == "a quoted scalar":
+            message = (
+                f"invalid YAML: a quoted string starts here and is not closed (found {noticed}); "
+                "add the closing quote, or remove the opening one"
+            )
+        else:
+            message = f"invalid YAML: {what} starts here: {problem} at {noticed}"
+        return YamlIssue(_mark(start), "yaml-syntax", message)
+    mark = found or start
+    where = _mark(mark) if mark is not None else Mark(1, 1)
+    return YamlIssue(where, "yaml-syntax", f"invalid YAML: {problem}{f' {context}' if context else ''}")
 
 
 class _Tree:

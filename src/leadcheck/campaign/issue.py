@@ -13,11 +13,9 @@ on disk always agrees with the roster.
 from __future__ import annotations
 
 import json
-import re
 import shutil
 import tempfile
-import unicodedata
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from email.message import EmailMessage
@@ -39,6 +37,7 @@ from leadcheck.campaign.invitations import (
 )
 from leadcheck.campaign.roster import wire_address
 from leadcheck.errors import CampaignError, TargetError, UsageError
+from leadcheck.filenames import slug
 from leadcheck.importing.responsefile import form_instrument
 from leadcheck.instrument.model import SELF, Instrument
 from leadcheck.problems import capped
@@ -62,13 +61,6 @@ class IssueResult:
     renders: int = 0  # forms rendered by WeasyPrint (once per leader, group and due date)
 
 
-def slug(text: str, fallback: str) -> str:
-    """A file-name-safe ASCII version of ``text`` (``Ana Ruíz`` -> ``ana-ruiz``)."""
-    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
-    cleaned = re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")[:40].strip("-")
-    return cleaned or fallback
-
-
 def issue_forms(
     store: Store,
     raters: Sequence[roster.RosterRater],
@@ -79,6 +71,7 @@ def issue_forms(
     reminder: bool,
     template: MailTemplate | None = None,
     instrument: str | None = None,
+    on_issued: Callable[[IssuedForm], None] | None = None,
 ) -> IssueResult:
     """Write a form (.pdf) and an email (.eml) per rater into ``out_dir``; tokens and states stored.
 
@@ -86,6 +79,7 @@ def issue_forms(
     keeps the one they were invited with. ``template`` overrides the
     built-in invitation (or reminder) text for every rater. All or nothing:
     a failure midway removes every file written and rolls the workspace back.
+    ``on_issued`` hears of each form once written (a progress display: a form renders in about a second).
     """
     recover_staged(store, out_dir)
     stems = {rater.id: _stem(rater, reminder) for rater in raters}
@@ -96,6 +90,8 @@ def issue_forms(
         with store.transaction():
             for rater in raters:
                 issuer.issue(rater, staging / stems[rater.id])
+                if on_issued is not None:
+                    on_issued(issuer.result.issued[-1])
             # Inside the transaction: a manifest without its commit names tokens nobody holds.
             _write(staging / MANIFEST, json.dumps(issuer.manifest).encode("utf-8"))
     except BaseException:
@@ -194,7 +190,7 @@ class _Issuer:
             leader=rater.leader,
             group_label=inst.group(rater.group).label,
             due_date=due,
-            attachment_name=f"360-feedback-{slug(rater.leader, 'leader')}.pdf",
+            attachment_name=f"360-feedback-{slug(rater.leader, f'leader-{rater.leader_id}', limit=40)}.pdf",
             attachment=pdf,
         )
         message = build_message(
@@ -234,7 +230,7 @@ class _Issuer:
 
 def _stem(rater: roster.RosterRater, reminder: bool) -> str:
     """``ana-ruiz-peer-12`` (a reminder: ``ana-ruiz-peer-12-reminder-20261201``): no rater's name in it."""
-    stem = f"{slug(rater.leader, f'leader-{rater.leader_id}')}-{rater.group}-{rater.id}"
+    stem = f"{slug(rater.leader, f'leader-{rater.leader_id}', limit=40)}-{rater.group}-{rater.id}"
     return stem + (f"-reminder-{date.today():%Y%m%d}" if reminder else "")
 
 

@@ -23,6 +23,7 @@ from leadcheck.cli import report as report_cmd
 from leadcheck.cli import summary as summary_cmd
 from leadcheck.cli import validate as validate_cmd
 from leadcheck.cli import workspace as workspace_cmd
+from leadcheck.cli._common import CONTEXT_SETTINGS, DB_HELP, db_first
 
 
 def _new_app() -> typer.Typer:
@@ -36,6 +37,7 @@ def _new_app() -> typer.Typer:
         rich_markup_mode=None,
         # Every command runs inside this group's invoke: errors become one line and an exit code there.
         cls=_boundary.RootGroup,
+        context_settings=CONTEXT_SETTINGS,
     )
     root.callback()(_root)
     return root
@@ -53,7 +55,7 @@ def _root(
         Path | None,
         typer.Option(
             "--db",
-            help="Workspace file (SQLite). Default: $LEADCHECK_DB, else ./leadcheck.db.",
+            help=DB_HELP,
             metavar="FILE",
             dir_okay=False,
         ),
@@ -163,7 +165,7 @@ app = build()
 
 def command_named(argv: Sequence[str]) -> str | None:
     """The command ``argv`` runs, when it is certain from the words alone: past `--db FILE` only."""
-    rest = list(argv)
+    rest = db_first(list(argv))
     while rest and rest[0].startswith("--db"):
         rest = rest[1:] if "=" in rest[0] else rest[2:]
     if not rest or rest[0] not in REGISTRARS:
@@ -269,7 +271,11 @@ def main() -> None:
 
 
 validate_app = typer.Typer(
-    add_completion=False, pretty_exceptions_show_locals=False, rich_markup_mode=None, cls=_help.Group
+    add_completion=False,
+    pretty_exceptions_show_locals=False,
+    rich_markup_mode=None,
+    cls=_help.Group,
+    context_settings=CONTEXT_SETTINGS,
 )
 validate_app.command(cls=_boundary.RootCommand)(validate_cmd.validate)
 

@@ -35,6 +35,32 @@ def wants_json(format: TextOrJson, as_json: bool) -> bool:
     return as_json or format is TextOrJson.json
 
 
+DB_HELP = "Workspace file (SQLite). Default: $LEADCHECK_DB, else ./leadcheck.db."
+# Help on every screen: -h as well as --help (click passes it down to every command).
+CONTEXT_SETTINGS: dict[str, Any] = {"help_option_names": ["-h", "--help"]}
+
+
+def db_first(args: list[str]) -> list[str]:
+    """The words of a command line with `--db FILE` (or `--db=FILE`) moved to the front, from
+    wherever it was typed (`leadcheck status --db x.db`): the root declares --db once, and
+    every command takes it. Words after `--` are left alone."""
+    out: list[str] = []
+    moved: list[str] = []
+    rest = list(args)
+    while rest:
+        word = rest.pop(0)
+        if word == "--":
+            out += [word, *rest]
+            break
+        if word == "--db" and rest:
+            moved += [word, rest.pop(0)]
+        elif word.startswith("--db="):
+            moved.append(word)
+        else:
+            out.append(word)
+    return moved + out
+
+
 def db_path(ctx: typer.Context) -> Path:
     """The workspace file: --db, else LEADCHECK_DB, else ./leadcheck.db."""
     root = ctx.find_root()
@@ -138,6 +164,40 @@ def _console_class() -> Any:
             return super().render_str(printable(text), **kwargs)
 
     return EscapingConsole
+
+
+@contextlib.contextmanager
+def progress(label: str, total: int) -> Iterator[Callable[[], None]]:
+    """A progress bar on stderr while a long command works through ``total`` things; on a terminal
+    only (a pipe or a log gets the command's usual output and nothing else). Yields: advance by one."""
+    err = console(stderr=True)
+    if not err.is_terminal or total < 1:
+        yield lambda: None
+        return
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    bar = Progress(
+        TextColumn(f"[bold]{label}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=err,
+        transient=True,
+    )
+    task = bar.add_task(label, total=total)
+    with bar:
+        yield lambda: bar.advance(task)
+
+
+@contextlib.contextmanager
+def working(message: str) -> Iterator[None]:
+    """A spinner with ``message`` on stderr while one long step runs (a PDF rendering); terminal only."""
+    err = console(stderr=True)
+    if not err.is_terminal:
+        yield
+        return
+    with err.status(message):
+        yield
 
 
 def key_notice(store: Any) -> None:

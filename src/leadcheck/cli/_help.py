@@ -13,6 +13,9 @@ from typing import Any
 
 from typer.core import TyperCommand, TyperGroup
 
+from leadcheck.cli._common import DB_HELP
+from leadcheck.cli._examples import examples_of
+
 # typer bundles its own copy of click, whose parameters keep their choices and ranges in
 # different places from click's; both are read by attribute, never by class.
 
@@ -109,6 +112,9 @@ def _format_parameters(command: Any, ctx: Any, formatter: Any) -> None:
             arguments.append(_argument_record(param))
         elif param.param_type_name == "option" and (record := _option_record(param)) is not None:
             options.append(record)
+    if ctx.parent is not None and not hasattr(command, "commands"):
+        # The root's --db, also taken after the command (see _common.db_first): said where it is used.
+        options.insert(-1 if options else 0, ("--db FILE", DB_HELP))
     if arguments:
         with formatter.section("Arguments"):
             formatter.write_dl(arguments)
@@ -131,6 +137,15 @@ def description(command: Any) -> str:
     return " ".join(text.split("\n\n")[0].split())
 
 
+def _format_examples(ctx: Any, formatter: Any) -> None:
+    """The command's examples (cli._examples), as typed, after everything else."""
+    examples = examples_of(ctx.command_path)
+    if examples:
+        with formatter.section("Examples"):
+            for line in examples:  # never wrapped: a command line must stay one line to copy
+                formatter.write(f"{'':>{formatter.current_indent}}{line}\n")
+
+
 class Command(TyperCommand):
     """A leadcheck command: the help conventions of the README's command section."""
 
@@ -139,6 +154,10 @@ class Command(TyperCommand):
 
     def format_options(self, ctx: Any, formatter: Any) -> None:
         _format_parameters(self, ctx, formatter)
+
+    def format_epilog(self, ctx: Any, formatter: Any) -> None:
+        super().format_epilog(ctx, formatter)
+        _format_examples(ctx, formatter)
 
 
 class Group(TyperGroup):
@@ -150,6 +169,10 @@ class Group(TyperGroup):
     def format_options(self, ctx: Any, formatter: Any) -> None:
         _format_parameters(self, ctx, formatter)
         self.format_commands(ctx, formatter)
+
+    def format_epilog(self, ctx: Any, formatter: Any) -> None:
+        super().format_epilog(ctx, formatter)
+        _format_examples(ctx, formatter)
 
     def format_commands(self, ctx: Any, formatter: Any) -> None:
         rows: list[tuple[str, str]] = []

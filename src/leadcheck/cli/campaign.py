@@ -22,7 +22,9 @@ from leadcheck.cli._common import (
     console,
     db_path,
     printable,
+    progress,
     wants_json,
+    working,
 )
 from leadcheck.cli._help import Command, Group
 from leadcheck.errors import ExitCode
@@ -222,24 +224,10 @@ def _roster_table(
     raters: list[RosterRater],
     title: str = "Roster (for the coach only: names and emails never go into reports)",
 ) -> None:
-    from rich.table import Table
-    from rich.text import Text
+    from leadcheck.cli._tables import print_table
+    from leadcheck.overview import roster_table
 
-    table = Table(title=title, title_justify="left")
-    for column in ("leader", "group", "name", "email", "state", "due", "invited"):
-        table.add_column(column, overflow="fold")
-    for r in raters:
-        cells = (
-            r.leader,
-            r.group,
-            r.name,
-            r.email,
-            r.state,
-            r.due_date or "",
-            (r.invited_at or "")[:10],
-        )
-        table.add_row(*(Text(printable(c, one_line=True)) for c in cells))
-    console(soft_wrap=True).print(table, soft_wrap=False)
+    print_table(console(), roster_table(raters, title))
 
 
 @app.command("list", cls=Command)
@@ -374,19 +362,24 @@ def _issue(
                     server, chosen
                 )  # a wrong host or password fails here, before anything is written
         output.mkdir(exist_ok=True)
-        result = issue_forms(
-            store,
-            chosen,
-            output,
-            sender=sender,
-            due_date=due_date,
-            reminder=reminder,
-            template=mail_template,
-            instrument=instrument,
-        )
+        with progress("Reminders" if reminder else "Invitations", len(chosen)) as advance:
+            result = issue_forms(
+                store,
+                chosen,
+                output,
+                sender=sender,
+                due_date=due_date,
+                reminder=reminder,
+                template=mail_template,
+                instrument=instrument,
+                on_issued=lambda _form: advance(),
+            )
         _print_issued(result, output, reminder)
         if server is not None:
-            with _listing_not_reached():
+            with (
+                _listing_not_reached(),
+                working(f"Sending {txt.count(len(result.issued), 'email')} through {server.host}"),
+            ):
                 sent = send_issued(store, server, result, sender, reminder)
             typer.echo(f"Sent {txt.count(sent, 'email')} through {server.host}:{server.port}.")
 

@@ -237,7 +237,7 @@ def demo(
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress output.")] = False,
 ) -> None:
     """Create the synthetic cohort "demo" on psl-360 in the workspace and render its reports."""
-    from leadcheck.demo import DEMO_COHORT, demo_leaders, demo_responses
+    from leadcheck.demo import DEMO_COHORT, check_demo_workspace, demo_leaders, demo_responses
     from leadcheck.importing.policy import add_responses
     from leadcheck.instrument.catalog import load_instrument
     from leadcheck.store import Store
@@ -246,6 +246,7 @@ def demo(
     instrument = load_instrument("psl-360")
     incoming = demo_responses(instrument, demo_leaders(leaders, seed), seed)
     with Store.open(path) as store:
+        check_demo_workspace(store, path)
         summary = add_responses(store, incoming, instrument)
     out = console(soft_wrap=True)
     out.print(

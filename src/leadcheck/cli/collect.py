@@ -499,7 +499,21 @@ def _self_assessment(store: Store, name: str, loaded: Instrument | None, new: bo
         if found is not None:
             return found
         loaded = load_instrument(DEFAULT_INSTRUMENT)
+    if store.find_leader(name) is None:
+        _warn_if_close(store, name)
     return store.assessment_for(store.ensure_leader(name), loaded, new=new)
+
+
+def _warn_if_close(store: Store, name: str) -> None:
+    """Warn, as import does, when a new leader's name is close to one the workspace holds ("Ana Rui")."""
+    import shlex
+
+    from leadcheck.importing.closenames import close_name_message, closest_known
+
+    best = closest_known(name, (leader.name for leader in store.leaders()))
+    if best:
+        fix = f"press q and run `leadcheck assess {shlex.quote(best)}`"
+        typer.echo(f"warning: {close_name_message(name, best, fix)}", err=True)
 
 
 def assess(
@@ -705,6 +719,9 @@ def rate(
     keyboard.check_input()
     with Store.open(path, create=instrument is not None) as store:
         assessment = rating_assessment(store, leader, group, instrument, cohort)
+        group = check_rater_group(
+            store.instrument(assessment), group, assessment.leader.name
+        )  # "peers": peer
         _rate(
             ctx,
             out,

@@ -19,6 +19,7 @@ from leadcheck.cli._common import (
     console,
     db_path,
     key_notice,
+    working,
 )
 from leadcheck.cli._help import Command
 from leadcheck.cli._reporters import FORMAT_HELP, Format, Report, print_report
@@ -261,7 +262,8 @@ def import_(
         if store is not None:
             stack.callback(store.close)
         try:
-            plan = plan_import(files, options, store)
+            with working(f"Checking {txt.count(len(files), 'file')}"):
+                plan = plan_import(files, options, store)
         except LeadcheckError as e:
             typer.echo(f"error: {e}", err=True)
             typer.echo("Nothing was written.", err=True)
@@ -274,7 +276,8 @@ def import_(
             folder = Path(stack.enter_context(tempfile.TemporaryDirectory())) if dry_run else None
             store = Store.open(folder / "dry-run.db" if folder else db_path(ctx))
             stack.callback(store.close)
-        outcome = apply_plan(plan, store, dry_run=dry_run)
+        with working("Measuring against the workspace" if dry_run else "Storing the responses"):
+            outcome = apply_plan(plan, store, dry_run=dry_run)
         key_notice(store)
     print_report(
         format, Report(plan.problems, _document(plan, outcome), lambda: _print_outcome(plan, outcome))
@@ -449,7 +452,7 @@ def export(
             return
         if not output.parent.is_dir():
             raise UsageError(cannot_write(NO_FOLDER, output))
-        with atomic_text(output) as stream:
+        with atomic_text(output) as stream, working(f"Writing {output}"):
             count = writer(store, stream)
     typer.echo(f"Wrote {txt.count(count, 'response')} to {output}.", err=True)
 

@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from leadcheck import text as txt
-from leadcheck.cli._common import complete_cohort, console, db_path
+from leadcheck.cli._common import complete_cohort, console, db_path, working
 from leadcheck.cli._help import Command, Group
 
 app = typer.Typer(
@@ -26,7 +26,7 @@ def build(
         list[str],
         typer.Argument(
             help="The cohorts to build the norms from.",
-            metavar="COHORT...",
+            metavar="COHORT",
             autocompletion=complete_cohort,
             show_default=False,
         ),
@@ -34,7 +34,11 @@ def build(
     output: Annotated[
         Path,
         typer.Option(
-            "--output", "-o", help="The norms file to write (YAML).", dir_okay=False, metavar="FILE"
+            "--output",
+            "-o",
+            help="The norms file to write: JSON if it ends in .json, else YAML.",
+            dir_okay=False,
+            metavar="FILE",
         ),
     ],
     instrument: Annotated[
@@ -56,15 +60,15 @@ def build(
     from those counts; with its source, date and the mechanism's parameters. No names, answers or individual scores.
     """
     from leadcheck.errors import UsageError
-    from leadcheck.norms import build_from_store, dump
+    from leadcheck.norms import build_from_store, dump_for
     from leadcheck.report.pdf import write_atomic
     from leadcheck.store import Store
 
     if output.exists() and not force:
         raise UsageError(f"{output}: already exists; add --force to overwrite it")
-    with Store.open(db_path(ctx), create=False) as store:
+    with Store.open(db_path(ctx), create=False) as store, working("Scoring the cohorts"):
         norms = build_from_store(store, cohorts, instrument)
-    write_atomic(output, dump(norms).encode("utf-8"))
+    write_atomic(output, dump_for(output, norms).encode("utf-8"))
     console(stderr=True).print(
         f"Wrote {output}: norms of {txt.count(norms.leaders, 'leader')} on {norms.instrument_id} "
         f"({txt.count(len(norms.dimensions), 'competency or value', 'competencies and values')}, "

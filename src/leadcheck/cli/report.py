@@ -13,6 +13,7 @@ from leadcheck.cli._common import (
     AssessmentInstrumentOpt,
     LeaderArg,
     db_path,
+    working,
 )
 from leadcheck.cli._help import Command
 
@@ -82,7 +83,7 @@ def report(
     fmt = format.value if format else ("html" if output.suffix.lower() in (".html", ".htm") else "pdf")
     # WeasyPrint loads in a process of its own, forked now (before the workspace opens and scoring's
     # modules load), while this one makes the scorecard: leadcheck.report.renderer.
-    with Renderer(ahead=fmt == "pdf" and worth_forking()) as renderer:
+    with Renderer(ahead=fmt == "pdf" and worth_forking()) as renderer, working(f"Rendering {output}"):
         rendered = _make(ctx, leader, instrument, output, fmt, template_dir, norms, draft, renderer)
     # Plain lines (no rich console to load for them): they hold a path and a name, printed as typed.
     kind = "draft, " if draft else ""

@@ -18,8 +18,11 @@ if TYPE_CHECKING:
     from leadcheck.instrument.validate import ValidationResult
 
 
-def _closing(results: Sequence[ValidationResult]) -> Callable[[], None]:
-    """The line after the problems: how many files, errors and warnings."""
+def _closing(results: Sequence[ValidationResult], strict: bool = False) -> Callable[[], None]:
+    """The line after the problems: how many files, errors and warnings, and whether that passes.
+
+    With --strict, warnings fail the check: the line says so, rather than "0 errors" beside a failure.
+    """
 
     def closing() -> None:
         errors = sum(len(r.errors) for r in results)
@@ -27,7 +30,13 @@ def _closing(results: Sequence[ValidationResult]) -> Callable[[], None]:
         files = len(results)
         bad = sum(1 for r in results if r.problems)
         out = console(soft_wrap=True)
-        if errors or warnings:
+        if strict and warnings and not errors:
+            out.print(
+                f"{txt.count(files, 'file')} checked: failed with --strict, which counts warnings as "
+                f"errors: {txt.count(warnings, 'warning')} in {txt.count(bad, 'file')}",
+                markup=False,
+            )
+        elif errors or warnings:
             out.print(
                 f"{txt.count(files, 'file')} checked: {txt.count(errors, 'error')}, "
                 f"{txt.count(warnings, 'warning')} in {txt.count(bad, 'file')}",
@@ -80,7 +89,9 @@ def validate(
         raise UsageError("no *.yaml or *.yml files found in " + ", ".join(str(p) for p in paths))
     results = [validate_file(f, within) for f, within in files]
     problems = [p for r in results for p in r.problems]
-    report = Report(problems, _document(results, strict), _closing(results), for_editors=True, strict=strict)
+    report = Report(
+        problems, _document(results, strict), _closing(results, strict), for_editors=True, strict=strict
+    )
     print_report(format, report)
     raise typer.Exit(OK if all(r.ok_strict(strict) for r in results) else INVALID)
 

@@ -16,7 +16,6 @@ from leadcheck.cli._common import (
     complete_leader,
     console,
     db_path,
-    printable,
     wants_json,
 )
 from leadcheck.cli._help import Command
@@ -111,8 +110,8 @@ def status(
                 doc["campaign"] = [g.as_dict(_today()) for g in returns[one.name]]
                 typer.echo(json.dumps(doc, indent=2, ensure_ascii=False))
             else:
-                _detail(console(soft_wrap=True), one, {i: item.others_text for i, item in items.items()})
-                _campaign_table(console(soft_wrap=True), returns)
+                _detail(console(), one, {i: item.others_text for i, item in items.items()})
+                _campaign_table(console(), returns)
             return
         statuses = [leader_status(store, p) for p in store.leaders()]
         returns = _campaign_returns(store, statuses)
@@ -156,40 +155,15 @@ def _campaign_table(out: Any, returns: dict[str, list[GroupReturns]]) -> None:
     """Forms invited, returned and outstanding per leader and group, against threshold and due date."""
     if not any(returns.values()):
         return
-    from rich.table import Table
-    from rich.text import Text
+    from leadcheck.cli._tables import print_table
+    from leadcheck.overview import campaign_table
 
-    today = _today()
-    table = Table(
-        title="Rater forms",
-        box=None,
-        padding=(0, 2, 0, 0),
-        title_justify="left",
-        caption="needed: returns for the group to be shown in the report; due dates in UTC",
-        caption_justify="left",
-    )
-    for column in ("leader", "group", "invited", "returned", "outstanding", "needed", "due", ""):
-        table.add_column(
-            column, justify="right" if column in ("invited", "returned", "outstanding", "needed") else "left"
-        )
-    for name, groups in returns.items():
-        for i, g in enumerate(groups):
-            notes = []
-            if g.nominated:
-                notes.append(f"{g.nominated} not invited yet")
-            if g.returned < g.threshold:
-                notes.append(f"{g.threshold - g.returned} more needed")
-            if g.overdue(today):
-                notes.append("overdue")
-            cells = [name if i == 0 else "", g.group, str(g.invited), str(g.returned), str(g.outstanding)]
-            cells += [str(g.threshold), g.due_date or "-", ", ".join(notes)]
-            table.add_row(*(Text(printable(c, one_line=True)) for c in cells))
-    out.print(table, soft_wrap=False)
+    print_table(out, campaign_table(returns, _today()))
 
 
 def _detail(out: Any, s: LeaderStatus, titles: dict[str, str]) -> None:
     from leadcheck.cli._tables import print_table
-    from leadcheck.overview import groups_table, utc_minutes
+    from leadcheck.overview import groups_table, next_steps, utc_minutes
     from leadcheck.status import HIDDEN, POOLED
 
     if s.assessment is None:
@@ -216,6 +190,12 @@ def _detail(out: Any, s: LeaderStatus, titles: dict[str, str]) -> None:
         out.print(f"Items nobody rated yet ({len(s.unrated_items)}):", markup=False)
         for item_id in s.unrated_items:
             out.print(f"  {item_id}  {titles.get(item_id, '')}", markup=False)
+    steps = next_steps(s)
+    if steps:
+        out.print()
+        out.print("Next:", markup=False)
+        for step in steps:
+            out.print(f"  {step}", markup=False)
 
 
 def register(app: typer.Typer) -> None:

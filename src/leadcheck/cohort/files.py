@@ -8,23 +8,19 @@ import json
 import random
 import re
 import secrets
-import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 
 from leadcheck import __version__
+from leadcheck.filenames import slug
 from leadcheck.responses import Response
+
+__all__ = ["MANIFEST", "SUMMARY", "file_names", "leader_codes", "slug"]
 
 MANIFEST = ".leadcheck-cohort.json"
 SUMMARY = "cohort-summary.pdf"
 CODES = "leader-codes.csv"  # the only place a code is tied to a name: for the coach, never shared
 _CODE = re.compile(r"L[0-9]{4,9}")
-
-
-def slug(name: str) -> str:
-    """A file-name-safe form of a name (accents folded); empty for scripts without ASCII letters."""
-    folded = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
-    return re.sub(r"[^a-z0-9]+", "-", folded.lower()).strip("-")[:60]
 
 
 def file_names(leaders: Sequence[str], codes: Mapping[str, str] | None = None) -> dict[str, str]:

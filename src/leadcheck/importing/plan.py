@@ -12,7 +12,7 @@ from pathlib import Path
 from leadcheck.campaign.pdfscan import ImportBudget
 from leadcheck.errors import InstrumentError, UsageError
 from leadcheck.importing import csvfile, layouts
-from leadcheck.importing.closenames import CloseNames
+from leadcheck.importing.closenames import CloseNames, close_name_message
 from leadcheck.importing.export import (
     ExportReader,
     KnownRater,
@@ -339,8 +339,7 @@ def _warn_about_close_names(plan: ImportPlan, store: Store | None) -> None:
                     where,
                     WARNING,
                     CLOSE_NAME_CODE,
-                    f'leader "{name}" is new; did you mean "{best}"? If it is the same person, '
-                    f'write the name as "{best}"; otherwise ignore this warning',
+                    close_name_message(name, best),
                 )
             )
 

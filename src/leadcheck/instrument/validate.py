@@ -619,4 +619,38 @@ def validate_file(path: Path | str, within: Path | str | None = None) -> Validat
             name,
             [Problem(Location(name, 1, 1), ERROR, "unreadable", f"cannot read the file: {e.strerror or e}")],
         )
-    return validate_bytes(data, name)
+    result = validate_bytes(data, name)
+    reference = _schema_reference(data, Path(path), name)
+    if reference is not None:
+        result.problems = sorted([*result.problems, reference])
+    return result
+
+
+# Where editors find the instrument schema from anywhere (a relative path works only inside this repository).
+SCHEMA_URL = "https://raw.githubusercontent.com/leadcheck/leadcheck/main/schema/instrument.schema.json"
+_SCHEMA_COMMENT = re.compile(rb"^#\s*yaml-language-server:\s*\$schema=(\S+)", re.M)
+
+
+def _schema_reference(data: bytes, path: Path, name: str) -> Problem | None:
+    """A warning when the file's `$schema=` comment names a relative path that does not exist from
+    its folder (an instrument copied out of this repository): an editor cannot check it there.
+    The shipped instruments are left alone: their exact text is their content hash."""
+    found = _SCHEMA_COMMENT.search(data[:4096])
+    if found is None:
+        return None
+    reference = found[1].decode("utf-8", "replace")
+    if "://" in reference or (path.parent / reference).is_file():
+        return None
+    from leadcheck.resources import instruments_dir
+
+    if path.resolve().parent == instruments_dir().resolve():
+        return None
+    line = data[: found.start(1)].count(b"\n") + 1
+    column = found.start(1) - (data.rfind(b"\n", 0, found.start(1)) + 1) + 1
+    return Problem(
+        Location(name, line, column),
+        WARNING,
+        "schema-reference",
+        f'the schema "{reference}" does not exist from this file\'s folder, so an editor cannot check '
+        f"the file; name it by URL: $schema={SCHEMA_URL}",
+    )
