@@ -476,11 +476,10 @@ def test_a_forum_is_rated_by_both_sides_and_status_shows_both(
     assert "Management members" in status.stdout and "Union members" in status.stdout
     groups = json.loads(cli("status", "Forum A", "--format", "json").stdout)["groups"]
     counts = {g: [v["raters"], v["submitted"], v["in_progress"]] for g, v in groups.items()}
-    # One answer of many is too few to count toward a threshold (min_item_fraction).
-    assert counts == {"management": [0, 0, 0], "union": [1, 1, 0], "facilitator": [0, 0, 0]}
+    # Every response counts, however few items it answered (as in the report).
+    assert counts == {"management": [1, 0, 1], "union": [1, 1, 0], "facilitator": [0, 0, 0]}
     as_json = json.loads(cli("status", "Forum A", "--json").stdout)
-    assert as_json["groups"]["management"]["partial"] == 1
-    assert "management 0/2 (+1 with too few answers to count)" in as_json["missing"]
+    assert "management 1/2" in as_json["missing"]
     with Store.open(tmp_path / "workspace.db", create=False) as store:
         assert [p.name for p in store.leaders()] == ["Forum A"]
         assert [a.instrument_id for a in store.assessments(store.get_leader("Forum A"))] == [LMP]

@@ -106,7 +106,6 @@ def test_leaders_of_one_cohort_as_json(run: Run) -> None:
         "raters": 1,
         "submitted": 0,
         "in_progress": 1,
-        "partial": 0,
         "min_raters": 1,
         "optional": False,
         "report": "shown",
@@ -182,7 +181,8 @@ def test_status_of_a_leader_shows_hidden_groups_and_unrated_items(run: Run) -> N
     assert result.stdout.endswith(
         "hidden: too few raters; left out of every figure to protect their anonymity.\n"
         "\n"
-        "Items nobody rated yet (2):\n"
+        "Items with no rating shown yet (3):\n"
+        "  l-2  They interrupt.\n"
         "  d-1  They decide.\n"
         "  f-1  They are fair.\n"
         "\n"
@@ -210,7 +210,7 @@ def test_small_groups_that_reach_the_threshold_together_are_pooled(run: Run) -> 
 def test_status_of_a_leader_as_json(run: Run) -> None:
     doc = json.loads(run("status", "Ana", "--json").stdout)
     assert doc["missing"] == ["peer 1/2", "direct_report 0/2"]
-    assert doc["unrated_items"] == ["d-1", "f-1"]
+    assert doc["unrated_items"] == ["l-2", "d-1", "f-1"]  # nothing released yet: the self's own ratings only
     assert {g: v["report"] for g, v in doc["groups"].items()} == {
         "self": "shown",
         "manager": "shown",

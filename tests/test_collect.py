@@ -26,7 +26,9 @@ from leadcheck.collect import (
 from leadcheck.errors import InstrumentError, NotFoundError, UsageError
 from leadcheck.instrument.catalog import instrument_from_text
 from leadcheck.instrument.model import Instrument, not_observed_label
+from leadcheck.releases import published, released_from
 from leadcheck.responses import Response
+from leadcheck.scoring import score
 from leadcheck.status import (
     HIDDEN,
     NONE,
@@ -360,12 +362,11 @@ def test_group_progress_counts_submitted_and_in_progress() -> None:
     assert missing(progress) == ["peer 1/2"]
 
 
-def test_a_rater_with_too_few_answers_counts_toward_no_threshold() -> None:
-    # mini has 4 items and min_item_fraction 0.5: one answer is too few, two are enough.
+def test_a_rater_counts_however_few_items_they_answered() -> None:
+    """As in the report: a count that depended on the answers would say what a rater did."""
     responses = [_resp("peer", True, {"l-1": 3}), _resp("peer", True, {"l-1": 3, "l-2": None})]
     peer = group_progress(mini(), responses)[2]
-    assert (peer.raters, peer.partial, peer.shown) == (1, 1, False)
-    assert missing([peer]) == ["peer 1/2 (+1 with too few answers to count)"]
+    assert (peer.raters, peer.shown) == (2, True)
 
 
 def test_small_groups_are_pooled_when_together_they_reach_the_strictest_threshold() -> None:
@@ -393,10 +394,17 @@ def test_missing_names_the_self_assessment() -> None:
     assert missing(group_progress(mini(), [_resp("self", False)]))[0] == "self in progress"
 
 
-def test_unrated_items_are_those_nobody_gave_a_value() -> None:
-    responses = [_resp("self", True, {"l-1": 3, "d-1": None}), _resp("peer", False, {"f-1": 2})]
-    assert unrated_items(mini(), responses) == ["l-2", "d-1"]
-    assert unrated_items(mini(), []) == []
+def test_unrated_items_are_counted_from_what_was_released_never_from_live_answers() -> None:
+    """A rater's answers held back from the report must not show up here either."""
+    responses = [
+        _resp("self", True, {"l-1": 3, "d-1": None}),
+        *(_resp("peer", False, {"f-1": 2}) for _ in range(3)),
+    ]
+    assert unrated_items(mini(), responses, None) == ["l-2", "d-1", "f-1"]
+    released = released_from(published(score(mini(), responses, "Ana")))
+    assert unrated_items(mini(), responses, released) == ["l-2", "d-1"]
+    later = [*responses, _resp("peer", False, {"d-1": 4})]  # a late peer's rating of d-1 changes nothing
+    assert unrated_items(mini(), later, released) == ["l-2", "d-1"]
 
 
 # -- what a rater answers ------------------------------------------------------------------------

@@ -221,36 +221,45 @@ def test_purge_by_date_and_cohort(run: Run, db: Path) -> None:
     assert json.loads(run("leaders", "--json").stdout) == []
 
 
-def test_purge_before_a_date_removes_every_release_of_an_assessment_it_touches(
+def test_purge_before_a_date_keeps_the_ledger_of_a_round_that_keeps_answers(
     run: Run, db: Path, tmp_path: Path
 ) -> None:
-    """A release made after the date still holds the tokens of the purged ratings: it goes too."""
+    """The leader still holds the report: without its record, the next one would give the purged
+    answers back by difference. A round left with no answer loses its records."""
     add(db, [("self", "self", ALL, ""), *peers([2, 3, 4])])
     inst = instrument_from_text(MINI_360.read_text(encoding="utf-8"), "mini.yaml")
     with Store.open(db) as store:
         add_responses(store, [IncomingResponse("Bo", "peer", ALL, {}, "b", rater_identity="x")], inst)
     assert run("report", "Ana", "-o", str(tmp_path / "ana.html")).exit_code == 0
     assert run("report", "Bo", "-o", str(tmp_path / "bo.html")).exit_code == 0
-    with sqlite3.connect(db) as conn:  # two of Ana's peers answered long ago; her report is recent
+    before = json.loads(run("summary", "Ana", "--json").stdout)
+    with sqlite3.connect(db) as conn:  # two of Ana's peers and Bo's only rater answered long ago
         conn.execute(
             "UPDATE responses SET started_at = '2020-01-02', submitted_at = '2020-01-02' WHERE id IN "
             "(SELECT r.id FROM responses r JOIN assessments a ON a.id = r.assessment_id "
             "JOIN leaders l ON l.id = a.leader_id WHERE l.name = 'Ana' AND r.rater_group = 'peer' "
-            "ORDER BY r.id LIMIT 2)"
+            "ORDER BY r.id LIMIT 2) OR id IN (SELECT r.id FROM responses r JOIN assessments a ON "
+            "a.id = r.assessment_id JOIN leaders l ON l.id = a.leader_id WHERE l.name = 'Bo')"
         )
     done = run("purge", "--before", "2021-01-01", "--yes")
     assert done.exit_code == 0, done.stderr
     assert done.stdout == (
-        "Removed everything answered or released before 2021-01-01: 0 leaders, 2 responses with 8 answers "
-        "and 2 comments, 1 release record (every release of an assessment that loses a response, later "
-        "ones too), 0 rostered raters.\n"
+        "Removed everything answered or released before 2021-01-01: 0 leaders, 3 responses with 12 answers "
+        "and 2 comments, 1 release record (of rounds left with no answer), 0 rostered raters.\n"
     )
     with sqlite3.connect(db) as conn:
         left = conn.execute(
             "SELECT l.name FROM releases r JOIN assessments a ON a.id = r.assessment_id "
             "JOIN leaders l ON l.id = a.leader_id"
         ).fetchall()
-    assert left == [("Bo",)]  # Bo's assessment lost nothing: his release stays
+    assert left == [("Ana",)]  # Bo's round has no answer left: his record goes
+    # One peer is left, too few to be shown: nothing about the peers is published any more, and no
+    # figure differs from the release by the purged answers.
+    after = json.loads(run("summary", "Ana", "--json").stdout)
+    shown = [(i["others_n"], i["others"]) for c in before["competencies"] for i in c["items"]]
+    assert all(i["others_n"] == 0 for c in after["competencies"] for i in c["items"])
+    assert all(n == 3 for n, _ in shown)
+    assert run("audit", "Ana").exit_code == 0
 
 
 @pytest.mark.parametrize("group", ["peer", "manager"])

@@ -83,12 +83,13 @@ _OF_LEADER = {
     "releases": "SELECT COUNT(*) FROM releases WHERE assessment_id IN "
     "(SELECT id FROM assessments WHERE leader_id = ?)",
 }
-# The release records a purge before a date removes: those released before it, and every release
-# of an assessment that loses a response. A later release kept beside purged answers would hold the
-# tokens of ratings that are gone; set against the next report it could give them back.
-_DELETE_RELEASES_BEFORE = (
-    "DELETE FROM releases WHERE released_at < ?1 OR assessment_id IN "
-    "(SELECT assessment_id FROM responses WHERE COALESCE(submitted_at, started_at) < ?1)"
+# The release records a purge before a date removes: those of assessments left with no response at all.
+# An assessment that keeps some responses keeps its whole ledger: the leader may still hold those
+# reports, and only the ledger makes the next one repeat them instead of giving the purged answers
+# back by difference. Its members are keyed by the purged raters' keyed hashes, gone with them, so
+# nothing in it can be inverted. Run after the responses are deleted.
+_DELETE_RELEASES_LEFT_EMPTY = (
+    "DELETE FROM releases WHERE assessment_id NOT IN (SELECT assessment_id FROM responses)"
 )
 _BEFORE = {
     "answers": "SELECT COUNT(*) FROM answers WHERE response_id IN "
@@ -96,8 +97,8 @@ _BEFORE = {
     "comments": "SELECT COUNT(*) FROM comments WHERE response_id IN "
     "(SELECT id FROM responses WHERE COALESCE(submitted_at, started_at) < ?)",
     "responses": "SELECT COUNT(*) FROM responses WHERE COALESCE(submitted_at, started_at) < ?",
-    "releases": "SELECT COUNT(*) FROM releases WHERE released_at < ?1 OR assessment_id IN "
-    "(SELECT assessment_id FROM responses WHERE COALESCE(submitted_at, started_at) < ?1)",
+    "releases": "SELECT COUNT(*) FROM releases WHERE assessment_id NOT IN "
+    "(SELECT assessment_id FROM responses WHERE COALESCE(submitted_at, started_at) >= ?)",
 }
 
 
@@ -122,8 +123,8 @@ def _delete(store: Store, c: sqlite3.Connection, selection: Selection, ids: list
     cutoff = (selection.before or date.min).isoformat()
     _add_counts(count, c, _BEFORE, cutoff)
     count.roster = roster.delete_older_than(store, cutoff)
-    c.execute(_DELETE_RELEASES_BEFORE, (cutoff,))
     c.execute("DELETE FROM responses WHERE COALESCE(submitted_at, started_at) < ?", (cutoff,))
+    c.execute(_DELETE_RELEASES_LEFT_EMPTY)
     # Assessments and leaders left with nothing, and created before the date, go too.
     c.execute(
         "DELETE FROM assessments WHERE created_at < ? AND id NOT IN (SELECT assessment_id FROM responses) "

@@ -358,12 +358,13 @@ def _item_score(
 ) -> ItemScore:
     """Every figure of one item: each shown group, the combined group and all others.
 
-    Which groups are shown, pooled or left out follows from how many of each
-    group's raters rated the item (`partition`). Each figure is published about
-    every answer of its groups' raters (rule 3 of leadcheck.anonymity); a group
-    not shown is published about too when it met its threshold in responses
-    (being left out says fewer of them rated the item). Pooling that would cut
-    such a set into a small atom is not done.
+    A group is shown when enough of its raters rated the item (`partition`).
+    Every other group that responded goes into one pool, shown when enough of
+    the pool rated the item and the pool's set cuts no set published beside it
+    into a small atom. Each figure is published about every answer of its
+    groups' raters (rule 3 of leadcheck.anonymity); a group or pool not shown
+    is published about too when its state says something (it met its
+    threshold in responses, or it could have been shown).
     """
     thresholds = Thresholds.of(instrument)
     rated = {g: [r for r in rs if item.id in r.items] for g, rs in by_group.items()}
@@ -374,16 +375,20 @@ def _item_score(
         if g not in part.shown and len(rs) >= thresholds.of_group(g):
             members[f"state:{g}"] = sets[g]
     members.update({g: sets[g] for g in part.shown})
-    pooled_groups, excluded_groups = part.pooled_groups, part.excluded_groups
-    if pooled_groups:
-        pool = frozenset(t for g in pooled_groups for t in sets[g])
-        if publishable([*members.values(), pool], thresholds):
+    # The pool is every group that responded and is not shown, whatever each answered on this item:
+    # a pool holding only the groups that rated it would say which small group did not.
+    hidden = [g for g in by_group if g not in part.shown]
+    pooled_groups: tuple[str, ...] = ()
+    pool = frozenset(t for g in hidden for t in sets[g])
+    if hidden and publishable([*members.values(), pool], thresholds):
+        # Whether the pool is shown depends only on how many of it rated: a statistic of its set.
+        if sum(len(rated[g]) for g in hidden) >= max(thresholds.of_group(g) for g in hidden):
             members[POOLED] = pool
+            pooled_groups = tuple(hidden)
         else:
-            pooled_groups, excluded_groups = (), (*excluded_groups, *pooled_groups)
-    # Left out: every group that answered and is not in a figure, whatever its answers were (a group
-    # listed only when it rated the item would say whether it did).
-    excluded_groups = tuple(g for g in by_group if g not in part.shown and g not in pooled_groups)
+            members["state:" + POOLED] = pool
+    # Left out: every group that answered and is not in a figure, whatever its answers were.
+    excluded_groups = tuple(g for g in hidden if g not in pooled_groups)
     channel_groups: dict[str, tuple[str, ...]] = {g: (g,) for g in part.shown}
     if pooled_groups:
         channel_groups[POOLED] = pooled_groups
@@ -391,7 +396,7 @@ def _item_score(
     others_raters = [r for g in others_groups for r in by_group[g]]
     # "Not observed" in all others also counts the groups whose set is published for their state:
     # how many did not observe an item is worth saying even when too few rated it.
-    stated = [k.removeprefix("state:") for k in members if k.startswith("state:")]
+    stated = [g for g in by_group if f"state:{g}" in members]
     counted = [*others_groups, *(g for g in stated if g not in others_groups)]
     others_stat = replace(
         _channel_stat(instrument, item, others_raters),
@@ -617,9 +622,9 @@ def _repeat(
     """The scorecard of ``last``, the newest release, with the leader's own answers as they are now.
 
     Every item and comment list repeats what was published, so a reader learns
-    that something arrived or changed, never where or from whom. A comment list
-    whose printed comments are no longer all there (one was changed or
-    withdrawn) is left out: printing fewer would point at whoever changed it.
+    that something arrived or changed, never where or from whom. When a printed
+    comment is no longer there (changed or withdrawn), every comment list is
+    left out: printing fewer, or leaving out only its list, would point at it.
     """
     selves = [r for r in raters if r.group == SELF]
     dimensions = []
@@ -653,9 +658,11 @@ def _repeat(
     now = _comments(instrument, _by_group(instrument, raters))
     texts: dict[str, list[tuple[str, str]]] = {}
     members: dict[str, ReleasedComments] = {}
-    for q, listed in last.comments.items():
-        current = dict(now[q].texts) if q in now else {}
-        if listed.shown <= current.keys():
+    current = {t: text for c in now.values() for t, text in c.texts}
+    # A printed comment that is gone (changed or withdrawn) cannot be printed again; leaving out only
+    # its list would say which question changed, so every list is left out.
+    if all(listed.shown <= current.keys() for listed in last.comments.values()):
+        for q, listed in last.comments.items():
             texts[q] = [(t, current[t]) for t in sorted(listed.shown)]
             members[q] = listed
     counts = {**last.raters, SELF: len(selves)}

@@ -15,6 +15,7 @@ from leadcheck.instrument.model import SELF, Instrument, RaterGroup
 from leadcheck.responses import Response
 
 if TYPE_CHECKING:
+    from leadcheck.scoring import Released
     from leadcheck.store import Assessment, Leader, Store
 
 
@@ -28,10 +29,10 @@ SHOWN, POOLED, HIDDEN, NONE = "shown", "pooled", "hidden", "none"
 class GroupProgress:
     """How far one rater group is, counted without looking at any answer.
 
-    ``raters`` counts the responses, submitted or not, that answered at least
-    the instrument's ``min_item_fraction`` of its items; ``partial`` the ones
-    with fewer answers, which count toward no threshold here (in a report they
-    appear only in the figures of the items they rated).
+    ``raters`` counts the responses, submitted or not, however many items each
+    answered: the report counts them the same way (every answer of a group's
+    raters is in the set its figures are about), and a count that depended on
+    the answers would say what a rater did before a report may show it.
     """
 
     id: str
@@ -40,7 +41,6 @@ class GroupProgress:
     submitted: int
     in_progress: int
     optional: bool = False
-    partial: int = 0
 
     @property
     def raters(self) -> int:
@@ -59,20 +59,12 @@ class GroupProgress:
 def group_progress(instrument: Instrument, responses: Sequence[Response]) -> list[GroupProgress]:
     """Submitted and in-progress responses per rater group of the instrument, in the instrument's order."""
     out: list[GroupProgress] = []
-    need = instrument.scoring.min_item_fraction * len(instrument.items)
     for group in instrument.rater_groups:
         mine = [r for r in responses if r.group == group.id]
-        enough = mine if group.is_self else [r for r in mine if len(r.answers) >= need]
-        submitted = sum(1 for r in enough if r.submitted_at)
+        submitted = sum(1 for r in mine if r.submitted_at)
         out.append(
             GroupProgress(
-                group.id,
-                group.label,
-                group.min_raters,
-                submitted,
-                len(enough) - submitted,
-                group.optional,
-                len(mine) - len(enough),
+                group.id, group.label, group.min_raters, submitted, len(mine) - submitted, group.optional
             )
         )
     return out
@@ -107,8 +99,7 @@ def self_missing(progress: Sequence[GroupProgress]) -> str | None:
 
 def below_threshold(g: GroupProgress, name: str) -> str:
     """One group still needed, as ``peer 2/3``, with the responses too incomplete to count."""
-    partial = f" (+{g.partial} with too few answers to count)" if g.partial else ""
-    return f"{name} {g.raters}/{g.min_raters}{partial}"
+    return f"{name} {g.raters}/{g.min_raters}"
 
 
 def missing(progress: Sequence[GroupProgress]) -> list[str]:
@@ -119,14 +110,20 @@ def missing(progress: Sequence[GroupProgress]) -> list[str]:
     return out
 
 
-def unrated_items(instrument: Instrument, responses: Sequence[Response]) -> list[str]:
-    """Ids of the items no response gave a scale value (all skipped or not observed), in order.
+def unrated_items(
+    instrument: Instrument, responses: Sequence[Response], published: Released | None
+) -> list[str]:
+    """Ids of the items with no rating shown yet, in order: no others' figure in the last release
+    (``published``; None before any) and no rating by the leader themself.
 
-    Empty when there are no responses: nothing is known yet.
+    Counted from what was released, not from the answers: a live count would
+    say what a rater held back from the report answered.
     """
-    if not responses:
-        return []
-    rated = {item for r in responses for item, value in r.answers.items() if value is not None}
+    rated = {
+        item for r in responses if r.group == SELF for item, value in r.answers.items() if value is not None
+    }
+    if published is not None:
+        rated |= {item for item, f in published.items.items() if f.others.n}
     return [item_id for item_id in instrument.items if item_id not in rated]
 
 
@@ -177,7 +174,6 @@ class LeaderStatus:
                     "raters": g.raters,
                     "submitted": g.submitted,
                     "in_progress": g.in_progress,
-                    "partial": g.partial,
                     "min_raters": g.min_raters,
                     "optional": g.optional,
                     "report": seen[g.id],
@@ -202,6 +198,7 @@ class LeaderStatus:
 
 def leader_status(store: Store, leader: Leader) -> LeaderStatus:
     """Counts of responses per group on the leader's newest assessment; never an answer."""
+    from leadcheck.releases import released_figures
     from leadcheck.store import assessments
 
     instruments = list(dict.fromkeys(a.instrument_id for a in store.assessments(leader)))
@@ -213,7 +210,8 @@ def leader_status(store: Store, leader: Leader) -> LeaderStatus:
         inst = store.instrument(current)
         responses = store.responses(current)
         groups = group_progress(inst, responses)
-        unrated = unrated_items(inst, responses)
+        released = released_figures(store, current)
+        unrated = unrated_items(inst, responses, released[-1] if released else None)
         answered = store.last_answered(current)
     return LeaderStatus(
         leader.name,

@@ -125,8 +125,8 @@ def purge(
         typer.Option(
             "--before",
             metavar="DATE",
-            help="Remove answers given and reports released before DATE, and every release record "
-            "of an assessment that loses an answer.",
+            help="Remove answers given before DATE, and the release records of rounds left with no "
+            "answer (a round that keeps some answers keeps its records, so later reports stay guarded).",
         ),
     ] = None,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Only say what would be removed.")] = False,
@@ -179,7 +179,7 @@ def _removed(planned: PurgeCount, by_date: bool = False) -> str:
     """What a purge removes (or would), counted: "1 leader, 5 responses with 40 answers and ..."."""
     releases = txt.count(planned.releases, "release record")
     if by_date and planned.releases:
-        releases += " (every release of an assessment that loses a response, later ones too)"
+        releases += " (of rounds left with no answer)"
     return (
         f"{txt.count(len(planned.leaders), 'leader')}, {txt.count(planned.responses, 'response')} "
         f"with {txt.count(planned.answers, 'answer')} and {txt.count(planned.comments, 'comment')}, "

@@ -187,7 +187,7 @@ def _detail(out: Any, s: LeaderStatus, titles: dict[str, str]) -> None:
             out.print(note, markup=False)
     if s.unrated_items:
         out.print()
-        out.print(f"Items nobody rated yet ({len(s.unrated_items)}):", markup=False)
+        out.print(f"Items with no rating shown yet ({len(s.unrated_items)}):", markup=False)
         for item_id in s.unrated_items:
             out.print(f"  {item_id}  {titles.get(item_id, '')}", markup=False)
     steps = next_steps(s)
