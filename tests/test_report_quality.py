@@ -10,6 +10,8 @@ from pathlib import Path
 import pypdf
 import pytest
 
+from leadcheck import findings
+from leadcheck import text as txt
 from leadcheck.charts import _GROUPS, BarRow, group_bar_chart
 from leadcheck.cohort.statistics import cohort_stats
 from leadcheck.cohort.summary import build_cohort_view
@@ -140,7 +142,9 @@ def test_an_independent_pdf_ua_checker_finds_nothing(pdfs: dict[str, Path], name
 def test_reading_order_puts_the_summary_first(pdfs: dict[str, Path]) -> None:
     text = squash(pdftotext(pdfs["full"]))
     order = [
-        "Summary Strongest areas",
+        "Summary",
+        "Build on",
+        "Work on",
         "Development priorities",
         "Next steps",
         "How to read this report",
@@ -164,18 +168,25 @@ def test_executive_summary_is_built_from_the_data(full: Scorecard) -> None:
     names = [p.name for p in exec_.priorities]
     assert names == [b.name for b in view.development]
     top = max(full.dimensions, key=lambda d: d.others.mean or 0)
-    assert exec_.strengths[0].startswith(f"{top.dimension.name}: all others rate it {top.others.mean:.2f}")
+    assert exec_.strengths[0] == f"{top.dimension.name} (others {txt.score(top.others.mean)})"
     lowest = min(
         (d for d in full.dimensions if full.instrument.development.get(d.id)),
         key=lambda d: d.others.mean or 9,
     )
     assert names[0] == lowest.dimension.name
-    # A competency figure is the mean of its item figures (anonymity rule): it has no raters' spread,
-    # so its evidence names the raters behind it; intervals are shown per item.
+    # A competency figure is the mean of its item figures (anonymity rule): its interval is the
+    # conservative one built from the items' spread (leadcheck.findings.competency_interval).
+    bounds = findings.competency_interval(lowest, 1, 5)
+    assert bounds is not None
     assert (
-        f"All others rate it {lowest.others.mean:.2f} (n={lowest.others.n})" in exec_.priorities[0].evidence
+        f"All others rate it {txt.score(lowest.others.mean)} (n={lowest.others.n}; 95% interval "
+        f"{txt.score(bounds[0])} to {txt.score(bounds[1])})" in exec_.priorities[0].evidence
     )
-    assert any("leadcheck assess --new" in s for s in exec_.next_steps)
+    # A leader reads this page: no command lines on it.
+    assert not any("leadcheck " in s or "`" in s for s in exec_.next_steps)
+    assert 2 <= len(exec_.build_on) <= 3 and 2 <= len(exec_.work_on) <= 3
+    assert not {b.id for b in exec_.build_on} & {b.id for b in exec_.work_on}
+    assert exec_.chart is not None and "behaviour" in exec_.chart.alt
 
 
 def test_findings_body_shows_the_strongest_few_and_the_appendix_all(
@@ -215,7 +226,7 @@ def test_self_only_report_is_short_and_says_whose_words(pdfs: dict[str, Path]) -
     assert "Your own answer A note of my own." in text
     assert " – – " not in text  # no table of dashes
     assert "Blind spots and strengths" not in text
-    assert "Ranked by your own rating (no others' ratings yet)." in text
+    assert "Strongest, by your own rating (no others' ratings yet):" in text
 
 
 def test_full_report_comments_say_whose_words(full: Scorecard, pdfs: dict[str, Path]) -> None:
