@@ -120,21 +120,30 @@ def rank(card: Scorecard, found: tuple[Finding, ...]) -> tuple[RankedFinding, ..
 def development_priorities(card: Scorecard, count: int = TOP_PRIORITIES) -> tuple[DimensionScore, ...]:
     """The competencies and values most in need: lowest others' mean first (self when no others),
     then the largest gap, then instrument order. Only those with development actions count
-    when the instrument has any."""
+    when the instrument has any.
+
+    When the instrument asks how important each competency is (``card.importance``), those
+    rated below ``high_score`` come first, the most important of them first: a low rating on
+    what matters most for the role is the first thing to work on.
+    """
     inst = card.instrument
     dims = list(card.dimensions)
     if inst.development:
         dims = [d for d in dims if inst.development.get(d.id)]
     order = {d.id: n for n, d in enumerate(card.dimensions)}
+    weights = card.importance
 
-    def need(d: DimensionScore) -> tuple[int, Fraction, Fraction, int]:
+    def need(d: DimensionScore) -> tuple[int, int, Fraction, Fraction, Fraction, int]:
         level = d.others.mean if d.others.mean is not None else d.self
         if level is None:
-            return (1, Fraction(0), Fraction(0), order[d.id])
+            return (1, 0, Fraction(0), Fraction(0), Fraction(0), order[d.id])
         gap = Fraction(0)
         if d.self is not None and d.others.mean is not None:
             gap = exact.difference(d.self, d.others.mean)
-        return (0, exact.exact(level), -gap, order[d.id])
+        if not weights:
+            return (0, 0, Fraction(0), exact.exact(level), -gap, order[d.id])
+        high = exact.at_least(level, inst.scoring.high_score)
+        return (0, int(high), -weights.get(d.id, Fraction(0)), exact.exact(level), -gap, order[d.id])
 
     return tuple(sorted(dims, key=need)[:count])
 

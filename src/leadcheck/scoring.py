@@ -209,6 +209,9 @@ class Scorecard:
     # For the release ledger, never shown: question id -> tokens of the comments published.
     comment_members: Mapping[str, frozenset[str]] = field(default_factory=dict, compare=False, repr=False)
     comments_held: bool = False  # newer comments held back until a batch is large enough
+    # Competency id -> mean importance for the role (leadcheck.importance), when the instrument asks it:
+    # orders the development priorities, never printed.
+    importance: Mapping[str, Fraction] = field(default_factory=dict, compare=False, repr=False)
 
     @cached_property
     def levels(self) -> Levels:

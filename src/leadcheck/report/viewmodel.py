@@ -1006,6 +1006,7 @@ def build_view(
         norm_table=_norm_table(card, norms) if norms is not None else None,
         method=_method(card),
         leniency=txt.signed(card.levels.leniency),
+        importance_note=("those rated most important for the role first" if card.importance else ""),
         high_score=f"{s.high_score:g}",
         percentile_rule=PERCENTILE_RULE,
     )
