@@ -94,7 +94,7 @@ def test_three_raters_who_agree_give_a_wide_interval_not_certainty() -> None:
 def test_no_finding_is_clear_on_a_degenerate_interval(psl: Instrument) -> None:
     # Three peers and a manager all answer 3; the leader answers 5 on one item and 3 elsewhere.
     item = next(iter(psl.items))
-    same = {i: 3 for i in psl.items}
+    same = dict.fromkeys(psl.items, 3)
     responses = [Response("self", {**same, item: 5})] + [
         Response(g, same, rater=f"r{n}") for n, g in enumerate(["manager", "peer", "peer", "peer"])
     ]

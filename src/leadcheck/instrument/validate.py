@@ -17,15 +17,15 @@ from leadcheck import text as txt
 from leadcheck import yamlsafe
 from leadcheck.instrument import spec as S
 from leadcheck.instrument.model import (
+    DEFAULT_IMPORTANCE_GROUPS,
     DEFAULT_MIN_RATERS,
     DEFAULT_OPTIONAL,
     DEFAULT_RATER_GROUPS,
-    DEFAULT_IMPORTANCE_GROUPS,
     FALLBACK_MIN_RATERS,
     Competency,
     DevelopmentAction,
-    Instrument,
     Importance,
+    Instrument,
     Item,
     Question,
     RaterGroup,
