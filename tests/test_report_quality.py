@@ -303,3 +303,78 @@ def test_cohort_summary_marks_reverse_scored_items(
     for table, rows in ((view.strongest, stats.strongest), (view.weakest, stats.weakest)):
         for cells, (item_id, _, _) in zip(table.rows, rows, strict=True):
             assert ("↺" in cells[0].text) is psl.items[item_id].reverse
+
+
+def _headings_in_order(reader: pypdf.PdfReader) -> list[int]:
+    """The heading levels of the structure tree, in reading (document) order."""
+    levels: list[int] = []
+
+    def walk(node: object) -> None:
+        node = node.get_object() if hasattr(node, "get_object") else node
+        if not isinstance(node, pypdf.generic.DictionaryObject):
+            return
+        tag = str(node.get("/S", ""))
+        if re.fullmatch(r"/H[1-6]", tag):
+            levels.append(int(tag[2]))
+        kids = node.get("/K")
+        if kids is None:
+            return
+        kids = kids.get_object()
+        for kid in kids if isinstance(kids, list) else [kids]:
+            walk(kid)
+
+    walk(reader.trailer["/Root"]["/StructTreeRoot"])
+    return levels
+
+
+@pytest.mark.parametrize("name", ["full", "self-only", "cohort"])
+def test_headings_never_skip_a_level(pdfs: dict[str, Path], name: str) -> None:
+    levels = _headings_in_order(pypdf.PdfReader(pdfs[name]))
+    assert levels and levels[0] == 1
+    skips = [(a, b) for a, b in zip(levels, levels[1:], strict=False) if b > a + 1]
+    assert skips == []
+
+
+@pytest.mark.parametrize("name", ["full", "cohort"])
+def test_chart_captions_read_as_sentences(pdfs: dict[str, Path], name: str) -> None:
+    reader = pypdf.PdfReader(pdfs[name])
+    alts = [str(e["/Alt"]) for e in structure(reader) if e["/S"] == "/Figure"]
+    assert alts
+    for alt in alts:
+        assert alt[0].isupper() and alt.rstrip().endswith("."), alt
+    # The hidden caption is laid out on one line: text extraction keeps its words together.
+    if name == "full":
+        lines = pdftotext(pdfs[name]).splitlines()
+        sentence = "Bar chart of ratings by behaviour on a scale of 1 to 5."
+        assert any(sentence in line for line in lines)
+
+
+@pytest.mark.parametrize("name", ["full", "self-only", "cohort"])
+def test_no_chart_or_body_text_under_7_pt(pdfs: dict[str, Path], name: str) -> None:
+    """Every glyph run in the PDF, charts included, prints at 7 pt or more (size times text and page matrices)."""
+    small: list[tuple[int, float, str]] = []
+    for number, page in enumerate(pypdf.PdfReader(pdfs[name]).pages, 1):
+
+        def visit(
+            text: str, cm: list[float], tm: list[float], font: object, size: float, number: int = number
+        ) -> None:
+            if not text.strip():
+                return
+            c = tm[2] * cm[0] + tm[3] * cm[2]
+            d = tm[2] * cm[1] + tm[3] * cm[3]
+            printed = size * (c * c + d * d) ** 0.5
+            if printed < 6.95:
+                small.append((number, round(printed, 2), text.strip()[:20]))
+
+        page.extract_text(visitor_text=visit)
+    assert small == []
+
+
+def test_first_page_names_behaviours_without_command_lines(pdfs: dict[str, Path]) -> None:
+    reader = pypdf.PdfReader(pdfs["full"])
+    command = re.compile(r"`|leadcheck (assess|rate|form|import|report|invite|remind|raters)\b")
+    for page in reader.pages:
+        assert not command.search(page.extract_text() or "")
+    summary = squash(pdftotext(pdfs["full"]).split("How to read this report")[0])
+    assert "Build on" in summary and "Work on" in summary
+    assert "95% interval" in summary

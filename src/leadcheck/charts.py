@@ -389,6 +389,12 @@ def _hatch_defs(looks: Sequence[_Look], uid: str) -> list[str]:
     return defs
 
 
+def _sentence(text: str) -> str:
+    """A chart's title as a screen reader says it (and a PDF's figure /Alt holds it): a sentence."""
+    text = text.strip()
+    return text if not text or text.endswith((".", "!", "?")) else text + "."
+
+
 def _svg(
     uid: str,
     title: str,
@@ -409,7 +415,7 @@ def _svg(
         f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {_n(view_w)} {_n(view_h)}"'
         f' width="{_n(number)}{unit}" height="{height}" role="img"'
         f' aria-labelledby="{uid}-title {uid}-desc" font-family="{FONT_FAMILY}">'
-        f'<title id="{uid}-title">{_esc(title)}</title>'
+        f'<title id="{uid}-title">{_esc(_sentence(title))}</title>'
         f'<desc id="{uid}-desc">{_esc(alt)}</desc>'
         f"{defs_block}{''.join(body)}</svg>"
     )

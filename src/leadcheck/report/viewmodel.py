@@ -413,7 +413,7 @@ def _section_chart(card: Scorecard, dim: DimensionScore) -> Chart:
         )
     )
     return group_bar_chart(
-        bars, inst.scale.min, inst.scale.max, width="118mm", title=f"{dim.dimension.name}: ratings by group"
+        bars, inst.scale.min, inst.scale.max, width="118mm", title=f"Ratings of {dim.dimension.name} by group"
     )
 
 
@@ -421,7 +421,7 @@ def _item_row(card: Scorecard, i: ItemScore, labels: list[str]) -> ItemRow:
     """One row of a competency's item table."""
     stat = i.others
     spread = (
-        distribution_bar(stat.distribution, labels, width="32mm", title=f"{i.id}: spread of ratings")
+        distribution_bar(stat.distribution, labels, width="32mm", title=f"Spread of ratings of item {i.id}")
         if stat.n
         else None
     )
