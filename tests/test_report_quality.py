@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import re
 from datetime import date
+from itertools import pairwise
 from pathlib import Path
 
 import pypdf
@@ -331,7 +332,7 @@ def _headings_in_order(reader: pypdf.PdfReader) -> list[int]:
 def test_headings_never_skip_a_level(pdfs: dict[str, Path], name: str) -> None:
     levels = _headings_in_order(pypdf.PdfReader(pdfs[name]))
     assert levels and levels[0] == 1
-    skips = [(a, b) for a, b in zip(levels, levels[1:], strict=False) if b > a + 1]
+    skips = [(a, b) for a, b in pairwise(levels) if b > a + 1]
     assert skips == []
 
 
