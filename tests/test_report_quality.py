@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import re
+import subprocess
 from datetime import date
 from itertools import pairwise
 from pathlib import Path
@@ -379,3 +380,28 @@ def test_first_page_names_behaviours_without_command_lines(pdfs: dict[str, Path]
     summary = squash(pdftotext(pdfs["full"]).split("How to read this report")[0])
     assert "Build on" in summary and "Work on" in summary
     assert "95% interval" in summary
+
+
+def _page_fill(pdf: Path, tmp: Path) -> list[float]:
+    """How far down each page its content reaches, between the running header and footer (0 to 1)."""
+    from PIL import Image
+
+    subprocess.run(["pdftoppm", "-png", "-r", "24", str(pdf), str(tmp / "p")], check=True)
+    fills = []
+    for png in sorted(tmp.glob("p-*.png")):
+        image = Image.open(png).convert("L")
+        width, height = image.size
+        top, bottom = int(height * 20 / 297) + 2, height - int(height * 18 / 297) - 2
+        pixels = image.load()
+        last = top
+        for y in range(top, bottom):
+            if any(pixels[x, y] < 200 for x in range(0, width, 2)):
+                last = y
+        fills.append((last - top) / (bottom - top))
+    return fills
+
+
+@pytest.mark.parametrize("name", ["full", "self-only", "cohort"])
+def test_no_page_under_a_sixth_full_but_the_last(pdfs: dict[str, Path], name: str, tmp_path: Path) -> None:
+    fills = _page_fill(pdfs[name], tmp_path)
+    assert [(n, round(f, 2)) for n, f in enumerate(fills[:-1], 1) if f < 1 / 6] == []

@@ -752,20 +752,17 @@ def _executive(card: Scorecard, development: tuple[DevelopmentBlock, ...]) -> Ex
                 "take that out, so they name where your view differs most, not everywhere."
             )
     debrief = (
-        "Talk this page through with your coach, then the pages behind each behaviour;"
-        " the comments say in raters' words what the numbers cannot."
+        "Talk this page through with your coach, then the pages behind each behaviour and the comments."
         if others
         else "Talk this page and your own ratings through with your coach."
     )
     steps = [
         debrief,
-        "Choose one behaviour to build on and one to work on, and fill in the worksheet in the development plan"
-        + (" (it is pre-filled with the priorities)." if development else "."),
+        "Choose one behaviour to build on and one to work on"
+        + ("; the worksheet in the development plan is pre-filled." if development else "."),
     ]
     if others:
-        steps.append(
-            "Ask the same raters again in 6 to 12 months: the next report shows the change per competency."
-        )
+        steps.append("Ask the same raters again in 6 to 12 months to see the change.")
     else:
         steps.insert(0, "Ask colleagues to rate you: this report holds only your own ratings.")
     basis = "by all others' mean rating" if others else "by your own rating (no others' ratings yet)"
