@@ -6,6 +6,7 @@ import io
 import re
 import subprocess
 from datetime import date
+from fractions import Fraction
 from itertools import pairwise
 from pathlib import Path
 
@@ -405,3 +406,58 @@ def _page_fill(pdf: Path, tmp: Path) -> list[float]:
 def test_no_page_under_a_sixth_full_but_the_last(pdfs: dict[str, Path], name: str, tmp_path: Path) -> None:
     fills = _page_fill(pdfs[name], tmp_path)
     assert [(n, round(f, 2)) for n, f in enumerate(fills[:-1], 1) if f < 1 / 6] == []
+
+
+def _half_even(value: Fraction, places: int = 2) -> str:
+    """An independent rounding of an exact fraction: half to even, by integer arithmetic only."""
+    scaled = value * 10**places
+    whole = scaled.numerator // scaled.denominator
+    rest = scaled - whole
+    if rest > Fraction(1, 2) or (rest == Fraction(1, 2) and whole % 2 == 1):
+        whole += 1
+    sign = "-" if whole < 0 else ""
+    digits = str(abs(whole)).rjust(places + 1, "0")
+    return f"{sign}{digits[:-places]}.{digits[-places:]}"
+
+
+def test_printed_item_figures_match_an_independent_exact_derivation(
+    cohort: tuple[list[Scorecard], dict[str, list[Response]]],
+) -> None:
+    """Every item's others' mean, self and gap as printed, recomputed from the raw answers with
+    fractions (no leadcheck scoring), wherever every other rater's answer is in the figure."""
+    cards, responses = cohort
+    checked = 0
+    for card in cards:
+        inst = card.instrument
+        low, high = inst.scale.min, inst.scale.max
+        view = view_for(card, generated=DAY)
+        rows = {row.id: row for s in view.sections for row in s.items}
+
+        def recoded(item: str, answer: int, inst: Instrument = inst, low: int = low, high: int = high) -> int:
+            return low + high - answer if inst.items[item].reverse else answer
+
+        for item in inst.items:
+            theirs = [
+                recoded(item, a)
+                for r in responses[card.leader]
+                if r.group != "self" and isinstance(a := r.answers.get(item), int)
+            ]
+            own = [
+                recoded(item, a)
+                for r in responses[card.leader]
+                if r.group == "self" and isinstance(a := r.answers.get(item), int)
+            ]
+            row = rows[item]
+            if not theirs or row.others_n != str(len(theirs)):
+                continue  # anonymity left someone out of this figure: not an independent check
+            others = Fraction(sum(theirs), len(theirs))
+            assert row.others == _half_even(others)
+            if own:
+                mine = Fraction(sum(own), len(own))
+                assert row.self == _half_even(mine)
+                gap = _half_even(mine - others)
+                expected = gap if gap.startswith("-") or not gap.strip("0.") else "+" + gap
+                expected = "0.00" if not expected.strip("+-0.") else expected
+                assert row.gap.text == expected.replace("-", txt.MINUS)
+            checked += 1
+    assert checked >= 60  # of 192 items in the 4-leader demo; the rest have a group left out
