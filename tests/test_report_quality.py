@@ -461,3 +461,22 @@ def test_printed_item_figures_match_an_independent_exact_derivation(
                 assert row.gap.text == expected.replace("-", txt.MINUS)
             checked += 1
     assert checked >= 60  # of 192 items in the 4-leader demo; the rest have a group left out
+
+
+def test_groups_hidden_for_anonymity_lists_only_hidden_groups(
+    cohort: tuple[list[Scorecard], dict[str, list[Response]]],
+) -> None:
+    for card in cohort[0]:
+        view = view_for(card, generated=DAY)
+        assert not any("shown, except" in note for note in view.anonymity_notes)
+        for note in view.partly_shown_notes:
+            assert "shown, except" in note
+
+
+def test_how_to_read_turns_the_blind_spot_around_for_reverse_scored_items(full: Scorecard) -> None:
+    assert any(f.reverse for f in full.blind_spots + full.hidden_strengths) or any(
+        i.reverse for i in full.instrument.items.values()
+    )
+    text = squash(render(full, "html", generated=DAY).decode())
+    assert "relative gap" in text
+    assert "a blind spot means others see the behaviour <em>more</em> often than you think" in text
