@@ -480,3 +480,26 @@ def test_how_to_read_turns_the_blind_spot_around_for_reverse_scored_items(full: 
     text = squash(render(full, "html", generated=DAY).decode())
     assert "relative gap" in text
     assert "a blind spot means others see the behaviour <em>more</em> often than you think" in text
+
+
+def test_running_header_names_the_section_at_the_top_of_the_page(
+    pdfs: dict[str, Path], full: Scorecard
+) -> None:
+    reader = pypdf.PdfReader(pdfs["full"])
+    names = [d.dimension.name for d in full.dimensions]
+    opened = 0
+    for number in range(2, len(reader.pages) + 1):
+        done = subprocess.run(
+            ["pdftotext", "-layout", "-f", str(number), "-l", str(number), str(pdfs["full"]), "-"],
+            capture_output=True,
+            check=True,
+        )
+        lines = [line for line in done.stdout.decode().splitlines() if line.strip()]
+        header = re.split(r"\s{2,}", lines[0].strip())[-1]
+        body = squash(" ".join(lines[1:4]))
+        # A page that opens a competency names it, not the section before it.
+        for name in names:
+            if body.startswith(("COMPETENCY " + name, "CORE VALUE " + name)):
+                assert header == name, (number, header)
+                opened += 1
+    assert opened == len(names)
