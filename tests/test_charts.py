@@ -174,7 +174,8 @@ def test_every_chart_is_a_complete_accessible_svg(index: int) -> None:
     title, desc = root.find(SVG + "title"), root.find(SVG + "desc")
     assert title is not None and desc is not None
     assert (title.attrib["id"], desc.attrib["id"]) == (title_id, desc_id)
-    assert title.text == chart.title
+    # The title is said as a sentence (a PDF figure's /Alt holds it): the chart's title and a full stop.
+    assert title.text == chart.title.rstrip(".") + "."
     assert desc.text == chart.alt
     assert_inside_view_box(root)
 

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from leadcheck import text as txt
 from leadcheck.demo import demo_leaders, demo_responses
 from leadcheck.importing.policy import add_responses
 from leadcheck.instrument.catalog import load_instrument
@@ -139,8 +140,10 @@ def test_at_80_columns_the_tables_give_up_the_bar_then_the_groups_never_the_numb
     for competency in doc["competencies"]:
         heading = next(i for i, line in enumerate(lines) if line.startswith(competency["name"] + " ("))
         overall = next(line for line in lines[heading:] if "Overall" in line)
-        gap = re.escape(f"{competency['gap']:+.2f}")
-        figures = rf"^Overall +{competency['self']:.2f} .*{competency['others']:.2f} +{competency['others_n']} .*{gap}$"
+        # Figures print as leadcheck.text rounds them: from the exact fraction, half to even.
+        gap = re.escape(txt.signed(competency["gap"], plain=True))
+        self_, others = txt.score(competency["self"]), txt.score(competency["others"])
+        figures = rf"^Overall +{self_} .*{others} +{competency['others_n']} .*{gap}$"
         assert re.search(figures, overall.rstrip()), overall
     # The item column keeps room for words: at least 28 characters before it wraps.
     first = doc["competencies"][0]["items"][0]["id"]

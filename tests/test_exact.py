@@ -44,26 +44,36 @@ def test_a_gap_of_exactly_the_threshold_counts_despite_floating_point() -> None:
 def test_blind_spot_of_exactly_the_threshold_through_scoring(psl: Instrument) -> None:
     inst = with_scoring(psl, blind_spot_gap=0.3, hidden_strength_gap=0.3)
     item = next(iter(inst.items))
+    other = list(inst.items)[1]
     answers_self = dict.fromkeys(inst.items, 3)
     answers_self[item] = 4
     raters = [Response("self", answers_self)]
+    # Others rate the item 3.7 (gap +0.3) and another 3.3 (gap -0.3): the leader's overall
+    # difference is exactly 0, so the relative gap is exactly the threshold.
     for k in range(10):
         answers = dict.fromkeys(inst.items, 3)
         answers[item] = 4 if k < 7 else 3
+        answers[other] = 4 if k < 3 else 3
         raters.append(Response("direct_report", answers))
     card = score(inst, raters, "Exact")
+    assert card.levels.leniency == 0
     assert [f.item_id for f in card.blind_spots] == [item]
 
 
 def test_equal_gaps_are_listed_in_instrument_order_not_by_id_text(psl: Instrument) -> None:
     items = list(psl.items)
+    # Others rate a few items 3 and the rest 5; the leader rates everything 5: the same
+    # relative gap on each of the few, which must be listed in instrument order.
+    straight = [i for i in items if not psl.items[i].reverse]  # a reverse-scored 5 is recoded to 1
+    few = [i for i in straight if i.endswith(("-2", "-10"))]
     self_answers = dict.fromkeys(items, 5)
-    others = [Response("direct_report", dict.fromkeys(items, 3)) for _ in range(3)]
+    answers = {i: 3 if i in few else 5 for i in items}
+    others = [Response("direct_report", answers) for _ in range(3)]
     card = score(psl, [Response("self", self_answers), *others], "Ties")
     listed = [f.item_id for f in card.blind_spots]
-    assert listed == [i for i in items if i in listed]  # e.g. ar-2 before ar-10
+    assert listed == few  # e.g. ar-2 before ar-10
     assert listed.index("ar-2") < listed.index("ar-10")
-    assert [f.item_id for f in card.highest] == items[:5]
+    assert [f.item_id for f in card.highest] == [i for i in straight if i not in few][:5]
 
 
 def test_min_item_fraction_is_compared_exactly(psl: Instrument) -> None:
@@ -110,8 +120,9 @@ def test_findings_are_ranked_by_strength_of_evidence(psl: Instrument) -> None:
     self_answers = dict.fromkeys(items, 3)
     self_answers.update({a: 5, b: 5, c: 5})
     raters = [Response("self", self_answers)]
-    # Three raters each. a: all 4 (gap 1, no spread: clear); b: 5, 5, 1 (gap 1.33, but the
-    # interval of their mean reaches past 5: tentative); c: all 3 (gap 2, no spread: clear).
+    # Three raters each. a: all 4 (gap 1; three raters who agree still leave an interval of
+    # ±1.43, the SD floored at 1/√3: tentative); b: 5, 5, 1 (gap 1.33, a wide interval:
+    # tentative, and weaker than a); c: all 3 (gap 2, outside even the floored interval: clear).
     for answer_b in (5, 5, 1):
         answers = dict.fromkeys(items, 3)
         answers[a] = 4
@@ -120,10 +131,11 @@ def test_findings_are_ranked_by_strength_of_evidence(psl: Instrument) -> None:
     card = score(psl, raters, "Evidence")
     ranked = priorities.rank(card, card.blind_spots)
     assert [r.finding.item_id for r in ranked] == [c, a, b]
-    assert [r.strength for r in ranked] == [priorities.CLEAR, priorities.CLEAR, priorities.TENTATIVE]
+    assert [r.strength for r in ranked] == [priorities.CLEAR, priorities.TENTATIVE, priorities.TENTATIVE]
     tentative = ranked[2]
     assert tentative.low is not None and tentative.high is not None
-    assert tentative.low < 5 < tentative.high
+    assert tentative.low < 3 and tentative.high == 5  # clipped to the scale
+    assert ranked[1].low is not None and ranked[1].high is not None and ranked[1].high > ranked[1].low
     assert "inside" in tentative.evidence
     assert "outside" in ranked[0].evidence
 

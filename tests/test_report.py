@@ -312,6 +312,9 @@ def test_report_command_writes_html(
     assert run.exit_code == 0, run.stderr  # type: ignore[attr-defined]
     assert (tmp_path / "r.html").read_text().startswith("<!DOCTYPE html>")
     assert f"Wrote {tmp_path / 'r.html'}" in run.stderr  # type: ignore[attr-defined]
+    # The commands a leader's pages no longer carry are in the coach's own output.
+    assert f'leadcheck assess --new "{name}"' in run.stderr  # type: ignore[attr-defined]
+    assert "leadcheck assess" not in (tmp_path / "r.html").read_text()
 
 
 def test_report_command_unknown_leader_writes_nothing(

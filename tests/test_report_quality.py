@@ -4,12 +4,17 @@ from __future__ import annotations
 
 import io
 import re
+import subprocess
 from datetime import date
+from fractions import Fraction
+from itertools import pairwise
 from pathlib import Path
 
 import pypdf
 import pytest
 
+from leadcheck import findings
+from leadcheck import text as txt
 from leadcheck.charts import _GROUPS, BarRow, group_bar_chart
 from leadcheck.cohort.statistics import cohort_stats
 from leadcheck.cohort.summary import build_cohort_view
@@ -140,7 +145,9 @@ def test_an_independent_pdf_ua_checker_finds_nothing(pdfs: dict[str, Path], name
 def test_reading_order_puts_the_summary_first(pdfs: dict[str, Path]) -> None:
     text = squash(pdftotext(pdfs["full"]))
     order = [
-        "Summary Strongest areas",
+        "Summary",
+        "Build on",
+        "Work on",
         "Development priorities",
         "Next steps",
         "How to read this report",
@@ -164,18 +171,25 @@ def test_executive_summary_is_built_from_the_data(full: Scorecard) -> None:
     names = [p.name for p in exec_.priorities]
     assert names == [b.name for b in view.development]
     top = max(full.dimensions, key=lambda d: d.others.mean or 0)
-    assert exec_.strengths[0].startswith(f"{top.dimension.name}: all others rate it {top.others.mean:.2f}")
+    assert exec_.strengths[0] == f"{top.dimension.name} (others {txt.score(top.others.mean)})"
     lowest = min(
         (d for d in full.dimensions if full.instrument.development.get(d.id)),
         key=lambda d: d.others.mean or 9,
     )
     assert names[0] == lowest.dimension.name
-    # A competency figure is the mean of its item figures (anonymity rule): it has no raters' spread,
-    # so its evidence names the raters behind it; intervals are shown per item.
+    # A competency figure is the mean of its item figures (anonymity rule): its interval is the
+    # conservative one built from the items' spread (leadcheck.findings.competency_interval).
+    bounds = findings.competency_interval(lowest, 1, 5)
+    assert bounds is not None
     assert (
-        f"All others rate it {lowest.others.mean:.2f} (n={lowest.others.n})" in exec_.priorities[0].evidence
+        f"All others rate it {txt.score(lowest.others.mean)} (n={lowest.others.n}; 95% interval "
+        f"{txt.score(bounds[0])} to {txt.score(bounds[1])})" in exec_.priorities[0].evidence
     )
-    assert any("leadcheck assess --new" in s for s in exec_.next_steps)
+    # A leader reads this page: no command lines on it.
+    assert not any("leadcheck " in s or "`" in s for s in exec_.next_steps)
+    assert 2 <= len(exec_.build_on) <= 3 and 2 <= len(exec_.work_on) <= 3
+    assert not {b.id for b in exec_.build_on} & {b.id for b in exec_.work_on}
+    assert exec_.chart is not None and "behaviour" in exec_.chart.alt
 
 
 def test_findings_body_shows_the_strongest_few_and_the_appendix_all(
@@ -215,7 +229,7 @@ def test_self_only_report_is_short_and_says_whose_words(pdfs: dict[str, Path]) -
     assert "Your own answer A note of my own." in text
     assert " – – " not in text  # no table of dashes
     assert "Blind spots and strengths" not in text
-    assert "Ranked by your own rating (no others' ratings yet)." in text
+    assert "Strongest, by your own rating (no others' ratings yet):" in text
 
 
 def test_full_report_comments_say_whose_words(full: Scorecard, pdfs: dict[str, Path]) -> None:
@@ -292,3 +306,200 @@ def test_cohort_summary_marks_reverse_scored_items(
     for table, rows in ((view.strongest, stats.strongest), (view.weakest, stats.weakest)):
         for cells, (item_id, _, _) in zip(table.rows, rows, strict=True):
             assert ("↺" in cells[0].text) is psl.items[item_id].reverse
+
+
+def _headings_in_order(reader: pypdf.PdfReader) -> list[int]:
+    """The heading levels of the structure tree, in reading (document) order."""
+    levels: list[int] = []
+
+    def walk(node: object) -> None:
+        node = node.get_object() if hasattr(node, "get_object") else node
+        if not isinstance(node, pypdf.generic.DictionaryObject):
+            return
+        tag = str(node.get("/S", ""))
+        if re.fullmatch(r"/H[1-6]", tag):
+            levels.append(int(tag[2]))
+        kids = node.get("/K")
+        if kids is None:
+            return
+        kids = kids.get_object()
+        for kid in kids if isinstance(kids, list) else [kids]:
+            walk(kid)
+
+    walk(reader.trailer["/Root"]["/StructTreeRoot"])
+    return levels
+
+
+@pytest.mark.parametrize("name", ["full", "self-only", "cohort"])
+def test_headings_never_skip_a_level(pdfs: dict[str, Path], name: str) -> None:
+    levels = _headings_in_order(pypdf.PdfReader(pdfs[name]))
+    assert levels and levels[0] == 1
+    skips = [(a, b) for a, b in pairwise(levels) if b > a + 1]
+    assert skips == []
+
+
+@pytest.mark.parametrize("name", ["full", "cohort"])
+def test_chart_captions_read_as_sentences(pdfs: dict[str, Path], name: str) -> None:
+    reader = pypdf.PdfReader(pdfs[name])
+    alts = [str(e["/Alt"]) for e in structure(reader) if e["/S"] == "/Figure"]
+    assert alts
+    for alt in alts:
+        assert alt[0].isupper() and alt.rstrip().endswith("."), alt
+    # The hidden caption is laid out on one line: text extraction keeps its words together.
+    if name == "full":
+        lines = pdftotext(pdfs[name]).splitlines()
+        sentence = "Bar chart of ratings by behaviour on a scale of 1 to 5."
+        assert any(sentence in line for line in lines)
+
+
+@pytest.mark.parametrize("name", ["full", "self-only", "cohort"])
+def test_no_chart_or_body_text_under_7_pt(pdfs: dict[str, Path], name: str) -> None:
+    """Every glyph run in the PDF, charts included, prints at 7 pt or more (size times text and page matrices)."""
+    small: list[tuple[int, float, str]] = []
+    for number, page in enumerate(pypdf.PdfReader(pdfs[name]).pages, 1):
+
+        def visit(
+            text: str, cm: list[float], tm: list[float], font: object, size: float, number: int = number
+        ) -> None:
+            if not text.strip():
+                return
+            c = tm[2] * cm[0] + tm[3] * cm[2]
+            d = tm[2] * cm[1] + tm[3] * cm[3]
+            printed = size * (c * c + d * d) ** 0.5
+            if printed < 6.95:
+                small.append((number, round(printed, 2), text.strip()[:20]))
+
+        page.extract_text(visitor_text=visit)
+    assert small == []
+
+
+def test_first_page_names_behaviours_without_command_lines(pdfs: dict[str, Path]) -> None:
+    reader = pypdf.PdfReader(pdfs["full"])
+    command = re.compile(r"`|leadcheck (assess|rate|form|import|report|invite|remind|raters)\b")
+    for page in reader.pages:
+        assert not command.search(page.extract_text() or "")
+    summary = squash(pdftotext(pdfs["full"]).split("How to read this report")[0])
+    assert "Build on" in summary and "Work on" in summary
+    assert "95% interval" in summary
+
+
+def _page_fill(pdf: Path, tmp: Path) -> list[float]:
+    """How far down each page its content reaches, between the running header and footer (0 to 1)."""
+    from PIL import Image
+
+    subprocess.run(["pdftoppm", "-png", "-r", "24", str(pdf), str(tmp / "p")], check=True)
+    fills = []
+    for png in sorted(tmp.glob("p-*.png")):
+        image = Image.open(png).convert("L")
+        width, height = image.size
+        top, bottom = int(height * 20 / 297) + 2, height - int(height * 18 / 297) - 2
+        pixels = image.load()
+        last = top
+        for y in range(top, bottom):
+            if any(pixels[x, y] < 200 for x in range(0, width, 2)):
+                last = y
+        fills.append((last - top) / (bottom - top))
+    return fills
+
+
+@pytest.mark.parametrize("name", ["full", "self-only", "cohort"])
+def test_no_page_under_a_sixth_full_but_the_last(pdfs: dict[str, Path], name: str, tmp_path: Path) -> None:
+    fills = _page_fill(pdfs[name], tmp_path)
+    assert [(n, round(f, 2)) for n, f in enumerate(fills[:-1], 1) if f < 1 / 6] == []
+
+
+def _half_even(value: Fraction, places: int = 2) -> str:
+    """An independent rounding of an exact fraction: half to even, by integer arithmetic only."""
+    scaled = value * 10**places
+    whole = scaled.numerator // scaled.denominator
+    rest = scaled - whole
+    if rest > Fraction(1, 2) or (rest == Fraction(1, 2) and whole % 2 == 1):
+        whole += 1
+    sign = "-" if whole < 0 else ""
+    digits = str(abs(whole)).rjust(places + 1, "0")
+    return f"{sign}{digits[:-places]}.{digits[-places:]}"
+
+
+def test_printed_item_figures_match_an_independent_exact_derivation(
+    cohort: tuple[list[Scorecard], dict[str, list[Response]]],
+) -> None:
+    """Every item's others' mean, self and gap as printed, recomputed from the raw answers with
+    fractions (no leadcheck scoring), wherever every other rater's answer is in the figure."""
+    cards, responses = cohort
+    checked = 0
+    for card in cards:
+        inst = card.instrument
+        low, high = inst.scale.min, inst.scale.max
+        view = view_for(card, generated=DAY)
+        rows = {row.id: row for s in view.sections for row in s.items}
+
+        def recoded(item: str, answer: int, inst: Instrument = inst, low: int = low, high: int = high) -> int:
+            return low + high - answer if inst.items[item].reverse else answer
+
+        for item in inst.items:
+            theirs = [
+                recoded(item, a)
+                for r in responses[card.leader]
+                if r.group != "self" and isinstance(a := r.answers.get(item), int)
+            ]
+            own = [
+                recoded(item, a)
+                for r in responses[card.leader]
+                if r.group == "self" and isinstance(a := r.answers.get(item), int)
+            ]
+            row = rows[item]
+            if not theirs or row.others_n != str(len(theirs)):
+                continue  # anonymity left someone out of this figure: not an independent check
+            others = Fraction(sum(theirs), len(theirs))
+            assert row.others == _half_even(others)
+            if own:
+                mine = Fraction(sum(own), len(own))
+                assert row.self == _half_even(mine)
+                gap = _half_even(mine - others)
+                expected = gap if gap.startswith("-") or not gap.strip("0.") else "+" + gap
+                expected = "0.00" if not expected.strip("+-0.") else expected
+                assert row.gap.text == expected.replace("-", txt.MINUS)
+            checked += 1
+    assert checked >= 60  # of 192 items in the 4-leader demo; the rest have a group left out
+
+
+def test_groups_hidden_for_anonymity_lists_only_hidden_groups(
+    cohort: tuple[list[Scorecard], dict[str, list[Response]]],
+) -> None:
+    for card in cohort[0]:
+        view = view_for(card, generated=DAY)
+        assert not any("shown, except" in note for note in view.anonymity_notes)
+        for note in view.partly_shown_notes:
+            assert "shown, except" in note
+
+
+def test_how_to_read_turns_the_blind_spot_around_for_reverse_scored_items(full: Scorecard) -> None:
+    assert any(f.reverse for f in full.blind_spots + full.hidden_strengths) or any(
+        i.reverse for i in full.instrument.items.values()
+    )
+    text = squash(render(full, "html", generated=DAY).decode())
+    assert "relative gap" in text
+    assert "a blind spot means others see the behaviour <em>more</em> often than you think" in text
+
+
+def test_running_header_names_the_section_at_the_top_of_the_page(
+    pdfs: dict[str, Path], full: Scorecard
+) -> None:
+    reader = pypdf.PdfReader(pdfs["full"])
+    names = [d.dimension.name for d in full.dimensions]
+    opened = 0
+    for number in range(2, len(reader.pages) + 1):
+        done = subprocess.run(
+            ["pdftotext", "-layout", "-f", str(number), "-l", str(number), str(pdfs["full"]), "-"],
+            capture_output=True,
+            check=True,
+        )
+        lines = [line for line in done.stdout.decode().splitlines() if line.strip()]
+        header = re.split(r"\s{2,}", lines[0].strip())[-1]
+        body = squash(" ".join(lines[1:4]))
+        # A page that opens a competency names it, not the section before it.
+        for name in names:
+            if body.startswith(("COMPETENCY " + name, "CORE VALUE " + name)):
+                assert header == name, (number, header)
+                opened += 1
+    assert opened == len(names)

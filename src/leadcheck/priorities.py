@@ -4,16 +4,19 @@ Pure functions of a Scorecard. A gap between self and others means little when
 few people rated the item or they disagreed: with 8 raters and an SD of 0.8,
 the 95% interval of the others' mean is about ±0.67, so a 0.75 gap may be
 noise. Each blind spot and hidden strength therefore carries the 95%
-confidence interval of the others' mean (Student's t, n - 1 degrees of
-freedom) and is graded:
+confidence interval of the others' mean (leadcheck.findings.interval: Student's
+t, n - 1 degrees of freedom, the SD floored at 1/√n when every rater agreed,
+clipped to the scale) and is graded by where the leader's rating lies once
+their leniency is taken out (self - leniency, leadcheck.findings):
 
-- **clear**: the self rating lies outside that interval;
-- **tentative**: it lies inside (others' ratings are too few or too spread to be sure);
+- **clear**: outside that interval;
+- **tentative**: inside it (others' ratings are too few or too spread to be sure);
 - **one rater**: a single other rating, so no interval can be computed.
 
-Findings are ranked clear first, then by the gap measured in half-widths of
-the interval (|gap| / half-width: larger gaps, more raters and less spread all
-rank higher), then by the gap itself, then in instrument order.
+Findings are ranked clear first, then by the relative gap measured in
+half-widths of the interval (larger gaps, more raters and less spread all rank
+higher), then by the relative gap, then the raw gap, then instrument order;
+every tie is decided on exact fractions or on floats computed from them alone.
 """
 
 from __future__ import annotations
@@ -21,9 +24,8 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from fractions import Fraction
-from functools import lru_cache
 
-from leadcheck import exact
+from leadcheck import exact, findings
 from leadcheck import text as txt
 from leadcheck.scoring import DimensionScore, Finding, Scorecard
 
@@ -36,20 +38,16 @@ TOP_AREAS = 3  # strengths in the executive summary
 TOP_PRIORITIES = 2  # development priorities: the summary's, the plan's and the worksheet's
 
 
-@lru_cache(maxsize=256)
 def t_quantile(df: int) -> float:
-    """The two-sided 95% quantile of Student's t with ``df`` degrees of freedom (t² is F(1, df))."""
-    from leadcheck.stats import f_ppf
-
-    return math.sqrt(f_ppf(CONFIDENCE, 1, df))
+    """The two-sided 95% quantile of Student's t (leadcheck.findings.t_quantile)."""
+    return findings.t_quantile(df)
 
 
-def interval(mean: float | None, sd: float | None, n: int) -> tuple[float, float] | None:
-    """The 95% confidence interval of a mean of ``n`` ratings with sample SD ``sd``; None below 2."""
-    if mean is None or sd is None or n < 2:
-        return None
-    half = t_quantile(n - 1) * sd / math.sqrt(n)
-    return (mean - half, mean + half)
+def interval(
+    mean: float | None, sd: float | None, n: int, low: float = -math.inf, high: float = math.inf
+) -> tuple[float, float] | None:
+    """The 95% interval of a mean of ``n`` ratings, clipped to ``low``..``high`` (leadcheck.findings)."""
+    return findings.interval(mean, sd, n, low, high)
 
 
 @dataclass(frozen=True)
@@ -60,7 +58,7 @@ class RankedFinding:
     strength: str  # CLEAR, TENTATIVE or ONE_RATER
     low: float | None  # 95% interval of the others' mean
     high: float | None
-    weight: float  # |gap| / half-width of the interval (inf when the raters all agree)
+    weight: float  # |relative gap| / half-width of the interval (SD floored: never infinite)
 
     @property
     def evidence(self) -> str:
@@ -69,61 +67,83 @@ class RankedFinding:
         if self.low is None or self.high is None:
             return "Only one other rating: no interval can be computed; treat as a hint."
         where = "outside" if self.strength == CLEAR else "inside"
+        yours = f"your {txt.score(f.self)}"
+        if f.leniency:
+            yours += (
+                f", less your overall difference from others ({txt.signed(f.leniency)}), is "
+                f"{txt.score(exact.exact(f.self) - f.leniency)}:"
+            )
+        else:
+            yours += " is"
         return (
             f"Others' 95% interval {txt.score(self.low)} to {txt.score(self.high)} (n={f.others_n}); "
-            f"your {txt.score(f.self)} is {where} it."
+            f"{yours} {where} it."
         )
 
 
-def _rank_key(r: RankedFinding, order: dict[str, int]) -> tuple[int, float, Fraction, int]:
+def _rank_key(r: RankedFinding, order: dict[str, int]) -> tuple[int, float, Fraction, Fraction, int]:
     tier = {CLEAR: 0, TENTATIVE: 1, ONE_RATER: 2}[r.strength]
     f = r.finding
-    size = (
-        abs(exact.difference(f.self, f.others))
-        if f.self is not None and f.others is not None
-        else Fraction(0)
-    )
-    return (tier, -r.weight, -size, order[f.item_id])
+    raw = exact.difference(f.self, f.others) if f.self is not None and f.others is not None else Fraction(0)
+    rel = abs(f.relative_gap) if f.relative_gap is not None else abs(raw)
+    return (tier, -r.weight, -rel, -abs(raw), order[f.item_id])
 
 
-def rank(card: Scorecard, findings: tuple[Finding, ...]) -> tuple[RankedFinding, ...]:
+def rank(card: Scorecard, found: tuple[Finding, ...]) -> tuple[RankedFinding, ...]:
     """Blind spots or hidden strengths, strongest evidence first (see the module docstring)."""
     order = {item_id: n for n, item_id in enumerate(card.instrument.items)}
+    scale = card.instrument.scale
     out = []
-    for f in findings:
+    for f in found:
         assert f.self is not None and f.others is not None
-        ci = interval(f.others, f.others_sd, f.others_n)
+        ci = interval(f.others, f.others_sd, f.others_n, scale.min, scale.max)
         if ci is None:
             out.append(RankedFinding(f, ONE_RATER, None, None, 0.0))
             continue
         low, high = ci
-        half = (high - low) / 2
-        outside = exact.exact(f.self) < exact.exact(low) or exact.exact(f.self) > exact.exact(high)
-        if half == 0:
-            outside = f.self != f.others
-        weight = math.inf if half == 0 else abs(f.self - f.others) / half
-        out.append(RankedFinding(f, CLEAR if outside else TENTATIVE, low, high, weight))
+        # Where self lies once the leader's leniency is taken out, exactly.
+        where = exact.exact(f.self) - f.leniency
+        outside = where < exact.exact(low) or where > exact.exact(high)
+        # The unclipped half-width, from canonical inputs only: equal evidence, equal weight.
+        half = (
+            t_quantile(f.others_n - 1)
+            * findings.floored_sd(
+                exact.canonical(f.others_sd) if f.others_sd is not None else None, f.others_n
+            )
+            / math.sqrt(f.others_n)
+        )
+        rel = f.relative_gap if f.relative_gap is not None else exact.difference(f.self, f.others)
+        out.append(RankedFinding(f, CLEAR if outside else TENTATIVE, low, high, float(abs(rel)) / half))
     return tuple(sorted(out, key=lambda r: _rank_key(r, order)))
 
 
 def development_priorities(card: Scorecard, count: int = TOP_PRIORITIES) -> tuple[DimensionScore, ...]:
     """The competencies and values most in need: lowest others' mean first (self when no others),
     then the largest gap, then instrument order. Only those with development actions count
-    when the instrument has any."""
+    when the instrument has any.
+
+    When the instrument asks how important each competency is (``card.importance``), those
+    rated below ``high_score`` come first, the most important of them first: a low rating on
+    what matters most for the role is the first thing to work on.
+    """
     inst = card.instrument
     dims = list(card.dimensions)
     if inst.development:
         dims = [d for d in dims if inst.development.get(d.id)]
     order = {d.id: n for n, d in enumerate(card.dimensions)}
+    weights = card.importance
 
-    def need(d: DimensionScore) -> tuple[int, Fraction, Fraction, int]:
+    def need(d: DimensionScore) -> tuple[int, int, Fraction, Fraction, Fraction, int]:
         level = d.others.mean if d.others.mean is not None else d.self
         if level is None:
-            return (1, Fraction(0), Fraction(0), order[d.id])
+            return (1, 0, Fraction(0), Fraction(0), Fraction(0), order[d.id])
         gap = Fraction(0)
         if d.self is not None and d.others.mean is not None:
             gap = exact.difference(d.self, d.others.mean)
-        return (0, exact.exact(level), -gap, order[d.id])
+        if not weights:
+            return (0, 0, Fraction(0), exact.exact(level), -gap, order[d.id])
+        high = exact.at_least(level, inst.scoring.high_score)
+        return (0, int(high), -weights.get(d.id, Fraction(0)), exact.exact(level), -gap, order[d.id])
 
     return tuple(sorted(dims, key=need)[:count])
 

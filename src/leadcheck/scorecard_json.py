@@ -17,6 +17,9 @@ def _finding_json(f: Finding) -> dict[str, object]:
         "self": f.self,
         "others": f.others,
         "gap": f.gap,
+        # The gap less the leader's overall difference from others (leadcheck.findings): what
+        # makes an item a blind spot or hidden strength.
+        "relative_gap": float(f.relative_gap) if f.relative_gap is not None else None,
         "reverse": f.reverse,
         **({"meaning": REVERSE_MEANING} if f.reverse else {}),
     }

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
+from leadcheck import importance
 from leadcheck.errors import NotFoundError
 from leadcheck.responses import Response
 from leadcheck.scoring import Change, Scorecard, compare, score
@@ -38,7 +39,10 @@ def score_assessment(
     released = released_figures(store, assessment)
     if responses is None:
         responses = store.responses(assessment)
-    return score(instrument, responses, assessment.leader.name, released=released)
+    card = score(instrument, responses, assessment.leader.name, released=released)
+    if instrument.importance is None:
+        return card
+    return replace(card, importance=importance.ratings(instrument, responses))
 
 
 def score_latest(store: Store, leader: Leader, instrument_id: str | None = None) -> ScoredAssessment:

@@ -28,8 +28,9 @@ from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from fractions import Fraction
+from functools import cached_property
 
-from leadcheck import exact
+from leadcheck import exact, findings
 from leadcheck.anonymity import (
     OTHERS,
     POOLED,
@@ -42,6 +43,7 @@ from leadcheck.anonymity import (
     person_of_member,
     publishable,
 )
+from leadcheck.findings import NO_LEVELS, Levels
 from leadcheck.instrument.model import SELF, Competency, Instrument, Item, ScoringSettings
 from leadcheck.responses import Response
 from leadcheck.stats import item_rwg, rwg_j_of_variances
@@ -51,7 +53,7 @@ UNDER = "under-estimator"
 AGREE_HIGH = "in agreement, high"
 AGREE_LOW = "in agreement, low"
 CATEGORIES = (OVER, UNDER, AGREE_HIGH, AGREE_LOW)
-TOP_ITEMS = 5
+TOP_ITEMS = findings.TOP_ITEMS  # highest and lowest items listed (the cohort summary lists as many)
 # What a score means on a negatively worded item, wherever such an item is printed.
 REVERSE_MARK = "reverse-scored"
 REVERSE_MEANING = (
@@ -201,6 +203,10 @@ class Finding:
     reverse: bool = False  # the item is worded negatively and its answers were turned around
     others_n: int = 0
     others_sd: float | None = None
+    # The gap with each source centred on its own mean (leadcheck.findings), and the
+    # leader's leniency it removes: mean(self) - mean(others) over the items both rated.
+    relative_gap: Fraction | None = None
+    leniency: Fraction = Fraction(0)
 
 
 @dataclass(frozen=True)
@@ -223,6 +229,14 @@ class Scorecard:
     comment_members: Mapping[str, ReleasedComments] = field(default_factory=dict, compare=False, repr=False)
     comments_held: bool = False  # the release repeats the last one (see ``held``)
     held: bool = False  # every figure and comment repeats the last release: newer answers held back
+    # Competency id -> mean importance for the role (leadcheck.importance), when the instrument asks it:
+    # orders the development priorities, never printed.
+    importance: Mapping[str, Fraction] = field(default_factory=dict, compare=False, repr=False)
+
+    @cached_property
+    def levels(self) -> Levels:
+        """Each source's own mean over the items both rated: what findings are centred on."""
+        return findings.levels([i for d in self.dimensions for i in d.items])
 
     @property
     def competencies(self) -> tuple[DimensionScore, ...]:
@@ -456,22 +470,18 @@ def agreement_category(
     return AGREE_HIGH if exact.at_least(others, high_score) else AGREE_LOW
 
 
-def is_blind_spot(self_value: float | None, others: float | None, settings: ScoringSettings) -> bool:
-    """Self at least ``blind_spot_gap`` above all others, exactly."""
-    return (
-        self_value is not None
-        and others is not None
-        and exact.gap_at_least(self_value, others, settings.blind_spot_gap)
-    )
+def is_blind_spot(
+    self_value: float | None, others: float | None, settings: ScoringSettings, lv: Levels = NO_LEVELS
+) -> bool:
+    """A blind spot: the relative gap (leadcheck.findings) at least ``blind_spot_gap``, exactly."""
+    return findings.is_blind_spot(self_value, others, settings, lv)
 
 
-def is_hidden_strength(self_value: float | None, others: float | None, settings: ScoringSettings) -> bool:
-    """All others at least ``hidden_strength_gap`` above self, exactly."""
-    return (
-        self_value is not None
-        and others is not None
-        and exact.gap_at_most(self_value, others, settings.hidden_strength_gap)
-    )
+def is_hidden_strength(
+    self_value: float | None, others: float | None, settings: ScoringSettings, lv: Levels = NO_LEVELS
+) -> bool:
+    """A hidden strength: relative gap at most -``hidden_strength_gap``, others at least ``high_score``."""
+    return findings.is_hidden_strength(self_value, others, settings, lv)
 
 
 def is_low_consensus(rwg: float | None, settings: ScoringSettings) -> bool:
@@ -745,27 +755,15 @@ def _assemble(
 def _findings(
     settings: ScoringSettings, dimensions: Sequence[DimensionScore]
 ) -> tuple[tuple[Finding, ...], tuple[Finding, ...], tuple[Finding, ...], tuple[Finding, ...]]:
-    """Blind spots, hidden strengths, highest and lowest items."""
-    all_items = [i for d in dimensions for i in d.items]
-    order = {i.item.id: n for n, i in enumerate(all_items)}
-
-    def exact_gap(i: ItemScore) -> Fraction:
-        assert i.self is not None and i.others.mean is not None
-        return exact.difference(i.self, i.others.mean)
-
-    # Largest gap first; equal gaps (compared exactly) in instrument order.
-    blind = sorted(
-        (i for i in all_items if is_blind_spot(i.self, i.others.mean, settings)),
-        key=lambda i: (-exact_gap(i), order[i.item.id]),
+    """Blind spots, hidden strengths, highest and lowest items (rules in leadcheck.findings)."""
+    found = findings.find(settings, dimensions)
+    lv = found.levels
+    return (
+        _found(found.blind_spots, lv),
+        _found(found.hidden_strengths, lv),
+        _found(found.highest, lv),
+        _found(found.lowest, lv),
     )
-    hidden_strengths = sorted(
-        (i for i in all_items if is_hidden_strength(i.self, i.others.mean, settings)),
-        key=lambda i: (exact_gap(i), order[i.item.id]),
-    )
-    rated = [i for i in all_items if i.others.mean is not None]
-    highest = sorted(rated, key=lambda i: (-exact.exact(i.others.mean or 0), order[i.item.id]))[:TOP_ITEMS]
-    lowest = sorted(rated, key=lambda i: (exact.exact(i.others.mean or 0), order[i.item.id]))[:TOP_ITEMS]
-    return _found(blind), _found(hidden_strengths), _found(highest), _found(lowest)
 
 
 def _shuffled(
@@ -781,11 +779,11 @@ def _shuffled(
     return shuffled
 
 
-def _found(items: Iterable[ItemScore]) -> tuple[Finding, ...]:
-    return tuple(_finding(i) for i in items)
+def _found(items: Iterable[ItemScore], lv: Levels) -> tuple[Finding, ...]:
+    return tuple(_finding(i, lv) for i in items)
 
 
-def _finding(i: ItemScore) -> Finding:
+def _finding(i: ItemScore, lv: Levels) -> Finding:
     return Finding(
         i.item.id,
         i.dimension_id,
@@ -796,6 +794,8 @@ def _finding(i: ItemScore) -> Finding:
         i.item.reverse,
         i.others.n,
         i.others.sd,
+        findings.relative_gap(i.self, i.others.mean, lv),
+        lv.leniency,
     )
 
 

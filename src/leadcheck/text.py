@@ -7,15 +7,19 @@ Rules (one place for each):
   output (the terminal, CSV-friendly tables) asks for ``plain=True`` and gets "-".
 - A number that *rounds* to zero is printed unsigned: "0.00", never a minus zero
   (reads as a bug) nor "+0.00" (a gap of zero points neither way).
-- Values may come as floats or as the exact fractions of leadcheck.exact; a
-  fraction is rounded from its exact value (half to even, as Python rounds a float).
+- Values may come as floats or as the exact fractions of leadcheck.exact; either is
+  rounded from the exact fraction it stands for (leadcheck.exact), half to even: a
+  mean of exactly 3.275 prints 3.28, whatever binary float happened to carry it.
 - Plurals: ``count(3, "rater")`` is "3 raters"; irregular words pass their plural.
 """
 
 from __future__ import annotations
 
+import math
 from decimal import ROUND_HALF_EVEN, Decimal, localcontext
 from fractions import Fraction
+
+from leadcheck import exact
 
 __all__ = ["DASH", "MINUS", "count", "plural", "score", "signed"]
 
@@ -25,13 +29,13 @@ MINUS = "\u2212"  # the typographic minus sign
 
 def _digits(value: float | Fraction, decimals: int) -> str:
     """``abs(value)`` rounded to ``decimals``, and whether it is below zero after rounding ("-" prefix)."""
-    if isinstance(value, Fraction):
-        with localcontext() as ctx:
-            ctx.prec = 60
-            exact = Decimal(value.numerator) / Decimal(value.denominator)
-            text = str(exact.quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_EVEN))
-    else:
-        text = f"{value:.{decimals}f}"
+    if not isinstance(value, Fraction) and not math.isfinite(value):
+        return f"{value:.{decimals}f}"
+    fraction = value if isinstance(value, Fraction) else exact.exact(value)
+    with localcontext() as ctx:
+        ctx.prec = 60
+        digits = Decimal(fraction.numerator) / Decimal(fraction.denominator)
+        text = str(digits.quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_EVEN))
     if text.startswith("-") and not text.strip("-0."):
         return text[1:]  # rounds to zero: unsigned
     return text

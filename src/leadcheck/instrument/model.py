@@ -96,6 +96,29 @@ class Competency:
     kind: str = "competency"  # or "value"
 
 
+DEFAULT_IMPORTANCE_GROUPS = ("self", "manager")  # who is asked how important each competency is
+IMPORTANCE_PREFIX = "importance:"  # an answer to the importance question: "importance:<competency id>"
+
+
+@dataclass(frozen=True)
+class Importance:
+    """The optional question how important each competency is for success in the leader's role.
+
+    Answered per competency on the instrument's scale, by the leader and by the groups
+    named (the manager by default); it orders the development priorities. Answers are
+    stored under ``importance_key(competency id)``.
+    """
+
+    self_text: str
+    others_text: str
+    groups: tuple[str, ...] = DEFAULT_IMPORTANCE_GROUPS
+
+
+def importance_key(dim_id: str) -> str:
+    """The answer key of a competency's importance rating."""
+    return IMPORTANCE_PREFIX + dim_id
+
+
 @dataclass(frozen=True)
 class Question:
     """An open-ended prompt (keep doing, start doing, ...)."""
@@ -172,6 +195,7 @@ class Instrument:
     language: str = "en"
     credits: str | None = None
     source_text: str = field(default="", repr=False, compare=False)
+    importance: Importance | None = None  # the optional per-competency importance question
 
     @cached_property
     def content_hash(self) -> str:

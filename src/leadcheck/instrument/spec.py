@@ -170,6 +170,16 @@ QUESTION = Obj(
     codes={"self": "item-text", "others": "item-text"},
 )
 
+IMPORTANCE = Obj(
+    {
+        "self": Key(_TEXT, True, "The question for the leader, asked of each competency."),
+        "others": Key(_TEXT, True, "The question for the groups asked, asked of each competency."),
+        "groups": Key(Seq(_GROUP, min_items=1), False, "Who is asked. Default: self and manager."),
+    },
+    noun="importance question",
+    codes={"self": "item-text", "others": "item-text"},
+)
+
 ACTION = Obj(
     {
         "title": Key(_TEXT, True),
@@ -226,6 +236,12 @@ INSTRUMENT = Obj(
         "competencies": Key(Seq(COMPETENCY, min_items=1), True),
         "values": Key(Seq(VALUE), False, "Core values, scored like competencies."),
         "questions": Key(Seq(QUESTION), False, "Open-ended prompts."),
+        "importance": Key(
+            IMPORTANCE,
+            False,
+            "Optional: how important each competency is for success in the leader's role, answered on "
+            "the scale; it orders the development priorities.",
+        ),
         "development": Key(Seq(DEVELOPMENT), False, "Suggested development actions."),
         "scoring": Key(SCORING, False),
     },

@@ -17,12 +17,14 @@ from leadcheck import text as txt
 from leadcheck import yamlsafe
 from leadcheck.instrument import spec as S
 from leadcheck.instrument.model import (
+    DEFAULT_IMPORTANCE_GROUPS,
     DEFAULT_MIN_RATERS,
     DEFAULT_OPTIONAL,
     DEFAULT_RATER_GROUPS,
     FALLBACK_MIN_RATERS,
     Competency,
     DevelopmentAction,
+    Importance,
     Instrument,
     Item,
     Question,
@@ -271,6 +273,7 @@ def _semantic(root: Node, out: _Collector) -> None:
     ids = _Ids(out)
     dim_ids = _check_dimensions(root, ids, out)
     _check_questions(root, ids, group_ids, out)
+    _check_importance(root, group_ids, out)
     _check_development(root, dim_ids, out)
     _check_high_score(root, points, out)
 
@@ -401,6 +404,17 @@ def _check_questions(root: Node, ids: _Ids, group_ids: set[str], out: _Collector
                     out.add(g.mark, "undefined-reference", _undefined("rater group", g.value, group_ids))
 
 
+def _check_importance(root: Node, group_ids: set[str], out: _Collector) -> None:
+    """The importance question asks only rater groups the instrument defines."""
+    node = root.get("importance")
+    groups = node.get("groups") if node is not None and node.kind == "mapping" else None
+    if groups is None or groups.kind != "sequence":
+        return
+    for g in groups.items:
+        if isinstance(g.value, str) and group_ids and g.value not in group_ids:
+            out.add(g.mark, "undefined-reference", _undefined("rater group", g.value, group_ids))
+
+
 def _check_development(root: Node, dim_ids: set[str], out: _Collector) -> None:
     """Development entries refer to competencies or values, each at most once."""
     dev_seen: dict[str, Mark] = {}
@@ -476,7 +490,15 @@ def _build(data: dict[str, Any], text: str) -> Instrument:
         language=data.get("language") or "en",
         credits=data.get("credits"),
         source_text=text,
+        importance=_importance(data.get("importance")),
     )
+
+
+def _importance(data: dict[str, Any] | None) -> Importance | None:
+    if not data:
+        return None
+    groups = tuple(data["groups"]) if data.get("groups") else DEFAULT_IMPORTANCE_GROUPS
+    return Importance(data["self"], data["others"], groups)
 
 
 def _scale(sc: dict[str, Any]) -> Scale:

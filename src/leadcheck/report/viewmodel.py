@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from fractions import Fraction
 from typing import TYPE_CHECKING
 
-from leadcheck import priorities
+from leadcheck import exact, findings, priorities
 from leadcheck import text as txt
 from leadcheck.anonymity import POOLED
 from leadcheck.charts import (
@@ -48,6 +49,14 @@ AGREEMENT_TEXT = {
     AGREE_HIGH: "In agreement, high: you and others agree, and the ratings are high.",
     AGREE_LOW: "In agreement, low: you and others agree, and the ratings leave room to grow.",
 }
+
+
+# How a percentile against a norm group is computed (leadcheck.norms), as the report states it.
+PERCENTILE_RULE = (
+    "A percentile against a norm group interpolates linearly between the group's stored percentile points "
+    "(5th to 95th; 0 or 100 beyond them): a norm file holds aggregates only, never each leader's figure. "
+    "The group's figures are each leader's all-others mean."
+)
 
 
 @dataclass(frozen=True)
@@ -122,6 +131,7 @@ class FindingRow:
     evidence: str = ""  # the 95% interval of others' mean and where self lies (blind spots, hidden strengths)
     strength: str = ""  # priorities.CLEAR, TENTATIVE or ONE_RATER
     interval: str = ""  # the 95% interval of others' mean, "2.76 to 3.37" (an en dash between)
+    relative: str = ""  # the relative gap (leadcheck.findings): the gap less the leader's overall difference
 
     @property
     def reverse_note(self) -> str:
@@ -134,17 +144,34 @@ class Priority:
 
     name: str
     evidence: str
+    short: str = ""  # the name and its figure with interval, for the first page
+
+
+@dataclass(frozen=True)
+class Behaviour:
+    """One specific behaviour on the first page: its figure, how sure it is, and a rater's words."""
+
+    id: str
+    text: str
+    competency: str
+    figure: str  # "Others 4.60 (n = 8); you 4.00"
+    certainty: str  # in words, with the 95% interval
+    comment: str = ""  # one short published comment that speaks to it, or ""
 
 
 @dataclass(frozen=True)
 class Executive:
-    """The first page: a few findings in plain sentences built from the data."""
+    """The first page: behaviours to build on and to work on, in plain sentences built from the data."""
 
     strengths: tuple[str, ...]
     priorities: tuple[Priority, ...]
     agreement: tuple[str, ...]
     next_steps: tuple[str, ...]
     basis: str  # whose ratings the strengths rest on
+    build_on: tuple[Behaviour, ...] = ()
+    work_on: tuple[Behaviour, ...] = ()
+    chart: Chart | None = None
+    intro: str = ""
 
 
 @dataclass(frozen=True)
@@ -224,6 +251,11 @@ class ReportView:
     norms_title: str = ""  # e.g. "Norm group: cohorts a, b (48 leaders, built 2026-11-30)"
     norm_table: Table | None = None
     method: tuple[str, ...] = ()
+    leniency: str = ""  # the leader's overall difference from others, signed ("+0.42")
+    high_score: str = ""
+    partly_shown_notes: tuple[str, ...] = ()  # groups shown, but left out or combined in some figures
+    percentile_rule: str = ""
+    importance_note: str = ""  # how development priorities were ordered when importance was asked
 
 
 def _gap_cell(card: Scorecard, self_value: float | None, others: float | None) -> Cell:
@@ -231,14 +263,15 @@ def _gap_cell(card: Scorecard, self_value: float | None, others: float | None) -
     if self_value is None or others is None:
         return Cell(txt.DASH)
     s = card.instrument.scoring
+    lv = card.levels
     css = (
         "gap-blind"
-        if is_blind_spot(self_value, others, s)
+        if is_blind_spot(self_value, others, s, lv)
         else "gap-hidden"
-        if is_hidden_strength(self_value, others, s)
+        if is_hidden_strength(self_value, others, s, lv)
         else ""
     )
-    return Cell(txt.signed(self_value - others), css)
+    return Cell(txt.signed(exact.difference(self_value, others)), css)
 
 
 def _raters_table(card: Scorecard) -> Table:
@@ -266,9 +299,11 @@ def _raters_table(card: Scorecard) -> Table:
     return Table("Who responded", ("Rater group", "Responses", "In this report"), tuple(rows))
 
 
-def _anonymity_notes(card: Scorecard) -> tuple[str, ...]:
-    """One sentence per group that anonymity kept out of some figure, true to what happened."""
+def _anonymity_notes(card: Scorecard) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """One sentence per group that anonymity kept out of some figure, true to what happened:
+    the groups never shown on their own, and the groups shown except in some figures."""
     notes = []
+    partly = []
     for g in card.groups:
         if not g.raters or g.id == SELF:
             continue
@@ -297,8 +332,8 @@ def _anonymity_notes(card: Scorecard) -> tuple[str, ...]:
                 if g.pooled
                 else "left out"
             )
-            notes.append(f"{g.label}: shown, except in the figures where {small}; there {where}.")
-    return tuple(notes)
+            partly.append(f"{g.label}: shown, except in the figures where {small}; there {where}.")
+    return tuple(notes), tuple(partly)
 
 
 def _finding_row(card: Scorecard, f: Finding, ranked: priorities.RankedFinding | None = None) -> FindingRow:
@@ -315,6 +350,7 @@ def _finding_row(card: Scorecard, f: Finding, ranked: priorities.RankedFinding |
         f"{txt.score(ranked.low)}–{txt.score(ranked.high)}"
         if ranked and ranked.low is not None and ranked.high is not None
         else txt.DASH,
+        txt.signed(f.relative_gap),
     )
 
 
@@ -373,11 +409,11 @@ def _section_chart(card: Scorecard, dim: DimensionScore) -> Chart:
             dim.others.mean,
             dim.others.n or None,
             "others",
-            priorities.interval(dim.others.mean, dim.others.sd, dim.others.n),
+            findings.competency_interval(dim, inst.scale.min, inst.scale.max),
         )
     )
     return group_bar_chart(
-        bars, inst.scale.min, inst.scale.max, width="125mm", title=f"{dim.dimension.name}: ratings by group"
+        bars, inst.scale.min, inst.scale.max, width="118mm", title=f"Ratings of {dim.dimension.name} by group"
     )
 
 
@@ -385,7 +421,7 @@ def _item_row(card: Scorecard, i: ItemScore, labels: list[str]) -> ItemRow:
     """One row of a competency's item table."""
     stat = i.others
     spread = (
-        distribution_bar(stat.distribution, labels, width="32mm", title=f"{i.id}: spread of ratings")
+        distribution_bar(stat.distribution, labels, width="32mm", title=f"Spread of ratings of item {i.id}")
         if stat.n
         else None
     )
@@ -507,11 +543,12 @@ def _evidence_sentence(card: Scorecard, d: DimensionScore) -> str:
     """Why a competency is a priority: its figures, interval, agreement and clearest blind spot."""
     parts = []
     if d.others.mean is not None:
-        ci = priorities.interval(d.others.mean, d.others.sd, d.others.n)
+        scale = card.instrument.scale
+        ci = findings.competency_interval(d, scale.min, scale.max)
         text = f"All others rate it {txt.score(d.others.mean)} (n={d.others.n}"
         text += f"; 95% interval {txt.score(ci[0])} to {txt.score(ci[1])})" if ci else ")"
         if d.self is not None:
-            text += f"; you rate it {txt.score(d.self)}, a gap of {txt.signed(d.self - d.others.mean)}"
+            text += f"; you rate it {txt.score(d.self)}, a gap of {txt.signed(exact.difference(d.self, d.others.mean))}"
         parts.append(text + ".")
     elif d.self is not None:
         parts.append(f"Your own rating is {txt.score(d.self)}; no others' ratings yet.")
@@ -525,64 +562,232 @@ def _evidence_sentence(card: Scorecard, d: DimensionScore) -> str:
     return " ".join(parts)
 
 
+BEHAVIOURS = 3  # behaviours to build on, and to work on, on the first page
+SHORT_COMMENT = 160  # characters: a supporting comment on the first page is a line or two
+_POSITIVE_QUESTION = ("keep", "continue", "well", "strength")
+_STOP_WORDS = frozenset(
+    [
+        "about",
+        "after",
+        "again",
+        "their",
+        "there",
+        "these",
+        "those",
+        "which",
+        "while",
+        "where",
+        "would",
+        "could",
+        "should",
+        "other",
+        "others",
+        "leader",
+        "leaders",
+        "being",
+        "every",
+        "thing",
+        "things",
+        "people",
+        "because",
+    ]
+)
+
+
+def _stems(text: str) -> set[str]:
+    """Content words cut to five letters: enough to match "delegates" with "delegating"."""
+    words = "".join(c.lower() if c.isalpha() else " " for c in text).split()
+    return {w[:5] for w in words if len(w) >= 5 and w not in _STOP_WORDS}
+
+
+def _supporting_comment(card: Scorecard, item: ItemScore, positive: bool, used: set[str]) -> str:
+    """One short comment already published in ``card.comments`` that shares words with the item.
+
+    Only what the scorecard publishes is read (its anonymity rule decided that); a
+    comment is used once, and none is better than one that does not speak to the item.
+    """
+    want = _stems(f"{item.item.others_text} {item.item.area or ''}")
+    best: tuple[int, str] | None = None
+    for q in card.instrument.questions:
+        is_positive = any(w in f"{q.id} {q.others_text}".lower() for w in _POSITIVE_QUESTION)
+        if is_positive != positive:
+            continue
+        for text in card.comments.get(q.id, ()):
+            if len(text) > SHORT_COMMENT or text in used:
+                continue
+            shared = len(want & _stems(text))
+            if shared >= 1 and (best is None or shared > best[0]):
+                best = (shared, text)
+    if best is None:
+        return ""
+    used.add(best[1])
+    return best[1]
+
+
+def _behaviour(card: Scorecard, i: ItemScore, positive: bool, used: set[str]) -> Behaviour:
+    inst = card.instrument
+    stat = i.others
+    if stat.mean is not None:
+        figure = f"Others {txt.score(stat.mean)} (n = {stat.n})"
+        if i.self is not None:
+            figure += f"; you {txt.score(i.self)}"
+        bounds = findings.interval(stat.mean, stat.sd, stat.n, inst.scale.min, inst.scale.max)
+        certainty = findings.certainty_words(bounds, stat.n)
+        if bounds is not None:
+            certainty += f" (95% interval {txt.score(bounds[0])} to {txt.score(bounds[1])})"
+    else:
+        figure = f"Your own rating {txt.score(i.self)}"
+        certainty = "no others' ratings yet"
+    return Behaviour(
+        i.id,
+        marked_text(i.item.others_text, i.item.reverse),
+        inst.dimension(i.dimension_id).name,
+        figure,
+        certainty,
+        _supporting_comment(card, i, positive, used),
+    )
+
+
+def _short_figure(card: Scorecard, d: DimensionScore) -> str:
+    """A competency and its all-others figure with the interval, as the first page names it."""
+    scale = card.instrument.scale
+    if d.others.mean is None:
+        return f"{d.dimension.name} (you {txt.score(d.self)})"
+    ci = findings.competency_interval(d, scale.min, scale.max)
+    where = f"; 95% interval {txt.score(ci[0])} to {txt.score(ci[1])}" if ci else ""
+    return f"{d.dimension.name} (others {txt.score(d.others.mean)}{where})"
+
+
+def _level(i: ItemScore) -> float | None:
+    """What an item is judged on for the first page: all others' mean, or self when no others rated."""
+    return i.others.mean if i.others.mean is not None else i.self
+
+
+def _pick(ranked: list[ItemScore], count: int, exclude: set[str]) -> list[ItemScore]:
+    """``count`` items in ranked order, one per competency first, then any."""
+    picked: list[ItemScore] = []
+    seen: set[str] = set()
+    for i in ranked:
+        if len(picked) < count and i.id not in exclude and i.dimension_id not in seen:
+            picked.append(i)
+            seen.add(i.dimension_id)
+    for i in ranked:
+        if len(picked) < count and i.id not in exclude and i not in picked:
+            picked.append(i)
+    return picked
+
+
+def _behaviours(card: Scorecard, count: int = BEHAVIOURS) -> tuple[list[ItemScore], list[ItemScore]]:
+    """Behaviours to build on (highest rated) and to work on (the lowest in each priority area).
+
+    Ordered by exact comparisons; ties by the relative gap (leadcheck.findings), then instrument order.
+    Nothing is both: an item to build on is never one to work on.
+    """
+    items = [i for d in card.dimensions for i in d.items if _level(i) is not None]
+    order = {i.id: n for n, i in enumerate(items)}
+    lv = card.levels
+
+    def rel(i: ItemScore) -> Fraction:
+        return findings.relative_gap(i.self, i.others.mean, lv) or Fraction(0)
+
+    high = sorted(items, key=lambda i: (-exact.exact(_level(i) or 0.0), rel(i), order[i.id]))
+    low = sorted(items, key=lambda i: (exact.exact(_level(i) or 0.0), -rel(i), order[i.id]))
+    build = _pick(high, count, set())
+    taken = {i.id for i in build}
+    areas = [d.id for d in priorities.development_priorities(card, count)]
+    by_area = sorted(
+        low, key=lambda i: areas.index(i.dimension_id) if i.dimension_id in areas else len(areas)
+    )
+    work = _pick(by_area, count, taken)
+    return build, work
+
+
+def _behaviour_chart(card: Scorecard, build: list[ItemScore], work: list[ItemScore]) -> Chart | None:
+    """A small chart of the first page's behaviours: others' mean with its 95% interval."""
+    inst = card.instrument
+    rows = []
+    for i in [*build, *work]:
+        if i.others.mean is None:
+            continue
+        bounds = findings.interval(i.others.mean, i.others.sd, i.others.n, inst.scale.min, inst.scale.max)
+        role = "build on" if i in build else "work on"
+        rows.append(BarRow(f"{i.id} {role}", i.others.mean, None, "others", bounds))
+    if not rows:
+        return None
+    return group_bar_chart(
+        rows,
+        inst.scale.min,
+        inst.scale.max,
+        width="118mm",
+        title="All others' mean for the behaviours above, with its 95% interval",
+        subject="behaviour",
+    )
+
+
 def _executive(card: Scorecard, development: tuple[DevelopmentBlock, ...]) -> Executive:
-    """The executive summary: strengths, priorities with evidence, agreement, next steps."""
+    """The first page: behaviours to build on and to work on, priorities, agreement, next steps.
+
+    No command lines here: a leader reads this page, the coach runs the commands.
+    """
     inst = card.instrument
     others = _has_others(card)
     strengths = []
     for d in priorities.strengths(card):
         level = d.others.mean if others else d.self
-        who = (
-            f"all others rate it {txt.score(level)} (n={d.others.n})"
-            if others
-            else f"you rate it {txt.score(level)}"
-        )
-        strengths.append(f"{d.dimension.name}: {who}.")
-    hidden = priorities.rank(card, card.hidden_strengths)
-    if hidden and hidden[0].strength == priorities.CLEAR:
-        f = hidden[0].finding
-        strengths.append(
-            f"Others see more than you do in {f.item_id} “{marked_text(f.text, f.reverse)}”: others {txt.score(f.others)}, "
-            f"you {txt.score(f.self)}."
-        )
+        who = f"others {txt.score(level)}" if others else f"you {txt.score(level)}"
+        strengths.append(f"{d.dimension.name} ({who})")
     prios = tuple(
-        Priority(d.dimension.name, _evidence_sentence(card, d))
+        Priority(d.dimension.name, _evidence_sentence(card, d), _short_figure(card, d))
         for d in priorities.development_priorities(card)
     )
+    # The agreement categories per competency are on each competency's page; the first page says
+    # only how the leader rates overall, since that is what the findings take out.
     agreement = []
     if inst.has_self and others:
-        by_cat: dict[str, list[str]] = {}
-        for d in card.dimensions:
-            if d.agreement:
-                by_cat.setdefault(d.agreement, []).append(f"{d.dimension.name} ({txt.signed(d.gap)})")
-        words = {
-            OVER: "You rate yourself higher than others do on",
-            UNDER: "Others rate you higher than you rate yourself on",
-            AGREE_HIGH: "You and others agree, at a high level, on",
-            AGREE_LOW: "You and others agree, with room to grow, on",
-        }
-        for cat in (OVER, UNDER, AGREE_HIGH, AGREE_LOW):
-            if by_cat.get(cat):
-                agreement.append(f"{words[cat]} {', '.join(by_cat[cat])}.")
+        lean = card.levels.leniency
+        if card.levels.items and abs(lean) >= Fraction(1, 4):
+            side = "higher" if lean > 0 else "lower"
+            agreement.append(
+                f"Across all items you rate yourself {txt.score(abs(lean))} {side} than others do. The findings "
+                "take that out, so they name where your view differs most, not everywhere."
+            )
     debrief = (
-        "Debrief: go through this summary with your coach first, then the pages behind each priority;"
-        " the comments say in raters' words what the numbers cannot."
+        "Talk this page through with your coach, then the pages behind each behaviour and the comments."
         if others
-        else "Debrief: go through this summary and your own ratings with your coach."
+        else "Talk this page and your own ratings through with your coach."
     )
     steps = [
         debrief,
-        "Plan: choose one or two priorities and fill in the worksheet in the development plan"
-        + (" (it is pre-filled with them)." if development else "."),
-        "Re-assess: ask the same raters again in 6 to 12 months (`leadcheck assess --new`);"
-        " the next report shows the change per competency.",
+        "Choose one behaviour to build on and one to work on"
+        + ("; the worksheet in the development plan is pre-filled." if development else "."),
     ]
-    if not others:
-        steps.insert(
-            0, "Invite raters: this report holds only your own ratings (`leadcheck rate`, `leadcheck form`)."
-        )
+    if others:
+        steps.append("Ask the same raters again in 6 to 12 months to see the change.")
+    else:
+        steps.insert(0, "Ask colleagues to rate you: this report holds only your own ratings.")
     basis = "by all others' mean rating" if others else "by your own rating (no others' ratings yet)"
-    return Executive(tuple(strengths), prios, tuple(agreement), tuple(steps), basis)
+    # Two each from the leader's own ratings alone: without others' there is less to act on.
+    build, work = _behaviours(card, BEHAVIOURS if others else 2)
+    used: set[str] = set()
+    build_on = tuple(_behaviour(card, i, True, used) for i in build)
+    work_on = tuple(_behaviour(card, i, False, used) for i in work)
+    raters = sum(n for g, n in card.raters.items() if g != SELF)
+    intro = (
+        f"What {txt.count(raters, 'rater')} and you said, in the few behaviours that matter most."
+        if others
+        else "What you said about yourself, in the few behaviours that stand out."
+    )
+    return Executive(
+        tuple(strengths),
+        prios,
+        tuple(agreement),
+        tuple(steps),
+        basis,
+        build_on,
+        work_on,
+        _behaviour_chart(card, build, work) if others else None,
+        intro,
+    )
 
 
 def _worksheet(development: tuple[DevelopmentBlock, ...]) -> tuple[WorksheetRow, ...]:
@@ -625,13 +830,20 @@ def _thresholds(card: Scorecard) -> tuple[tuple[str, str], ...]:
     if not _has_others(card):
         return (counted,)
     return (
-        ("Blind spot", f"self at least {s.blind_spot_gap:g} above all others"),
-        ("Hidden strength", f"all others at least {s.hidden_strength_gap:g} above self"),
+        ("Blind spot", f"relative gap of at least +{s.blind_spot_gap:g}"),
+        (
+            "Hidden strength",
+            f"relative gap of at most −{s.hidden_strength_gap:g}, all others at least {s.high_score:g}, "
+            "not among the lowest items",
+        ),
         ("Self and others agree", f"the gap is smaller than {s.agreement_gap:g}"),
         ("High rating", f"all others' mean of at least {s.high_score:g}"),
         counted,
         ("Low consensus", f"rwg below {s.low_consensus_rwg:g}"),
-        ("Evidence interval", "95% confidence interval of all others' mean (Student's t)"),
+        (
+            "Evidence interval",
+            "95% confidence interval of all others' mean (Student's t; SD at least 1/√n; within the scale)",
+        ),
         (
             "Raters an item needs, per group",
             ", ".join(f"{g.label} {g.min_raters}" for g in inst.rater_groups),
@@ -662,12 +874,23 @@ def _method(card: Scorecard) -> tuple[str, ...]:
         "Once a report has been given to you, a later one changes an item's figures only when no rater's answers "
         "could be found by comparing the two; until then it shows the figures given before, and new comments "
         "are added in batches.",
-        f"Gap = self − all others. Blind spot: gap of at least +{s.blind_spot_gap:g}; hidden strength: "
-        f"at most −{s.hidden_strength_gap:g}. Every threshold is compared exactly (each mean is a ratio of "
-        "whole numbers), so a gap of exactly the threshold counts. Equal figures are listed in instrument order.",
-        "Evidence: the 95% confidence interval of all others' mean is mean ± t(0.975, n − 1) × SD ÷ √n. "
-        "A finding is clear when your rating lies outside it, tentative when inside, and rests on one rater "
-        "when n = 1. Findings are ranked clear first, then by |gap| ÷ the interval's half-width.",
+        "Gap = self − all others; it is printed as it is. Findings use the relative gap: the gap less your "
+        "overall difference from others (your mean minus all others' mean over every item both rated), i.e. "
+        "each source centred on its own mean, so a generally lenient or severe self-rating does not make every "
+        "item a finding (within-person centring; Fischer, 2004, Journal of Cross-Cultural Psychology 35, "
+        f"263–282). Blind spot: relative gap of at least +{s.blind_spot_gap:g}; hidden strength: at most "
+        f"−{s.hidden_strength_gap:g}, on an item all others rate at least {s.high_score:g} and that is not among "
+        "the lowest. Every threshold is compared exactly (each mean is a ratio of whole numbers), so a gap of "
+        "exactly the threshold counts. Every printed figure is rounded from its exact value, half to even. "
+        "Equal figures are listed by the gap, then in instrument order.",
+        "Evidence: the 95% confidence interval of all others' mean is mean ± t(0.975, n − 1) × SD ÷ √n, "
+        "with the SD at least 1/√n (the spread when one of n raters chose the next scale point), so an item "
+        "all raters scored alike never has a zero-width interval; it is cut at the ends of the scale. A finding "
+        "is clear when your rating less your overall difference lies outside it, tentative when inside, and "
+        "rests on one rater when n = 1. With 3 to 5 raters who agree, the interval is ±1.43 (n = 3) to ±0.56 "
+        "(n = 5) points, so only a large gap is clear. Findings are ranked clear first, then by the relative "
+        "gap ÷ the interval's half-width. A competency's interval is conservative: the mean of its items' SDs "
+        "with the smallest item n (the SD of an average is at most the average of the SDs).",
         f"Self-other agreement per competency, in the four categories of Atwater and Yammarino (1992): "
         f"over-estimator when the gap is at least {s.agreement_gap:g}, under-estimator when at most "
         f"−{s.agreement_gap:g}, otherwise in agreement, high (all others at least {s.high_score:g}) or low. "
@@ -734,6 +957,7 @@ def build_view(
     all_hidden = _ranked_rows(card, card.hidden_strengths)
     development = _development(card)
     norms_title, norm_text = _norm_texts(card, norms)
+    hidden_notes, partly_notes = _anonymity_notes(card)
     return ReportView(
         title=f"{'DRAFT ' if draft else ''}360 development report: {card.leader}",
         draft=draft,
@@ -762,7 +986,8 @@ def build_view(
         thresholds=_thresholds(card),
         hidden_groups=tuple(g.label for g in card.hidden_groups if not g.pooled),
         pooled_groups=tuple(g.label for g in card.groups if g.pooled),
-        anonymity_notes=_anonymity_notes(card),
+        anonymity_notes=hidden_notes,
+        partly_shown_notes=partly_notes,
         notes=card.notes,
         has_self=inst.has_self,
         blind_spot_gap=f"{s.blind_spot_gap:g}",
@@ -777,6 +1002,10 @@ def build_view(
         norms_title=norms_title,
         norm_table=_norm_table(card, norms) if norms is not None else None,
         method=_method(card),
+        leniency=txt.signed(card.levels.leniency),
+        importance_note=("those rated most important for the role first" if card.importance else ""),
+        high_score=f"{s.high_score:g}",
+        percentile_rule=PERCENTILE_RULE,
     )
 
 
