@@ -410,16 +410,20 @@ def test_a_workspace_restored_from_an_export_guards_as_the_original(
     assert unguarded != original
 
 
-def test_the_csv_export_says_it_leaves_the_ledger_out(run: Run, db: Path, tmp_path: Path) -> None:
+def test_the_csv_export_is_no_backup_once_reports_were_given(run: Run, db: Path, tmp_path: Path) -> None:
     add(db, [("self", "self", ALL, ""), *peers([2, 3, 4])])
     assert run("export", "--format", "csv", "-o", str(tmp_path / "a.csv")).stderr == (
         f"Wrote 4 responses to {tmp_path / 'a.csv'}.\n"
     )
     assert run("report", "Ana", "-o", str(tmp_path / "1.html")).exit_code == 0
     result = run("export", "--format", "csv", "-o", str(tmp_path / "b.csv"))
-    assert result.exit_code == 0
+    assert result.exit_code == 2
     assert result.stderr == (
-        "warning: the CSV export leaves out the release ledger (1 release record); a workspace restored "
-        "from it would not hold back what earlier reports published. For a backup, use --format json\n"
-        f"Wrote 4 responses to {tmp_path / 'b.csv'}.\n"
+        "error: the CSV export leaves out the release ledger (1 release record): a workspace restored from "
+        "it would publish what earlier reports hold back. For a backup, use --format json; for a "
+        "spreadsheet, add --without-ledger\n"
     )
+    assert not (tmp_path / "b.csv").exists()
+    spreadsheet = run("export", "--format", "csv", "--without-ledger", "-o", str(tmp_path / "b.csv"))
+    assert spreadsheet.exit_code == 0
+    assert spreadsheet.stderr == f"Wrote 4 responses to {tmp_path / 'b.csv'}.\n"

@@ -2,9 +2,9 @@
 
 The workspace holds personal data in these tables: ``leaders`` (names,
 cohorts), ``responses`` (a rater's group and keyed identity hash, times),
-``answers``, ``comments``, ``releases`` (what each leader was given; a purge
-that removes any response of an assessment removes all of its release records
-too, later ones included) and the
+``answers``, ``comments``, ``releases`` (what each leader was given, with the
+comments printed; a round that keeps some answers keeps its records, with the
+purged raters' comment texts removed from them) and the
 campaign roster (``campaign_raters``: raters' names and emails;
 ``campaign_tokens``: keyed hashes of their form tokens).
 Purging deletes the rows with SQLite's ``secure_delete`` on (freed pages are
@@ -14,6 +14,7 @@ overwritten), then empties the write-ahead log and rebuilds the file
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from dataclasses import dataclass, field
 from datetime import date
@@ -107,6 +108,45 @@ def _add_counts(count: PurgeCount, c: sqlite3.Connection, queries: dict[str, str
         setattr(count, what, getattr(count, what) + int(c.execute(sql, (arg,)).fetchone()[0]))
 
 
+def _scrub_comments(c: sqlite3.Connection, cutoff: str) -> None:
+    """Remove the text of every comment the purged responses wrote from the release records kept.
+
+    A record keeps the words it printed so that a held report can print them
+    again; a purged rater's words go with them (a held report then prints no
+    comment list at all, leadcheck.scoring).
+    """
+    from leadcheck.scoring import person_from_rater, person_of
+
+    gone = {
+        (assessment_id, person_from_rater(rater))
+        for assessment_id, rater in c.execute(
+            "SELECT assessment_id, rater_hash FROM responses WHERE COALESCE(submitted_at, started_at) < ?",
+            (cutoff,),
+        )
+    }
+    assessments = {a for a, _ in gone}
+    for release_id, assessment_id, figures in c.execute(
+        "SELECT id, assessment_id, figures FROM releases"
+    ).fetchall():
+        if assessment_id not in assessments:
+            continue
+        doc = json.loads(figures)
+        changed = False
+        for listed in doc.get("comments", {}).values():
+            shown = listed.get("shown") if isinstance(listed, dict) else None
+            if not isinstance(shown, dict):
+                continue
+            for token in shown:
+                if (assessment_id, person_of(token)) in gone and shown[token] is not None:
+                    shown[token] = None
+                    changed = True
+        if changed:
+            c.execute(
+                "UPDATE releases SET figures = ? WHERE id = ?",
+                (json.dumps(doc, separators=(",", ":"), sort_keys=True), release_id),
+            )
+
+
 def _delete(store: Store, c: sqlite3.Connection, selection: Selection, ids: list[int]) -> PurgeCount:
     """Delete (inside the caller's transaction) and count what is removed."""
     from leadcheck.campaign import roster
@@ -123,6 +163,7 @@ def _delete(store: Store, c: sqlite3.Connection, selection: Selection, ids: list
     cutoff = (selection.before or date.min).isoformat()
     _add_counts(count, c, _BEFORE, cutoff)
     count.roster = roster.delete_older_than(store, cutoff)
+    _scrub_comments(c, cutoff)
     c.execute("DELETE FROM responses WHERE COALESCE(submitted_at, started_at) < ?", (cutoff,))
     c.execute(_DELETE_RELEASES_LEFT_EMPTY)
     # Assessments and leaders left with nothing, and created before the date, go too.

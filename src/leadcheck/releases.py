@@ -53,11 +53,20 @@ def published(card: Scorecard) -> dict[str, Any]:
                 "excluded_groups": list(i.excluded_groups),
             }
     comments = {
-        q: {"members": sorted(c.members), "shown": sorted(c.shown)}
+        q: {"members": sorted(c.members), "shown": {t: c.texts.get(t) for t in sorted(c.shown)}}
         for q, c in sorted(card.comment_members.items())
     }
     raters = {g.id: g.raters for g in card.groups if g.id != SELF and g.raters}
     return {"format": FORMAT, "items": items, "comments": comments, "raters": raters}
+
+
+def _comments_from(c: Any) -> ReleasedComments:
+    if isinstance(c, list):  # before the rule over sets: the tokens of the comments shown
+        return ReleasedComments(frozenset(c), frozenset(c))
+    shown = c["shown"]
+    if isinstance(shown, list):  # the words printed were not kept
+        return ReleasedComments(frozenset(c["members"]), frozenset(shown))
+    return ReleasedComments(frozenset(c["members"]), frozenset(shown), dict(shown))
 
 
 def released_from(doc: Mapping[str, Any]) -> Released:
@@ -77,12 +86,7 @@ def released_from(doc: Mapping[str, Any]) -> Released:
         )
         for item_id, f in doc["items"].items()
     }
-    comments = {
-        q: ReleasedComments(frozenset(c), frozenset(c))
-        if isinstance(c, list)
-        else ReleasedComments(frozenset(c["members"]), frozenset(c["shown"]))
-        for q, c in doc["comments"].items()
-    }
+    comments = {q: _comments_from(c) for q, c in doc["comments"].items()}
     return Released(items, comments, dict(doc.get("raters", {})), legacy)
 
 

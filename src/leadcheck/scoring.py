@@ -146,6 +146,9 @@ class ReleasedComments:
 
     members: frozenset[str]  # every answer of the raters asked (the set the list is about)
     shown: frozenset[str]  # the members whose comment was printed
+    # What was printed, by member, so a release that repeats this one prints the same words whatever
+    # their authors changed since (None where a purge removed it).
+    texts: Mapping[str, str | None] = field(default_factory=dict, compare=False)
 
 
 @dataclass(frozen=True)
@@ -352,8 +355,14 @@ def person_of(token: str) -> str:
 
 def person_key(resp: Response, index: int) -> str:
     """An opaque key for the rater behind a response (the index when the response names none)."""
-    key = resp.rater or (f"response-{resp.response_id}" if resp.response_id is not None else f"#{index}")
-    return hashlib.sha256(key.encode()).hexdigest()[:16]
+    return person_from_rater(
+        resp.rater or (f"response-{resp.response_id}" if resp.response_id is not None else f"#{index}")
+    )
+
+
+def person_from_rater(rater: str) -> str:
+    """The person part of member names, from the store's keyed rater hash."""
+    return hashlib.sha256(rater.encode()).hexdigest()[:16]
 
 
 def _channel_stat(instrument: Instrument, item: Item, raters: Sequence[_Rater]) -> Stat:
@@ -631,10 +640,9 @@ def _repeat(
 ) -> Scorecard:
     """The scorecard of ``last``, the newest release, with the leader's own answers as they are now.
 
-    Every item and comment list repeats what was published, so a reader learns
-    that something arrived or changed, never where or from whom. When a printed
-    comment is no longer there (changed or withdrawn), every comment list is
-    left out: printing fewer, or leaving out only its list, would point at it.
+    Every item and comment list repeats what was published, in the words the
+    ledger kept, so a reader learns that something arrived or changed, never
+    where or from whom.
     """
     selves = [r for r in raters if r.group == SELF]
     dimensions = []
@@ -665,15 +673,13 @@ def _repeat(
                 )
             )
         dimensions.append(_dimension_score(instrument, dim, items, selves))
-    now = _comments(instrument, _by_group(instrument, raters))
     texts: dict[str, list[tuple[str, str]]] = {}
     members: dict[str, ReleasedComments] = {}
-    current = {t: text for c in now.values() for t, text in c.texts}
-    # A printed comment that is gone (changed or withdrawn) cannot be printed again; leaving out only
-    # its list would say which question changed, so every list is left out.
-    if all(listed.shown <= current.keys() for listed in last.comments.values()):
+    # Every printed comment again, in the words printed. A comment a purge removed cannot be printed
+    # again; leaving out only its list would point at it, so then every list is left out.
+    if all(listed.texts.get(t) is not None for listed in last.comments.values() for t in listed.shown):
         for q, listed in last.comments.items():
-            texts[q] = [(t, current[t]) for t in sorted(listed.shown)]
+            texts[q] = [(t, listed.texts[t] or "") for t in sorted(listed.shown)]
             members[q] = listed
     counts = {**last.raters, SELF: len(selves)}
     used = _used(dimensions)
@@ -825,7 +831,7 @@ def _comments(instrument: Instrument, by_group: Mapping[str, Sequence[_Rater]]) 
             continue
         members = {r.index: r.member(q.id, r.comments.get(q.id, "")) for r in asked}
         texts = tuple((members[r.index], r.comments[q.id]) for r in asked if q.id in r.comments)
-        released = ReleasedComments(frozenset(members.values()), frozenset(t for t, _ in texts))
+        released = ReleasedComments(frozenset(members.values()), frozenset(t for t, _ in texts), dict(texts))
         out[q.id] = _CommentList(
             released, texts, publishable([released.members], Thresholds.of(instrument, q))
         )

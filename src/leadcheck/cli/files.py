@@ -425,6 +425,14 @@ def export(
             dir_okay=False,
         ),
     ] = None,
+    without_ledger: Annotated[
+        bool,
+        typer.Option(
+            "--without-ledger",
+            help="Write the CSV even though reports were given: for a spreadsheet, never a backup "
+            "(a workspace restored from it would publish what the release ledger holds back).",
+        ),
+    ] = False,
 ) -> None:
     """Export every response, for backups and for other tools; `leadcheck import` reads it back."""
     from leadcheck.errors import NO_FOLDER, UsageError, cannot_write
@@ -435,12 +443,11 @@ def export(
     writer = write_json if format is ExportFormat.json else write_csv
     with Store.open(db_path(ctx), create=False) as store:
         ledger = release_count(store) if format is ExportFormat.csv else 0
-        if ledger:
-            typer.echo(
-                f"warning: the CSV export leaves out the release ledger ({txt.count(ledger, 'release record')}); "
-                "a workspace restored from it would not hold back what earlier reports published. "
-                "For a backup, use --format json",
-                err=True,
+        if ledger and not without_ledger:
+            raise UsageError(
+                f"the CSV export leaves out the release ledger ({txt.count(ledger, 'release record')}): a "
+                "workspace restored from it would publish what earlier reports hold back. For a backup, "
+                "use --format json; for a spreadsheet, add --without-ledger"
             )
         if output is None or str(output) == "-":
             stream = _utf8_stdout()

@@ -60,6 +60,8 @@ def unprotect(text: str) -> str:
     return text[1:] if _ESCAPED.match(text) else text
 
 
+RELEASE_KEYS = ("kind", "released_at", "file_digest", "figures")  # of a release row in an export
+
 # -- records -----------------------------------------------------------------------------
 
 
@@ -384,9 +386,15 @@ class ExportReader:
         named = self.round_of(entry, report)
         if named is None and len(self.problems.found) == before:
             report('"assessment" and "round" must be given', "")
-        values = [entry.get(k) for k in ("kind", "released_at", "file_digest", "figures")]
-        if not all(isinstance(v, str) and v for v in values):
-            report('"kind", "released_at", "file_digest" and "figures" must be given as text', "")
+        values = [entry.get(k) for k in RELEASE_KEYS]
+        # A release shown without a file (a summary, a round shown as change) has an empty digest.
+        if not all(
+            isinstance(v, str) and (v or k == "file_digest")
+            for k, v in zip(RELEASE_KEYS, values, strict=True)
+        ):
+            report(
+                '"kind", "released_at" and "figures" must be given as text, "file_digest" as text or ""', ""
+            )
             return
         figures = values[3]
         assert isinstance(figures, str)

@@ -128,6 +128,8 @@ class _Batch:
         self.summary = ImportSummary()
         self.leaders: dict[str, Leader] = {}  # leader_key -> the leader, as stored
         self.current: dict[int, int] = {}  # leader id -> the assessment id responses go to
+        # leader id -> groups their round's version shows from fewer raters than ``instrument`` promised
+        self.looser: dict[int, dict[str, int]] = {}
 
     def leader(self, c: sqlite3.Connection, resp: IncomingResponse) -> Leader:
         """The response's leader: found (one indexed query per new name), or created; its cohort set."""
@@ -157,12 +159,33 @@ class _Batch:
             return self.assessment.id
         if leader.id not in self.current:
             found = assessments.current_or_none(self.store, leader, self.instrument.id)
+            if found is not None and found.instrument_hash != self.instrument.content_hash:
+                self.looser[leader.id] = self._looser_groups(self.store.instrument(found))
             self.current[leader.id] = (
                 found.id
                 if found is not None
                 else assessments.insert(self.store, c, leader.id, self.instrument, clock.now())
             )
+        looser = self.looser.get(leader.id, {})
+        if resp.group in looser:
+            g = self.instrument.group(resp.group)
+            raise ImportProblemError(
+                f"{resp.source}: this response was given on {self.instrument.id} {self.instrument.version}, "
+                f"whose form promised {g.label} that they are shown only from {g.min_raters}; "
+                f'"{leader.name}"\'s current round is on a version that shows them from {looser[resp.group]}, '
+                "so it cannot go there. Import it with the round's version (--instrument), or start a "
+                "new round on this version (leadcheck assess --new)"
+            )
         return self.current[leader.id]
+
+    def _looser_groups(self, round_instrument: Instrument) -> dict[str, int]:
+        """The groups a round's instrument shows from fewer raters than the responses' own version."""
+        theirs = {g.id: g.min_raters for g in round_instrument.rater_groups}
+        return {
+            g.id: theirs.get(g.id, 1)
+            for g in self.instrument.rater_groups
+            if not g.is_self and theirs.get(g.id, 1) < g.min_raters
+        }
 
     def file(self, c: sqlite3.Connection, batch: list[_Filing]) -> None:
         """Store a batch (no rater twice in an assessment): each response new, the same again

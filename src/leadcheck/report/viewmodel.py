@@ -860,8 +860,8 @@ def _method(card: Scorecard) -> tuple[str, ...]:
         "so a higher score is always better: on such an item a high score means the behaviour happens less often.",
         "Answers of “not observed” and skipped items are missing data, never a low score.",
         "Anonymity is applied to every item on its own: a group is shown only when enough of its raters rated "
-        "the item; smaller groups are combined when together they reach the strictest of their thresholds, and "
-        "otherwise left out of the item, “all others” included.",
+        "the item; the other groups that responded are combined when enough of them rated it and combining "
+        "them splits no group apart, and otherwise left out of the item, “all others” included.",
         "“All others” for an item is the mean over every rater except you whose ratings the item shows (in their "
         "own group or combined), each person counted once (not a mean of group means).",
         f"A competency's figure, for each group and for all others, is the plain average of the item figures "
@@ -869,11 +869,17 @@ def _method(card: Scorecard) -> tuple[str, ...]:
         "built from raters' own averages, so it tells nothing the item figures do not: if peers rate two items "
         "3.00 and 4.50, the peers' figure for the competency is 3.75, whoever skipped what. Your own score for "
         "a competency is the mean of the items you answered.",
-        "Comments to a question are shown, unattributed and in a fixed shuffled order, only when the groups "
-        "asked that question have, together, at least as many raters as the strictest threshold among them.",
-        "Once a report has been given to you, a later one changes an item's figures only when no rater's answers "
-        "could be found by comparing the two; until then it shows the figures given before, and new comments "
-        "are added in batches.",
+        "Comments to a question are shown, unattributed and in a fixed shuffled order, only when at least as "
+        "many people were asked it as every rater's form promised, and the protected groups among them reach "
+        "their own threshold (a manager, shown from one rater, never counts toward the peers' threshold).",
+        "Every figure and comment list is about a set of answers (ratings, “not observed” and skipped items "
+        "alike). Across every report, draft and summary given for this assessment, the answers are split into "
+        "the smallest pieces those sets tell apart, and each piece must hold at least the strictest threshold "
+        "of people among its groups. For example, with peers needing 3: a first report shows peers A, B and "
+        "C; when D answers, a new report would tell D apart from A, B and C, so it repeats the first report "
+        "instead, whole, in the words printed then; once E and F have answered too, the new piece {D, E, F} "
+        "holds three people and the figures move on. When three people in such a piece all gave the same "
+        "answer, the figures show it for each of them: that is the threshold's own limit.",
         "Gap = self − all others; it is printed as it is. Findings use the relative gap: the gap less your "
         "overall difference from others (your mean minus all others' mean over every item both rated), i.e. "
         "each source centred on its own mean, so a generally lenient or severe self-rating does not make every "
