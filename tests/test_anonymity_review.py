@@ -253,3 +253,29 @@ def test_a_held_report_does_not_say_whose_comment_changed(run: Run, db: Path, tm
     second = _report_text(run, tmp_path / "2.html")
     assert "repeats the last release" in second
     assert "Keeps calm" in second  # today the comment section is gone: the author of "Keeps calm" moved
+
+
+def test_a_restored_backup_still_knows_a_rater_who_sends_their_form_again(
+    run: Run, db: Path, tmp_path: Path
+) -> None:
+    """A JSON backup restored into a new workspace keeps the stored keyed rater hashes, but the new
+    workspace has its own key: the same peer sending the same form again is a new rater. Two peers become
+    "3 peers", the group is shown, and the odd one out in each spread is the other peer's rating."""
+    add(db, [("peer", {"i1": 2, "i2": 4}, "a@x", None), ("peer", {"i1": 5, "i2": 5}, "b@x", None)])
+    backup = tmp_path / "backup.json"
+    assert run("export", "-o", str(backup)).exit_code == 0
+    from typer.testing import CliRunner
+
+    from leadcheck.cli import app
+
+    other = tmp_path / "restored.db"
+    runner = CliRunner(env={"COLUMNS": "200", "NO_COLOR": "1", "LEADCHECK_DB": None})
+    assert runner.invoke(app, ["--db", str(other), "import", str(backup)]).exit_code == 0
+    add(other, [("peer", {"i1": 2, "i2": 4}, "a@x", None)])  # peer A sends the same form again
+
+    def run_other(*args: str) -> Result:
+        return runner.invoke(app, ["--db", str(other), *args])
+
+    shown = items(run_other)
+    # i1 spread [0, 2, 0, 0, 1] and i2 [0, 0, 0, 2, 1]: A's pair and B's 5 and 5.
+    assert "peer" not in shown["i1"]["groups"]

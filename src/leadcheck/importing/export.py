@@ -60,6 +60,8 @@ def unprotect(text: str) -> str:
     return text[1:] if _ESCAPED.match(text) else text
 
 
+WORKSPACE_ID = re.compile(r"[0-9a-f]{32}")  # as migration 3 makes them
+
 RELEASE_KEYS = ("kind", "released_at", "file_digest", "figures")  # of a release row in an export
 
 # -- records -----------------------------------------------------------------------------
@@ -157,7 +159,11 @@ def release_count(store: Store) -> int:
 def write_json(store: Store, out: TextIO) -> int:
     """Every instrument snapshot, leader (with their assessment rounds), release record and response
     as one JSON document; the number of responses."""
-    out.write(f'{{"{EXPORT_KEY}": {EXPORT_VERSION},\n"instruments": [')
+    # The workspace's id (not secret; it names the key file): a restore into a new workspace takes it, so
+    # the same key file recognises raters who answer again (leadcheck.store.raters).
+    out.write(
+        f'{{"{EXPORT_KEY}": {EXPORT_VERSION},\n"workspace": {json.dumps(store.workspace_id)},\n"instruments": ['
+    )
     for i, (content_hash, source) in enumerate(store.instrument_sources()):
         out.write("," if i else "")
         out.write("\n" + json.dumps({"hash": content_hash, "source": source}, ensure_ascii=False))
@@ -254,6 +260,7 @@ class ExportReader:
         self._unknown: set[str] = set()  # instrument hashes already reported as not found
         # The JSON export's release records: (leader, instrument, round number, the row's values).
         self.releases: list[tuple[str, Instrument, int, LedgerRow]] = []
+        self.workspace_id: str | None = None  # the id of the workspace the export came from
 
     def instrument(self, record: Mapping[str, Any], report: Report) -> Instrument | None:
         """The instrument a record names by id, version and hash; None (reported) when unknown."""
@@ -551,6 +558,9 @@ def read_export_json(data: bytes, reader: ExportReader) -> Iterator[Parsed]:
     if found is None:
         return
     document, records = found
+    exported_id = document.get("workspace")
+    if isinstance(exported_id, str) and WORKSPACE_ID.fullmatch(exported_id):
+        reader.workspace_id = exported_id
     _json_snapshots(document.get("instruments", []), reader)
     _json_leaders(document.get("leaders", []), reader)
     _json_releases(document.get("releases", []), reader)

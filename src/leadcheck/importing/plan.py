@@ -69,6 +69,7 @@ class ImportPlan:
     leaders: list[PlannedLeader] = field(default_factory=list)  # leaders an export lists
     rounds: list[PlannedRound] = field(default_factory=list)  # assessment rounds exports name, in order
     releases: list[PlannedRelease] = field(default_factory=list)  # release records exports carry
+    workspace_id: str | None = None  # the id of the workspace an export came from (to restore it)
     kept: KeptResponses = field(default_factory=KeptResponses)  # who answered about whom, and where
     spool: Spool = field(default_factory=Spool)  # the answers and comments of ``kept``
 
@@ -459,6 +460,7 @@ def _take_rounds(plan: ImportPlan, reader: ExportReader, before: int) -> None:
         PlannedRelease(leader, instrument, reader.numbered[(leader_key(leader), instrument.id, number)], row)
         for leader, instrument, number, row in reader.releases
     ]
+    plan.workspace_id = plan.workspace_id or reader.workspace_id
 
 
 def _stopping_at_instrument_errors(parsed: Iterable[Parsed], problems: Problems) -> Iterator[Parsed]:
@@ -547,6 +549,8 @@ def apply_plan(plan: ImportPlan, store: Store, dry_run: bool = False) -> ImportO
 
 
 def _apply(plan: ImportPlan, store: Store, dry_run: bool) -> ImportOutcome:
+    if plan.workspace_id is not None and not dry_run:
+        store.raters.restore_identity(plan.workspace_id)
     outcomes: dict[tuple[str, str], LeaderOutcome] = {}
     existed = {leader_key(leader.name) for leader in store.leaders()}
 

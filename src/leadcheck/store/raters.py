@@ -47,6 +47,28 @@ class RaterIdentities:
             self._key = key
         return self._key
 
+    def restore_identity(self, workspace_id: str) -> bool:
+        """Take the id of the workspace an export came from, when this one holds nothing yet.
+
+        A backup restored into a new workspace then finds the same key file (on
+        this machine, or copied with ``leadcheck key``): a rater who answers
+        again after the restore is recognised as the same person, instead of
+        counting twice in a group that the report may then show. True when taken.
+        """
+        db = self.db
+        if db.read_only or workspace_id == db.workspace_id:
+            return False
+        holds = db.conn.execute(
+            "SELECT EXISTS (SELECT 1 FROM leaders) OR EXISTS (SELECT 1 FROM responses) "
+            "OR EXISTS (SELECT 1 FROM releases)"
+        ).fetchone()[0]
+        if holds:
+            return False
+        with db.transaction() as c:
+            c.execute("UPDATE meta SET value = ? WHERE key = 'workspace_id'", (workspace_id,))
+        self._key = None
+        return True
+
     def hash(self, identity: str) -> str:
         """A keyed hash of a rater's identity (case and surrounding spaces aside)."""
         normalised = identity.strip().casefold().encode("utf-8")
