@@ -111,6 +111,14 @@ def test_a_report_over_its_template_budget_fails_alone(workspace: Path, tmp_path
     pdfs = {p.name for p in (tmp_path / "out").glob("*.pdf")}
     assert len(pdfs) == LEADERS  # the other three and the summary
     assert SUMMARY in pdfs
+    # The failed leader's figures are in the cohort summary all the same: recorded, without a file.
+    with Store.open(workspace) as store:
+        kinds = store.conn.execute(
+            "SELECT r.kind, r.file_digest FROM releases r JOIN assessments a ON a.id = r.assessment_id "
+            "JOIN leaders l ON l.id = a.leader_id WHERE l.name = ?",
+            (victim,),
+        ).fetchall()
+    assert [tuple(k) for k in kinds] == [("draft", "")]
 
 
 @pytest.mark.slow

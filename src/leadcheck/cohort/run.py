@@ -498,7 +498,13 @@ class CohortRun:
         self.emit(Event("written", job.leader, res.key, self._done(), self.total, res.seconds))
 
     def fail(self, leader: str, file: str, reason: str) -> None:
-        """One leader's report failed: counted, reported, and the batch goes on."""
+        """One leader's report failed: counted, reported, and the batch goes on.
+
+        Its scorecard is in the cohort summary all the same, so it is recorded as a release (no file).
+        """
+        scored = self.to_record.pop(file, None)
+        if scored is not None:
+            publish(self.store, scored, "draft" if self.options.draft else "cohort")
         self.result.failed.append((leader, reason))
         self.emit(Event("failed", leader, file, 0, self.total, reason=reason))
 
