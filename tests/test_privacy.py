@@ -61,7 +61,10 @@ def test_a_report_is_recorded_and_a_late_rater_is_held_back(run: Run, db: Path, 
     assert second.exit_code == 0, second.stderr
     text = " ".join(pdftotext(tmp_path / "2.pdf").split())
     assert "answers that arrived or changed since are held back" in text
-    assert "† as released earlier: newer answers held back" in text  # on the items themselves
+    # Said once, on the summary page a reader starts with (and in the appendix), never item by item.
+    summary_page = pdftotext(tmp_path / "2.pdf").split("\f")[1]
+    assert "Every figure and comment repeats the last release" in " ".join(summary_page.split())
+    assert "†" not in text
     assert "comment from peer 2" not in text
     for competency in before["competencies"]:
         assert all(i["others_n"] in (0, 2) for i in competency["items"])

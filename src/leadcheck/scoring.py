@@ -60,6 +60,11 @@ REVERSE_MEANING = (
     "reverse-scored: answers were turned around, so a higher score means this happens less often"
 )
 REVERSE_SHORT = "reverse-scored: a higher score means less often"  # in tables, where room is short
+# What a report, summary or draft says, once, when it repeats the last release (anonymity rule 5).
+HELD_NOTE = (
+    "Every figure and comment repeats the last release: answers that arrived or changed since are "
+    "held back until enough more have arrived that no rater can be singled out."
+)
 
 
 def marked_text(text: str, reverse: bool) -> str:
@@ -698,10 +703,7 @@ def _notes(
         labels = ", ".join(instrument.group(g).label for g in sorted(excluded_only))
         notes.append(f"Left out of every figure to protect anonymity (too few raters): {labels}.")
     if held:
-        notes.append(
-            "Every figure and comment repeats the last release: answers that arrived or changed since are "
-            "held back until enough more have arrived that no rater can be singled out."
-        )
+        notes.append(HELD_NOTE)
     return notes
 
 

@@ -24,6 +24,7 @@ from leadcheck.report.longtext import prepare_comment
 from leadcheck.scoring import (
     AGREE_HIGH,
     AGREE_LOW,
+    HELD_NOTE,
     OVER,
     REVERSE_MEANING,
     REVERSE_SHORT,
@@ -91,7 +92,6 @@ class ItemRow:
     not_observed: str
     low_consensus: bool
     reverse: bool
-    held: bool = False  # the figures released earlier: newer answers held back for anonymity
 
     @property
     def reverse_note(self) -> str:
@@ -256,6 +256,7 @@ class ReportView:
     partly_shown_notes: tuple[str, ...] = ()  # groups shown, but left out or combined in some figures
     percentile_rule: str = ""
     importance_note: str = ""  # how development priorities were ordered when importance was asked
+    held_note: str = ""  # on the first page when the report repeats the last release (scoring.HELD_NOTE)
 
 
 def _gap_cell(card: Scorecard, self_value: float | None, others: float | None) -> Cell:
@@ -437,7 +438,6 @@ def _item_row(card: Scorecard, i: ItemScore, labels: list[str]) -> ItemRow:
         not_observed=str(stat.not_observed) if stat.not_observed else "",
         low_consensus=i.low_consensus,
         reverse=i.item.reverse,
-        held=i.held,
     )
 
 
@@ -995,6 +995,7 @@ def build_view(
         anonymity_notes=hidden_notes,
         partly_shown_notes=partly_notes,
         notes=card.notes,
+        held_note=HELD_NOTE if card.held else "",
         has_self=inst.has_self,
         blind_spot_gap=f"{s.blind_spot_gap:g}",
         hidden_strength_gap=f"{s.hidden_strength_gap:g}",
