@@ -3,7 +3,8 @@
 Each new leader's name is checked against every leader known before it (as `import` and
 `assess` do) for ordinary names, codes ("Leader 17") and the codes `--anonymize` writes
 ("L0017"). Codes differ only in their digits, so they are compared with nobody and cost one
-dictionary look-up each; ordinary names cost one rapidfuzz pass (in C, with a score cutoff).
+dictionary look-up each; ordinary names cost a look-up of their deletions of up to two characters
+(about a hundred strings), and one rapidfuzz comparison with each of the few names sharing one.
 
 Run: .venv/bin/python bench/close_names_bench.py   (prints figures; asserts nothing)
 """

@@ -11,10 +11,12 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from rapidfuzz import fuzz
 
 from leadcheck.importing import ImportOptions, apply_plan, csvfile, plan_import
-from leadcheck.importing.closenames import CLOSE_NAME, CloseNames, digits_of
+from leadcheck.importing.closenames import CLOSE_NAME, CloseNames, closeness, digits_of
 from leadcheck.importing.export import iter_export, iter_leaders
 from leadcheck.importing.policy import add_responses
 from leadcheck.importing.problems import Problems
@@ -256,3 +258,28 @@ def test_a_plan_keeps_responses_without_their_answers_until_they_are_stored(tmp_
         assert apply_plan(plan, store).added == 6
         ana = store.responses(store.current_assessment(store.get_leader("A")))
         assert [dict(r.answers) for r in ana] == [{"li-1": n + 1} for n in range(3)]
+
+
+def _close_pairs_by_comparing_all(keys: list[str]) -> set[tuple[str, str]]:
+    return {(key, other) for n, key in enumerate(keys) for other in keys[:n] if closeness(key, other)}
+
+
+# Short names over a few letters, a digit and a space: many near misses, repeated letters
+# (whose deletions coincide), and sets large enough for the index of deletions.
+_NAMES = st.lists(st.text(alphabet="aab c1", min_size=1, max_size=12), min_size=1, max_size=40)
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(names=_NAMES)
+def test_close_names_finds_exactly_the_pairs_comparing_all_finds(names: list[str]) -> None:
+    index = CloseNames()
+    keys: list[str] = []
+    found: set[tuple[str, str]] = set()
+    for name in names:
+        key = leader_key(name) or "a"
+        if key in index:
+            continue
+        found |= {(key, other) for other, _ in index.close_to(key)}
+        index.add(key, key)
+        keys.append(key)
+    assert found == _close_pairs_by_comparing_all(keys)
