@@ -353,7 +353,13 @@ def test_a_copied_instrument_is_told_to_name_its_schema_by_url(cli, tmp_path: Pa
     from leadcheck.instrument.validate import SCHEMA_URL
     from leadcheck.resources import instruments_dir
 
-    shipped = (instruments_dir() / "psl-360.yaml").read_text(encoding="utf-8")
+    # psl-360 names the schema by URL: a copy of it works anywhere.
+    psl = (instruments_dir() / "psl-360.yaml").read_text(encoding="utf-8")
+    assert psl.splitlines()[0] == f"# yaml-language-server: $schema={SCHEMA_URL}"
+    (tmp_path / "psl-copy.yaml").write_text(psl, encoding="utf-8")
+    assert cli("validate", tmp_path / "psl-copy.yaml", "--strict").exit_code == 0
+    # The other shipped instruments keep the relative path (their text is their content hash).
+    shipped = (instruments_dir() / "ses-critical-elements.yaml").read_text(encoding="utf-8")
     copy = tmp_path / "my-360.yaml"
     copy.write_text(shipped, encoding="utf-8")
     run = cli("validate", copy, "--strict")
