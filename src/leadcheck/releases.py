@@ -48,7 +48,6 @@ def published(card: Scorecard) -> dict[str, Any]:
                 "rwg": i.rwg,
                 "low_consensus": i.low_consensus,
                 "members": _sorted_sets(i.members),
-                "raters": _sorted_sets(i.raters),
                 "pooled_groups": list(i.pooled_groups),
                 "excluded_groups": list(i.excluded_groups),
             }
@@ -80,7 +79,6 @@ def released_from(doc: Mapping[str, Any]) -> Released:
             rwg=f["rwg"],
             low_consensus=bool(f["low_consensus"]),
             members={c: frozenset(m) for c, m in f["members"].items()},
-            raters={c: frozenset(m) for c, m in f.get("raters", f["members"]).items()},
             pooled_groups=tuple(f.get("pooled_groups", ())),
             excluded_groups=tuple(f.get("excluded_groups", ())),
         )

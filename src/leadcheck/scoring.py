@@ -121,8 +121,6 @@ class ItemScore:
     # for a group whose shown-or-not says how many of its raters rated the item. Never shown.
     members: Mapping[str, frozenset[str]] = field(default_factory=dict, compare=False, repr=False)
     held: bool = False  # the whole release repeats the last one: newer answers held back
-    # Per channel, the people who gave the item a rating (for a competency's n). Never shown.
-    raters: Mapping[str, frozenset[str]] = field(default_factory=dict, compare=False, repr=False)
     pooled_groups: tuple[str, ...] = ()
     excluded_groups: tuple[str, ...] = ()
 
@@ -140,7 +138,6 @@ class ReleasedItem:
     rwg: float | None
     low_consensus: bool
     members: Mapping[str, frozenset[str]]
-    raters: Mapping[str, frozenset[str]] = field(default_factory=dict)
     pooled_groups: tuple[str, ...] = ()
     excluded_groups: tuple[str, ...] = ()
 
@@ -436,8 +433,6 @@ def _item_score(
         c: _channel_stat(instrument, item, [r for g in gs for r in by_group[g]])
         for c, gs in channel_groups.items()
     }
-    raters = {c: frozenset(r.person for g in gs for r in rated[g]) for c, gs in channel_groups.items()}
-    raters[OTHERS] = frozenset(r.person for g in others_groups for r in rated[g])
     own = [r.items[item.id] for r in selves if item.id in r.items]
     self_value = math.fsum(own) / len(own) if own else None
     rwg = item_rwg([r.items[item.id] for r in others_raters if item.id in r.items], instrument.scale.size)
@@ -451,7 +446,6 @@ def _item_score(
         rwg=rwg,
         low_consensus=is_low_consensus(rwg, instrument.scoring),
         members=members,
-        raters=raters,
         pooled_groups=tuple(pooled_groups),
         excluded_groups=tuple(excluded_groups),
     )
@@ -510,20 +504,20 @@ def _rwg_j(items: Sequence[ItemScore], points: int) -> float | None:
     )
 
 
-def _mean_of_items(
-    figures: Sequence[Stat], raters: Sequence[frozenset[str]], fraction: float, total: int
-) -> Stat | None:
+def _mean_of_items(figures: Sequence[Stat], fraction: float, total: int) -> Stat | None:
     """A competency figure: the plain mean of its published item figures for one group (rule 2).
 
     None when fewer than ``fraction`` of the competency's ``total`` items have a
-    figure for the group (compared exactly). Its n is the number of distinct
-    raters behind those item figures.
+    figure for the group (compared exactly). Its n is the largest n among those
+    item figures: a function of them, like everything a competency figure says
+    (how many distinct raters rated any item would tie one rater's answers
+    across items).
     """
-    means = [f.mean for f in figures if f.mean is not None]
-    if not means or not exact.count_reaches(len(means), fraction, total):
+    rated = [f for f in figures if f.mean is not None]
+    if not rated or not exact.count_reaches(len(rated), fraction, total):
         return None
-    people = set().union(*raters)
-    return Stat(len(people), math.fsum(means) / len(means), None, None, None)
+    means = [f.mean for f in rated if f.mean is not None]
+    return Stat(max(f.n for f in rated), math.fsum(means) / len(means), None, None, None)
 
 
 def _dimension_score(
@@ -536,15 +530,10 @@ def _dimension_score(
     groups: dict[str, Stat] = {}
     for channel in channels:
         having = [i for i in items if channel in i.groups]
-        stat = _mean_of_items(
-            [i.groups[channel] for i in having], [i.raters.get(channel, frozenset()) for i in having], *need
-        )
+        stat = _mean_of_items([i.groups[channel] for i in having], *need)
         if stat is not None:
             groups[channel] = stat
-    others = (
-        _mean_of_items([i.others for i in items], [i.raters.get(OTHERS, frozenset()) for i in items], *need)
-        or EMPTY
-    )
+    others = _mean_of_items([i.others for i in items], *need) or EMPTY
     self_values = [r.dims[dim.id] for r in selves if dim.id in r.dims]
     self_value = math.fsum(self_values) / len(self_values) if self_values else None
     rwg_j = _rwg_j(items, instrument.scale.size)
@@ -672,7 +661,6 @@ def _repeat(
                     low_consensus=was.low_consensus,
                     members=dict(was.members),
                     held=True,
-                    raters=dict(was.raters),
                     pooled_groups=was.pooled_groups,
                     excluded_groups=was.excluded_groups,
                 )

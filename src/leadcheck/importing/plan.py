@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from leadcheck.campaign.pdfscan import ImportBudget
-from leadcheck.errors import InstrumentError, UsageError
+from leadcheck.errors import ImportProblemError, InstrumentError, UsageError
 from leadcheck.importing import csvfile, layouts
 from leadcheck.importing.closenames import CloseNames, close_name_message
 from leadcheck.importing.export import (
@@ -549,8 +549,16 @@ def apply_plan(plan: ImportPlan, store: Store, dry_run: bool = False) -> ImportO
 
 
 def _apply(plan: ImportPlan, store: Store, dry_run: bool) -> ImportOutcome:
-    if plan.workspace_id is not None and not dry_run:
-        store.raters.restore_identity(plan.workspace_id)
+    if plan.workspace_id is not None and plan.workspace_id != store.workspace_id:
+        if store.raters.holds_anything():
+            raise ImportProblemError(
+                "this leadcheck export comes from another workspace, and this one already holds data: each "
+                "workspace has its own key, so a rater of the export who answers again here would count as a "
+                "second person in a group a report may then show. Import it into a new workspace (--db "
+                "NEW.db), or into the workspace it came from"
+            )
+        if not dry_run:
+            store.raters.restore_identity(plan.workspace_id)
     outcomes: dict[tuple[str, str], LeaderOutcome] = {}
     existed = {leader_key(leader.name) for leader in store.leaders()}
 

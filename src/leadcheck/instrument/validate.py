@@ -405,14 +405,44 @@ def _check_questions(root: Node, ids: _Ids, group_ids: set[str], out: _Collector
 
 
 def _check_importance(root: Node, group_ids: set[str], out: _Collector) -> None:
-    """The importance question asks only rater groups the instrument defines."""
+    """The importance question asks only rater groups the instrument defines, each shown from one rater.
+
+    Importance answers order the development priorities and are never pooled
+    or thresholded: asked of a protected group, one rater's answers would move
+    what the report names (and a held report would still move), so only the
+    leader and groups whose answers are shown as theirs may be asked.
+    """
     node = root.get("importance")
     groups = node.get("groups") if node is not None and node.kind == "mapping" else None
     if groups is None or groups.kind != "sequence":
         return
+    thresholds = _group_thresholds(root)
     for g in groups.items:
-        if isinstance(g.value, str) and group_ids and g.value not in group_ids:
+        if not isinstance(g.value, str):
+            continue
+        if group_ids and g.value not in group_ids:
             out.add(g.mark, "undefined-reference", _undefined("rater group", g.value, group_ids))
+        elif thresholds.get(g.value, 1) > 1:
+            out.add(
+                g.mark,
+                "protected-importance",
+                f'importance.groups: "{g.value}" needs {thresholds[g.value]} raters to be shown, but importance '
+                "answers are never pooled; ask only self and groups with min_raters: 1 (e.g. manager)",
+            )
+
+
+def _group_thresholds(root: Node) -> dict[str, int]:
+    """Each rater group's min_raters as the file writes it (or its default)."""
+    out: dict[str, int] = {}
+    for g in _entries(root, "rater_groups"):
+        ident, minimum = g.get("id"), g.get("min_raters")
+        if ident is None or not isinstance(ident.value, str):
+            continue
+        given = minimum.value if minimum is not None and isinstance(minimum.value, int) else None
+        out[ident.value] = given or DEFAULT_MIN_RATERS.get(ident.value, FALLBACK_MIN_RATERS)
+    if not _entries(root, "rater_groups"):
+        out = {g: DEFAULT_MIN_RATERS.get(g, FALLBACK_MIN_RATERS) for g, _ in DEFAULT_RATER_GROUPS}
+    return out
 
 
 def _check_development(root: Node, dim_ids: set[str], out: _Collector) -> None:

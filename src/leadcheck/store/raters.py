@@ -47,6 +47,15 @@ class RaterIdentities:
             self._key = key
         return self._key
 
+    def holds_anything(self) -> bool:
+        """Whether the workspace holds a leader, a response or a release (a restore must not take
+        another workspace's id then: the raters already here were hashed with this one's key)."""
+        row = self.db.conn.execute(
+            "SELECT EXISTS (SELECT 1 FROM leaders) OR EXISTS (SELECT 1 FROM responses) "
+            "OR EXISTS (SELECT 1 FROM releases)"
+        ).fetchone()
+        return bool(row[0])
+
     def restore_identity(self, workspace_id: str) -> bool:
         """Take the id of the workspace an export came from, when this one holds nothing yet.
 
@@ -56,13 +65,7 @@ class RaterIdentities:
         counting twice in a group that the report may then show. True when taken.
         """
         db = self.db
-        if db.read_only or workspace_id == db.workspace_id:
-            return False
-        holds = db.conn.execute(
-            "SELECT EXISTS (SELECT 1 FROM leaders) OR EXISTS (SELECT 1 FROM responses) "
-            "OR EXISTS (SELECT 1 FROM releases)"
-        ).fetchone()[0]
-        if holds:
+        if db.read_only or workspace_id == db.workspace_id or self.holds_anything():
             return False
         with db.transaction() as c:
             c.execute("UPDATE meta SET value = ? WHERE key = 'workspace_id'", (workspace_id,))
