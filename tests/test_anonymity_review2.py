@@ -24,36 +24,19 @@ from leadcheck.scoring import score
 from leadcheck.store import Store
 
 from .test_anonymity_review import INST as TINY_INST
-from .test_anonymity_review import LEADER
+from .test_anonymity_review import LEADER, TINY
 
 Run = Callable[..., Result]
 
-IMPORTANCE_OF_PEERS = """
-id: imp-360
-version: "1.0.0"
-title: Importance 360
-description: Importance asked of peers too.
-scale:
-  points:
-    - {value: 1, label: Never}
-    - {value: 2, label: Rarely}
-    - {value: 3, label: Sometimes}
-    - {value: 4, label: Often}
-    - {value: 5, label: Always}
-rater_groups:
-  - {id: self, label: Self, min_raters: 1}
-  - {id: peer, label: Peers, min_raters: 3}
-competencies:
-  - id: c1
-    name: Comp 1
-    description: Area 1.
-    items:
-      - {id: i1, self: I do 1., others: This leader does 1.}
-importance:
+# The tiny instrument with importance asked of peers too.
+IMPORTANCE_OF_PEERS = (
+    TINY
+    + """importance:
   self: How important is each for my role?
   others: How important is each for this leader's role?
   groups: [self, peer]
 """
+)
 
 
 def test_importance_is_never_asked_of_a_protected_group() -> None:
@@ -63,7 +46,7 @@ def test_importance_is_never_asked_of_a_protected_group() -> None:
     with pytest.raises(InstrumentError) as refused:
         instrument_from_text(IMPORTANCE_OF_PEERS, "imp.yaml")
     assert (
-        'imp.yaml:25:18: error: importance.groups: "peer" needs 3 raters to be shown, but importance answers '
+        'imp.yaml:32:18: error: importance.groups: "peer" needs 3 raters to be shown, but importance answers '
         "are never pooled; ask only self and groups with min_raters: 1 (e.g. manager) [protected-importance]"
     ) in str(refused.value)
 
