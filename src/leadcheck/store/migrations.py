@@ -123,6 +123,27 @@ MIGRATIONS: tuple[str, ...] = (
     """
     UPDATE campaign_raters SET returned_at = NULL WHERE returned_at IS NOT NULL;
     """,
+    # 7: development plans (leadcheck.store.plans): after a round's report, the one to three
+    # behaviours the leader will work on, what they will do, whom they will tell and by when.
+    # The leader's own words: personal data, deleted with the round.
+    """
+    CREATE TABLE plans (
+        id INTEGER PRIMARY KEY,
+        leader_id INTEGER NOT NULL REFERENCES leaders (id) ON DELETE CASCADE,
+        assessment_id INTEGER NOT NULL UNIQUE REFERENCES assessments (id) ON DELETE CASCADE,
+        made_on TEXT NOT NULL
+    );
+    CREATE INDEX plans_leader ON plans (leader_id);
+    CREATE TABLE plan_focus (
+        plan_id INTEGER NOT NULL REFERENCES plans (id) ON DELETE CASCADE,
+        position INTEGER NOT NULL,
+        item_id TEXT NOT NULL,
+        action TEXT NOT NULL,
+        tell TEXT NOT NULL,
+        by_date TEXT NOT NULL,
+        PRIMARY KEY (plan_id, position)
+    );
+    """,
 )
 
 # The migration (counted from 0) after whose SQL the leaders' name keys are computed.

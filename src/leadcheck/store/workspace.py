@@ -12,6 +12,7 @@ from leadcheck.store import assessments, leaders, responses
 from leadcheck.store.assessments import Assessment
 from leadcheck.store.connection import Connection
 from leadcheck.store.leaders import Leader
+from leadcheck.store.plans import Plans
 from leadcheck.store.raters import RaterIdentities
 from leadcheck.store.snapshots import Snapshots
 
@@ -20,7 +21,7 @@ class Store(Connection):
     """A workspace file. Open with ``Store.open(path)``; use as a context manager.
 
     The rules live in the part modules (``leaders``, ``assessments``,
-    ``responses``, ``snapshots``, ``raters``); the methods here only pass
+    ``responses``, ``snapshots``, ``raters``, ``plans``); the methods here only pass
     the workspace to them, so callers need one object.
     """
 
@@ -28,6 +29,7 @@ class Store(Connection):
         super().__init__(conn, path)
         self.raters = RaterIdentities(self)
         self.snapshots = Snapshots(self)
+        self.plans = Plans(self)
 
     @property
     def key_replaced(self) -> bool:
