@@ -59,9 +59,9 @@ def build(
     private counts of their all-others means in bins of the scale, and the mean and percentile points 5 to 95 computed
     from those counts; with its source, date and the mechanism's parameters. No names, answers or individual scores.
     """
+    from leadcheck.atomic import write_atomic
     from leadcheck.errors import UsageError
     from leadcheck.norms import build_from_store, dump_for
-    from leadcheck.report.pdf import write_atomic
     from leadcheck.store import Store
 
     if output.exists() and not force:

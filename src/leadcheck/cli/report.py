@@ -142,7 +142,7 @@ def _norm_group(
 
 def _write(store: Store, scored: ScoredAssessment, data: bytes, output: Path, draft: bool) -> None:
     """Record the release (a draft is one too), then write the report: never a file without its release."""
-    from leadcheck.report.pdf import write_atomic
+    from leadcheck.atomic import write_atomic
     from leadcheck.scorecards import publish
 
     publish(store, scored, "draft" if draft else "report", hashlib.sha256(data).hexdigest())

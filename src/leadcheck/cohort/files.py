@@ -15,7 +15,7 @@ from leadcheck import __version__
 from leadcheck.filenames import slug
 from leadcheck.responses import Response
 
-__all__ = ["MANIFEST", "SUMMARY", "file_names", "leader_codes", "slug"]
+__all__ = ["MANIFEST", "SUMMARY", "file_names", "leader_codes"]
 
 MANIFEST = ".leadcheck-cohort.json"
 SUMMARY = "cohort-summary.pdf"
@@ -114,7 +114,7 @@ def read_manifest(folder: Path) -> dict[str, str]:
 
 
 def write_manifest(folder: Path, reports: Mapping[str, str]) -> None:
-    from leadcheck.report.pdf import write_atomic
+    from leadcheck.atomic import write_atomic
 
     text = json.dumps({"version": 1, "reports": dict(sorted(reports.items()))}, indent=1)
     write_atomic(folder / MANIFEST, text.encode())

@@ -22,6 +22,7 @@ from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from leadcheck.atomic import write_atomic
 from leadcheck.cohort.files import (
     CODES,
     SUMMARY,
@@ -38,7 +39,6 @@ from leadcheck.errors import LeadcheckError, NotFoundError, ReportError, Schedul
 from leadcheck.norms import Norms, check_instrument, cohort_norms, norms_digest
 from leadcheck.report.bundle import load_bundle
 from leadcheck.report.html import ENTRY
-from leadcheck.report.pdf import write_atomic
 from leadcheck.report.viewmodel import build_view
 from leadcheck.scorecards import ScoredAssessment, publish, score_latest
 from leadcheck.store import Leader, Store
