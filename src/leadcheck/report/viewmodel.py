@@ -39,6 +39,7 @@ from leadcheck.scoring import (
     is_hidden_strength,
     marked_text,
 )
+from leadcheck.views import Cell, Table
 
 if TYPE_CHECKING:
     from leadcheck.norms import Norms
@@ -58,23 +59,6 @@ PERCENTILE_RULE = (
     "(5th to 95th; 0 or 100 beyond them): a norm file holds aggregates only, never each leader's figure. "
     "The group's figures are each leader's all-others mean."
 )
-
-
-@dataclass(frozen=True)
-class Cell:
-    """A table cell: its text and an optional CSS class (e.g. for a gap's sign)."""
-
-    text: str
-    css: str = ""
-
-
-@dataclass(frozen=True)
-class Table:
-    """A table with a caption, header cells and rows of cells."""
-
-    caption: str
-    headers: tuple[str, ...]
-    rows: tuple[tuple[Cell, ...], ...]
 
 
 @dataclass(frozen=True)
