@@ -11,7 +11,7 @@ import secrets
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 
-from leadcheck import __version__
+from leadcheck.codeversion import code_version
 from leadcheck.filenames import slug
 from leadcheck.responses import Response
 
@@ -90,7 +90,7 @@ def inputs_digest(
     """A hash of everything a report is made from: if it is unchanged, the PDF is too."""
     digest = hashlib.sha256()
     payload = {
-        "leadcheck": __version__,
+        "leadcheck": code_version(),
         "leader": leader,
         "instrument": instrument_hash,
         "templates": bundle_digest,
