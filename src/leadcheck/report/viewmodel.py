@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 
 from leadcheck import exact, findings, priorities
 from leadcheck import text as txt
-from leadcheck.anonymity import POOLED
+from leadcheck.anonymity import POOLED, enough
 from leadcheck.charts import (
     BarRow,
     Chart,
@@ -265,7 +265,7 @@ def _raters_table(card: Scorecard) -> Table:
         if g.raters == 0:
             status = "no responses"
             count = "0"
-        elif g.raters >= g.min_raters:
+        elif enough(g.raters, g.min_raters):
             status = "shown"
             count = str(g.raters)
         elif g.pooled and not g.excluded:
@@ -294,7 +294,7 @@ def _anonymity_notes(card: Scorecard) -> tuple[tuple[str, ...], tuple[str, ...]]
             continue
         small = f"fewer than {g.min_raters} rated"
         if not g.shown and not g.pooled:
-            if g.raters >= g.min_raters:
+            if enough(g.raters, g.min_raters):
                 why = f"{small} each item"
             else:
                 # Say why, without counting the small group: pooling is only among small groups.
