@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 from leadcheck.anonymity import enough, group_states
 from leadcheck.instrument.model import SELF, Instrument, RaterGroup
 from leadcheck.responses import Response
-from leadcheck.store.assessments import no_assessment
+from leadcheck.store.assessments import not_assessed_yet
 
 if TYPE_CHECKING:
     from leadcheck.scoring import Released
@@ -154,7 +154,7 @@ class LeaderStatus:
 
     @property
     def missing(self) -> list[str]:
-        return missing(self.groups) if self.assessment else [no_assessment()]
+        return missing(self.groups) if self.assessment else [not_assessed_yet()]
 
     @property
     def visibility(self) -> dict[str, str]:

@@ -48,7 +48,7 @@ def audit(
     from leadcheck.releases import audit as run_audit
     from leadcheck.releases import releases
     from leadcheck.store import Store
-    from leadcheck.store.assessments import no_assessment
+    from leadcheck.store.assessments import not_assessed_yet
 
     rounds = []
     with Store.open(db_path(ctx), create=False) as store:
@@ -89,7 +89,7 @@ def audit(
             for f in findings:
                 out.print(f"{head}: {count}; {f.where}: {f.what}", markup=False)
         if not rounds:
-            out.print(f"{person.name}: {no_assessment()}", markup=False)
+            out.print(f"{person.name}: {not_assessed_yet()}", markup=False)
     if found:
         raise typer.Exit(ExitCode.INVALID)
 

@@ -156,10 +156,10 @@ def _detail(out: Any, s: LeaderStatus, titles: dict[str, str]) -> None:
     from leadcheck.cli._tables import print_table
     from leadcheck.overview import groups_table, next_steps, utc_minutes
     from leadcheck.status import HIDDEN, POOLED
-    from leadcheck.store.assessments import no_assessment
+    from leadcheck.store.assessments import not_assessed_yet
 
     if s.assessment is None:
-        out.print(f"{s.name}: {no_assessment()}", markup=False)
+        out.print(f"{s.name}: {not_assessed_yet()}", markup=False)
         return
     a = s.assessment
     cohort = f", cohort {s.cohort}" if s.cohort else ""

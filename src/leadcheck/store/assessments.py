@@ -90,7 +90,7 @@ def current(store: Store, leader: Leader, instrument_id: str | None = None) -> A
     return found
 
 
-def no_assessment(instrument_id: str | None = None) -> str:
+def not_assessed_yet(instrument_id: str | None = None) -> str:
     """The one wording of a leader without an assessment (on ``instrument_id``): "no assessment yet"."""
     on = f" on {instrument_id}" if instrument_id else ""
     return f"no assessment{on} yet"
@@ -99,8 +99,8 @@ def no_assessment(instrument_id: str | None = None) -> str:
 def missing(leader: Leader | None, instrument_id: str | None = None) -> NotFoundError:
     """The one "no assessment yet" error; ``leader`` None when the message around it names them."""
     if leader is None:
-        return NotFoundError(no_assessment(instrument_id))
-    return NotFoundError(f'leader "{leader.name}" has {no_assessment(instrument_id)}')
+        return NotFoundError(not_assessed_yet(instrument_id))
+    return NotFoundError(f'leader "{leader.name}" has {not_assessed_yet(instrument_id)}')
 
 
 def by_id(store: Store, assessment_id: int) -> Assessment:
