@@ -75,6 +75,7 @@ lint: $(VENV)/.dev
 	$(BIN)/ruff check src tests bench
 	$(BIN)/ruff format --check src tests bench
 	$(BIN)/mypy
+	$(BIN)/lint-imports --no-cache
 
 bench: $(VENV)/.dev system-deps
 	$(BIN)/python bench/validate_bench.py
@@ -85,6 +86,7 @@ bench: $(VENV)/.dev system-deps
 	$(BIN)/python bench/run.py
 	$(BIN)/python bench/forms_bench.py
 	$(BIN)/python bench/report_ratio.py
+	$(BIN)/python bench/code_version_bench.py
 
 clean:
 	rm -rf $(VENV) $(TOOLS) .venv-latest demo-reports build dist

@@ -6,6 +6,7 @@ one broken command neither hides another nor hides its own other problems.
 
 from __future__ import annotations
 
+import ast
 import os
 import re
 import shlex
@@ -194,6 +195,61 @@ def test_every_command_is_walked() -> None:
         "cohort report",
     } <= names
     assert len(names) >= 17
+
+
+def _declared_options(source: str) -> set[str]:
+    """The long names of the visible options a module declares itself (``typer.Option("--x", ...)``)."""
+    tree = ast.parse(source)
+    names: set[str] = set()
+    for node in ast.walk(tree):
+        if not (
+            isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "Option"
+        ):
+            continue
+        if any(
+            k.arg == "hidden" and isinstance(k.value, ast.Constant) and k.value.value for k in node.keywords
+        ):
+            continue
+        names |= {a.value for a in node.args if isinstance(a, ast.Constant) and str(a.value).startswith("--")}
+    return names
+
+
+def options_declared_twice(cli: Path) -> dict[str, list[str]]:
+    """Option names declared in more than one module of ``cli``, with those modules."""
+    found: dict[str, list[str]] = {}
+    for module in sorted(cli.glob("*.py")):
+        for name in _declared_options(module.read_text(encoding="utf-8")):
+            found.setdefault(name, []).append(module.name)
+    return {name: modules for name, modules in sorted(found.items()) if len(modules) > 1}
+
+
+def test_each_option_is_declared_once() -> None:
+    """--cohort, --instrument, --format, --output and the rest: one module declares each, and the
+    options commands of several modules take are declared in cli/_common.py."""
+    cli = REPO / "src" / "leadcheck" / "cli"
+    assert options_declared_twice(cli) == {}
+    common = _declared_options((cli / "_common.py").read_text(encoding="utf-8"))
+    assert {
+        "--cohort",
+        "--instrument",
+        "--format",
+        "--output",
+        "--norms",
+        "--template-dir",
+        "--draft",
+    } <= common
+
+
+def test_the_declaration_check_finds_a_second_declaration(tmp_path: Path) -> None:
+    cli = tmp_path / "cli"
+    cli.mkdir()
+    (cli / "_common.py").write_text('import typer\nCOHORT = typer.Option("--cohort")\n', encoding="utf-8")
+    (cli / "extra.py").write_text(
+        'import typer\nCOHORT = typer.Option("--cohort", help="Only these.")\n'
+        'OLD = typer.Option("--cohort-name", hidden=True)\n',
+        encoding="utf-8",
+    )
+    assert options_declared_twice(cli) == {"--cohort": ["_common.py", "extra.py"]}
 
 
 def test_the_checks_catch_what_they_are_for(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -11,11 +11,11 @@ from pathlib import Path
 
 import pytest
 
+from leadcheck.atomic import write_atomic
 from leadcheck.cohort.worker import RenderResult, RenderTask
-from leadcheck.errors import ReportError
+from leadcheck.errors import TargetError
 from leadcheck.importing.policy import add_responses
 from leadcheck.instrument.catalog import load_instrument
-from leadcheck.report.pdf import write_atomic
 from leadcheck.responses import IncomingResponse
 from leadcheck.store import Store
 
@@ -224,9 +224,10 @@ def test_write_atomic_writes_into_a_fifo_without_replacing_it(tmp_path: Path) ->
 
 
 def test_write_atomic_refuses_a_folder(tmp_path: Path) -> None:
-    with pytest.raises(ReportError, match=r"is a folder; name a file to write"):
+    """Whichever command writes (a report, a norms file, a manifest), one error class and one wording."""
+    with pytest.raises(TargetError, match=r"is a folder; name a file to write"):
         write_atomic(tmp_path, b"x")
-    with pytest.raises(ReportError, match=r"b.pdf: the folder .* does not exist"):
+    with pytest.raises(TargetError, match=r"b.pdf: the folder .* does not exist"):
         write_atomic(tmp_path / "a" / "b.pdf", b"x")
 
 

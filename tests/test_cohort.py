@@ -12,10 +12,11 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from leadcheck.cohort.files import CODES, MANIFEST, SUMMARY, file_names, leader_codes, slug
+from leadcheck.cohort.files import CODES, MANIFEST, SUMMARY, file_names, leader_codes
 from leadcheck.cohort.run import run_cohort
 from leadcheck.cohort.worker import RenderResult, RenderTask
 from leadcheck.demo import DEMO_COHORT, demo_leaders, demo_responses
+from leadcheck.filenames import slug
 from leadcheck.importing.policy import add_responses
 from leadcheck.instrument.catalog import load_instrument
 from leadcheck.responses import IncomingResponse

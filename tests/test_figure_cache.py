@@ -142,8 +142,7 @@ def test_figures_made_by_other_code_are_not_used(db: Path, monkeypatch: pytest.M
     with Store.open(db) as store:
         norms.build_from_store(store, [COHORT], "psl-360")
         store.conn.execute("UPDATE figure_cache SET figures = replace(figures, '3.', '1.')")
-        norms._code_state.cache_clear()
-        monkeypatch.setattr(norms, "_code_state", lambda: "another version of leadcheck")
+        monkeypatch.setattr(norms, "code_version", lambda: "another version of leadcheck")
         assert norms.build_from_store(store, [COHORT], "psl-360") == fresh_norms(store)
 
 

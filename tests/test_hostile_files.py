@@ -15,9 +15,9 @@ from pathlib import Path
 
 import pytest
 
+from leadcheck.atomic import write_atomic
 from leadcheck.importing.policy import add_responses
 from leadcheck.instrument.catalog import load_instrument
-from leadcheck.report.pdf import write_atomic
 from leadcheck.responses import IncomingResponse
 from leadcheck.store import Store
 

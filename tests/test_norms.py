@@ -132,6 +132,16 @@ def test_build_errors(on: Callable[..., Result], tmp_path: Path) -> None:
     assert out.read_text() == "keep me"
 
 
+def test_a_norms_file_that_cannot_be_written_is_worded_as_any_other_file(
+    on: Callable[..., Result], tmp_path: Path
+) -> None:
+    missing = tmp_path / "no-such-folder" / "norms.yaml"
+    result = on("norms", "build", "past", "-o", missing)
+    assert result.exit_code == 1
+    assert result.stderr == f"error: {missing}: the folder {missing.parent} does not exist\n"
+    assert not missing.parent.exists()
+
+
 @pytest.fixture(scope="module")
 def norms_file(workspace: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("nf") / "norms.yaml"

@@ -333,12 +333,12 @@ def test_a_report_is_recorded_before_its_file_is_written(
 ) -> None:
     """A failure after the release is recorded leaves a release without a file, never the reverse."""
     add(db, [("self", "self", ALL, ""), *peers([2, 3, 4])])
-    import leadcheck.report.pdf as pdf
+    import leadcheck.atomic as atomic
 
     def full_disk(path: Path, data: bytes) -> None:
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(pdf, "write_atomic", full_disk)
+    monkeypatch.setattr(atomic, "write_atomic", full_disk)
     result = run("report", "Ana", "-o", str(tmp_path / "r.pdf"))
     assert result.exit_code != 0
     assert "Traceback" not in result.stderr

@@ -54,6 +54,12 @@ OTHERS = "others"  # the channel of the "all others" figure
 T = TypeVar("T")
 
 
+def enough(count: int, threshold: int) -> bool:
+    """The threshold comparison, the one place it is made: ``count`` raters (or people, or
+    responses) reach a group's ``threshold`` when there are at least that many."""
+    return count >= threshold
+
+
 @dataclass(frozen=True)
 class Partition(Generic[T]):
     """Which groups a figure may show, which are pooled, and which are left out."""
@@ -84,12 +90,12 @@ def partition(by_group: Mapping[str, Sequence[T]], groups: Sequence[RaterGroup])
         values = list(by_group.get(g.id, ()))
         if not values:
             continue
-        if len(values) >= g.min_raters:
+        if enough(len(values), g.min_raters):
             shown[g.id] = values
         else:
             hidden.append(g)
     pool = [v for g in hidden for v in by_group[g.id]]
-    if hidden and len(pool) >= max(g.min_raters for g in hidden):
+    if hidden and enough(len(pool), max(g.min_raters for g in hidden)):
         return Partition(shown, pool, tuple(g.id for g in hidden), ())
     return Partition(shown, [], (), tuple(g.id for g in hidden))
 
@@ -127,7 +133,7 @@ def comments_publishable(
 ) -> bool:
     """Whether a question's comments may be shown: its asked groups together reach the threshold."""
     asked = sum(raters_by_group.get(g.id, 0) for g in asked_groups(instrument, question))
-    return asked >= comment_threshold(instrument, question)
+    return enough(asked, comment_threshold(instrument, question))
 
 
 def rater_promise(instrument: Instrument, group: str) -> str:
@@ -229,13 +235,13 @@ def atom_ok(atom: Collection[str], thresholds: Thresholds) -> bool:
     """
     if not atom:
         return True
-    if len({person_of_member(t) for t in atom}) < thresholds.floor:
+    if not enough(len({person_of_member(t) for t in atom}), thresholds.floor):
         return False
     protected = [t for t in atom if thresholds.of_group(group_of_member(t)) > 1]
     if not protected:
         return True
     need = max(thresholds.of_group(group_of_member(t)) for t in protected)
-    return len({person_of_member(t) for t in protected}) >= need
+    return enough(len({person_of_member(t) for t in protected}), need)
 
 
 def small_atoms(sets: Iterable[Collection[str]], thresholds: Thresholds) -> list[frozenset[str]]:

@@ -15,6 +15,16 @@ from typing import IO, Any
 from leadcheck.errors import FOLDER, NO_FOLDER, UNWRITABLE_FOLDER, WRITE, TargetError
 
 
+def write_atomic(path: Path, data: bytes) -> None:
+    """Write ``data`` to ``path`` as ``atomic_open`` does: never a half file.
+
+    A folder, a missing folder or one that cannot be written to is a TargetError,
+    worded by ``errors.cannot_write`` whichever command writes the file.
+    """
+    with atomic_open(Path(path), "wb") as stream:
+        stream.write(data)
+
+
 @contextlib.contextmanager
 def atomic_open(path: Path, mode: str = "wb") -> Iterator[IO[Any]]:
     """A stream whose content replaces ``path`` only when the block ends without an error.

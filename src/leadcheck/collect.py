@@ -431,7 +431,7 @@ def next_steps(instrument: Instrument, leader: str, not_current: bool = False) -
     every command names its instrument (``-i``), which the commands otherwise
     take from the newest.
     """
-    from leadcheck.cohort.files import slug
+    from leadcheck.filenames import slug
 
     on = ("-i", instrument.id) if not_current else ()
     raters = [g.id for g in instrument.rater_groups if not g.is_self]

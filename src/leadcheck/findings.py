@@ -40,13 +40,50 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from fractions import Fraction
 from functools import lru_cache
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeVar
 
 from leadcheck import exact
 
 if TYPE_CHECKING:
-    from leadcheck.instrument.model import ScoringSettings
-    from leadcheck.scoring import DimensionScore, ItemScore
+    from leadcheck.instrument.model import Item, ScoringSettings
+
+
+# What these rules read of scoring's results (its Stat, ItemScore and DimensionScore), named here
+# so that scoring, which applies the rules, is the only one of the two that imports the other.
+class Figure(Protocol):
+    """One figure: a group's ratings of an item or competency."""
+
+    @property
+    def n(self) -> int: ...
+    @property
+    def mean(self) -> float | None: ...
+    @property
+    def sd(self) -> float | None: ...
+
+
+class ItemFigures(Protocol):
+    """An item's figures: the leader's own rating and all others' figure."""
+
+    @property
+    def item(self) -> Item: ...
+    @property
+    def self(self) -> float | None: ...
+    @property
+    def others(self) -> Figure: ...
+
+
+ItemT = TypeVar("ItemT", bound=ItemFigures)
+ItemT_co = TypeVar("ItemT_co", bound=ItemFigures, covariant=True)
+
+
+class DimensionFigures(Protocol[ItemT_co]):
+    """A competency's figures: all others' figure and its items'."""
+
+    @property
+    def others(self) -> Figure: ...
+    @property
+    def items(self) -> tuple[ItemT_co, ...]: ...
+
 
 CONFIDENCE = 0.95
 TOP_ITEMS = 5
@@ -69,7 +106,7 @@ class Levels:
 NO_LEVELS = Levels(Fraction(0), Fraction(0), 0)
 
 
-def levels(items: Sequence[ItemScore]) -> Levels:
+def levels(items: Sequence[ItemFigures]) -> Levels:
     """The leader's and all others' mean over the items that carry both figures (exact)."""
     both = [
         (exact.exact(i.self), exact.exact(i.others.mean))
@@ -111,28 +148,28 @@ def is_hidden_strength(
 
 
 @dataclass(frozen=True)
-class Found:
+class Found(Generic[ItemT]):
     """The four item lists, in print order."""
 
-    blind_spots: tuple[ItemScore, ...]
-    hidden_strengths: tuple[ItemScore, ...]
-    highest: tuple[ItemScore, ...]
-    lowest: tuple[ItemScore, ...]
+    blind_spots: tuple[ItemT, ...]
+    hidden_strengths: tuple[ItemT, ...]
+    highest: tuple[ItemT, ...]
+    lowest: tuple[ItemT, ...]
     levels: Levels
 
 
-def find(settings: ScoringSettings, dimensions: Sequence[DimensionScore]) -> Found:
+def find(settings: ScoringSettings, dimensions: Sequence[DimensionFigures[ItemT]]) -> Found[ItemT]:
     """Blind spots, hidden strengths, highest and lowest items (see the module docstring)."""
     all_items = [i for d in dimensions for i in d.items]
     order = {i.item.id: n for n, i in enumerate(all_items)}
     lv = levels(all_items)
 
-    def rel(i: ItemScore) -> Fraction:
+    def rel(i: ItemT) -> Fraction:
         gap = relative_gap(i.self, i.others.mean, lv)
         assert gap is not None
         return gap
 
-    def raw(i: ItemScore) -> Fraction:
+    def raw(i: ItemT) -> Fraction:
         assert i.self is not None and i.others.mean is not None
         return exact.difference(i.self, i.others.mean)
 
@@ -194,7 +231,7 @@ def interval(
     return (max(low, mean - half), min(high, mean + half))
 
 
-def competency_interval(dim: DimensionScore, low: float, high: float) -> tuple[float, float] | None:
+def competency_interval(dim: DimensionFigures[Any], low: float, high: float) -> tuple[float, float] | None:
     """A conservative 95% interval of a competency's all-others figure, from its item figures only.
 
     The figure is the mean of item means; the SD of a mean of variables is at most

@@ -36,14 +36,12 @@ stored points; below the 5th or above the 95th it is reported as such.
 
 from __future__ import annotations
 
-import functools
 import hashlib
 import itertools
 import json
 import math
 import random
 import secrets
-import sys
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import date
@@ -52,6 +50,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from leadcheck import text as txt
+from leadcheck.codeversion import code_version
 from leadcheck.errors import LeadcheckError, NormsError, NotFoundError
 from leadcheck.exact import canonical, exact
 from leadcheck.scoring import Scorecard
@@ -563,7 +562,7 @@ def leader_figures(
     from leadcheck.store import figurecache
 
     to_look_up = [a.id for a in latest if a.id not in scored]
-    state = figurecache.states(store, to_look_up, _code_state())
+    state = figurecache.states(store, to_look_up, code_version())
     kept = figurecache.kept(store, state)
     out: list[LeaderFigures] = []
     new: list[tuple[int, str, Any]] = []
@@ -578,21 +577,6 @@ def leader_figures(
             out.append(figures)
     figurecache.keep(store, new)
     return out
-
-
-@functools.cache
-def _code_state() -> str:
-    """The code that turns answers into published figures: kept figures made by other code are not used."""
-    import leadcheck
-    from leadcheck import anonymity, exact, releases, scoring, stats
-
-    digest = hashlib.sha256(leadcheck.__version__.encode())
-    for module in (anonymity, exact, releases, scoring, stats, sys.modules[__name__]):
-        try:
-            digest.update(Path(module.__file__ or "").read_bytes())
-        except OSError:
-            digest.update(module.__name__.encode())
-    return digest.hexdigest()
 
 
 def cohort_norms(

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import TYPE_CHECKING
 
+from leadcheck.anonymity import enough
 from leadcheck.status import (
     HIDDEN,
     NONE,
@@ -20,6 +21,7 @@ from leadcheck.status import (
     missing_groups,
     self_missing,
 )
+from leadcheck.store.assessments import not_assessed_yet
 
 if TYPE_CHECKING:
     from leadcheck.campaign.roster import RosterRater
@@ -134,7 +136,7 @@ def status_table(statuses: Sequence[LeaderStatus]) -> TableView:
         if common is None:
             cells.append(s.assessment.instrument_id if s.assessment else NONE_YET)
         if s.assessment is None:
-            cells += ["not started", "no assessment yet"]
+            cells += ["not started", not_assessed_yet()]
         else:
             below = [below_threshold(g, g.label) for g in missing_groups(s.groups)]
             cells += [s.self_state, ", ".join(below) or "nothing"]
@@ -164,7 +166,7 @@ def next_steps(status: LeaderStatus) -> list[str]:
     """What to run next for one leader, as commands to copy: the self-assessment, then raters."""
     name = _quoted(status.name)
     if status.assessment is None:
-        return [f"no assessment yet — run `leadcheck assess {name}`"]
+        return [f"{not_assessed_yet()} — run `leadcheck assess {name}`"]
     steps: list[str] = []
     if status.self_state in ("not started", "in progress"):
         verb = "resume" if status.self_state == "in progress" else "run"
@@ -243,7 +245,7 @@ def campaign_table(returns: Mapping[str, Sequence[GroupReturns]], today: date) -
             notes = []
             if g.nominated:
                 notes.append(f"{g.nominated} not invited yet")
-            if g.returned < g.threshold:
+            if not enough(g.returned, g.threshold):
                 notes.append(f"{g.threshold - g.returned} more needed")
             if g.overdue(today):
                 notes.append("overdue")

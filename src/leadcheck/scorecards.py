@@ -48,7 +48,7 @@ def score_assessment(
 def score_latest(store: Store, leader: Leader, instrument_id: str | None = None) -> ScoredAssessment:
     """The leader's newest assessment scored, compared with their previous one on the same instrument.
 
-    NotFoundError "no assessment yet" when the leader has none (on ``instrument_id``).
+    NotFoundError (``store.assessments.missing``) when the leader has none (on ``instrument_id``).
     """
     latest = assessments.current_or_none(store, leader, instrument_id)
     if latest is None:

@@ -37,6 +37,7 @@ from leadcheck.anonymity import (
     POOLED_LABEL,
     Thresholds,
     asked_groups,
+    enough,
     is_rater_group,
     member,
     partition,
@@ -257,12 +258,12 @@ class Scorecard:
 
         A group below its threshold is reported as hidden, never with its count.
         """
-        return {g.id: g.raters for g in self.groups if g.raters and g.raters >= g.min_raters}
+        return {g.id: g.raters for g in self.groups if g.raters and enough(g.raters, g.min_raters)}
 
     @property
     def hidden_groups(self) -> tuple[GroupInfo, ...]:
         """Groups that responded with fewer raters than their threshold: named, never counted."""
-        return tuple(g for g in self.groups if 0 < g.raters < g.min_raters)
+        return tuple(g for g in self.groups if g.raters and not enough(g.raters, g.min_raters))
 
     def dimension(self, dim_id: str) -> DimensionScore:
         for d in self.dimensions:
@@ -397,7 +398,7 @@ def _item_score(
     sets = {g: frozenset(r.member(item.id, r.raw.get(item.id)) for r in by_group[g]) for g in by_group}
     members: dict[str, frozenset[str]] = {}
     for g, rs in by_group.items():
-        if g not in part.shown and len(rs) >= thresholds.of_group(g):
+        if g not in part.shown and enough(len(rs), thresholds.of_group(g)):
             members[f"state:{g}"] = sets[g]
     members.update({g: sets[g] for g in part.shown})
     # The pool is every group that responded and is not shown, whatever each answered on this item:
@@ -407,7 +408,7 @@ def _item_score(
     pool = frozenset(t for g in hidden for t in sets[g])
     if hidden and publishable([*members.values(), pool], thresholds):
         # Whether the pool is shown depends only on how many of it rated: a statistic of its set.
-        if sum(len(rated[g]) for g in hidden) >= max(thresholds.of_group(g) for g in hidden):
+        if enough(sum(len(rated[g]) for g in hidden), max(thresholds.of_group(g) for g in hidden)):
             members[POOLED] = pool
             pooled_groups = tuple(hidden)
         else:

@@ -10,9 +10,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from leadcheck.anonymity import group_states
+from leadcheck.anonymity import enough, group_states
 from leadcheck.instrument.model import SELF, Instrument, RaterGroup
 from leadcheck.responses import Response
+from leadcheck.store.assessments import not_assessed_yet
 
 if TYPE_CHECKING:
     from leadcheck.scoring import Released
@@ -49,7 +50,7 @@ class GroupProgress:
     @property
     def shown(self) -> bool:
         """Enough raters for the group to appear on its own in a report."""
-        return self.raters >= self.min_raters
+        return enough(self.raters, self.min_raters)
 
     @property
     def is_self(self) -> bool:
@@ -153,7 +154,7 @@ class LeaderStatus:
 
     @property
     def missing(self) -> list[str]:
-        return missing(self.groups) if self.assessment else ["no assessment yet"]
+        return missing(self.groups) if self.assessment else [not_assessed_yet()]
 
     @property
     def visibility(self) -> dict[str, str]:

@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
+from leadcheck.anonymity import enough
 from leadcheck.campaign import roster
 from leadcheck.instrument.model import Instrument
 from leadcheck.store import Leader, Store
@@ -40,7 +41,7 @@ class GroupReturns:
             "returned": self.returned,
             "outstanding": self.outstanding,
             "threshold": self.threshold,
-            "below_threshold": self.returned < self.threshold,
+            "below_threshold": not enough(self.returned, self.threshold),
             "due_date": self.due_date,
             "overdue": self.overdue(today),
         }

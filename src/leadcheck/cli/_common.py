@@ -91,7 +91,19 @@ def complete_cohort(ctx: typer.Context, incomplete: str) -> list[str]:
     return _matching(_stored_names(ctx, "cohorts"), incomplete)
 
 
-# Parameters several commands share, declared once so their help and completion never drift apart.
+def complete_instrument(incomplete: str) -> list[str]:
+    """Shipped instrument ids that start with what was typed (the shell completes file paths too)."""
+    from leadcheck.instrument.catalog import builtin_ids
+
+    return _matching(list(builtin_ids()), incomplete)
+
+
+# -- options and arguments several commands share ------------------------------------------------
+# Each is declared here once (tests/test_cli_conventions.py checks that no command declares one of
+# its own), so names, short forms, metavars and completion never drift apart. Where commands do
+# different things with an option, its factory takes the help that says what; where they do the
+# same, they share one alias.
+
 LeaderArg = Annotated[
     str,
     typer.Argument(
@@ -100,23 +112,106 @@ LeaderArg = Annotated[
         autocompletion=complete_leader,
     ),
 ]
-AssessmentInstrumentOpt = Annotated[
-    str | None,
-    typer.Option(
+
+
+def cohort_option(help: str) -> Any:
+    """``--cohort NAME``, completed from the workspace's cohorts."""
+    return typer.Option(
+        "--cohort", help=help, metavar="NAME", show_default=False, autocompletion=complete_cohort
+    )
+
+
+CohortOpt = Annotated[str | None, cohort_option("Only the leaders of this cohort.")]
+IntoCohortOpt = Annotated[str | None, cohort_option("Put the leaders in this cohort.")]
+
+
+def instrument_option(help: str) -> Any:
+    """``--instrument ID|PATH`` (``-i``): a shipped instrument id, completed, or a YAML file."""
+    return typer.Option(
         "--instrument",
         "-i",
-        help="The leader's assessment on this instrument id, when they have several. Default: the newest.",
-        metavar="ID",
+        help=help,
+        metavar="ID|PATH",
+        autocompletion=complete_instrument,
         show_default=False,
+    )
+
+
+def assessment_option(help: str) -> Any:
+    """``--instrument ID`` (``-i``): which of a leader's assessments, by the id of its instrument."""
+    return typer.Option("--instrument", "-i", help=help, metavar="ID", show_default=False)
+
+
+AssessmentInstrumentOpt = Annotated[
+    str | None,
+    assessment_option(
+        "The leader's assessment on this instrument id, when they have several. Default: the newest."
     ),
 ]
 
 
-def complete_instrument(incomplete: str) -> list[str]:
-    """Shipped instrument ids that start with what was typed (the shell completes file paths too)."""
-    from leadcheck.instrument.catalog import builtin_ids
+def group_option(help: str) -> Any:
+    """``--as GROUP``: a rater group, by id or label."""
+    return typer.Option("--as", help=help, metavar="GROUP", show_default=False)
 
-    return _matching(list(builtin_ids()), incomplete)
+
+def output_option(help: str, folder: bool = False) -> Any:
+    """``--output`` (``-o``): the FILE, or with ``folder`` the DIR, a command writes."""
+    if folder:
+        return typer.Option("--output", "-o", help=help, metavar="DIR", file_okay=False)
+    return typer.Option("--output", "-o", help=help, metavar="FILE", dir_okay=False)
+
+
+def format_option(help: str = "") -> Any:
+    """``--format`` (``-f``); the choices come from the parameter's enum."""
+    return typer.Option("--format", "-f", help=help or FORMAT_HELP)
+
+
+FormatOpt = Annotated[TextOrJson, format_option()]
+JsonAliasOpt = Annotated[bool, typer.Option("--json", hidden=True, help=JSON_ALIAS_HELP)]
+
+
+def force_option(help: str) -> Any:
+    """``--force``: do what the command would otherwise refuse or skip."""
+    return typer.Option("--force", help=help)
+
+
+def dry_run_option(help: str) -> Any:
+    """``--dry-run``: check and say what would be done; write nothing."""
+    return typer.Option("--dry-run", help=help)
+
+
+TemplateDirOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--template-dir",
+        help="A folder whose templates or report.css override the defaults by name.",
+        metavar="DIR",
+        file_okay=False,
+        exists=True,
+    ),
+]
+NormsOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--norms",
+        help="A norms file (`leadcheck norms build`): show each competency as a percentile against it.",
+        metavar="FILE",
+        dir_okay=False,
+        exists=True,
+    ),
+]
+DraftOpt = Annotated[
+    bool,
+    typer.Option(
+        "--draft",
+        help="A coach's preview: DRAFT on every page. Recorded in the release ledger like any report, "
+        "so the final report shows no more than the draft did.",
+    ),
+]
+JOBS_HELP = "Render processes (default: the number of cores)."
+JobsOpt = Annotated[int | None, typer.Option("--jobs", "-j", min=1, help=JOBS_HELP, metavar="N")]
+QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="No progress output.")]
 
 
 def _stored_names(ctx: typer.Context, kind: str) -> list[str]:

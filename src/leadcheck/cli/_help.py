@@ -81,12 +81,12 @@ def _help_with(text: str, extras: list[str]) -> str:
     return f"{text}  [{'; '.join(extras)}]" if extras else text
 
 
-def _argument_record(argument: Any) -> tuple[str, str]:
+def argument_record(argument: Any) -> tuple[str, str]:
     name = metavar(argument) + ("..." if argument.nargs != 1 else "")
     return name, _help_with(getattr(argument, "help", None) or "", ["required" if argument.required else ""])
 
 
-def _option_record(option: Any) -> tuple[str, str] | None:
+def option_record(option: Any) -> tuple[str, str] | None:
     if option.hidden:
         return None
     names = sorted(option.opts, key=lambda n: (not n.startswith("-") or n.startswith("--"), n))
@@ -109,8 +109,8 @@ def _format_parameters(command: Any, ctx: Any, formatter: Any) -> None:
     options: list[tuple[str, str]] = []
     for param in command.get_params(ctx):
         if param.param_type_name == "argument":
-            arguments.append(_argument_record(param))
-        elif param.param_type_name == "option" and (record := _option_record(param)) is not None:
+            arguments.append(argument_record(param))
+        elif param.param_type_name == "option" and (record := option_record(param)) is not None:
             options.append(record)
     if ctx.parent is not None and not hasattr(command, "commands"):
         # The root's --db, also taken after the command (see _common.db_first): said where it is used.
@@ -123,7 +123,7 @@ def _format_parameters(command: Any, ctx: Any, formatter: Any) -> None:
             formatter.write_dl(options)
 
 
-def _usage_pieces(command: Any, ctx: Any) -> list[str]:
+def usage_pieces(command: Any, ctx: Any) -> list[str]:
     pieces = [command.options_metavar] if command.options_metavar else []
     pieces += [_usage_piece(p) for p in command.get_params(ctx) if p.param_type_name == "argument"]
     return pieces
@@ -150,7 +150,7 @@ class Command(TyperCommand):
     """A leadcheck command: the help conventions of the README's command section."""
 
     def collect_usage_pieces(self, ctx: Any) -> list[str]:
-        return _usage_pieces(self, ctx)
+        return usage_pieces(self, ctx)
 
     def format_options(self, ctx: Any, formatter: Any) -> None:
         _format_parameters(self, ctx, formatter)
@@ -164,7 +164,7 @@ class Group(TyperGroup):
     """A leadcheck command group: the same conventions, and every description in full."""
 
     def collect_usage_pieces(self, ctx: Any) -> list[str]:
-        return [*_usage_pieces(self, ctx), self.subcommand_metavar]
+        return [*usage_pieces(self, ctx), self.subcommand_metavar]
 
     def format_options(self, ctx: Any, formatter: Any) -> None:
         _format_parameters(self, ctx, formatter)

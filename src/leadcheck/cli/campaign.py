@@ -14,13 +14,18 @@ import typer
 from leadcheck import text as txt
 from leadcheck.campaign import PASSWORD_ENV
 from leadcheck.cli._common import (
-    FORMAT_HELP,
-    JSON_ALIAS_HELP,
+    CohortOpt,
+    FormatOpt,
+    IntoCohortOpt,
+    JsonAliasOpt,
     TextOrJson,
-    complete_cohort,
     complete_leader,
     console,
     db_path,
+    dry_run_option,
+    group_option,
+    instrument_option,
+    output_option,
     printable,
     progress,
     wants_json,
@@ -46,23 +51,7 @@ app = typer.Typer(
 
 InstrumentOpt = Annotated[
     str | None,
-    typer.Option(
-        "--instrument",
-        "-i",
-        help="For leaders not assessed yet: a shipped id or a YAML path (default psl-360).",
-        metavar="ID|PATH",
-        show_default=False,
-    ),
-]
-CohortOpt = Annotated[
-    str | None,
-    typer.Option(
-        "--cohort",
-        help="Only the leaders of this cohort.",
-        metavar="NAME",
-        show_default=False,
-        autocompletion=complete_cohort,
-    ),
+    instrument_option("For leaders not assessed yet: a shipped id or a YAML path (default psl-360)."),
 ]
 LeaderArg = Annotated[
     str,
@@ -131,11 +120,8 @@ def raters_import(
         ),
     ],
     instrument: InstrumentOpt = None,
-    cohort: Annotated[
-        str | None,
-        typer.Option("--cohort", help="Put the leaders in this cohort.", metavar="NAME", show_default=False),
-    ] = None,
-    dry_run: Annotated[bool, typer.Option("--dry-run", help="Check the file; write nothing.")] = False,
+    cohort: IntoCohortOpt = None,
+    dry_run: Annotated[bool, dry_run_option("Check the file; write nothing.")] = False,
 ) -> None:
     """Add the raters of a nominations sheet to the roster.
 
@@ -177,10 +163,7 @@ def raters_add(
     email: Annotated[
         str, typer.Option("--email", help="The rater's email address.", metavar="ADDRESS", show_default=False)
     ],
-    group: Annotated[
-        str,
-        typer.Option("--as", help="The rater's group (id or label).", metavar="GROUP", show_default=False),
-    ],
+    group: Annotated[str, group_option("The rater's group (id or label).")],
     name: Annotated[
         str,
         typer.Option(
@@ -188,10 +171,7 @@ def raters_add(
         ),
     ] = "",
     instrument: InstrumentOpt = None,
-    cohort: Annotated[
-        str | None,
-        typer.Option("--cohort", help="Put the leader in this cohort.", metavar="NAME", show_default=False),
-    ] = None,
+    cohort: IntoCohortOpt = None,
 ) -> None:
     """Add one rater to a leader's roster."""
     from leadcheck.campaign import roster
@@ -238,8 +218,8 @@ def raters_list(
     outstanding: Annotated[
         bool, typer.Option("--outstanding", help="Only raters invited who have not returned their form.")
     ] = False,
-    format: Annotated[TextOrJson, typer.Option("--format", "-f", help=FORMAT_HELP)] = TextOrJson.text,
-    as_json: Annotated[bool, typer.Option("--json", hidden=True, help=JSON_ALIAS_HELP)] = False,
+    format: FormatOpt = TextOrJson.text,
+    as_json: JsonAliasOpt = False,
 ) -> None:
     """Show the roster: each rater's leader, group, name, email and state.
 
@@ -457,13 +437,7 @@ def _print_issued(result: IssueResult, output: Path, reminder: bool) -> None:
     )
 
 
-_OUTPUT = typer.Option(
-    "-o",
-    "--output",
-    help="The folder for the forms (.pdf) and emails (.eml).",
-    metavar="DIR",
-    file_okay=False,
-)
+_OUTPUT = output_option("The folder for the forms (.pdf) and emails (.eml).", folder=True)
 _SENDER = typer.Option(
     "--from",
     help='Your address, as the emails\' sender, e.g. "Cory Coach" plus the address in angle brackets.',

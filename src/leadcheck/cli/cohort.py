@@ -11,7 +11,18 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from leadcheck import text as txt
-from leadcheck.cli._common import complete_cohort, console, db_path
+from leadcheck.cli._common import (
+    DraftOpt,
+    JobsOpt,
+    NormsOpt,
+    QuietOpt,
+    TemplateDirOpt,
+    complete_cohort,
+    console,
+    db_path,
+    force_option,
+    output_option,
+)
 from leadcheck.cli._help import Command, Group
 from leadcheck.errors import ExitCode
 
@@ -25,7 +36,6 @@ app = typer.Typer(
     cls=Group,
 )
 
-JOBS_HELP = "Render processes (default: the number of cores)."
 SCHEDULER_HELP = (
     "Render on a Dask cluster at this address (e.g. tcp://10.0.0.5:8786); needs leadcheck[dask]. "
     "Fails after about 15 s when the scheduler cannot be reached, and after 10 s more when it has no workers."
@@ -166,13 +176,8 @@ def cohort_report(
             autocompletion=complete_cohort,
         ),
     ],
-    output: Annotated[
-        Path,
-        typer.Option(
-            "--output", "-o", help="Folder for the PDFs (created if missing).", metavar="DIR", file_okay=False
-        ),
-    ],
-    jobs: Annotated[int | None, typer.Option("--jobs", "-j", min=1, help=JOBS_HELP, metavar="N")] = None,
+    output: Annotated[Path, output_option("Folder for the PDFs (created if missing).", folder=True)],
+    jobs: JobsOpt = None,
     anonymize: Annotated[
         bool,
         typer.Option(
@@ -183,30 +188,12 @@ def cohort_report(
         str | None, typer.Option("--scheduler", help=SCHEDULER_HELP, metavar="ADDRESS")
     ] = None,
     force: Annotated[
-        bool, typer.Option("--force", help="Render every report, even those whose inputs have not changed.")
+        bool, force_option("Render every report, even those whose inputs have not changed.")
     ] = False,
-    template_dir: Annotated[
-        Path | None,
-        typer.Option(
-            "--template-dir", exists=True, file_okay=False, help="Override templates by name.", metavar="DIR"
-        ),
-    ] = None,
-    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress output.")] = False,
-    draft: Annotated[
-        bool,
-        typer.Option(
-            "--draft", help="Coach's previews: DRAFT on every page, not recorded as given to leaders."
-        ),
-    ] = False,
-    norms: Annotated[
-        Path | None,
-        typer.Option(
-            "--norms",
-            help="A norms file (`leadcheck norms build`): each competency as a percentile against it.",
-            dir_okay=False,
-            exists=True,
-        ),
-    ] = None,
+    template_dir: TemplateDirOpt = None,
+    quiet: QuietOpt = False,
+    draft: DraftOpt = False,
+    norms: NormsOpt = None,
 ) -> None:
     """Render every leader's report in a cohort, and cohort-summary.pdf, in parallel.
 
@@ -230,11 +217,9 @@ def demo(
     seed: Annotated[
         int, typer.Option("--seed", help="The same seed gives the same cohort.", metavar="S")
     ] = 1,
-    output: Annotated[
-        Path, typer.Option("--output", "-o", help="Folder for the PDFs.", metavar="DIR", file_okay=False)
-    ] = Path("demo-reports"),
-    jobs: Annotated[int | None, typer.Option("--jobs", "-j", min=1, help=JOBS_HELP, metavar="N")] = None,
-    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress output.")] = False,
+    output: Annotated[Path, output_option("Folder for the PDFs.", folder=True)] = Path("demo-reports"),
+    jobs: JobsOpt = None,
+    quiet: QuietOpt = False,
 ) -> None:
     """Create the synthetic cohort "demo" on psl-360 in the workspace and render its reports."""
     from leadcheck.demo import DEMO_COHORT, check_demo_workspace, demo_leaders, demo_responses

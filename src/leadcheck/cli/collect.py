@@ -12,11 +12,12 @@ import typer
 
 from leadcheck import text as txt
 from leadcheck.cli._common import (
-    complete_cohort,
-    complete_instrument,
+    cohort_option,
     complete_leader,
     console,
     db_path,
+    group_option,
+    instrument_option,
     key_notice,
 )
 from leadcheck.cli._help import Command
@@ -520,14 +521,8 @@ def assess(
     ctx: typer.Context,
     instrument: Annotated[
         str | None,
-        typer.Option(
-            "--instrument",
-            "-i",
-            help="A shipped instrument id or a YAML file. Default: the leader's current assessment, "
-            "else psl-360.",
-            metavar="ID|PATH",
-            autocompletion=complete_instrument,
-            show_default=False,
+        instrument_option(
+            "A shipped instrument id or a YAML file. Default: the leader's current assessment, else psl-360."
         ),
     ] = None,
     leader_name: Annotated[
@@ -654,15 +649,7 @@ def rate(
             autocompletion=complete_leader,
         ),
     ],
-    group: Annotated[
-        str,
-        typer.Option(
-            "--as",
-            help="Your rater group, e.g. manager, peer, direct_report, other.",
-            metavar="GROUP",
-            show_default=False,
-        ),
-    ],
+    group: Annotated[str, group_option("Your rater group, e.g. manager, peer, direct_report, other.")],
     rater: Annotated[
         str | None,
         typer.Option(
@@ -674,26 +661,12 @@ def rate(
     ] = None,
     instrument: Annotated[
         str | None,
-        typer.Option(
-            "--instrument",
-            "-i",
-            help="A shipped instrument id or a YAML file: rate the leader's assessment on it, started "
-            "(and the leader added) when there is none. Default: the leader's current assessment.",
-            metavar="ID|PATH",
-            autocompletion=complete_instrument,
-            show_default=False,
+        instrument_option(
+            "A shipped instrument id or a YAML file: rate the leader's assessment on it, started "
+            "(and the leader added) when there is none. Default: the leader's current assessment."
         ),
     ] = None,
-    cohort: Annotated[
-        str | None,
-        typer.Option(
-            "--cohort",
-            help="Put a leader who has no cohort yet in this one.",
-            metavar="NAME",
-            autocompletion=complete_cohort,
-            show_default=False,
-        ),
-    ] = None,
+    cohort: Annotated[str | None, cohort_option("Put a leader who has no cohort yet in this one.")] = None,
 ) -> None:
     """Rate a leader as one of their raters, in the terminal, one key per item.
 

@@ -13,16 +13,21 @@ import typer
 
 from leadcheck import text as txt
 from leadcheck.cli._common import (
-    complete_cohort,
-    complete_instrument,
+    IntoCohortOpt,
     complete_leader,
     console,
     db_path,
+    dry_run_option,
+    force_option,
+    format_option,
+    group_option,
+    instrument_option,
     key_notice,
+    output_option,
     working,
 )
 from leadcheck.cli._help import Command
-from leadcheck.cli._reporters import FORMAT_HELP, Format, Report, print_report
+from leadcheck.cli._reporters import Format, Report, print_report
 from leadcheck.errors import ExitCode
 
 if TYPE_CHECKING:
@@ -86,36 +91,16 @@ def form(
         ),
     ],
     group: Annotated[
-        str,
-        typer.Option(
-            "--as",
-            help="The rater's group: self, manager, peer, direct_report, ... (id or label).",
-            metavar="GROUP",
-            show_default=False,
-        ),
+        str, group_option("The rater's group: self, manager, peer, direct_report, ... (id or label).")
     ],
-    output: Annotated[
-        Path,
-        typer.Option(
-            "-o",
-            "--output",
-            help="The form to write (FILE.yaml; - for standard output).",
-            metavar="FILE",
-            dir_okay=False,
-        ),
-    ],
+    output: Annotated[Path, output_option("The form to write (FILE.yaml; - for standard output).")],
     instrument: Annotated[
         str | None,
-        typer.Option(
-            "--instrument",
-            "-i",
-            help="A shipped id or a YAML path. Default: the leader's current instrument, else psl-360.",
-            metavar="ID|PATH",
-            autocompletion=complete_instrument,
-            show_default=False,
+        instrument_option(
+            "A shipped id or a YAML path. Default: the leader's current instrument, else psl-360."
         ),
     ] = None,
-    force: Annotated[bool, typer.Option("--force", help="Overwrite FILE if it exists.")] = False,
+    force: Annotated[bool, force_option("Overwrite FILE if it exists.")] = False,
 ) -> None:
     """Write a blank response file one rater fills in with any text editor and sends back."""
     from leadcheck.errors import UsageError
@@ -156,23 +141,15 @@ def import_(
     ] = Layout.auto,
     instrument: Annotated[
         str | None,
-        typer.Option(
-            "--instrument",
-            "-i",
-            help="A shipped id or a YAML path for CSV files (default psl-360); response and export files name their own.",
-            metavar="ID|PATH",
-            autocompletion=complete_instrument,
-            show_default=False,
+        instrument_option(
+            "A shipped id or a YAML path for CSV files (default psl-360); response and export files name their own."
         ),
     ] = None,
     leader: Annotated[
         str | None,
         typer.Option("--leader", help="Every row is about this leader.", metavar="NAME", show_default=False),
     ] = None,
-    group: Annotated[
-        str | None,
-        typer.Option("--as", help="Every row is from this rater group.", metavar="GROUP", show_default=False),
-    ] = None,
+    group: Annotated[str | None, group_option("Every row is from this rater group.")] = None,
     leader_column: Annotated[
         str | None,
         typer.Option(
@@ -191,16 +168,7 @@ def import_(
             show_default=False,
         ),
     ] = None,
-    cohort: Annotated[
-        str | None,
-        typer.Option(
-            "--cohort",
-            help="Put the leaders in this cohort.",
-            metavar="NAME",
-            autocompletion=complete_cohort,
-            show_default=False,
-        ),
-    ] = None,
+    cohort: IntoCohortOpt = None,
     ignore_column: Annotated[
         list[str] | None,
         typer.Option(
@@ -227,10 +195,9 @@ def import_(
         ),
     ] = None,
     dry_run: Annotated[
-        bool,
-        typer.Option("--dry-run", help="Check everything and show what would be imported; write nothing."),
-    ] = False,
-    format: Annotated[Format, typer.Option("--format", "-f", help=FORMAT_HELP)] = Format.text,
+        bool, dry_run_option("Check everything and show what would be imported; write nothing.")
+    ] = (False),
+    format: Annotated[Format, format_option()] = Format.text,
 ) -> None:
     """Import filled-in forms, survey CSV exports or a leadcheck export: all of it, or nothing."""
     import contextlib
@@ -408,22 +375,13 @@ def export(
     ctx: typer.Context,
     format: Annotated[
         ExportFormat,
-        typer.Option(
-            "--format",
-            "-f",
-            help="json: everything, instruments, leaders without responses and the release ledger "
-            "included (for backups); csv: one row per response, without the ledger.",
+        format_option(
+            "json: everything, instruments, leaders without responses and the release ledger "
+            "included (for backups); csv: one row per response, without the ledger."
         ),
     ] = ExportFormat.json,
     output: Annotated[
-        Path | None,
-        typer.Option(
-            "-o",
-            "--output",
-            help="Write to FILE (atomically); default standard output.",
-            metavar="FILE",
-            dir_okay=False,
-        ),
+        Path | None, output_option("Write to FILE (atomically); default standard output.")
     ] = None,
     without_ledger: Annotated[
         bool,

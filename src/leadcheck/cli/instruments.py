@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 
 from leadcheck import text as txt
-from leadcheck.cli._common import FORMAT_HELP, TextOrJson, complete_instrument, console
+from leadcheck.cli._common import FormatOpt, TextOrJson, complete_instrument, console
 from leadcheck.cli._help import Command, Group
 from leadcheck.errors import ExitCode
 
@@ -31,7 +31,7 @@ def list_(
             show_default=False,
         ),
     ] = None,
-    format: Annotated[TextOrJson, typer.Option("--format", "-f", help=FORMAT_HELP)] = TextOrJson.text,
+    format: FormatOpt = TextOrJson.text,
 ) -> None:
     """List the shipped instruments and any found in the given folders."""
     from rich.table import Table

@@ -8,7 +8,15 @@ from typing import Annotated
 import typer
 
 from leadcheck import text as txt
-from leadcheck.cli._common import complete_cohort, console, db_path, working
+from leadcheck.cli._common import (
+    assessment_option,
+    complete_cohort,
+    console,
+    db_path,
+    force_option,
+    output_option,
+    working,
+)
 from leadcheck.cli._help import Command, Group
 
 app = typer.Typer(
@@ -31,27 +39,11 @@ def build(
             show_default=False,
         ),
     ],
-    output: Annotated[
-        Path,
-        typer.Option(
-            "--output",
-            "-o",
-            help="The norms file to write: JSON if it ends in .json, else YAML.",
-            dir_okay=False,
-            metavar="FILE",
-        ),
-    ],
+    output: Annotated[Path, output_option("The norms file to write: JSON if it ends in .json, else YAML.")],
     instrument: Annotated[
-        str | None,
-        typer.Option(
-            "--instrument",
-            "-i",
-            help="Which instrument's assessments, when leaders have several.",
-            metavar="ID",
-            show_default=False,
-        ),
+        str | None, assessment_option("Which instrument's assessments, when leaders have several.")
     ] = None,
-    force: Annotated[bool, typer.Option("--force", help="Overwrite an existing file.")] = False,
+    force: Annotated[bool, force_option("Overwrite an existing file.")] = False,
 ) -> None:
     """Write a norms file from the leaders of past cohorts, aggregates only.
 
@@ -59,9 +51,9 @@ def build(
     private counts of their all-others means in bins of the scale, and the mean and percentile points 5 to 95 computed
     from those counts; with its source, date and the mechanism's parameters. No names, answers or individual scores.
     """
+    from leadcheck.atomic import write_atomic
     from leadcheck.errors import UsageError
     from leadcheck.norms import build_from_store, dump_for
-    from leadcheck.report.pdf import write_atomic
     from leadcheck.store import Store
 
     if output.exists() and not force:

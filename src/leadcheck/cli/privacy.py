@@ -12,7 +12,15 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from leadcheck import text as txt
-from leadcheck.cli._common import LeaderArg, complete_cohort, complete_leader, console, db_path
+from leadcheck.cli._common import (
+    LeaderArg,
+    cohort_option,
+    complete_leader,
+    console,
+    db_path,
+    dry_run_option,
+    format_option,
+)
 from leadcheck.cli._help import Command
 from leadcheck.errors import ExitCode
 
@@ -29,7 +37,7 @@ class AuditFormat(str, enum.Enum):
 def audit(
     ctx: typer.Context,
     leader: LeaderArg,
-    format: Annotated[AuditFormat, typer.Option("--format", "-f", help="text or json.")] = AuditFormat.text,
+    format: Annotated[AuditFormat, format_option("text or json.")] = AuditFormat.text,
 ) -> None:
     """Replay every output a leader's figures were published in and check them together.
 
@@ -40,6 +48,7 @@ def audit(
     from leadcheck.releases import audit as run_audit
     from leadcheck.releases import releases
     from leadcheck.store import Store
+    from leadcheck.store.assessments import not_assessed_yet
 
     rounds = []
     with Store.open(db_path(ctx), create=False) as store:
@@ -80,7 +89,7 @@ def audit(
             for f in findings:
                 out.print(f"{head}: {count}; {f.where}: {f.what}", markup=False)
         if not rounds:
-            out.print(f"{person.name}: no assessment yet", markup=False)
+            out.print(f"{person.name}: {not_assessed_yet()}", markup=False)
     if found:
         raise typer.Exit(ExitCode.INVALID)
 
@@ -111,15 +120,7 @@ def purge(
             help="The leader whose data to remove.", metavar="LEADER", autocompletion=complete_leader
         ),
     ] = None,
-    cohort: Annotated[
-        str | None,
-        typer.Option(
-            "--cohort",
-            help="Remove every leader of this cohort.",
-            metavar="NAME",
-            autocompletion=complete_cohort,
-        ),
-    ] = None,
+    cohort: Annotated[str | None, cohort_option("Remove every leader of this cohort.")] = None,
     before: Annotated[
         str | None,
         typer.Option(
@@ -129,7 +130,7 @@ def purge(
             "answer (a round that keeps some answers keeps its records, so later reports stay guarded).",
         ),
     ] = None,
-    dry_run: Annotated[bool, typer.Option("--dry-run", help="Only say what would be removed.")] = False,
+    dry_run: Annotated[bool, dry_run_option("Only say what would be removed.")] = False,
     yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation.")] = False,
 ) -> None:
     """Remove personal data for good: answers, comments, rater identities, rosters and release records.

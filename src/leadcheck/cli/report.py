@@ -11,8 +11,13 @@ import typer
 
 from leadcheck.cli._common import (
     AssessmentInstrumentOpt,
+    DraftOpt,
     LeaderArg,
+    NormsOpt,
+    TemplateDirOpt,
     db_path,
+    format_option,
+    output_option,
     working,
 )
 from leadcheck.cli._help import Command
@@ -34,41 +39,14 @@ class ReportFormat(str, enum.Enum):
 def report(
     ctx: typer.Context,
     leader: LeaderArg,
-    output: Annotated[
-        Path, typer.Option("--output", "-o", help="The file to write.", metavar="FILE", dir_okay=False)
-    ],
+    output: Annotated[Path, output_option("The file to write.")],
     format: Annotated[
-        ReportFormat | None,
-        typer.Option("--format", "-f", help="pdf or html (default: from the file's suffix, else pdf)."),
+        ReportFormat | None, format_option("pdf or html (default: from the file's suffix, else pdf).")
     ] = None,
-    template_dir: Annotated[
-        Path | None,
-        typer.Option(
-            "--template-dir",
-            help="A folder whose templates or report.css override the defaults by name.",
-            metavar="DIR",
-            file_okay=False,
-            exists=True,
-        ),
-    ] = None,
+    template_dir: TemplateDirOpt = None,
     instrument: AssessmentInstrumentOpt = None,
-    norms: Annotated[
-        Path | None,
-        typer.Option(
-            "--norms",
-            help="A norms file (`leadcheck norms build`): show each competency as a percentile against it.",
-            dir_okay=False,
-            exists=True,
-        ),
-    ] = None,
-    draft: Annotated[
-        bool,
-        typer.Option(
-            "--draft",
-            help="A coach's preview: DRAFT on every page. Recorded in the release ledger like any report, "
-            "so the final report shows no more than the draft did.",
-        ),
-    ] = False,
+    norms: NormsOpt = None,
+    draft: DraftOpt = False,
 ) -> None:
     """Render a leader's 360 development report (PDF by default, or HTML).
 
@@ -142,7 +120,7 @@ def _norm_group(
 
 def _write(store: Store, scored: ScoredAssessment, data: bytes, output: Path, draft: bool) -> None:
     """Record the release (a draft is one too), then write the report: never a file without its release."""
-    from leadcheck.report.pdf import write_atomic
+    from leadcheck.atomic import write_atomic
     from leadcheck.scorecards import publish
 
     publish(store, scored, "draft" if draft else "report", hashlib.sha256(data).hexdigest())

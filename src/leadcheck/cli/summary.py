@@ -12,12 +12,13 @@ import typer
 from leadcheck import text as txt
 from leadcheck.cli._common import (
     FORMAT_HELP,
-    JSON_ALIAS_HELP,
     AssessmentInstrumentOpt,
+    JsonAliasOpt,
     LeaderArg,
     TextOrJson,
     console,
     db_path,
+    format_option,
     wants_json,
 )
 from leadcheck.cli._help import Command
@@ -234,11 +235,10 @@ def _findings(title: str, findings: tuple[Finding, ...], with_gap: bool) -> Any:
 def summary(
     ctx: typer.Context,
     leader: LeaderArg,
-    format: Annotated[
-        TextOrJson,
-        typer.Option("--format", "-f", help=FORMAT_HELP + " The JSON is documented in the README."),
-    ] = TextOrJson.text,
-    as_json: Annotated[bool, typer.Option("--json", hidden=True, help=JSON_ALIAS_HELP)] = False,
+    format: Annotated[TextOrJson, format_option(FORMAT_HELP + " The JSON is documented in the README.")] = (
+        TextOrJson.text
+    ),
+    as_json: JsonAliasOpt = False,
     instrument: AssessmentInstrumentOpt = None,
 ) -> None:
     """Show a leader's scores: competencies by rater group, gaps, blind spots and strengths."""

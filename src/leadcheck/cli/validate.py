@@ -10,8 +10,8 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from leadcheck import text as txt
-from leadcheck.cli._common import console
-from leadcheck.cli._reporters import FORMAT_HELP, Format, Report, print_report
+from leadcheck.cli._common import console, format_option, output_option
+from leadcheck.cli._reporters import Format, Report, print_report
 from leadcheck.errors import INVALID, OK
 
 if TYPE_CHECKING:
@@ -72,7 +72,7 @@ def validate(
             metavar="PATH",
         ),
     ],
-    format: Annotated[Format, typer.Option("--format", "-f", help=FORMAT_HELP)] = Format.text,
+    format: Annotated[Format, format_option()] = Format.text,
     strict: Annotated[bool, typer.Option("--strict", help="Fail on warnings too.")] = False,
 ) -> None:
     """Check instrument files and report every problem with its line and column.
@@ -97,12 +97,7 @@ def validate(
 
 
 def schema(
-    output: Annotated[
-        Path | None,
-        typer.Option(
-            "--output", "-o", help="Write to FILE instead of standard output.", metavar="FILE", dir_okay=False
-        ),
-    ] = None,
+    output: Annotated[Path | None, output_option("Write to FILE instead of standard output.")] = None,
 ) -> None:
     """Print the JSON Schema of the instrument format (for editors and other tools)."""
     from leadcheck.instrument.spec import to_json_schema

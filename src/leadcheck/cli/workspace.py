@@ -9,10 +9,10 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from leadcheck.cli._common import (
-    FORMAT_HELP,
-    JSON_ALIAS_HELP,
+    CohortOpt,
+    FormatOpt,
+    JsonAliasOpt,
     TextOrJson,
-    complete_cohort,
     complete_leader,
     console,
     db_path,
@@ -29,18 +29,9 @@ if TYPE_CHECKING:
 
 def leaders(
     ctx: typer.Context,
-    cohort: Annotated[
-        str | None,
-        typer.Option(
-            "--cohort",
-            help="Only the leaders of this cohort.",
-            metavar="NAME",
-            autocompletion=complete_cohort,
-            show_default=False,
-        ),
-    ] = None,
-    format: Annotated[TextOrJson, typer.Option("--format", "-f", help=FORMAT_HELP)] = TextOrJson.text,
-    as_json: Annotated[bool, typer.Option("--json", hidden=True, help=JSON_ALIAS_HELP)] = False,
+    cohort: CohortOpt = None,
+    format: FormatOpt = TextOrJson.text,
+    as_json: JsonAliasOpt = False,
 ) -> None:
     """List the leaders in the workspace: cohort, instruments, self-assessment and raters per group.
 
@@ -84,8 +75,8 @@ def status(
             show_default=False,
         ),
     ] = None,
-    format: Annotated[TextOrJson, typer.Option("--format", "-f", help=FORMAT_HELP)] = TextOrJson.text,
-    as_json: Annotated[bool, typer.Option("--json", hidden=True, help=JSON_ALIAS_HELP)] = False,
+    format: FormatOpt = TextOrJson.text,
+    as_json: JsonAliasOpt = False,
 ) -> None:
     """Show what is missing: self-assessments not done, groups below their anonymity threshold.
 
@@ -165,9 +156,10 @@ def _detail(out: Any, s: LeaderStatus, titles: dict[str, str]) -> None:
     from leadcheck.cli._tables import print_table
     from leadcheck.overview import groups_table, next_steps, utc_minutes
     from leadcheck.status import HIDDEN, POOLED
+    from leadcheck.store.assessments import not_assessed_yet
 
     if s.assessment is None:
-        out.print(f"{s.name}: no assessment yet", markup=False)
+        out.print(f"{s.name}: {not_assessed_yet()}", markup=False)
         return
     a = s.assessment
     cohort = f", cohort {s.cohort}" if s.cohort else ""

@@ -11,11 +11,11 @@ import secrets
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 
-from leadcheck import __version__
+from leadcheck.codeversion import code_version
 from leadcheck.filenames import slug
 from leadcheck.responses import Response
 
-__all__ = ["MANIFEST", "SUMMARY", "file_names", "leader_codes", "slug"]
+__all__ = ["MANIFEST", "SUMMARY", "file_names", "leader_codes"]
 
 MANIFEST = ".leadcheck-cohort.json"
 SUMMARY = "cohort-summary.pdf"
@@ -90,7 +90,7 @@ def inputs_digest(
     """A hash of everything a report is made from: if it is unchanged, the PDF is too."""
     digest = hashlib.sha256()
     payload = {
-        "leadcheck": __version__,
+        "leadcheck": code_version(),
         "leader": leader,
         "instrument": instrument_hash,
         "templates": bundle_digest,
@@ -114,7 +114,7 @@ def read_manifest(folder: Path) -> dict[str, str]:
 
 
 def write_manifest(folder: Path, reports: Mapping[str, str]) -> None:
-    from leadcheck.report.pdf import write_atomic
+    from leadcheck.atomic import write_atomic
 
     text = json.dumps({"version": 1, "reports": dict(sorted(reports.items()))}, indent=1)
     write_atomic(folder / MANIFEST, text.encode())

@@ -22,6 +22,7 @@ from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from leadcheck.atomic import write_atomic
 from leadcheck.cohort.files import (
     CODES,
     SUMMARY,
@@ -33,12 +34,12 @@ from leadcheck.cohort.files import (
     write_manifest,
 )
 from leadcheck.cohort.statistics import CohortBuilder
-from leadcheck.cohort.worker import RenderResult, RenderTask, render_task, warm_up
+from leadcheck.cohort.worker import RenderResult, RenderTask, render_task
 from leadcheck.errors import LeadcheckError, NotFoundError, ReportError, SchedulerError, UsageError
 from leadcheck.norms import Norms, check_instrument, cohort_norms, norms_digest
 from leadcheck.report.bundle import load_bundle
 from leadcheck.report.html import ENTRY
-from leadcheck.report.pdf import write_atomic
+from leadcheck.report.process import warm_up
 from leadcheck.report.viewmodel import build_view
 from leadcheck.scorecards import ScoredAssessment, publish, score_latest
 from leadcheck.store import Leader, Store

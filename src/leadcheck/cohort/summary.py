@@ -10,8 +10,8 @@ from leadcheck import text as txt
 from leadcheck.charts import Chart, heatmap, strip_chart
 from leadcheck.cohort.statistics import ALPHA_MIN_LEADERS, CohortStats
 from leadcheck.instrument.model import Instrument
-from leadcheck.report.viewmodel import Cell, Table
 from leadcheck.scoring import CATEGORIES, marked_text
+from leadcheck.views import Cell, Table
 
 HEATMAP_ROWS = 40  # rows per heatmap: WeasyPrint clips, never splits, an SVG taller than a page
 

@@ -80,17 +80,6 @@ class MeteredNamespace(jinja2.utils.Namespace):
         super().__setitem__(name, budget.bounded(value))
 
 
-def _code_shape() -> str:
-    """A digest of what changes the code templates compile to here (the loop rewrite, finalize), derived
-    from that code itself: compiled templates kept from before a change to it are never loaded."""
-    import hashlib
-    import marshal
-
-    digest = hashlib.sha256(marshal.dumps(MeteredCodeGenerator.visit_Template.__code__))
-    digest.update(f"{LOOP_FILTER}\x00{_finalize.__qualname__}".encode())
-    return digest.hexdigest()[:16]
-
-
 def _finalize(value: Any) -> Any:
     """Every printed value is measured before it becomes text."""
     return budget.bounded(value)
@@ -104,8 +93,6 @@ class ReportSandbox(jinja2.sandbox.ImmutableSandboxedEnvironment):
     code_generator_class = MeteredCodeGenerator
     template_class = MeteredTemplate
     concat = staticmethod(budget.concat)
-    # What shapes the compiled code besides the options: part of the compiled templates' cache key.
-    code_shape = _code_shape()
 
     def call_binop(self, context: jinja2.runtime.Context, operator: str, left: Any, right: Any) -> Any:
         budget.step()

@@ -154,18 +154,3 @@ def render_pdf(html: str, bundle: TemplateBundle) -> bytes:
         raise ReportError(f"PDF rendering failed: {type(e).__name__}: {e}") from e
     assert isinstance(data, bytes)
     return data
-
-
-def write_atomic(path: Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` atomically (leadcheck.atomic): never a half file.
-
-    A folder, a missing folder or one that cannot be written to is a ReportError.
-    """
-    from leadcheck.atomic import atomic_open
-    from leadcheck.errors import TargetError
-
-    try:
-        with atomic_open(Path(path), "wb") as stream:
-            stream.write(data)
-    except TargetError as e:
-        raise ReportError(str(e)) from e

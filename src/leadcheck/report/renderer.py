@@ -26,9 +26,9 @@ from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from typing import Any
 
-from leadcheck.cohort.worker import warm_up
 from leadcheck.errors import ReportError
 from leadcheck.report.bundle import TemplateBundle
+from leadcheck.report.process import warm_up
 
 
 def worth_forking() -> bool:

@@ -13,7 +13,7 @@ overriding template is compiled afresh. Loading compiled code runs it: the
 folder is used only when it is a real folder (not a link), owned by the user
 and closed to everyone else, otherwise every run compiles. The key also
 carries what shapes the compiled code (the sandbox, its options, Jinja's and
-leadcheck's versions), so code compiled by another Jinja program, or for an
+leadcheck's code_version), so code compiled by another Jinja program, or for an
 unsandboxed environment, is never loaded into the report's sandbox. A cache
 that cannot be read or written is never an error: the template is compiled.
 ``LEADCHECK_CACHE_DIR=off`` turns the cache off.
@@ -30,7 +30,7 @@ from pathlib import Path
 import jinja2
 from jinja2.bccache import Bucket, FileSystemBytecodeCache
 
-import leadcheck
+from leadcheck.codeversion import code_version
 
 OFF = "off"
 
@@ -90,9 +90,8 @@ def template_cache(environment_class: type, options: dict[str, object]) -> Templ
     shape = [
         f"{environment_class.__module__}.{environment_class.__qualname__}",
         repr(sorted(getattr(environment_class, "intercepted_binops", ()))),
-        getattr(environment_class, "code_shape", ""),
         repr(sorted(options.items())),
         jinja2.__version__,
-        leadcheck.__version__,
+        code_version(),  # the environment's own code (the loop rewrite, finalize) included
     ]
     return TemplateCache(folder, "\x00".join(shape))

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 
 from leadcheck import exact, findings, priorities
 from leadcheck import text as txt
-from leadcheck.anonymity import POOLED
+from leadcheck.anonymity import POOLED, enough
 from leadcheck.charts import (
     BarRow,
     Chart,
@@ -39,6 +39,7 @@ from leadcheck.scoring import (
     is_hidden_strength,
     marked_text,
 )
+from leadcheck.views import Cell, Table
 
 if TYPE_CHECKING:
     from leadcheck.norms import Norms
@@ -58,23 +59,6 @@ PERCENTILE_RULE = (
     "(5th to 95th; 0 or 100 beyond them): a norm file holds aggregates only, never each leader's figure. "
     "The group's figures are each leader's all-others mean."
 )
-
-
-@dataclass(frozen=True)
-class Cell:
-    """A table cell: its text and an optional CSS class (e.g. for a gap's sign)."""
-
-    text: str
-    css: str = ""
-
-
-@dataclass(frozen=True)
-class Table:
-    """A table with a caption, header cells and rows of cells."""
-
-    caption: str
-    headers: tuple[str, ...]
-    rows: tuple[tuple[Cell, ...], ...]
 
 
 @dataclass(frozen=True)
@@ -281,7 +265,7 @@ def _raters_table(card: Scorecard) -> Table:
         if g.raters == 0:
             status = "no responses"
             count = "0"
-        elif g.raters >= g.min_raters:
+        elif enough(g.raters, g.min_raters):
             status = "shown"
             count = str(g.raters)
         elif g.pooled and not g.excluded:
@@ -310,7 +294,7 @@ def _anonymity_notes(card: Scorecard) -> tuple[tuple[str, ...], tuple[str, ...]]
             continue
         small = f"fewer than {g.min_raters} rated"
         if not g.shown and not g.pooled:
-            if g.raters >= g.min_raters:
+            if enough(g.raters, g.min_raters):
                 why = f"{small} each item"
             else:
                 # Say why, without counting the small group: pooling is only among small groups.

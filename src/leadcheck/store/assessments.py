@@ -90,12 +90,17 @@ def current(store: Store, leader: Leader, instrument_id: str | None = None) -> A
     return found
 
 
+def not_assessed_yet(instrument_id: str | None = None) -> str:
+    """The one wording of a leader without an assessment (on ``instrument_id``): "no assessment yet"."""
+    on = f" on {instrument_id}" if instrument_id else ""
+    return f"no assessment{on} yet"
+
+
 def missing(leader: Leader | None, instrument_id: str | None = None) -> NotFoundError:
     """The one "no assessment yet" error; ``leader`` None when the message around it names them."""
-    on = f" on {instrument_id}" if instrument_id else ""
     if leader is None:
-        return NotFoundError(f"no assessment{on} yet")
-    return NotFoundError(f'leader "{leader.name}" has no assessment{on} yet')
+        return NotFoundError(not_assessed_yet(instrument_id))
+    return NotFoundError(f'leader "{leader.name}" has {not_assessed_yet(instrument_id)}')
 
 
 def by_id(store: Store, assessment_id: int) -> Assessment:
