@@ -110,6 +110,7 @@ def _make(
     renderer: Renderer,
 ) -> Rendered:
     """Score the leader, render the report and write it (recorded in the ledger unless a draft)."""
+    from leadcheck.development import report_plans
     from leadcheck.norms import load
     from leadcheck.report.render import render_report
     from leadcheck.scorecards import scored_leader
@@ -120,7 +121,14 @@ def _make(
         scored = scored_leader(store, leader, instrument)
         norm_group = _norm_group(store, scored, norms_file, norms)
         rendered = render_report(
-            scored.card, fmt, scored.changes, template_dir, norms=norm_group, draft=draft, renderer=renderer
+            scored.card,
+            fmt,
+            scored.changes,
+            template_dir,
+            norms=norm_group,
+            draft=draft,
+            renderer=renderer,
+            plans=report_plans(store, scored.assessment),
         )
         _write(store, scored, rendered.data, output, draft)
     return rendered
