@@ -302,6 +302,44 @@ def _value(key: str, node: Node, instrument: Instrument, today: date) -> str:
     return words(node.value, FIELD_QUESTIONS[key])
 
 
+def restored(doc: object, instrument: Instrument) -> tuple[str, tuple[Focus, ...]]:
+    """(made on, behaviours) of a plan as an export carries it (``Plan.as_dict``); PlanError saying
+    what is wrong. Its dates are not checked against today: an export may be years old."""
+    if not isinstance(doc, dict) or not isinstance(doc.get("focus"), list):
+        raise PlanError('"plan" must be an object with "made_on" and a "focus" list, as export writes it')
+    made_on = doc.get("made_on")
+    if not isinstance(made_on, str) or not _is_date(made_on):
+        raise PlanError(f'plan: "made_on" must be a date, {DATE_FORMAT}')
+    focus = []
+    for n, entry in enumerate(doc["focus"], start=1):
+        if not isinstance(entry, dict) or set(entry) != set(FOCUS_KEYS):
+            raise PlanError(f"plan: behaviour {n} must have exactly {', '.join(FOCUS_KEYS)}")
+        item_id = entry["item"]
+        if not isinstance(item_id, str) or item_id not in instrument.items:
+            raise PlanError(f"plan: behaviour {n}: {item_id!r} is not an item of {instrument.id}")
+        by = entry["by"]
+        if not isinstance(by, str) or not _is_date(by):
+            raise PlanError(f'plan: behaviour {n}: "by" must be a date, {DATE_FORMAT}')
+        try:
+            action = words(entry["action"], "what you will do")
+            tell = words(entry["tell"], "who you will tell")
+        except PlanError as e:
+            raise PlanError(f"plan: behaviour {n}: {e}") from None
+        focus.append(Focus(item_id, action, tell, by))
+    try:
+        return made_on, check_plan(focus)
+    except PlanError as e:
+        raise PlanError(f"plan: {e}") from None
+
+
+def _is_date(text: str) -> bool:
+    try:
+        date.fromisoformat(text)
+    except ValueError:
+        return False
+    return len(text) == len("2027-01-01")
+
+
 # -- what a plan shows -----------------------------------------------------------------------------
 
 
