@@ -152,9 +152,8 @@ def plan_file(instrument: Instrument, chosen: Sequence[Offer], today: date, lead
 
     items = [o.item_id for o in chosen] or list(instrument.items)[:1]
     lines = [
-        "# My development plan: fill it in, save it as plan.yaml; it is stored with",
-        f"#   leadcheck plan {shlex.quote(' '.join(leader.split()))} --file plan.yaml",
-        f"# One to {MAX_FOCUS} behaviours, each an item id of {instrument.id} (or its number).",
+        f"# 1 to {MAX_FOCUS} behaviours (item ids of {instrument.id}); stored with: "
+        f"leadcheck plan {shlex.quote(' '.join(leader.split()))} --file plan.yaml",
         f"{FORMAT_KEY}: {FORMAT_VERSION}",
         "focus:",
     ]

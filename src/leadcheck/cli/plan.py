@@ -46,7 +46,7 @@ def plan(
         ),
     ] = None,
     show: Annotated[bool, typer.Option("--show", help="Print the stored plan of the round.")] = False,
-    format: Annotated[TextOrJson, typer.Option("--format", help=FORMAT_HELP)] = TextOrJson.text,
+    format: Annotated[TextOrJson, typer.Option("--format", "-f", help=FORMAT_HELP)] = TextOrJson.text,
     output: Annotated[
         Path | None,
         typer.Option(
