@@ -264,6 +264,7 @@ def test_the_reports_print_this_rounds_plan_then_the_previous_one(run: Run, db: 
 
 def test_summary_export_import_and_purge_carry_the_plan(run: Run, db: Path, tmp_path: Path) -> None:
     rated(db)
+    assert json.loads(run("summary", "Ana", "--format", "json").stdout)["plan"] is None
     assert run("plan", "Ana", "--file", str(plan_file(tmp_path, GOOD))).exit_code == 0
     summary = json.loads(run("summary", "Ana", "--format", "json").stdout)
     assert [f["item"] for f in summary["plan"]["focus"]] == ["d-1", "l-1"]
@@ -344,3 +345,33 @@ def test_ctrl_c_in_the_terminal_keeps_the_plan_saved_before(
     assert t.wait() == 130
     assert "Traceback" not in t.text
     assert [r[0] for r in stored(db)] == ["d-1", "l-1"]
+
+
+def test_the_readme_plan_file_is_a_plan(run: Run, db: Path, tmp_path: Path) -> None:
+    from leadcheck.instrument.catalog import load_instrument
+
+    readme = (Path(__file__).parent.parent / "README.md").read_text(encoding="utf-8")
+    block = re.search(r"```yaml\n(leadcheck_plan: 1\n.*?)```", readme, re.S)
+    assert block is not None
+    text = re.sub(r"by: \d{4}-\d\d-\d\d", f"by: {LATER}", block.group(1))  # a date still to come
+    with Store.open(db) as store:
+        store.assessment_for(store.ensure_leader("Ana Ruiz"), load_instrument("psl-360"))
+    result = run("plan", "Ana Ruiz", "--file", str(plan_file(tmp_path, text)))
+    assert result.exit_code == 0, result.stderr
+    assert [r[:3] for r in stored(db)] == [("sa-4", "Ask two peers for feedback after each review", "my team")]
+
+
+def test_the_end_of_input_in_the_terminal_saves_nothing(
+    terminal: type[Terminal],  # noqa: F811
+    db: Path,
+) -> None:
+    rated(db)
+    t = terminal(["plan", "Ana"], db)
+    t.expect("No report of this round was released yet: choose any behaviour.")
+    t.expect("Behaviour 1: ")
+    t.send("\r")
+    t.expect("Choose at least one behaviour.")
+    t.send("\x04")
+    t.expect("The input ended: no plan saved.")
+    assert t.wait() == 1
+    assert stored(db) == []
