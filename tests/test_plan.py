@@ -358,7 +358,9 @@ def test_the_readme_plan_file_is_a_plan(run: Run, db: Path, tmp_path: Path) -> N
         store.assessment_for(store.ensure_leader("Ana Ruiz"), load_instrument("psl-360"))
     result = run("plan", "Ana Ruiz", "--file", str(plan_file(tmp_path, text)))
     assert result.exit_code == 0, result.stderr
-    assert [r[:3] for r in stored(db)] == [("sa-4", "Ask two peers for feedback after each review", "my team")]
+    assert [r[:3] for r in stored(db)] == [
+        ("sa-4", "Ask two peers for feedback after each review", "my team")
+    ]
 
 
 def test_the_end_of_input_in_the_terminal_saves_nothing(

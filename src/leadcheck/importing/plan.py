@@ -463,8 +463,10 @@ def _take_rounds(plan: ImportPlan, reader: ExportReader, before: int) -> None:
         for leader, instrument, number, row in reader.releases
     ]
     plan.plans += [
-        PlannedPlan(leader, instrument, reader.numbered[(leader_key(leader), instrument.id, number)], *kept)
-        for leader, instrument, number, *kept in reader.plans
+        PlannedPlan(
+            leader, instrument, reader.numbered[(leader_key(leader), instrument.id, number)], made, focus
+        )
+        for leader, instrument, number, made, focus in reader.plans
     ]
     plan.workspace_id = plan.workspace_id or reader.workspace_id
 
