@@ -230,17 +230,23 @@ def test_the_plan_pdf_has_the_behaviours_for_raters_and_no_figures(
     assert not re.search(r"\d\.\d", text)  # no score
 
 
-def test_a_long_plan_in_another_script_stays_on_one_page(run: Run, db: Path, tmp_path: Path) -> None:
+def test_a_long_plan_in_other_scripts_wraps_and_stays_on_one_page(run: Run, db: Path, tmp_path: Path) -> None:
     rated(db)
     long = "Ελέγχω τις αποφάσεις μου με την ομάδα " * 7
-    text = GOOD.replace("Let people finish before I answer", long.strip()).replace(
-        "my manager", "山田さんとチーム"
+    unbroken = "x" * 250
+    text = (
+        GOOD.replace("Let people finish before I answer", long.strip())
+        .replace("my manager", "山田さんとチーム")
+        .replace("Decide in the meeting, not after it <b>now</b>", f"أقرر في الاجتماع {unbroken}")
+        .replace("my team", "הצוות שלי")
     )
     assert run("plan", "Ana", "--file", str(plan_file(tmp_path, text))).exit_code == 0
-    assert run("plan", "Ana", "-o", str(tmp_path / "plan.pdf")).exit_code == 0
+    result = run("plan", "Ana", "-o", str(tmp_path / "plan.pdf"))
+    assert result.exit_code == 0 and "warning" not in result.stderr  # every script has a font
     assert len(PdfReader(tmp_path / "plan.pdf").pages) == 1
     flat = "".join(pdftotext(tmp_path / "plan.pdf").split())
-    assert "山田さんとチーム" in flat and "Ελέγχωτιςαποφάσειςμου" in flat
+    for words in ("山田さんとチーム", "Ελέγχωτιςαποφάσειςμου", unbroken):
+        assert words in flat
 
 
 def test_the_reports_print_this_rounds_plan_then_the_previous_one(run: Run, db: Path, tmp_path: Path) -> None:
@@ -268,6 +274,8 @@ def test_summary_export_import_and_purge_carry_the_plan(run: Run, db: Path, tmp_
     assert run("plan", "Ana", "--file", str(plan_file(tmp_path, GOOD))).exit_code == 0
     summary = json.loads(run("summary", "Ana", "--format", "json").stdout)
     assert [f["item"] for f in summary["plan"]["focus"]] == ["d-1", "l-1"]
+    assert ", plan: yes" in run("status", "Ana").stdout.splitlines()[0]
+    assert json.loads(run("status", "Ana", "--format", "json").stdout)["plan"] is True
     assert run("export", "-o", str(tmp_path / "all.json")).exit_code == 0
     copy = tmp_path / "copy.db"
     restored = run("--db", str(copy), "import", str(tmp_path / "all.json"))
