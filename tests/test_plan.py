@@ -385,3 +385,18 @@ def test_the_end_of_input_in_the_terminal_saves_nothing(
     t.expect("The input ended: no plan saved.")
     assert t.wait() == 1
     assert stored(db) == []
+
+
+def test_a_cohort_report_prints_the_plan_and_renders_again_when_it_changes(
+    run: Run, db: Path, tmp_path: Path
+) -> None:
+    rated(db)
+    with Store.open(db) as store, store.transaction() as c:
+        c.execute("UPDATE leaders SET cohort = 'east'")
+    out = tmp_path / "reports"
+    assert run("cohort", "report", "east", "-o", str(out), "-j", "1", "-q").exit_code == 0
+    assert "Your plan after this round" not in pdftotext(out / "ana.pdf")
+    assert run("plan", "Ana", "--file", str(plan_file(tmp_path, GOOD))).exit_code == 0
+    assert run("cohort", "report", "east", "-o", str(out), "-j", "1", "-q").exit_code == 0
+    text = " ".join(pdftotext(out / "ana.pdf").split())
+    assert "Your plan after this round" in text and "Decide in the meeting, not after it <b>now</b>" in text
