@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import re
 import sqlite3
@@ -251,13 +252,15 @@ def test_a_long_plan_in_other_scripts_wraps_and_stays_on_one_page(run: Run, db: 
 
 def test_the_reports_print_this_rounds_plan_then_the_previous_one(run: Run, db: Path, tmp_path: Path) -> None:
     rated(db)
+    assert run("report", "Ana", "-o", str(tmp_path / "0.html")).exit_code == 0
+    before = (tmp_path / "0.html").read_text(encoding="utf-8")
+    assert "leadcheck_plan: 1\nfocus:\n  - item: l-1" in before  # the worksheet: the file to fill in
     assert run("plan", "Ana", "--file", str(plan_file(tmp_path, GOOD))).exit_code == 0
     assert run("report", "Ana", "-o", str(tmp_path / "1.html")).exit_code == 0
     first = (tmp_path / "1.html").read_text(encoding="utf-8")
-    assert (
-        "Your plan after this round" in first and "Decide in the meeting, not after it &lt;b&gt;now" in first
-    )
-    assert "leadcheck_plan: 1" in first  # the worksheet shows the file to fill in
+    assert "Your plan after this round" in first
+    assert "Decide in the meeting, not after it &lt;b&gt;now" in first  # the leader's words, escaped
+    assert "leadcheck_plan: 1" not in first  # the plan made, the worksheet gives way to it
     inst = instrument_from_text(MINI_360.read_text(encoding="utf-8"), "mini.yaml")
     with Store.open(db) as store:
         store.assessment_for(store.get_leader("Ana"), inst, new=True)
@@ -400,3 +403,26 @@ def test_a_cohort_report_prints_the_plan_and_renders_again_when_it_changes(
     assert run("cohort", "report", "east", "-o", str(out), "-j", "1", "-q").exit_code == 0
     text = " ".join(pdftotext(out / "ana.pdf").split())
     assert "Your plan after this round" in text and "Decide in the meeting, not after it <b>now</b>" in text
+
+
+def test_a_self_only_report_with_two_rounds_of_plans_keeps_to_six_pages() -> None:
+    from leadcheck.development import report_section
+    from leadcheck.instrument.catalog import load_instrument
+    from leadcheck.report.render import render_report
+    from leadcheck.responses import Response
+    from leadcheck.scoring import score
+    from leadcheck.store.plans import Focus, Plan
+
+    psl = load_instrument("psl-360")
+    answers = {item: (k % 5) + 1 for k, item in enumerate(psl.items)}
+    card = score(psl, [Response("self", answers, {q.id: "A note of my own." for q in psl.questions})], "Solo")
+    focus = tuple(
+        Focus(i, "Ask two peers for feedback after each review", "my manager", LATER) for i in psl.items
+    )
+    plan = Plan(1, 1, "2026-01-01", focus[:3])
+    plans = (report_section(plan, psl, 1, this_round=False), report_section(plan, psl, 2, this_round=True))
+    pdf = render_report(card, "pdf", generated=date(2026, 1, 15), plans=plans).data
+    assert len(PdfReader(io.BytesIO(pdf)).pages) <= 6
+    text = " ".join(pdftotext(pdf).split())
+    assert "Your plan after round 1" in text and "Your plan after this round" in text
+    assert "Worksheet" not in text  # the round has its plan: no worksheet to make one

@@ -361,6 +361,7 @@ class PlanSection:
     heading: str
     made_on: str
     rows: tuple[PlanRow, ...]
+    this_round: bool  # the report's own round's plan (else the previous round's)
 
 
 def plan_rows(plan: Plan, instrument: Instrument, group: str) -> tuple[PlanRow, ...]:
@@ -387,7 +388,7 @@ def long_date(iso: str) -> str:
 def report_section(plan: Plan, instrument: Instrument, round_number: int, this_round: bool) -> PlanSection:
     """The plan as the report prints it: the round's own, or the previous round's to read change against."""
     heading = "Your plan after this round" if this_round else f"Your plan after round {round_number}"
-    return PlanSection(heading, long_date(plan.made_on), plan_rows(plan, instrument, SELF))
+    return PlanSection(heading, long_date(plan.made_on), plan_rows(plan, instrument, SELF), this_round)
 
 
 def others_group(instrument: Instrument) -> str:

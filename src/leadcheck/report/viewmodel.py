@@ -263,6 +263,8 @@ class ReportView:
         PlanSection, ...
     ] = ()  # the previous round's plan, then this round's (leadcheck.development)
     plan_file: str = ""  # the plan file the worksheet shows, to fill in
+    # The worksheet is for making a plan: a round that has one prints it instead.
+    worksheet_shown: bool = True
 
 
 def _gap_cell(card: Scorecard, self_value: float | None, others: float | None) -> Cell:
@@ -931,6 +933,7 @@ def build_view(
     today = generated or date.today()
     return ReportView(
         plans=plans,
+        worksheet_shown=not any(p.this_round for p in plans),
         plan_file=development_plan.plan_file(inst, development_plan.offers(card), today, card.leader),
         title=f"{'DRAFT ' if draft else ''}360 development report: {card.leader}",
         draft=draft,
