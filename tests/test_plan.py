@@ -11,6 +11,8 @@ from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from pypdf import PdfReader
 from typer.testing import Result
 
@@ -426,3 +428,29 @@ def test_a_self_only_report_with_two_rounds_of_plans_keeps_to_six_pages() -> Non
     text = " ".join(pdftotext(pdf).split())
     assert "Your plan after round 1" in text and "Your plan after this round" in text
     assert "Worksheet" not in text  # the round has its plan: no worksheet to make one
+
+
+@given(st.data())
+def test_every_item_is_found_by_its_number_and_its_id_in_any_case(data: st.DataObject) -> None:
+    from leadcheck.development import find_item, item_numbers
+    from leadcheck.instrument.catalog import load_instrument
+
+    psl = load_instrument("psl-360")
+    item_id = data.draw(st.sampled_from(list(psl.items)))
+    spelled = "".join(data.draw(st.sampled_from([c.lower(), c.upper()])) for c in item_id)
+    assert find_item(psl, f" {spelled} ") == item_id
+    assert find_item(psl, str(item_numbers(psl)[item_id])) == item_id
+
+
+@given(st.integers(min_value=-3650, max_value=3650))
+def test_a_date_is_taken_exactly_when_it_is_after_today(days: int) -> None:
+    from leadcheck.development import due_date
+    from leadcheck.errors import PlanError
+
+    today = date(2026, 12, 8)
+    day = today + timedelta(days=days)
+    if days > 0:
+        assert due_date(day.isoformat(), today) == day.isoformat() == due_date(day, today)
+    else:
+        with pytest.raises(PlanError, match="is not after today"):
+            due_date(day.isoformat(), today)
