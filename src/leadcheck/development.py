@@ -1,8 +1,9 @@
 """The development plan: what is offered first, choosing behaviours, the plan file, and what a plan shows.
 
 Pure functions of plain data (an instrument, a released scorecard, a plan,
-today's date); the store keeps plans (``leadcheck.store.plans``), the CLI asks
-and prints, and the report and the plan page print the views made here.
+today's date), then a few that read a round and its plans from the workspace
+(the last section). The store keeps plans (``leadcheck.store.plans``), the CLI
+asks and prints, and the report and the plan page print the views made here.
 """
 
 from __future__ import annotations
@@ -33,9 +34,6 @@ MAX_TEXT = 300
 DATE_FORMAT = "YYYY-MM-DD"
 # An unknown id this close to an item's (difflib's ratio, as the other file readers use) is a typo.
 CLOSE_ID = 0.6
-# As many behaviours to work on as the report's first page names (leadcheck.report.viewmodel).
-OFFERED = 3
-OFFERED_SELF_ONLY = 2
 
 FIELD_QUESTIONS = {
     "action": "what you will do",
@@ -66,7 +64,7 @@ def offers(card: Scorecard | None) -> tuple[Offer, ...]:
         return ()
     inst = card.instrument
     others = any(n for g, n in card.raters.items() if g != SELF)
-    _, work = priorities.behaviours(card, OFFERED if others else OFFERED_SELF_ONLY)
+    _, work = priorities.behaviours(card, priorities.behaviour_count(others))
     numbers = item_numbers(inst)
     return tuple(
         Offer(i.id, numbers[i.id], i.item.text_for(SELF), inst.dimension(i.dimension_id).name) for i in work

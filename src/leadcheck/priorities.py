@@ -36,6 +36,9 @@ CONFIDENCE = 0.95
 TOP_FINDINGS = 5  # blind spots and hidden strengths shown in the body; all are in the appendix
 TOP_AREAS = 3  # strengths in the executive summary
 TOP_PRIORITIES = 2  # development priorities: the summary's, the plan's and the worksheet's
+BEHAVIOURS = 3  # behaviours to build on, and to work on, on the first page (and offered by `plan`)
+# Two each from the leader's own ratings alone: without others' there is less to act on.
+BEHAVIOURS_SELF_ONLY = 2
 
 
 def t_quantile(df: int) -> float:
@@ -180,6 +183,11 @@ def _pick(ranked: list[ItemScore], count: int, exclude: set[str]) -> list[ItemSc
         if len(picked) < count and i.id not in exclude and i not in picked:
             picked.append(i)
     return picked
+
+
+def behaviour_count(has_others: bool) -> int:
+    """How many behaviours to build on, and to work on, the first page names."""
+    return BEHAVIOURS if has_others else BEHAVIOURS_SELF_ONLY
 
 
 def behaviours(card: Scorecard, count: int) -> tuple[list[ItemScore], list[ItemScore]]:

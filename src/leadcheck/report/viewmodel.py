@@ -570,7 +570,6 @@ def _evidence_sentence(card: Scorecard, d: DimensionScore) -> str:
     return " ".join(parts)
 
 
-BEHAVIOURS = 3  # behaviours to build on, and to work on, on the first page
 SHORT_COMMENT = 160  # characters: a supporting comment on the first page is a line or two
 _POSITIVE_QUESTION = ("keep", "continue", "well", "strength")
 _STOP_WORDS = frozenset(
@@ -730,8 +729,7 @@ def _executive(card: Scorecard, development: tuple[DevelopmentBlock, ...]) -> Ex
     else:
         steps.insert(0, "Ask colleagues to rate you: this report holds only your own ratings.")
     basis = "by all others' mean rating" if others else "by your own rating (no others' ratings yet)"
-    # Two each from the leader's own ratings alone: without others' there is less to act on.
-    build, work = priorities.behaviours(card, BEHAVIOURS if others else 2)
+    build, work = priorities.behaviours(card, priorities.behaviour_count(others))
     used: set[str] = set()
     build_on = tuple(_behaviour(card, i, True, used) for i in build)
     work_on = tuple(_behaviour(card, i, False, used) for i in work)
