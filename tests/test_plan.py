@@ -219,6 +219,10 @@ def test_the_plan_pdf_has_the_behaviours_for_raters_and_no_figures(
     reader = PdfReader(tmp_path / "plan.pdf")
     assert len(reader.pages) == 1
     assert "/StructTreeRoot" in reader.trailer["/Root"]  # tagged, as the report
+    from pdfua import Severity, validate
+
+    checked = validate(str(tmp_path / "plan.pdf"))
+    assert [f.rule_id for f in checked.findings if f.severity >= Severity.WARNING] == []
     assert reader.metadata is not None and reader.metadata.title == "Development plan: Ana"
     text = " ".join(pdftotext(tmp_path / "plan.pdf").split())
     for words in (
