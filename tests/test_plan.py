@@ -258,7 +258,8 @@ def test_a_long_plan_in_other_scripts_wraps_and_stays_on_one_page(run: Run, db: 
 
 def test_the_reports_print_this_rounds_plan_then_the_previous_one(run: Run, db: Path, tmp_path: Path) -> None:
     rated(db)
-    assert run("report", "Ana", "-o", str(tmp_path / "0.html")).exit_code == 0
+    made = run("report", "Ana", "-o", str(tmp_path / "0.html"))
+    assert made.exit_code == 0 and 'record the plan with `leadcheck plan "Ana"`' in made.stderr
     before = (tmp_path / "0.html").read_text(encoding="utf-8")
     assert "leadcheck_plan: 1\nfocus:\n  - item: l-1" in before  # the worksheet: the file to fill in
     assert run("plan", "Ana", "--file", str(plan_file(tmp_path, GOOD))).exit_code == 0

@@ -92,8 +92,9 @@ def report(
         typer.echo(f"warning: {warning(f'the report of {leader}', rendered.missing_scripts)}", err=True)
     # After any warning. The report's next steps are in plain words for the leader; the commands are the coach's.
     typer.echo(
-        f'Next steps, for the coach: re-assess in 6 to 12 months with `leadcheck assess --new "{leader}"` '
-        "and the same raters; the next report shows the change.",
+        f'Next steps, for the coach: after the debrief, record the plan with `leadcheck plan "{leader}"`; '
+        f're-assess in 6 to 12 months with `leadcheck assess --new "{leader}"` '
+        "and the same raters; the next report shows the change against the plan.",
         err=True,
     )
 
