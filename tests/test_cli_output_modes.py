@@ -50,6 +50,7 @@ COMMANDS: dict[str, tuple[list[str], str | None, int]] = {
     "status": (["status", "Ana"], None, 0),
     "summary": (["summary", "Ana"], None, 0),
     "report": (["report", "Ana", "-o", "{tmp}/ana.html"], None, 0),
+    "plan": (["plan", "Ana", "--show"], None, 1),  # no plan yet: the one error that says how to make one
     "cohort report": (["cohort", "report", "east", "-o", "{tmp}/reports", "-j", "1"], None, 0),
     # A workspace of its own: demo refuses one holding real leaders (--db after the command wins).
     "demo": (

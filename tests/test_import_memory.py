@@ -11,7 +11,7 @@ import pytest
 from leadcheck.errors import ImportProblemError
 from leadcheck.importing import ImportOptions, Parsed, apply_plan, csvfile, plan_import
 from leadcheck.importing import plan as planning
-from leadcheck.importing.problems import Problems
+from leadcheck.problems import Problems
 from leadcheck.responses import IncomingResponse
 from leadcheck.store import Store
 

@@ -16,11 +16,10 @@ from leadcheck.importing.columns import (
     parse_answer,
 )
 from leadcheck.importing.export import protect, unprotect
-from leadcheck.importing.problems import Problems, shorten
 from leadcheck.importing.timestamps import parse_timestamp
 from leadcheck.instrument.catalog import load_instrument
 from leadcheck.instrument.model import Instrument
-from leadcheck.problems import ERROR, WARNING, Location, Problem
+from leadcheck.problems import ERROR, WARNING, Location, Problem, Problems, shorten
 
 FIXTURES = Path(__file__).parent / "fixtures" / "imports"
 

@@ -361,8 +361,8 @@ def test_a_killed_invite_leaves_disk_agreeing_with_the_roster_and_a_rerun_comple
 
 def _queries_to_check(tmp_path: Path, rows: int) -> int:
     """How many SQL statements checking and adding ``rows`` raters of one leader runs."""
-    from leadcheck.importing.problems import Problems
     from leadcheck.instrument.catalog import load_instrument
+    from leadcheck.problems import Problems
 
     instrument = load_instrument(str(MINI_360))
     nominations = [

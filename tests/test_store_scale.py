@@ -19,8 +19,8 @@ from leadcheck.importing import ImportOptions, apply_plan, csvfile, plan_import
 from leadcheck.importing.closenames import CLOSE_NAME, CloseNames, closeness, digits_of
 from leadcheck.importing.export import iter_export, iter_leaders
 from leadcheck.importing.policy import add_responses
-from leadcheck.importing.problems import Problems
 from leadcheck.instrument.catalog import load_instrument
+from leadcheck.problems import Problems
 from leadcheck.responses import IncomingResponse
 from leadcheck.store import MIGRATIONS, Store, leader_key
 
@@ -58,7 +58,7 @@ def test_migration_4_indexes_the_names_of_an_existing_workspace(tmp_path: Path) 
         conn.execute("PRAGMA user_version = 3")
         conn.execute("INSERT INTO leaders (name, created_at) VALUES ('Ana  Lopez', 't'), ('Zoë Adams', 't')")
     with Store.open(db) as store:
-        assert store.schema_version == len(MIGRATIONS) == 6
+        assert store.schema_version == len(MIGRATIONS) == 7
         keys = {row[0]: row[1] for row in store.conn.execute("SELECT name, name_key FROM leaders")}
         assert keys == {"Ana  Lopez": "ana lopez", "Zoë Adams": "zoë adams"}
         assert store.get_leader("ANA lopez").name == "Ana  Lopez"

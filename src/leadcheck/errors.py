@@ -50,6 +50,10 @@ class ImportProblemError(LeadcheckError):
     """A response file or CSV export holds data that cannot be imported."""
 
 
+class PlanError(LeadcheckError):
+    """A development plan could not be read, checked or found."""
+
+
 class ReportError(LeadcheckError):
     """A report could not be rendered or written."""
 

@@ -27,7 +27,7 @@ from fractions import Fraction
 
 from leadcheck import exact, findings
 from leadcheck import text as txt
-from leadcheck.scoring import DimensionScore, Finding, Scorecard
+from leadcheck.scoring import DimensionScore, Finding, ItemScore, Scorecard
 
 CLEAR = "clear"
 TENTATIVE = "tentative"
@@ -36,6 +36,9 @@ CONFIDENCE = 0.95
 TOP_FINDINGS = 5  # blind spots and hidden strengths shown in the body; all are in the appendix
 TOP_AREAS = 3  # strengths in the executive summary
 TOP_PRIORITIES = 2  # development priorities: the summary's, the plan's and the worksheet's
+BEHAVIOURS = 3  # behaviours to build on, and to work on, on the first page (and offered by `plan`)
+# Two each from the leader's own ratings alone: without others' there is less to act on.
+BEHAVIOURS_SELF_ONLY = 2
 
 
 def t_quantile(df: int) -> float:
@@ -161,3 +164,53 @@ def strengths(card: Scorecard, count: int = TOP_AREAS) -> tuple[DimensionScore, 
     rated = [d for d in card.dimensions if level(d) is not None]
     ranked = sorted(rated, key=lambda d: (-exact.exact(level(d) or 0.0), order[d.id]))
     return tuple(ranked[:count])
+
+
+def _level(i: ItemScore) -> float | None:
+    """What an item is judged on for the first page: all others' mean, or self when no others rated."""
+    return i.others.mean if i.others.mean is not None else i.self
+
+
+def _pick(ranked: list[ItemScore], count: int, exclude: set[str]) -> list[ItemScore]:
+    """``count`` items in ranked order, one per competency first, then any."""
+    picked: list[ItemScore] = []
+    seen: set[str] = set()
+    for i in ranked:
+        if len(picked) < count and i.id not in exclude and i.dimension_id not in seen:
+            picked.append(i)
+            seen.add(i.dimension_id)
+    for i in ranked:
+        if len(picked) < count and i.id not in exclude and i not in picked:
+            picked.append(i)
+    return picked
+
+
+def behaviour_count(has_others: bool) -> int:
+    """How many behaviours to build on, and to work on, the first page names."""
+    return BEHAVIOURS if has_others else BEHAVIOURS_SELF_ONLY
+
+
+def behaviours(card: Scorecard, count: int) -> tuple[list[ItemScore], list[ItemScore]]:
+    """Behaviours to build on (highest rated) and to work on (the lowest in each priority area):
+    the report's first page, and what ``leadcheck plan`` offers first.
+
+    Ordered by exact comparisons; ties by the relative gap (leadcheck.findings), then instrument order.
+    Nothing is both: an item to build on is never one to work on.
+    """
+    items = [i for d in card.dimensions for i in d.items if _level(i) is not None]
+    order = {i.id: n for n, i in enumerate(items)}
+    lv = card.levels
+
+    def rel(i: ItemScore) -> Fraction:
+        return findings.relative_gap(i.self, i.others.mean, lv) or Fraction(0)
+
+    high = sorted(items, key=lambda i: (-exact.exact(_level(i) or 0.0), rel(i), order[i.id]))
+    low = sorted(items, key=lambda i: (exact.exact(_level(i) or 0.0), -rel(i), order[i.id]))
+    build = _pick(high, count, set())
+    taken = {i.id for i in build}
+    areas = [d.id for d in development_priorities(card, count)]
+    by_area = sorted(
+        low, key=lambda i: areas.index(i.dimension_id) if i.dimension_id in areas else len(areas)
+    )
+    work = _pick(by_area, count, taken)
+    return build, work

@@ -119,3 +119,66 @@ class Problem:
         """For editors and grep: ``file:3:5: error: message [code]``, the level always said."""
         column = f'column "{shorten(self.csv_column)}": ' if self.csv_column else ""
         return f"{self.location}: {self.level}: {column}{self.message} [{self.code}]"
+
+
+# The code of a file problem (an import, a plan file) no more particular code was given for.
+IMPORT = "import"
+
+
+class Problems:
+    """Collects the findings of one file."""
+
+    def __init__(self, source: str) -> None:
+        self.source = source
+        self.found: list[Problem] = []
+
+    def error(
+        self,
+        message: str,
+        row: int = 0,
+        column: str = "",
+        position: int = 0,
+        index: int = 0,
+        code: str = IMPORT,
+    ) -> None:
+        self.add(message, ERROR, row, column, position, index, code)
+
+    def warning(
+        self,
+        message: str,
+        row: int = 0,
+        column: str = "",
+        position: int = 0,
+        index: int = 0,
+        code: str = IMPORT,
+    ) -> None:
+        self.add(message, WARNING, row, column, position, index, code)
+
+    def note(self, message: str, row: int = 0, code: str = IMPORT) -> None:
+        self.add(message, NOTE, row, code=code)
+
+    def add(
+        self,
+        message: str,
+        level: str,
+        row: int = 0,
+        column: str = "",
+        position: int = 0,
+        index: int = 0,
+        code: str = IMPORT,
+    ) -> None:
+        """A finding at line ``row`` (character ``position``) of the file, in CSV column ``column``."""
+        self.found.append(
+            Problem(
+                Location(self.source, row, position),
+                level,
+                code,
+                message,
+                csv_index=index,
+                csv_column=column,
+            )
+        )
+
+    @property
+    def has_errors(self) -> bool:
+        return any(p.level == ERROR for p in self.found)

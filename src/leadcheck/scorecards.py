@@ -45,6 +45,20 @@ def score_assessment(
     return replace(card, importance=importance.ratings(instrument, responses))
 
 
+def released_card(store: Store, assessment: Assessment) -> Scorecard | None:
+    """The round's figures as its last release published them (leadcheck.releases), or None when
+    nothing of the round was released yet. Never scores answers afresh: a plan chosen from it offers
+    only what the leader was already given."""
+    from leadcheck.releases import released_figures
+    from leadcheck.scoring import as_released
+
+    released = released_figures(store, assessment)
+    if not released:
+        return None
+    instrument = store.instrument(assessment)
+    return as_released(instrument, store.responses(assessment), released[-1], assessment.leader.name)
+
+
 def score_latest(store: Store, leader: Leader, instrument_id: str | None = None) -> ScoredAssessment:
     """The leader's newest assessment scored, compared with their previous one on the same instrument.
 

@@ -586,6 +586,14 @@ def score(
     return _assemble(instrument, leader, raters, counts, used, dimensions, texts, members, seed, notes, False)
 
 
+def as_released(
+    instrument: Instrument, responses: Sequence[Response], last: Released, leader: str = ""
+) -> Scorecard:
+    """The scorecard a release published (``last``), with the leader's own answers as they are now:
+    what the leader was given, never a figure the anonymity rule held back since."""
+    return _repeat(instrument, leader, _raters(instrument, responses), last, None)
+
+
 def may_follow(
     instrument: Instrument,
     dimensions: Sequence[DimensionScore],

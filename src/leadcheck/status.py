@@ -143,6 +143,7 @@ class LeaderStatus:
     last_activity: str
     unrated_items: list[str]
     last_answered: str | None = None  # when the newest answer was given (a survey's own timestamp)
+    plan: bool = False  # the current round has a development plan (leadcheck plan)
 
     @property
     def self_state(self) -> str:
@@ -184,6 +185,7 @@ class LeaderStatus:
             "missing": self.missing,
             "last_activity": self.last_activity,
             "last_answered": self.last_answered,
+            "plan": self.plan,
         }
         if self.assessment:
             a = self.assessment
@@ -223,4 +225,5 @@ def leader_status(store: Store, leader: Leader) -> LeaderStatus:
         store.last_activity(leader),
         unrated,
         answered,
+        current is not None and store.plans.of_round(current.id) is not None,
     )

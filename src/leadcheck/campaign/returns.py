@@ -19,9 +19,8 @@ from typing import TYPE_CHECKING, Any
 from leadcheck.campaign import forms, pdfscan, roster
 from leadcheck.errors import ImportProblemError
 from leadcheck.importing.model import ImportOptions, Parsed
-from leadcheck.importing.problems import Problems
 from leadcheck.importing.resolve import Instruments, label
-from leadcheck.problems import Location
+from leadcheck.problems import Location, Problems
 from leadcheck.responses import Answer, IncomingResponse
 from leadcheck.store import Store
 

@@ -21,9 +21,9 @@ from email_validator import EmailNotValidError, ValidatedEmail, validate_email
 from leadcheck.errors import NotFoundError
 from leadcheck.importing import csvfile
 from leadcheck.importing.columns import describe_groups, loose, match_group
-from leadcheck.importing.problems import Problems
 from leadcheck.instrument.model import SELF, Instrument
 from leadcheck.names import name_problem
+from leadcheck.problems import Problems
 from leadcheck.store import Leader, Store, leader_key, leader_name_problem, now
 
 NOMINATED, INVITED, RETURNED, REMOVED = "nominated", "invited", "returned", "removed"

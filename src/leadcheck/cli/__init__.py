@@ -18,6 +18,7 @@ from leadcheck.cli import collect as collect_cmd
 from leadcheck.cli import files as files_cmd
 from leadcheck.cli import instruments as instruments_cmd
 from leadcheck.cli import norms as norms_cmd
+from leadcheck.cli import plan as plan_cmd
 from leadcheck.cli import privacy as privacy_cmd
 from leadcheck.cli import report as report_cmd
 from leadcheck.cli import summary as summary_cmd
@@ -139,6 +140,7 @@ REGISTRARS: dict[str, Callable[[typer.Typer], None]] = {
     "status": workspace_cmd.register,
     "summary": summary_cmd.register,
     "report": report_cmd.register,
+    "plan": plan_cmd.register,
     "cohort": cohort_cmd.register,
     "demo": cohort_cmd.register,
     "audit": privacy_cmd.register,

@@ -32,6 +32,11 @@ EXAMPLES: dict[str, tuple[str, ...]] = {
     "status": ("leadcheck status", 'leadcheck status "Ana Ruiz"'),
     "summary": ('leadcheck summary "Ana Ruiz"',),
     "report": ('leadcheck report "Ana Ruiz" -o ana-ruiz.pdf',),
+    "plan": (
+        'leadcheck plan "Ana Ruiz"',
+        'leadcheck plan "Ana Ruiz" --file plan.yaml -o ana-ruiz-plan.pdf',
+        'leadcheck plan "Ana Ruiz" --show --format json',
+    ),
     "cohort": ("leadcheck cohort report 2026-spring -o reports/",),
     "cohort report": (
         "leadcheck cohort report 2026-spring -o reports/",

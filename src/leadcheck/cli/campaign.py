@@ -128,7 +128,7 @@ def raters_import(
     All of them, or (on any problem) none: every problem is listed.
     """
     from leadcheck.campaign import roster
-    from leadcheck.importing.problems import Problems
+    from leadcheck.problems import Problems
     from leadcheck.store import leader_name_problem
 
     problems = Problems(str(file))
@@ -176,7 +176,7 @@ def raters_add(
     """Add one rater to a leader's roster."""
     from leadcheck.campaign import roster
     from leadcheck.errors import UsageError
-    from leadcheck.importing.problems import Problems
+    from leadcheck.problems import Problems
 
     problems = Problems("command line")
     nomination = roster.Nomination(leader.strip(), name.strip(), email.strip(), group)

@@ -70,8 +70,9 @@ def report(
         typer.echo(f"warning: {warning(f'the report of {leader}', rendered.missing_scripts)}", err=True)
     # After any warning. The report's next steps are in plain words for the leader; the commands are the coach's.
     typer.echo(
-        f'Next steps, for the coach: re-assess in 6 to 12 months with `leadcheck assess --new "{leader}"` '
-        "and the same raters; the next report shows the change.",
+        f'Next steps, for the coach: after the debrief, record the plan with `leadcheck plan "{leader}"`; '
+        f're-assess in 6 to 12 months with `leadcheck assess --new "{leader}"` '
+        "and the same raters; the next report shows the change against the plan.",
         err=True,
     )
 
@@ -88,6 +89,7 @@ def _make(
     renderer: Renderer,
 ) -> Rendered:
     """Score the leader, render the report and write it (recorded in the ledger unless a draft)."""
+    from leadcheck.development import report_plans
     from leadcheck.norms import load
     from leadcheck.report.render import render_report
     from leadcheck.scorecards import scored_leader
@@ -98,7 +100,14 @@ def _make(
         scored = scored_leader(store, leader, instrument)
         norm_group = _norm_group(store, scored, norms_file, norms)
         rendered = render_report(
-            scored.card, fmt, scored.changes, template_dir, norms=norm_group, draft=draft, renderer=renderer
+            scored.card,
+            fmt,
+            scored.changes,
+            template_dir,
+            norms=norm_group,
+            draft=draft,
+            renderer=renderer,
+            plans=report_plans(store, scored.assessment),
         )
         _write(store, scored, rendered.data, output, draft)
     return rendered

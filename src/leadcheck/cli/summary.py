@@ -242,14 +242,16 @@ def summary(
     instrument: AssessmentInstrumentOpt = None,
 ) -> None:
     """Show a leader's scores: competencies by rater group, gaps, blind spots and strengths."""
+    from leadcheck.development import current_plan
     from leadcheck.scorecards import publish, scored_leader
     from leadcheck.store import Store
 
     with Store.open(db_path(ctx), create=False) as store:
         scored = scored_leader(store, leader, instrument)
         publish(store, scored, "summary")  # what it shows is a release like any report
+        plan = current_plan(store, scored.assessment)
     if wants_json(format, as_json):
-        typer.echo(json.dumps(_summary_json(scored), indent=2, ensure_ascii=False))
+        typer.echo(json.dumps({**_summary_json(scored), "plan": plan}, indent=2, ensure_ascii=False))
         return
     card = scored.card
     out = console()

@@ -165,7 +165,9 @@ def _detail(out: Any, s: LeaderStatus, titles: dict[str, str]) -> None:
     cohort = f", cohort {s.cohort}" if s.cohort else ""
     out.print(
         f"{s.name}{cohort}: {a.instrument_id} {a.instrument_version}, started {utc_minutes(a.created_at)} UTC, "
-        f"last answer {utc_minutes(s.last_answered)}" + (" UTC" if s.last_answered else ""),
+        f"last answer {utc_minutes(s.last_answered)}"
+        + (" UTC" if s.last_answered else "")
+        + f", plan: {'yes' if s.plan else 'no'}",
         markup=False,
     )
     seen = s.visibility

@@ -35,6 +35,7 @@ from leadcheck.cohort.files import (
 )
 from leadcheck.cohort.statistics import CohortBuilder
 from leadcheck.cohort.worker import RenderResult, RenderTask, render_task
+from leadcheck.development import report_plans
 from leadcheck.errors import LeadcheckError, NotFoundError, ReportError, SchedulerError, UsageError
 from leadcheck.norms import Norms, check_instrument, cohort_norms, norms_digest
 from leadcheck.report.bundle import load_bundle
@@ -404,7 +405,9 @@ class CohortRun:
             self.result.outside_summary.append((leader.name, instrument.id))
         group = self.norm_group(instrument.id)
         draft = self.options.draft
+        plans = report_plans(self.store, scored.assessment)
         extra = [
+            repr(plans),  # a plan made or changed since is printed in the report
             str(scored.previous.id) if scored.previous else "",
             norms_digest(group),  # a changed norm group (or cohort) changes the percentiles
             "draft" if draft else "release",  # a draft is never kept in place of a release
@@ -415,7 +418,9 @@ class CohortRun:
             self.result.skipped.append(file)
             self.emit(Event("skipped", leader.name, file, self._done(), self.total))
             return None
-        view = build_view(card, scored.changes, generated=self.options.generated, norms=group, draft=draft)
+        view = build_view(
+            card, scored.changes, generated=self.options.generated, norms=group, draft=draft, plans=plans
+        )
         self.to_record[file] = scored
         return Job(RenderTask(file, view, ENTRY, self.bundle), digest, leader.name)
 

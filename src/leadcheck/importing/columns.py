@@ -10,8 +10,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import cached_property
 
-from leadcheck.importing.problems import shorten
 from leadcheck.instrument.model import SELF_NOT_OBSERVED, Instrument, Scale
+from leadcheck.problems import shorten
 from leadcheck.responses import Answer
 
 # Cell values that mean "not observed" besides the scale's own label (compared loosely).

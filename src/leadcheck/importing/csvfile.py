@@ -11,8 +11,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from leadcheck.errors import ImportProblemError
-from leadcheck.importing.problems import Problems
 from leadcheck.infiles import check_regular
+from leadcheck.problems import Problems
 
 MAX_FILE_BYTES = 50 * 1024 * 1024
 DELIMITERS = (",", ";", "\t")

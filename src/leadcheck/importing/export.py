@@ -12,15 +12,14 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, TextIO
 
-from leadcheck.errors import InstrumentError
+from leadcheck.errors import InstrumentError, PlanError
 from leadcheck.importing.columns import loose
 from leadcheck.importing.csvfile import Table
 from leadcheck.importing.layouts import COMMENT_PREFIX, EXPORT_COLUMNS
 from leadcheck.importing.model import LedgerRow, Parsed, PlannedLeader, PlannedRound, Round, Unchanged
-from leadcheck.importing.problems import Problems, shorten
 from leadcheck.importing.resolve import Instruments, label
 from leadcheck.instrument.model import Instrument
-from leadcheck.problems import Location
+from leadcheck.problems import Location, Problems, shorten
 from leadcheck.responses import Answer, IncomingResponse
 from leadcheck.store import (
     Store,
@@ -30,6 +29,7 @@ from leadcheck.store import (
     leader_name_problem,
     responses,
 )
+from leadcheck.store.plans import Focus
 
 EXPORT_KEY = "leadcheck_export"
 # 2: the release ledger ("releases") is part of the file. Version 1 files (no ledger) are still read;
@@ -108,6 +108,7 @@ def iter_leaders(store: Store) -> Iterator[dict[str, Any]]:
     """
     every = assessments.every(store)
     rounds = assessments.round_numbers(every)
+    plans = store.plans.every()
     by_leader: dict[int, list[dict[str, Any]]] = {}
     for a in every:
         by_leader.setdefault(a.leader.id, []).append(
@@ -117,6 +118,7 @@ def iter_leaders(store: Store) -> Iterator[dict[str, Any]]:
                 "instrument_hash": a.instrument_hash,
                 "created_at": a.created_at,
                 "round": rounds[a.id],
+                **({"plan": plans[a.id].as_dict()} if a.id in plans else {}),
             }
         )
     for leader in store.leaders():
@@ -260,6 +262,8 @@ class ExportReader:
         self._unknown: set[str] = set()  # instrument hashes already reported as not found
         # The JSON export's release records: (leader, instrument, round number, the row's values).
         self.releases: list[tuple[str, Instrument, int, LedgerRow]] = []
+        # The development plans of its rounds: (leader, instrument, round number, made on, behaviours).
+        self.plans: list[tuple[str, Instrument, int, str, tuple[Focus, ...]]] = []
         self.workspace_id: str | None = None  # the id of the workspace the export came from
 
     def instrument(self, record: Mapping[str, Any], report: Report) -> Instrument | None:
@@ -378,6 +382,19 @@ class ExportReader:
                 at('"created_at" and "round" must be given', "")
             if instrument is not None and named is not None:
                 self.declare(name, instrument, *named, where.within(f"assessment {m}"), at)
+                if "plan" in item:
+                    self.plan(name, instrument, named[1], item["plan"], at)
+
+    def plan(self, leader: str, instrument: Instrument, number: int, doc: object, report: Report) -> None:
+        """A round's development plan, checked as ``leadcheck plan`` would (its dates aside)."""
+        from leadcheck.development import restored
+
+        try:
+            made_on, focus = restored(doc, instrument)
+        except PlanError as e:
+            report(str(e), "")
+            return
+        self.plans.append((leader, instrument, number, made_on, focus))
 
     def release(self, entry: object, where: Location, report: Report) -> None:
         """One entry of the JSON export's "releases": a ledger row, in a round the export names."""

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from leadcheck.instrument.model import Instrument
 from leadcheck.problems import Location
 from leadcheck.responses import IncomingResponse
+from leadcheck.store.plans import Focus
 
 
 @dataclass(frozen=True)
@@ -85,6 +86,17 @@ class PlannedRelease:
     instrument: Instrument
     round: Round
     row: LedgerRow
+
+
+@dataclass(frozen=True)
+class PlannedPlan:
+    """A development plan an export carries, to be restored in its round once the round is stored."""
+
+    leader: str
+    instrument: Instrument
+    round: Round
+    made_on: str
+    focus: tuple[Focus, ...]
 
 
 @dataclass(frozen=True)

@@ -27,12 +27,12 @@ from leadcheck.importing.model import (
     ImportOptions,
     Parsed,
     PlannedLeader,
+    PlannedPlan,
     PlannedRelease,
     PlannedRound,
     Unchanged,
 )
 from leadcheck.importing.policy import add_responses, stored_group
-from leadcheck.importing.problems import Problems
 from leadcheck.importing.resolve import Instruments, label
 from leadcheck.importing.responsefile import read_response_file
 from leadcheck.importing.spool import Spool
@@ -40,7 +40,7 @@ from leadcheck.importing.tables import SurveyReader
 from leadcheck.infiles import check_regular
 from leadcheck.instrument.catalog import YAML_SUFFIXES
 from leadcheck.instrument.model import SELF, Instrument
-from leadcheck.problems import ERROR, WARNING, Location, Problem
+from leadcheck.problems import ERROR, WARNING, Location, Problem, Problems
 from leadcheck.responses import content_digest
 from leadcheck.store import Leader, Store, leader_key, leader_name_problem
 from leadcheck.store.responses import BATCH
@@ -69,6 +69,7 @@ class ImportPlan:
     leaders: list[PlannedLeader] = field(default_factory=list)  # leaders an export lists
     rounds: list[PlannedRound] = field(default_factory=list)  # assessment rounds exports name, in order
     releases: list[PlannedRelease] = field(default_factory=list)  # release records exports carry
+    plans: list[PlannedPlan] = field(default_factory=list)  # development plans exports carry
     workspace_id: str | None = None  # the id of the workspace an export came from (to restore it)
     kept: KeptResponses = field(default_factory=KeptResponses)  # who answered about whom, and where
     spool: Spool = field(default_factory=Spool)  # the answers and comments of ``kept``
@@ -460,6 +461,12 @@ def _take_rounds(plan: ImportPlan, reader: ExportReader, before: int) -> None:
         PlannedRelease(leader, instrument, reader.numbered[(leader_key(leader), instrument.id, number)], row)
         for leader, instrument, number, row in reader.releases
     ]
+    plan.plans += [
+        PlannedPlan(
+            leader, instrument, reader.numbered[(leader_key(leader), instrument.id, number)], made, focus
+        )
+        for leader, instrument, number, made, focus in reader.plans
+    ]
     plan.workspace_id = plan.workspace_id or reader.workspace_id
 
 
@@ -584,6 +591,7 @@ def _apply(plan: ImportPlan, store: Store, dry_run: bool) -> ImportOutcome:
                 new_rounds += 1
         _store_responses(plan, store, outcome)
         restored = _store_releases(plan, store)
+        _store_plans(plan, store)
         returned = plan.kept.campaign_raters()
         if returned:
             from leadcheck.campaign.roster import mark_returned
@@ -626,6 +634,18 @@ def _store_releases(plan: ImportPlan, store: Store) -> int:
             )
             added += 1
     return added
+
+
+def _store_plans(plan: ImportPlan, store: Store) -> None:
+    """The development plans the exports carry, each in its round (replacing the plan it had)."""
+    from leadcheck.store.plans import Plan
+
+    for planned in plan.plans:
+        leader = store.get_leader(planned.leader)
+        assessment = store.find_assessment(leader, planned.instrument.content_hash, *planned.round.key)
+        assert assessment is not None, "every round a plan names is planned"
+        restored = Plan(leader.id, assessment.id, planned.made_on, planned.focus)
+        store.plans.restore(store.conn, leader.id, assessment.id, restored)
 
 
 def _store_responses(

@@ -13,11 +13,10 @@ from leadcheck.importing.columns import AnswerError, describe_groups, match_grou
 from leadcheck.importing.export import TOO_DEEP
 from leadcheck.importing.formhelp import find_slip
 from leadcheck.importing.model import ImportOptions, Parsed
-from leadcheck.importing.problems import Problems
 from leadcheck.importing.resolve import Instruments, label
 from leadcheck.instrument.catalog import DEFAULT_INSTRUMENT, load_instrument
 from leadcheck.instrument.model import SELF, Instrument, not_observed_label
-from leadcheck.problems import Location
+from leadcheck.problems import Location, Problems
 from leadcheck.responses import Answer, IncomingResponse
 from leadcheck.store import Store, assessments
 from leadcheck.yamlsafe import Mark, Node

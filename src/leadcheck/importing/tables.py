@@ -23,11 +23,10 @@ from leadcheck.importing.columns import (
 from leadcheck.importing.csvfile import Record, Table
 from leadcheck.importing.layouts import Column, Header
 from leadcheck.importing.model import ImportOptions, Parsed
-from leadcheck.importing.problems import ERROR, Problems, shorten
 from leadcheck.importing.resolve import Instruments, label
 from leadcheck.importing.timestamps import TimestampError, parse_timestamp
 from leadcheck.instrument.model import Instrument
-from leadcheck.problems import Location
+from leadcheck.problems import ERROR, Location, Problems, shorten
 from leadcheck.responses import Answer, IncomingResponse
 from leadcheck.store.leaders import cohort_name_problem
 

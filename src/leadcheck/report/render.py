@@ -13,6 +13,7 @@ from leadcheck.report.viewmodel import ReportView, build_view
 from leadcheck.scoring import Change, Scorecard
 
 if TYPE_CHECKING:
+    from leadcheck.development import PlanPage, PlanSection
     from leadcheck.norms import Norms
     from leadcheck.report.renderer import Renderer
 
@@ -23,9 +24,10 @@ def view_for(
     generated: date | None = None,
     norms: Norms | None = None,
     draft: bool = False,
+    plans: tuple[PlanSection, ...] = (),
 ) -> ReportView:
     """The view model of a leader's report."""
-    return build_view(card, changes, generated=generated, norms=norms, draft=draft)
+    return build_view(card, changes, generated=generated, norms=norms, draft=draft, plans=plans)
 
 
 def view_html(view: ReportView, bundle: TemplateBundle | None = None) -> str:
@@ -92,6 +94,7 @@ def render_report(
     norms: Norms | None = None,
     draft: bool = False,
     renderer: Renderer | None = None,
+    plans: tuple[PlanSection, ...] = (),
 ) -> Rendered:
     """The report of one scorecard as PDF or HTML bytes, with its font coverage.
 
@@ -99,12 +102,25 @@ def render_report(
     """
     from leadcheck.report.renderer import render_here
 
-    view = view_for(card, changes, generated, norms, draft)
+    view = view_for(card, changes, generated, norms, draft, plans)
     bundle = load_bundle(template_dir)
     html = render_html(view, bundle)
     if fmt == "html":
         return Rendered(standalone_html(html, bundle).encode("utf-8"), ())
     pdf = renderer.render(html, bundle) if renderer is not None else render_here(html, bundle)
+    return Rendered(pdf.data, pdf.missing_scripts)
+
+
+PLAN_ENTRY = "plan.html.j2"
+
+
+def render_plan(page: PlanPage, template_dir: Path | None = None) -> Rendered:
+    """The one-page development plan as PDF bytes: the report's templates, sandbox, stylesheet and
+    locked fetcher, another entry template (plan.html.j2)."""
+    from leadcheck.report.renderer import render_here
+
+    bundle = load_bundle(template_dir)
+    pdf = render_here(render_html(page, bundle, PLAN_ENTRY), bundle)
     return Rendered(pdf.data, pdf.missing_scripts)
 
 

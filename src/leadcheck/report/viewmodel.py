@@ -7,6 +7,7 @@ from datetime import date
 from fractions import Fraction
 from typing import TYPE_CHECKING
 
+from leadcheck import development as development_plan
 from leadcheck import exact, findings, priorities
 from leadcheck import text as txt
 from leadcheck.anonymity import POOLED, enough
@@ -19,6 +20,7 @@ from leadcheck.charts import (
     group_bar_chart,
     radar_chart,
 )
+from leadcheck.development import PlanSection
 from leadcheck.instrument.model import SELF, Instrument
 from leadcheck.report.longtext import prepare_comment
 from leadcheck.scoring import (
@@ -241,6 +243,12 @@ class ReportView:
     percentile_rule: str = ""
     importance_note: str = ""  # how development priorities were ordered when importance was asked
     held_note: str = ""  # on the first page when the report repeats the last release (scoring.HELD_NOTE)
+    plans: tuple[
+        PlanSection, ...
+    ] = ()  # the previous round's plan, then this round's (leadcheck.development)
+    plan_file: str = ""  # the plan file the worksheet shows, to fill in
+    # The worksheet is for making a plan: a round that has one prints it instead.
+    worksheet_shown: bool = True
 
 
 def _gap_cell(card: Scorecard, self_value: float | None, others: float | None) -> Cell:
@@ -546,7 +554,6 @@ def _evidence_sentence(card: Scorecard, d: DimensionScore) -> str:
     return " ".join(parts)
 
 
-BEHAVIOURS = 3  # behaviours to build on, and to work on, on the first page
 SHORT_COMMENT = 160  # characters: a supporting comment on the first page is a line or two
 _POSITIVE_QUESTION = ("keep", "continue", "well", "strength")
 _STOP_WORDS = frozenset(
@@ -642,50 +649,6 @@ def _short_figure(card: Scorecard, d: DimensionScore) -> str:
     return f"{d.dimension.name} (others {txt.score(d.others.mean)}{where})"
 
 
-def _level(i: ItemScore) -> float | None:
-    """What an item is judged on for the first page: all others' mean, or self when no others rated."""
-    return i.others.mean if i.others.mean is not None else i.self
-
-
-def _pick(ranked: list[ItemScore], count: int, exclude: set[str]) -> list[ItemScore]:
-    """``count`` items in ranked order, one per competency first, then any."""
-    picked: list[ItemScore] = []
-    seen: set[str] = set()
-    for i in ranked:
-        if len(picked) < count and i.id not in exclude and i.dimension_id not in seen:
-            picked.append(i)
-            seen.add(i.dimension_id)
-    for i in ranked:
-        if len(picked) < count and i.id not in exclude and i not in picked:
-            picked.append(i)
-    return picked
-
-
-def _behaviours(card: Scorecard, count: int = BEHAVIOURS) -> tuple[list[ItemScore], list[ItemScore]]:
-    """Behaviours to build on (highest rated) and to work on (the lowest in each priority area).
-
-    Ordered by exact comparisons; ties by the relative gap (leadcheck.findings), then instrument order.
-    Nothing is both: an item to build on is never one to work on.
-    """
-    items = [i for d in card.dimensions for i in d.items if _level(i) is not None]
-    order = {i.id: n for n, i in enumerate(items)}
-    lv = card.levels
-
-    def rel(i: ItemScore) -> Fraction:
-        return findings.relative_gap(i.self, i.others.mean, lv) or Fraction(0)
-
-    high = sorted(items, key=lambda i: (-exact.exact(_level(i) or 0.0), rel(i), order[i.id]))
-    low = sorted(items, key=lambda i: (exact.exact(_level(i) or 0.0), -rel(i), order[i.id]))
-    build = _pick(high, count, set())
-    taken = {i.id for i in build}
-    areas = [d.id for d in priorities.development_priorities(card, count)]
-    by_area = sorted(
-        low, key=lambda i: areas.index(i.dimension_id) if i.dimension_id in areas else len(areas)
-    )
-    work = _pick(by_area, count, taken)
-    return build, work
-
-
 def _behaviour_chart(card: Scorecard, build: list[ItemScore], work: list[ItemScore]) -> Chart | None:
     """A small chart of the first page's behaviours: others' mean with its 95% interval."""
     inst = card.instrument
@@ -750,8 +713,7 @@ def _executive(card: Scorecard, development: tuple[DevelopmentBlock, ...]) -> Ex
     else:
         steps.insert(0, "Ask colleagues to rate you: this report holds only your own ratings.")
     basis = "by all others' mean rating" if others else "by your own rating (no others' ratings yet)"
-    # Two each from the leader's own ratings alone: without others' there is less to act on.
-    build, work = _behaviours(card, BEHAVIOURS if others else 2)
+    build, work = priorities.behaviours(card, priorities.behaviour_count(others))
     used: set[str] = set()
     build_on = tuple(_behaviour(card, i, True, used) for i in build)
     work_on = tuple(_behaviour(card, i, False, used) for i in work)
@@ -937,8 +899,10 @@ def build_view(
     author: str = "leadcheck",
     norms: Norms | None = None,
     draft: bool = False,
+    plans: tuple[PlanSection, ...] = (),
 ) -> ReportView:
-    """The report's view model for one scorecard; a ``draft`` says so on every page."""
+    """The report's view model for one scorecard; a ``draft`` says so on every page. ``plans``: the
+    development plans it prints (``development.report_plans``)."""
     inst: Instrument = card.instrument
     s = inst.scoring
     by_dim = {c.dimension_id: c for c in changes}
@@ -948,7 +912,11 @@ def build_view(
     development = _development(card)
     norms_title, norm_text = _norm_texts(card, norms)
     hidden_notes, partly_notes = _anonymity_notes(card)
+    today = generated or date.today()
     return ReportView(
+        plans=plans,
+        worksheet_shown=not any(p.this_round for p in plans),
+        plan_file=development_plan.plan_file(inst, development_plan.offers(card), today, card.leader),
         title=f"{'DRAFT ' if draft else ''}360 development report: {card.leader}",
         draft=draft,
         leader=card.leader,

@@ -94,6 +94,23 @@ class Plans:
         focus = tuple(Focus(r["item_id"], r["action"], r["tell"], r["by_date"]) for r in rows)
         return Plan(rows[0]["leader_id"], assessment_id, rows[0]["made_on"], focus)
 
+    def every(self) -> dict[int, Plan]:
+        """Every plan in the workspace by its round (assessment id): one query, for an export."""
+        rows = self.db.conn.execute(
+            "SELECT p.leader_id, p.assessment_id, p.made_on, f.item_id, f.action, f.tell, f.by_date FROM plans p "
+            "JOIN plan_focus f ON f.plan_id = p.id ORDER BY p.assessment_id, f.position"
+        ).fetchall()
+        plans: dict[int, Plan] = {}
+        for r in rows:
+            focus = Focus(r["item_id"], r["action"], r["tell"], r["by_date"])
+            was = plans.get(r["assessment_id"])
+            plans[r["assessment_id"]] = (
+                Plan(r["leader_id"], r["assessment_id"], r["made_on"], (focus,))
+                if was is None
+                else Plan(was.leader_id, was.assessment_id, was.made_on, (*was.focus, focus))
+            )
+        return plans
+
     def latest(self, leader_id: int) -> Plan | None:
         """The leader's newest plan (of their newest round that has one), or None."""
         row = self.db.conn.execute(
