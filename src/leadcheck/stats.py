@@ -20,6 +20,7 @@ __all__ = [
     "rwg",
     "rwg_j",
     "rwg_j_of_variances",
+    "welch_interval",
 ]
 
 # Relative width at which the F quantile bisection stops (well below the 1e-10 target).
@@ -620,3 +621,43 @@ def describe(values: Sequence[float]) -> Description:
         return Description(n=0, mean=None, sd=None, min=None, max=None)
     sd = math.sqrt(_variance(data)) if n >= 2 else None
     return Description(n=n, mean=_mean(data), sd=sd, min=min(data), max=max(data))
+
+
+@dataclass(frozen=True)
+class WelchInterval:
+    """The confidence interval of a difference of two means (after - before) by Welch's method."""
+
+    difference: float
+    low: float
+    high: float
+    df: float  # Welch-Satterthwaite degrees of freedom
+
+
+def welch_interval(
+    before: tuple[float, float, int], after: tuple[float, float, int], confidence: float = 0.95
+) -> WelchInterval:
+    """Welch's interval of ``after.mean - before.mean`` from each sample's (mean, sd, n).
+
+    ::
+
+        se² = sd₁² / n₁ + sd₂² / n₂
+        df  = se⁴ / ((sd₁² / n₁)² / (n₁ - 1) + (sd₂² / n₂)² / (n₂ - 1))
+        difference ± t(1 - (1 - confidence) / 2, df) · se
+
+    The two samples need not be the same size nor have the same variance,
+    and are not paired. Reference: Welch, B. L. (1947). The generalization
+    of "Student's" problem when several different population variances are
+    involved. *Biometrika*, 34(1/2), 28-35. The t quantile is √F(1, df).
+
+    Raises ValueError below two values in either sample or for a zero SD in both.
+    """
+    (m1, s1, n1), (m2, s2, n2) = before, after
+    if n1 < 2 or n2 < 2:
+        raise ValueError(f"Welch's interval needs at least 2 values in each sample, got {n1} and {n2}")
+    v1, v2 = _finite(s1, "sd") ** 2 / n1, _finite(s2, "sd") ** 2 / n2
+    if v1 + v2 <= 0:
+        raise ValueError("Welch's interval needs a positive SD in at least one sample")
+    df = (v1 + v2) ** 2 / (v1**2 / (n1 - 1) + v2**2 / (n2 - 1))
+    half = math.sqrt(f_ppf(_check_confidence(confidence), 1, df)) * math.sqrt(v1 + v2)
+    difference = _finite(m2, "mean") - _finite(m1, "mean")
+    return WelchInterval(difference, difference - half, difference + half, df)

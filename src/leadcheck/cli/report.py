@@ -120,7 +120,7 @@ def _make(
         scored = scored_leader(store, leader, instrument)
         norm_group = _norm_group(store, scored, norms_file, norms)
         rendered = render_report(
-            scored.card, fmt, scored.changes, template_dir, norms=norm_group, draft=draft, renderer=renderer
+            scored.card, fmt, scored.change, template_dir, norms=norm_group, draft=draft, renderer=renderer
         )
         _write(store, scored, rendered.data, output, draft)
     return rendered

@@ -414,7 +414,7 @@ class CohortRun:
             self.result.skipped.append(file)
             self.emit(Event("skipped", leader.name, file, self._done(), self.total))
             return None
-        view = build_view(card, scored.changes, generated=self.options.generated, norms=group, draft=draft)
+        view = build_view(card, scored.change, generated=self.options.generated, norms=group, draft=draft)
         self.to_record[file] = scored
         return Job(RenderTask(file, view, ENTRY, self.bundle), digest, leader.name)
 

@@ -10,22 +10,23 @@ from typing import TYPE_CHECKING
 from leadcheck.report.bundle import ASSET_SUFFIXES, TemplateBundle, load_bundle
 from leadcheck.report.html import render_html
 from leadcheck.report.viewmodel import ReportView, build_view
-from leadcheck.scoring import Change, Scorecard
+from leadcheck.scoring import Scorecard
 
 if TYPE_CHECKING:
+    from leadcheck.change import RoundChange
     from leadcheck.norms import Norms
     from leadcheck.report.renderer import Renderer
 
 
 def view_for(
     card: Scorecard,
-    changes: tuple[Change, ...] = (),
+    change: RoundChange | None = None,
     generated: date | None = None,
     norms: Norms | None = None,
     draft: bool = False,
 ) -> ReportView:
     """The view model of a leader's report."""
-    return build_view(card, changes, generated=generated, norms=norms, draft=draft)
+    return build_view(card, change, generated=generated, norms=norms, draft=draft)
 
 
 def view_html(view: ReportView, bundle: TemplateBundle | None = None) -> str:
@@ -86,7 +87,7 @@ class Rendered:
 def render_report(
     card: Scorecard,
     fmt: str = "pdf",
-    changes: tuple[Change, ...] = (),
+    change: RoundChange | None = None,
     template_dir: Path | None = None,
     generated: date | None = None,
     norms: Norms | None = None,
@@ -99,7 +100,7 @@ def render_report(
     """
     from leadcheck.report.renderer import render_here
 
-    view = view_for(card, changes, generated, norms, draft)
+    view = view_for(card, change, generated, norms, draft)
     bundle = load_bundle(template_dir)
     html = render_html(view, bundle)
     if fmt == "html":
@@ -111,9 +112,9 @@ def render_report(
 def render(
     card: Scorecard,
     fmt: str = "pdf",
-    changes: tuple[Change, ...] = (),
+    change: RoundChange | None = None,
     template_dir: Path | None = None,
     generated: date | None = None,
 ) -> bytes:
     """The report of one scorecard as PDF or HTML bytes."""
-    return render_report(card, fmt, changes, template_dir, generated).data
+    return render_report(card, fmt, change, template_dir, generated).data

@@ -7,6 +7,7 @@ from datetime import date
 from fractions import Fraction
 from typing import TYPE_CHECKING
 
+from leadcheck import change as chg
 from leadcheck import exact, findings, priorities
 from leadcheck import text as txt
 from leadcheck.anonymity import POOLED
@@ -29,7 +30,6 @@ from leadcheck.scoring import (
     REVERSE_MEANING,
     REVERSE_SHORT,
     UNDER,
-    Change,
     DimensionScore,
     Finding,
     ItemScore,
@@ -117,6 +117,37 @@ class Section:
     items: tuple[ItemRow, ...]
     change: str
     norm: str = ""  # the percentile against the norm group or the cohort, with its n
+
+
+@dataclass(frozen=True)
+class ChangeRow:
+    """One competency or item on the change page."""
+
+    id: str
+    text: str
+    heading: bool  # a competency or value row, its items below it
+    reverse: bool
+    before: str
+    after: str
+    change: str
+    interval: str
+    verdict: Cell  # css: change-up, change-down or change-none
+    note: str = ""
+
+    @property
+    def reverse_note(self) -> str:
+        return REVERSE_SHORT if self.reverse else ""
+
+
+@dataclass(frozen=True)
+class ChangeView:
+    """The change since the previous round, with a verdict for every competency and item."""
+
+    method: str
+    shared: str
+    versions: str
+    counts: str
+    rows: tuple[ChangeRow, ...]
 
 
 @dataclass(frozen=True)
@@ -255,6 +286,7 @@ class ReportView:
     high_score: str = ""
     partly_shown_notes: tuple[str, ...] = ()  # groups shown, but left out or combined in some figures
     percentile_rule: str = ""
+    change: ChangeView | None = None  # since the previous round, when there is one
     importance_note: str = ""  # how development priorities were ordered when importance was asked
     held_note: str = ""  # on the first page when the report repeats the last release (scoring.HELD_NOTE)
 
@@ -364,13 +396,16 @@ def _ranked_rows(card: Scorecard, findings: tuple[Finding, ...]) -> tuple[Findin
     return tuple(_finding_row(card, r.finding, r) for r in priorities.rank(card, findings))
 
 
-def _section(card: Scorecard, dim: DimensionScore, change: Change | None, norm: str = "") -> Section:
+def _section(
+    card: Scorecard, dim: DimensionScore, change: chg.DimensionChange | None, norm: str = ""
+) -> Section:
     labels = [p.label for p in card.instrument.scale.points]
     consensus, low = _consensus(dim)
     change_text = ""
     if change is not None and change.others_change is not None:
+        over = "" if change.compared == change.total else f", over {change.compared} of {change.total} items"
         change_text = (
-            f"Change in others' rating since the previous assessment: {txt.signed(change.others_change)}"
+            f"Change in all others' rating since the previous round{over}: {chg.shift_text(change.others)}."
         )
     return Section(
         id=dim.id,
@@ -946,9 +981,50 @@ def _norm_texts(card: Scorecard, norms: Norms | None) -> tuple[str, dict[str, st
     return title, norm_text
 
 
+_VERDICT_CSS = {chg.IMPROVEMENT: "change-up", chg.DECLINE: "change-down", chg.NO_CHANGE: "change-none"}
+
+
+def _change_row(
+    id: str, text: str, heading: bool, reverse: bool, shift: chg.Shift, note: str = ""
+) -> ChangeRow:
+    return ChangeRow(
+        id=id,
+        text=text,
+        heading=heading,
+        reverse=reverse,
+        before=txt.score(shift.before),
+        after=txt.score(shift.after),
+        change=txt.signed(shift.difference),
+        interval=chg.interval_text(shift) or txt.DASH,
+        verdict=Cell(
+            shift.verdict or (chg.NO_VERDICT if shift.difference is not None else txt.DASH),
+            _VERDICT_CSS.get(shift.verdict or "", "muted"),
+        ),
+        note=note,
+    )
+
+
+def _change_view(change: chg.RoundChange | None) -> ChangeView | None:
+    """The change page: every competency the rounds compare, then its items, each with its verdict."""
+    if change is None or not change.dimensions:
+        return None
+    rows = []
+    for d in change.dimensions:
+        note = "" if d.compared == d.total else f"over {d.compared} of {d.total} items"
+        rows.append(_change_row("", d.dimension.name, True, False, d.others, note))
+        rows.extend(_change_row(i.id, i.item.others_text, False, i.item.reverse, i.others) for i in d.items)
+    return ChangeView(
+        method=chg.METHOD,
+        shared=chg.shared_text(change),
+        versions=chg.versions_text(change),
+        counts=chg.counts_text(change),
+        rows=tuple(rows),
+    )
+
+
 def build_view(
     card: Scorecard,
-    changes: tuple[Change, ...] = (),
+    change: chg.RoundChange | None = None,
     generated: date | None = None,
     author: str = "leadcheck",
     norms: Norms | None = None,
@@ -957,7 +1033,7 @@ def build_view(
     """The report's view model for one scorecard; a ``draft`` says so on every page."""
     inst: Instrument = card.instrument
     s = inst.scoring
-    by_dim = {c.dimension_id: c for c in changes}
+    by_dim = {c.dimension_id: c for c in change.dimensions} if change is not None else {}
     radar, glance = _glance(card)
     all_blind = _ranked_rows(card, card.blind_spots)
     all_hidden = _ranked_rows(card, card.hidden_strengths)
@@ -1013,6 +1089,7 @@ def build_view(
         importance_note=("those rated most important for the role first" if card.importance else ""),
         high_score=f"{s.high_score:g}",
         percentile_rule=PERCENTILE_RULE,
+        change=_change_view(change),
     )
 
 
