@@ -232,22 +232,33 @@ def people(card: Scorecard) -> frozenset[str]:
     return frozenset(out)
 
 
-def shared_raters(
-    before: Scorecard, after: Scorecard, released: Sequence[frozenset[str]] = ()
-) -> SharedRaters:
-    """The count of raters in both rounds' all-others figures, when the rule over sets lets it out.
+def shared_count(
+    was: frozenset[str], now: frozenset[str], thresholds: Thresholds, released: Sequence[frozenset[str]] = ()
+) -> int | None:
+    """How many people are in both sets, or None when printing it would break the rule over sets.
 
     Printed beside each round's n, the count says how many stayed, left and
     joined: each of those sets must be empty or hold enough people, beside
     every set such a count published before (``released``). Otherwise a reader
-    who assumes the stayers rated alike both times could solve for a newcomer.
+    who assumes the stayers rated alike both times could solve for a newcomer
+    ("4 shared, 5 now": the fifth rater's answer is 5 x now - 4 x before).
     """
+    if small_atoms([*released, was, now], thresholds):
+        return None
+    return len(was & now)
+
+
+def shared_raters(
+    before: Scorecard, after: Scorecard, released: Sequence[frozenset[str]] = ()
+) -> SharedRaters:
+    """The raters both rounds' all-others figures are about, counted when the rule over sets allows."""
     thresholds = Thresholds.of(after.instrument)
     was, now = people(before), people(after)
-    need = max((v for v in thresholds.by_group.values()), default=1)
-    if small_atoms([*released, was, now], thresholds):
+    need = max(thresholds.by_group.values(), default=1)
+    count = shared_count(was, now, thresholds, released)
+    if count is None:
         return SharedRaters(None, need)
-    return SharedRaters(len(was & now), need, was, now)
+    return SharedRaters(count, need, was, now)
 
 
 def _mean(values: Sequence[float]) -> float | None:
