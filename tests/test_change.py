@@ -183,6 +183,24 @@ def test_the_shared_count_never_singles_out_who_joined_or_left() -> None:
     assert ((1, 1, 1), (1, 1, 1, 3), "joined", (3,)) in naive - without
 
 
+def test_audit_checks_the_sets_a_shared_count_was_about() -> None:
+    """A ledger whose shared counts split off one peer (say, written by hand) fails the audit."""
+    from leadcheck.instrument.catalog import load_instrument
+    from leadcheck.releases import Release, audit
+    from leadcheck.scoring import Released
+
+    team = load_instrument(TEAM)
+
+    def release(*people: str) -> Release:
+        return Release(
+            1, 1, "2026-01-01", "report", "", Released({}, {}, {}, False, tuple(map(_tokens, people)))
+        )
+
+    assert audit(team, [release("abc", "abcdef")]) == []
+    (finding,) = audit(team, [release("abc", "abcdef"), release("abc", "abcdefg")])
+    assert finding.where == "raters shared with another round"
+
+
 def test_a_count_published_before_is_set_beside_the_next() -> None:
     """Round 2 printed "3 shared" of {a, b, c} and {a, b, c, d, e, f}; when g joins, round 2's set grows
     by one person: the next count would split off {g}, so it is withheld."""
@@ -287,6 +305,7 @@ def test_two_rounds_end_to_end(cli: Callable[..., Run], tmp_path: Path) -> None:
     assert f"▲ {chg.IMPROVEMENT}" in pdf  # marked, so it reads the same in grayscale
     assert chg.NO_CHANGE in pdf
     assert "How many raters rated in both rounds is not shown" in pdf
+    assert "by Welch's method (Welch, 1947, Biometrika 34, 28–35)" in pdf  # the appendix's rule
 
 
 def test_the_shared_count_and_verdicts_go_to_the_ledger(cli: Callable[..., Run], tmp_path: Path) -> None:

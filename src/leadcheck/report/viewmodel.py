@@ -886,6 +886,20 @@ def _thresholds(card: Scorecard) -> tuple[tuple[str, str], ...]:
     )
 
 
+# The appendix's rule for a change since the previous round (leadcheck.change), when the report shows one.
+CHANGE_RULE = (
+    "Change since the previous round: the 95% interval of the difference of the two rounds' all-others means "
+    "by Welch's method (Welch, 1947, Biometrika 34, 28–35): difference ± t(0.975, df) × √(SD₁² ÷ n₁ + SD₂² ÷ "
+    "n₂), df by Welch–Satterthwaite, each SD at least 1/√n, cut at what the scale allows. A reliable "
+    "improvement or decline is one whose whole interval lies above or below zero; otherwise no reliable "
+    "change; no verdict below two ratings in a round. A competency's change uses the conservative interval "
+    "above, over the items both rounds show. Only figures both reports publish are used; the rounds count as "
+    "independent raters, so the verdict holds when raters changed. Across instrument versions only items "
+    "worded the same are compared. How many raters rated in both rounds is shown only when those who "
+    "stayed, left and joined each hold at least the strictest threshold of their groups, or none."
+)
+
+
 def _method(card: Scorecard) -> tuple[str, ...]:
     """Each rule with its threshold and source, so a reader can recompute any figure."""
     s = card.instrument.scoring
@@ -1084,7 +1098,7 @@ def build_view(
         worksheet=_worksheet(development),
         norms_title=norms_title,
         norm_table=_norm_table(card, norms) if norms is not None else None,
-        method=_method(card),
+        method=_method(card) + ((CHANGE_RULE,) if change is not None and change.dimensions else ()),
         leniency=txt.signed(card.levels.leniency),
         importance_note=("those rated most important for the role first" if card.importance else ""),
         high_score=f"{s.high_score:g}",
