@@ -18,7 +18,7 @@ from leadcheck import change as chg
 from leadcheck.anonymity import Thresholds, member
 from leadcheck.findings import floored_sd
 from leadcheck.scoring import Stat
-from leadcheck.stats import welch_interval
+from leadcheck.stats import welch_interval, welch_quantile
 from tests.conftest import Run, pdftotext
 
 FIXTURES = Path(__file__).parent / "fixtures" / "imports"
@@ -89,6 +89,15 @@ def test_welch_interval_matches_scipy(m1: float, s1: float, n1: int, m2: float, 
     assert w.df == pytest.approx(df, rel=1e-12)
     assert w.low == pytest.approx(m2 - m1 - half, abs=1e-9)
     assert w.high == pytest.approx(m2 - m1 + half, abs=1e-9)
+
+
+@pytest.mark.parametrize("df", [1.0, 1.0001, 1.7, 2.0, 3.3, 4.58, 9.1, 30.5, 200.3, 5000.0, 1e6])
+@pytest.mark.parametrize("confidence", [0.9, 0.95, 0.99])
+def test_the_t_quantile_for_any_degrees_of_freedom_is_scipys(df: float, confidence: float) -> None:
+    """Welch's degrees of freedom are not whole: Newton's steps (or the bisection they fall back to)
+    give scipy's quantile."""
+    expected = sps.t.ppf((1 + confidence) / 2, df)
+    assert welch_quantile.__wrapped__(confidence, df) == pytest.approx(expected, rel=1e-11)
 
 
 def test_three_raters_who_agree_need_a_large_change() -> None:
