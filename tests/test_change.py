@@ -383,3 +383,19 @@ def test_a_reworded_item_shows_no_change(cli: Callable[..., Run], tmp_path: Path
     )
     assert "1 item reworded or new is left out (li-1)" in pdf
     assert "over 1 of 2 items" in pdf
+
+
+def test_a_manager_alone_gets_a_change_but_no_verdict(cli: Callable[..., Run], tmp_path: Path) -> None:
+    """One rater a round: the change is shown, with "too few raters for a verdict", and no shared count
+    is needed to say so (the manager is shown as theirs by design)."""
+    rows_1 = [("manager", "m@x.org", (2, 2, 2, 2, 2))]
+    rows_2 = [("manager", "m@x.org", (4, 4, 4, 4, 4))]
+    assert cli("import", _csv(tmp_path / "r1.csv", rows_1), "--instrument", TEAM).exit_code == 0
+    assert cli("assess", "Ana Ruiz", "--new", "-i", TEAM, input="q\n").exit_code == 0
+    assert cli("import", _csv(tmp_path / "r2.csv", rows_2), "--instrument", TEAM).exit_code == 0
+    prev = json.loads(cli("summary", "Ana Ruiz", "--format", "json").stdout)["previous"]
+    assert prev["changes"]["listening"]["others"] == pytest.approx(2.0)
+    assert prev["changes"]["listening"]["verdict"] is None
+    assert prev["changes"]["feedback"]["items"]["fb-3"]["others"] == pytest.approx(-2.0)  # 2 -> 4 reversed
+    assert prev["shared_raters"] == 1
+    assert f"li-1: +2.00: {chg.NO_VERDICT}." in cli("summary", "Ana Ruiz").stdout

@@ -353,8 +353,10 @@ def shift_text(s: Shift, plain: bool = False) -> str:
 
 
 def shared_text(change: RoundChange) -> str:
-    """How many raters the rounds share, or why that count is not shown."""
+    """How many raters the rounds share, or why that count is not shown ("" with no others' figures)."""
     shared = change.shared
+    if shared.count == 0 and not shared.before and not shared.after:
+        return ""  # no others' figures in either round: nobody to count
     if shared.count is None:
         return (
             "How many raters rated in both rounds is not shown: fewer than "

@@ -314,7 +314,8 @@ def _print_changes(out: Any, scored: ScoredAssessment) -> None:
     out.print()
     since = scored.previous.created_at[:10] if scored.previous else ""
     out.print(f"Change since {since} (all others; {chg.METHOD})", markup=False, style="bold")
-    out.print(chg.shared_text(change), markup=False)
+    if chg.shared_text(change):
+        out.print(chg.shared_text(change), markup=False)
     if chg.versions_text(change):
         out.print(chg.versions_text(change), markup=False, style="dim")
     for d in change.dimensions:

@@ -1020,8 +1020,10 @@ def _change_row(
 
 def _change_view(change: chg.RoundChange | None) -> ChangeView | None:
     """The change page: every competency the rounds compare, then its items, each with its verdict."""
-    if change is None or not change.dimensions:
-        return None
+    if change is None or not any(
+        s.difference is not None for d in change.dimensions for s in (d.others, *(i.others for i in d.items))
+    ):
+        return None  # no all-others figure in both rounds (a self-assessment only): nothing to compare
     rows = []
     for d in change.dimensions:
         note = "" if d.compared == d.total else f"over {d.compared} of {d.total} items"
@@ -1048,6 +1050,7 @@ def build_view(
     inst: Instrument = card.instrument
     s = inst.scoring
     by_dim = {c.dimension_id: c for c in change.dimensions} if change is not None else {}
+    change_view = _change_view(change)
     radar, glance = _glance(card)
     all_blind = _ranked_rows(card, card.blind_spots)
     all_hidden = _ranked_rows(card, card.hidden_strengths)
@@ -1098,12 +1101,12 @@ def build_view(
         worksheet=_worksheet(development),
         norms_title=norms_title,
         norm_table=_norm_table(card, norms) if norms is not None else None,
-        method=_method(card) + ((CHANGE_RULE,) if change is not None and change.dimensions else ()),
+        method=_method(card) + ((CHANGE_RULE,) if change_view is not None else ()),
         leniency=txt.signed(card.levels.leniency),
         importance_note=("those rated most important for the role first" if card.importance else ""),
         high_score=f"{s.high_score:g}",
         percentile_rule=PERCENTILE_RULE,
-        change=_change_view(change),
+        change=change_view,
     )
 
 
