@@ -399,3 +399,30 @@ def test_a_manager_alone_gets_a_change_but_no_verdict(cli: Callable[..., Run], t
     assert prev["changes"]["feedback"]["items"]["fb-3"]["others"] == pytest.approx(-2.0)  # 2 -> 4 reversed
     assert prev["shared_raters"] == 1
     assert f"li-1: +2.00: {chg.NO_VERDICT}." in cli("summary", "Ana Ruiz").stdout
+
+
+def test_only_items_worded_alike_on_the_same_scale_compare(tmp_path: Path) -> None:
+    from leadcheck.instrument.catalog import load_instrument
+    from leadcheck.instrument.model import Instrument
+
+    text = TEAM.read_text(encoding="utf-8")
+
+    def version(name: str, body: str) -> Instrument:
+        path = tmp_path / f"{name}.yaml"
+        path.write_text(body, encoding="utf-8")
+        return load_instrument(path)
+
+    team = load_instrument(TEAM)
+    reversed_ = version("r", text.replace("        reverse: true\n", ""))  # fb-3 no longer reverse-scored
+    selfword = version("s", text.replace("I seek feedback on my own work.", "I ask for feedback."))
+    wider = version(
+        "w",
+        text.replace(
+            "    - {value: 5, label: Always}\n",
+            "    - {value: 5, label: Always}\n    - {value: 6, label: Constantly}\n",
+        ),
+    )
+    assert chg.comparable_items(team, team) == frozenset(ITEMS)
+    assert chg.comparable_items(team, reversed_) == frozenset(ITEMS) - {"fb-3"}
+    assert chg.comparable_items(team, selfword) == frozenset(ITEMS) - {"fb-1"}
+    assert chg.comparable_items(team, wider) == frozenset()
