@@ -72,9 +72,10 @@ class Shift:
 
     @property
     def difference(self) -> float | None:
+        """After - before, from the fractions both means stand for, so it prints rounded like any figure."""
         if self.before is None or self.after is None:
             return None
-        return self.after - self.before
+        return float(exact.difference(self.after, self.before))
 
 
 NO_SHIFT = Shift(None, None, 0, 0)
@@ -107,7 +108,7 @@ def shift(
 
 def _item_shift(before: Stat, after: Stat, span: float) -> Shift:
     if before.mean is None or after.mean is None:
-        return NO_SHIFT
+        return Shift(before.mean, after.mean, before.n, after.n)  # shown in one round only: no change
     return shift((before.mean, before.sd, before.n), (after.mean, after.sd, after.n), span)
 
 
