@@ -56,14 +56,16 @@ def score_latest(store: Store, leader: Leader, instrument_id: str | None = None)
         raise assessments.missing(None, instrument_id)
     responses = tuple(store.responses(latest))
     card = score_assessment(store, latest, responses)
-    earlier = [a for a in store.assessments(leader, latest.instrument_id) if a.id < latest.id]
+    rounds = store.assessments(leader, latest.instrument_id)
+    earlier = [a for a in rounds if a.id < latest.id]
     if not earlier:
         return ScoredAssessment(latest, card, None, None, responses)
     from leadcheck.releases import released_people
 
     previous = earlier[-1]
     before = score_assessment(store, previous)
-    change = compare(before, card, released_people(store, previous, latest))
+    # A count of shared raters is set beside every such count the leader was shown, in any round.
+    change = compare(before, card, released_people(store, *rounds))
     return ScoredAssessment(latest, card, previous, change, responses, before)
 
 
