@@ -312,6 +312,7 @@ def test_two_rounds_end_to_end(cli: Callable[..., Run], tmp_path: Path) -> None:
     assert "Welch, 1947" in pdf
     assert "Change in all others' rating since the previous round:" in pdf
     assert f"▲ {chg.IMPROVEMENT}" in pdf  # marked, so it reads the same in grayscale
+    assert f"What changed reliably ▲ {chg.IMPROVEMENT} +1.90: Listening (competency)" in pdf
     assert chg.NO_CHANGE in pdf
     assert "How many raters rated in both rounds is not shown" in pdf
     assert "by Welch's method (Welch, 1947, Biometrika 34, 28–35)" in pdf  # the appendix's rule

@@ -148,6 +148,7 @@ class ChangeView:
     versions: str
     counts: str
     rows: tuple[ChangeRow, ...]
+    reliable: tuple[ChangeRow, ...] = ()  # the rows with a reliable improvement or decline, listed first
 
 
 @dataclass(frozen=True)
@@ -1029,7 +1030,9 @@ def _change_view(change: chg.RoundChange | None) -> ChangeView | None:
         note = "" if d.compared == d.total else f"over {d.compared} of {d.total} items"
         rows.append(_change_row("", d.dimension.name, True, False, d.others, note))
         rows.extend(_change_row(i.id, i.item.others_text, False, i.item.reverse, i.others) for i in d.items)
+    reliable = tuple(r for r in rows if r.verdict.text in (chg.IMPROVEMENT, chg.DECLINE))
     return ChangeView(
+        reliable=reliable,
         method=chg.METHOD,
         shared=chg.shared_text(change),
         versions=chg.versions_text(change),
