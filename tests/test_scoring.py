@@ -22,7 +22,6 @@ from leadcheck.scoring import (
     POOLED,
     UNDER,
     agreement_category,
-    compare,
     partition,
     score,
 )
@@ -339,7 +338,10 @@ def test_cohort_statistics(small: Instrument) -> None:
 def test_reassessment_change(small: Instrument) -> None:
     before = score(small, [r("self", a=2, b=2), r("manager", a=2, b=2)])
     after = score(small, [r("self", a=3, b=3), r("manager", a=4, b=4)])
-    change = {c.dimension_id: c for c in compare(before, after)}["listen"]
+    from leadcheck.change import compare
+
+    change = compare(before, after).dimension("listen")
+    assert change is not None
     assert change.self_change == 1.0
     assert change.others_change == 2.0
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from leadcheck import text as txt
 from leadcheck.anonymity import Thresholds, person_of_member, small_atoms
@@ -22,6 +22,9 @@ from leadcheck.errors import StoreError
 from leadcheck.instrument.model import SELF, Instrument
 from leadcheck.scoring import Released, ReleasedComments, ReleasedItem, Scorecard, Stat
 from leadcheck.store import Assessment, Store, now
+
+if TYPE_CHECKING:
+    from leadcheck.change import RoundChange
 
 FORMAT = 2  # the rule over sets: every set a release published about, with its members' groups
 
@@ -34,9 +37,10 @@ def _sorted_sets(sets: Mapping[str, frozenset[str]]) -> dict[str, list[str]]:
     return {c: sorted(m) for c, m in sorted(sets.items())}
 
 
-def published(card: Scorecard) -> dict[str, Any]:
+def published(card: Scorecard, change: RoundChange | None = None) -> dict[str, Any]:
     """What the ledger keeps of a release: every item figure with every set of answers it was
-    published about, the comment lists' sets, and the rater counts printed."""
+    published about, the comment lists' sets, the rater counts printed, and with a previous round
+    shown as change, its verdicts and the sets of people a printed count of shared raters was about."""
     items = {}
     for d in card.dimensions:
         for i in d.items:
@@ -56,7 +60,10 @@ def published(card: Scorecard) -> dict[str, Any]:
         for q, c in sorted(card.comment_members.items())
     }
     raters = {g.id: g.raters for g in card.groups if g.id != SELF and g.raters}
-    return {"format": FORMAT, "items": items, "comments": comments, "raters": raters}
+    doc = {"format": FORMAT, "items": items, "comments": comments, "raters": raters}
+    if change is not None:
+        doc["change"] = change.ledger()
+    return doc
 
 
 def _comments_from(c: Any) -> ReleasedComments:
@@ -85,7 +92,9 @@ def released_from(doc: Mapping[str, Any]) -> Released:
         for item_id, f in doc["items"].items()
     }
     comments = {q: _comments_from(c) for q, c in doc["comments"].items()}
-    return Released(items, comments, dict(doc.get("raters", {})), legacy)
+    shared = (doc.get("change") or {}).get("people") or {}
+    people = tuple(frozenset(shared[side]) for side in ("before", "after") if side in shared)
+    return Released(items, comments, dict(doc.get("raters", {})), legacy, people)
 
 
 @dataclass(frozen=True)
@@ -110,6 +119,11 @@ def released_figures(store: Store, assessment: Assessment) -> tuple[Released, ..
     return tuple(released_from(json.loads(row[0])) for row in rows)
 
 
+def released_people(store: Store, *rounds: Assessment) -> tuple[frozenset[str], ...]:
+    """Every set of people a printed count of shared raters was about, in the releases of ``rounds``."""
+    return tuple(p for a in rounds for r in released_figures(store, a) for p in r.people)
+
+
 def releases(store: Store, assessment: Assessment) -> list[Release]:
     """Every release of an assessment, oldest first."""
     rows = store.conn.execute(
@@ -129,7 +143,12 @@ def releases(store: Store, assessment: Assessment) -> list[Release]:
 
 
 def record(
-    store: Store, assessment: Assessment, card: Scorecard, file_digest: str = "", kind: str = "report"
+    store: Store,
+    assessment: Assessment,
+    card: Scorecard,
+    file_digest: str = "",
+    kind: str = "report",
+    change: RoundChange | None = None,
 ) -> None:
     """Add a release of ``card`` to the ledger, committed at once.
 
@@ -141,7 +160,7 @@ def record(
     already in the ledger adds no row; on a workspace that cannot be written,
     only such a repeat may be shown.
     """
-    figures = json.dumps(published(card), separators=(",", ":"), sort_keys=True)
+    figures = json.dumps(published(card, change), separators=(",", ":"), sort_keys=True)
     if not file_digest and _recorded(store, assessment, figures):
         return
     if store.read_only:
@@ -212,6 +231,9 @@ def audit(instrument: Instrument, history: Sequence[Release]) -> list[Finding]:
         small = small_atoms(sets, q_thresholds)
         if small:
             findings.append(Finding(f"question {q.id}", _small(small, q_thresholds, len(history))))
+    small = small_atoms([p for r in history for p in r.figures.people], thresholds)
+    if small:
+        findings.append(Finding("raters shared with another round", _small(small, thresholds, len(history))))
     return findings
 
 

@@ -6,9 +6,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
 from leadcheck import importance
+from leadcheck.change import RoundChange, compare
 from leadcheck.errors import NotFoundError
 from leadcheck.responses import Response
-from leadcheck.scoring import Change, Scorecard, compare, score
+from leadcheck.scoring import Scorecard, score
 from leadcheck.store import Assessment, Leader, Store, assessments
 
 
@@ -19,7 +20,7 @@ class ScoredAssessment:
     assessment: Assessment
     card: Scorecard
     previous: Assessment | None
-    changes: tuple[Change, ...]
+    change: RoundChange | None  # since the previous round, from both rounds' published figures
     responses: tuple[Response, ...] = ()
     previous_card: Scorecard | None = None
 
@@ -69,12 +70,17 @@ def score_latest(store: Store, leader: Leader, instrument_id: str | None = None)
         raise assessments.missing(None, instrument_id)
     responses = tuple(store.responses(latest))
     card = score_assessment(store, latest, responses)
-    earlier = [a for a in store.assessments(leader, latest.instrument_id) if a.id < latest.id]
+    rounds = store.assessments(leader, latest.instrument_id)
+    earlier = [a for a in rounds if a.id < latest.id]
     if not earlier:
-        return ScoredAssessment(latest, card, None, (), responses)
+        return ScoredAssessment(latest, card, None, None, responses)
+    from leadcheck.releases import released_people
+
     previous = earlier[-1]
     before = score_assessment(store, previous)
-    return ScoredAssessment(latest, card, previous, compare(before, card), responses, before)
+    # A count of shared raters is set beside every such count the leader was shown, in any round.
+    change = compare(before, card, released_people(store, *rounds))
+    return ScoredAssessment(latest, card, previous, change, responses, before)
 
 
 def scored_leader(store: Store, leader_name: str, instrument_id: str | None = None) -> ScoredAssessment:
@@ -91,7 +97,9 @@ def publish(store: Store, scored: ScoredAssessment, kind: str, file_digest: str 
 
     Every output that shows figures is a release (reports, drafts, summaries,
     cohort reports): the next one is checked against all of them. The previous
-    round's figures shown as change are a release of that round too. Recorded
+    round's figures shown as change are a release of that round too, and the
+    change (its verdicts, and whom a count of shared raters was about) is kept
+    with this round's release. Recorded
     first and committed, so an interrupted output leaves a release without a
     file, never a file without its release.
     """
@@ -99,4 +107,4 @@ def publish(store: Store, scored: ScoredAssessment, kind: str, file_digest: str 
 
     if scored.previous is not None and scored.previous_card is not None:
         record(store, scored.previous, scored.previous_card, "", "change")
-    record(store, scored.assessment, scored.card, file_digest, kind)
+    record(store, scored.assessment, scored.card, file_digest, kind, scored.change)

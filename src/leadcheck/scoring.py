@@ -162,6 +162,9 @@ class Released:
     comments: Mapping[str, ReleasedComments]
     raters: Mapping[str, int] = field(default_factory=dict)  # responses per group, as counted then
     legacy: bool = False  # written before the rule over sets: its members cannot be compared
+    # The sets of people ("group:person") a printed count of raters shared with another round was about
+    # (leadcheck.change.shared_raters).
+    people: tuple[frozenset[str], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -835,42 +838,6 @@ def _comments(instrument: Instrument, by_group: Mapping[str, Sequence[_Rater]]) 
             released, texts, publishable([released.members], Thresholds.of(instrument, q))
         )
     return out
-
-
-# -- re-assessment and cohorts -----------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Change:
-    """How a competency moved between two assessments on the same instrument."""
-
-    dimension_id: str
-    self_before: float | None
-    self_after: float | None
-    others_before: float | None
-    others_after: float | None
-
-    @property
-    def self_change(self) -> float | None:
-        if self.self_before is None or self.self_after is None:
-            return None
-        return self.self_after - self.self_before
-
-    @property
-    def others_change(self) -> float | None:
-        if self.others_before is None or self.others_after is None:
-            return None
-        return self.others_after - self.others_before
-
-
-def compare(before: Scorecard, after: Scorecard) -> tuple[Change, ...]:
-    """The change per competency and value present in both scorecards."""
-    earlier = {d.id: d for d in before.dimensions}
-    return tuple(
-        Change(d.id, earlier[d.id].self, d.self, earlier[d.id].others.mean, d.others.mean)
-        for d in after.dimensions
-        if d.id in earlier
-    )
 
 
 # -- plain data out ---------------------------------------------------------------------------

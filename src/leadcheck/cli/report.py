@@ -102,7 +102,7 @@ def _make(
         rendered = render_report(
             scored.card,
             fmt,
-            scored.changes,
+            scored.change,
             template_dir,
             norms=norm_group,
             draft=draft,

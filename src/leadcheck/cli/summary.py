@@ -268,17 +268,13 @@ def summary(
 
 def _summary_json(scored: ScoredAssessment) -> dict[str, Any]:
     """The scorecard as JSON, with the change since the previous assessment when there is one."""
+    from leadcheck.change import change_json
     from leadcheck.scorecard_json import scorecard_json
 
     doc = scorecard_json(scored.card)
     doc["previous"] = (
-        {
-            "assessed_at": scored.previous.created_at,
-            "changes": {
-                c.dimension_id: {"self": c.self_change, "others": c.others_change} for c in scored.changes
-            },
-        }
-        if scored.previous
+        {"assessed_at": scored.previous.created_at, **change_json(scored.change)}
+        if scored.previous and scored.change
         else None
     )
     return doc
@@ -310,16 +306,30 @@ def _print_header(out: Any, card: Scorecard) -> None:
 
 
 def _print_changes(out: Any, scored: ScoredAssessment) -> None:
-    """The change per competency since the previous assessment, when there is one."""
-    if not scored.changes:
+    """The change per competency and item since the previous round, each with its verdict."""
+    from leadcheck import change as chg
+    from leadcheck.scoring import marked_text
+
+    change = scored.change
+    if change is None or not change.dimensions:
         return
-    inst = scored.card.instrument
     out.print()
     since = scored.previous.created_at[:10] if scored.previous else ""
-    out.print(f"Change since {since}", markup=False, style="bold")
-    for c in scored.changes:
-        name = inst.dimension(c.dimension_id).name
-        out.print(f"  {name}: self {_gap(c.self_change)}, others {_gap(c.others_change)}", markup=False)
+    out.print(f"Change since {since} (all others; {chg.METHOD})", markup=False, style="bold")
+    if chg.shared_text(change):
+        out.print(chg.shared_text(change), markup=False)
+    if chg.versions_text(change):
+        out.print(chg.versions_text(change), markup=False, style="dim")
+    for d in change.dimensions:
+        over = "" if d.compared == d.total else f" (over {d.compared} of {d.total} items)"
+        out.print(
+            f"  {d.dimension.name}{over}: others {chg.shift_text(d.others, plain=True)}; "
+            f"self {_gap(d.self_change)}",
+            markup=False,
+        )
+        for i in d.items:
+            text = marked_text(i.item.others_text, i.item.reverse)
+            out.print(f"    {i.id}: {chg.shift_text(i.others, plain=True)}. {text}", markup=False)
 
 
 def _print_findings(out: Any, card: Scorecard) -> None:

@@ -419,7 +419,7 @@ class CohortRun:
             self.emit(Event("skipped", leader.name, file, self._done(), self.total))
             return None
         view = build_view(
-            card, scored.changes, generated=self.options.generated, norms=group, draft=draft, plans=plans
+            card, scored.change, generated=self.options.generated, norms=group, draft=draft, plans=plans
         )
         self.to_record[file] = scored
         return Job(RenderTask(file, view, ENTRY, self.bundle), digest, leader.name)

@@ -10,9 +10,10 @@ from typing import TYPE_CHECKING
 from leadcheck.report.bundle import ASSET_SUFFIXES, TemplateBundle, load_bundle
 from leadcheck.report.html import render_html
 from leadcheck.report.viewmodel import ReportView, build_view
-from leadcheck.scoring import Change, Scorecard
+from leadcheck.scoring import Scorecard
 
 if TYPE_CHECKING:
+    from leadcheck.change import RoundChange
     from leadcheck.development import PlanPage, PlanSection
     from leadcheck.norms import Norms
     from leadcheck.report.renderer import Renderer
@@ -20,14 +21,14 @@ if TYPE_CHECKING:
 
 def view_for(
     card: Scorecard,
-    changes: tuple[Change, ...] = (),
+    change: RoundChange | None = None,
     generated: date | None = None,
     norms: Norms | None = None,
     draft: bool = False,
     plans: tuple[PlanSection, ...] = (),
 ) -> ReportView:
     """The view model of a leader's report."""
-    return build_view(card, changes, generated=generated, norms=norms, draft=draft, plans=plans)
+    return build_view(card, change, generated=generated, norms=norms, draft=draft, plans=plans)
 
 
 def view_html(view: ReportView, bundle: TemplateBundle | None = None) -> str:
@@ -88,7 +89,7 @@ class Rendered:
 def render_report(
     card: Scorecard,
     fmt: str = "pdf",
-    changes: tuple[Change, ...] = (),
+    change: RoundChange | None = None,
     template_dir: Path | None = None,
     generated: date | None = None,
     norms: Norms | None = None,
@@ -102,7 +103,7 @@ def render_report(
     """
     from leadcheck.report.renderer import render_here
 
-    view = view_for(card, changes, generated, norms, draft, plans)
+    view = view_for(card, change, generated, norms, draft, plans)
     bundle = load_bundle(template_dir)
     html = render_html(view, bundle)
     if fmt == "html":
@@ -127,9 +128,9 @@ def render_plan(page: PlanPage, template_dir: Path | None = None) -> Rendered:
 def render(
     card: Scorecard,
     fmt: str = "pdf",
-    changes: tuple[Change, ...] = (),
+    change: RoundChange | None = None,
     template_dir: Path | None = None,
     generated: date | None = None,
 ) -> bytes:
     """The report of one scorecard as PDF or HTML bytes."""
-    return render_report(card, fmt, changes, template_dir, generated).data
+    return render_report(card, fmt, change, template_dir, generated).data

@@ -7,6 +7,7 @@ from datetime import date
 from fractions import Fraction
 from typing import TYPE_CHECKING
 
+from leadcheck import change as chg
 from leadcheck import development as development_plan
 from leadcheck import exact, findings, priorities
 from leadcheck import text as txt
@@ -31,7 +32,6 @@ from leadcheck.scoring import (
     REVERSE_MEANING,
     REVERSE_SHORT,
     UNDER,
-    Change,
     DimensionScore,
     Finding,
     ItemScore,
@@ -103,6 +103,38 @@ class Section:
     items: tuple[ItemRow, ...]
     change: str
     norm: str = ""  # the percentile against the norm group or the cohort, with its n
+
+
+@dataclass(frozen=True)
+class ChangeRow:
+    """One competency or item on the change page."""
+
+    id: str
+    text: str
+    heading: bool  # a competency or value row, its items below it
+    reverse: bool
+    before: str
+    after: str
+    change: str
+    interval: str
+    verdict: Cell  # css: change-up, change-down or change-none
+    note: str = ""
+
+    @property
+    def reverse_note(self) -> str:
+        return REVERSE_SHORT if self.reverse else ""
+
+
+@dataclass(frozen=True)
+class ChangeView:
+    """The change since the previous round, with a verdict for every competency and item."""
+
+    method: str
+    shared: str
+    versions: str
+    counts: str
+    rows: tuple[ChangeRow, ...]
+    reliable: tuple[ChangeRow, ...] = ()  # the rows with a reliable improvement or decline, listed first
 
 
 @dataclass(frozen=True)
@@ -241,6 +273,7 @@ class ReportView:
     high_score: str = ""
     partly_shown_notes: tuple[str, ...] = ()  # groups shown, but left out or combined in some figures
     percentile_rule: str = ""
+    change: ChangeView | None = None  # since the previous round, when there is one
     importance_note: str = ""  # how development priorities were ordered when importance was asked
     held_note: str = ""  # on the first page when the report repeats the last release (scoring.HELD_NOTE)
     plans: tuple[
@@ -356,13 +389,16 @@ def _ranked_rows(card: Scorecard, findings: tuple[Finding, ...]) -> tuple[Findin
     return tuple(_finding_row(card, r.finding, r) for r in priorities.rank(card, findings))
 
 
-def _section(card: Scorecard, dim: DimensionScore, change: Change | None, norm: str = "") -> Section:
+def _section(
+    card: Scorecard, dim: DimensionScore, change: chg.DimensionChange | None, norm: str = ""
+) -> Section:
     labels = [p.label for p in card.instrument.scale.points]
     consensus, low = _consensus(dim)
     change_text = ""
     if change is not None and change.others_change is not None:
+        over = "" if change.compared == change.total else f", over {change.compared} of {change.total} items"
         change_text = (
-            f"Change in others' rating since the previous assessment: {txt.signed(change.others_change)}"
+            f"Change in all others' rating since the previous round{over}: {chg.shift_text(change.others)}."
         )
     return Section(
         id=dim.id,
@@ -797,6 +833,20 @@ def _thresholds(card: Scorecard) -> tuple[tuple[str, str], ...]:
     )
 
 
+# The appendix's rule for a change since the previous round (leadcheck.change), when the report shows one.
+CHANGE_RULE = (
+    "Change since the previous round: the 95% interval of the difference of the two rounds' all-others means "
+    "by Welch's method (Welch, 1947, Biometrika 34, 28–35): difference ± t(0.975, df) × √(SD₁² ÷ n₁ + SD₂² ÷ "
+    "n₂), df by Welch–Satterthwaite, each SD at least 1/√n, cut at what the scale allows. A reliable "
+    "improvement or decline is one whose whole interval lies above or below zero; otherwise no reliable "
+    "change; no verdict below two ratings in a round. A competency's change uses the conservative interval "
+    "above, over the items both rounds show. Only figures both reports publish are used; the rounds count as "
+    "independent raters, so the verdict holds when raters changed. Across instrument versions only items "
+    "worded the same are compared. How many raters rated in both rounds is shown only when those who "
+    "stayed, left and joined each hold at least the strictest threshold of their groups, or none."
+)
+
+
 def _method(card: Scorecard) -> tuple[str, ...]:
     """Each rule with its threshold and source, so a reader can recompute any figure."""
     s = card.instrument.scoring
@@ -892,9 +942,54 @@ def _norm_texts(card: Scorecard, norms: Norms | None) -> tuple[str, dict[str, st
     return title, norm_text
 
 
+_VERDICT_CSS = {chg.IMPROVEMENT: "change-up", chg.DECLINE: "change-down", chg.NO_CHANGE: "change-none"}
+
+
+def _change_row(
+    id: str, text: str, heading: bool, reverse: bool, shift: chg.Shift, note: str = ""
+) -> ChangeRow:
+    return ChangeRow(
+        id=id,
+        text=text,
+        heading=heading,
+        reverse=reverse,
+        before=txt.score(shift.before),
+        after=txt.score(shift.after),
+        change=txt.signed(shift.difference),
+        interval=chg.interval_text(shift) or txt.DASH,
+        verdict=Cell(
+            shift.verdict or (chg.NO_VERDICT if shift.difference is not None else txt.DASH),
+            _VERDICT_CSS.get(shift.verdict or "", "muted"),
+        ),
+        note=note,
+    )
+
+
+def _change_view(change: chg.RoundChange | None) -> ChangeView | None:
+    """The change page: every competency the rounds compare, then its items, each with its verdict."""
+    if change is None or not any(
+        s.difference is not None for d in change.dimensions for s in (d.others, *(i.others for i in d.items))
+    ):
+        return None  # no all-others figure in both rounds (a self-assessment only): nothing to compare
+    rows = []
+    for d in change.dimensions:
+        note = "" if d.compared == d.total else f"over {d.compared} of {d.total} items"
+        rows.append(_change_row("", d.dimension.name, True, False, d.others, note))
+        rows.extend(_change_row(i.id, i.item.others_text, False, i.item.reverse, i.others) for i in d.items)
+    reliable = tuple(r for r in rows if r.verdict.text in (chg.IMPROVEMENT, chg.DECLINE))
+    return ChangeView(
+        reliable=reliable,
+        method=chg.METHOD,
+        shared=chg.shared_text(change),
+        versions=chg.versions_text(change),
+        counts=chg.counts_text(change),
+        rows=tuple(rows),
+    )
+
+
 def build_view(
     card: Scorecard,
-    changes: tuple[Change, ...] = (),
+    change: chg.RoundChange | None = None,
     generated: date | None = None,
     author: str = "leadcheck",
     norms: Norms | None = None,
@@ -905,7 +1000,8 @@ def build_view(
     development plans it prints (``development.report_plans``)."""
     inst: Instrument = card.instrument
     s = inst.scoring
-    by_dim = {c.dimension_id: c for c in changes}
+    by_dim = {c.dimension_id: c for c in change.dimensions} if change is not None else {}
+    change_view = _change_view(change)
     radar, glance = _glance(card)
     all_blind = _ranked_rows(card, card.blind_spots)
     all_hidden = _ranked_rows(card, card.hidden_strengths)
@@ -960,11 +1056,12 @@ def build_view(
         worksheet=_worksheet(development),
         norms_title=norms_title,
         norm_table=_norm_table(card, norms) if norms is not None else None,
-        method=_method(card),
+        method=_method(card) + ((CHANGE_RULE,) if change_view is not None else ()),
         leniency=txt.signed(card.levels.leniency),
         importance_note=("those rated most important for the role first" if card.importance else ""),
         high_score=f"{s.high_score:g}",
         percentile_rule=PERCENTILE_RULE,
+        change=change_view,
     )
 
 
