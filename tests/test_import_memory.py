@@ -115,7 +115,7 @@ def test_an_exception_while_applying_closes_the_database_and_stores_nothing(
         with pytest.raises(KeyboardInterrupt):
             apply_plan(plan, store)
         assert plan.kept.closed
-        assert store.leaders() == []  # all or nothing
+        assert store.leaders.every() == []  # all or nothing
     assert _unnamed_files() == before
     assert list(private_tmp.iterdir()) == []
 

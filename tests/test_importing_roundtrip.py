@@ -134,12 +134,12 @@ def workspaces(draw: st.DrawFn) -> list[Leader]:
 def _build(db: Path, leaders: list[Leader]) -> None:
     with Store.open(db) as store:
         for leader in leaders:
-            person = store.ensure_leader(leader.name, leader.cohort)
+            person = store.leaders.ensure(leader.name, leader.cohort)
             seen: dict[tuple[str, str], int] = {}
             for r in leader.rounds:
                 key = (r.instrument.content_hash, r.created_at)
                 seen[key] = seen.get(key, 0) + 1
-                assessment = store.ensure_assessment(person, r.instrument, r.created_at, seen[key])
+                assessment = store.assessments.ensure(person, r.instrument, r.created_at, seen[key])
                 if r.responses:
                     add_responses(store, r.responses, r.instrument, assessment=assessment)
 

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from leadcheck.errors import NotFoundError, UsageError
-from leadcheck.store import Store, figurecache
+from leadcheck.store import Store
 
 
 @dataclass(frozen=True)
@@ -63,11 +63,11 @@ def _check(selection: Selection) -> None:
 
 def _leader_ids(store: Store, selection: Selection) -> list[int]:
     if selection.leader is not None:
-        return [store.get_leader(selection.leader).id]
+        return [store.leaders.get(selection.leader).id]
     if selection.cohort is not None:
-        found = store.leaders(selection.cohort)
+        found = store.leaders.every(selection.cohort)
         if not found:
-            known = ", ".join(store.cohorts()) or "none yet"
+            known = ", ".join(store.leaders.cohorts()) or "none yet"
             raise NotFoundError(f'no cohort "{selection.cohort}" in the workspace (cohorts: {known})')
         return [leader.id for leader in found]
     return []
@@ -195,7 +195,7 @@ def purge(store: Store, selection: Selection, dry_run: bool = False) -> PurgeCou
         count = _delete(store, c, selection, ids)
         if not count.empty:
             # Figures kept to speed up reports were computed from what is going: they go too.
-            figurecache.clear(store)
+            store.figures.clear()
     if not dry_run and not count.empty:
         store.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         store.conn.execute("VACUUM")

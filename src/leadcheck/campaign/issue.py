@@ -206,10 +206,13 @@ class _Issuer:
     def _assessment(self, rater: roster.RosterRater) -> tuple[int, Instrument]:
         """The assessment (id and instrument) a rater's form is for: one per leader."""
         if rater.leader_id not in self._assessments:
-            leader = self.store.get_leader(rater.leader)
+            leader = self.store.leaders.get(rater.leader)
             chosen = form_instrument(self.store, leader.name, self.instrument)
-            assessment = self.store.assessment_for(leader, chosen)
-            self._assessments[rater.leader_id] = (assessment.id, self.store.instrument(assessment))
+            assessment = self.store.assessments.current_or_new(leader, chosen)
+            self._assessments[rater.leader_id] = (
+                assessment.id,
+                self.store.assessments.instrument(assessment),
+            )
         assessment_id, inst = self._assessments[rater.leader_id]
         if rater.group not in inst.groups:
             raise CampaignError(

@@ -410,9 +410,11 @@ def _sender(
     if match is None:
         return None
     rater = match.rater
-    leader = store.find_leader(rater.leader)
+    leader = store.leaders.find(rater.leader)
     assessment = (
-        next((a for a in store.assessments(leader) if a.id == match.assessment_id), None) if leader else None
+        next((a for a in store.assessments.of_leader(leader) if a.id == match.assessment_id), None)
+        if leader
+        else None
     )
     if leader is None or assessment is None:
         bad(forms.TOKEN_FIELD, "the assessment this form was made for is no longer in the workspace")
@@ -422,7 +424,7 @@ def _sender(
     if _text(fields, forms.INSTRUMENT_FIELD) != assessment.instrument_hash:
         bad(forms.INSTRUMENT_FIELD, f"was changed; the form was made for {label(instrument)}; {RESEND}")
         return None
-    current = store.current_assessment(leader, instrument.id)
+    current = store.assessments.current(leader, instrument.id)
     if current.id != assessment.id:
         bad(
             forms.TOKEN_FIELD,

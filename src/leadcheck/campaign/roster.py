@@ -302,7 +302,7 @@ class _Rosters:
     def of(self, leader: str) -> dict[str, RosterRater]:
         key = leader_key(leader)
         if key not in self._by_leader:
-            found = self.store.find_leader(leader)
+            found = self.store.leaders.find(leader)
             raters = roster(self.store, found) if found is not None else []
             self._by_leader[key] = {email_key(r.email): r for r in raters}
         return self._by_leader[key]
@@ -350,11 +350,11 @@ def add_nominations(
             key = leader_key(n.leader)
             leader = leaders.get(key)
             if leader is None:
-                existed = store.find_leader(n.leader) is not None
-                leader = store.ensure_leader(n.leader, cohort)
+                existed = store.leaders.find(n.leader) is not None
+                leader = store.leaders.ensure(n.leader, cohort)
                 if not existed and change.new_leaders is not None:
                     change.new_leaders.append(leader.name)
-                store.assessment_for(leader, instrument_for[n.leader])
+                store.assessments.current_or_new(leader, instrument_for[n.leader])
                 leaders[key] = leader
             on_roster = rosters.of(leader.name)
             if email_key(n.email) in on_roster:
@@ -434,7 +434,7 @@ def normalise_token(token: str) -> str:
 
 def token_hash(store: Store, token: str) -> str:
     """The keyed hash a token is stored under (the store's rater-identity hash, never the token)."""
-    return store.rater_hash("campaign-token:" + normalise_token(token))
+    return store.raters.hash("campaign-token:" + normalise_token(token))
 
 
 def issue_token(store: Store, rater: RosterRater, assessment_id: int) -> str:

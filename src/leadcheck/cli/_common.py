@@ -136,7 +136,7 @@ def _stored_names(ctx: typer.Context, kind: str) -> list[str]:
     try:
         conn.row_factory = sqlite3.Row
         store = Store(conn, path)
-        return [p.name for p in store.leaders()] if kind == "leaders" else list(store.cohorts())
+        return [p.name for p in store.leaders.every()] if kind == "leaders" else list(store.leaders.cohorts())
     except Exception:  # a completion offers nothing rather than print a traceback into the shell
         return []
     finally:
@@ -202,7 +202,7 @@ def working(message: str) -> Iterator[None]:
 
 def key_notice(store: Any) -> None:
     """Warn, once per command, when the workspace's key file was missing and a new key was made."""
-    if getattr(store, "key_replaced", False):
+    if store.raters.key_replaced:
         from leadcheck.keys import key_path
 
         typer.echo(
@@ -211,7 +211,7 @@ def key_notice(store: Any) -> None:
             "answer again (copy the old key file there to undo).",
             err=True,
         )
-        store.key_replaced = False
+        store.raters.key_replaced = False
 
 
 # Joiners shape Arabic, Persian and Indic text: printed as they are.

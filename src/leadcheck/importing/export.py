@@ -24,11 +24,10 @@ from leadcheck.problems import Location
 from leadcheck.responses import Answer, IncomingResponse
 from leadcheck.store import (
     Store,
-    assessments,
     cohort_name_problem,
     leader_key,
     leader_name_problem,
-    responses,
+    round_numbers,
 )
 
 EXPORT_KEY = "leadcheck_export"
@@ -77,10 +76,10 @@ def iter_export(store: Store) -> Iterator[dict[str, Any]]:
     Reads in batches (``store.responses.every``): the number of queries grows
     with the responses in all, not with how many one leader has.
     """
-    every = assessments.every(store)
-    rounds = assessments.round_numbers(every)
+    every = store.assessments.every()
+    rounds = round_numbers(every)
     by_id = {a.id: a for a in every}
-    for row, resp in responses.every(store):
+    for row, resp in store.responses.every():
         a = by_id[row["assessment_id"]]
         yield {
             "leader": a.leader.name,
@@ -106,8 +105,8 @@ def iter_leaders(store: Store) -> Iterator[dict[str, Any]]:
     ``round`` numbers a leader's assessments on each instrument id as
     ``iter_export`` does. Two queries in all.
     """
-    every = assessments.every(store)
-    rounds = assessments.round_numbers(every)
+    every = store.assessments.every()
+    rounds = round_numbers(every)
     by_leader: dict[int, list[dict[str, Any]]] = {}
     for a in every:
         by_leader.setdefault(a.leader.id, []).append(
@@ -119,15 +118,15 @@ def iter_leaders(store: Store) -> Iterator[dict[str, Any]]:
                 "round": rounds[a.id],
             }
         )
-    for leader in store.leaders():
+    for leader in store.leaders.every():
         yield {"name": leader.name, "cohort": leader.cohort, "assessments": by_leader.get(leader.id, [])}
 
 
 def iter_releases(store: Store) -> Iterator[dict[str, Any]]:
     """Every row of the release ledger, oldest first, with the round it belongs to (as ``iter_export``
     names it); ``figures`` is the ledger's text, verbatim. Two queries in all."""
-    every = assessments.every(store)
-    rounds = assessments.round_numbers(every)
+    every = store.assessments.every()
+    rounds = round_numbers(every)
     by_id = {a.id: a for a in every}
     rows = store.conn.execute(
         "SELECT assessment_id, released_at, kind, file_digest, figures FROM releases ORDER BY id"
@@ -164,7 +163,7 @@ def write_json(store: Store, out: TextIO) -> int:
     out.write(
         f'{{"{EXPORT_KEY}": {EXPORT_VERSION},\n"workspace": {json.dumps(store.workspace_id)},\n"instruments": ['
     )
-    for i, (content_hash, source) in enumerate(store.instrument_sources()):
+    for i, (content_hash, source) in enumerate(store.snapshots.sources()):
         out.write("," if i else "")
         out.write("\n" + json.dumps({"hash": content_hash, "source": source}, ensure_ascii=False))
     out.write('\n],\n"leaders": [')
@@ -194,8 +193,8 @@ def _csv_columns(store: Store) -> tuple[list[str], list[str]]:
         assert inst is not None, "a hash the workspace listed"
         items.update(dict.fromkeys(inst.items))
         questions.update(dict.fromkeys(q.id for q in inst.questions))
-    items.update(dict.fromkeys(responses.ids_beyond(store, "answers", items)))
-    questions.update(dict.fromkeys(responses.ids_beyond(store, "comments", questions)))
+    items.update(dict.fromkeys(store.responses.ids_beyond("answers", items)))
+    questions.update(dict.fromkeys(store.responses.ids_beyond("comments", questions)))
     return list(items), list(questions)
 
 

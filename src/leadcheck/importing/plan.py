@@ -295,7 +295,7 @@ def _refuse_group_changes(plan: ImportPlan, store: Store) -> None:
     here it is a problem with the file and line, found before anything is stored.
     """
     for name, _first in plan.kept.first_of_each_leader():
-        leader = store.find_leader(name)
+        leader = store.leaders.find(name)
         if leader is not None:  # only a leader the workspace holds has raters in a group already
             _refuse_group_changes_of(plan, store, leader, name)
 
@@ -307,7 +307,7 @@ def _refuse_group_changes_of(plan: ImportPlan, store: Store, leader: Leader, nam
         if p.round is None:
             stored = stored_group(store, r, p.instrument.id)
         else:
-            assessment = store.find_assessment(leader, p.instrument.content_hash, *p.round.key)
+            assessment = store.assessments.find(leader, p.instrument.content_hash, *p.round.key)
             stored = stored_group(store, r, p.instrument.id, assessment) if assessment is not None else None
         if stored is not None and stored != r.group:
             plan.problems.append(
@@ -325,7 +325,7 @@ def _refuse_group_changes_of(plan: ImportPlan, store: Store, leader: Leader, nam
 def _warn_about_close_names(plan: ImportPlan, store: Store | None) -> None:
     """A warning for each new leader whose name is close to another's ("Ana Lopes", "Ana Lopez")."""
     names = CloseNames()  # the workspace's leaders first
-    for leader in store.leaders() if store is not None else []:
+    for leader in store.leaders.every() if store is not None else []:
         names.add(leader_key(leader.name), leader.name)
     found = [(listed.name, listed.where) for listed in plan.leaders]
     for name, where in itertools.chain(found, plan.kept.first_of_each_leader()):
@@ -560,7 +560,7 @@ def _apply(plan: ImportPlan, store: Store, dry_run: bool) -> ImportOutcome:
         if not dry_run:
             store.raters.restore_identity(plan.workspace_id)
     outcomes: dict[tuple[str, str], LeaderOutcome] = {}
-    existed = {leader_key(leader.name) for leader in store.leaders()}
+    existed = {leader_key(leader.name) for leader in store.leaders.every()}
 
     def outcome(instrument: Instrument, leader: str) -> LeaderOutcome:
         key = (label(instrument), leader)
@@ -575,12 +575,12 @@ def _apply(plan: ImportPlan, store: Store, dry_run: bool) -> ImportOutcome:
     new_rounds = 0
     with store.transaction(dry_run=dry_run):
         for listed in plan.leaders:
-            store.ensure_leader(listed.name, listed.cohort)
+            store.leaders.ensure(listed.name, listed.cohort)
         for planned in plan.rounds:
-            leader = store.ensure_leader(planned.leader)
+            leader = store.leaders.ensure(planned.leader)
             content_hash = planned.instrument.content_hash
-            if store.find_assessment(leader, content_hash, *planned.round.key) is None:
-                store.ensure_assessment(leader, planned.instrument, *planned.round.key)
+            if store.assessments.find(leader, content_hash, *planned.round.key) is None:
+                store.assessments.ensure(leader, planned.instrument, *planned.round.key)
                 new_rounds += 1
         _store_responses(plan, store, outcome)
         restored = _store_releases(plan, store)
@@ -589,9 +589,11 @@ def _apply(plan: ImportPlan, store: Store, dry_run: bool) -> ImportOutcome:
             from leadcheck.campaign.roster import mark_returned
 
             mark_returned(store, returned)
-        new_leaders = [leader.name for leader in store.leaders() if leader_key(leader.name) not in existed]
+        new_leaders = [
+            leader.name for leader in store.leaders.every() if leader_key(leader.name) not in existed
+        ]
     for instrument, name, group, count in plan.already:
-        found = store.find_leader(name)
+        found = store.leaders.find(name)
         result = outcome(instrument, found.name if found is not None else name)
         result.unchanged += count
         result.groups[group] = result.groups.get(group, 0) + count
@@ -608,8 +610,8 @@ def _store_releases(plan: ImportPlan, store: Store) -> int:
     """
     added = 0
     for planned in plan.releases:
-        leader = store.get_leader(planned.leader)
-        assessment = store.find_assessment(leader, planned.instrument.content_hash, *planned.round.key)
+        leader = store.leaders.get(planned.leader)
+        assessment = store.assessments.find(leader, planned.instrument.content_hash, *planned.round.key)
         assert assessment is not None, "every round a release names is planned"
         row = planned.row
         values = (assessment.id, row.released_at, row.kind, row.file_digest, row.figures)
@@ -640,8 +642,8 @@ def _store_responses(
         assessment = None
         while batch := list(itertools.islice(parsed, BATCH)):
             if in_round is not None and assessment is None:
-                leader = store.get_leader(batch[0].response.leader)
-                assessment = store.find_assessment(leader, instrument.content_hash, *in_round.key)
+                leader = store.leaders.get(batch[0].response.leader)
+                assessment = store.assessments.find(leader, instrument.content_hash, *in_round.key)
                 assert assessment is not None, "every round a response names is planned"
             responses = [plan.spool.load(p).response for p in batch]
             summary = add_responses(store, responses, instrument, assessment=assessment)

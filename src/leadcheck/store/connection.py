@@ -160,6 +160,17 @@ class Connection:
             raise
         self._end(nested, keep=not dry_run)
 
+    @contextmanager
+    def writing(self) -> Iterator[sqlite3.Connection]:
+        """The caller's transaction when one is open (no savepoint: an error here undoes all of it,
+        as it propagates), else a transaction of its own. For the repositories' bulk writes, where a
+        savepoint per batch would only add statements."""
+        if self.conn.in_transaction and not self.read_only:
+            yield self.conn
+        else:
+            with self.transaction() as c:
+                yield c
+
     def _begin(self) -> None:
         """BEGIN IMMEDIATE: the write lock up front, so two writers queue instead of failing
         mid-way. While another process writes, wait (saying so once) up to LOCK_WAIT_SECONDS."""
