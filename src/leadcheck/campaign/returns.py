@@ -20,6 +20,7 @@ from leadcheck.campaign import forms, pdfscan, roster
 from leadcheck.errors import ImportProblemError
 from leadcheck.importing.model import ImportOptions, Parsed
 from leadcheck.importing.problems import Problems
+from leadcheck.importing.readers import FileKind, FileRead, Read, ReadContext, Sniff
 from leadcheck.importing.resolve import Instruments, label
 from leadcheck.problems import Location
 from leadcheck.responses import Answer, IncomingResponse
@@ -500,3 +501,32 @@ def _answers(
         if text:
             comments[question_id] = text
     return answers, comments
+
+
+def _start_reading() -> Read:
+    """How one import reads returned forms: every form of it shares one budget."""
+    budget = pdfscan.ImportBudget()  # what the returned PDF forms of this import may inflate and take
+
+    def read(path: Path, context: ReadContext) -> FileRead:
+        parsed = read_returned_form(
+            path,
+            context.source,
+            context.store,
+            context.instruments,
+            context.options,
+            context.problems,
+            budget,
+        )
+        return FileRead(QUESTIONNAIRE.name, [parsed] if parsed is not None else [])
+
+    return read
+
+
+def _claims(file: Sniff) -> bool:
+    return file.layout == "auto" and file.suffix == ".pdf"
+
+
+# Returned questionnaires as a kind of file the import reads; the `import` command registers it.
+QUESTIONNAIRE = FileKind(
+    "questionnaire", "PDF questionnaire", _claims, _start_reading, stored=roster.mark_returned
+)

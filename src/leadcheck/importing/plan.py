@@ -9,18 +9,10 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from leadcheck.campaign.pdfscan import ImportBudget
 from leadcheck.errors import ImportProblemError, InstrumentError, UsageError
-from leadcheck.importing import csvfile, layouts
+from leadcheck.importing import kinds, layouts, readers
 from leadcheck.importing.closenames import CloseNames, close_name_message
-from leadcheck.importing.export import (
-    ExportReader,
-    KnownRater,
-    is_json,
-    iter_known_raters,
-    read_export_csv,
-    read_export_json,
-)
+from leadcheck.importing.export import ExportReader, iter_known_raters
 from leadcheck.importing.kept import KeptResponses
 from leadcheck.importing.model import (
     FileReport,
@@ -34,11 +26,8 @@ from leadcheck.importing.model import (
 from leadcheck.importing.policy import add_responses, stored_group
 from leadcheck.importing.problems import Problems
 from leadcheck.importing.resolve import Instruments, label
-from leadcheck.importing.responsefile import read_response_file
 from leadcheck.importing.spool import Spool
-from leadcheck.importing.tables import SurveyReader
 from leadcheck.infiles import check_regular
-from leadcheck.instrument.catalog import YAML_SUFFIXES
 from leadcheck.instrument.model import SELF, Instrument
 from leadcheck.problems import ERROR, WARNING, Location, Problem
 from leadcheck.responses import content_digest
@@ -46,9 +35,8 @@ from leadcheck.store import Leader, Store, leader_key, leader_name_problem
 from leadcheck.store.responses import BATCH
 
 LAYOUT_LABELS = {
-    "response": "response file",
+    kinds.RESPONSE.name: kinds.RESPONSE.label,
     "export": "leadcheck export",
-    "questionnaire": "PDF questionnaire",
     **{name: spec.label for name, spec in layouts.SPECS.items()},
 }
 
@@ -145,18 +133,19 @@ def _read_files(plan: ImportPlan, paths: Sequence[Path], options: ImportOptions,
         return (leader, instrument_id, rater, started) in known_raters
 
     admit = _Admission(plan)
-    forms_budget = ImportBudget()  # what the returned PDF forms of this import may inflate and take
+    files = readers.Readers()
     for path in check_paths(paths):
         source = str(path)
         problems = Problems(source)
-        layout, parsed, reader = _read_file(path, source, options, instruments, problems, known, forms_budget)
+        read = files.read(path, readers.ReadContext(source, options, instruments, problems, known, store))
         count, before = 0, plan.kept.last
-        for p in _stopping_at_instrument_errors(parsed, problems):
+        for p in _stopping_at_instrument_errors(read.parsed, problems):
             count += 1
             admit(p)
-        if reader is not None:
-            _take_rounds(plan, reader, before)
-        plan.files.append(FileReport(source, LAYOUT_LABELS.get(layout, layout), count))
+        if read.export is not None:
+            _take_rounds(plan, read.export, before)
+        shown_as = LAYOUT_LABELS.get(read.layout) or readers.label_of(read.layout)
+        plan.files.append(FileReport(source, shown_as, count))
         plan.problems += problems.found
 
 
@@ -390,65 +379,6 @@ def _refuse_rounds_mixed_with_current(plan: ImportPlan) -> None:
             )
 
 
-def _read_file(
-    path: Path,
-    source: str,
-    options: ImportOptions,
-    instruments: Instruments,
-    problems: Problems,
-    known: KnownRater,
-    forms_budget: ImportBudget,
-) -> tuple[str, Iterable[Parsed], ExportReader | None]:
-    """The file's layout, its responses as they are read, and the export reader that reads them (if one does)."""
-    layout = options.layout
-    suffix = path.suffix.lower()
-    if layout == "auto" and suffix == ".pdf":
-        from leadcheck.campaign.returns import read_returned_form
-
-        parsed = read_returned_form(
-            path, source, instruments.store, instruments, options, problems, forms_budget
-        )
-        return "questionnaire", [parsed] if parsed is not None else [], None
-    if layout == "response" or (layout == "auto" and suffix in YAML_SUFFIXES):
-        parsed = read_response_file(path, source, options, instruments, problems)
-        return "response", [parsed] if parsed is not None else [], None
-    head = csvfile.read_head(path)
-    if not head.strip():
-        head = csvfile.read_bytes(path, problems) or b""  # blank so far: the whole file says more
-        if not head:
-            return layout, [], None
-    if layout in ("auto", "export", "response") and is_json(path, head):
-        data = csvfile.read_bytes(path, problems)
-        if data is None:
-            return layout, [], None
-        if b'"leadcheck_response"' in data[:4096] or layout == "response":
-            parsed = read_response_file(path, source, options, instruments, problems)
-            return "response", [parsed] if parsed is not None else [], None
-        reader = ExportReader(source, instruments, problems, known)
-        return "export", read_export_json(data, reader), reader
-    table = csvfile.read_table(path, problems)  # a UTF-8 file is read from disk, never held whole
-    if table is None:
-        return layout, [], None
-    if layout == "auto":
-        layout = layouts.detect(table.head)
-    if layout == "export":
-        reader = ExportReader(source, instruments, problems, known)
-        return layout, read_export_csv(table, reader), reader
-    if layouts.header_holds_answers(layout, table.head):
-        # Per-column messages would quote answers as if they were titles: one problem instead.
-        problems.error(
-            f"does not look like a {layouts.SPECS[layout].label} export (its header rows hold answers); "
-            "check --layout",
-            code="wrong-layout",
-        )
-        return layout, [], None
-    try:
-        return layout, SurveyReader(source, table, layout, options, instruments, problems).read(), None
-    except InstrumentError as e:  # the reader's own errors come as its rows are read
-        problems.error(str(e), code="bad-instrument")
-        return layout, [], None
-
-
 def _take_rounds(plan: ImportPlan, reader: ExportReader, before: int) -> None:
     """What an export read whole names: leaders, rounds (given to its responses, the rows after
     ``before``), and the records the workspace holds already."""
@@ -586,9 +516,9 @@ def _apply(plan: ImportPlan, store: Store, dry_run: bool) -> ImportOutcome:
         restored = _store_releases(plan, store)
         returned = plan.kept.campaign_raters()
         if returned:
-            from leadcheck.campaign.roster import mark_returned
-
-            mark_returned(store, returned)
+            for kind in readers.registered():
+                if kind.stored is not None:
+                    kind.stored(store, returned)
         new_leaders = [
             leader.name for leader in store.leaders.every() if leader_key(leader.name) not in existed
         ]
