@@ -216,13 +216,13 @@ def test_a_json_export_is_outlined_as_json_would_read_it_or_read_whole(text: str
     twice; anything else is left to json.loads, which says what is wrong as it always did."""
     import json
 
-    from leadcheck.importing.export import _array, _outline
+    from leadcheck.importing.export import scan
 
-    outline = _outline(text)
+    outline = scan.outline(text)
     if outline is None:
         return
     values, at = outline
     whole = json.loads(text)
     if at is not None:
-        values["responses"] = list(_array(text, at))
+        values["responses"] = list(scan.array(text, at))
     assert values == whole
