@@ -13,7 +13,6 @@ from leadcheck.errors import ImportProblemError, InstrumentError, UsageError
 from leadcheck.importing import kinds, layouts, readers
 from leadcheck.importing.closenames import CloseNames, close_name_message
 from leadcheck.importing.export import ExportReader, iter_known_raters
-from leadcheck.importing.kept import KeptResponses
 from leadcheck.importing.model import (
     FileReport,
     ImportOptions,
@@ -26,7 +25,7 @@ from leadcheck.importing.model import (
 from leadcheck.importing.policy import add_responses, stored_group
 from leadcheck.importing.problems import Problems
 from leadcheck.importing.resolve import Instruments, label
-from leadcheck.importing.spool import Spool
+from leadcheck.importing.staging import Staging
 from leadcheck.infiles import check_regular
 from leadcheck.instrument.model import SELF, Instrument
 from leadcheck.problems import ERROR, WARNING, Location, Problem
@@ -45,9 +44,9 @@ LAYOUT_LABELS = {
 class ImportPlan:
     """Everything read from the files, checked; nothing stored yet.
 
-    The responses to store are rows of a temporary database (``kept``), their
-    answers and comments in a temporary file (``spool``): the plan's memory
-    does not grow with the rows of the files. Both are let go of once the plan
+    The responses to store are rows of one temporary database (``staging``),
+    their answers and comments in a table of their own there: the plan's memory
+    does not grow with the rows of the files. It is let go of once the plan
     is applied, when it has errors (it never will be), or with the plan.
     """
 
@@ -58,13 +57,12 @@ class ImportPlan:
     rounds: list[PlannedRound] = field(default_factory=list)  # assessment rounds exports name, in order
     releases: list[PlannedRelease] = field(default_factory=list)  # release records exports carry
     workspace_id: str | None = None  # the id of the workspace an export came from (to restore it)
-    kept: KeptResponses = field(default_factory=KeptResponses)  # who answered about whom, and where
-    spool: Spool = field(default_factory=Spool)  # the answers and comments of ``kept``
+    staging: Staging = field(default_factory=Staging)  # who answered about whom, where, and what
 
     @property
     def parsed(self) -> Iterator[Parsed]:
-        """The responses to store, in file order, without their answers (``spool.load`` gives them)."""
-        return iter(self.kept)
+        """The responses to store, in file order, without their answers (``staging.load_batch`` gives them)."""
+        return iter(self.staging)
 
     @property
     def errors(self) -> list[Problem]:
@@ -75,9 +73,8 @@ class ImportPlan:
         return not self.errors
 
     def close(self) -> None:
-        """Let go of the temporary database and file; the plan can no longer be applied."""
-        self.kept.close()
-        self.spool.close()
+        """Let go of the temporary database; the plan can no longer be applied."""
+        self.staging.close()
 
 
 def check_paths(paths: Sequence[Path]) -> list[Path]:
@@ -138,7 +135,7 @@ def _read_files(plan: ImportPlan, paths: Sequence[Path], options: ImportOptions,
         source = str(path)
         problems = Problems(source)
         read = files.read(path, readers.ReadContext(source, options, instruments, problems, known, store))
-        count, before = 0, plan.kept.last
+        count, before = 0, plan.staging.last
         for p in _stopping_at_instrument_errors(read.parsed, problems):
             count += 1
             admit(p)
@@ -187,7 +184,7 @@ class _Admission:
     Each response read is checked in file order (its leader's name, a second
     questionnaire of the same rater, control characters), given an identity
     when the file names none, and then kept in the plan's database without
-    its answers (they go to the plan's spool): the checks across responses
+    its answers (they are spooled apart): the checks across responses
     that follow need only who answered about whom.
     """
 
@@ -199,7 +196,7 @@ class _Admission:
     def __call__(self, p: Parsed) -> None:
         if self.bad_leader_name(p) or self.same_form_twice(p) or self.control_character(p):
             return
-        self.plan.kept.add(self.plan.spool.keep(self.with_identity(p)))
+        self.plan.staging.add(self.plan.staging.spool(self.with_identity(p)))
 
     def bad_leader_name(self, p: Parsed) -> bool:
         """A leader name with a line break or tab, or as long as a paragraph: one problem per file and name."""
@@ -224,9 +221,9 @@ class _Admission:
             return False
         kept = self.forms.get(rater)
         if kept is None:
-            self.forms[rater] = self.plan.spool.keep(p)  # a questionnaire's answers, kept aside too
+            self.forms[rater] = self.plan.staging.spool(p)  # a questionnaire's answers, kept aside too
             return False
-        earlier = self.plan.spool.load(kept)
+        earlier = self.plan.staging.load(kept)
         same = dict(earlier.response.answers) == dict(p.response.answers) and dict(
             earlier.response.comments
         ) == dict(p.response.comments)
@@ -272,7 +269,7 @@ class _Admission:
         if response.rater_identity is not None or response.group == SELF:
             return p
         key = content_digest(response)
-        nth = self.plan.kept.nth_anonymous(key)
+        nth = self.plan.staging.nth_anonymous(key)
         response = dataclasses.replace(response, rater_identity=f"anonymous:{key}#{nth}")
         return dataclasses.replace(p, response=response)
 
@@ -283,7 +280,7 @@ def _refuse_group_changes(plan: ImportPlan, store: Store) -> None:
     The store never moves a response between groups (see ``policy.add_responses``);
     here it is a problem with the file and line, found before anything is stored.
     """
-    for name, _first in plan.kept.first_of_each_leader():
+    for name, _first in plan.staging.first_of_each_leader():
         leader = store.leaders.find(name)
         if leader is not None:  # only a leader the workspace holds has raters in a group already
             _refuse_group_changes_of(plan, store, leader, name)
@@ -291,7 +288,7 @@ def _refuse_group_changes(plan: ImportPlan, store: Store) -> None:
 
 def _refuse_group_changes_of(plan: ImportPlan, store: Store, leader: Leader, name: str) -> None:
     """Each row about a leader the workspace holds, against the group its rater answered in before."""
-    for p in plan.kept.of_leader(name):
+    for p in plan.staging.of_leader(name):
         r = p.response
         if p.round is None:
             stored = stored_group(store, r, p.instrument.id)
@@ -317,7 +314,7 @@ def _warn_about_close_names(plan: ImportPlan, store: Store | None) -> None:
     for leader in store.leaders.every() if store is not None else []:
         names.add(leader_key(leader.name), leader.name)
     found = [(listed.name, listed.where) for listed in plan.leaders]
-    for name, where in itertools.chain(found, plan.kept.first_of_each_leader()):
+    for name, where in itertools.chain(found, plan.staging.first_of_each_leader()):
         key = leader_key(name)
         if key in names:
             continue
@@ -342,7 +339,7 @@ def _one_snapshot_per_leader(plan: ImportPlan) -> None:
     would be stored against the wrong items. (Responses in the rounds an
     export names are checked against each round's own snapshot.)
     """
-    for first, p in plan.kept.with_another_snapshot():
+    for first, p in plan.staging.with_another_snapshot():
         name = p.response.leader
         plan.problems.append(
             Problem(
@@ -366,7 +363,7 @@ def _refuse_rounds_mixed_with_current(plan: ImportPlan) -> None:
     for r in plan.rounds:
         named.setdefault((leader_key(r.leader), r.instrument.id), (r.leader, r.where))
     for (_key, instrument_id), (leader, where) in named.items():
-        for p in plan.kept.in_current_round(leader, instrument_id):
+        for p in plan.staging.in_current_round(leader, instrument_id):
             plan.problems.append(
                 Problem(
                     p.where,
@@ -385,7 +382,7 @@ def _take_rounds(plan: ImportPlan, reader: ExportReader, before: int) -> None:
     plan.already.update(reader.already)
     plan.leaders += reader.leaders
     plan.rounds += reader.rounds
-    plan.kept.number_rounds(before, reader.numbered)
+    plan.staging.number_rounds(before, reader.numbered)
     plan.releases += [
         PlannedRelease(leader, instrument, reader.numbered[(leader_key(leader), instrument.id, number)], row)
         for leader, instrument, number, row in reader.releases
@@ -403,7 +400,7 @@ def _stopping_at_instrument_errors(parsed: Iterable[Parsed], problems: Problems)
 
 def _latest_per_rater(plan: ImportPlan) -> None:
     """One response per rater and leader: a later one (in file order) replaces an earlier one, with a warning."""
-    for first, p in plan.kept.replace_earlier():
+    for first, p in plan.staging.replace_earlier():
         r = p.response
         who = (
             f'a second self-assessment of "{r.leader}"'
@@ -467,7 +464,7 @@ def apply_plan(plan: ImportPlan, store: Store, dry_run: bool = False) -> ImportO
     responses are stored, in their round or in the leader's current one. A
     dry run does all of it and rolls it back.
 
-    A plan is applied once: its temporary database and file are let go of
+    A plan is applied once: its temporary database is let go of
     when this returns, or raises.
     """
     if not plan.ok:
@@ -514,7 +511,7 @@ def _apply(plan: ImportPlan, store: Store, dry_run: bool) -> ImportOutcome:
                 new_rounds += 1
         _store_responses(plan, store, outcome)
         restored = _store_releases(plan, store)
-        returned = plan.kept.campaign_raters()
+        returned = plan.staging.campaign_raters()
         if returned:
             for kind in readers.registered():
                 if kind.stored is not None:
@@ -566,16 +563,16 @@ def _store_responses(
     """Each leader's responses, in their round or the leader's current one, counted in their outcome.
 
     They are read back from the plan's database a leader at a time, and their
-    answers from the spool BATCH at a time: memory holds one batch of answers.
+    answers BATCH at a time: memory holds one batch of answers.
     """
-    for instrument, in_round, parsed in plan.kept.batches():
+    for instrument, in_round, parsed in plan.staging.batches():
         assessment = None
         while batch := list(itertools.islice(parsed, BATCH)):
             if in_round is not None and assessment is None:
                 leader = store.leaders.get(batch[0].response.leader)
                 assessment = store.assessments.find(leader, instrument.content_hash, *in_round.key)
                 assert assessment is not None, "every round a response names is planned"
-            responses = [plan.spool.load(p).response for p in batch]
+            responses = [p.response for p in plan.staging.load_batch(batch)]
             summary = add_responses(store, responses, instrument, assessment=assessment)
             # Named as stored: "ana  lopez" in a file is the workspace's "Ana Lopez".
             result = outcome(instrument, next(iter(summary.per_leader), responses[0].leader))
