@@ -609,9 +609,9 @@ def test_status_counts_forms_per_group_against_threshold_and_due_date(campaign: 
 
 def test_purge_helpers_delete_a_leaders_roster_or_old_raters(campaign: Path) -> None:
     with Store.open(campaign / "workspace.db", create=False) as store:
-        assert roster.delete_older_than(store, "2000-01-01") == 0
+        assert store.roster.delete_older_than("2000-01-01") == 0
         leader = store.leaders.get("Ana Ruiz")
-        assert roster.delete_leader(store, leader.id) == 4
+        assert store.roster.delete_leader(leader.id) == 4
         assert store.conn.execute("SELECT COUNT(*) FROM campaign_tokens").fetchone()[0] == 0
         assert roster.roster(store, include_removed=True) == []
 

@@ -528,5 +528,9 @@ def _claims(file: Sniff) -> bool:
 
 # Returned questionnaires as a kind of file the import reads; the `import` command registers it.
 QUESTIONNAIRE = FileKind(
-    "questionnaire", "PDF questionnaire", _claims, _start_reading, stored=roster.mark_returned
+    "questionnaire",
+    "PDF questionnaire",
+    _claims,
+    _start_reading,
+    stored=lambda store, ids: store.roster.mark_returned(ids),
 )

@@ -124,23 +124,17 @@ def _stored_names(ctx: typer.Context, kind: str) -> list[str]:
     path = _completion_workspace(ctx)
     if not path.is_file():
         return []
-    import sqlite3
-    from urllib.parse import quote
-
     from leadcheck.store import Store
 
-    try:
-        conn = sqlite3.connect(f"file:{quote(str(path.resolve()))}?mode=ro", uri=True, timeout=0.5)
-    except sqlite3.Error:
+    store = Store.peek(path)
+    if store is None:
         return []
     try:
-        conn.row_factory = sqlite3.Row
-        store = Store(conn, path)
         return [p.name for p in store.leaders.every()] if kind == "leaders" else list(store.leaders.cohorts())
     except Exception:  # a completion offers nothing rather than print a traceback into the shell
         return []
     finally:
-        conn.close()
+        store.close()
 
 
 def console(stderr: bool = False, soft_wrap: bool = False) -> Any:

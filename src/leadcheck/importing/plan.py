@@ -541,19 +541,9 @@ def _store_releases(plan: ImportPlan, store: Store) -> int:
         assessment = store.assessments.find(leader, planned.instrument.content_hash, *planned.round.key)
         assert assessment is not None, "every round a release names is planned"
         row = planned.row
-        values = (assessment.id, row.released_at, row.kind, row.file_digest, row.figures)
-        known = store.conn.execute(
-            "SELECT 1 FROM releases WHERE assessment_id = ? AND released_at = ? AND kind = ? "
-            "AND file_digest = ? AND figures = ?",
-            values,
-        ).fetchone()
-        if known is None:
-            store.conn.execute(
-                "INSERT INTO releases (assessment_id, released_at, kind, file_digest, figures) "
-                "VALUES (?, ?, ?, ?, ?)",
-                values,
-            )
-            added += 1
+        added += store.releases.restore(
+            assessment.id, row.released_at, row.kind, row.file_digest, row.figures
+        )
     return added
 
 

@@ -10,7 +10,9 @@ from leadcheck.store.connection import Connection
 from leadcheck.store.figurecache import FigureCache
 from leadcheck.store.leaders import Leaders
 from leadcheck.store.raters import RaterIdentities
+from leadcheck.store.releases import ReleaseLedger
 from leadcheck.store.responses import Responses
+from leadcheck.store.roster import Roster
 from leadcheck.store.snapshots import Snapshots
 
 
@@ -20,7 +22,8 @@ class Store(Connection):
     Each kind of record is one repository, reached as an attribute and holding
     its own rules and queries: ``store.leaders``, ``store.assessments``,
     ``store.responses``, ``store.snapshots``, ``store.raters`` and
-    ``store.figures``. There is no other way in.
+    ``store.figures``, the campaign's ``store.roster`` and the release ledger's
+    ``store.releases``. There is no other way in.
     """
 
     def __init__(self, conn: sqlite3.Connection, path: Path) -> None:
@@ -31,3 +34,5 @@ class Store(Connection):
         self.assessments = Assessments(self, self.snapshots)
         self.responses = Responses(self, self.raters)
         self.figures = FigureCache(self)
+        self.roster = Roster(self)
+        self.releases = ReleaseLedger(self)

@@ -83,11 +83,8 @@ def iter_releases(store: Store) -> Iterator[dict[str, Any]]:
     every = store.assessments.every()
     rounds = round_numbers(every)
     by_id = {a.id: a for a in every}
-    rows = store.conn.execute(
-        "SELECT assessment_id, released_at, kind, file_digest, figures FROM releases ORDER BY id"
-    )
-    for row in rows:
-        a = by_id[row["assessment_id"]]
+    for row in store.releases.every():
+        a = by_id[row.assessment_id]
         yield {
             "leader": a.leader.name,
             "instrument": a.instrument_id,
@@ -95,16 +92,16 @@ def iter_releases(store: Store) -> Iterator[dict[str, Any]]:
             "instrument_hash": a.instrument_hash,
             "assessment": a.created_at,
             "round": rounds[a.id],
-            "kind": row["kind"],
-            "released_at": row["released_at"],
-            "file_digest": row["file_digest"],
-            "figures": row["figures"],
+            "kind": row.kind,
+            "released_at": row.released_at,
+            "file_digest": row.file_digest,
+            "figures": row.figures,
         }
 
 
 def release_count(store: Store) -> int:
     """How many release records the workspace holds."""
-    return int(store.conn.execute("SELECT COUNT(*) FROM releases").fetchone()[0])
+    return store.releases.count()
 
 
 # -- writing -----------------------------------------------------------------------------
