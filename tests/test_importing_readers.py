@@ -86,3 +86,17 @@ def test_a_pdf_is_a_questionnaire_only_once_campaign_registered_it(
     plan = plan_import([pdf], ImportOptions(instrument=str(MINIMAL)), None)
     assert [f.layout for f in plan.files] == ["PDF questionnaire"]
     assert not plan.ok  # no workspace to check its sender against
+
+
+def test_a_file_no_kind_claims_is_one_problem(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(readers, "_KINDS", {"response": kinds.RESPONSE})
+    path = tmp_path / "r.csv"
+    path.write_text("leader,group,email,li-1\nAna,peer,a@x.org,2\n")
+    plan = plan_import([path], ImportOptions(instrument=str(MINIMAL)), None)
+    assert [(p.code, p.message) for p in plan.errors] == [
+        (
+            "unknown-file",
+            "no reader takes a file like this with --layout auto; import response files, "
+            "leadcheck exports or survey CSV exports",
+        )
+    ]
