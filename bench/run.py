@@ -81,10 +81,10 @@ def one_report(db: Path, rows: list[tuple[str, str, str]]) -> tuple[str, object]
     )  # import WeasyPrint and load fonts once, as a warm worker has
     t0 = time.perf_counter()
     store = Store.open(db)
-    leader = store.leaders("demo")[0]
-    assessment = store.current_assessment(leader)
-    instrument = store.instrument(assessment)
-    responses = store.responses(assessment)
+    leader = store.leaders.every("demo")[0]
+    assessment = store.assessments.current(leader)
+    instrument = store.assessments.instrument(assessment)
+    responses = store.responses.of_assessment(assessment)
     t1 = time.perf_counter()
     card = score(instrument, responses, leader.name)
     t2 = time.perf_counter()

@@ -110,4 +110,6 @@ def test_a_backup_is_not_restored_into_a_workspace_in_use(run: Run, db: Path, tm
         in refused.stderr
     )
     with Store.open(other) as store:
-        assert [leader.name for leader in store.leaders()] == ["Other"]  # nothing of the backup was written
+        assert [leader.name for leader in store.leaders.every()] == [
+            "Other"
+        ]  # nothing of the backup was written

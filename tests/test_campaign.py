@@ -465,8 +465,10 @@ def test_a_removed_raters_form_is_refused_and_their_name_forgotten(campaign: Pat
 def test_a_form_for_an_earlier_round_is_refused(campaign: Path) -> None:
     filled = fill(campaign / "out" / FORMS["jo"], campaign / "jo.pdf", {"l-1": "4"})
     with Store.open(campaign / "workspace.db", create=False) as store:
-        leader = store.get_leader("Ana Ruiz")
-        store.assessment_for(leader, store.instrument(store.current_assessment(leader)), new=True)
+        leader = store.leaders.get("Ana Ruiz")
+        store.assessments.current_or_new(
+            leader, store.assessments.instrument(store.assessments.current(leader)), new=True
+        )
     _refused(
         campaign,
         filled,
@@ -607,9 +609,9 @@ def test_status_counts_forms_per_group_against_threshold_and_due_date(campaign: 
 
 def test_purge_helpers_delete_a_leaders_roster_or_old_raters(campaign: Path) -> None:
     with Store.open(campaign / "workspace.db", create=False) as store:
-        assert roster.delete_older_than(store, "2000-01-01") == 0
-        leader = store.get_leader("Ana Ruiz")
-        assert roster.delete_leader(store, leader.id) == 4
+        assert store.roster.delete_older_than("2000-01-01") == 0
+        leader = store.leaders.get("Ana Ruiz")
+        assert store.roster.delete_leader(leader.id) == 4
         assert store.conn.execute("SELECT COUNT(*) FROM campaign_tokens").fetchone()[0] == 0
         assert roster.roster(store, include_removed=True) == []
 

@@ -336,8 +336,8 @@ def test_the_shared_count_and_verdicts_go_to_the_ledger(cli: Callable[..., Run],
     from leadcheck.store import Store
 
     with Store.open(tmp_path / "workspace.db", create=False) as store:
-        leader = store.get_leader("Ana Ruiz")
-        first, second = store.assessments(leader, "team-360")
+        leader = store.leaders.get("Ana Ruiz")
+        first, second = store.assessments.of_leader(leader, "team-360")
         kinds = [r.kind for r in releases(store, first)]
         latest = releases(store, second)
         assert "change" in kinds

@@ -31,8 +31,8 @@ def mini(tmp_path: Path) -> Path:
 
 def self_response(db: Path, leader: str = "Ana") -> tuple[dict[str, int | None], dict[str, str], str]:
     with Store.open(db, create=False) as store:
-        assessment = store.current_assessment(store.get_leader(leader))
-        resp = store.response(store.open_response(assessment, "self", SELF_IDENTITY))
+        assessment = store.assessments.current(store.leaders.get(leader))
+        resp = store.responses.by_id(store.responses.open(assessment, "self", SELF_IDENTITY))
         return dict(resp.answers), dict(resp.comments), resp.submitted_at
 
 
@@ -84,7 +84,7 @@ def test_the_leader_is_asked_for_when_not_given(run: Run, db: Path, mini: Path) 
     assert result.exit_code == 0
     assert "Your name: Ana" in result.stdout
     with Store.open(db) as store:
-        assert [p.name for p in store.leaders()] == ["Ana"]
+        assert [p.name for p in store.leaders.every()] == ["Ana"]
 
 
 def test_an_empty_name_is_refused(run: Run, mini: Path) -> None:
@@ -277,7 +277,7 @@ def test_new_starts_a_fresh_assessment(run: Run, db: Path, mini: Path) -> None:
     assert "Resuming" not in result.stdout
     assert self_response(db)[0] == {}
     with Store.open(db) as store:
-        assert len(store.assessments(store.get_leader("Ana"))) == 2
+        assert len(store.assessments.of_leader(store.leaders.get("Ana"))) == 2
 
 
 def test_an_unknown_instrument_is_one_clear_line(run: Run) -> None:
@@ -323,10 +323,10 @@ def assessed(run: Run, mini: Path) -> None:
 
 def peer_responses(db: Path) -> list[tuple[str, dict[str, int | None], dict[str, str], bool]]:
     with Store.open(db, create=False) as store:
-        assessment = store.current_assessment(store.get_leader("Ana"))
+        assessment = store.assessments.current(store.leaders.get("Ana"))
         return [
             (r.group, dict(r.answers), dict(r.comments), bool(r.submitted_at))
-            for r in store.responses(assessment)
+            for r in store.responses.of_assessment(assessment)
             if r.group != "self"
         ]
 
@@ -435,7 +435,7 @@ def test_rate_without_a_workspace_or_assessment(run: Run, db: Path) -> None:
     assert result.exit_code == 1
     assert result.stderr.startswith(f"error: {db}: no workspace here;")
     with Store.open(db) as store:
-        store.ensure_leader("Ana")
+        store.leaders.ensure("Ana")
     result = run("rate", "Ana", "--as", "peer")
     assert (result.exit_code, result.stderr) == (
         1,
@@ -453,7 +453,7 @@ def leader_names(db: Path) -> list[str]:
     if not db.exists():
         return []
     with Store.open(db, create=False) as store:
-        return [p.name for p in store.leaders()]
+        return [p.name for p in store.leaders.every()]
 
 
 def test_a_forum_is_rated_by_both_sides_and_status_shows_both(
@@ -481,8 +481,8 @@ def test_a_forum_is_rated_by_both_sides_and_status_shows_both(
     as_json = json.loads(cli("status", "Forum A", "--json").stdout)
     assert "management 1/2" in as_json["missing"]
     with Store.open(tmp_path / "workspace.db", create=False) as store:
-        assert [p.name for p in store.leaders()] == ["Forum A"]
-        assert [a.instrument_id for a in store.assessments(store.get_leader("Forum A"))] == [LMP]
+        assert [p.name for p in store.leaders.every()] == ["Forum A"]
+        assert [a.instrument_id for a in store.assessments.of_leader(store.leaders.get("Forum A"))] == [LMP]
 
 
 @pytest.mark.parametrize(
@@ -503,7 +503,7 @@ def test_rate_checks_the_group_against_the_chosen_instrument_before_creating_any
     assert (result.exit_code, result.stdout, result.stderr) == (2, "", message)
     assert not db.exists()  # not even a workspace
     with Store.open(db) as store:
-        store.ensure_leader("Ana")
+        store.leaders.ensure("Ana")
     result = run("rate", "Forum A", "--as", group, "--instrument", LMP)
     assert (result.exit_code, result.stderr) == (2, message)
     assert leader_names(db) == ["Ana"]
@@ -521,7 +521,7 @@ def test_a_failed_assess_leaves_no_leader_behind(run: Run, db: Path) -> None:
     assert unknown.exit_code == 1
     assert not db.exists()  # not even a workspace
     with Store.open(db) as store:
-        store.ensure_leader("Ana")
+        store.leaders.ensure("Ana")
     unknown = run("assess", "-i", "nope", "--leader", "Forum A")
     assert unknown.exit_code == 1
     assert unknown.stderr.startswith('error: no instrument "nope": ')
@@ -552,7 +552,7 @@ def test_rate_with_the_instrument_of_an_existing_assessment_uses_its_snapshot(
     assert again.exit_code == 0, again.stderr
     assert "Resuming: 1 of 4 answered." in again.stdout
     with Store.open(db) as store:
-        assert len(store.assessments(store.get_leader("Ana"))) == 1
+        assert len(store.assessments.of_leader(store.leaders.get("Ana"))) == 1
 
 
 def test_rate_starts_an_assessment_on_another_instrument(run: Run, db: Path, mini: Path) -> None:
@@ -561,7 +561,10 @@ def test_rate_starts_an_assessment_on_another_instrument(run: Run, db: Path, min
     assert result.exit_code == 0, result.stderr
     assert "Mini 360: rating Ana as Peers" in result.stdout
     with Store.open(db) as store:
-        assert [a.instrument_id for a in store.assessments(store.get_leader("Ana"))] == ["psl-360", "mini"]
+        assert [a.instrument_id for a in store.assessments.of_leader(store.leaders.get("Ana"))] == [
+            "psl-360",
+            "mini",
+        ]
     assert peer_responses(db) == [("peer", {"l-1": 3}, {}, False)]
 
 
@@ -576,7 +579,7 @@ def test_rate_puts_a_new_leader_in_a_cohort(run: Run, db: Path) -> None:
         'error: "Forum A" is in the cohort "east", not "west"; leave out --cohort\n',
     )
     with Store.open(db) as store:
-        assert store.get_leader("Forum A").cohort == "east"
+        assert store.leaders.get("Forum A").cohort == "east"
 
 
 # -- keys from a terminal ------------------------------------------------------------------------

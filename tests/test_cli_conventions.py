@@ -316,9 +316,9 @@ def test_completion_offers_the_workspaces_leaders_and_cohorts(tmp_path: Any) -> 
 
     db = tmp_path / "w.db"
     with Store.open(db) as store:
-        store.ensure_leader("Ana Ruiz", "2024-spring")
-        store.ensure_leader("anders Berg", "2024-fall")
-        store.ensure_leader("Bo Chen")
+        store.leaders.ensure("Ana Ruiz", "2024-spring")
+        store.leaders.ensure("anders Berg", "2024-fall")
+        store.leaders.ensure("Bo Chen")
     before = db.read_bytes()
     assert complete(f"leadcheck --db {db} summary A") == ["'Ana Ruiz'"]  # quoted: one word when inserted
     assert complete(f"leadcheck --db {db} summary a") == ["'anders Berg'"]

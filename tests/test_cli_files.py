@@ -373,7 +373,7 @@ def test_flags_for_the_whole_file(cli: Cli, tmp_path: Path) -> None:
     )
     assert run.exit_code == 0
     with Store.open(tmp_path / "workspace.db", create=False) as store:
-        assert store.get_leader("Cy").cohort == "2024"
+        assert store.leaders.get("Cy").cohort == "2024"
     assert stored(tmp_path) == [_record("Cy", "direct_report", _answers(4, 4, 4, 4, 4))]
 
 
@@ -668,7 +668,7 @@ def test_a_leader_keeps_the_snapshot_of_their_assessment(cli: Cli, tmp_path: Pat
     )
     assert run.exit_code == 0, run.stderr
     with Store.open(tmp_path / "workspace.db", create=False) as store:
-        assert {h for h, _ in store.instrument_sources()} == {
+        assert {h for h, _ in store.snapshots.sources()} == {
             hashlib.sha256((FIXTURES / "team-360.yaml").read_text().encode()).hexdigest()
         }
 
@@ -761,7 +761,7 @@ def test_export_then_import_into_a_fresh_workspace(
             _record(r["leader"], r["group"], r["answers"], r["comments"]) for r in iter_export(store)
         )
         assert again == filled
-        assert store.get_leader("=Eve").cohort == "@risk"
+        assert store.leaders.get("=Eve").cohort == "@risk"
     # Importing the backup again, or into the workspace it came from, counts nobody twice.
     run = cli("--db", fresh, "import", f"backup.{fmt}", *args)
     assert f"Added 0, replaced 0, unchanged {len(filled)}." in run.stdout
@@ -805,9 +805,9 @@ def rounds(tmp_path: Path) -> Path:
     team = load_instrument(TEAM)
     db = tmp_path / "workspace.db"
     with Store.open(db) as store:
-        rita = store.ensure_leader("Rita", "2024")
+        rita = store.leaders.ensure("Rita", "2024")
         for when, value in ((ROUND_1, 2), (ROUND_2, 4)):
-            assessment = store.ensure_assessment(rita, team, when)
+            assessment = store.assessments.ensure(rita, team, when)
             add_responses(
                 store,
                 [
@@ -819,8 +819,8 @@ def rounds(tmp_path: Path) -> Path:
                 team,
                 assessment=assessment,
             )
-        store.ensure_assessment(store.ensure_leader("Quinn"), team, ROUND_2)
-        store.ensure_leader("Pat", "2024")
+        store.assessments.ensure(store.leaders.ensure("Quinn"), team, ROUND_2)
+        store.leaders.ensure("Pat", "2024")
     return db
 
 
@@ -913,9 +913,9 @@ def test_two_rounds_started_in_the_same_second_stay_two(cli: Cli, tmp_path: Path
 
     team = load_instrument(TEAM)
     with Store.open(tmp_path / "workspace.db") as store:
-        rita = store.ensure_leader("Rita")
+        rita = store.leaders.ensure("Rita")
         for nth, value in ((1, 2), (2, 4)):
-            assessment = store.ensure_assessment(rita, team, ROUND_1, nth)
+            assessment = store.assessments.ensure(rita, team, ROUND_1, nth)
             add_responses(
                 store,
                 [IncomingResponse("Rita", "self", {"li-1": value}, {}, "t")],

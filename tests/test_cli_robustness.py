@@ -291,7 +291,7 @@ def test_cohort_output_prints_markup_as_typed(  # type: ignore[no-untyped-def]
 ) -> None:
     monkeypatch.setattr("leadcheck.cohort.run.render_task", fake_render)
     with Store.open(markup_db) as store:
-        store.ensure_leader("[/]Nobody :fire:", COHORT)  # no assessment: listed as failed
+        store.leaders.ensure("[/]Nobody :fire:", COHORT)  # no assessment: listed as failed
     run = cli("--db", markup_db, "cohort", "report", COHORT, "-o", tmp_path / "out", "-j", "1")
     assert run.exit_code == 1
     assert "failed: [/]Nobody :fire:: no assessment yet" in plain(run.stderr)  # progress

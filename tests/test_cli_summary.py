@@ -29,7 +29,7 @@ def workspace(tmp_path: Path) -> Path:
 
 def _first_leader(db: Path) -> str:
     with Store.open(db) as store:
-        return store.leaders()[0].name
+        return store.leaders.every()[0].name
 
 
 def test_json_is_the_scorecard(cli, workspace: Path) -> None:  # type: ignore[no-untyped-def]
@@ -92,11 +92,11 @@ def test_reassessment_shows_the_change(cli, tmp_path: Path) -> None:  # type: ig
     inst = load_instrument("psl-360")
     db = tmp_path / "w.db"
     with Store.open(db) as store:
-        leader = store.ensure_leader("Ana")
+        leader = store.leaders.ensure("Ana")
         add_responses(
             store, [IncomingResponse("Ana", "manager", dict.fromkeys(inst.items, 2), {}, "t", "m")], inst
         )
-        store.assessment_for(leader, inst, new=True)
+        store.assessments.current_or_new(leader, inst, new=True)
         add_responses(
             store, [IncomingResponse("Ana", "manager", dict.fromkeys(inst.items, 3), {}, "t", "m")], inst
         )

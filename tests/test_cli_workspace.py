@@ -31,13 +31,13 @@ Run = Callable[..., Result]
 def answer(
     store: Store, leader: str, group: str, rater: str, answers: dict[str, Answer], submit: bool = True
 ) -> None:
-    assessment = store.current_assessment(store.get_leader(leader))
-    rid = store.open_response(assessment, group, rater)
+    assessment = store.assessments.current(store.leaders.get(leader))
+    rid = store.responses.open(assessment, group, rater)
     for item, value in answers.items():
-        store.save_answer(rid, item, value)
-    store.save_comment(rid, "note", PRIVATE_COMMENT)
+        store.responses.save_answer(rid, item, value)
+    store.responses.save_comment(rid, "note", PRIVATE_COMMENT)
     if submit:
-        store.submit_response(rid)
+        store.responses.submit(rid)
 
 
 @pytest.fixture
@@ -46,7 +46,7 @@ def workspace(db: Path) -> Path:
     inst = instrument_from_text(MINI, "mini.yaml")
     with Store.open(db) as store:
         for name, cohort in (("Ana", "2024-spring"), ("Bo", "2024-fall")):
-            store.assessment_for(store.ensure_leader(name, cohort), inst)
+            store.assessments.current_or_new(store.leaders.ensure(name, cohort), inst)
         answer(store, "Ana", "self", SELF_IDENTITY, {"l-1": 4, "l-2": None})
         answer(store, "Ana", "manager", "m", {"l-1": 5, "l-2": 1}, submit=False)
         answer(store, "Ana", "peer", "p1", {"l-1": 3, "l-2": None})
@@ -228,7 +228,7 @@ def test_status_of_an_unknown_leader(run: Run, db: Path) -> None:
 
 def test_status_of_a_leader_without_assessment(run: Run, db: Path) -> None:
     with Store.open(db) as store:
-        store.ensure_leader("Cy")
+        store.leaders.ensure("Cy")
     assert run("status", "Cy").stdout == "Cy: no assessment yet\n"
     lines = run("status").stdout.splitlines()
     assert cells(lines[3]) == ["Cy", "-", "not started", "no assessment yet", "-"]  # no instrument yet
@@ -243,15 +243,15 @@ def test_last_activity_follows_the_latest_answer(db: Path, monkeypatch: pytest.M
     inst = instrument_from_text(MINI, "mini.yaml")
     monkeypatch.setattr(leadcheck.store.clock, "now", lambda: "2024-01-01T00:00:00+00:00")
     with Store.open(db) as store:
-        ana = store.ensure_leader("Ana")
-        assert store.last_activity(ana) == "2024-01-01T00:00:00+00:00"
-        rid = store.open_response(store.assessment_for(ana, inst), "peer", "p")
+        ana = store.leaders.ensure("Ana")
+        assert store.leaders.last_activity(ana) == "2024-01-01T00:00:00+00:00"
+        rid = store.responses.open(store.assessments.current_or_new(ana, inst), "peer", "p")
         monkeypatch.setattr(leadcheck.store.clock, "now", lambda: "2024-03-05T10:00:00+00:00")
-        store.save_answer(rid, "l-1", 3)
-        assert store.last_activity(ana) == "2024-03-05T10:00:00+00:00"
+        store.responses.save_answer(rid, "l-1", 3)
+        assert store.leaders.last_activity(ana) == "2024-03-05T10:00:00+00:00"
         monkeypatch.setattr(leadcheck.store.clock, "now", lambda: "2024-04-01T08:00:00+00:00")
-        store.submit_response(rid)
-        assert store.last_activity(ana) == "2024-04-01T08:00:00+00:00"
+        store.responses.submit(rid)
+        assert store.leaders.last_activity(ana) == "2024-04-01T08:00:00+00:00"
 
 
 def test_last_answered_is_when_the_answers_were_given_not_the_import(
@@ -268,7 +268,7 @@ def test_last_answered_is_when_the_answers_were_given_not_the_import(
             "Ana", "peer", {"l-1": 3}, {}, "s.csv:2", "r1", submitted_at="2024-05-02T08:15:00+00:00"
         )
         add_responses(store, [survey], inst)
-        status = leader_status(store, store.get_leader("Ana"))
+        status = leader_status(store, store.leaders.get("Ana"))
         assert status.last_answered == "2024-05-02T08:15:00+00:00"
         assert status.last_activity == "2024-06-30T12:00:00+00:00"
 
@@ -278,8 +278,8 @@ def test_a_leader_nobody_answered_about_has_no_last_answer(db: Path) -> None:
 
     inst = instrument_from_text(MINI, "mini.yaml")
     with Store.open(db) as store:
-        store.assessment_for(store.ensure_leader("Ana"), inst)
-        assert leader_status(store, store.get_leader("Ana")).last_answered is None
+        store.assessments.current_or_new(store.leaders.ensure("Ana"), inst)
+        assert leader_status(store, store.leaders.get("Ana")).last_answered is None
 
 
 # -- optional groups --------------------------------------------------------------------------------
@@ -299,7 +299,7 @@ def optional_workspace(db: Path) -> Path:
     assert [g.optional for g in inst.rater_groups] == [False, False, False, False, True, True]
     with Store.open(db) as store:
         for name in ("Ana", "Bo"):
-            store.assessment_for(store.ensure_leader(name), inst)
+            store.assessments.current_or_new(store.leaders.ensure(name), inst)
             answer(store, name, "self", SELF_IDENTITY, {"l-1": 4, "l-2": 4})
             answer(store, name, "manager", "m", {"l-1": 4, "l-2": 4})
             for rater in ("p1", "p2"):
@@ -378,6 +378,6 @@ def test_narrower_tables_give_up_columns_then_wrap_and_never_cut(
     assert wide_lines(result.stdout, columns) == []
     flat = " ".join(result.stdout.split())
     with S.open(db) as store:
-        for leader in store.leaders():
+        for leader in store.leaders.every():
             # Every name is there in full (a wrapped name's words are still all there, in order).
             assert all(word in flat for word in leader.name.split()), leader.name

@@ -91,8 +91,8 @@ def test_rerun_skips_unchanged_and_force_renders_all(workspace: Path, tmp_path: 
         assert (tmp_path / MANIFEST).is_file()
         second = run_cohort(store, DEMO_COHORT, tmp_path, jobs=1)
         assert second.written == [] and len(second.skipped) == 4
-        leader = store.leaders(DEMO_COHORT)[0]
-        inst = store.instrument(store.current_assessment(leader))
+        leader = store.leaders.every(DEMO_COHORT)[0]
+        inst = store.assessments.instrument(store.assessments.current(leader))
         from leadcheck.responses import IncomingResponse
 
         add_responses(
@@ -108,7 +108,7 @@ def test_rerun_skips_unchanged_and_force_renders_all(workspace: Path, tmp_path: 
 
 def test_one_failure_does_not_stop_the_batch(cli, workspace: Path, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     with Store.open(workspace) as store:
-        store.ensure_leader("Nobody Yet", DEMO_COHORT)
+        store.leaders.ensure("Nobody Yet", DEMO_COHORT)
     try:
         run = cli("--db", workspace, "cohort", "report", DEMO_COHORT, "-o", tmp_path / "out", "-j", "1")
         assert run.exit_code == 1
@@ -122,7 +122,7 @@ def test_one_failure_does_not_stop_the_batch(cli, workspace: Path, tmp_path: Pat
 
 def test_anonymized_summary_shows_codes_not_names(workspace: Path, tmp_path: Path) -> None:
     with Store.open(workspace) as store:
-        names = [leader.name for leader in store.leaders(DEMO_COHORT)]
+        names = [leader.name for leader in store.leaders.every(DEMO_COHORT)]
         result = run_cohort(store, DEMO_COHORT, tmp_path, jobs=1, anonymize=True)
     text = text_of(tmp_path / SUMMARY)
     for name in names:
@@ -312,9 +312,9 @@ def test_a_leader_without_responses_is_a_failure_not_an_empty_report(  # type: i
 
     inst = load_instrument("psl-360")
     with Store.open(small) as store:
-        store.assessment_for(store.ensure_leader("Empty Assessment", DEMO_COHORT), inst)
-        started = store.assessment_for(store.ensure_leader("Started Only", DEMO_COHORT), inst)
-        store.open_response(started, "self", SELF_IDENTITY)  # opened, nothing answered
+        store.assessments.current_or_new(store.leaders.ensure("Empty Assessment", DEMO_COHORT), inst)
+        started = store.assessments.current_or_new(store.leaders.ensure("Started Only", DEMO_COHORT), inst)
+        store.responses.open(started, "self", SELF_IDENTITY)  # opened, nothing answered
     run = cli("--db", small, "cohort", "report", DEMO_COHORT, "-o", tmp_path / "out", "-j", "1", "-q")
     assert run.exit_code == 1
     assert run.stderr == (
@@ -350,7 +350,7 @@ def test_leaders_on_another_instrument_are_named_not_silently_left_out(  # type:
             ],
             mini,
         )
-        assert store.leaders(DEMO_COHORT)[-1].name == "Zz Other"  # the first leader sets the instrument
+        assert store.leaders.every(DEMO_COHORT)[-1].name == "Zz Other"  # the first leader sets the instrument
     run = cli("--db", small, "cohort", "report", DEMO_COHORT, "-o", tmp_path / "out", "-j", "1", "-q")
     assert run.exit_code == 0, run.stderr
     assert "  not in the cohort summary: Zz Other (assessed on mini)\n" in run.stdout

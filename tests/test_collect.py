@@ -484,13 +484,13 @@ def test_nothing_is_created_before_the_instrument_and_group_check_out(
     ref = str(mini_file) if instrument == "mini.yaml" else instrument
     with pytest.raises(error):
         rating_assessment(store, "Forum A", group, ref)
-    assert store.leaders() == []
+    assert store.leaders.every() == []
 
 
 def test_without_an_instrument_the_leader_must_have_an_assessment(store: Store) -> None:
     with pytest.raises(NotFoundError):
         rating_assessment(store, "Forum A", "peer")
-    store.ensure_leader("Forum A")
+    store.leaders.ensure("Forum A")
     with pytest.raises(NotFoundError) as e:
         rating_assessment(store, "Forum A", "peer")
     assert str(e.value) == (
@@ -499,9 +499,9 @@ def test_without_an_instrument_the_leader_must_have_an_assessment(store: Store) 
 
 
 def test_a_cohort_is_set_once_and_never_moved(store: Store, mini_file: Path) -> None:
-    store.ensure_leader("Ana")
+    store.leaders.ensure("Ana")
     rating_assessment(store, "Ana", "peer", str(mini_file), cohort="east")
-    assert store.get_leader("Ana").cohort == "east"
+    assert store.leaders.get("Ana").cohort == "east"
     with pytest.raises(UsageError) as e:
         rating_assessment(store, "Ana", "peer", cohort="west")
     assert str(e.value) == '"Ana" is in the cohort "east", not "west"; leave out --cohort'

@@ -22,8 +22,7 @@ from leadcheck.importing.policy import add_responses
 from leadcheck.instrument.catalog import load_instrument
 from leadcheck.purge import Selection, purge
 from leadcheck.releases import record
-from leadcheck.store import Store, assessments
-from leadcheck.store import responses as stored_responses
+from leadcheck.store import Assessment, Store
 
 COHORT = "c"
 
@@ -54,7 +53,7 @@ def scorings(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[int]]:
     seen: list[int] = []
     real = scorecards.score_assessment
 
-    def counting(store: Store, assessment: assessments.Assessment, *args: object) -> object:
+    def counting(store: Store, assessment: Assessment, *args: object) -> object:
         seen.append(assessment.id)
         return real(store, assessment, *args)  # type: ignore[arg-type]
 
@@ -74,7 +73,7 @@ def test_a_second_build_scores_no_one_and_gives_the_same_norms(db: Path, scoring
 
 def test_a_scorecard_the_caller_holds_is_not_scored_again(db: Path, scorings: list[int]) -> None:
     with Store.open(db) as store:
-        leader = store.leaders(COHORT)[0]
+        leader = store.leaders.every(COHORT)[0]
         own = scorecards.score_latest(store, leader)
         scorings.clear()
         norms.cohort_norms(store, COHORT, "psl-360", {own.assessment.id: own.card})
@@ -83,7 +82,7 @@ def test_a_scorecard_the_caller_holds_is_not_scored_again(db: Path, scorings: li
 
 def _raters_answers(store: Store, leader_index: int) -> list[tuple[int, str, int]]:
     """(response id, item id, value) of the other raters' answers about one leader, in stored order."""
-    current = assessments.current(store, store.leaders(COHORT)[leader_index])
+    current = store.assessments.current(store.leaders.every(COHORT)[leader_index])
     rows = store.conn.execute(
         "SELECT a.response_id, a.item_id, a.value FROM answers a JOIN responses r ON r.id = a.response_id "
         "WHERE r.assessment_id = ? AND r.rater_group != 'self' AND a.value IS NOT NULL ORDER BY a.rowid",
@@ -97,7 +96,7 @@ def test_an_answer_changed_in_place_is_seen(db: Path) -> None:
     with Store.open(db) as store:
         before = norms.build_from_store(store, [COHORT], "psl-360")
         response_id, item, value = _raters_answers(store, 2)[0]
-        stored_responses.save_answer(store, response_id, item, 1 if value != 1 else 5)
+        store.responses.save_answer(response_id, item, 1 if value != 1 else 5)
         after = norms.build_from_store(store, [COHORT], "psl-360")
         assert after.items[item] != before.items[item]  # the change moves the norm group
         assert after == fresh_norms(store)
@@ -113,11 +112,11 @@ def test_two_answers_swapped_in_one_second_are_seen(db: Path, monkeypatch: pytes
         (rid, item_a, a), (_, item_b, b) = next(
             (x, y) for x, y in itertools.pairwise(rows) if x[0] == y[0] and x[2] != y[2]
         )
-        stored_responses.save_answer(store, rid, item_a, a)  # same stamp everywhere from here on
-        stored_responses.save_answer(store, rid, item_b, b)
+        store.responses.save_answer(rid, item_a, a)  # same stamp everywhere from here on
+        store.responses.save_answer(rid, item_b, b)
         norms.build_from_store(store, [COHORT], "psl-360")
-        stored_responses.save_answer(store, rid, item_a, b)
-        stored_responses.save_answer(store, rid, item_b, a)
+        store.responses.save_answer(rid, item_a, b)
+        store.responses.save_answer(rid, item_b, a)
         assert norms.build_from_store(store, [COHORT], "psl-360") == fresh_norms(store)
 
 
@@ -125,14 +124,14 @@ def test_a_new_response_and_a_release_are_seen(db: Path) -> None:
     inst = load_instrument("psl-360")
     with Store.open(db) as store:
         norms.build_from_store(store, [COHORT], "psl-360")
-        name = store.leaders(COHORT)[5].name
+        name = store.leaders.every(COHORT)[5].name
         add_responses(
             store,
             [IncomingResponse(name, "peer", dict.fromkeys(inst.items, 1), {}, "late-peer", cohort=COHORT)],
             inst,
         )
         assert norms.build_from_store(store, [COHORT], "psl-360") == fresh_norms(store)
-        leader = store.leaders(COHORT)[6]
+        leader = store.leaders.every(COHORT)[6]
         scored = scorecards.score_latest(store, leader)
         record(store, scored.assessment, scored.card, "0" * 64)
         assert norms.build_from_store(store, [COHORT], "psl-360") == fresh_norms(store)
@@ -149,7 +148,7 @@ def test_figures_made_by_other_code_are_not_used(db: Path, monkeypatch: pytest.M
 def test_purge_removes_kept_figures(db: Path) -> None:
     with Store.open(db) as store:
         norms.build_from_store(store, [COHORT], "psl-360")
-        name = store.leaders(COHORT)[0].name
+        name = store.leaders.every(COHORT)[0].name
         purge(store, Selection(leader=name))
         assert kept_rows(store) == 0
         norms.build_from_store(store, [COHORT], "psl-360")
@@ -176,7 +175,7 @@ def test_a_report_in_a_cohort_with_kept_figures_scores_only_its_leader(
 
     runner = CliRunner(env={"NO_COLOR": "1", "LEADCHECK_DB": None})
     with Store.open(db) as store:
-        name = store.leaders(COHORT)[3].name
+        name = store.leaders.every(COHORT)[3].name
         norms.build_from_store(store, [COHORT], "psl-360")
     scorings.clear()
     result = runner.invoke(app, ["--db", str(db), "report", name, "-o", str(tmp_path / "r.html")])

@@ -128,7 +128,7 @@ def test_a_report_over_its_template_budget_fails_alone(workspace: Path, tmp_path
     # (A repeat of figures already recorded adds no row: the module's workspace may have them already.)
     with Store.open(workspace) as store:
         kinds = store.conn.execute(victims_releases, (victim,)).fetchall()[before:]
-        card = score_latest(store, store.get_leader(victim)).card
+        card = score_latest(store, store.leaders.get(victim)).card
         figures = json.dumps(published(card), separators=(",", ":"), sort_keys=True)
         assert store.conn.execute("SELECT 1 FROM releases WHERE figures = ?", (figures,)).fetchone()
     assert all(tuple(k) == ("draft", "") for k in kinds)

@@ -74,12 +74,12 @@ def test_every_csv_cell_is_formula_safe_and_reads_back(cli: Callable[..., Run], 
     )
     assert result.exit_code == 0, result.stderr
     with Store.open(tmp_path / "fresh.db") as store:
-        (leader,) = store.leaders()
+        (leader,) = store.leaders.every()
         assert leader.name == "=cmd|' /C calc'!A0"
         assert leader.cohort == "@c"
-        assessment = store.current_assessment(leader)
+        assessment = store.assessments.current(leader)
         assert assessment.instrument_version == '=HYPERLINK("http://x.example","y")'
-        comments = sorted(r.comments["keep"] for r in store.responses(assessment))
+        comments = sorted(r.comments["keep"] for r in store.responses.of_assessment(assessment))
         assert comments == ["+1+1", "-x"]
 
 

@@ -285,8 +285,8 @@ def test_assess_waits_for_a_long_writer_says_so_and_loses_no_answer(run: Run, db
     assert result.exit_code == 0, result.stderr  # type: ignore[attr-defined]
     assert f"waiting for another program writing to {db}" in result.stderr  # type: ignore[attr-defined]
     with Store.open(db) as store:
-        assessment = store.current_assessment(store.get_leader("Ana"))
-        (response,) = store.responses(assessment)
+        assessment = store.assessments.current(store.leaders.get("Ana"))
+        (response,) = store.responses.of_assessment(assessment)
         assert dict(response.answers) == {"l-1": 4, "l-2": 2, "d-1": 5, "f-1": None}
 
 

@@ -71,8 +71,9 @@ def test_the_plans_database_has_no_name_while_open_and_is_closed_after_the_impor
         plan = plan_import([_csv(tmp_path / "r.csv", 5)], OPTIONS, store)
         assert plan.ok, plan.problems
         assert apply_plan(plan, store).added == 5
-    assert any(str(private_tmp) in name for name in seen[0])  # the database was there, unnamed
-    assert plan.kept.closed
+    # The database was there, unnamed, and alone: the answers are in it, not in a file of their own.
+    assert len([name for name in seen[0] if str(private_tmp) in name]) == 1
+    assert plan.staging.closed
     assert _unnamed_files() == before
     assert list(private_tmp.iterdir()) == []
 
@@ -84,7 +85,7 @@ def test_a_plan_with_errors_lets_go_of_its_database_at_once(tmp_path: Path, priv
     before = _unnamed_files()
     plan = plan_import([path], OPTIONS, None)
     assert not plan.ok
-    assert plan.kept.closed
+    assert plan.staging.closed
     assert _unnamed_files() == before
     assert list(private_tmp.iterdir()) == []
     with pytest.raises(ValueError, match="cannot be applied"):
@@ -114,8 +115,8 @@ def test_an_exception_while_applying_closes_the_database_and_stores_nothing(
         assert plan.ok, plan.problems
         with pytest.raises(KeyboardInterrupt):
             apply_plan(plan, store)
-        assert plan.kept.closed
-        assert store.leaders() == []  # all or nothing
+        assert plan.staging.closed
+        assert store.leaders.every() == []  # all or nothing
     assert _unnamed_files() == before
     assert list(private_tmp.iterdir()) == []
 
@@ -216,13 +217,13 @@ def test_a_json_export_is_outlined_as_json_would_read_it_or_read_whole(text: str
     twice; anything else is left to json.loads, which says what is wrong as it always did."""
     import json
 
-    from leadcheck.importing.export import _array, _outline
+    from leadcheck.importing.export import scan
 
-    outline = _outline(text)
+    outline = scan.outline(text)
     if outline is None:
         return
     values, at = outline
     whole = json.loads(text)
     if at is not None:
-        values["responses"] = list(_array(text, at))
+        values["responses"] = list(scan.array(text, at))
     assert values == whole

@@ -21,7 +21,7 @@ from leadcheck.importing.policy import add_responses
 from leadcheck.instrument.catalog import load_instrument
 from leadcheck.instrument.model import SELF, Instrument
 from leadcheck.responses import IncomingResponse
-from leadcheck.store import Store, leader_key
+from leadcheck.store import Store, leader_key, leader_name_problem
 
 # Two shipped instruments (so a CSV export finds them again by hash) that share item ids (lc-1, ...).
 INSTRUMENTS = (load_instrument("psl-360"), load_instrument("labor-management-partnership"))
@@ -30,6 +30,9 @@ names = (
     st.text(st.characters(categories=("L", "N", "P", "S", "Zs")), min_size=1, max_size=16)
     .map(str.strip)
     .filter(bool)
+    # Only names the name rule accepts (no look-alike or direction-changing characters): a name it
+    # refuses never gets into a workspace to be exported.
+    .filter(lambda name: leader_name_problem(name) is None)
 )
 # Comments keep their exact text: quotes, commas, line breaks, leading "=" (a spreadsheet formula), ...
 comment_text = st.text(
@@ -134,12 +137,12 @@ def workspaces(draw: st.DrawFn) -> list[Leader]:
 def _build(db: Path, leaders: list[Leader]) -> None:
     with Store.open(db) as store:
         for leader in leaders:
-            person = store.ensure_leader(leader.name, leader.cohort)
+            person = store.leaders.ensure(leader.name, leader.cohort)
             seen: dict[tuple[str, str], int] = {}
             for r in leader.rounds:
                 key = (r.instrument.content_hash, r.created_at)
                 seen[key] = seen.get(key, 0) + 1
-                assessment = store.ensure_assessment(person, r.instrument, r.created_at, seen[key])
+                assessment = store.assessments.ensure(person, r.instrument, r.created_at, seen[key])
                 if r.responses:
                     add_responses(store, r.responses, r.instrument, assessment=assessment)
 

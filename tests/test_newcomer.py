@@ -38,7 +38,7 @@ def test_the_invitation_attachment_of_a_non_latin_leader_names_them() -> None:
 def test_demo_refuses_a_workspace_that_holds_real_leaders(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     db = tmp_path / "real.db"
     with Store.open(db) as store:
-        store.ensure_leader("Ana Ruiz", "2026-spring")
+        store.leaders.ensure("Ana Ruiz", "2026-spring")
     run = cli("--db", db, "demo", "-n", "1", "-o", tmp_path / "out")
     assert (run.exit_code, run.stdout) == (2, "")
     assert run.stderr == (
@@ -46,7 +46,7 @@ def test_demo_refuses_a_workspace_that_holds_real_leaders(cli, tmp_path: Path) -
         "people only to a workspace of demo leaders: choose another with --db (leadcheck --db demo.db demo)\n"
     )
     with Store.open(db, create=False) as store:
-        assert [leader.name for leader in store.leaders()] == ["Ana Ruiz"]  # nothing added
+        assert [leader.name for leader in store.leaders.every()] == ["Ana Ruiz"]  # nothing added
     assert not (tmp_path / "out").exists()
 
 

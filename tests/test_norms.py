@@ -53,7 +53,7 @@ def on(workspace: Path) -> Callable[..., Result]:
 
 def leader_names(workspace: Path, cohort: str) -> list[str]:
     with Store.open(workspace, create=False) as store:
-        return [leader.name for leader in store.leaders(cohort)]
+        return [leader.name for leader in store.leaders.every(cohort)]
 
 
 def test_build_writes_aggregates_only(on: Callable[..., Result], workspace: Path, tmp_path: Path) -> None:
@@ -330,13 +330,12 @@ def test_the_demo_norms_no_longer_give_back_the_leaders_figures(workspace: Path)
     """The attack that worked on exact norms: with 12 leaders, the points p5..p95 are exact mixes of
     the 12 order statistics, solved for all of them. Solved the same way now, they miss the figures."""
     from leadcheck.scorecards import score_assessment
-    from leadcheck.store import assessments
 
     with Store.open(workspace, create=False) as store:
         built = norms.build_from_store(store, ["past"])
         actual = sorted(
             d.others.mean
-            for a in assessments.current_in_cohort(store, "past", "psl-360")
+            for a in store.assessments.current_in_cohort("past", "psl-360")
             for d in score_assessment(store, a).dimensions
             if d.dimension.id == "self-aware" and d.others.mean is not None
         )

@@ -192,7 +192,7 @@ def test_a_bad_plan_file_names_every_problem_and_stores_nothing(
 def test_the_priorities_offered_are_those_the_leader_was_given(db: Path, tmp_path: Path, run: Run) -> None:
     rated(db)
     with Store.open(db) as store:
-        assessment = store.current_assessment(store.get_leader("Ana"))
+        assessment = store.assessments.current(store.leaders.get("Ana"))
         assert released_card(store, assessment) is None  # nothing released: nothing offered first
     assert run("report", "Ana", "-o", str(tmp_path / "r.html")).exit_code == 0
     with Store.open(db) as store:
@@ -270,7 +270,7 @@ def test_the_reports_print_this_rounds_plan_then_the_previous_one(run: Run, db: 
     assert "leadcheck_plan: 1" not in first  # the plan made, the worksheet gives way to it
     inst = instrument_from_text(MINI_360.read_text(encoding="utf-8"), "mini.yaml")
     with Store.open(db) as store:
-        store.assessment_for(store.get_leader("Ana"), inst, new=True)
+        store.assessments.current_or_new(store.leaders.get("Ana"), inst, new=True)
     add(db, [("self", "self", ALL, ""), ("manager", "m", ALL, "")])
     assert run("report", "Ana", "-o", str(tmp_path / "2.html")).exit_code == 0
     second = (tmp_path / "2.html").read_text(encoding="utf-8")
@@ -373,7 +373,7 @@ def test_the_readme_plan_file_is_a_plan(run: Run, db: Path, tmp_path: Path) -> N
     assert block is not None
     text = re.sub(r"by: \d{4}-\d\d-\d\d", f"by: {LATER}", block.group(1))  # a date still to come
     with Store.open(db) as store:
-        store.assessment_for(store.ensure_leader("Ana Ruiz"), load_instrument("psl-360"))
+        store.assessments.current_or_new(store.leaders.ensure("Ana Ruiz"), load_instrument("psl-360"))
     result = run("plan", "Ana Ruiz", "--file", str(plan_file(tmp_path, text)))
     assert result.exit_code == 0, result.stderr
     assert [r[:3] for r in stored(db)] == [

@@ -14,8 +14,8 @@ from leadcheck.store.plans import MAX_FOCUS, Focus, focus_problem
 
 def _round(store: Store, name: str = "Ana", new: bool = False) -> tuple[int, int]:
     with store.transaction():
-        leader = store.ensure_leader(name)
-        assessment = store.assessment_for(leader, load_instrument("psl-360"), new=new)
+        leader = store.leaders.ensure(name)
+        assessment = store.assessments.current_or_new(leader, load_instrument("psl-360"), new=new)
     return leader.id, assessment.id
 
 
@@ -29,24 +29,21 @@ def test_a_plan_is_stored_per_round_and_replaced_whole(tmp_path: Path) -> None:
     with Store.open(tmp_path / "w.db") as store:
         leader_id, first = _round(store)
         assert store.plans.of_round(first) is None and store.plans.latest(leader_id) is None
-        with store.transaction() as c:
-            saved = store.plans.save(c, leader_id, first, FOCUS)
+        saved = store.plans.save(leader_id, first, FOCUS)
         assert store.plans.of_round(first) == saved
         assert saved.focus == FOCUS and len(saved.made_on) == 10
-        with store.transaction() as c:
-            store.plans.save(c, leader_id, first, FOCUS[1:])
+        store.plans.save(leader_id, first, FOCUS[1:])
         assert store.plans.of_round(first).focus == FOCUS[1:]  # type: ignore[union-attr]
         _, second = _round(store, new=True)
-        with store.transaction() as c:
-            store.plans.save(c, leader_id, second, FOCUS[:1])
+        store.plans.save(leader_id, second, FOCUS[:1])
         assert store.plans.latest(leader_id).assessment_id == second  # type: ignore[union-attr]
 
 
 def test_a_plan_goes_with_its_round_and_its_leader(tmp_path: Path) -> None:
     with Store.open(tmp_path / "w.db") as store:
         leader_id, first = _round(store)
+        store.plans.save(leader_id, first, FOCUS)
         with store.transaction() as c:
-            store.plans.save(c, leader_id, first, FOCUS)
             c.execute("DELETE FROM assessments WHERE id = ?", (first,))
         assert store.plans.of_round(first) is None
         assert store.conn.execute("SELECT count(*) FROM plan_focus").fetchone()[0] == 0
@@ -58,8 +55,8 @@ def test_a_plan_names_one_to_three_behaviours(tmp_path: Path, count: int) -> Non
     assert focus_problem(focus) is not None
     with Store.open(tmp_path / "w.db") as store:
         leader_id, first = _round(store)
-        with pytest.raises(StoreError, match="1 to 3 behaviours"), store.transaction() as c:
-            store.plans.save(c, leader_id, first, focus)
+        with pytest.raises(StoreError, match="1 to 3 behaviours"):
+            store.plans.save(leader_id, first, focus)
         assert store.plans.of_round(first) is None
 
 

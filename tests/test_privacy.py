@@ -154,7 +154,7 @@ def test_an_old_workspace_moves_its_key_out(tmp_path: Path, _workspace_keys: Pat
         assert store.schema_version == len(MIGRATIONS)
         assert key_path(store.workspace_id).read_text().strip() == old_key
         assert (
-            store.rater_hash("a@b.c")
+            store.raters.hash("a@b.c")
             == hmac.new(bytes.fromhex(old_key), b"a@b.c", hashlib.sha256).hexdigest()
         )
     assert old_key.encode() not in db.read_bytes()
@@ -174,7 +174,7 @@ def test_a_lost_key_loses_only_deduplication(run: Run, db: Path, tmp_path: Path)
     assert "warning: the key of this workspace was not found at " in result.stderr
     assert "raters who answered before will not be recognised" in result.stderr
     with Store.open(db) as store:
-        assert len(store.responses(store.current_assessment(store.get_leader("Ana")))) == 5
+        assert len(store.responses.of_assessment(store.assessments.current(store.leaders.get("Ana")))) == 5
         assert key_path(store.workspace_id).is_file()
     assert run("key").stdout.endswith("(present)\n")
 
@@ -283,7 +283,6 @@ def test_reports_made_again_are_read_back_once_and_still_hold_a_late_rater(
     """Scoring reads each distinct release once (a report made again on the same answers repeats the
     one before); the newest stays last, so a late rater is held back exactly as after one release."""
     from leadcheck.releases import released_figures, releases
-    from leadcheck.store import assessments
 
     add(db, [("self", "self", ALL, ""), *peers([2, 3, 4])])
     for n in range(4):
@@ -292,7 +291,7 @@ def test_reports_made_again_are_read_back_once_and_still_hold_a_late_rater(
     for n in range(4, 6):
         assert run("report", "Ana", "-o", str(tmp_path / f"{n}.html")).exit_code == 0
     with Store.open(db) as store:
-        current = assessments.current(store, store.get_leader("Ana"))
+        current = store.assessments.current(store.leaders.get("Ana"))
         assert len(releases(store, current)) == 6
         distinct = released_figures(store, current)
         assert len(distinct) == 1  # the held report published the same figures again
@@ -357,10 +356,9 @@ def _ledger(db: Path) -> list[tuple[str, str, str, str]]:
 def _ana_card(db: Path) -> tuple[object, dict[str, object]]:
     from leadcheck.releases import published
     from leadcheck.scorecards import score_assessment
-    from leadcheck.store import assessments
 
     with Store.open(db) as store:
-        card = score_assessment(store, assessments.current(store, store.get_leader("Ana")))
+        card = score_assessment(store, store.assessments.current(store.leaders.get("Ana")))
     return card, published(card)
 
 

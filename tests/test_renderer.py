@@ -117,7 +117,7 @@ def test_report_through_the_process_ahead_and_without_it_reads_the_same(
     run: Callable[..., Result], demo_db: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     with Store.open(demo_db) as store:
-        name = store.leaders()[0].name
+        name = store.leaders.every()[0].name
     monkeypatch.setattr(renderer_module, "worth_forking", lambda: True)
     ahead = run("report", name, "-o", str(tmp_path / "a.pdf"), "--draft")
     assert ahead.exit_code == 0, ahead.stderr

@@ -302,7 +302,7 @@ def demo_db(tmp_path_factory: pytest.TempPathFactory, psl: Instrument) -> tuple[
     db = tmp_path_factory.mktemp("ws") / "w.db"
     with Store.open(db) as store:
         add_responses(store, demo_responses(psl, demo_leaders(2, 5), 5), psl)
-        return db, store.leaders()[0].name
+        return db, store.leaders.every()[0].name
 
 
 def test_report_command_writes_html(

@@ -92,7 +92,7 @@ def test_leader_and_cohort_names_follow_the_same_rule(tmp_path: Path) -> None:
         "expected a name on one line\n"
     )
     with Store.open(tmp_path / "workspace.db", create=False) as store:
-        assert store.leaders() == [] and roster.roster(store) == []
+        assert store.leaders.every() == [] and roster.roster(store) == []
 
 
 def test_one_self_rater_per_leader(tmp_path: Path) -> None:
@@ -453,7 +453,7 @@ def test_a_csv_replaced_by_a_shorter_one_while_imported_writes_nothing(
         f"error: {path}: the file changed while it was read; import it again\nNothing was written.\n"
     )
     with Store.open(tmp_path / "workspace.db") as store:
-        assert store.leaders() == []
+        assert store.leaders.every() == []
 
 
 @pytest.mark.parametrize(

@@ -55,15 +55,15 @@ def test_rater_identity_is_stored_only_as_a_keyed_hash(tmp_path: Path) -> None:
     email = "jane.rater@agency.example.gov"
     with Store.open(db) as store:
         add_responses(store, [IncomingResponse("Ana", "peer", {"li-1": 3}, {}, "t", email)], inst)
-        hashed = store.rater_hash(email)
+        hashed = store.raters.hash(email)
         # The same identity, differently written, is the same rater.
-        assert store.rater_hash(" Jane.Rater@Agency.example.gov ") == hashed
+        assert store.raters.hash(" Jane.Rater@Agency.example.gov ") == hashed
         store.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     raw = db.read_bytes()
     assert email.encode() not in raw
     assert b"jane.rater" not in raw
     with Store.open(tmp_path / "other.db") as other:
-        assert other.rater_hash(email) != hashed  # keyed per workspace
+        assert other.raters.hash(email) != hashed  # keyed per workspace
 
 
 def test_the_instrument_snapshot_outlives_the_yaml(tmp_path: Path) -> None:
@@ -72,14 +72,14 @@ def test_the_instrument_snapshot_outlives_the_yaml(tmp_path: Path) -> None:
     new = instrument_from_text(source.replace("Listening", "Hearing"))
     with Store.open(tmp_path / "w.db") as store:
         add_responses(store, [IncomingResponse("Ana", "manager", {"li-1": 3}, {}, "t", "m")], old)
-        leader = store.get_leader("Ana")
+        leader = store.leaders.get("Ana")
         # A later import with the edited YAML still lands in the assessment made with the old text.
-        assessment = store.assessment_for(leader, new)
-        assert store.instrument(assessment).competencies[0].name == "Listening"
-        assert store.instrument(assessment).content_hash == old.content_hash
-        fresh = store.assessment_for(leader, new, new=True)
-        assert store.instrument(fresh).competencies[0].name == "Hearing"
-        assert [a.id for a in store.assessments(leader)] == [assessment.id, fresh.id]
+        assessment = store.assessments.current_or_new(leader, new)
+        assert store.assessments.instrument(assessment).competencies[0].name == "Listening"
+        assert store.assessments.instrument(assessment).content_hash == old.content_hash
+        fresh = store.assessments.current_or_new(leader, new, new=True)
+        assert store.assessments.instrument(fresh).competencies[0].name == "Hearing"
+        assert [a.id for a in store.assessments.of_leader(leader)] == [assessment.id, fresh.id]
 
 
 def test_an_import_is_all_or_nothing(tmp_path: Path) -> None:
@@ -92,7 +92,7 @@ def test_an_import_is_all_or_nothing(tmp_path: Path) -> None:
         )
         with pytest.raises(sqlite3.DatabaseError):
             add_responses(store, [good, bad], inst)
-        assert store.leaders() == []
+        assert store.leaders.every() == []
         assert store.conn.execute("SELECT count(*) FROM responses").fetchone()[0] == 0
 
 
@@ -103,9 +103,9 @@ def _writer(db: str, name: str, count: int) -> None:
             add_responses(
                 store, [IncomingResponse(name, "peer", {"li-1": 1 + i % 3}, {}, "t", f"{name}-{i}")], inst
             )
-            leader = store.ensure_leader(name)
-            response = store.open_response(store.current_assessment(leader), "self", "self")
-            store.save_answer(response, "li-1", 1 + i % 3)
+            leader = store.leaders.ensure(name)
+            response = store.responses.open(store.assessments.current(leader), "self", "self")
+            store.responses.save_answer(response, "li-1", 1 + i % 3)
 
 
 def test_two_processes_writing_at_once_both_succeed(tmp_path: Path) -> None:
@@ -169,11 +169,11 @@ def test_a_leader_is_found_whatever_the_case_and_spacing(tmp_path: Path) -> None
         )
         assert summary.new_leaders == []
         assert list(summary.per_leader) == ["Ana Lopez"]
-        assert [leader.name for leader in store.leaders()] == ["Ana Lopez"]
-        ana = store.get_leader("ANA lopez")
-        assert store.find_leader("ana\u00a0lopez") == ana
-        assert store.ensure_leader("ana lopez", "2024").id == ana.id
-        assert len(store.responses(store.current_assessment(ana))) == 2
+        assert [leader.name for leader in store.leaders.every()] == ["Ana Lopez"]
+        ana = store.leaders.get("ANA lopez")
+        assert store.leaders.find("ana\u00a0lopez") == ana
+        assert store.leaders.ensure("ana lopez", "2024").id == ana.id
+        assert len(store.responses.of_assessment(store.assessments.current(ana))) == 2
 
 
 @pytest.mark.parametrize("name", ["Ana\nLopez", "Ana\tLopez", "A" * 201])
@@ -181,10 +181,10 @@ def test_a_leader_name_on_several_lines_or_too_long_is_refused(tmp_path: Path, n
     inst = load_instrument(EXAMPLES / "valid" / "minimal.yaml")
     with Store.open(tmp_path / "w.db") as store:
         with pytest.raises(StoreError, match="leader name"):
-            store.ensure_leader(name)
+            store.leaders.ensure(name)
         with pytest.raises(StoreError, match="leader name"):
             add_responses(store, [IncomingResponse(name, "peer", {"li-1": 3}, {}, "f.csv:2", "x")], inst)
-        assert store.leaders() == []
+        assert store.leaders.every() == []
 
 
 def test_a_rater_never_moves_to_another_group(tmp_path: Path) -> None:
@@ -200,34 +200,35 @@ def test_a_rater_never_moves_to_another_group(tmp_path: Path) -> None:
             'f.csv:2: this rater already answered about "Ana" as peer, here as manager; a rater answers in '
             "one group only: correct the group, or leave this response out"
         )
-        assert [r.group for r in store.responses(store.current_assessment(store.get_leader("Ana")))] == [
-            "peer"
-        ]
+        assert [
+            r.group
+            for r in store.responses.of_assessment(store.assessments.current(store.leaders.get("Ana")))
+        ] == ["peer"]
 
 
 def test_a_round_is_found_again_by_its_snapshot_and_start_time(tmp_path: Path) -> None:
     inst = load_instrument(EXAMPLES / "valid" / "minimal.yaml")
     with Store.open(tmp_path / "w.db") as store:
-        ana = store.ensure_leader("Ana")
-        first = store.ensure_assessment(ana, inst, "2024-01-01T09:00:00+00:00")
+        ana = store.leaders.ensure("Ana")
+        first = store.assessments.ensure(ana, inst, "2024-01-01T09:00:00+00:00")
         # Two rounds started in the same second are told apart by their place.
-        second = store.ensure_assessment(ana, inst, "2024-01-01T09:00:00+00:00", nth=2)
+        second = store.assessments.ensure(ana, inst, "2024-01-01T09:00:00+00:00", nth=2)
         assert first.id != second.id
-        assert store.ensure_assessment(ana, inst, "2024-01-01T09:00:00+00:00").id == first.id
-        assert store.ensure_assessment(ana, inst, "2024-01-01T09:00:00+00:00", nth=2).id == second.id
-        assert store.find_assessment(ana, inst.content_hash, "2024-01-01T09:00:00+00:00", 3) is None
-        assert store.find_assessment(ana, "0" * 64, "2024-01-01T09:00:00+00:00") is None
-        assert [a.created_at for a in store.assessments(ana)] == ["2024-01-01T09:00:00+00:00"] * 2
+        assert store.assessments.ensure(ana, inst, "2024-01-01T09:00:00+00:00").id == first.id
+        assert store.assessments.ensure(ana, inst, "2024-01-01T09:00:00+00:00", nth=2).id == second.id
+        assert store.assessments.find(ana, inst.content_hash, "2024-01-01T09:00:00+00:00", 3) is None
+        assert store.assessments.find(ana, "0" * 64, "2024-01-01T09:00:00+00:00") is None
+        assert [a.created_at for a in store.assessments.of_leader(ana)] == ["2024-01-01T09:00:00+00:00"] * 2
         with pytest.raises(StoreError, match="counted from 1, not 0"):
-            store.ensure_assessment(ana, inst, "2024-01-01T09:00:00+00:00", nth=0)
+            store.assessments.ensure(ana, inst, "2024-01-01T09:00:00+00:00", nth=0)
 
 
 def test_responses_go_to_the_round_they_name(tmp_path: Path) -> None:
     inst = load_instrument(EXAMPLES / "valid" / "minimal.yaml")
     with Store.open(tmp_path / "w.db") as store:
-        ana = store.ensure_leader("Ana")
-        old = store.ensure_assessment(ana, inst, "2024-01-01T09:00:00+00:00")
-        store.ensure_assessment(ana, inst, "2024-06-01T09:00:00+00:00")
+        ana = store.leaders.ensure("Ana")
+        old = store.assessments.ensure(ana, inst, "2024-01-01T09:00:00+00:00")
+        store.assessments.ensure(ana, inst, "2024-06-01T09:00:00+00:00")
         self_old = IncomingResponse("Ana", "self", {"li-1": 2}, {}, "t")
         self_new = IncomingResponse("Ana", "self", {"li-1": 4}, {}, "t")
         add_responses(store, [self_old], inst, assessment=old)
@@ -238,7 +239,7 @@ def test_responses_go_to_the_round_they_name(tmp_path: Path) -> None:
         ]
         # Named again: the same rater in the same round, unchanged.
         assert add_responses(store, [self_old], inst, assessment=old).unchanged == 1
-        ben = store.ensure_leader("Ben")
+        ben = store.leaders.ensure("Ben")
         with pytest.raises(
             StoreError, match='a response about "Ben" cannot be filed under an assessment of "Ana"'
         ):
@@ -250,16 +251,16 @@ def test_responses_go_to_the_round_they_name(tmp_path: Path) -> None:
             StoreError, match="cannot be filed under an assessment made with another snapshot"
         ):
             add_responses(store, [self_old], other, assessment=old)
-        assert store.assessments(ben) == []
+        assert store.assessments.of_leader(ben) == []
 
 
 def test_every_leader_and_round_is_listed_answered_or_not(tmp_path: Path) -> None:
     inst = load_instrument(EXAMPLES / "valid" / "minimal.yaml")
     with Store.open(tmp_path / "w.db") as store:
-        store.ensure_leader("Cy", "2024")
-        ana = store.ensure_leader("Ana")
-        store.ensure_assessment(ana, inst, "2024-01-01T09:00:00+00:00")
-        store.ensure_assessment(ana, inst, "2024-06-01T09:00:00+00:00")
+        store.leaders.ensure("Cy", "2024")
+        ana = store.leaders.ensure("Ana")
+        store.assessments.ensure(ana, inst, "2024-01-01T09:00:00+00:00")
+        store.assessments.ensure(ana, inst, "2024-06-01T09:00:00+00:00")
         assert [(leader["name"], leader["cohort"]) for leader in iter_leaders(store)] == [
             ("Ana", None),
             ("Cy", "2024"),
@@ -276,12 +277,12 @@ def test_a_transaction_inside_another_is_saved_or_undone_with_it(tmp_path: Path)
     inst = load_instrument(EXAMPLES / "valid" / "minimal.yaml")
     with Store.open(tmp_path / "w.db") as store:
         with store.transaction(dry_run=True):
-            store.ensure_leader("Ana")
+            store.leaders.ensure("Ana")
             add_responses(store, [IncomingResponse("Bo", "peer", {"li-1": 3}, {}, "t", "x")], inst)
-            assert [leader.name for leader in store.leaders()] == ["Ana", "Bo"]
-        assert store.leaders() == []
+            assert [leader.name for leader in store.leaders.every()] == ["Ana", "Bo"]
+        assert store.leaders.every() == []
         with store.transaction():
-            store.ensure_leader("Ana")
+            store.leaders.ensure("Ana")
             # A dry run inside undoes only its own writes.
             add_responses(
                 store, [IncomingResponse("Bo", "peer", {"li-1": 3}, {}, "t", "x")], inst, dry_run=True
@@ -291,11 +292,11 @@ def test_a_transaction_inside_another_is_saved_or_undone_with_it(tmp_path: Path)
             bad = IncomingResponse("De\nX", "peer", {"li-1": 3}, {}, "t", "z")
             with pytest.raises(StoreError, match="leader name"):
                 add_responses(store, [cy, bad], inst)
-        assert [leader.name for leader in store.leaders()] == ["Ana"]
+        assert [leader.name for leader in store.leaders.every()] == ["Ana"]
         with pytest.raises(RuntimeError), store.transaction():
-            store.ensure_leader("Eve")
+            store.leaders.ensure("Eve")
             raise RuntimeError("boom")
-        assert [leader.name for leader in store.leaders()] == ["Ana"]
+        assert [leader.name for leader in store.leaders.every()] == ["Ana"]
         assert not store.conn.in_transaction
 
 

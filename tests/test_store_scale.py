@@ -61,9 +61,9 @@ def test_migration_4_indexes_the_names_of_an_existing_workspace(tmp_path: Path) 
         assert store.schema_version == len(MIGRATIONS) == 7
         keys = {row[0]: row[1] for row in store.conn.execute("SELECT name, name_key FROM leaders")}
         assert keys == {"Ana  Lopez": "ana lopez", "Zoë Adams": "zoë adams"}
-        assert store.get_leader("ANA lopez").name == "Ana  Lopez"
+        assert store.leaders.get("ANA lopez").name == "Ana  Lopez"
         with statements(store) as seen:
-            store.find_leader("zoë   ADAMS")
+            store.leaders.find("zoë   ADAMS")
         assert len(seen) == 1
         plan = store.conn.execute(
             "EXPLAIN QUERY PLAN SELECT * FROM leaders WHERE name_key = ? ORDER BY name = ? DESC, id LIMIT 1",
@@ -74,7 +74,7 @@ def test_migration_4_indexes_the_names_of_an_existing_workspace(tmp_path: Path) 
 
 def test_a_new_leader_gets_its_name_key(tmp_path: Path) -> None:
     with Store.open(tmp_path / "w.db") as store:
-        store.ensure_leader(" Ana\u00a0LOPEZ ")
+        store.leaders.ensure(" Ana\u00a0LOPEZ ")
         rows = store.conn.execute("SELECT name, name_key FROM leaders").fetchall()
         assert [tuple(row) for row in rows] == [("Ana\u00a0LOPEZ", "ana lopez")]
 
@@ -84,8 +84,8 @@ def test_the_exact_spelling_is_found_before_an_older_look_alike(tmp_path: Path) 
         # Two spellings of one key can only come from older versions; the exact one wins, else the oldest.
         c.execute("INSERT INTO leaders (name, name_key, created_at) VALUES ('ana lopez', 'ana lopez', 't')")
         c.execute("INSERT INTO leaders (name, name_key, created_at) VALUES ('Ana Lopez', 'ana lopez', 't')")
-        assert store.get_leader("Ana Lopez").id == 2
-        assert store.get_leader("ANA LOPEZ").id == 1
+        assert store.leaders.get("Ana Lopez").id == 2
+        assert store.leaders.get("ANA LOPEZ").id == 1
 
 
 def test_export_reads_a_number_of_statements_independent_of_responses_per_leader(tmp_path: Path) -> None:
@@ -256,7 +256,7 @@ def test_a_plan_keeps_responses_without_their_answers_until_they_are_stored(tmp_
             ({}, {}, n) for n in range(6)
         ]
         assert apply_plan(plan, store).added == 6
-        ana = store.responses(store.current_assessment(store.get_leader("A")))
+        ana = store.responses.of_assessment(store.assessments.current(store.leaders.get("A")))
         assert [dict(r.answers) for r in ana] == [{"li-1": n + 1} for n in range(3)]
 
 

@@ -127,8 +127,8 @@ def db(tmp_path: Path) -> Path:
 
 def self_response(db: Path) -> tuple[dict[str, int | None], dict[str, str], str]:
     with Store.open(db, create=False) as store:
-        assessment = store.current_assessment(store.get_leader("Ana"))
-        resp = store.response(store.open_response(assessment, "self", SELF_IDENTITY))
+        assessment = store.assessments.current(store.leaders.get("Ana"))
+        resp = store.responses.by_id(store.responses.open(assessment, "self", SELF_IDENTITY))
         return dict(resp.answers), dict(resp.comments), resp.submitted_at
 
 
@@ -275,7 +275,9 @@ def test_a_rater_in_a_terminal_goes_back_and_reviews(terminal: type[Terminal], d
     assert t.wait() == 0
     with Store.open(db, create=False) as store:
         [peer] = [
-            r for r in store.responses(store.current_assessment(store.get_leader("Ana"))) if r.group == "peer"
+            r
+            for r in store.responses.of_assessment(store.assessments.current(store.leaders.get("Ana")))
+            if r.group == "peer"
         ]
     assert dict(peer.answers) == {"l-1": 5, "l-2": 3, "d-1": 1, "f-1": 2}
     assert dict(peer.comments) == {"keep": "Calm"}

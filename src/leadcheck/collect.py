@@ -334,32 +334,31 @@ def rating_assessment(
     none in a cohort.
     """
     from leadcheck.instrument.catalog import load_instrument
-    from leadcheck.store import assessments
 
-    person = store.find_leader(name)
+    person = store.leaders.find(name)
     if instrument is None:
-        person = store.get_leader(name)
+        person = store.leaders.get(name)
         try:
-            current: Assessment | None = store.current_assessment(person)
+            current: Assessment | None = store.assessments.current(person)
         except NotFoundError as e:
             raise NotFoundError(f"{e}; to start one, name the instrument with --instrument ID|PATH") from e
         loaded = None
     else:
         # An id stored for this leader needs no file: its snapshot is what gets answered.
-        current = assessments.current_or_none(store, person, instrument) if person else None
+        current = store.assessments.current_or_none(person, instrument) if person else None
         loaded = None if current else load_instrument(instrument)
         if loaded is not None and person is not None:
-            current = assessments.current_or_none(store, person, loaded.id)
-    rated = store.instrument(current) if current is not None else loaded
+            current = store.assessments.current_or_none(person, loaded.id)
+    rated = store.assessments.instrument(current) if current is not None else loaded
     assert rated is not None
     check_rater_group(rated, group, person.name if person else name.strip())
     _check_cohort(person, cohort)
     if person is None or (cohort is not None and person.cohort is None):
-        person = store.ensure_leader(name, cohort)
+        person = store.leaders.ensure(name, cohort)
     if current is not None:
         return current
     assert loaded is not None
-    return store.assessment_for(person, loaded)
+    return store.assessments.current_or_new(person, loaded)
 
 
 # -- the self summary ---------------------------------------------------------------------

@@ -227,7 +227,7 @@ def check_demo_workspace(store: Store, path: object) -> None:
     with real ones (a LEADCHECK_DB pointing at a real workspace, a forgotten --db)."""
     from leadcheck.errors import UsageError
 
-    real = [leader.name for leader in store.leaders() if leader.cohort != DEMO_COHORT]
+    real = [leader.name for leader in store.leaders.every() if leader.cohort != DEMO_COHORT]
     if real:
         raise UsageError(
             f"{path} holds {len(real)} leader{'s' if len(real) != 1 else ''} outside the demo cohort "

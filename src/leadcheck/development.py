@@ -20,7 +20,7 @@ from leadcheck.errors import PlanError
 from leadcheck.instrument.model import SELF, Instrument
 from leadcheck.problems import Problem, Problems
 from leadcheck.scoring import Scorecard
-from leadcheck.store import Assessment, Store, assessments
+from leadcheck.store import Assessment, Store, no_assessment
 from leadcheck.store.plans import MAX_FOCUS, Focus, Plan, focus_problem
 from leadcheck.yamlsafe import Node
 
@@ -482,24 +482,25 @@ class PlanRound:
 
 def plan_round(store: Store, leader_name: str, instrument_id: str | None = None) -> PlanRound:
     """The leader's current round (on ``instrument_id`` when given) and its plan, if any."""
-    leader = store.get_leader(leader_name)
-    current = assessments.current_or_none(store, leader, instrument_id)
+    leader = store.leaders.get(leader_name)
+    current = store.assessments.current_or_none(leader, instrument_id)
     if current is None:
-        raise assessments.missing(leader, instrument_id)
+        raise no_assessment(leader, instrument_id)
     return round_of(store, current)
 
 
 def round_of(store: Store, assessment: Assessment) -> PlanRound:
     """One round with its number and plan."""
-    rounds = store.assessments(assessment.leader, assessment.instrument_id)
+    rounds = store.assessments.of_leader(assessment.leader, assessment.instrument_id)
     number = 1 + sum(1 for a in rounds if a.id < assessment.id)
-    return PlanRound(assessment, store.instrument(assessment), number, store.plans.of_round(assessment.id))
+    return PlanRound(
+        assessment, store.assessments.instrument(assessment), number, store.plans.of_round(assessment.id)
+    )
 
 
 def save_plan(store: Store, where: PlanRound, focus: Sequence[Focus]) -> Plan:
     """Store the round's plan (replacing one it had), in one transaction."""
-    with store.transaction() as c:
-        return store.plans.save(c, where.assessment.leader.id, where.assessment.id, check_plan(focus))
+    return store.plans.save(where.assessment.leader.id, where.assessment.id, check_plan(focus))
 
 
 def report_plans(store: Store, assessment: Assessment) -> tuple[PlanSection, ...]:
@@ -507,7 +508,9 @@ def report_plans(store: Store, assessment: Assessment) -> tuple[PlanSection, ...
     here = round_of(store, assessment)
     sections = []
     earlier = [
-        a for a in store.assessments(assessment.leader, assessment.instrument_id) if a.id < assessment.id
+        a
+        for a in store.assessments.of_leader(assessment.leader, assessment.instrument_id)
+        if a.id < assessment.id
     ]
     if earlier:
         before = round_of(store, earlier[-1])

@@ -509,9 +509,8 @@ def build_from_store(
     figures come from the workspace's figure cache while their answers, releases and
     instrument are unchanged (leadcheck.store.figurecache), else from scoring them now.
     """
-    from leadcheck.store import assessments
 
-    known = set(store.cohorts())
+    known = set(store.leaders.cohorts())
     missing = [c for c in cohorts if c not in known]
     if missing:
         raise NotFoundError(
@@ -521,13 +520,13 @@ def build_from_store(
     latest = [
         a
         for cohort in dict.fromkeys(cohorts)
-        for a in assessments.current_in_cohort(store, cohort, instrument_id)
+        for a in store.assessments.current_in_cohort(cohort, instrument_id)
     ]
     named = list(dict.fromkeys(cohorts))
     figures = leader_figures(store, latest, scored or {})
     scale = (1, 5)  # no leader: refused by build_from_figures before any bin is counted
     if latest:
-        found = store.instrument(latest[0]).scale
+        found = store.assessments.instrument(latest[0]).scale
         scale = (found.min, found.max)
     return build_from_figures(
         figures,
@@ -547,7 +546,7 @@ def _noise_source(store: Store, figures: Sequence[LeaderFigures], scale: tuple[i
     """
     state = json.dumps([scale, sorted(json.dumps(f.data(), sort_keys=True) for f in figures)])
     try:
-        seed = store.rater_hash("norms-noise:" + hashlib.sha256(state.encode()).hexdigest())
+        seed = store.raters.hash("norms-noise:" + hashlib.sha256(state.encode()).hexdigest())
     except LeadcheckError:
         return secrets.SystemRandom()
     return random.Random(seed)
@@ -559,11 +558,10 @@ def leader_figures(
     """The published figures of each assessment: from ``scored``, else kept ones still current, else scored now
     (and kept for next time)."""
     from leadcheck.scorecards import score_assessment
-    from leadcheck.store import figurecache
 
     to_look_up = [a.id for a in latest if a.id not in scored]
-    state = figurecache.states(store, to_look_up, code_version())
-    kept = figurecache.kept(store, state)
+    state = store.figures.states(to_look_up, code_version())
+    kept = store.figures.kept(state)
     out: list[LeaderFigures] = []
     new: list[tuple[int, str, Any]] = []
     for assessment in latest:
@@ -575,7 +573,7 @@ def leader_figures(
             figures = LeaderFigures.of(score_assessment(store, assessment))
             new.append((assessment.id, state[assessment.id], figures.data()))
             out.append(figures)
-    figurecache.keep(store, new)
+    store.figures.keep(new)
     return out
 
 

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from leadcheck.errors import NotFoundError, UsageError
-from leadcheck.store import Store, figurecache
+from leadcheck.store import Store
 
 
 @dataclass(frozen=True)
@@ -63,11 +63,11 @@ def _check(selection: Selection) -> None:
 
 def _leader_ids(store: Store, selection: Selection) -> list[int]:
     if selection.leader is not None:
-        return [store.get_leader(selection.leader).id]
+        return [store.leaders.get(selection.leader).id]
     if selection.cohort is not None:
-        found = store.leaders(selection.cohort)
+        found = store.leaders.every(selection.cohort)
         if not found:
-            known = ", ".join(store.cohorts()) or "none yet"
+            known = ", ".join(store.leaders.cohorts()) or "none yet"
             raise NotFoundError(f'no cohort "{selection.cohort}" in the workspace (cohorts: {known})')
         return [leader.id for leader in found]
     return []
@@ -149,12 +149,10 @@ def _scrub_comments(c: sqlite3.Connection, cutoff: str) -> None:
 
 def _delete(store: Store, c: sqlite3.Connection, selection: Selection, ids: list[int]) -> PurgeCount:
     """Delete (inside the caller's transaction) and count what is removed."""
-    from leadcheck.campaign import roster
-
     count = PurgeCount()
     for leader_id in ids:
         _add_counts(count, c, _OF_LEADER, leader_id)
-        count.roster += roster.delete_leader(store, leader_id)
+        count.roster += store.roster.delete_leader(leader_id)
         count.leaders.append(c.execute("SELECT name FROM leaders WHERE id = ?", (leader_id,)).fetchone()[0])
         c.execute("DELETE FROM leaders WHERE id = ?", (leader_id,))  # cascades to everything of theirs
     if ids:
@@ -162,7 +160,7 @@ def _delete(store: Store, c: sqlite3.Connection, selection: Selection, ids: list
         return count
     cutoff = (selection.before or date.min).isoformat()
     _add_counts(count, c, _BEFORE, cutoff)
-    count.roster = roster.delete_older_than(store, cutoff)
+    count.roster = store.roster.delete_older_than(cutoff)
     _scrub_comments(c, cutoff)
     c.execute("DELETE FROM responses WHERE COALESCE(submitted_at, started_at) < ?", (cutoff,))
     c.execute(_DELETE_RELEASES_LEFT_EMPTY)
@@ -195,9 +193,7 @@ def purge(store: Store, selection: Selection, dry_run: bool = False) -> PurgeCou
         count = _delete(store, c, selection, ids)
         if not count.empty:
             # Figures kept to speed up reports were computed from what is going: they go too.
-            figurecache.clear(store)
+            store.figures.clear()
     if not dry_run and not count.empty:
-        store.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-        store.conn.execute("VACUUM")
-        store.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        store.compact()
     return count

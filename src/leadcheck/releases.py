@@ -21,7 +21,7 @@ from leadcheck.anonymity import Thresholds, person_of_member, small_atoms
 from leadcheck.errors import StoreError
 from leadcheck.instrument.model import SELF, Instrument
 from leadcheck.scoring import Released, ReleasedComments, ReleasedItem, Scorecard, Stat
-from leadcheck.store import Assessment, Store, now
+from leadcheck.store import Assessment, Store
 
 if TYPE_CHECKING:
     from leadcheck.change import RoundChange
@@ -112,11 +112,7 @@ class Release:
 def released_figures(store: Store, assessment: Assessment) -> tuple[Released, ...]:
     """What the releases of an assessment published, each distinct set of figures once, in the order
     of its latest release (a report made again on unchanged answers repeats the one before)."""
-    rows = store.conn.execute(
-        "SELECT figures FROM releases WHERE assessment_id = ? GROUP BY figures ORDER BY max(id)",
-        (assessment.id,),
-    ).fetchall()
-    return tuple(released_from(json.loads(row[0])) for row in rows)
+    return tuple(released_from(json.loads(doc)) for doc in store.releases.distinct_figures(assessment.id))
 
 
 def released_people(store: Store, *rounds: Assessment) -> tuple[frozenset[str], ...]:
@@ -126,19 +122,16 @@ def released_people(store: Store, *rounds: Assessment) -> tuple[frozenset[str], 
 
 def releases(store: Store, assessment: Assessment) -> list[Release]:
     """Every release of an assessment, oldest first."""
-    rows = store.conn.execute(
-        "SELECT * FROM releases WHERE assessment_id = ? ORDER BY id", (assessment.id,)
-    ).fetchall()
     return [
         Release(
-            row["id"],
-            row["assessment_id"],
-            row["released_at"],
-            row["kind"],
-            row["file_digest"],
-            released_from(json.loads(row["figures"])),
+            row.id,
+            row.assessment_id,
+            row.released_at,
+            row.kind,
+            row.file_digest,
+            released_from(json.loads(row.figures)),
         )
-        for row in rows
+        for row in store.releases.of_assessment(assessment.id)
     ]
 
 
@@ -161,7 +154,7 @@ def record(
     only such a repeat may be shown.
     """
     figures = json.dumps(published(card, change), separators=(",", ":"), sort_keys=True)
-    if not file_digest and _recorded(store, assessment, figures):
+    if not file_digest and store.releases.published(assessment.id, figures):
         return
     if store.read_only:
         raise StoreError(
@@ -169,18 +162,7 @@ def record(
             "them is a release, which must be recorded first (or the next one could be set against it). "
             "Make it writable, or copy it to a folder you can write to and use --db"
         )
-    with store.transaction() as c:
-        c.execute(
-            "INSERT INTO releases (assessment_id, released_at, kind, file_digest, figures) VALUES (?, ?, ?, ?, ?)",
-            (assessment.id, now(), kind, file_digest, figures),
-        )
-
-
-def _recorded(store: Store, assessment: Assessment, figures: str) -> bool:
-    row = store.conn.execute(
-        "SELECT 1 FROM releases WHERE assessment_id = ? AND figures = ? LIMIT 1", (assessment.id, figures)
-    ).fetchone()
-    return row is not None
+    store.releases.add(assessment.id, kind, file_digest, figures)
 
 
 # -- the audit ---------------------------------------------------------------------------------

@@ -10,7 +10,7 @@ from leadcheck.change import RoundChange, compare
 from leadcheck.errors import NotFoundError
 from leadcheck.responses import Response
 from leadcheck.scoring import Scorecard, score
-from leadcheck.store import Assessment, Leader, Store, assessments
+from leadcheck.store import Assessment, Leader, Store, no_assessment
 
 
 @dataclass(frozen=True)
@@ -36,10 +36,10 @@ def score_assessment(
     """
     from leadcheck.releases import released_figures
 
-    instrument = store.instrument(assessment)
+    instrument = store.assessments.instrument(assessment)
     released = released_figures(store, assessment)
     if responses is None:
-        responses = store.responses(assessment)
+        responses = store.responses.of_assessment(assessment)
     card = score(instrument, responses, assessment.leader.name, released=released)
     if instrument.importance is None:
         return card
@@ -56,8 +56,9 @@ def released_card(store: Store, assessment: Assessment) -> Scorecard | None:
     released = released_figures(store, assessment)
     if not released:
         return None
-    instrument = store.instrument(assessment)
-    return as_released(instrument, store.responses(assessment), released[-1], assessment.leader.name)
+    instrument = store.assessments.instrument(assessment)
+    responses = store.responses.of_assessment(assessment)
+    return as_released(instrument, responses, released[-1], assessment.leader.name)
 
 
 def score_latest(store: Store, leader: Leader, instrument_id: str | None = None) -> ScoredAssessment:
@@ -65,12 +66,12 @@ def score_latest(store: Store, leader: Leader, instrument_id: str | None = None)
 
     NotFoundError (``store.assessments.missing``) when the leader has none (on ``instrument_id``).
     """
-    latest = assessments.current_or_none(store, leader, instrument_id)
+    latest = store.assessments.current_or_none(leader, instrument_id)
     if latest is None:
-        raise assessments.missing(None, instrument_id)
-    responses = tuple(store.responses(latest))
+        raise no_assessment(None, instrument_id)
+    responses = tuple(store.responses.of_assessment(latest))
     card = score_assessment(store, latest, responses)
-    rounds = store.assessments(leader, latest.instrument_id)
+    rounds = store.assessments.of_leader(leader, latest.instrument_id)
     earlier = [a for a in rounds if a.id < latest.id]
     if not earlier:
         return ScoredAssessment(latest, card, None, None, responses)
@@ -85,7 +86,7 @@ def score_latest(store: Store, leader: Leader, instrument_id: str | None = None)
 
 def scored_leader(store: Store, leader_name: str, instrument_id: str | None = None) -> ScoredAssessment:
     """``score_latest`` for a leader named on the command line."""
-    leader = store.get_leader(leader_name)
+    leader = store.leaders.get(leader_name)
     try:
         return score_latest(store, leader, instrument_id)
     except NotFoundError as e:

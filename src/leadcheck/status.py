@@ -202,27 +202,26 @@ class LeaderStatus:
 def leader_status(store: Store, leader: Leader) -> LeaderStatus:
     """Counts of responses per group on the leader's newest assessment; never an answer."""
     from leadcheck.releases import released_figures
-    from leadcheck.store import assessments
 
-    instruments = list(dict.fromkeys(a.instrument_id for a in store.assessments(leader)))
-    current = assessments.current_or_none(store, leader)
+    instruments = list(dict.fromkeys(a.instrument_id for a in store.assessments.of_leader(leader)))
+    current = store.assessments.current_or_none(leader)
     groups: list[GroupProgress] = []
     unrated: list[str] = []
     answered: str | None = None
     if current is not None:
-        inst = store.instrument(current)
-        responses = store.responses(current)
+        inst = store.assessments.instrument(current)
+        responses = store.responses.of_assessment(current)
         groups = group_progress(inst, responses)
         released = released_figures(store, current)
         unrated = unrated_items(inst, responses, released[-1] if released else None)
-        answered = store.last_answered(current)
+        answered = store.assessments.last_answered(current)
     return LeaderStatus(
         leader.name,
         leader.cohort,
         instruments,
         current,
         groups,
-        store.last_activity(leader),
+        store.leaders.last_activity(leader),
         unrated,
         answered,
         current is not None and store.plans.of_round(current.id) is not None,

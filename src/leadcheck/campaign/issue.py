@@ -137,9 +137,7 @@ def recover_staged(store: Store, out_dir: Path) -> int:
                 isinstance(token, str)
                 and source.is_file()
                 and not (out_dir / source.name).exists()
-                and store.conn.execute(
-                    "SELECT 1 FROM campaign_tokens WHERE token_hash = ?", (token,)
-                ).fetchone()
+                and store.roster.has_token(token)
             ):
                 source.replace(out_dir / source.name)
                 moved += 1
@@ -200,16 +198,19 @@ class _Issuer:
         for path, data in ((pdf_path, pdf), (eml_path, bytes(message))):
             _write(path, data)
             self.manifest[path.name] = token_hash
-        roster.mark_invited(self.store, rater, due, self.reminder)
+        self.store.roster.mark_invited(rater.id, due, self.reminder)
         self.result.issued.append(IssuedForm(rater, pdf_path, eml_path, message, token_hash))
 
     def _assessment(self, rater: roster.RosterRater) -> tuple[int, Instrument]:
         """The assessment (id and instrument) a rater's form is for: one per leader."""
         if rater.leader_id not in self._assessments:
-            leader = self.store.get_leader(rater.leader)
+            leader = self.store.leaders.get(rater.leader)
             chosen = form_instrument(self.store, leader.name, self.instrument)
-            assessment = self.store.assessment_for(leader, chosen)
-            self._assessments[rater.leader_id] = (assessment.id, self.store.instrument(assessment))
+            assessment = self.store.assessments.current_or_new(leader, chosen)
+            self._assessments[rater.leader_id] = (
+                assessment.id,
+                self.store.assessments.instrument(assessment),
+            )
         assessment_id, inst = self._assessments[rater.leader_id]
         if rater.group not in inst.groups:
             raise CampaignError(
@@ -295,10 +296,10 @@ def send_issued(store: Store, server: SmtpServer, result: IssueResult, sender: s
 
 def withdraw(store: Store, issued: Sequence[IssuedForm]) -> None:
     """Undo issuing these forms: tokens deleted and roster rows as before (first), then files removed."""
-    with store.transaction() as c:
+    with store.transaction():
         for f in issued:
-            c.execute("DELETE FROM campaign_tokens WHERE token_hash = ?", (f.token_hash,))
-            roster.restore(store, f.rater)
+            store.roster.delete_token(f.token_hash)
+            store.roster.restore(f.rater)
     for f in issued:
         f.pdf.unlink(missing_ok=True)
         f.eml.unlink(missing_ok=True)

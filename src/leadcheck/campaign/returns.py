@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 from leadcheck.campaign import forms, pdfscan, roster
 from leadcheck.errors import ImportProblemError
 from leadcheck.importing.model import ImportOptions, Parsed
+from leadcheck.importing.readers import FileKind, FileRead, Read, ReadContext, Sniff
 from leadcheck.importing.resolve import Instruments, label
 from leadcheck.problems import Location, Problems
 from leadcheck.responses import Answer, IncomingResponse
@@ -409,9 +410,11 @@ def _sender(
     if match is None:
         return None
     rater = match.rater
-    leader = store.find_leader(rater.leader)
+    leader = store.leaders.find(rater.leader)
     assessment = (
-        next((a for a in store.assessments(leader) if a.id == match.assessment_id), None) if leader else None
+        next((a for a in store.assessments.of_leader(leader) if a.id == match.assessment_id), None)
+        if leader
+        else None
     )
     if leader is None or assessment is None:
         bad(forms.TOKEN_FIELD, "the assessment this form was made for is no longer in the workspace")
@@ -421,7 +424,7 @@ def _sender(
     if _text(fields, forms.INSTRUMENT_FIELD) != assessment.instrument_hash:
         bad(forms.INSTRUMENT_FIELD, f"was changed; the form was made for {label(instrument)}; {RESEND}")
         return None
-    current = store.current_assessment(leader, instrument.id)
+    current = store.assessments.current(leader, instrument.id)
     if current.id != assessment.id:
         bad(
             forms.TOKEN_FIELD,
@@ -497,3 +500,36 @@ def _answers(
         if text:
             comments[question_id] = text
     return answers, comments
+
+
+def _start_reading() -> Read:
+    """How one import reads returned forms: every form of it shares one budget."""
+    budget = pdfscan.ImportBudget()  # what the returned PDF forms of this import may inflate and take
+
+    def read(path: Path, context: ReadContext) -> FileRead:
+        parsed = read_returned_form(
+            path,
+            context.source,
+            context.store,
+            context.instruments,
+            context.options,
+            context.problems,
+            budget,
+        )
+        return FileRead(QUESTIONNAIRE.name, [parsed] if parsed is not None else [])
+
+    return read
+
+
+def _claims(file: Sniff) -> bool:
+    return file.layout == "auto" and file.suffix == ".pdf"
+
+
+# Returned questionnaires as a kind of file the import reads; the `import` command registers it.
+QUESTIONNAIRE = FileKind(
+    "questionnaire",
+    "PDF questionnaire",
+    _claims,
+    _start_reading,
+    stored=lambda store, ids: store.roster.mark_returned(ids),
+)

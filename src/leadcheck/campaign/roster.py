@@ -3,14 +3,14 @@
 A rater's state moves nominated -> invited -> returned; ``removed`` keeps the
 row (so a form sent to a removed rater is recognised and refused) but forgets
 the name and email. Names and emails are shown to the coach only (``raters
-list``); they never appear in messages, reports or exports.
+list``); they never appear in messages, reports or exports. The rows are
+kept by ``store.roster`` (``leadcheck.store.roster``); the rules are here.
 """
 
 from __future__ import annotations
 
 import base64
 import secrets
-import sqlite3
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -24,10 +24,14 @@ from leadcheck.importing.columns import describe_groups, loose, match_group
 from leadcheck.instrument.model import SELF, Instrument
 from leadcheck.names import name_problem
 from leadcheck.problems import Problems
-from leadcheck.store import Leader, Store, leader_key, leader_name_problem, now
+from leadcheck.store import Leader, Store, leader_key, leader_name_problem
+from leadcheck.store.roster import INVITED as INVITED
+from leadcheck.store.roster import NOMINATED as NOMINATED
+from leadcheck.store.roster import REMOVED as REMOVED
+from leadcheck.store.roster import RETURNED as RETURNED
+from leadcheck.store.roster import STATES as STATES
+from leadcheck.store.roster import RosterRater as RosterRater
 
-NOMINATED, INVITED, RETURNED, REMOVED = "nominated", "invited", "returned", "removed"
-STATES = (NOMINATED, INVITED, RETURNED, REMOVED)
 MAX_RATER_NAME = 200
 MAX_EMAIL = 254
 # The roster CSV's columns, recognised by these titles (case, spaces and punctuation ignored).
@@ -38,38 +42,6 @@ COLUMNS: dict[str, tuple[str, ...]] = {
     "group": ("group", "rater group", "relationship", "role", "relationship to leader"),
 }
 TOKEN_BYTES = 15  # 120 random bits: 24 base32 characters, shown in six groups of four
-
-
-@dataclass(frozen=True)
-class RosterRater:
-    """One nominated rater of one leader, as the coach sees them."""
-
-    id: int
-    leader: str
-    leader_id: int
-    cohort: str | None
-    name: str
-    email: str
-    group: str
-    state: str
-    due_date: str | None
-    invited_at: str | None
-    reminded_at: str | None
-    returned_at: str | None
-
-    def as_dict(self) -> dict[str, object]:
-        return {
-            "leader": self.leader,
-            "cohort": self.cohort,
-            "name": self.name,
-            "email": self.email,
-            "group": self.group,
-            "state": self.state,
-            "due_date": self.due_date,
-            "invited_at": self.invited_at,
-            "reminded_at": self.reminded_at,
-            "returned_at": self.returned_at,
-        }
 
 
 @dataclass(frozen=True)
@@ -302,32 +274,10 @@ class _Rosters:
     def of(self, leader: str) -> dict[str, RosterRater]:
         key = leader_key(leader)
         if key not in self._by_leader:
-            found = self.store.find_leader(leader)
+            found = self.store.leaders.find(leader)
             raters = roster(self.store, found) if found is not None else []
             self._by_leader[key] = {email_key(r.email): r for r in raters}
         return self._by_leader[key]
-
-
-def _rater(row: sqlite3.Row) -> RosterRater:
-    return RosterRater(
-        row["id"],
-        row["leader"],
-        row["leader_id"],
-        row["cohort"],
-        row["name"] or "",
-        row["email"] or "",
-        row["rater_group"],
-        row["state"],
-        row["due_date"],
-        row["invited_at"],
-        row["reminded_at"],
-        row["returned_at"],
-    )
-
-
-_SELECT = (
-    "SELECT r.*, l.name AS leader, l.cohort FROM campaign_raters r JOIN leaders l ON l.id = r.leader_id "
-)
 
 
 def add_nominations(
@@ -350,21 +300,17 @@ def add_nominations(
             key = leader_key(n.leader)
             leader = leaders.get(key)
             if leader is None:
-                existed = store.find_leader(n.leader) is not None
-                leader = store.ensure_leader(n.leader, cohort)
+                existed = store.leaders.find(n.leader) is not None
+                leader = store.leaders.ensure(n.leader, cohort)
                 if not existed and change.new_leaders is not None:
                     change.new_leaders.append(leader.name)
-                store.assessment_for(leader, instrument_for[n.leader])
+                store.assessments.current_or_new(leader, instrument_for[n.leader])
                 leaders[key] = leader
             on_roster = rosters.of(leader.name)
             if email_key(n.email) in on_roster:
                 change.unchanged += 1
                 continue
-            store.conn.execute(
-                "INSERT INTO campaign_raters (leader_id, name, email, rater_group, state, created_at) "
-                "VALUES (?, ?, ?, ?, ?, ?)",
-                (leader.id, n.name.strip(), n.email.strip(), n.group, NOMINATED, now()),
-            )
+            store.roster.nominate(leader.id, n.name.strip(), n.email.strip(), n.group)
             change.added += 1
     return change
 
@@ -373,18 +319,7 @@ def roster(
     store: Store, leader: Leader | None = None, cohort: str | None = None, include_removed: bool = False
 ) -> list[RosterRater]:
     """The roster, by leader then group then id; one leader's or one cohort's when given."""
-    sql = _SELECT + "WHERE 1 = 1"
-    args: list[object] = []
-    if leader is not None:
-        sql += " AND r.leader_id = ?"
-        args.append(leader.id)
-    if cohort is not None:
-        sql += " AND l.cohort = ?"
-        args.append(cohort)
-    if not include_removed:
-        sql += f" AND r.state != '{REMOVED}'"
-    rows = store.conn.execute(sql + " ORDER BY l.name, r.leader_id, r.rater_group, r.id", args)
-    return [_rater(r) for r in rows]
+    return store.roster.raters(leader.id if leader is not None else None, cohort, include_removed)
 
 
 def remove(store: Store, leader: Leader, email: str) -> RosterRater:
@@ -398,24 +333,8 @@ def remove(store: Store, leader: Leader, email: str) -> RosterRater:
         raise NotFoundError(
             f'no rater with that email on the roster of "{leader.name}"; see `leadcheck raters list`'
         )
-    with store.transaction() as c:
-        c.execute(
-            "UPDATE campaign_raters SET state = ?, name = NULL, email = NULL, removed_at = ? WHERE id = ?",
-            (REMOVED, now(), found.id),
-        )
+    store.roster.remove(found.id)
     return found
-
-
-def delete_leader(store: Store, leader_id: int) -> int:
-    """Delete every roster row and token of one leader (for `purge`); how many raters were deleted."""
-    with store.transaction() as c:
-        return c.execute("DELETE FROM campaign_raters WHERE leader_id = ?", (leader_id,)).rowcount
-
-
-def delete_older_than(store: Store, before: str) -> int:
-    """Delete roster rows (and their tokens) nominated before ``before`` (ISO 8601); for `purge`."""
-    with store.transaction() as c:
-        return c.execute("DELETE FROM campaign_raters WHERE created_at < ?", (before,)).rowcount
 
 
 # -- tokens --------------------------------------------------------------------------------
@@ -434,7 +353,7 @@ def normalise_token(token: str) -> str:
 
 def token_hash(store: Store, token: str) -> str:
     """The keyed hash a token is stored under (the store's rater-identity hash, never the token)."""
-    return store.rater_hash("campaign-token:" + normalise_token(token))
+    return store.raters.hash("campaign-token:" + normalise_token(token))
 
 
 def issue_token(store: Store, rater: RosterRater, assessment_id: int) -> str:
@@ -444,10 +363,7 @@ def issue_token(store: Store, rater: RosterRater, assessment_id: int) -> str:
     first form after a reminder is still counted once, as themself.
     """
     token = new_token()
-    store.conn.execute(
-        "INSERT INTO campaign_tokens (token_hash, rater_id, assessment_id, issued_at) VALUES (?, ?, ?, ?)",
-        (token_hash(store, token), rater.id, assessment_id, now()),
-    )
+    store.roster.add_token(token_hash(store, token), rater.id, assessment_id)
     return token
 
 
@@ -460,44 +376,5 @@ class TokenMatch:
 
 
 def find_token(store: Store, token: str) -> TokenMatch | None:
-    row = store.conn.execute(
-        "SELECT rater_id, assessment_id FROM campaign_tokens WHERE token_hash = ?",
-        (token_hash(store, token),),
-    ).fetchone()
-    if row is None:
-        return None
-    rater = store.conn.execute(_SELECT + "WHERE r.id = ?", (row["rater_id"],)).fetchone()
-    return TokenMatch(_rater(rater), int(row["assessment_id"]))
-
-
-def mark_invited(store: Store, rater: RosterRater, due_date: str | None, reminder: bool) -> None:
-    stamp = now()
-    if reminder:
-        store.conn.execute(
-            "UPDATE campaign_raters SET reminded_at = ?, due_date = COALESCE(?, due_date) WHERE id = ?",
-            (stamp, due_date, rater.id),
-        )
-    else:
-        store.conn.execute(
-            "UPDATE campaign_raters SET state = ?, invited_at = ?, due_date = ? WHERE id = ?",
-            (INVITED, stamp, due_date, rater.id),
-        )
-
-
-def restore(store: Store, rater: RosterRater) -> None:
-    """Put a rater's row back as ``rater`` shows it (an email that was not sent after all)."""
-    store.conn.execute(
-        "UPDATE campaign_raters SET state = ?, invited_at = ?, reminded_at = ?, due_date = ? WHERE id = ?",
-        (rater.state, rater.invited_at, rater.reminded_at, rater.due_date, rater.id),
-    )
-
-
-def mark_returned(store: Store, rater_ids: Sequence[int]) -> None:
-    """Raters whose forms were imported (inside the import's transaction).
-
-    Only the state says so, never when: the time would be their response's, and tie the roster to it.
-    """
-    store.conn.executemany(
-        "UPDATE campaign_raters SET state = ? WHERE id = ? AND state = ?",
-        [(RETURNED, rater_id, INVITED) for rater_id in rater_ids],
-    )
+    found = store.roster.token(token_hash(store, token))
+    return TokenMatch(*found) if found is not None else None

@@ -219,23 +219,17 @@ def _stored_names(ctx: typer.Context, kind: str) -> list[str]:
     path = _completion_workspace(ctx)
     if not path.is_file():
         return []
-    import sqlite3
-    from urllib.parse import quote
-
     from leadcheck.store import Store
 
-    try:
-        conn = sqlite3.connect(f"file:{quote(str(path.resolve()))}?mode=ro", uri=True, timeout=0.5)
-    except sqlite3.Error:
+    store = Store.peek(path)
+    if store is None:
         return []
     try:
-        conn.row_factory = sqlite3.Row
-        store = Store(conn, path)
-        return [p.name for p in store.leaders()] if kind == "leaders" else list(store.cohorts())
+        return [p.name for p in store.leaders.every()] if kind == "leaders" else list(store.leaders.cohorts())
     except Exception:  # a completion offers nothing rather than print a traceback into the shell
         return []
     finally:
-        conn.close()
+        store.close()
 
 
 def console(stderr: bool = False, soft_wrap: bool = False) -> Any:
@@ -297,7 +291,7 @@ def working(message: str) -> Iterator[None]:
 
 def key_notice(store: Any) -> None:
     """Warn, once per command, when the workspace's key file was missing and a new key was made."""
-    if getattr(store, "key_replaced", False):
+    if store.raters.key_replaced:
         from leadcheck.keys import key_path
 
         typer.echo(
@@ -306,7 +300,7 @@ def key_notice(store: Any) -> None:
             "answer again (copy the old key file there to undo).",
             err=True,
         )
-        store.key_replaced = False
+        store.raters.key_replaced = False
 
 
 # Joiners shape Arabic, Persian and Indic text: printed as they are.

@@ -229,7 +229,7 @@ def raters_list(
 
     as_json = wants_json(format, as_json)
     with _open(ctx) as store:
-        who = store.get_leader(leader) if leader else None
+        who = store.leaders.get(leader) if leader else None
         raters = roster.roster(store, who, cohort)
     if outstanding:
         raters = [r for r in raters if r.state == roster.INVITED]
@@ -259,7 +259,7 @@ def raters_remove(
     from leadcheck.campaign import roster
 
     with _open(ctx) as store:
-        removed = roster.remove(store, store.get_leader(leader), email)
+        removed = roster.remove(store, store.leaders.get(leader), email)
     kept = " Answers they already returned stay in the workspace." if removed.state == roster.RETURNED else ""
     typer.echo(f'Removed a rater ({removed.group}) from the roster of "{removed.leader}".{kept}')
 
@@ -393,10 +393,10 @@ def _waiting(store: Store, leader: str | None, cohort: str | None, reminder: boo
     from leadcheck.campaign import roster
     from leadcheck.errors import NotFoundError
 
-    who = store.get_leader(leader) if leader else None
-    if cohort is not None and not store.leaders(cohort):
+    who = store.leaders.get(leader) if leader else None
+    if cohort is not None and not store.leaders.every(cohort):
         raise NotFoundError(
-            f'no cohort "{cohort}" in {store.path}; cohorts: {", ".join(store.cohorts()) or "none yet"}'
+            f'no cohort "{cohort}" in {store.path}; cohorts: {", ".join(store.leaders.cohorts()) or "none yet"}'
         )
     everyone = roster.roster(store, who, cohort)
     wanted = roster.INVITED if reminder else roster.NOMINATED

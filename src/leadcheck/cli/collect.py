@@ -273,7 +273,7 @@ def _items(out: Any, keyboard: Keyboard, store: Store, response_id: int, session
                     continue
                 if outcome.kind is Kind.ANSWERED:
                     assert outcome.item_id is not None
-                    store.save_answer(response_id, outcome.item_id, outcome.value)
+                    store.responses.save_answer(response_id, outcome.item_id, outcome.value)
                     out.print(Text(answer_label(session.scale, outcome.value, session.group), style="green"))
                 elif outcome.kind is Kind.SKIPPED:
                     note = (
@@ -322,7 +322,7 @@ def _questions(
     n = 0
     while n < len(questions):
         q = questions[n]
-        current = store.response(response_id).comments.get(q.id, "")
+        current = store.responses.by_id(response_id).comments.get(q.id, "")
         out.print()
         out.print(Text(f"{n + 1}/{len(questions)} {q.text_for(session.group)}", style="bold"))
         if current:
@@ -338,10 +338,10 @@ def _questions(
             n -= 1
             continue
         if action is LineAction.CLEAR:
-            store.save_comment(response_id, q.id, "")
+            store.responses.save_comment(response_id, q.id, "")
             out.print(Text("cleared" if current else "skipped", style="dim"))
         elif action is LineAction.ANSWER:
-            store.save_comment(response_id, q.id, line.strip())
+            store.responses.save_comment(response_id, q.id, line.strip())
         n += 1
     return True
 
@@ -407,10 +407,10 @@ def _collect(
     """
 
     def saved() -> str:
-        count = len(store.response(response_id).answers)
+        count = len(store.responses.by_id(response_id).answers)
         return f"Saved {txt.count(count, 'answer')}. {resume_hint}"
 
-    _opening(out, keyboard, session, store.response(response_id).submitted_at, new_round_hint)
+    _opening(out, keyboard, session, store.responses.by_id(response_id).submitted_at, new_round_hint)
     try:
         while True:
             _items(out, keyboard, store, response_id, session)
@@ -433,7 +433,7 @@ def _collect(
     except EOFError:
         typer.echo(f"\nThe input ended. {saved()}", err=True)
         raise typer.Exit(INVALID) from None
-    store.submit_response(response_id)
+    store.responses.submit(response_id)
 
 
 def _opening(
@@ -492,17 +492,16 @@ def _require_self(inst: Instrument) -> None:
 def _self_assessment(store: Store, name: str, loaded: Instrument | None, new: bool) -> Assessment:
     """The assessment to answer: the leader's current one, else one on ``loaded`` (default psl-360)."""
     from leadcheck.instrument.catalog import DEFAULT_INSTRUMENT, load_instrument
-    from leadcheck.store import assessments
 
     if loaded is None:
-        existing = None if new else store.find_leader(name)
-        found = assessments.current_or_none(store, existing) if existing else None
+        existing = None if new else store.leaders.find(name)
+        found = store.assessments.current_or_none(existing) if existing else None
         if found is not None:
             return found
         loaded = load_instrument(DEFAULT_INSTRUMENT)
-    if store.find_leader(name) is None:
+    if store.leaders.find(name) is None:
         _warn_if_close(store, name)
-    return store.assessment_for(store.ensure_leader(name), loaded, new=new)
+    return store.assessments.current_or_new(store.leaders.ensure(name), loaded, new=new)
 
 
 def _warn_if_close(store: Store, name: str) -> None:
@@ -511,7 +510,7 @@ def _warn_if_close(store: Store, name: str) -> None:
 
     from leadcheck.importing.closenames import close_name_message, closest_known
 
-    best = closest_known(name, (leader.name for leader in store.leaders()))
+    best = closest_known(name, (leader.name for leader in store.leaders.every()))
     if best:
         fix = f"press q and run `leadcheck assess {shlex.quote(best)}`"
         typer.echo(f"warning: {close_name_message(name, best, fix)}", err=True)
@@ -586,11 +585,11 @@ def _assess(ctx: typer.Context, out: Any, keyboard: Keyboard, store: Store, asse
     from leadcheck.store import SELF_IDENTITY
 
     person = assessment.leader
-    inst = store.instrument(assessment)
+    inst = store.assessments.instrument(assessment)
     _require_self(inst)  # the stored snapshot decides
-    response_id = store.open_response(assessment, SELF, SELF_IDENTITY)
+    response_id = store.responses.open(assessment, SELF, SELF_IDENTITY)
     key_notice(store)
-    before = store.response(response_id)
+    before = store.responses.by_id(response_id)
     session = Session(inst, SELF, before.answers)
     keyboard.single_key = session.single_key
     out.print(
@@ -608,8 +607,8 @@ def _assess(ctx: typer.Context, out: Any, keyboard: Keyboard, store: Store, asse
         "Run the same command again to resume.",
         f"To start a new round instead:\n  {again}",
     )
-    _self_summary(out, inst, store.response(response_id).answers)
-    current = store.current_assessment(person)
+    _self_summary(out, inst, store.responses.by_id(response_id).answers)
+    current = store.assessments.current(person)
     _next_steps(ctx, out, inst, person.name, not_current=current.id != assessment.id)
 
 
@@ -693,7 +692,7 @@ def rate(
     with Store.open(path, create=instrument is not None) as store:
         assessment = rating_assessment(store, leader, group, instrument, cohort)
         group = check_rater_group(
-            store.instrument(assessment), group, assessment.leader.name
+            store.assessments.instrument(assessment), group, assessment.leader.name
         )  # "peers": peer
         _rate(
             ctx,
@@ -740,10 +739,10 @@ def _rate(
     from leadcheck.collect import Session
 
     person = assessment.leader
-    inst = store.instrument(assessment)
-    response_id = store.open_response(assessment, group, token)
+    inst = store.assessments.instrument(assessment)
+    response_id = store.responses.open(assessment, group, token)
     key_notice(store)
-    before = store.response(response_id)
+    before = store.responses.by_id(response_id)
     if before.group != group:
         raise UsageError(
             f'this --rater token already answered as "{before.group}"; use --as {before.group} to resume, '
@@ -760,7 +759,7 @@ def _rate(
     if new_token:
         out.print(f"To resume later:\n  {resume}", markup=False, style="yellow", soft_wrap=True)
     _collect(out, keyboard, store, response_id, session, f"To resume:\n  {resume}")
-    count = len(store.response(response_id).answers)
+    count = len(store.responses.by_id(response_id).answers)
     out.print(f"Thank you — {txt.count(count, 'answer')} saved.", markup=False)
     out.print(f"To review or change them later:\n  {resume}", markup=False, soft_wrap=True)
 

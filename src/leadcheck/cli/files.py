@@ -203,9 +203,12 @@ def import_(
     import contextlib
     import tempfile
 
+    from leadcheck.campaign.returns import QUESTIONNAIRE
     from leadcheck.errors import LeadcheckError, UsageError
-    from leadcheck.importing import ImportOptions, apply_plan, plan_import
+    from leadcheck.importing import ImportOptions, apply_plan, plan_import, readers
     from leadcheck.store import Store
+
+    readers.register(QUESTIONNAIRE)  # returned PDF questionnaires: campaign's reader, plugged in from above
 
     if leader is not None and leader_column is not None:
         raise UsageError("give either --leader or --leader-column, not both")

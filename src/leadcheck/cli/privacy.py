@@ -52,10 +52,10 @@ def audit(
 
     rounds = []
     with Store.open(db_path(ctx), create=False) as store:
-        person = store.get_leader(leader)
-        for assessment in store.assessments(person):
+        person = store.leaders.get(leader)
+        for assessment in store.assessments.of_leader(person):
             history = releases(store, assessment)
-            findings = run_audit(store.instrument(assessment), history) if history else []
+            findings = run_audit(store.assessments.instrument(assessment), history) if history else []
             rounds.append((assessment, history, findings))
     found = any(findings for _, _, findings in rounds)
     if format is AuditFormat.json:

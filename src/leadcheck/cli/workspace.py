@@ -46,9 +46,9 @@ def leaders(
     as_json = wants_json(format, as_json)
 
     with Store.open(db_path(ctx), create=False) as store:
-        people = store.leaders(cohort)
+        people = store.leaders.every(cohort)
         if cohort is not None and not people:
-            known = ", ".join(store.cohorts()) or "none yet"
+            known = ", ".join(store.leaders.cohorts()) or "none yet"
             raise NotFoundError(f'no cohort "{cohort}" in {store.path}; cohorts: {known}')
         statuses = [leader_status(store, p) for p in people]
     if as_json:
@@ -93,8 +93,8 @@ def status(
 
     with Store.open(db_path(ctx), create=False) as store:
         if leader is not None:
-            one = leader_status(store, store.get_leader(leader))
-            items = store.instrument(one.assessment).items if one.assessment else {}
+            one = leader_status(store, store.leaders.get(leader))
+            items = store.assessments.instrument(one.assessment).items if one.assessment else {}
             returns = _campaign_returns(store, [one])
             if as_json:
                 doc = one.as_dict(detail=True)
@@ -104,7 +104,7 @@ def status(
                 _detail(console(), one, {i: item.others_text for i, item in items.items()})
                 _campaign_table(console(), returns)
             return
-        statuses = [leader_status(store, p) for p in store.leaders()]
+        statuses = [leader_status(store, p) for p in store.leaders.every()]
         returns = _campaign_returns(store, statuses)
     out = console()
     if as_json:
@@ -136,8 +136,8 @@ def _campaign_returns(store: Store, statuses: list[LeaderStatus]) -> dict[str, l
 
     out: dict[str, list[GroupReturns]] = {}
     for s in statuses:
-        found = store.find_leader(s.name)
-        instrument = store.instrument(s.assessment) if s.assessment else None
+        found = store.leaders.find(s.name)
+        instrument = store.assessments.instrument(s.assessment) if s.assessment else None
         out[s.name] = leader_returns(store, found, instrument) if found else []
     return out
 

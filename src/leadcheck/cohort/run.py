@@ -276,9 +276,9 @@ def _submit_retrying(executor: cf.Executor, task: RenderTask) -> RenderResult:
 
 
 def _cohort_leaders(store: Store, cohort: str) -> list[Leader]:
-    leaders = store.leaders(cohort)
+    leaders = store.leaders.every(cohort)
     if not leaders:
-        known = ", ".join(store.cohorts()) or "none yet"
+        known = ", ".join(store.leaders.cohorts()) or "none yet"
         raise NotFoundError(f'no leaders in cohort "{cohort}" in {store.path} (cohorts: {known})')
     return leaders
 

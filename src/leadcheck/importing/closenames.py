@@ -149,7 +149,7 @@ def close_name_message(name: str, best: str, fix: str = "") -> str:
 
 def closest_known(name: str, known: Iterable[str]) -> str:
     """The known name ``name`` is a likely typo of (``closest`` over ``known``), or ""."""
-    from leadcheck.store.leaders import leader_key
+    from leadcheck.store import leader_key
 
     names = CloseNames()
     for other in known:

@@ -32,7 +32,7 @@ class Round:
     """Which of its leader's assessments an export puts a response (or nothing yet) in.
 
     In the workspace a round is found again by its leader, instrument snapshot,
-    ``created_at`` and ``nth`` (see ``Store.ensure_assessment``); ``number`` is
+    ``created_at`` and ``nth`` (see ``store.assessments.ensure``); ``number`` is
     how the export counts it, for messages.
     """
 

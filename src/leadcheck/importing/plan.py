@@ -9,19 +9,10 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from leadcheck.campaign.pdfscan import ImportBudget
 from leadcheck.errors import ImportProblemError, InstrumentError, UsageError
-from leadcheck.importing import csvfile, layouts
+from leadcheck.importing import kinds, layouts, readers
 from leadcheck.importing.closenames import CloseNames, close_name_message
-from leadcheck.importing.export import (
-    ExportReader,
-    KnownRater,
-    is_json,
-    iter_known_raters,
-    read_export_csv,
-    read_export_json,
-)
-from leadcheck.importing.kept import KeptResponses
+from leadcheck.importing.export import ExportReader, iter_known_raters
 from leadcheck.importing.model import (
     FileReport,
     ImportOptions,
@@ -34,11 +25,8 @@ from leadcheck.importing.model import (
 )
 from leadcheck.importing.policy import add_responses, stored_group
 from leadcheck.importing.resolve import Instruments, label
-from leadcheck.importing.responsefile import read_response_file
-from leadcheck.importing.spool import Spool
-from leadcheck.importing.tables import SurveyReader
+from leadcheck.importing.staging import Staging
 from leadcheck.infiles import check_regular
-from leadcheck.instrument.catalog import YAML_SUFFIXES
 from leadcheck.instrument.model import SELF, Instrument
 from leadcheck.problems import ERROR, WARNING, Location, Problem, Problems
 from leadcheck.responses import content_digest
@@ -46,9 +34,8 @@ from leadcheck.store import Leader, Store, leader_key, leader_name_problem
 from leadcheck.store.responses import BATCH
 
 LAYOUT_LABELS = {
-    "response": "response file",
+    kinds.RESPONSE.name: kinds.RESPONSE.label,
     "export": "leadcheck export",
-    "questionnaire": "PDF questionnaire",
     **{name: spec.label for name, spec in layouts.SPECS.items()},
 }
 
@@ -57,9 +44,9 @@ LAYOUT_LABELS = {
 class ImportPlan:
     """Everything read from the files, checked; nothing stored yet.
 
-    The responses to store are rows of a temporary database (``kept``), their
-    answers and comments in a temporary file (``spool``): the plan's memory
-    does not grow with the rows of the files. Both are let go of once the plan
+    The responses to store are rows of one temporary database (``staging``),
+    their answers and comments in a table of their own there: the plan's memory
+    does not grow with the rows of the files. It is let go of once the plan
     is applied, when it has errors (it never will be), or with the plan.
     """
 
@@ -71,13 +58,12 @@ class ImportPlan:
     releases: list[PlannedRelease] = field(default_factory=list)  # release records exports carry
     plans: list[PlannedPlan] = field(default_factory=list)  # development plans exports carry
     workspace_id: str | None = None  # the id of the workspace an export came from (to restore it)
-    kept: KeptResponses = field(default_factory=KeptResponses)  # who answered about whom, and where
-    spool: Spool = field(default_factory=Spool)  # the answers and comments of ``kept``
+    staging: Staging = field(default_factory=Staging)  # who answered about whom, where, and what
 
     @property
     def parsed(self) -> Iterator[Parsed]:
-        """The responses to store, in file order, without their answers (``spool.load`` gives them)."""
-        return iter(self.kept)
+        """The responses to store, in file order, without their answers (``staging.load_batch`` gives them)."""
+        return iter(self.staging)
 
     @property
     def errors(self) -> list[Problem]:
@@ -88,9 +74,8 @@ class ImportPlan:
         return not self.errors
 
     def close(self) -> None:
-        """Let go of the temporary database and file; the plan can no longer be applied."""
-        self.kept.close()
-        self.spool.close()
+        """Let go of the temporary database; the plan can no longer be applied."""
+        self.staging.close()
 
 
 def check_paths(paths: Sequence[Path]) -> list[Path]:
@@ -146,18 +131,19 @@ def _read_files(plan: ImportPlan, paths: Sequence[Path], options: ImportOptions,
         return (leader, instrument_id, rater, started) in known_raters
 
     admit = _Admission(plan)
-    forms_budget = ImportBudget()  # what the returned PDF forms of this import may inflate and take
+    files = readers.Readers()
     for path in check_paths(paths):
         source = str(path)
         problems = Problems(source)
-        layout, parsed, reader = _read_file(path, source, options, instruments, problems, known, forms_budget)
-        count, before = 0, plan.kept.last
-        for p in _stopping_at_instrument_errors(parsed, problems):
+        read = files.read(path, readers.ReadContext(source, options, instruments, problems, known, store))
+        count, before = 0, plan.staging.last
+        for p in _stopping_at_instrument_errors(read.parsed, problems):
             count += 1
             admit(p)
-        if reader is not None:
-            _take_rounds(plan, reader, before)
-        plan.files.append(FileReport(source, LAYOUT_LABELS.get(layout, layout), count))
+        if read.export is not None:
+            _take_rounds(plan, read.export, before)
+        shown_as = LAYOUT_LABELS.get(read.layout) or readers.label_of(read.layout)
+        plan.files.append(FileReport(source, shown_as, count))
         plan.problems += problems.found
 
 
@@ -199,7 +185,7 @@ class _Admission:
     Each response read is checked in file order (its leader's name, a second
     questionnaire of the same rater, control characters), given an identity
     when the file names none, and then kept in the plan's database without
-    its answers (they go to the plan's spool): the checks across responses
+    its answers (they are spooled apart): the checks across responses
     that follow need only who answered about whom.
     """
 
@@ -211,7 +197,7 @@ class _Admission:
     def __call__(self, p: Parsed) -> None:
         if self.bad_leader_name(p) or self.same_form_twice(p) or self.control_character(p):
             return
-        self.plan.kept.add(self.plan.spool.keep(self.with_identity(p)))
+        self.plan.staging.add(self.plan.staging.spool(self.with_identity(p)))
 
     def bad_leader_name(self, p: Parsed) -> bool:
         """A leader name with a line break or tab, or as long as a paragraph: one problem per file and name."""
@@ -236,9 +222,9 @@ class _Admission:
             return False
         kept = self.forms.get(rater)
         if kept is None:
-            self.forms[rater] = self.plan.spool.keep(p)  # a questionnaire's answers, kept aside too
+            self.forms[rater] = self.plan.staging.spool(p)  # a questionnaire's answers, kept aside too
             return False
-        earlier = self.plan.spool.load(kept)
+        earlier = self.plan.staging.load(kept)
         same = dict(earlier.response.answers) == dict(p.response.answers) and dict(
             earlier.response.comments
         ) == dict(p.response.comments)
@@ -284,7 +270,7 @@ class _Admission:
         if response.rater_identity is not None or response.group == SELF:
             return p
         key = content_digest(response)
-        nth = self.plan.kept.nth_anonymous(key)
+        nth = self.plan.staging.nth_anonymous(key)
         response = dataclasses.replace(response, rater_identity=f"anonymous:{key}#{nth}")
         return dataclasses.replace(p, response=response)
 
@@ -295,20 +281,20 @@ def _refuse_group_changes(plan: ImportPlan, store: Store) -> None:
     The store never moves a response between groups (see ``policy.add_responses``);
     here it is a problem with the file and line, found before anything is stored.
     """
-    for name, _first in plan.kept.first_of_each_leader():
-        leader = store.find_leader(name)
+    for name, _first in plan.staging.first_of_each_leader():
+        leader = store.leaders.find(name)
         if leader is not None:  # only a leader the workspace holds has raters in a group already
             _refuse_group_changes_of(plan, store, leader, name)
 
 
 def _refuse_group_changes_of(plan: ImportPlan, store: Store, leader: Leader, name: str) -> None:
     """Each row about a leader the workspace holds, against the group its rater answered in before."""
-    for p in plan.kept.of_leader(name):
+    for p in plan.staging.of_leader(name):
         r = p.response
         if p.round is None:
             stored = stored_group(store, r, p.instrument.id)
         else:
-            assessment = store.find_assessment(leader, p.instrument.content_hash, *p.round.key)
+            assessment = store.assessments.find(leader, p.instrument.content_hash, *p.round.key)
             stored = stored_group(store, r, p.instrument.id, assessment) if assessment is not None else None
         if stored is not None and stored != r.group:
             plan.problems.append(
@@ -326,10 +312,10 @@ def _refuse_group_changes_of(plan: ImportPlan, store: Store, leader: Leader, nam
 def _warn_about_close_names(plan: ImportPlan, store: Store | None) -> None:
     """A warning for each new leader whose name is close to another's ("Ana Lopes", "Ana Lopez")."""
     names = CloseNames()  # the workspace's leaders first
-    for leader in store.leaders() if store is not None else []:
+    for leader in store.leaders.every() if store is not None else []:
         names.add(leader_key(leader.name), leader.name)
     found = [(listed.name, listed.where) for listed in plan.leaders]
-    for name, where in itertools.chain(found, plan.kept.first_of_each_leader()):
+    for name, where in itertools.chain(found, plan.staging.first_of_each_leader()):
         key = leader_key(name)
         if key in names:
             continue
@@ -354,7 +340,7 @@ def _one_snapshot_per_leader(plan: ImportPlan) -> None:
     would be stored against the wrong items. (Responses in the rounds an
     export names are checked against each round's own snapshot.)
     """
-    for first, p in plan.kept.with_another_snapshot():
+    for first, p in plan.staging.with_another_snapshot():
         name = p.response.leader
         plan.problems.append(
             Problem(
@@ -378,7 +364,7 @@ def _refuse_rounds_mixed_with_current(plan: ImportPlan) -> None:
     for r in plan.rounds:
         named.setdefault((leader_key(r.leader), r.instrument.id), (r.leader, r.where))
     for (_key, instrument_id), (leader, where) in named.items():
-        for p in plan.kept.in_current_round(leader, instrument_id):
+        for p in plan.staging.in_current_round(leader, instrument_id):
             plan.problems.append(
                 Problem(
                     p.where,
@@ -391,72 +377,13 @@ def _refuse_rounds_mixed_with_current(plan: ImportPlan) -> None:
             )
 
 
-def _read_file(
-    path: Path,
-    source: str,
-    options: ImportOptions,
-    instruments: Instruments,
-    problems: Problems,
-    known: KnownRater,
-    forms_budget: ImportBudget,
-) -> tuple[str, Iterable[Parsed], ExportReader | None]:
-    """The file's layout, its responses as they are read, and the export reader that reads them (if one does)."""
-    layout = options.layout
-    suffix = path.suffix.lower()
-    if layout == "auto" and suffix == ".pdf":
-        from leadcheck.campaign.returns import read_returned_form
-
-        parsed = read_returned_form(
-            path, source, instruments.store, instruments, options, problems, forms_budget
-        )
-        return "questionnaire", [parsed] if parsed is not None else [], None
-    if layout == "response" or (layout == "auto" and suffix in YAML_SUFFIXES):
-        parsed = read_response_file(path, source, options, instruments, problems)
-        return "response", [parsed] if parsed is not None else [], None
-    head = csvfile.read_head(path)
-    if not head.strip():
-        head = csvfile.read_bytes(path, problems) or b""  # blank so far: the whole file says more
-        if not head:
-            return layout, [], None
-    if layout in ("auto", "export", "response") and is_json(path, head):
-        data = csvfile.read_bytes(path, problems)
-        if data is None:
-            return layout, [], None
-        if b'"leadcheck_response"' in data[:4096] or layout == "response":
-            parsed = read_response_file(path, source, options, instruments, problems)
-            return "response", [parsed] if parsed is not None else [], None
-        reader = ExportReader(source, instruments, problems, known)
-        return "export", read_export_json(data, reader), reader
-    table = csvfile.read_table(path, problems)  # a UTF-8 file is read from disk, never held whole
-    if table is None:
-        return layout, [], None
-    if layout == "auto":
-        layout = layouts.detect(table.head)
-    if layout == "export":
-        reader = ExportReader(source, instruments, problems, known)
-        return layout, read_export_csv(table, reader), reader
-    if layouts.header_holds_answers(layout, table.head):
-        # Per-column messages would quote answers as if they were titles: one problem instead.
-        problems.error(
-            f"does not look like a {layouts.SPECS[layout].label} export (its header rows hold answers); "
-            "check --layout",
-            code="wrong-layout",
-        )
-        return layout, [], None
-    try:
-        return layout, SurveyReader(source, table, layout, options, instruments, problems).read(), None
-    except InstrumentError as e:  # the reader's own errors come as its rows are read
-        problems.error(str(e), code="bad-instrument")
-        return layout, [], None
-
-
 def _take_rounds(plan: ImportPlan, reader: ExportReader, before: int) -> None:
     """What an export read whole names: leaders, rounds (given to its responses, the rows after
     ``before``), and the records the workspace holds already."""
     plan.already.update(reader.already)
     plan.leaders += reader.leaders
     plan.rounds += reader.rounds
-    plan.kept.number_rounds(before, reader.numbered)
+    plan.staging.number_rounds(before, reader.numbered)
     plan.releases += [
         PlannedRelease(leader, instrument, reader.numbered[(leader_key(leader), instrument.id, number)], row)
         for leader, instrument, number, row in reader.releases
@@ -480,7 +407,7 @@ def _stopping_at_instrument_errors(parsed: Iterable[Parsed], problems: Problems)
 
 def _latest_per_rater(plan: ImportPlan) -> None:
     """One response per rater and leader: a later one (in file order) replaces an earlier one, with a warning."""
-    for first, p in plan.kept.replace_earlier():
+    for first, p in plan.staging.replace_earlier():
         r = p.response
         who = (
             f'a second self-assessment of "{r.leader}"'
@@ -544,7 +471,7 @@ def apply_plan(plan: ImportPlan, store: Store, dry_run: bool = False) -> ImportO
     responses are stored, in their round or in the leader's current one. A
     dry run does all of it and rolls it back.
 
-    A plan is applied once: its temporary database and file are let go of
+    A plan is applied once: its temporary database is let go of
     when this returns, or raises.
     """
     if not plan.ok:
@@ -567,7 +494,7 @@ def _apply(plan: ImportPlan, store: Store, dry_run: bool) -> ImportOutcome:
         if not dry_run:
             store.raters.restore_identity(plan.workspace_id)
     outcomes: dict[tuple[str, str], LeaderOutcome] = {}
-    existed = {leader_key(leader.name) for leader in store.leaders()}
+    existed = {leader_key(leader.name) for leader in store.leaders.every()}
 
     def outcome(instrument: Instrument, leader: str) -> LeaderOutcome:
         key = (label(instrument), leader)
@@ -582,24 +509,26 @@ def _apply(plan: ImportPlan, store: Store, dry_run: bool) -> ImportOutcome:
     new_rounds = 0
     with store.transaction(dry_run=dry_run):
         for listed in plan.leaders:
-            store.ensure_leader(listed.name, listed.cohort)
+            store.leaders.ensure(listed.name, listed.cohort)
         for planned in plan.rounds:
-            leader = store.ensure_leader(planned.leader)
+            leader = store.leaders.ensure(planned.leader)
             content_hash = planned.instrument.content_hash
-            if store.find_assessment(leader, content_hash, *planned.round.key) is None:
-                store.ensure_assessment(leader, planned.instrument, *planned.round.key)
+            if store.assessments.find(leader, content_hash, *planned.round.key) is None:
+                store.assessments.ensure(leader, planned.instrument, *planned.round.key)
                 new_rounds += 1
         _store_responses(plan, store, outcome)
         restored = _store_releases(plan, store)
         _store_plans(plan, store)
-        returned = plan.kept.campaign_raters()
+        returned = plan.staging.campaign_raters()
         if returned:
-            from leadcheck.campaign.roster import mark_returned
-
-            mark_returned(store, returned)
-        new_leaders = [leader.name for leader in store.leaders() if leader_key(leader.name) not in existed]
+            for kind in readers.registered():
+                if kind.stored is not None:
+                    kind.stored(store, returned)
+        new_leaders = [
+            leader.name for leader in store.leaders.every() if leader_key(leader.name) not in existed
+        ]
     for instrument, name, group, count in plan.already:
-        found = store.find_leader(name)
+        found = store.leaders.find(name)
         result = outcome(instrument, found.name if found is not None else name)
         result.unchanged += count
         result.groups[group] = result.groups.get(group, 0) + count
@@ -616,23 +545,13 @@ def _store_releases(plan: ImportPlan, store: Store) -> int:
     """
     added = 0
     for planned in plan.releases:
-        leader = store.get_leader(planned.leader)
-        assessment = store.find_assessment(leader, planned.instrument.content_hash, *planned.round.key)
+        leader = store.leaders.get(planned.leader)
+        assessment = store.assessments.find(leader, planned.instrument.content_hash, *planned.round.key)
         assert assessment is not None, "every round a release names is planned"
         row = planned.row
-        values = (assessment.id, row.released_at, row.kind, row.file_digest, row.figures)
-        known = store.conn.execute(
-            "SELECT 1 FROM releases WHERE assessment_id = ? AND released_at = ? AND kind = ? "
-            "AND file_digest = ? AND figures = ?",
-            values,
-        ).fetchone()
-        if known is None:
-            store.conn.execute(
-                "INSERT INTO releases (assessment_id, released_at, kind, file_digest, figures) "
-                "VALUES (?, ?, ?, ?, ?)",
-                values,
-            )
-            added += 1
+        added += store.releases.restore(
+            assessment.id, row.released_at, row.kind, row.file_digest, row.figures
+        )
     return added
 
 
@@ -641,11 +560,11 @@ def _store_plans(plan: ImportPlan, store: Store) -> None:
     from leadcheck.store.plans import Plan
 
     for planned in plan.plans:
-        leader = store.get_leader(planned.leader)
-        assessment = store.find_assessment(leader, planned.instrument.content_hash, *planned.round.key)
+        leader = store.leaders.get(planned.leader)
+        assessment = store.assessments.find(leader, planned.instrument.content_hash, *planned.round.key)
         assert assessment is not None, "every round a plan names is planned"
         restored = Plan(leader.id, assessment.id, planned.made_on, planned.focus)
-        store.plans.restore(store.conn, leader.id, assessment.id, restored)
+        store.plans.restore(leader.id, assessment.id, restored)
 
 
 def _store_responses(
@@ -654,16 +573,16 @@ def _store_responses(
     """Each leader's responses, in their round or the leader's current one, counted in their outcome.
 
     They are read back from the plan's database a leader at a time, and their
-    answers from the spool BATCH at a time: memory holds one batch of answers.
+    answers BATCH at a time: memory holds one batch of answers.
     """
-    for instrument, in_round, parsed in plan.kept.batches():
+    for instrument, in_round, parsed in plan.staging.batches():
         assessment = None
         while batch := list(itertools.islice(parsed, BATCH)):
             if in_round is not None and assessment is None:
-                leader = store.get_leader(batch[0].response.leader)
-                assessment = store.find_assessment(leader, instrument.content_hash, *in_round.key)
+                leader = store.leaders.get(batch[0].response.leader)
+                assessment = store.assessments.find(leader, instrument.content_hash, *in_round.key)
                 assert assessment is not None, "every round a response names is planned"
-            responses = [plan.spool.load(p).response for p in batch]
+            responses = [p.response for p in plan.staging.load_batch(batch)]
             summary = add_responses(store, responses, instrument, assessment=assessment)
             # Named as stored: "ana  lopez" in a file is the workspace's "Ana Lopez".
             result = outcome(instrument, next(iter(summary.per_leader), responses[0].leader))

@@ -2,24 +2,14 @@
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from leadcheck.errors import ImportProblemError, StoreError
 from leadcheck.instrument.model import Instrument
 from leadcheck.responses import IncomingResponse
-from leadcheck.store import (
-    Assessment,
-    Leader,
-    Store,
-    assessments,
-    clock,
-    leader_key,
-    leader_name_problem,
-    leaders,
-    responses,
-)
+from leadcheck.store import Assessment, Leader, Store, leader_key, leader_name_problem, now
+from leadcheck.store.responses import WRITE_BATCH, NewResponse
 
 
 @dataclass
@@ -43,12 +33,11 @@ def stored_group(
     ``instrument_id``.
     """
     if assessment is None:
-        leader = store.find_leader(resp.leader)
-        assessment = assessments.current_or_none(store, leader, instrument_id) if leader is not None else None
+        leader = store.leaders.find(resp.leader)
+        assessment = store.assessments.current_or_none(leader, instrument_id) if leader is not None else None
         if assessment is None:
             return None
-    row = responses.group_of(store.conn, assessment.id, store.raters.of(resp))
-    return str(row["rater_group"]) if row else None
+    return store.responses.group_of(assessment, store.raters.of(resp))
 
 
 def add_responses(
@@ -68,7 +57,7 @@ def add_responses(
     Each response is filed under its leader's current (newest) assessment
     on ``instrument.id``, created when there is none; or, when
     ``assessment`` is given (a round an export names, see
-    ``Store.ensure_assessment``), under that one, which must be about the
+    ``store.assessments.ensure``), under that one, which must be about the
     responses' leader and made with ``instrument``.
 
     A rater seen before for the same assessment (same keyed identity) is
@@ -89,18 +78,18 @@ def add_responses(
             f"assessment made with another snapshot ({assessment.instrument_hash[:12]})"
         )
     batch = _Batch(store, instrument, assessment)
-    with store.transaction(dry_run=dry_run) as c:
+    with store.transaction(dry_run=dry_run):
         # Written WRITE_BATCH at a time, with a fixed number of statements per batch; a rater
         # twice in one call starts a new batch, so the second replaces the first as it always did.
         pending: dict[tuple[int, str], _Filing] = {}
         for resp in incoming:
-            leader = batch.leader(c, resp)
-            filing = _Filing(resp, leader, batch.assessment_id(c, resp, leader), store.raters.of(resp))
-            if len(pending) >= responses.WRITE_BATCH or filing.pair in pending:
-                batch.file(c, list(pending.values()))
+            leader = batch.leader(resp)
+            filing = _Filing(resp, leader, batch.assessment_id(resp, leader), store.raters.of(resp))
+            if len(pending) >= WRITE_BATCH or filing.pair in pending:
+                batch.file(list(pending.values()))
                 pending = {}
             pending[filing.pair] = filing
-        batch.file(c, list(pending.values()))
+        batch.file(list(pending.values()))
     return batch.summary
 
 
@@ -131,24 +120,23 @@ class _Batch:
         # leader id -> groups their round's version shows from fewer raters than ``instrument`` promised
         self.looser: dict[int, dict[str, int]] = {}
 
-    def leader(self, c: sqlite3.Connection, resp: IncomingResponse) -> Leader:
+    def leader(self, resp: IncomingResponse) -> Leader:
         """The response's leader: found (one indexed query per new name), or created; its cohort set."""
         name = resp.leader
         problem = leader_name_problem(name) if name else "a leader needs a name"
         if problem is not None:
             raise StoreError(f"{resp.source}: {problem}")
         key = leader_key(name)
-        leader = self.leaders.get(key) or leaders.find(self.store, name)
+        leader = self.leaders.get(key) or self.store.leaders.find(name)
         if leader is None:
-            leader = Leader(leaders.insert(c, name, resp.cohort), name, resp.cohort)
+            leader = self.store.leaders.add(name, resp.cohort)
             self.summary.new_leaders.append(name)
         elif resp.cohort is not None and leader.cohort != resp.cohort:
-            leaders.set_cohort(c, leader.id, resp.cohort)
-            leader = Leader(leader.id, leader.name, resp.cohort)
+            leader = self.store.leaders.set_cohort(leader, resp.cohort)
         self.leaders[key] = leader
         return leader
 
-    def assessment_id(self, c: sqlite3.Connection, resp: IncomingResponse, leader: Leader) -> int:
+    def assessment_id(self, resp: IncomingResponse, leader: Leader) -> int:
         """Where the response goes: the given round, else the leader's current one (started if none)."""
         if self.assessment is not None:
             if self.assessment.leader.id != leader.id:
@@ -158,13 +146,11 @@ class _Batch:
                 )
             return self.assessment.id
         if leader.id not in self.current:
-            found = assessments.current_or_none(self.store, leader, self.instrument.id)
+            found = self.store.assessments.current_or_none(leader, self.instrument.id)
             if found is not None and found.instrument_hash != self.instrument.content_hash:
-                self.looser[leader.id] = self._looser_groups(self.store.instrument(found))
+                self.looser[leader.id] = self._looser_groups(self.store.assessments.instrument(found))
             self.current[leader.id] = (
-                found.id
-                if found is not None
-                else assessments.insert(self.store, c, leader.id, self.instrument, clock.now())
+                found.id if found is not None else self.store.assessments.start(leader, self.instrument)
             )
         looser = self.looser.get(leader.id, {})
         if resp.group in looser:
@@ -187,38 +173,34 @@ class _Batch:
             if not g.is_self and theirs.get(g.id, 1) < g.min_raters
         }
 
-    def file(self, c: sqlite3.Connection, batch: list[_Filing]) -> None:
+    def file(self, batch: list[_Filing]) -> None:
         """Store a batch (no rater twice in an assessment): each response new, the same again
         (skipped), or a correction (replacing the earlier). Six statements, however many responses."""
-        found = responses.stored(c, {f.pair for f in batch})
-        earlier = {r.response_id: r for r in responses.load(self.store, list(found.values()))}
+        found = self.store.responses.stored({f.pair for f in batch})
         replaced: list[int] = []
-        new: list[responses.NewResponse] = []
+        new: list[NewResponse] = []
         for f in batch:
             resp, leader = f.resp, f.leader
             existing = found.get(f.pair)
-            if existing is not None and existing["rater_group"] != resp.group:
+            if existing is not None and existing.group != resp.group:
                 raise ImportProblemError(
                     f'{resp.source}: this rater already answered about "{leader.name}" as '
-                    f"{existing['rater_group']}, here as {resp.group}; a rater answers in one group "
+                    f"{existing.group}, here as {resp.group}; a rater answers in one group "
                     "only: correct the group, or leave this response out"
                 )
             counts = self.summary.per_leader.setdefault(leader.name, {})
             if existing is not None:
-                old = earlier[existing["id"]]
-                if dict(old.answers) == dict(resp.answers) and dict(old.comments) == dict(resp.comments):
+                if dict(existing.answers) == dict(resp.answers) and dict(existing.comments) == dict(
+                    resp.comments
+                ):
                     self.summary.unchanged += 1
                     continue
-                replaced.append(existing["id"])
+                assert existing.response_id is not None, "a stored response has its id"
+                replaced.append(existing.response_id)
                 self.summary.replaced += 1
             else:
                 self.summary.added += 1
             counts[resp.group] = counts.get(resp.group, 0) + 1
-            stamp = resp.submitted_at or clock.now()
-            new.append(
-                responses.NewResponse(
-                    f.assessment_id, resp.group, f.rater, stamp, resp.answers, resp.comments
-                )
-            )
-        responses.delete_many(c, replaced)
-        responses.insert_many(c, new)
+            stamp = resp.submitted_at or now()
+            new.append(NewResponse(f.assessment_id, resp.group, f.rater, stamp, resp.answers, resp.comments))
+        self.store.responses.replace_many(replaced, new)

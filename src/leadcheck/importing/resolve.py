@@ -10,7 +10,7 @@ from leadcheck.instrument.catalog import (
     load_instrument,
 )
 from leadcheck.instrument.model import Instrument
-from leadcheck.store import Store, assessments, leader_key
+from leadcheck.store import Store, leader_key
 
 
 def label(instrument: Instrument) -> str:
@@ -90,11 +90,11 @@ class Instruments:
         if key not in self._assessed:
             found: Instrument | None = None
             if self.store is not None:
-                existing = self.store.find_leader(leader)
+                existing = self.store.leaders.find(leader)
                 current = (
-                    assessments.current_or_none(self.store, existing, instrument.id) if existing else None
+                    self.store.assessments.current_or_none(existing, instrument.id) if existing else None
                 )
                 if current is not None:
-                    found = self._remember(self.store.instrument(current))
+                    found = self._remember(self.store.assessments.instrument(current))
             self._assessed[key] = found
         return self._assessed[key] or instrument

@@ -18,7 +18,7 @@ from leadcheck.instrument.catalog import DEFAULT_INSTRUMENT, load_instrument
 from leadcheck.instrument.model import SELF, Instrument, not_observed_label
 from leadcheck.problems import Location, Problems
 from leadcheck.responses import Answer, IncomingResponse
-from leadcheck.store import Store, assessments
+from leadcheck.store import Store
 from leadcheck.yamlsafe import Mark, Node
 
 FORMAT_KEY = "leadcheck_response"
@@ -380,16 +380,16 @@ def form_instrument(store: Store | None, leader: str, chosen: str | None) -> Ins
     (on the --instrument id when one is given); anyone else gets --instrument,
     else the default.
     """
-    existing = store.find_leader(leader) if store is not None else None
+    existing = store.leaders.find(leader) if store is not None else None
     if chosen is None and existing is not None and store is not None:
-        current = assessments.current_or_none(store, existing)
+        current = store.assessments.current_or_none(existing)
         if current is not None:
-            return store.instrument(current)
+            return store.assessments.instrument(current)
     instrument = load_instrument(chosen or DEFAULT_INSTRUMENT)
     if existing is not None and store is not None:
-        current = assessments.current_or_none(store, existing, instrument.id)
+        current = store.assessments.current_or_none(existing, instrument.id)
         if current is not None:
-            return store.instrument(current)
+            return store.assessments.instrument(current)
     return instrument
 
 

@@ -28,7 +28,7 @@ from leadcheck.importing.timestamps import TimestampError, parse_timestamp
 from leadcheck.instrument.model import Instrument
 from leadcheck.problems import ERROR, Location, Problems, shorten
 from leadcheck.responses import Answer, IncomingResponse
-from leadcheck.store.leaders import cohort_name_problem
+from leadcheck.store import cohort_name_problem
 
 # Qualtrics' Status of responses that are not real ones: previews, tests, spam.
 QUALTRICS_NOT_REAL = frozenset({"surveypreview", "surveytest", "spam", "1", "2", "8"})

@@ -4,15 +4,14 @@ from __future__ import annotations
 
 import sqlite3
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from leadcheck.errors import NotFoundError, StoreError
 from leadcheck.instrument.model import Instrument
 from leadcheck.store import clock
+from leadcheck.store.connection import Connection
 from leadcheck.store.leaders import Leader
-
-if TYPE_CHECKING:
-    from leadcheck.store.workspace import Store
+from leadcheck.store.snapshots import Snapshots
 
 
 @dataclass(frozen=True)
@@ -40,27 +39,6 @@ def _assessment(row: sqlite3.Row) -> Assessment:
     )
 
 
-def of_leader(store: Store, leader: Leader, instrument_id: str | None = None) -> list[Assessment]:
-    """The leader's assessments (on ``instrument_id`` when given), oldest first."""
-    sql = _SELECT + "WHERE a.leader_id = ?"
-    args: list[Any] = [leader.id]
-    if instrument_id is not None:
-        sql += " AND i.instrument_id = ?"
-        args.append(instrument_id)
-    return [_assessment(r) for r in store.conn.execute(sql + " ORDER BY a.id", args)]
-
-
-def current_or_none(store: Store, leader: Leader, instrument_id: str | None = None) -> Assessment | None:
-    """The leader's current assessment: the newest one (on ``instrument_id`` when given); None before any."""
-    sql = _SELECT + "WHERE a.leader_id = ?"
-    args: list[Any] = [leader.id]
-    if instrument_id is not None:
-        sql += " AND i.instrument_id = ?"
-        args.append(instrument_id)
-    row = store.conn.execute(sql + " ORDER BY a.id DESC LIMIT 1", args).fetchone()
-    return _assessment(row) if row is not None else None
-
-
 # Constant queries (values are bound): the current assessment of every leader of a cohort.
 _NEWEST_IN_COHORT = (
     _SELECT + "WHERE l.cohort = ? AND a.id = (SELECT max(a2.id) FROM assessments a2 "  # noqa: S608
@@ -73,112 +51,17 @@ _NEWEST_IN_COHORT_ON = (
 )
 
 
-def current_in_cohort(store: Store, cohort: str, instrument_id: str | None = None) -> list[Assessment]:
-    """Each leader of ``cohort``'s current assessment (on ``instrument_id`` when given), by leader name:
-    one query, however many leaders (a leader without one is left out)."""
-    if instrument_id is None:
-        return [_assessment(row) for row in store.conn.execute(_NEWEST_IN_COHORT, (cohort,))]
-    sql, args = _NEWEST_IN_COHORT_ON, (cohort, instrument_id)
-    return [_assessment(row) for row in store.conn.execute(sql, args)]
-
-
-def current(store: Store, leader: Leader, instrument_id: str | None = None) -> Assessment:
-    """The leader's current assessment (see ``current_or_none``); NotFoundError before any."""
-    found = current_or_none(store, leader, instrument_id)
-    if found is None:
-        raise missing(leader, instrument_id)
-    return found
-
-
 def not_assessed_yet(instrument_id: str | None = None) -> str:
     """The one wording of a leader without an assessment (on ``instrument_id``): "no assessment yet"."""
     on = f" on {instrument_id}" if instrument_id else ""
     return f"no assessment{on} yet"
 
 
-def missing(leader: Leader | None, instrument_id: str | None = None) -> NotFoundError:
+def no_assessment(leader: Leader | None, instrument_id: str | None = None) -> NotFoundError:
     """The one "no assessment yet" error; ``leader`` None when the message around it names them."""
     if leader is None:
         return NotFoundError(not_assessed_yet(instrument_id))
     return NotFoundError(f'leader "{leader.name}" has {not_assessed_yet(instrument_id)}')
-
-
-def by_id(store: Store, assessment_id: int) -> Assessment:
-    return _assessment(store.conn.execute(_SELECT + "WHERE a.id = ?", (assessment_id,)).fetchone())
-
-
-def insert(
-    store: Store, c: sqlite3.Connection, leader_id: int, instrument: Instrument, created_at: str
-) -> int:
-    """Start an assessment of the leader on ``instrument`` (its snapshot stored if new); its id."""
-    row_id = store.snapshots.save(c, instrument)
-    cur = c.execute(
-        "INSERT INTO assessments (leader_id, instrument_row, created_at) VALUES (?, ?, ?)",
-        (leader_id, row_id, created_at),
-    )
-    return int(cur.lastrowid or 0)
-
-
-def current_or_new(store: Store, leader: Leader, instrument: Instrument, new: bool = False) -> Assessment:
-    """The leader's current assessment on this instrument id, created when there is none (or ``new``).
-
-    An existing assessment keeps the instrument snapshot it started with,
-    even when the YAML file has changed since.
-    """
-    if not new:
-        existing = current_or_none(store, leader, instrument.id)
-        if existing is not None:
-            return existing
-    with store.transaction() as c:
-        new_id = insert(store, c, leader.id, instrument, clock.now())
-    return by_id(store, new_id)
-
-
-def find(store: Store, leader: Leader, content_hash: str, created_at: str, nth: int = 1) -> Assessment | None:
-    """The leader's ``nth`` assessment (oldest first) on this snapshot made at ``created_at``, or None.
-
-    ``nth`` tells apart rounds started in the same second on the same snapshot.
-    """
-    rows = store.conn.execute(
-        _SELECT + "WHERE a.leader_id = ? AND i.content_hash = ? AND a.created_at = ? "
-        "ORDER BY a.id LIMIT 1 OFFSET ?",
-        (leader.id, content_hash, created_at, nth - 1),
-    ).fetchall()
-    return _assessment(rows[0]) if rows else None
-
-
-def ensure(store: Store, leader: Leader, instrument: Instrument, created_at: str, nth: int = 1) -> Assessment:
-    """The round an export names: found by ``find``, else created with that ``created_at``.
-
-    Finding it again is what makes importing the same export twice change nothing.
-    """
-    if nth < 1:
-        raise StoreError(f"an assessment round is counted from 1, not {nth}")
-    with store.transaction() as c:
-        found = find(store, leader, instrument.content_hash, created_at, nth)
-        while found is None:
-            insert(store, c, leader.id, instrument, created_at)
-            found = find(store, leader, instrument.content_hash, created_at, nth)
-    return found
-
-
-def last_answered(store: Store, assessment: Assessment) -> str | None:
-    """When the newest answer to the assessment was given (ISO 8601), or None before any.
-
-    Imported answers carry their survey's submission time when the file has
-    one, so this is when raters answered, not when the file was imported.
-    """
-    row = store.conn.execute(
-        "SELECT MAX(ans.answered_at) FROM answers ans JOIN responses r ON r.id = ans.response_id "
-        "WHERE r.assessment_id = ?",
-        (assessment.id,),
-    ).fetchone()
-    return str(row[0]) if row and row[0] else None
-
-
-def every(store: Store) -> list[Assessment]:
-    """Every assessment in the workspace, oldest first (one query)."""
-    return [_assessment(r) for r in store.conn.execute(_SELECT + "ORDER BY a.id")]
 
 
 def round_numbers(assessments: list[Assessment]) -> dict[int, int]:
@@ -190,3 +73,120 @@ def round_numbers(assessments: list[Assessment]) -> dict[int, int]:
         key = (a.leader.id, a.instrument_id)
         counts[key] = numbers[a.id] = counts.get(key, 0) + 1
     return numbers
+
+
+class Assessments:
+    """The workspace's assessments (``store.assessments``), each on a snapshot kept by ``snapshots``."""
+
+    def __init__(self, db: Connection, snapshots: Snapshots) -> None:
+        self.db = db
+        self.snapshots = snapshots
+
+    def of_leader(self, leader: Leader, instrument_id: str | None = None) -> list[Assessment]:
+        """The leader's assessments (on ``instrument_id`` when given), oldest first."""
+        sql = _SELECT + "WHERE a.leader_id = ?"
+        args: list[Any] = [leader.id]
+        if instrument_id is not None:
+            sql += " AND i.instrument_id = ?"
+            args.append(instrument_id)
+        return [_assessment(r) for r in self.db.conn.execute(sql + " ORDER BY a.id", args)]
+
+    def current_or_none(self, leader: Leader, instrument_id: str | None = None) -> Assessment | None:
+        """The leader's current assessment: the newest one (on ``instrument_id`` when given); None before any."""
+        sql = _SELECT + "WHERE a.leader_id = ?"
+        args: list[Any] = [leader.id]
+        if instrument_id is not None:
+            sql += " AND i.instrument_id = ?"
+            args.append(instrument_id)
+        row = self.db.conn.execute(sql + " ORDER BY a.id DESC LIMIT 1", args).fetchone()
+        return _assessment(row) if row is not None else None
+
+    def current(self, leader: Leader, instrument_id: str | None = None) -> Assessment:
+        """The leader's current assessment (see ``current_or_none``); NotFoundError before any."""
+        found = self.current_or_none(leader, instrument_id)
+        if found is None:
+            raise no_assessment(leader, instrument_id)
+        return found
+
+    def current_in_cohort(self, cohort: str, instrument_id: str | None = None) -> list[Assessment]:
+        """Each leader of ``cohort``'s current assessment (on ``instrument_id`` when given), by leader
+        name: one query, however many leaders (a leader without one is left out)."""
+        if instrument_id is None:
+            return [_assessment(row) for row in self.db.conn.execute(_NEWEST_IN_COHORT, (cohort,))]
+        sql, args = _NEWEST_IN_COHORT_ON, (cohort, instrument_id)
+        return [_assessment(row) for row in self.db.conn.execute(sql, args)]
+
+    def by_id(self, assessment_id: int) -> Assessment:
+        return _assessment(self.db.conn.execute(_SELECT + "WHERE a.id = ?", (assessment_id,)).fetchone())
+
+    def every(self) -> list[Assessment]:
+        """Every assessment in the workspace, oldest first (one query)."""
+        return [_assessment(r) for r in self.db.conn.execute(_SELECT + "ORDER BY a.id")]
+
+    def start(self, leader: Leader, instrument: Instrument, created_at: str | None = None) -> int:
+        """Start an assessment of the leader on ``instrument`` (its snapshot stored if new), made now
+        or at ``created_at``; its id. Inside the caller's transaction, saved (or not) with it."""
+        with self.db.writing() as c:
+            row_id = self.snapshots.save(c, instrument)
+            cur = c.execute(
+                "INSERT INTO assessments (leader_id, instrument_row, created_at) VALUES (?, ?, ?)",
+                (leader.id, row_id, created_at or clock.now()),
+            )
+        return int(cur.lastrowid or 0)
+
+    def current_or_new(self, leader: Leader, instrument: Instrument, new: bool = False) -> Assessment:
+        """The leader's current assessment on this instrument id, created when there is none (or ``new``).
+
+        An existing assessment keeps the instrument snapshot it started with,
+        even when the YAML file has changed since.
+        """
+        if not new:
+            existing = self.current_or_none(leader, instrument.id)
+            if existing is not None:
+                return existing
+        return self.by_id(self.start(leader, instrument))
+
+    def find(self, leader: Leader, content_hash: str, created_at: str, nth: int = 1) -> Assessment | None:
+        """The leader's ``nth`` assessment (oldest first) on this snapshot made at ``created_at``, or None.
+
+        ``nth`` tells apart rounds started in the same second on the same snapshot.
+        """
+        rows = self.db.conn.execute(
+            _SELECT + "WHERE a.leader_id = ? AND i.content_hash = ? AND a.created_at = ? "
+            "ORDER BY a.id LIMIT 1 OFFSET ?",
+            (leader.id, content_hash, created_at, nth - 1),
+        ).fetchall()
+        return _assessment(rows[0]) if rows else None
+
+    def ensure(self, leader: Leader, instrument: Instrument, created_at: str, nth: int = 1) -> Assessment:
+        """The round an export names: found by ``find``, else created with that ``created_at``.
+
+        Finding it again is what makes importing the same export twice change nothing.
+        """
+        if nth < 1:
+            raise StoreError(f"an assessment round is counted from 1, not {nth}")
+        with self.db.transaction():
+            found = self.find(leader, instrument.content_hash, created_at, nth)
+            while found is None:
+                self.start(leader, instrument, created_at)
+                found = self.find(leader, instrument.content_hash, created_at, nth)
+        return found
+
+    def last_answered(self, assessment: Assessment) -> str | None:
+        """When the newest answer to the assessment was given (ISO 8601), or None before any.
+
+        Imported answers carry their survey's submission time when the file has
+        one, so this is when raters answered, not when the file was imported.
+        """
+        row = self.db.conn.execute(
+            "SELECT MAX(ans.answered_at) FROM answers ans JOIN responses r ON r.id = ans.response_id "
+            "WHERE r.assessment_id = ?",
+            (assessment.id,),
+        ).fetchone()
+        return str(row[0]) if row and row[0] else None
+
+    def instrument(self, assessment: Assessment) -> Instrument:
+        """The exact instrument snapshot an assessment was made with."""
+        found = self.snapshots.instrument(assessment.instrument_hash)
+        assert found is not None, "every assessment's snapshot is stored with it"
+        return found

@@ -120,6 +120,22 @@ class Connection:
             raise
         return store
 
+    @classmethod
+    def peek(cls: type[Self], path: Path) -> Self | None:
+        """The workspace at ``path`` opened read-only as it is: no check, no migration, no wait for a
+        lock beyond half a second; None when it cannot be opened. For shell completion, which must
+        never write and may offer nothing; every command opens with ``open``."""
+        from urllib.parse import quote
+
+        try:
+            conn = sqlite3.connect(f"file:{quote(str(path.resolve()))}?mode=ro", uri=True, timeout=0.5)
+        except sqlite3.Error:
+            return None
+        conn.row_factory = sqlite3.Row
+        peeked = cls(conn, path)
+        peeked.read_only = True
+        return peeked
+
     def close(self) -> None:
         self.conn.close()
 
@@ -160,6 +176,17 @@ class Connection:
             raise
         self._end(nested, keep=not dry_run)
 
+    @contextmanager
+    def writing(self) -> Iterator[sqlite3.Connection]:
+        """The caller's transaction when one is open (no savepoint: an error here undoes all of it,
+        as it propagates), else a transaction of its own. For the repositories' bulk writes, where a
+        savepoint per batch would only add statements."""
+        if self.conn.in_transaction and not self.read_only:
+            yield self.conn
+        else:
+            with self.transaction() as c:
+                yield c
+
     def _begin(self) -> None:
         """BEGIN IMMEDIATE: the write lock up front, so two writers queue instead of failing
         mid-way. While another process writes, wait (saying so once) up to LOCK_WAIT_SECONDS."""
@@ -198,6 +225,13 @@ class Connection:
             self.conn.execute("RELEASE nested")
         elif self.conn.in_transaction:  # SQLite may have rolled back already (disk full, ...)
             self.conn.execute("COMMIT" if keep else "ROLLBACK")
+
+    def compact(self) -> None:
+        """Rewrite the file without its free pages, and empty the write-ahead log: what was deleted
+        is then in neither (``secure_delete`` has overwritten it already)."""
+        self.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        self.conn.execute("VACUUM")
+        self.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
 
     def _migrate(self) -> None:
         version = self.conn.execute("PRAGMA user_version").fetchone()[0]

@@ -19,10 +19,10 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Iterable, Mapping, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-if TYPE_CHECKING:
-    from leadcheck.store.workspace import Store
+from leadcheck.errors import StoreError
+from leadcheck.store.connection import Connection
 
 # Assessments read per query: below SQLite's smallest limit on bound values (999).
 BATCH = 400
@@ -56,59 +56,60 @@ _READS = (
 )
 
 
-def states(store: Store, assessment_ids: Sequence[int], salt: str) -> dict[int, str]:
-    """Each assessment's state now: a digest of what its figures are computed from, and of ``salt``."""
-    digests = {a: hashlib.sha256(salt.encode()) for a in assessment_ids}
-    for start in range(0, len(assessment_ids), BATCH):
-        chunk = list(assessment_ids[start : start + BATCH])
-        marks = ",".join("?" * len(chunk))
-        for part, sql in enumerate(_READS):
-            found = dict(store.conn.execute(sql.format(f=_FIELD, marks=marks), chunk).fetchall())
-            for a in chunk:  # an assessment with no rows of a kind says so too
-                digests[a].update(f"\x1d{part}\x1d{found.get(a, '')}".encode())
-    return {a: d.hexdigest() for a, d in digests.items()}
+class FigureCache:
+    """The figures kept per assessment (``store.figures``)."""
 
+    def __init__(self, db: Connection) -> None:
+        self.db = db
 
-def kept(store: Store, wanted: Mapping[int, str]) -> dict[int, Any]:
-    """The kept figures of the assessments in ``wanted`` whose state is still the one given."""
-    ids = list(wanted)
-    found: dict[int, Any] = {}
-    for start in range(0, len(ids), BATCH):
-        chunk = ids[start : start + BATCH]
-        marks = ",".join("?" * len(chunk))
-        sql = f"SELECT assessment_id, state, figures FROM figure_cache WHERE assessment_id IN ({marks})"  # noqa: S608
-        for assessment_id, state, figures in store.conn.execute(sql, chunk):
-            if wanted.get(assessment_id) == state:
-                found[assessment_id] = json.loads(figures)
-    return found
+    def states(self, assessment_ids: Sequence[int], salt: str) -> dict[int, str]:
+        """Each assessment's state now: a digest of what its figures are computed from, and of ``salt``."""
+        digests = {a: hashlib.sha256(salt.encode()) for a in assessment_ids}
+        for start in range(0, len(assessment_ids), BATCH):
+            chunk = list(assessment_ids[start : start + BATCH])
+            marks = ",".join("?" * len(chunk))
+            for part, sql in enumerate(_READS):
+                found = dict(self.db.conn.execute(sql.format(f=_FIELD, marks=marks), chunk).fetchall())
+                for a in chunk:  # an assessment with no rows of a kind says so too
+                    digests[a].update(f"\x1d{part}\x1d{found.get(a, '')}".encode())
+        return {a: d.hexdigest() for a, d in digests.items()}
 
+    def kept(self, wanted: Mapping[int, str]) -> dict[int, Any]:
+        """The kept figures of the assessments in ``wanted`` whose state is still the one given."""
+        ids = list(wanted)
+        found: dict[int, Any] = {}
+        for start in range(0, len(ids), BATCH):
+            chunk = ids[start : start + BATCH]
+            marks = ",".join("?" * len(chunk))
+            sql = f"SELECT assessment_id, state, figures FROM figure_cache WHERE assessment_id IN ({marks})"  # noqa: S608
+            for assessment_id, state, figures in self.db.conn.execute(sql, chunk):
+                if wanted.get(assessment_id) == state:
+                    found[assessment_id] = json.loads(figures)
+        return found
 
-def keep(store: Store, rows: Iterable[tuple[int, str, Any]]) -> None:
-    """Keep (assessment id, state, figures as JSON-able data) rows, replacing older ones.
+    def keep(self, rows: Iterable[tuple[int, str, Any]]) -> None:
+        """Keep (assessment id, state, figures as JSON-able data) rows, replacing older ones.
 
-    Nothing is kept in a workspace opened read-only, or while another process holds
-    the write lock (no waiting for it either): keeping is only ever a saving, never a
-    reason to fail or to wait.
-    """
-    from leadcheck.errors import StoreError
+        Nothing is kept in a workspace opened read-only, or while another process holds
+        the write lock (no waiting for it either): keeping is only ever a saving, never a
+        reason to fail or to wait.
+        """
+        data = [(a, s, json.dumps(f, separators=(",", ":"), sort_keys=True)) for a, s, f in rows]
+        if not data or self.db.read_only:
+            return
+        waits, self.db.lock_wait = self.db.lock_wait, 0.0  # never wait for a long import just to keep figures
+        try:
+            with self.db.transaction() as c:
+                c.executemany(
+                    "INSERT INTO figure_cache (assessment_id, state, figures) VALUES (?, ?, ?) "
+                    "ON CONFLICT (assessment_id) DO UPDATE SET state = excluded.state, figures = excluded.figures",
+                    data,
+                )
+        except StoreError:
+            return
+        finally:
+            self.db.lock_wait = waits
 
-    data = [(a, s, json.dumps(f, separators=(",", ":"), sort_keys=True)) for a, s, f in rows]
-    if not data or store.read_only:
-        return
-    waits, store.lock_wait = store.lock_wait, 0.0  # never wait for a long import just to keep figures
-    try:
-        with store.transaction() as c:
-            c.executemany(
-                "INSERT INTO figure_cache (assessment_id, state, figures) VALUES (?, ?, ?) "
-                "ON CONFLICT (assessment_id) DO UPDATE SET state = excluded.state, figures = excluded.figures",
-                data,
-            )
-    except StoreError:
-        return
-    finally:
-        store.lock_wait = waits
-
-
-def clear(store: Store) -> None:
-    """Forget every kept figure (inside the caller's transaction)."""
-    store.conn.execute("DELETE FROM figure_cache")
+    def clear(self) -> None:
+        """Forget every kept figure (inside the caller's transaction)."""
+        self.db.conn.execute("DELETE FROM figure_cache")

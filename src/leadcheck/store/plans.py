@@ -60,12 +60,22 @@ class Plans:
     def __init__(self, db: Connection) -> None:
         self.db = db
 
-    def save(self, c: sqlite3.Connection, leader_id: int, assessment_id: int, focus: Sequence[Focus]) -> Plan:
-        """Store the plan for the round, replacing any plan it had; inside the caller's transaction."""
+    def save(
+        self, leader_id: int, assessment_id: int, focus: Sequence[Focus], made_on: str | None = None
+    ) -> Plan:
+        """Store the plan for the round, replacing any plan it had (in the caller's transaction when
+        one is open); ``made_on`` today unless given (a plan restored from an export keeps its day)."""
         problem = focus_problem(focus)
         if problem:
             raise StoreError(problem)
-        made_on = clock.now()[:10]
+        made_on = made_on or clock.now()[:10]
+        with self.db.writing() as c:
+            return self._replace(c, leader_id, assessment_id, tuple(focus), made_on)
+
+    @staticmethod
+    def _replace(
+        c: sqlite3.Connection, leader_id: int, assessment_id: int, focus: tuple[Focus, ...], made_on: str
+    ) -> Plan:
         c.execute("DELETE FROM plans WHERE assessment_id = ?", (assessment_id,))
         plan_id = c.execute(
             "INSERT INTO plans (leader_id, assessment_id, made_on) VALUES (?, ?, ?)",
@@ -75,12 +85,11 @@ class Plans:
             "INSERT INTO plan_focus (plan_id, position, item_id, action, tell, by_date) VALUES (?, ?, ?, ?, ?, ?)",
             [(plan_id, n, f.item_id, f.action, f.tell, f.by) for n, f in enumerate(focus)],
         )
-        return Plan(leader_id, assessment_id, made_on, tuple(focus))
+        return Plan(leader_id, assessment_id, made_on, focus)
 
-    def restore(self, c: sqlite3.Connection, leader_id: int, assessment_id: int, plan: Plan) -> None:
+    def restore(self, leader_id: int, assessment_id: int, plan: Plan) -> None:
         """Put back a plan read from an export, with the day it was made."""
-        self.save(c, leader_id, assessment_id, plan.focus)
-        c.execute("UPDATE plans SET made_on = ? WHERE assessment_id = ?", (plan.made_on, assessment_id))
+        self.save(leader_id, assessment_id, plan.focus, plan.made_on)
 
     def of_round(self, assessment_id: int) -> Plan | None:
         """The plan made after this round, or None."""
@@ -119,6 +128,7 @@ class Plans:
         ).fetchone()
         return None if row is None else self.of_round(row[0])
 
-    def remove(self, c: sqlite3.Connection, assessment_id: int) -> bool:
+    def remove(self, assessment_id: int) -> bool:
         """Delete the round's plan; whether there was one."""
-        return c.execute("DELETE FROM plans WHERE assessment_id = ?", (assessment_id,)).rowcount > 0
+        with self.db.writing() as c:
+            return c.execute("DELETE FROM plans WHERE assessment_id = ?", (assessment_id,)).rowcount > 0

@@ -1,34 +1,45 @@
-"""The responses an import plan keeps (who answered about whom, and where), in a temporary SQLite database.
+"""An import's staging area: one temporary SQLite database holding every response it keeps.
 
 The checks across responses (a rater's later response replaces the
 earlier, one snapshot per new leader, a rater keeps one group, ...) need
 every row's leader, rater, instrument and place, but never at once: they
-are queries over an index. So each row the plan keeps is one row of a
-table here, not a Python object, and apply reads the rows back one leader
-at a time: memory holds the rows of one query's page, never the file's.
+are queries over an index. So each row the plan keeps is one row of the
+``kept`` table, not a Python object, and apply reads the rows back one
+leader at a time: memory holds the rows of one query's page, never the
+file's.
 
-Answers, comments and sources stay in the plan's spool; this database holds
-what the plan's objects held before, rater identities (emails) included.
-It is a file created readable by this user only and unlinked at once, so
-nobody else can open it and it is gone when it is closed or the process
-ends, however it ends; ``close`` (or the plan being let go of) closes it.
+None of those checks needs the answers, so each response's answers,
+comments and source go to the ``spooled`` table as they are read (``spool``),
+apart from the rows the checks scan, and come back a batch at a time when
+the plan is applied (``load_batch``): memory holds the answers of one batch.
+
+The database is a file created readable by this user only and unlinked at
+once, so nobody else can open it and it is gone when it is closed or the
+process ends, however it ends; ``close`` (or the plan being let go of)
+closes it. It never has a journal: nothing here is rolled back.
 """
 
 from __future__ import annotations
 
+import dataclasses
+import json
 import os
 import sqlite3
 import tempfile
 import weakref
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
+from types import MappingProxyType
 
 from leadcheck.importing.model import Parsed, Round
-from leadcheck.importing.spool import NO_ANSWERS, NO_COMMENTS
 from leadcheck.instrument.model import SELF, Instrument
 from leadcheck.problems import Location
-from leadcheck.responses import IncomingResponse
+from leadcheck.responses import Answer, IncomingResponse
 from leadcheck.store import leader_key
+
+# Shared by every response kept without its answers and comments.
+NO_ANSWERS: Mapping[str, Answer] = MappingProxyType({})
+NO_COMMENTS: Mapping[str, str] = MappingProxyType({})
 
 # The leader's 1st, 2nd, ... round on an instrument id (as an export numbers it), by leader key and id.
 Rounds = Mapping[tuple[str, str, int], Round]
@@ -62,6 +73,8 @@ CREATE INDEX kept_rater ON kept (leader_key, instrument_id, in_round, round_crea
 CREATE INDEX kept_leader ON kept (leader_key, instrument_id, seq);
 CREATE INDEX kept_batch ON kept (instrument, leader_key, round_created, round_nth, seq);
 CREATE TABLE anonymous (digest TEXT PRIMARY KEY, seen INTEGER NOT NULL) WITHOUT ROWID;
+-- A response's answers, comments and source as JSON, by the number ``spool`` gave it (from 0).
+CREATE TABLE spooled (id INTEGER PRIMARY KEY, body TEXT NOT NULL);
 """
 
 _INSERT = (
@@ -81,7 +94,8 @@ def _open() -> sqlite3.Connection:
         Path(path).unlink()
     try:
         # No journal: nothing here is ever rolled back (an import that fails drops it all), and
-        # a journal would be a second file, with a name.
+        # a journal would be a second file, with a name. The page cache is SQLite's default, so
+        # memory stays the same however many rows and answers the file holds.
         conn.execute("PRAGMA journal_mode = OFF")
         conn.execute("PRAGMA synchronous = OFF")
         conn.execute("PRAGMA locking_mode = EXCLUSIVE")
@@ -95,14 +109,40 @@ def _open() -> sqlite3.Connection:
     return conn
 
 
-class KeptResponses:
-    """The rows of an import, in file order, each found again by its leader, rater or place."""
+class Staging:
+    """The rows of an import, in file order, each found again by its leader, rater or place, and
+    their answers and comments, read back by number."""
 
     def __init__(self) -> None:
         self._conn = _open()
         self._finalizer = weakref.finalize(self, self._conn.close)  # closed with the plan
         self._instruments: dict[str, Instrument] = {}  # content hash -> the instrument (a few)
         self._last = 0
+        self._spooled = 0  # the number the next spooled response gets
+
+    def spool(self, parsed: Parsed) -> Parsed:
+        """Put away ``parsed``'s answers, comments and source; the Parsed without them, numbered."""
+        r = parsed.response
+        body = json.dumps([r.answers, r.comments, r.source], ensure_ascii=False, separators=(",", ":"))
+        number = self._spooled
+        self._conn.execute("INSERT INTO spooled (id, body) VALUES (?, ?)", (number, body))
+        self._spooled += 1
+        light = dataclasses.replace(r, answers=NO_ANSWERS, comments=NO_COMMENTS, source="")
+        return dataclasses.replace(parsed, response=light, spooled=number)
+
+    def load(self, parsed: Parsed) -> Parsed:
+        """``parsed`` with its answers, comments and source back (as it was before ``spool``)."""
+        return self.load_batch([parsed])[0]
+
+    def load_batch(self, batch: Sequence[Parsed]) -> list[Parsed]:
+        """Each of ``batch`` (at most 900) with its answers, comments and source back: one query."""
+        numbers = [p.spooled for p in batch if p.spooled >= 0]
+        bodies: dict[int, str] = {}
+        if numbers:
+            marks = ",".join("?" * len(numbers))
+            sql = f"SELECT id, body FROM spooled WHERE id IN ({marks})"  # noqa: S608 (only marks)
+            bodies = dict(self._conn.execute(sql, numbers).fetchall())
+        return [_with_answers(p, bodies[p.spooled]) if p.spooled >= 0 else p for p in batch]
 
     @property
     def last(self) -> int:
@@ -110,7 +150,7 @@ class KeptResponses:
         return self._last
 
     def add(self, p: Parsed) -> None:
-        """Keep a response the plan has checked on its own (its answers already in the spool)."""
+        """Keep a response the plan has checked on its own (its answers already spooled)."""
         r, inst, in_round = p.response, p.instrument, p.round
         self._instruments.setdefault(inst.content_hash, inst)
         where = p.where
@@ -249,7 +289,7 @@ class KeptResponses:
         return [int(row[0]) for row in cursor]
 
     def close(self) -> None:
-        """Let go of the database (and its file); the rows are gone."""
+        """Let go of the database (and its file); the rows and answers are gone."""
         self._finalizer()
 
     @property
@@ -264,7 +304,7 @@ class KeptResponses:
             yield self._from(row)
 
     def _from(self, row: sqlite3.Row) -> Parsed:
-        """The Parsed ``add`` was given (without its answers, comments and source: see ``spool``)."""
+        """The Parsed ``add`` was given (without its answers, comments and source: see ``load``)."""
         response = IncomingResponse(
             leader=row["leader"],
             group=row["grp"],
@@ -294,3 +334,10 @@ def _location(row: sqlite3.Row) -> Location:
 def _chain(first: Parsed, rest: Iterator[Parsed]) -> Iterator[Parsed]:
     yield first
     yield from rest
+
+
+def _with_answers(parsed: Parsed, body: str) -> Parsed:
+    answers, comments, source = json.loads(body)
+    typed: dict[str, Answer] = answers
+    response = dataclasses.replace(parsed.response, answers=typed, comments=comments, source=source)
+    return dataclasses.replace(parsed, response=response, spooled=-1)

@@ -1,243 +1,44 @@
-"""`leadcheck export` files (JSON and CSV): writing every response, and reading them back."""
+"""Reading `leadcheck export` files (JSON and CSV) back: each record checked, in the round it names."""
 
 from __future__ import annotations
 
-import csv
 import dataclasses
 import hashlib
 import json
 import re
-from collections.abc import Callable, Generator, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from datetime import datetime
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any
 
 from leadcheck.errors import InstrumentError, PlanError
 from leadcheck.importing.columns import loose
 from leadcheck.importing.csvfile import Table
+from leadcheck.importing.export.format import (
+    EXPORT_KEY,
+    EXPORT_VERSION,
+    NOT_OBSERVED,
+    READ_VERSIONS,
+    RELEASE_KEYS,
+    TOO_DEEP,
+    WORKSPACE_ID,
+    unprotect,
+)
+from leadcheck.importing.export.scan import array, outline, popping
 from leadcheck.importing.layouts import COMMENT_PREFIX, EXPORT_COLUMNS
 from leadcheck.importing.model import LedgerRow, Parsed, PlannedLeader, PlannedRound, Round, Unchanged
 from leadcheck.importing.resolve import Instruments, label
 from leadcheck.instrument.model import Instrument
 from leadcheck.problems import Location, Problems, shorten
 from leadcheck.responses import Answer, IncomingResponse
-from leadcheck.store import (
-    Store,
-    assessments,
-    cohort_name_problem,
-    leader_key,
-    leader_name_problem,
-    responses,
-)
+from leadcheck.store import cohort_name_problem, leader_key, leader_name_problem
 from leadcheck.store.plans import Focus
-
-EXPORT_KEY = "leadcheck_export"
-# 2: the release ledger ("releases") is part of the file. Version 1 files (no ledger) are still read;
-# an older leadcheck refuses a version 2 file rather than restore it without its ledger.
-EXPORT_VERSION = 2
-READ_VERSIONS = (1, 2)
-# Said of a JSON file whose [ and { nest too deeply to read (Python's parser recurses per level).
-TOO_DEEP = "nesting is too deep (hundreds of levels of [ or {)"
-NOT_OBSERVED = "n/a"
-# A spreadsheet runs a cell starting with one of these as a formula; text cells that
-# would are written with a leading "'" (and read back without it).
-_FORMULA = re.compile(r"'*[=+\-@\t\r]")
-_ESCAPED = re.compile(r"'+[=+\-@\t\r]")
 
 # Is this rater (leader as compared, instrument id, rater hash) already in the workspace: in the
 # round started at the given time, or (None) in any of the leader's rounds?
 KnownRater = Callable[[str, str, str, str | None], bool]
 # Where a report is about (a column of a CSV row; "" for the record as a whole), and what.
 Report = Callable[[str, str], None]
-
-
-def protect(text: str) -> str:
-    """A text cell that spreadsheets will show, not run."""
-    return "'" + text if _FORMULA.match(text) else text
-
-
-def unprotect(text: str) -> str:
-    return text[1:] if _ESCAPED.match(text) else text
-
-
-WORKSPACE_ID = re.compile(r"[0-9a-f]{32}")  # as migration 3 makes them
-
-RELEASE_KEYS = ("kind", "released_at", "file_digest", "figures")  # of a release row in an export
-
-# -- records -----------------------------------------------------------------------------
-
-
-def iter_export(store: Store) -> Iterator[dict[str, Any]]:
-    """Every response as a plain record, oldest first, streamed.
-
-    ``assessment`` (when the round was started) and ``round`` (1 for the
-    leader's first assessment on the instrument id, 2 for the next, ...)
-    say which of the leader's assessments the response belongs to.
-
-    Reads in batches (``store.responses.every``): the number of queries grows
-    with the responses in all, not with how many one leader has.
-    """
-    every = assessments.every(store)
-    rounds = assessments.round_numbers(every)
-    by_id = {a.id: a for a in every}
-    for row, resp in responses.every(store):
-        a = by_id[row["assessment_id"]]
-        yield {
-            "leader": a.leader.name,
-            "cohort": a.leader.cohort,
-            "instrument": a.instrument_id,
-            "instrument_version": a.instrument_version,
-            "instrument_hash": a.instrument_hash,
-            "assessment": a.created_at,
-            "round": rounds[a.id],
-            "group": resp.group,
-            "rater": row["rater_hash"],
-            "started_at": row["started_at"],
-            "submitted_at": row["submitted_at"],
-            "answers": dict(resp.answers),
-            "comments": dict(resp.comments),
-        }
-
-
-def iter_leaders(store: Store) -> Iterator[dict[str, Any]]:
-    """Every leader, by name, with their assessments (oldest first) as plain records, streamed.
-
-    Leaders with no response, and rounds nobody answered yet, are here too;
-    ``round`` numbers a leader's assessments on each instrument id as
-    ``iter_export`` does. Two queries in all.
-    """
-    every = assessments.every(store)
-    rounds = assessments.round_numbers(every)
-    plans = store.plans.every()
-    by_leader: dict[int, list[dict[str, Any]]] = {}
-    for a in every:
-        by_leader.setdefault(a.leader.id, []).append(
-            {
-                "instrument": a.instrument_id,
-                "instrument_version": a.instrument_version,
-                "instrument_hash": a.instrument_hash,
-                "created_at": a.created_at,
-                "round": rounds[a.id],
-                **({"plan": plans[a.id].as_dict()} if a.id in plans else {}),
-            }
-        )
-    for leader in store.leaders():
-        yield {"name": leader.name, "cohort": leader.cohort, "assessments": by_leader.get(leader.id, [])}
-
-
-def iter_releases(store: Store) -> Iterator[dict[str, Any]]:
-    """Every row of the release ledger, oldest first, with the round it belongs to (as ``iter_export``
-    names it); ``figures`` is the ledger's text, verbatim. Two queries in all."""
-    every = assessments.every(store)
-    rounds = assessments.round_numbers(every)
-    by_id = {a.id: a for a in every}
-    rows = store.conn.execute(
-        "SELECT assessment_id, released_at, kind, file_digest, figures FROM releases ORDER BY id"
-    )
-    for row in rows:
-        a = by_id[row["assessment_id"]]
-        yield {
-            "leader": a.leader.name,
-            "instrument": a.instrument_id,
-            "instrument_version": a.instrument_version,
-            "instrument_hash": a.instrument_hash,
-            "assessment": a.created_at,
-            "round": rounds[a.id],
-            "kind": row["kind"],
-            "released_at": row["released_at"],
-            "file_digest": row["file_digest"],
-            "figures": row["figures"],
-        }
-
-
-def release_count(store: Store) -> int:
-    """How many release records the workspace holds."""
-    return int(store.conn.execute("SELECT COUNT(*) FROM releases").fetchone()[0])
-
-
-# -- writing -----------------------------------------------------------------------------
-
-
-def write_json(store: Store, out: TextIO) -> int:
-    """Every instrument snapshot, leader (with their assessment rounds), release record and response
-    as one JSON document; the number of responses."""
-    # The workspace's id (not secret; it names the key file): a restore into a new workspace takes it, so
-    # the same key file recognises raters who answer again (leadcheck.store.raters).
-    out.write(
-        f'{{"{EXPORT_KEY}": {EXPORT_VERSION},\n"workspace": {json.dumps(store.workspace_id)},\n"instruments": ['
-    )
-    for i, (content_hash, source) in enumerate(store.instrument_sources()):
-        out.write("," if i else "")
-        out.write("\n" + json.dumps({"hash": content_hash, "source": source}, ensure_ascii=False))
-    out.write('\n],\n"leaders": [')
-    for i, leader in enumerate(iter_leaders(store)):
-        out.write("," if i else "")
-        out.write("\n" + json.dumps(leader, ensure_ascii=False))
-    out.write('\n],\n"releases": [')
-    for i, release in enumerate(iter_releases(store)):
-        out.write("," if i else "")
-        out.write("\n" + json.dumps(release, ensure_ascii=False))
-    out.write('\n],\n"responses": [')
-    count = 0
-    for record in iter_export(store):
-        out.write("," if count else "")
-        out.write("\n" + json.dumps(record, ensure_ascii=False))
-        count += 1
-    out.write("\n]}\n")
-    return count
-
-
-def _csv_columns(store: Store) -> tuple[list[str], list[str]]:
-    """Item ids and question ids across the stored instruments (and any answer outside them)."""
-    items: dict[str, None] = {}
-    questions: dict[str, None] = {}
-    for content_hash in store.snapshots.hashes():
-        inst = store.snapshots.instrument(content_hash)
-        assert inst is not None, "a hash the workspace listed"
-        items.update(dict.fromkeys(inst.items))
-        questions.update(dict.fromkeys(q.id for q in inst.questions))
-    items.update(dict.fromkeys(responses.ids_beyond(store, "answers", items)))
-    questions.update(dict.fromkeys(responses.ids_beyond(store, "comments", questions)))
-    return list(items), list(questions)
-
-
-def write_csv(store: Store, out: TextIO) -> int:
-    """Every response as one CSV row (n/a: not observed; empty: skipped); the number of responses.
-
-    Only responses: leaders and rounds without any, and the release ledger, are in the JSON export
-    alone (the command warns when a CSV export leaves release records behind).
-    """
-    items, questions = _csv_columns(store)
-    writer = csv.writer(out)
-    # Every cell is protected, header and instrument fields too: an instrument's version,
-    # an item id kept from an old snapshot, a group name all come from someone's file.
-    writer.writerow([protect(c) for c in (*EXPORT_COLUMNS, *items, *(COMMENT_PREFIX + q for q in questions))])
-    count = 0
-    for record in iter_export(store):
-        answers: Mapping[str, Answer] = record["answers"]
-        comments: Mapping[str, str] = record["comments"]
-        row = [
-            protect(record["leader"]),
-            protect(record["cohort"] or ""),
-            *(protect(str(record[c] or "")) for c in EXPORT_COLUMNS[2:]),
-        ]
-        row += [_answer_cell(answers, item) for item in items]
-        row += [protect(comments.get(q, "")) for q in questions]
-        writer.writerow(row)
-        count += 1
-    return count
-
-
-def _answer_cell(answers: Mapping[str, Answer], item: str) -> str:
-    if item not in answers:
-        return ""
-    value = answers[item]
-    # An answer is an integer (a number to a spreadsheet, "-1" included) or "n/a"; anything
-    # else an older workspace might hold is protected like text.
-    return NOT_OBSERVED if value is None else str(value) if isinstance(value, int) else protect(str(value))
-
-
-# -- reading -----------------------------------------------------------------------------
 
 
 # About 260 lines as one class, on purpose for now: reading one record touches all of the reader's
@@ -568,7 +369,7 @@ def read_export_json(data: bytes, reader: ExportReader) -> Iterator[Parsed]:
     The text is read twice, as a CSV file is: once to check that it is JSON
     and to take its instruments and leaders, once to hand on its response
     records, each parsed as it is reached: what is held is the text, never
-    the parsed document (see ``_outline``).
+    the parsed document (see ``scan.outline``).
     """
     found = _json_export(data, reader.problems)
     del data
@@ -610,11 +411,11 @@ def _json_export(data: bytes, problems: Problems) -> JsonExport | None:
     except UnicodeDecodeError:
         problems.error("not UTF-8 text; a leadcheck export is always UTF-8")
         return None
-    outline = _outline(text)
+    outlined = outline(text)
     records: Iterator[Any] | None
-    if outline is not None:
-        document, at = outline
-        records = _array(text, at) if at is not None else None
+    if outlined is not None:
+        document, at = outlined
+        records = array(text, at) if at is not None else None
     else:  # anything but a plain export object: parsed whole, which says what is wrong, if anything
         try:
             document = json.loads(text)
@@ -625,91 +426,11 @@ def _json_export(data: bytes, problems: Problems) -> JsonExport | None:
             problems.error(f"{TOO_DEEP}; expected a leadcheck export, which nests a few levels")
             return None
         listed = document.pop("responses", None) if isinstance(document, dict) else None
-        records = _popping(listed) if isinstance(listed, list) else None
+        records = popping(listed) if isinstance(listed, list) else None
     if not isinstance(document, dict) or document.get(EXPORT_KEY) not in READ_VERSIONS:
         problems.error(f'not a leadcheck export: "{EXPORT_KEY}": {EXPORT_VERSION} is missing')
         return None
     return document, records
-
-
-_WHITESPACE = re.compile(r"[ \t\n\r]*")  # what JSON allows between tokens
-_DECODER = json.JSONDecoder()
-
-
-def _outline(text: str) -> tuple[dict[str, Any], int | None] | None:
-    """An export's top-level values but its "responses" array, and where that array starts (None:
-    there is no such array); every record is checked as JSON and let go of.
-
-    None for anything else (not JSON, a key twice, nesting too deep, ...):
-    ``json.loads`` then reads the text whole, as it always did.
-    """
-    values: dict[str, Any] = {}
-    at: int | None = None
-    try:
-        i = _past(text, 0, "{")
-        while text[i] != "}" or values or at is not None:
-            key, i = _DECODER.raw_decode(text, i)
-            if not isinstance(key, str) or key in values or (key == "responses" and at is not None):
-                return None
-            i = _past(text, i, ":")
-            if key == "responses" and text[i] == "[":
-                at = i
-                i = _skip_array(text, i)
-            else:
-                values[key], i = _DECODER.raw_decode(text, i)
-            i = _space(text, i)
-            if text[i] == "}":
-                break
-            i = _past(text, i, ",")
-    except (json.JSONDecodeError, RecursionError, IndexError, ValueError):
-        return None
-    return (values, at) if _space(text, i + 1) == len(text) else None
-
-
-def _space(text: str, i: int) -> int:
-    """Past the whitespace at ``i``."""
-    found = _WHITESPACE.match(text, i)
-    assert found is not None, "matches the empty string too"
-    return found.end()
-
-
-def _past(text: str, i: int, token: str) -> int:
-    """Past ``token`` at ``i``, and the whitespace around it; ValueError when it is not there."""
-    i = _space(text, i)
-    if text[i] != token:
-        raise ValueError(token)
-    return _space(text, i + 1)
-
-
-def _array(text: str, i: int) -> Generator[Any, None, int]:
-    """The elements of the JSON array at ``i``, each parsed as it is reached; returns where it ends."""
-    i = _past(text, i, "[")
-    if text[i] == "]":
-        return i + 1
-    while True:
-        value, i = _DECODER.raw_decode(text, i)
-        yield value
-        i = _space(text, i)
-        if text[i] == "]":
-            return i + 1
-        i = _past(text, i, ",")
-
-
-def _skip_array(text: str, i: int) -> int:
-    """Past the JSON array at ``i``, each element parsed and let go of."""
-    elements = _array(text, i)
-    while True:
-        try:
-            next(elements)
-        except StopIteration as done:
-            return int(done.value)
-
-
-def _popping(records: list[Any]) -> Iterator[Any]:
-    """The records in order, each let go of by the list as it is handed on."""
-    records.reverse()
-    while records:
-        yield records.pop()
 
 
 def _json_snapshots(snapshots: object, reader: ExportReader) -> None:
@@ -823,12 +544,6 @@ def _csv_record(
     record["answers"] = answers
     record["comments"] = comments
     return reader.build(record, where, line, report)
-
-
-def iter_known_raters(store: Store) -> Iterator[tuple[str, str, str, str]]:
-    """(leader as compared, instrument id, rater hash, when its round was started) of every stored response."""
-    for record in iter_export(store):
-        yield leader_key(record["leader"]), record["instrument"], record["rater"], record["assessment"]
 
 
 def is_json(path: Path, data: bytes) -> bool:
