@@ -563,7 +563,8 @@ def leader_figures(
     from leadcheck.store import figurecache
 
     to_look_up = [a.id for a in latest if a.id not in scored]
-    state = figurecache.states(store, to_look_up, _code_state())
+    cached = figurecache.enabled()
+    state = figurecache.states(store, to_look_up, _code_state()) if cached else {}
     kept = figurecache.kept(store, state)
     out: list[LeaderFigures] = []
     new: list[tuple[int, str, Any]] = []
@@ -574,7 +575,8 @@ def leader_figures(
             out.append(LeaderFigures.from_data(kept[assessment.id]))
         else:
             figures = LeaderFigures.of(score_assessment(store, assessment))
-            new.append((assessment.id, state[assessment.id], figures.data()))
+            if cached:
+                new.append((assessment.id, state[assessment.id], figures.data()))
             out.append(figures)
     figurecache.keep(store, new)
     return out
