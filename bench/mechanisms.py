@@ -1,6 +1,8 @@
 """What each speed mechanism saves on its own: whole-process timings with one switched off at a time.
 
-Run: .venv/bin/python bench/mechanisms.py [--runs 5] [--cohort-runs 3] [--leaders 12]   (prints figures; asserts nothing)
+Run: .venv/bin/python bench/mechanisms.py [--runs 7] [--cohort-runs 3] [--leaders 12]   (prints figures; asserts nothing)
+
+``--leaders 1000 --cohort-runs 0`` shows what the figure cache saves in a large cohort.
 
 The mechanisms, and how each is switched off (environment variables and existing
 options only; none is a new user option):
@@ -11,7 +13,7 @@ options only; none is a new user option):
 - the cohort manifest skip (a re-run renders only what changed): ``cohort report --force``
 - the worker pool (``cohort report``): ``--jobs 1``
 
-One demo workspace is built first. Then, in the same rounds, each configuration runs
+One demo workspace is built first (its answers only). Then, in the same rounds, each configuration runs
 once per round in turn (A B C ... A B C ...), after a warm-up round, so a machine busy
 with something else slows every configuration alike. Each run is a fresh process;
 wall time is what a user waits, CPU time (user + system, children included) the work
@@ -68,17 +70,23 @@ def table(title: str, found: dict[str, list[tuple[float, float]]], base: str) ->
         print(f"| {name} | {wall:.2f} | {cpu:.2f} | {wall / wall0:.2f}x |")
 
 
-def first_leader(db: Path) -> str:
+def demo_workspace(db: Path, leaders: int) -> str:
+    """The demo cohort in a new workspace at ``db`` (answers only: nothing rendered); its first leader."""
+    from leadcheck.demo import DEMO_COHORT, demo_leaders, demo_responses
+    from leadcheck.importing.policy import add_responses
+    from leadcheck.instrument.catalog import load_instrument
     from leadcheck.store import Store
 
-    with Store.open(db, create=False) as store:
-        return store.leaders("demo")[0].name
+    instrument = load_instrument("psl-360")
+    with Store.open(db) as store:
+        add_responses(store, demo_responses(instrument, demo_leaders(leaders, 1), 1), instrument)
+        return store.leaders(DEMO_COHORT)[0].name
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--runs", type=int, default=5, help="rounds of single reports")
-    parser.add_argument("--cohort-runs", type=int, default=3, help="rounds of cohort runs")
+    parser.add_argument("--runs", type=int, default=7, help="rounds of single reports")
+    parser.add_argument("--cohort-runs", type=int, default=3, help="rounds of cohort runs (0: none)")
     parser.add_argument("--leaders", type=int, default=12, help="leaders in the demo cohort")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
@@ -87,23 +95,7 @@ def main() -> None:
         base_env = {**os.environ, "LEADCHECK_CACHE_DIR": str(folder / "cache"), "NO_COLOR": "1"}
         base_env.pop("LEADCHECK_RENDER_AHEAD", None)
         base_env.pop("LEADCHECK_FIGURE_CACHE", None)
-        subprocess.run(
-            [
-                str(BIN / "leadcheck"),
-                "--db",
-                str(db),
-                "demo",
-                "-n",
-                str(args.leaders),
-                "-o",
-                str(folder / "demo"),
-                "-q",
-            ],
-            env=base_env,
-            check=True,
-            capture_output=True,
-        )
-        leader = first_leader(db)
+        leader = demo_workspace(db, args.leaders)
         report = ["--db", str(db), "report", leader, "-o", str(folder / "report.pdf")]
         off = {
             "render process ahead": {"LEADCHECK_RENDER_AHEAD": "off"},
@@ -120,6 +112,8 @@ def main() -> None:
         print(f"cpus available: {len(os.sched_getaffinity(0))}; demo cohort of {args.leaders} leaders")
         table(f"`leadcheck report` (one leader), {args.runs} rounds", rounds(configs, args.runs), "all on")
 
+        if not args.cohort_runs:
+            return
         cohort = ["--db", str(db), "cohort", "report", "demo", "-o", str(folder / "cohort"), "-q"]
         cohort_configs = {
             "re-run, nothing changed (manifest skip)": (cohort, base_env),

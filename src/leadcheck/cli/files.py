@@ -24,6 +24,8 @@ from leadcheck.cli._common import (
 from leadcheck.cli._help import Command
 from leadcheck.cli._reporters import FORMAT_HELP, Format, Report, print_report
 from leadcheck.errors import ExitCode
+from leadcheck.exportformats import DEFAULT_EXPORT
+from leadcheck.exportformats import formats_help as export_formats_help
 
 if TYPE_CHECKING:
     from leadcheck.importing.plan import ImportOutcome, ImportPlan, LeaderOutcome
@@ -41,11 +43,6 @@ class Layout(str, Enum):
     qualtrics = "qualtrics"
     surveymonkey = "surveymonkey"
     generic = "generic"
-
-
-class ExportFormat(str, Enum):
-    json = "json"
-    csv = "csv"
 
 
 def _open_existing(ctx: typer.Context) -> Store | None:
@@ -407,14 +404,8 @@ def _print_outcome(plan: ImportPlan, outcome: ImportOutcome) -> None:
 def export(
     ctx: typer.Context,
     format: Annotated[
-        ExportFormat,
-        typer.Option(
-            "--format",
-            "-f",
-            help="json: everything, instruments, leaders without responses and the release ledger "
-            "included (for backups); csv: one row per response, without the ledger.",
-        ),
-    ] = ExportFormat.json,
+        str, typer.Option("--format", "-f", help=export_formats_help(), metavar="FORMAT")
+    ] = DEFAULT_EXPORT,
     output: Annotated[
         Path | None,
         typer.Option(
@@ -436,16 +427,18 @@ def export(
 ) -> None:
     """Export every response, for backups and for other tools; `leadcheck import` reads it back."""
     from leadcheck.errors import NO_FOLDER, UsageError, cannot_write
-    from leadcheck.importing.export import release_count, write_csv, write_json
+    from leadcheck.exportformats import export_format
+    from leadcheck.importing.export import release_count
     from leadcheck.importing.output import atomic_text
     from leadcheck.store import Store
 
-    writer = write_json if format is ExportFormat.json else write_csv
+    chosen = export_format(format)
+    writer = chosen.write
     with Store.open(db_path(ctx), create=False) as store:
-        ledger = release_count(store) if format is ExportFormat.csv else 0
+        ledger = 0 if chosen.has_ledger else release_count(store)
         if ledger and not without_ledger:
             raise UsageError(
-                f"the CSV export leaves out the release ledger ({txt.count(ledger, 'release record')}): a "
+                f"the {chosen.name.upper()} export leaves out the release ledger ({txt.count(ledger, 'release record')}): a "
                 "workspace restored from it would publish what earlier reports hold back. For a backup, "
                 "use --format json; for a spreadsheet, add --without-ledger"
             )
