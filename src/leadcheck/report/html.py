@@ -16,7 +16,6 @@ from leadcheck import text as txt
 from leadcheck.errors import ReportError
 from leadcheck.report import budget
 from leadcheck.report.bundle import TemplateBundle
-from leadcheck.report.templatecache import template_cache
 
 ENTRY = "report.html.j2"
 STYLESHEET = "report.css"
@@ -80,17 +79,6 @@ class MeteredNamespace(jinja2.utils.Namespace):
         super().__setitem__(name, budget.bounded(value))
 
 
-def _code_shape() -> str:
-    """A digest of what changes the code templates compile to here (the loop rewrite, finalize), derived
-    from that code itself: compiled templates kept from before a change to it are never loaded."""
-    import hashlib
-    import marshal
-
-    digest = hashlib.sha256(marshal.dumps(MeteredCodeGenerator.visit_Template.__code__))
-    digest.update(f"{LOOP_FILTER}\x00{_finalize.__qualname__}".encode())
-    return digest.hexdigest()[:16]
-
-
 def _finalize(value: Any) -> Any:
     """Every printed value is measured before it becomes text."""
     return budget.bounded(value)
@@ -104,8 +92,6 @@ class ReportSandbox(jinja2.sandbox.ImmutableSandboxedEnvironment):
     code_generator_class = MeteredCodeGenerator
     template_class = MeteredTemplate
     concat = staticmethod(budget.concat)
-    # What shapes the compiled code besides the options: part of the compiled templates' cache key.
-    code_shape = _code_shape()
 
     def call_binop(self, context: jinja2.runtime.Context, operator: str, left: Any, right: Any) -> Any:
         budget.step()
@@ -154,8 +140,6 @@ def environment(bundle: TemplateBundle) -> jinja2.Environment:
         # immutable variant from changing the view model. Only loops and printing remain.
         env = ReportSandbox(
             loader=jinja2.DictLoader(bundle.templates()),
-            # Compiled templates are kept between runs (leadcheck.report.templatecache).
-            bytecode_cache=template_cache(ReportSandbox, OPTIONS),
             finalize=_finalize,
             **OPTIONS,
         )
