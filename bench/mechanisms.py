@@ -16,7 +16,8 @@ One demo workspace is built first (its answers only). Then, in the same rounds, 
 once per round in turn (A B C ... A B C ...), after a warm-up round, so a machine busy
 with something else slows every configuration alike. Each run is a fresh process;
 wall time is what a user waits, CPU time (user + system, children included) the work
-done. The figures are medians over the rounds.
+done; a pool's workers are the forkserver's children, not the command's, so their CPU
+time is not counted. The figures are medians over the rounds.
 """
 
 from __future__ import annotations

@@ -10,8 +10,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, TextIO
 
-from leadcheck.errors import UsageError
-
 if TYPE_CHECKING:
     from leadcheck.store import Store
 
@@ -53,16 +51,6 @@ EXPORT_FORMATS: dict[str, ExportFormat] = {
     )
 }
 DEFAULT_EXPORT = "json"
-
-
-def export_format(name: str) -> ExportFormat:
-    """The export format called ``name``; UsageError naming the others when there is none."""
-    try:
-        return EXPORT_FORMATS[name]
-    except KeyError:
-        raise UsageError(
-            f'--format "{name}" is not an export format; expected one of {", ".join(EXPORT_FORMATS)}'
-        ) from None
 
 
 def formats_help() -> str:

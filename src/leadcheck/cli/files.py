@@ -24,12 +24,17 @@ from leadcheck.cli._common import (
 from leadcheck.cli._help import Command
 from leadcheck.cli._reporters import FORMAT_HELP, Format, Report, print_report
 from leadcheck.errors import ExitCode
-from leadcheck.exportformats import DEFAULT_EXPORT
+from leadcheck.exportformats import DEFAULT_EXPORT, EXPORT_FORMATS
 from leadcheck.exportformats import formats_help as export_formats_help
 
 if TYPE_CHECKING:
     from leadcheck.importing.plan import ImportOutcome, ImportPlan, LeaderOutcome
     from leadcheck.store import Store
+
+
+# --format's choices for `export`: the registered export formats, so that a new one is one entry there.
+ExportFormatName = Enum("ExportFormatName", {name: name for name in EXPORT_FORMATS}, type=str)  # type: ignore[misc]
+DEFAULT_EXPORT_NAME = ExportFormatName(DEFAULT_EXPORT)
 
 
 class Layout(str, Enum):
@@ -404,8 +409,9 @@ def _print_outcome(plan: ImportPlan, outcome: ImportOutcome) -> None:
 def export(
     ctx: typer.Context,
     format: Annotated[
-        str, typer.Option("--format", "-f", help=export_formats_help(), metavar="FORMAT")
-    ] = DEFAULT_EXPORT,
+        ExportFormatName,
+        typer.Option("--format", "-f", help=export_formats_help()),
+    ] = DEFAULT_EXPORT_NAME,
     output: Annotated[
         Path | None,
         typer.Option(
@@ -427,12 +433,11 @@ def export(
 ) -> None:
     """Export every response, for backups and for other tools; `leadcheck import` reads it back."""
     from leadcheck.errors import NO_FOLDER, UsageError, cannot_write
-    from leadcheck.exportformats import export_format
     from leadcheck.importing.export import release_count
     from leadcheck.importing.output import atomic_text
     from leadcheck.store import Store
 
-    chosen = export_format(format)
+    chosen = EXPORT_FORMATS[format.value]
     writer = chosen.write
     with Store.open(db_path(ctx), create=False) as store:
         ledger = 0 if chosen.has_ledger else release_count(store)

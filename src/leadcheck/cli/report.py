@@ -35,6 +35,7 @@ def report(
             "--format",
             "-f",
             help=f"{' or '.join(_formats())} (default: from the file's suffix, else pdf).",
+            metavar="FORMAT",
         ),
     ] = None,
     template_dir: Annotated[
