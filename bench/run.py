@@ -70,12 +70,13 @@ def startup(rows: list[tuple[str, str, str]]) -> None:
 
 def one_report(db: Path, rows: list[tuple[str, str, str]]) -> tuple[str, object]:
     from leadcheck.report.bundle import load_bundle
+    from leadcheck.report.formats import FORMATS
     from leadcheck.report.html import render_html
-    from leadcheck.report.pdf import render_pdf
     from leadcheck.report.viewmodel import build_view
     from leadcheck.scoring import score
     from leadcheck.store import Store
 
+    render_pdf = FORMATS["pdf"].render
     render_pdf(
         "<html lang=en><head><title>warm</title></head><body><p>warm</p></body></html>", load_bundle()
     )  # import WeasyPrint and load fonts once, as a warm worker has
@@ -92,7 +93,7 @@ def one_report(db: Path, rows: list[tuple[str, str, str]]) -> tuple[str, object]
     view = build_view(card)
     html = render_html(view, bundle)
     t3 = time.perf_counter()
-    pdf = render_pdf(html, bundle)
+    pdf, _ = render_pdf(html, bundle)
     t4 = time.perf_counter()
     # Memory in a second pass: tracemalloc slows Python several times over, so never time under it.
     tracemalloc.start()
@@ -118,7 +119,9 @@ def one_report(db: Path, rows: list[tuple[str, str, str]]) -> tuple[str, object]
 
 
 def floor(html: str, bundle: object, rows: list[tuple[str, str, str]], repeats: int = 5) -> float:
-    from leadcheck.report.pdf import render_pdf
+    from leadcheck.report.formats import FORMATS
+
+    render_pdf = FORMATS["pdf"].render
 
     times = []
     for _ in range(repeats):

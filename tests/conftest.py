@@ -31,8 +31,6 @@ def pytest_configure(config: pytest.Config) -> None:
     never collide in the shared folder.
     """
     os.environ["LEADCHECK_KEY_DIR"] = tempfile.mkdtemp(prefix="leadcheck-keys-")
-    # Compiled templates too (leadcheck.report.templatecache): never into ~/.cache.
-    os.environ["LEADCHECK_CACHE_DIR"] = tempfile.mkdtemp(prefix="leadcheck-cache-")
 
 
 @pytest.fixture

@@ -12,10 +12,10 @@ from pathlib import Path
 import pytest
 
 from leadcheck.atomic import write_atomic
-from leadcheck.cohort.worker import RenderResult, RenderTask
 from leadcheck.errors import TargetError
 from leadcheck.importing.policy import add_responses
 from leadcheck.instrument.catalog import load_instrument
+from leadcheck.report.formats import Rendered, RenderTask
 from leadcheck.responses import IncomingResponse
 from leadcheck.store import Store
 
@@ -89,9 +89,9 @@ def psl_db(tmp_path: Path) -> tuple[Path, str]:
     return db, leaders[0].name
 
 
-def fake_render(task: RenderTask) -> RenderResult:
+def fake_render(task: RenderTask) -> Rendered:
     """No WeasyPrint: these tests are about what is printed, not about PDFs."""
-    return RenderResult(task.key, b"%PDF-1.7 stub", 0.0, 0)
+    return Rendered(task.key, b"%PDF-1.7 stub")
 
 
 # -- OS errors: one line, exit 1, never a traceback ------------------------------------------------

@@ -14,11 +14,11 @@ from hypothesis import strategies as st
 
 from leadcheck.cohort.files import CODES, MANIFEST, SUMMARY, file_names, leader_codes
 from leadcheck.cohort.run import run_cohort
-from leadcheck.cohort.worker import RenderResult, RenderTask
 from leadcheck.demo import DEMO_COHORT, demo_leaders, demo_responses
 from leadcheck.filenames import slug
 from leadcheck.importing.policy import add_responses
 from leadcheck.instrument.catalog import load_instrument
+from leadcheck.report.formats import Rendered, RenderTask
 from leadcheck.responses import IncomingResponse
 from leadcheck.store import Store
 
@@ -277,9 +277,9 @@ def test_a_scheduler_without_workers_says_how_to_start_one(workspace: Path, tmp_
 # -- leaders the summary cannot count ------------------------------------------------------------
 
 
-def fake_render(task: RenderTask) -> RenderResult:
+def fake_render(task: RenderTask) -> Rendered:
     """No WeasyPrint: these tests are about who is reported, not about PDFs."""
-    return RenderResult(task.key, b"%PDF-1.7 stub", 0.0, 0)
+    return Rendered(task.key, b"%PDF-1.7 stub")
 
 
 @pytest.fixture
@@ -287,7 +287,7 @@ def rendered(monkeypatch: pytest.MonkeyPatch) -> list[RenderTask]:
     """Every render task of the run, kept, and answered without rendering."""
     tasks: list[RenderTask] = []
 
-    def render(task: RenderTask) -> RenderResult:
+    def render(task: RenderTask) -> Rendered:
         tasks.append(task)
         return fake_render(task)
 

@@ -205,3 +205,21 @@ def test_a_writer_holding_the_workspace_is_not_waited_for(db: Path) -> None:
     finally:
         other.close()
         notices.listeners.remove(said.append)
+
+
+def test_switched_off_it_keeps_nothing_and_gives_the_same_norms(
+    db: Path, scorings: list[int], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """LEADCHECK_FIGURE_CACHE=off (how bench/mechanisms.py measures what the cache saves): every leader
+    is scored each time, nothing is kept, and the norms are those the cache gives."""
+    monkeypatch.setenv("LEADCHECK_FIGURE_CACHE", "off")
+    with Store.open(db) as store:
+        off = norms.build_from_store(store, [COHORT], "psl-360")
+        norms.build_from_store(store, [COHORT], "psl-360")
+        assert kept_rows(store) == 0
+        assert len(scorings) == 2 * 11
+        monkeypatch.delenv("LEADCHECK_FIGURE_CACHE")
+        scorings.clear()
+        assert norms.build_from_store(store, [COHORT], "psl-360") == off
+        assert kept_rows(store) == 11
+        assert len(scorings) == 11

@@ -14,7 +14,8 @@ from hypothesis import strategies as st
 from leadcheck.importing.policy import add_responses
 from leadcheck.instrument.catalog import load_instrument
 from leadcheck.report import glyphs
-from leadcheck.report.render import render_report
+from leadcheck.report.formats import render_task
+from leadcheck.report.render import report_task
 from leadcheck.responses import IncomingResponse, Response
 from leadcheck.scoring import score
 from leadcheck.store import Store
@@ -60,7 +61,7 @@ def test_a_report_mixing_every_script_prints_each_as_text() -> None:
         *[Response("peer", dict.fromkeys(psl.items, 4), {"start": c}) for c in comments[4:7]],
         Response("manager", dict.fromkeys(psl.items, 5), {"stop": comments[7]}),
     ]
-    rendered = render_report(score(psl, responses, name))
+    rendered = render_task(report_task("report.pdf", score(psl, responses, name)))
     assert rendered.missing_scripts == ()
     text = re.sub(r"\s+", " ", pdftotext(rendered.data))
     assert name in text

@@ -10,8 +10,8 @@ import pytest
 from leadcheck.demo import demo_leaders, demo_responses
 from leadcheck.errors import ReportError
 from leadcheck.instrument.catalog import load_instrument
+from leadcheck.pdf import render as pdf_module
 from leadcheck.report import bundle as bundle_module
-from leadcheck.report import pdf as pdf_module
 from leadcheck.report.assets import MAX_DRAWN, check_document, check_svg_asset
 from leadcheck.report.bundle import load_bundle
 from leadcheck.report.render import render
@@ -165,7 +165,7 @@ def test_a_pdf_past_its_deadline_is_one_clear_error(card: Scorecard, monkeypatch
     with pytest.raises(ReportError) as caught:
         render(card, "pdf")
     assert str(caught.value) == (
-        "PDF rendering took more than 0.05 s, the budget of one report; "
+        "PDF rendering took more than 0.05 s, the budget of one document; "
         "make the templates lighter (fewer pages, smaller images and SVG)"
     )
     assert time.monotonic() - started < 60

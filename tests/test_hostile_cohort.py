@@ -13,14 +13,15 @@ from typing import Any
 
 import pytest
 
-from leadcheck.cohort import run as cohort_run
 from leadcheck.cohort.files import SUMMARY
 from leadcheck.cohort.run import WORKER_DIED, run_cohort
-from leadcheck.cohort.worker import RenderTask
 from leadcheck.demo import DEMO_COHORT, demo_leaders, demo_responses
 from leadcheck.importing.policy import add_responses
 from leadcheck.instrument.catalog import load_instrument
 from leadcheck.releases import published
+from leadcheck.report import render as report_render
+from leadcheck.report.formats import RenderTask
+from leadcheck.report.pipeline import ReportOptions
 from leadcheck.scorecards import score_latest
 from leadcheck.store import Store
 
@@ -54,14 +55,15 @@ class Deadly(RenderTask):
     times: int = 0
 
     def __reduce__(self) -> tuple[Any, ...]:
-        return (arrive, (self.marker, self.times, RenderTask(self.key, self.view, self.entry, self.bundle)))
+        plain = RenderTask(self.key, self.view, self.entry, self.bundle, self.format)
+        return (arrive, (self.marker, self.times, plain))
 
 
 def deadly_for(victim: str, marker: Path, times: int) -> Any:
-    def make(key: str, view: Any, entry: str, bundle: Any) -> RenderTask:
+    def make(key: str, view: Any, entry: str, bundle: Any, fmt: str) -> RenderTask:
         if getattr(view, "leader", None) != victim:
-            return RenderTask(key, view, entry, bundle)
-        task = Deadly(key, view, entry, bundle)
+            return RenderTask(key, view, entry, bundle, fmt)
+        task = Deadly(key, view, entry, bundle, fmt)
         object.__setattr__(task, "marker", str(marker))
         object.__setattr__(task, "times", times)
         return task
@@ -75,7 +77,7 @@ def test_a_killed_worker_costs_at_most_its_own_leader(
     workspace: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, times: int
 ) -> None:
     victim = demo_leaders(LEADERS, 11)[1].name
-    monkeypatch.setattr(cohort_run, "RenderTask", deadly_for(victim, tmp_path / "kills", times))
+    monkeypatch.setattr(report_render, "RenderTask", deadly_for(victim, tmp_path / "kills", times))
     with Store.open(workspace) as store:
         result = run_cohort(store, DEMO_COHORT, tmp_path / "out", jobs=2)
     pdfs = {p.name for p in (tmp_path / "out").glob("*.pdf")}
@@ -107,7 +109,13 @@ def test_a_report_over_its_template_budget_fails_alone(workspace: Path, tmp_path
         before = len(store.conn.execute(victims_releases, (victim,)).fetchall())
     started = time.monotonic()
     with Store.open(workspace) as store:
-        result = run_cohort(store, DEMO_COHORT, tmp_path / "out", jobs=2, template_dir=custom, draft=True)
+        result = run_cohort(
+            store,
+            DEMO_COHORT,
+            tmp_path / "out",
+            jobs=2,
+            report=ReportOptions(template_dir=custom, draft=True),
+        )
     assert time.monotonic() - started < 300  # generous: hours without the budget
     # Whichever budget a loaded machine reaches first, steps or seconds, is the one named.
     over = {
@@ -140,7 +148,13 @@ def test_a_summary_over_its_template_budget_fails_alone(workspace: Path, tmp_pat
     custom.mkdir()
     (custom / "cohort.html.j2").write_text("{{ 'x' | center(999999999) }}")
     with Store.open(workspace) as store:
-        result = run_cohort(store, DEMO_COHORT, tmp_path / "out", jobs=1, template_dir=custom, draft=True)
+        result = run_cohort(
+            store,
+            DEMO_COHORT,
+            tmp_path / "out",
+            jobs=1,
+            report=ReportOptions(template_dir=custom, draft=True),
+        )
     assert result.failed == [
         (
             "the cohort summary",

@@ -21,6 +21,7 @@ from leadcheck import norms
 from leadcheck.demo import demo_leaders, demo_responses
 from leadcheck.importing.policy import add_responses
 from leadcheck.instrument.catalog import load_instrument
+from leadcheck.report.pipeline import ReportOptions
 from leadcheck.store import Store
 
 from .conftest import pdftotext
@@ -232,7 +233,9 @@ def test_cohort_report_with_norms(workspace: Path, norms_file: Path, tmp_path: P
     from leadcheck.cohort.run import run_cohort
 
     with Store.open(workspace, create=False) as store:
-        result = run_cohort(store, "small", tmp_path / "out", jobs=1, norms=norms.load(norms_file))
+        result = run_cohort(
+            store, "small", tmp_path / "out", jobs=1, report=ReportOptions(norms=norms.load(norms_file))
+        )
     assert result.ok, result.failed
     leader_pdf = next(p for p in (tmp_path / "out").glob("*.pdf") if p.name != "cohort-summary.pdf")
     assert "percentile among 15 leaders" in squash(pdftotext(leader_pdf))

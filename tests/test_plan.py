@@ -415,7 +415,8 @@ def test_a_cohort_report_prints_the_plan_and_renders_again_when_it_changes(
 def test_a_self_only_report_with_two_rounds_of_plans_keeps_to_six_pages() -> None:
     from leadcheck.development import report_section
     from leadcheck.instrument.catalog import load_instrument
-    from leadcheck.report.render import render_report
+    from leadcheck.report.formats import render_task
+    from leadcheck.report.render import report_task
     from leadcheck.responses import Response
     from leadcheck.scoring import score
     from leadcheck.store.plans import Focus, Plan
@@ -428,7 +429,7 @@ def test_a_self_only_report_with_two_rounds_of_plans_keeps_to_six_pages() -> Non
     )
     plan = Plan(1, 1, "2026-01-01", focus[:3])
     plans = (report_section(plan, psl, 1, this_round=False), report_section(plan, psl, 2, this_round=True))
-    pdf = render_report(card, "pdf", generated=date(2026, 1, 15), plans=plans).data
+    pdf = render_task(report_task("solo.pdf", card, generated=date(2026, 1, 15), plans=plans)).data
     assert len(PdfReader(io.BytesIO(pdf)).pages) <= 6
     text = " ".join(pdftotext(pdf).split())
     assert "Your plan after round 1" in text and "Your plan after this round" in text

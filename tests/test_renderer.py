@@ -1,4 +1,4 @@
-"""The render process started ahead (leadcheck.report.renderer): the same PDF, and nothing left behind.
+"""The render process started ahead (leadcheck.pdf.process): the same PDF, and nothing left behind.
 
 `leadcheck report` forks a process that loads WeasyPrint while the scorecard is
 made. Whatever happens to that process (it renders, fails, dies, is not needed),
@@ -13,6 +13,7 @@ import os
 import signal
 import time
 from collections.abc import Callable
+from dataclasses import replace
 from multiprocessing.connection import Connection
 from pathlib import Path
 
@@ -24,11 +25,10 @@ from leadcheck.demo import demo_leaders, demo_responses
 from leadcheck.errors import ReportError
 from leadcheck.importing.policy import add_responses
 from leadcheck.instrument.catalog import load_instrument
-from leadcheck.report import renderer as renderer_module
-from leadcheck.report.bundle import TemplateBundle, load_bundle
-from leadcheck.report.html import render_html
-from leadcheck.report.render import view_for
-from leadcheck.report.renderer import Renderer
+from leadcheck.pdf import process as renderer_module
+from leadcheck.pdf.process import Renderer
+from leadcheck.report.formats import RenderTask, render_task
+from leadcheck.report.render import report_task
 from leadcheck.responses import Response
 from leadcheck.scoring import Scorecard, score
 from leadcheck.store import Store
@@ -47,10 +47,9 @@ def card() -> Scorecard:
     return score(inst, [Response(r.group, r.answers, r.comments) for r in incoming], "Ana Ruiz")
 
 
-def document(card: Scorecard) -> tuple[str, TemplateBundle]:
-    """The report's HTML and the bundle it was made with: what the render process is handed."""
-    bundle = load_bundle()
-    return render_html(view_for(card), bundle), bundle
+def document(card: Scorecard) -> RenderTask:
+    """The report's render task (its view model and bundle): what the render process is handed."""
+    return report_task("report.pdf", card)
 
 
 def text_of(pdf: bytes) -> str:
@@ -58,10 +57,10 @@ def text_of(pdf: bytes) -> str:
 
 
 def test_the_process_ahead_renders_what_this_one_would(card: Scorecard) -> None:
-    here = Renderer(ahead=False).render(*document(card))
+    here = Renderer(ahead=False).run(render_task, document(card))
     with Renderer(ahead=True) as ahead:
         assert ahead.process is not None and ahead.process.pid != os.getpid()
-        there = ahead.render(*document(card))
+        there = ahead.run(render_task, document(card))
     assert ahead.process is None
     assert text_of(there.data) == text_of(here.data)
     assert len(pypdf.PdfReader(io.BytesIO(there.data)).pages) == len(
@@ -74,19 +73,19 @@ def test_a_render_process_that_died_is_replaced_by_this_one(card: Scorecard) -> 
     with Renderer(ahead=True) as ahead:
         os.kill(ahead.process.pid, signal.SIGKILL)
         ahead.process.join()
-        done = ahead.render(*document(card))
+        done = ahead.run(render_task, document(card))
     assert pdftotext(done.data).strip()
     assert multiprocessing.active_children() == []
 
 
 def test_a_rendering_error_in_the_render_process_is_the_same_clear_error(card: Scorecard) -> None:
     """WeasyPrint failing there is a ReportError here, worded as in this process, quoting no text."""
-    _, bundle = document(card)
-    poison = "\ud800 lone surrogate"  # cannot even be encoded: fails in both processes alike
+    # A name that cannot even be encoded: fails in both processes alike.
+    poison = report_task("report.pdf", replace(card, leader="\ud800 lone surrogate"))
     with pytest.raises(ReportError) as here:
-        Renderer(ahead=False).render(poison, bundle)
+        Renderer(ahead=False).run(render_task, poison)
     with Renderer(ahead=True) as ahead, pytest.raises(ReportError) as there:
-        ahead.render(poison, bundle)
+        ahead.run(render_task, poison)
     assert str(there.value) == str(here.value)
     assert "lone surrogate" not in str(there.value)
     assert multiprocessing.active_children() == []

@@ -17,8 +17,8 @@ from leadcheck.errors import ReportError
 from leadcheck.importing.policy import add_responses
 from leadcheck.instrument.catalog import load_instrument
 from leadcheck.instrument.model import Instrument
+from leadcheck.pdf.render import locked_fetcher
 from leadcheck.report.bundle import BUNDLE_ROOT, load_bundle
-from leadcheck.report.pdf import locked_fetcher
 from leadcheck.report.render import render, view_for, view_html
 from leadcheck.responses import IncomingResponse, Response
 from leadcheck.scoring import Scorecard, score
@@ -224,7 +224,7 @@ def test_hidden_group_items_nobody_observed_long_and_non_latin_text(psl: Instrum
     ],
 )
 def test_fetcher_refuses_everything_outside_the_bundle(url: str) -> None:
-    fetcher = locked_fetcher(load_bundle())
+    fetcher = locked_fetcher(load_bundle().files)
     with pytest.raises(ValueError, match="refused"):
         fetcher.fetch(url)
 
@@ -237,7 +237,7 @@ def test_fetcher_serves_bundled_assets_and_ignores_escaping_links(tmp_path: Path
     (custom / "link.png").symlink_to(tmp_path / "secret.png")
     bundle = load_bundle(custom)
     assert "link.png" not in bundle.files
-    fetcher = locked_fetcher(bundle)
+    fetcher = locked_fetcher(bundle.files)
     assert fetcher.fetch(BUNDLE_ROOT + "logo.png").read() == b"\x89PNG fake"
     with pytest.raises(ValueError, match="refused"):
         fetcher.fetch(BUNDLE_ROOT + "link.png")

@@ -23,8 +23,7 @@ from leadcheck.importing.policy import add_responses
 from leadcheck.instrument.catalog import load_instrument
 from leadcheck.instrument.model import Instrument
 from leadcheck.report.bundle import load_bundle
-from leadcheck.report.html import render_html
-from leadcheck.report.pdf import render_pdf
+from leadcheck.report.formats import RenderTask, render_task
 from leadcheck.report.render import render, view_for
 from leadcheck.responses import Response
 from leadcheck.scoring import REVERSE_MEANING, REVERSE_SHORT, Scorecard, score
@@ -78,7 +77,7 @@ def pdfs(
     made = {
         "full": render(full, "pdf", generated=DAY),
         "self-only": render(self_only, "pdf", generated=DAY),
-        "cohort": render_pdf(render_html(view, load_bundle(), "cohort.html.j2"), load_bundle()),
+        "cohort": render_task(RenderTask("cohort", view, "cohort.html.j2", load_bundle())).data,
     }
     paths = {}
     for name, data in made.items():

@@ -54,6 +54,7 @@ from leadcheck.codeversion import code_version
 from leadcheck.errors import LeadcheckError, NormsError, NotFoundError
 from leadcheck.exact import canonical, exact
 from leadcheck.scoring import Scorecard
+from leadcheck.store.figurecache import enabled as figures_kept
 
 if TYPE_CHECKING:
     from leadcheck.store import Assessment, Store
@@ -560,7 +561,8 @@ def leader_figures(
     from leadcheck.scorecards import score_assessment
 
     to_look_up = [a.id for a in latest if a.id not in scored]
-    state = store.figures.states(to_look_up, code_version())
+    cached = figures_kept()
+    state = store.figures.states(to_look_up, code_version()) if cached else {}
     kept = store.figures.kept(state)
     out: list[LeaderFigures] = []
     new: list[tuple[int, str, Any]] = []
@@ -571,7 +573,8 @@ def leader_figures(
             out.append(LeaderFigures.from_data(kept[assessment.id]))
         else:
             figures = LeaderFigures.of(score_assessment(store, assessment))
-            new.append((assessment.id, state[assessment.id], figures.data()))
+            if cached:
+                new.append((assessment.id, state[assessment.id], figures.data()))
             out.append(figures)
     store.figures.keep(new)
     return out

@@ -196,28 +196,18 @@ def questionnaire_html(view: QuestionnaireView) -> str:
     return str(_template().render(form=view))
 
 
-def _refuse_fetch(url: str, *args: Any, **kwargs: Any) -> Any:
-    raise ValueError("a questionnaire loads nothing from outside")
-
-
 def render_questionnaire(view: QuestionnaireView) -> bytes:
     """The form's PDF: tagged (PDF/UA-1), every field fillable, the reference fields read-only.
 
     Rendered once per leader and group. WeasyPrint writes the fields; ``_fix_fields``
     then makes the field tree one every viewer reads the same way (see its docstring).
     """
-    import weasyprint
     from pypdf import PdfReader, PdfWriter
 
-    from leadcheck.report.pdf import font_config, scope_table_headers
+    from leadcheck.pdf.render import write_pdf
 
-    try:
-        document = weasyprint.HTML(string=questionnaire_html(view), url_fetcher=_refuse_fetch).render(
-            font_config=font_config(), pdf_forms=True
-        )
-        data = document.write_pdf(pdf_variant="pdf/ua-1", pdf_tags=True, finisher=scope_table_headers)
-    except Exception as e:  # WeasyPrint raises many kinds; say which step failed
-        raise ReportError(f"rendering the questionnaire failed: {type(e).__name__}: {e}") from e
+    # It ships no files: the PDF service's locked fetcher refuses every URL it holds.
+    data = write_pdf(questionnaire_html(view), forms=True, what="rendering the questionnaire")
     reader = PdfReader(io.BytesIO(data))
     writer = PdfWriter(clone_from=reader)
     writer.pdf_header = reader.pdf_header  # PDF/UA-1 is PDF 1.7; pypdf would write 1.3

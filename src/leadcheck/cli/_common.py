@@ -162,9 +162,10 @@ def output_option(help: str, folder: bool = False) -> Any:
     return typer.Option("--output", "-o", help=help, metavar="FILE", dir_okay=False)
 
 
-def format_option(help: str = "") -> Any:
-    """``--format`` (``-f``); the choices come from the parameter's enum."""
-    return typer.Option("--format", "-f", help=help or FORMAT_HELP)
+def format_option(help: str = "", metavar: str | None = None) -> Any:
+    """``--format`` (``-f``); the choices come from the parameter's enum, or a registry's keys
+    named in ``help`` (with a ``metavar``)."""
+    return typer.Option("--format", "-f", help=help or FORMAT_HELP, metavar=metavar)
 
 
 FormatOpt = Annotated[TextOrJson, format_option()]

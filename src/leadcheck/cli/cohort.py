@@ -142,10 +142,10 @@ def _run(
     norms: Path | None = None,
 ) -> CohortResult:
     from leadcheck.cohort.run import run_cohort
-    from leadcheck.norms import load
+    from leadcheck.report.pipeline import report_options
     from leadcheck.store import Store
 
-    norm_group = load(norms) if norms is not None else None
+    options = report_options(template_dir=template_dir, norms_file=norms, draft=draft)
     on_event, progress = _reporter(quiet)
     with Store.open(db_path(ctx), create=False) as store, progress or contextlib.nullcontext():
         result = run_cohort(
@@ -156,10 +156,8 @@ def _run(
             scheduler=scheduler,
             anonymize=anonymize,
             force=force,
-            template_dir=template_dir,
+            report=options,
             on_event=on_event,
-            draft=draft,
-            norms=norm_group,
         )
     return result
 

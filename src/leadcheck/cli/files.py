@@ -29,10 +29,17 @@ from leadcheck.cli._common import (
 from leadcheck.cli._help import Command
 from leadcheck.cli._reporters import Format, Report, print_report
 from leadcheck.errors import ExitCode
+from leadcheck.exportformats import DEFAULT_EXPORT, EXPORT_FORMATS
+from leadcheck.exportformats import formats_help as export_formats_help
 
 if TYPE_CHECKING:
     from leadcheck.importing.plan import ImportOutcome, ImportPlan, LeaderOutcome
     from leadcheck.store import Store
+
+
+# --format's choices for `export`: the registered export formats, so that a new one is one entry there.
+ExportFormatName = Enum("ExportFormatName", {name: name for name in EXPORT_FORMATS}, type=str)  # type: ignore[misc]
+DEFAULT_EXPORT_NAME = ExportFormatName(DEFAULT_EXPORT)
 
 
 class Layout(str, Enum):
@@ -46,11 +53,6 @@ class Layout(str, Enum):
     qualtrics = "qualtrics"
     surveymonkey = "surveymonkey"
     generic = "generic"
-
-
-class ExportFormat(str, Enum):
-    json = "json"
-    csv = "csv"
 
 
 def _open_existing(ctx: typer.Context) -> Store | None:
@@ -377,12 +379,9 @@ def _print_outcome(plan: ImportPlan, outcome: ImportOutcome) -> None:
 def export(
     ctx: typer.Context,
     format: Annotated[
-        ExportFormat,
-        format_option(
-            "json: everything, instruments, leaders without responses and the release ledger "
-            "included (for backups); csv: one row per response, without the ledger."
-        ),
-    ] = ExportFormat.json,
+        ExportFormatName,
+        format_option(export_formats_help()),
+    ] = DEFAULT_EXPORT_NAME,
     output: Annotated[
         Path | None, output_option("Write to FILE (atomically); default standard output.")
     ] = None,
@@ -397,16 +396,17 @@ def export(
 ) -> None:
     """Export every response, for backups and for other tools; `leadcheck import` reads it back."""
     from leadcheck.errors import NO_FOLDER, UsageError, cannot_write
-    from leadcheck.importing.export import release_count, write_csv, write_json
+    from leadcheck.importing.export import release_count
     from leadcheck.importing.output import atomic_text
     from leadcheck.store import Store
 
-    writer = write_json if format is ExportFormat.json else write_csv
+    chosen = EXPORT_FORMATS[format.value]
+    writer = chosen.write
     with Store.open(db_path(ctx), create=False) as store:
-        ledger = release_count(store) if format is ExportFormat.csv else 0
+        ledger = 0 if chosen.has_ledger else release_count(store)
         if ledger and not without_ledger:
             raise UsageError(
-                f"the CSV export leaves out the release ledger ({txt.count(ledger, 'release record')}): a "
+                f"the {chosen.name.upper()} export leaves out the release ledger ({txt.count(ledger, 'release record')}): a "
                 "workspace restored from it would publish what earlier reports hold back. For a backup, "
                 "use --format json; for a spreadsheet, add --without-ledger"
             )

@@ -9,12 +9,13 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from leadcheck.cli._common import (
-    FORMAT_HELP,
     AssessmentInstrumentOpt,
+    FormatOpt,
     LeaderArg,
     TextOrJson,
     console,
     db_path,
+    output_option,
     printable,
     working,
 )
@@ -46,16 +47,10 @@ def plan(
         ),
     ] = None,
     show: Annotated[bool, typer.Option("--show", help="Print the stored plan of the round.")] = False,
-    format: Annotated[TextOrJson, typer.Option("--format", "-f", help=FORMAT_HELP)] = TextOrJson.text,
+    format: FormatOpt = TextOrJson.text,
     output: Annotated[
         Path | None,
-        typer.Option(
-            "--output",
-            "-o",
-            help="Write the one-page plan to share with raters (PDF: behaviours and dates, no scores).",
-            metavar="FILE",
-            dir_okay=False,
-        ),
+        output_option("Write the one-page plan to share with raters (PDF: behaviours and dates, no scores)."),
     ] = None,
     instrument: AssessmentInstrumentOpt = None,
 ) -> None:

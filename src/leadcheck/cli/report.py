@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import enum
-import hashlib
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import Annotated
 
 import typer
 
@@ -22,17 +20,11 @@ from leadcheck.cli._common import (
 )
 from leadcheck.cli._help import Command
 
-if TYPE_CHECKING:
-    from leadcheck.norms import Norms
-    from leadcheck.report.render import Rendered
-    from leadcheck.report.renderer import Renderer
-    from leadcheck.scorecards import ScoredAssessment
-    from leadcheck.store import Store
 
+def _formats() -> list[str]:
+    from leadcheck.report.formats import FORMATS
 
-class ReportFormat(str, enum.Enum):
-    pdf = "pdf"
-    html = "html"
+    return list(FORMATS)
 
 
 # Over 60 lines only through its parameter declarations: typer reads the options from the signature.
@@ -41,7 +33,10 @@ def report(
     leader: LeaderArg,
     output: Annotated[Path, output_option("The file to write.")],
     format: Annotated[
-        ReportFormat | None, format_option("pdf or html (default: from the file's suffix, else pdf).")
+        str | None,
+        format_option(
+            f"{' or '.join(_formats())} (default: from the file's suffix, else pdf).", metavar="FORMAT"
+        ),
     ] = None,
     template_dir: TemplateDirOpt = None,
     instrument: AssessmentInstrumentOpt = None,
@@ -55,14 +50,12 @@ def report(
     figures that could be set against it to single a rater out (see
     `leadcheck audit`).
     """
+    from leadcheck.report.formats import format_for
     from leadcheck.report.glyphs import warning
-    from leadcheck.report.renderer import Renderer, worth_forking
+    from leadcheck.report.pipeline import make_report, report_options
 
-    fmt = format.value if format else ("html" if output.suffix.lower() in (".html", ".htm") else "pdf")
-    # WeasyPrint loads in a process of its own, forked now (before the workspace opens and scoring's
-    # modules load), while this one makes the scorecard: leadcheck.report.renderer.
-    with Renderer(ahead=fmt == "pdf" and worth_forking()) as renderer, working(f"Rendering {output}"):
-        rendered = _make(ctx, leader, instrument, output, fmt, template_dir, norms, draft, renderer)
+    options = report_options(format_for(output, format).name, template_dir, norms, draft)
+    rendered = make_report(db_path(ctx), leader, instrument, output, options, working(f"Rendering {output}"))
     # Plain lines (no rich console to load for them): they hold a path and a name, printed as typed.
     kind = "draft, " if draft else ""
     typer.echo(f"Wrote {output} ({kind}{len(rendered.data) / 1024:.0f} KiB)", err=True)
@@ -75,65 +68,6 @@ def report(
         "and the same raters; the next report shows the change against the plan.",
         err=True,
     )
-
-
-def _make(
-    ctx: typer.Context,
-    leader: str,
-    instrument: str | None,
-    output: Path,
-    fmt: str,
-    template_dir: Path | None,
-    norms: Path | None,
-    draft: bool,
-    renderer: Renderer,
-) -> Rendered:
-    """Score the leader, render the report and write it (recorded in the ledger unless a draft)."""
-    from leadcheck.development import report_plans
-    from leadcheck.norms import load
-    from leadcheck.report.render import render_report
-    from leadcheck.scorecards import scored_leader
-    from leadcheck.store import Store
-
-    norms_file = load(norms) if norms is not None else None
-    with Store.open(db_path(ctx), create=False) as store:
-        scored = scored_leader(store, leader, instrument)
-        norm_group = _norm_group(store, scored, norms_file, norms)
-        rendered = render_report(
-            scored.card,
-            fmt,
-            scored.change,
-            template_dir,
-            norms=norm_group,
-            draft=draft,
-            renderer=renderer,
-            plans=report_plans(store, scored.assessment),
-        )
-        _write(store, scored, rendered.data, output, draft)
-    return rendered
-
-
-def _norm_group(
-    store: Store, scored: ScoredAssessment, loaded: Norms | None, path: Path | None
-) -> Norms | None:
-    """The norms file given (checked against the leader's instrument), else the leader's own cohort
-    when it is large enough."""
-    from leadcheck.norms import check_instrument, cohort_norms
-
-    inst_id = scored.card.instrument.id
-    if loaded is not None:
-        check_instrument(loaded, inst_id, str(path))
-        return loaded
-    return cohort_norms(store, scored.assessment.leader.cohort, inst_id, {scored.assessment.id: scored.card})
-
-
-def _write(store: Store, scored: ScoredAssessment, data: bytes, output: Path, draft: bool) -> None:
-    """Record the release (a draft is one too), then write the report: never a file without its release."""
-    from leadcheck.atomic import write_atomic
-    from leadcheck.scorecards import publish
-
-    publish(store, scored, "draft" if draft else "report", hashlib.sha256(data).hexdigest())
-    write_atomic(output, data)
 
 
 def register(app: typer.Typer) -> None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -250,9 +250,16 @@ def summary(
         scored = scored_leader(store, leader, instrument)
         publish(store, scored, "summary")  # what it shows is a release like any report
         plan = current_plan(store, scored.assessment)
-    if wants_json(format, as_json):
-        typer.echo(json.dumps({**_summary_json(scored), "plan": plan}, indent=2, ensure_ascii=False))
-        return
+    PRINTERS[TextOrJson.json if wants_json(format, as_json) else format](scored, plan)
+
+
+def _print_json(scored: ScoredAssessment, plan: dict[str, object] | None) -> None:
+    """The summary as JSON for tools (documented in the README), with the round's plan."""
+    typer.echo(json.dumps({**_summary_json(scored), "plan": plan}, indent=2, ensure_ascii=False))
+
+
+def _print_text(scored: ScoredAssessment, plan: dict[str, object] | None) -> None:
+    """The summary as tables for people, as wide as the terminal (the plan is `leadcheck plan --show`'s)."""
     card = scored.card
     out = console()
     _print_header(out, card)
@@ -264,6 +271,13 @@ def summary(
         out.print(_dimension_table(card, dim, layout, out.width))
     _print_changes(out, scored)
     _print_findings(out, card)
+
+
+# What each --format prints: a new format is one entry (and its name in TextOrJson).
+PRINTERS: dict[TextOrJson, Callable[[ScoredAssessment, dict[str, object] | None], None]] = {
+    TextOrJson.text: _print_text,
+    TextOrJson.json: _print_json,
+}
 
 
 def _summary_json(scored: ScoredAssessment) -> dict[str, Any]:

@@ -9,7 +9,6 @@ view models and the template bundle; they never touch the database.
 from __future__ import annotations
 
 import concurrent.futures as cf
-import hashlib
 import multiprocessing
 import os
 import time
@@ -18,7 +17,6 @@ from collections.abc import Callable, Iterator
 from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
-from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -34,15 +32,14 @@ from leadcheck.cohort.files import (
     write_manifest,
 )
 from leadcheck.cohort.statistics import CohortBuilder
-from leadcheck.cohort.worker import RenderResult, RenderTask, render_task
 from leadcheck.development import report_plans
 from leadcheck.errors import LeadcheckError, NotFoundError, ReportError, SchedulerError, UsageError
-from leadcheck.norms import Norms, check_instrument, cohort_norms, norms_digest
+from leadcheck.norms import Norms, norms_digest
+from leadcheck.pdf.process import warm_up
 from leadcheck.report.bundle import load_bundle
-from leadcheck.report.html import ENTRY
-from leadcheck.report.process import warm_up
-from leadcheck.report.viewmodel import build_view
-from leadcheck.scorecards import ScoredAssessment, publish, score_latest
+from leadcheck.report.formats import Rendered, RenderTask, render_task
+from leadcheck.report.pipeline import ReportOptions, leader_task, norm_group, release
+from leadcheck.scorecards import ScoredAssessment, score_latest
 from leadcheck.store import Leader, Store
 
 if TYPE_CHECKING:
@@ -260,7 +257,7 @@ class LocalPool(cf.Executor):
 WORKER_DIED = "its render worker stopped (killed, perhaps for lack of memory) twice; render it alone with `leadcheck report`"
 
 
-def _submit_retrying(executor: cf.Executor, task: RenderTask) -> RenderResult:
+def _submit_retrying(executor: cf.Executor, task: RenderTask) -> Rendered:
     """One task, run to its result; once more in a fresh pool if the first one's worker died."""
     try:
         return executor.submit(render_task, task).result()
@@ -291,10 +288,7 @@ class RunOptions:
     scheduler: str | None = None
     anonymize: bool = False
     force: bool = False
-    template_dir: Path | None = None
-    generated: date | None = None
-    norms: Norms | None = None
-    draft: bool = False
+    report: ReportOptions = field(default_factory=ReportOptions)
 
 
 @dataclass(frozen=True)
@@ -316,22 +310,18 @@ def run_cohort(
     scheduler: str | None = None,
     anonymize: bool = False,
     force: bool = False,
-    template_dir: Path | None = None,
-    generated: date | None = None,
+    report: ReportOptions | None = None,
     on_event: Callable[[Event], None] | None = None,
-    norms: Norms | None = None,
-    draft: bool = False,
 ) -> CohortResult:
-    """Render every leader's report of ``cohort`` and the cohort summary into ``out_dir``.
+    """Render every leader's report of ``cohort`` (as ``report`` says: templates, norms, draft, date)
+    and the cohort summary into ``out_dir``.
 
-    Each leader's report written is recorded in the release ledger, unless ``draft``.
+    Each leader's report written is recorded in the release ledger (leadcheck.report.pipeline.release).
     """
     started = time.perf_counter()
     if scheduler:
         check_scheduler_address(scheduler)
-    options = RunOptions(
-        jobs or os.cpu_count() or 1, scheduler, anonymize, force, template_dir, generated, norms, draft
-    )
+    options = RunOptions(jobs or os.cpu_count() or 1, scheduler, anonymize, force, report or ReportOptions())
     run = CohortRun(store, cohort, out_dir, options, on_event or (lambda _e: None))
     result = run.run()
     result.seconds = time.perf_counter() - started
@@ -354,7 +344,7 @@ class CohortRun:
     ) -> None:
         self.store, self.cohort, self.out_dir, self.options, self.emit = store, cohort, out_dir, options, emit
         self.leaders = _cohort_leaders(store, cohort)
-        self.bundle = load_bundle(options.template_dir)
+        self.bundle = load_bundle(options.report.template_dir)
         out_dir.mkdir(parents=True, exist_ok=True)
         names = [leader.name for leader in self.leaders]
         self.codes = leader_codes(names, read_codes(out_dir)) if options.anonymize else {}
@@ -365,7 +355,7 @@ class CohortRun:
         self.builder: CohortBuilder | None = None
         self.digests: list[str] = []
         self.to_record: dict[str, ScoredAssessment] = {}  # file -> what it releases
-        self.norm_groups: dict[str, Norms | None] = {}
+        self.norm_groups: dict[tuple[str, str], Norms | None] = {}  # by cohort and instrument
 
     def run(self) -> CohortResult:
         self.emit(Event("start", total=self.total))
@@ -403,8 +393,8 @@ class CohortRun:
             self.builder.add(card, responses, scored.previous_card)
         else:  # cohort figures need one instrument: the first leader's; say who is left out
             self.result.outside_summary.append((leader.name, instrument.id))
-        group = self.norm_group(instrument.id)
-        draft = self.options.draft
+        group = norm_group(self.store, scored, self.options.report, self.norm_groups)
+        draft = self.options.report.draft
         plans = report_plans(self.store, scored.assessment)
         extra = [
             repr(plans),  # a plan made or changed since is printed in the report
@@ -418,20 +408,10 @@ class CohortRun:
             self.result.skipped.append(file)
             self.emit(Event("skipped", leader.name, file, self._done(), self.total))
             return None
-        view = build_view(
-            card, scored.change, generated=self.options.generated, norms=group, draft=draft, plans=plans
-        )
         self.to_record[file] = scored
-        return Job(RenderTask(file, view, ENTRY, self.bundle), digest, leader.name)
-
-    def norm_group(self, instrument_id: str) -> Norms | None:
-        """The norms file given, else this cohort itself when large enough (scored once more, aggregates only)."""
-        if self.options.norms is not None:
-            check_instrument(self.options.norms, instrument_id, "--norms")
-            return self.options.norms
-        if instrument_id not in self.norm_groups:
-            self.norm_groups[instrument_id] = cohort_norms(self.store, self.cohort, instrument_id)
-        return self.norm_groups[instrument_id]
+        return Job(
+            leader_task(file, scored, self.options.report, self.bundle, group, plans), digest, leader.name
+        )
 
     # -- render: the one executor loop --------------------------------------------------------
 
@@ -441,7 +421,7 @@ class CohortRun:
         A job whose worker died is retried once, alone in a fresh pool, so the
         one that kills its worker is found and only it fails.
         """
-        pending: dict[cf.Future[RenderResult], Job] = {}
+        pending: dict[cf.Future[Rendered], Job] = {}
         suspects: deque[Job] = deque()
         source = self.plan()
         exhausted = False
@@ -462,7 +442,7 @@ class CohortRun:
             if self._collect(pending, suspects) and isinstance(executor, LocalPool):
                 executor.restart()
 
-    def _collect(self, pending: dict[cf.Future[RenderResult], Job], suspects: deque[Job]) -> bool:
+    def _collect(self, pending: dict[cf.Future[Rendered], Job], suspects: deque[Job]) -> bool:
         """Handle the jobs that finished; True when a worker died (every job in flight is then collected)."""
         done, _ = cf.wait(pending, return_when=cf.FIRST_COMPLETED)
         broken = False
@@ -485,16 +465,12 @@ class CohortRun:
             done = set(cf.wait(pending)[0]) if broken else set()
         return broken
 
-    def write(self, job: Job, res: RenderResult) -> None:
-        """Record one report's release (drafts too), then write it: never a file without its release."""
+    def write(self, job: Job, res: Rendered) -> None:
+        """Record one report's release (drafts too), then write it (leadcheck.report.pipeline.release)."""
         scored = self.to_record.pop(res.key)
-        publish(
-            self.store,
-            scored,
-            "draft" if self.options.draft else "cohort",
-            hashlib.sha256(res.pdf).hexdigest(),
+        release(
+            self.store, scored, self.options.report.release_kind("cohort"), res.data, self.out_dir / res.key
         )
-        write_atomic(self.out_dir / res.key, res.pdf)
         self.manifest[res.key] = job.digest
         write_manifest(self.out_dir, self.manifest)
         self.result.written.append(res.key)
@@ -510,7 +486,7 @@ class CohortRun:
         """
         scored = self.to_record.pop(file, None)
         if scored is not None:
-            publish(self.store, scored, "draft" if self.options.draft else "cohort")
+            release(self.store, scored, self.options.report.release_kind("cohort"))
         self.result.failed.append((leader, reason))
         self.emit(Event("failed", leader, file, 0, self.total, reason=reason))
 
@@ -548,7 +524,7 @@ class CohortRun:
             except ReportError as e:  # over its budget, say: the leaders' reports stand, the run says so
                 self.fail("the cohort summary", SUMMARY, _reason(e))
                 return
-            write_atomic(path, res.pdf)
+            write_atomic(path, res.data)
             if res.missing_scripts:
                 result.missing_fonts.append(("the cohort summary", res.missing_scripts))
             self.manifest[SUMMARY] = digest
@@ -565,7 +541,7 @@ class CohortRun:
             builder.result(),
             self.cohort,
             {name: codes.get(name, name) for name in builder.leaders},
-            generated=self.options.generated,
+            generated=self.options.report.generated,
             anonymized=self.options.anonymize,
             # Listed by what is printed: by code when anonymized, so the order says nothing of the names.
             failures=tuple(sorted(f"{codes.get(n, n)}: {why}" for n, why in self.result.failed)),

@@ -14,18 +14,17 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from leadcheck.errors import ReportError
+from leadcheck.pdf.render import ASSET_SUFFIXES, BUNDLE_ROOT
 from leadcheck.resources import templates_dir
+
+__all__ = ["ASSET_SUFFIXES", "BUNDLE_ROOT", "TemplateBundle", "load_bundle"]
 
 TEXT_SUFFIXES = frozenset({".j2", ".css", ".html"})
 TEMPLATE_SUFFIXES = frozenset({".j2", ".html"})
-ASSET_SUFFIXES = frozenset(
-    {".png", ".jpg", ".jpeg", ".gif", ".svg", ".webp", ".ttf", ".otf", ".woff", ".woff2"}
-)
 MAX_FILE_BYTES = 8 * 1024 * 1024  # one stylesheet, image or font
 MAX_TEMPLATE_BYTES = 256 * 1024  # one template: Jinja compiles it before a step is taken (about 5 s at most)
 MAX_BUNDLE_BYTES = 32 * 1024 * 1024  # all of them: the bundle travels with every render task
 MAX_ENTRIES = 10_000  # files and folders looked at in a template folder
-BUNDLE_ROOT = "file:///leadcheck-bundle/"
 
 
 @dataclass(frozen=True)

@@ -16,7 +16,6 @@ from leadcheck import text as txt
 from leadcheck.errors import ReportError
 from leadcheck.report import budget
 from leadcheck.report.bundle import TemplateBundle
-from leadcheck.report.templatecache import template_cache
 
 ENTRY = "report.html.j2"
 STYLESHEET = "report.css"
@@ -141,8 +140,6 @@ def environment(bundle: TemplateBundle) -> jinja2.Environment:
         # immutable variant from changing the view model. Only loops and printing remain.
         env = ReportSandbox(
             loader=jinja2.DictLoader(bundle.templates()),
-            # Compiled templates are kept between runs (leadcheck.report.templatecache).
-            bytecode_cache=template_cache(ReportSandbox, OPTIONS),
             finalize=_finalize,
             **OPTIONS,
         )

@@ -1,14 +1,14 @@
-"""One report, end to end: scorecard to view model to HTML to PDF bytes."""
+"""One scorecard's report, end to end in this process: scorecard to view model to HTML to file bytes."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from leadcheck.report.bundle import ASSET_SUFFIXES, TemplateBundle, load_bundle
-from leadcheck.report.html import render_html
+from leadcheck.report.bundle import TemplateBundle, load_bundle
+from leadcheck.report.formats import Rendered, RenderTask, render_task, standalone_html
+from leadcheck.report.html import ENTRY, render_html
 from leadcheck.report.viewmodel import ReportView, build_view
 from leadcheck.scoring import Scorecard
 
@@ -16,7 +16,6 @@ if TYPE_CHECKING:
     from leadcheck.change import RoundChange
     from leadcheck.development import PlanPage, PlanSection
     from leadcheck.norms import Norms
-    from leadcheck.report.renderer import Renderer
 
 
 def view_for(
@@ -38,78 +37,21 @@ def view_html(view: ReportView, bundle: TemplateBundle | None = None) -> str:
     return standalone_html(render_html(view, bundle), bundle)
 
 
-def standalone_html(html: str, bundle: TemplateBundle) -> str:
-    """The report's HTML as the file a coach opens: assets inlined, no script, no remote reference."""
-    from leadcheck.report.htmlsafe import standalone
-
-    return standalone(inline_assets(html, bundle))
-
-
-def inline_assets(html: str, bundle: TemplateBundle) -> str:
-    """Relative references to the bundle's assets (src="logo.png", url(font.woff2)) as data: URLs,
-    so the HTML file stands alone; anything else is left as written."""
-    import base64
-    import mimetypes
-    import re
-
-    def data_url(name: str) -> str | None:
-        if Path(name).suffix.lower() not in ASSET_SUFFIXES or name not in bundle.files:
-            return None
-        mime = mimetypes.guess_type(name)[0] or "application/octet-stream"
-        return f"data:{mime};base64,{base64.b64encode(bundle.files[name]).decode()}"
-
-    def attr(m: re.Match[str]) -> str:
-        url = data_url(m.group(2))
-        return f'{m.group(1)}="{url}"' if url else m.group(0)
-
-    def css(m: re.Match[str]) -> str:
-        url = data_url(m.group(2))
-        return f"url({url})" if url else m.group(0)
-
-    html = re.sub(r'\b(src|href)="([^":]+)"', attr, html)
-    return re.sub(r"url\((['\"]?)([^)'\":]+)\1\)", css, html)
-
-
-def view_pdf(view: ReportView, bundle: TemplateBundle | None = None) -> bytes:
-    """A view model as PDF bytes (imports WeasyPrint on first use). Runs in render workers."""
-    from leadcheck.report.pdf import render_pdf
-
-    bundle = bundle or load_bundle()
-    return render_pdf(render_html(view, bundle), bundle)
-
-
-@dataclass(frozen=True)
-class Rendered:
-    """A rendered report, and the scripts in it that no installed font can draw."""
-
-    data: bytes
-    missing_scripts: tuple[str, ...]
-
-
-def render_report(
+def report_task(
+    key: str,
     card: Scorecard,
-    fmt: str = "pdf",
     change: RoundChange | None = None,
-    template_dir: Path | None = None,
+    *,
+    fmt: str = "pdf",
+    bundle: TemplateBundle | None = None,
     generated: date | None = None,
     norms: Norms | None = None,
     draft: bool = False,
-    renderer: Renderer | None = None,
     plans: tuple[PlanSection, ...] = (),
-) -> Rendered:
-    """The report of one scorecard as PDF or HTML bytes, with its font coverage.
-
-    A PDF is made by ``renderer`` (one started ahead, leadcheck.report.renderer) when given.
-    """
-    from leadcheck.report.renderer import render_here
-
+) -> RenderTask:
+    """The render task of a leader's report: its view model, the report's template entry and the bundle."""
     view = view_for(card, change, generated, norms, draft, plans)
-    bundle = load_bundle(template_dir)
-    html = render_html(view, bundle)
-    if fmt == "html":
-        return Rendered(standalone_html(html, bundle).encode("utf-8"), ())
-    pdf = renderer.render(html, bundle) if renderer is not None else render_here(html, bundle)
-    return Rendered(pdf.data, pdf.missing_scripts)
+    return RenderTask(key, view, ENTRY, bundle or load_bundle(), fmt)
 
 
 PLAN_ENTRY = "plan.html.j2"
@@ -118,11 +60,7 @@ PLAN_ENTRY = "plan.html.j2"
 def render_plan(page: PlanPage, template_dir: Path | None = None) -> Rendered:
     """The one-page development plan as PDF bytes: the report's templates, sandbox, stylesheet and
     locked fetcher, another entry template (plan.html.j2)."""
-    from leadcheck.report.renderer import render_here
-
-    bundle = load_bundle(template_dir)
-    pdf = render_here(render_html(page, bundle, PLAN_ENTRY), bundle)
-    return Rendered(pdf.data, pdf.missing_scripts)
+    return render_task(RenderTask("plan", page, PLAN_ENTRY, load_bundle(template_dir)))
 
 
 def render(
@@ -132,5 +70,6 @@ def render(
     template_dir: Path | None = None,
     generated: date | None = None,
 ) -> bytes:
-    """The report of one scorecard as PDF or HTML bytes."""
-    return render_report(card, fmt, change, template_dir, generated).data
+    """The report of one scorecard as PDF or HTML bytes (no workspace, no release: for tests and benches)."""
+    task = report_task("report", card, change, fmt=fmt, bundle=load_bundle(template_dir), generated=generated)
+    return render_task(task).data

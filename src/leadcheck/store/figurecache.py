@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
@@ -54,6 +55,12 @@ _READS = (
     # the instrument snapshot the assessment was made with
     "SELECT id, instrument_row || {f} || created_at FROM assessments WHERE id IN ({marks})",
 )
+
+
+def enabled() -> bool:
+    """False when ``LEADCHECK_FIGURE_CACHE`` is ``off``: every figure is scored afresh (for measuring
+    what the cache saves, bench/mechanisms.py)."""
+    return os.environ.get("LEADCHECK_FIGURE_CACHE", "").strip().lower() not in ("off", "0", "no")
 
 
 class FigureCache:

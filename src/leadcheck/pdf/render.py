@@ -1,21 +1,28 @@
-"""PDF rendering with WeasyPrint, locked down: only the bundle's own files may be fetched.
+"""WeasyPrint locked down: a document's HTML in, tagged PDF bytes out, fetching nothing it was not given.
 
-WeasyPrint is imported here, inside functions, never at CLI start-up: it costs
-about 0.7 s to import.
+Used by the report and the questionnaire alike. WeasyPrint is imported here,
+inside functions, never at CLI start-up: it costs about 0.7 s to import. One
+font configuration per process is reused across documents.
 """
 
 from __future__ import annotations
 
 import signal
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote
 
 from leadcheck.errors import ReportError
-from leadcheck.report.bundle import ASSET_SUFFIXES, BUNDLE_ROOT, TemplateBundle
+
+# The base URL of every document: relative references resolve below it, to the files the document ships.
+BUNDLE_ROOT = "file:///leadcheck-bundle/"
+# What a document may load from the files it ships: images and fonts.
+ASSET_SUFFIXES = frozenset(
+    {".png", ".jpg", ".jpeg", ".gif", ".svg", ".webp", ".ttf", ".otf", ".woff", ".woff2"}
+)
 
 # Wall time of one PDF's layout and writing (the demo's heaviest report takes about 5 s).
 PDF_SECONDS = 120.0
@@ -24,36 +31,36 @@ _fetcher_class: Any = None
 _font_config: Any = None
 
 
-def locked_fetcher(bundle: TemplateBundle) -> Any:
-    """A WeasyPrint URL fetcher that serves the bundle's assets and refuses everything else.
+def locked_fetcher(files: Mapping[str, bytes]) -> Any:
+    """A WeasyPrint URL fetcher that serves the images and fonts among ``files`` and refuses everything else.
 
-    Refused: any file on disk, http, https, ftp, data: URLs, and the bundle's
-    templates themselves (only images and fonts are served).
+    Refused: any file on disk, http, https, ftp, data: URLs, and any other file
+    given (a report's templates: only images and fonts are served).
     """
     global _fetcher_class
     if _fetcher_class is None:
         from weasyprint.urls import URLFetcher, URLFetcherResponse
 
         class LockedFetcher(URLFetcher):  # type: ignore[misc]
-            def __init__(self, bundle: TemplateBundle) -> None:
+            def __init__(self, files: Mapping[str, bytes]) -> None:
                 super().__init__(timeout=1, allowed_protocols={"file"}, allow_redirects=False)
-                self.bundle = bundle
+                self.files = files
 
             def fetch(self, url: str, headers: Any = None) -> Any:
                 if not url.startswith(BUNDLE_ROOT):
-                    raise ValueError("refused to fetch a URL outside the report's bundle")
+                    raise ValueError("refused to fetch a URL outside the document's own files")
                 name = unquote(url[len(BUNDLE_ROOT) :].split("?")[0].split("#")[0])
-                data = self.bundle.files.get(name)
+                data = self.files.get(name)
                 if data is None or Path(name).suffix.lower() not in ASSET_SUFFIXES or ".." in name.split("/"):
-                    raise ValueError("refused to fetch a file the report's bundle does not hold")
+                    raise ValueError("refused to fetch a file the document does not ship")
                 return URLFetcherResponse(url, body=data)
 
         _fetcher_class = LockedFetcher
-    return _fetcher_class(bundle)
+    return _fetcher_class(files)
 
 
 def font_config() -> Any:
-    """One FontConfiguration per process, reused across reports."""
+    """One FontConfiguration per process, reused across documents."""
     global _font_config
     if _font_config is None:
         from weasyprint.text.fonts import FontConfiguration
@@ -122,35 +129,29 @@ def deadline(seconds: float) -> Iterator[None]:
         signal.signal(signal.SIGALRM, previous)
 
 
-def check_svg(html: str, bundle: TemplateBundle) -> None:
-    """ReportError when the document's SVG, inline or from the bundle, draws too much (leadcheck.report.assets)."""
-    from leadcheck.report.assets import check_document, check_svg_asset
+def write_pdf(
+    html: str, files: Mapping[str, bytes] | None = None, *, forms: bool = False, what: str = "PDF rendering"
+) -> bytes:
+    """PDF bytes of ``html``: tagged (PDF/UA-1), with metadata from the HTML head, laid out within PDF_SECONDS.
 
-    drawn = {
-        name: check_svg_asset(name, data)
-        for name, data in bundle.files.items()
-        if name.lower().endswith(".svg")
-    }
-    check_document(html, drawn)
-
-
-def render_pdf(html: str, bundle: TemplateBundle) -> bytes:
-    """PDF bytes of ``html``: tagged (PDF/UA-1), with metadata from the HTML head."""
+    The document may load the images and fonts among ``files`` by relative name, and
+    nothing else. ``forms``: its form fields become fillable PDF fields. A failure is
+    one ReportError starting with ``what``.
+    """
     import weasyprint
 
-    check_svg(html, bundle)
     try:
         with deadline(PDF_SECONDS):
             document = weasyprint.HTML(
-                string=html, base_url=BUNDLE_ROOT, url_fetcher=locked_fetcher(bundle)
-            ).render(font_config=font_config())
+                string=html, base_url=BUNDLE_ROOT, url_fetcher=locked_fetcher(files or {})
+            ).render(font_config=font_config(), pdf_forms=forms)
             data = document.write_pdf(pdf_variant="pdf/ua-1", pdf_tags=True, finisher=scope_table_headers)
     except _OverTime:
         raise ReportError(
-            f"PDF rendering took more than {PDF_SECONDS:g} s, the budget of one report; "
+            f"{what} took more than {PDF_SECONDS:g} s, the budget of one document; "
             "make the templates lighter (fewer pages, smaller images and SVG)"
         ) from None
     except Exception as e:  # WeasyPrint raises many kinds; say which step failed
-        raise ReportError(f"PDF rendering failed: {type(e).__name__}: {e}") from e
+        raise ReportError(f"{what} failed: {type(e).__name__}: {e}") from e
     assert isinstance(data, bytes)
     return data
