@@ -3,7 +3,8 @@
 WeasyPrint renders the form once per leader and group (the slow part); each
 rater's copy only gets its token written into a read-only field by pypdf.
 Field names are the contract with ``read_form``: ``item:ID`` radio groups
-(export values: the scale's points and ``n`` for not observed),
+(export values: the scale's points and ``n`` for not observed), the same for
+``importance:ID`` (how important each competency is, for the groups asked),
 ``comment:ID`` text fields, and the ``lc_*`` reference fields.
 """
 
@@ -16,7 +17,7 @@ from typing import Any
 
 from leadcheck import anonymity
 from leadcheck.errors import ReportError
-from leadcheck.instrument.model import SELF, Instrument
+from leadcheck.instrument.model import SELF, Instrument, importance_dimension, importance_key
 
 ITEM_PREFIX = "item:"
 COMMENT_PREFIX = "comment:"
@@ -61,6 +62,15 @@ class FormDimension:
 
 
 @dataclass(frozen=True)
+class FormImportance:
+    """The importance question: one radio group per competency, on the scale, its ends named."""
+
+    text: str
+    choices: list[FormChoice]
+    items: list[FormItem]  # field importance:ID, number: the competency id, text: its name
+
+
+@dataclass(frozen=True)
 class FormQuestion:
     field: str
     text: str
@@ -91,6 +101,7 @@ class QuestionnaireView:
     dimensions: list[FormDimension]
     questions: list[FormQuestion]
     reference: list[ReferenceField] = field(default_factory=list)
+    importance: FormImportance | None = None  # asked only of the groups the instrument names
 
 
 def choices(instrument: Instrument) -> list[FormChoice]:
@@ -100,6 +111,33 @@ def choices(instrument: Instrument) -> list[FormChoice]:
     if scale.not_observed:
         out.append(FormChoice(NOT_OBSERVED, scale.not_observed_label, scale.not_observed_label))
     return out
+
+
+def importance_choices(instrument: Instrument) -> list[FormChoice]:
+    """The importance radio groups' answers: the same values as ``choices``, the scale's ends named
+    for importance (its labels say how often, not how much a competency matters)."""
+    out = []
+    for choice in choices(instrument):
+        if choice.value == NOT_OBSERVED:
+            out.append(choice)
+            continue
+        end = {str(instrument.scale.min): "least", str(instrument.scale.max): "most"}.get(choice.value)
+        heading = f"{choice.value}\n{end} important" if end else choice.value
+        out.append(
+            FormChoice(choice.value, heading, f"{choice.value}" + (f", {end} important" if end else ""))
+        )
+    return out
+
+
+def _importance(instrument: Instrument, group: str) -> FormImportance | None:
+    question = instrument.importance
+    if question is None or not instrument.asks_importance(group):
+        return None
+    return FormImportance(
+        question.self_text if group == SELF else question.others_text,
+        importance_choices(instrument),
+        [FormItem(importance_key(dim.id), dim.id, dim.name) for dim in instrument.dimensions],
+    )
 
 
 STEPS = (
@@ -145,6 +183,7 @@ def questionnaire_view(
             for q in instrument.questions
             if q.asks(group)
         ],
+        importance=_importance(instrument, group),
         reference=[
             ReferenceField(FORMAT_FIELD, "Form", FORMAT),
             ReferenceField(WORKSPACE_FIELD, "Workspace", workspace),
@@ -238,6 +277,14 @@ def spoken_names(view: QuestionnaireView) -> dict[str, str]:
         for dimension in view.dimensions
         for item in dimension.items
     }
+    if view.importance is not None:
+        ends = "; ".join(c.title for c in view.importance.choices)
+        names.update(
+            {
+                item.field: f"{item.text}: {view.importance.text} (choose one: {ends})"
+                for item in view.importance.items
+            }
+        )
     names.update({q.field: q.text for q in view.questions})
     names.update({r.name: r.label for r in view.reference})
     return names
@@ -256,7 +303,8 @@ def _fix_fields(writer: Any, view: QuestionnaireView) -> None:
 
     acroform: Any = writer._root_object["/AcroForm"]
     names = spoken_names(view)
-    titles = [c.title for c in view.choices]
+    item_titles = [c.title for c in view.choices]
+    importance_titles = [c.title for c in view.importance.choices] if view.importance else item_titles
     fields = ArrayObject(ref for ref in acroform["/Fields"] if "/Parent" not in ref.get_object())
     acroform[NameObject("/Fields")] = fields
     for ref in fields:
@@ -264,6 +312,7 @@ def _fix_fields(writer: Any, view: QuestionnaireView) -> None:
         name = str(fld.get("/T", ""))
         if name in names:
             fld[NameObject("/TU")] = TextStringObject(names[name])
+        titles = importance_titles if importance_dimension(name) is not None else item_titles
         for kid_ref in fld.get("/Kids", []):
             kid = kid_ref.get_object()
             for key in ("/T", "/TU", "/FT"):

@@ -19,7 +19,7 @@ from leadcheck.importing.layouts import COMMENT_PREFIX, EXPORT_COLUMNS
 from leadcheck.importing.model import LedgerRow, Parsed, PlannedLeader, PlannedRound, Round, Unchanged
 from leadcheck.importing.problems import Problems, shorten
 from leadcheck.importing.resolve import Instruments, label
-from leadcheck.instrument.model import Instrument
+from leadcheck.instrument.model import Instrument, importance_problem
 from leadcheck.problems import Location
 from leadcheck.responses import Answer, IncomingResponse
 from leadcheck.store import (
@@ -193,6 +193,7 @@ def _csv_columns(store: Store) -> tuple[list[str], list[str]]:
         inst = store.snapshots.instrument(content_hash)
         assert inst is not None, "a hash the workspace listed"
         items.update(dict.fromkeys(inst.items))
+        items.update(dict.fromkeys(inst.importance_items))
         questions.update(dict.fromkeys(q.id for q in inst.questions))
     items.update(dict.fromkeys(responses.ids_beyond(store, "answers", items)))
     questions.update(dict.fromkeys(responses.ids_beyond(store, "comments", questions)))
@@ -444,7 +445,7 @@ class ExportReader:
             report(
                 f'"{group}" is not a rater group of {label(instrument)}; expected one of: {groups}', "group"
             )
-        answers = self._answers(record.get("answers"), instrument, report)
+        answers = self._answers(record.get("answers"), instrument, group, report)
         comments = self._comments(record.get("comments"), instrument, report)
         cohort = record.get("cohort")
         if cohort is not None and not isinstance(cohort, str):
@@ -500,7 +501,7 @@ class ExportReader:
             self.rounds.append(dataclasses.replace(planned, round=done))
 
     def _answers(
-        self, raw: object, instrument: Instrument, report: Callable[[str, str], None]
+        self, raw: object, instrument: Instrument, group: object, report: Callable[[str, str], None]
     ) -> dict[str, Answer]:
         answers: dict[str, Answer] = {}
         if not isinstance(raw, Mapping):
@@ -508,7 +509,14 @@ class ExportReader:
             return answers
         scale = instrument.scale
         for item, value in raw.items():
-            if item not in instrument.items:
+            refused = (
+                importance_problem(instrument, group, str(item))
+                if isinstance(group, str) and group in instrument.groups
+                else None
+            )
+            if refused is not None:
+                report(refused, str(item))
+            elif item not in instrument.answer_keys(str(group)):
                 report(f'"{shorten(str(item))}" is not an item of {label(instrument)}', str(item))
             elif value is None:
                 if not scale.not_observed:
