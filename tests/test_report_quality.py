@@ -5,11 +5,11 @@ from __future__ import annotations
 import io
 import re
 import subprocess
-from types import SimpleNamespace
 from datetime import date
 from fractions import Fraction
 from itertools import pairwise
 from pathlib import Path
+from types import SimpleNamespace
 
 import pypdf
 import pytest
