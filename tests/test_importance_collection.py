@@ -15,6 +15,7 @@ from leadcheck.instrument.catalog import load_instrument
 from leadcheck.store import Store
 
 from .conftest import MINI_360, Run
+from .pdfua_rules import strict_failures, structure_problems
 from .test_campaign import CHOICES, SENDER, _invoke
 
 Cli = Callable[..., Run]
@@ -256,6 +257,7 @@ def test_the_pdf_questionnaire_asks_the_manager_and_the_answers_come_back(tmp_pa
     manager, peer = tmp_path / "out" / "ana-ruiz-manager-1.pdf", tmp_path / "out" / "ana-ruiz-peer-2.pdf"
     assert "Importance for the role" in "".join(p.get_text() for p in pymupdf.open(manager))
     assert "Importance for the role" not in "".join(p.get_text() for p in pymupdf.open(peer))
+    assert strict_failures(manager) == ([], 104) and structure_problems(manager) == []
 
     doc = pymupdf.open(manager)
     wanted = {"item:l-1": "4", "importance:listen": "5", "importance:decide": "2"}
