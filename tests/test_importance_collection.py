@@ -329,3 +329,28 @@ def test_importance_answers_are_stored_as_given_and_the_leader_store_reads_them(
         leader = store.get_leader("Ana")
         [response] = store.responses(store.current_assessment(leader))
     assert dict(response.answers) == {"l-1": 4, "importance:fair": 3}
+
+
+def test_the_session_asks_importance_after_the_items_with_the_same_keys(inst: Path) -> None:
+    from leadcheck.collect import Kind, Session, answer_label, scale_choices
+    from leadcheck.instrument.catalog import instrument_from_text
+
+    instrument = instrument_from_text(inst.read_text(encoding="utf-8"), str(inst))
+    session = Session(instrument, "manager", {"l-1": 4})
+    assert session.extent() == "4 items and 3 importance ratings"
+    assert [p.id for p in session.items][4:] == ["importance:listen", "importance:decide", "importance:fair"]
+    for key in ("3", "3", "3"):
+        session.answer(key)
+    prompt = session.current()
+    assert prompt is not None and prompt.importance and prompt.dimension.name == "Listening"
+    assert prompt.text == "How important is this for success in this leader's role?"
+    assert session.answer("s").kind is Kind.SKIPPED  # skipped like an item: asked again next time
+    assert session.answer("b").kind is Kind.BACK
+    assert session.answer("5").item_id == "importance:listen"
+    assert session.answer("n").value is None  # "not observed" counts as missing, as for an item
+    assert session.answer("7").kind is Kind.INVALID
+    assert scale_choices(instrument.scale, "manager", importance=True) == (
+        "1 least important  2  3  4  5 most important  n Not observed"
+    )
+    assert answer_label(instrument.scale, 4, "manager", importance=True) == "4 of 5"
+    assert Session(instrument, "peer").extent() == "4 items"
