@@ -4,7 +4,7 @@ The demo workspace is made by the real command (`leadcheck demo`), read back wit
 PyYAML, and scored here by a small implementation of the README's rules ("How scores are computed")
 in exact fractions; the PDFs are read with poppler's pdftotext, as every other PDF test reads them.
 Every printed figure must equal the derived one rounded half to even, ties included: item rows,
-competency figures by group, gaps, the leader's overall difference, blind spots and hidden
+competency figures by group, gaps, self-other agreement and consensus (rwg), the leader's overall difference, blind spots and hidden
 strengths, the summary's intervals, the strengths and the development priorities in their order,
 and the cohort summary's competency means.
 """
@@ -220,6 +220,32 @@ def dim_figures(leader: Leader, items: dict[str, ItemFigure]) -> dict[str, DimFi
     return out
 
 
+def agreement(d: DimFigure) -> str:
+    """Rule 7, Atwater and Yammarino's categories at a gap of 0.5 and a high score of 4.0."""
+    assert d.own is not None and d.others is not None
+    gap = d.own - d.others
+    if gap >= Fraction(1, 2):
+        return "Over-estimator"
+    if gap <= -Fraction(1, 2):
+        return "Under-estimator"
+    return "In agreement, high" if d.others >= 4 else "In agreement, low"
+
+
+def consensus(leader: Leader, items: dict[str, ItemFigure], dim: str) -> str:
+    """Rule 8: rwg = 1 - s^2 / ((A^2 - 1) / 12) per item rated by two or more others; below 0.70 it is
+    low consensus. In words, as the competency page states it."""
+    size = leader.high - leader.low + 1
+    rated = [items[i.id].others for i in leader.items if i.dim == dim and len(items[i.id].others) >= 2]
+    low = 0
+    for values in rated:
+        mean = Fraction(sum(values), len(values))
+        variance = sum((x - mean) ** 2 for x in values) / (len(values) - 1)
+        low += 1 - variance / Fraction(size**2 - 1, 12) < Fraction(7, 10)
+    if not low:
+        return f"raters agree on all {len(rated)} items"
+    return f"raters disagree on {low} of {len(rated)} items"
+
+
 def leniency(items: dict[str, ItemFigure]) -> Fraction:
     """Rule 5: the leader's mean less all others' mean, over every item both rated."""
     both = [f for f in items.values() if f.own is not None and f.others]
@@ -356,6 +382,14 @@ def test_every_report_is_re_derived(demo: tuple[Path, Path], leaders: dict[str, 
                 title
             )
             checked["competency figures"] += 1
+        # Each competency's self-other agreement (rule 7) and consensus (rule 8), in instrument order.
+        said = re.findall(
+            r"(In agreement, low|In agreement, high|Over-estimator|Under-estimator): .*? Consensus: (raters [^.(]*)",
+            flat,
+        )
+        assert [category for category, _c in said] == [agreement(dims[d]) for d, _n in leader.dims], name
+        assert [c.strip() for _a, c in said] == [consensus(leader, items, d) for d, _n in leader.dims], name
+        checked["competency figures"] += 2 * len(said)
         # The table of scores by rater group: self, each group shown, all others, gap.
         for dim, title in leader.dims:
             d = dims[dim]
@@ -422,7 +456,7 @@ def test_every_report_is_re_derived(demo: tuple[Path, Path], leaders: dict[str, 
             assert abs(number(lo) - span[0]) <= SLACK and abs(number(hi) - span[1]) <= SLACK, (name, d)
             checked["priorities"] += 1
     print(checked)
-    assert checked["item rows"] >= 12 * 40 and checked["competency figures"] == 12 * 2 * 6
+    assert checked["item rows"] >= 12 * 40 and checked["competency figures"] == 12 * 4 * 6
     assert checked["findings"] > 0 and checked["intervals"] >= 12 * 4 and checked["priorities"] == 24
 
 
