@@ -4,9 +4,9 @@ The demo workspace is made by the real command (`leadcheck demo`), read back wit
 PyYAML, and scored here by a small implementation of the README's rules ("How scores are computed")
 in exact fractions; the PDFs are read with poppler's pdftotext, as every other PDF test reads them.
 Every printed figure must equal the derived one rounded half to even, ties included: item rows,
-competency figures by group, gaps, self-other agreement and consensus (rwg), the leader's overall difference, blind spots and hidden
-strengths, the summary's intervals, the strengths and the development priorities in their order,
-and the cohort summary's competency means.
+competency figures by group, gaps, self-other agreement and consensus (rwg), the leader's overall
+difference, blind spots and hidden strengths, the summary's intervals, the strengths and the
+development priorities in their order, and the cohort summary.
 """
 
 from __future__ import annotations
