@@ -317,6 +317,8 @@ def test_importance_visibly_orders_the_development_priorities(cli: Cli, tmp_path
     assert summary.index(last.name) < summary.index(first.name)
     summary = plain[plain.index("<strong>Development priorities</strong>") :]
     assert summary.index(first.name) < summary.index(last.name)
+    # The importance figures themselves are never printed: the note is the only trace of them.
+    assert weighted.count("mportan") == plain.count("mportan") + 1
 
 
 def test_importance_answers_are_stored_as_given_and_the_leader_store_reads_them(
@@ -354,3 +356,20 @@ def test_the_session_asks_importance_after_the_items_with_the_same_keys(inst: Pa
     )
     assert answer_label(instrument.scale, 4, "manager", importance=True) == "4 of 5"
     assert Session(instrument, "peer").extent() == "4 items"
+
+
+def test_a_filled_importance_line_is_no_slip_and_a_slip_in_one_is_explained() -> None:
+    from leadcheck.importing.formhelp import find_slip
+    from leadcheck.importing.responsefile import write_form
+
+    psl = load_instrument("psl-360")
+    blank = write_form(psl, "Ana", "manager")
+    filled = blank
+    for key in psl.importance_items:
+        filled = filled.replace(f"  {key}:\n", f"  {key}: 4\n")
+    assert find_slip(blank) is None and find_slip(filled) is None
+    slip = find_slip(
+        filled.replace("  importance:leading-change: 4\n", "  importance:leading-change: 4: often\n")
+    )
+    assert slip is not None
+    assert slip.message.startswith('the answer to "importance:leading-change" holds a second colon')
