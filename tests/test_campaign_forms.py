@@ -30,6 +30,7 @@ from pypdf.generic import (
 from leadcheck.campaign import pdfscan
 
 from . import test_campaign
+from .pdfua_rules import strict_failures, structure_problems
 from .test_campaign import CHOICES, FORMS, RESEND, fill, lc, snapshot, stored
 
 # The campaign fixtures: one invited workspace per module, a private copy per test.
@@ -133,6 +134,9 @@ def test_the_questionnaire_is_tagged_pdf_ua_with_a_language_and_a_tab_order(camp
     assert "/StructTreeRoot" in root
     assert all(page["/Tabs"] == "/S" for page in reader.pages)
     assert reader.pdf_header == "%PDF-1.7"
+    # The stricter validator's whole PDF/UA-1 profile, and the structure rules every report passes.
+    assert strict_failures(path) == ([], 104)
+    assert structure_problems(path) == []
 
 
 # -- PDFium fills the form as Chrome's viewer does: clicks and keystrokes ------------------------

@@ -290,7 +290,9 @@ def test_an_unknown_instrument_is_one_clear_line(run: Run) -> None:
 def test_the_default_instrument_is_psl_360(run: Run, db: Path) -> None:
     result = run("assess", "--leader", "Ana", input=keys("5", "q"))
     assert result.exit_code == 0
-    assert "(psl-360 " in result.stdout and " 1/48 " in result.stdout
+    # 48 behaviours, then how important each of its 6 competencies and values is for the role
+    assert "(psl-360 " in result.stdout and " 1/54 " in result.stdout
+    assert "48 items and 6 importance ratings. Press one key" in result.stdout
     assert self_response(db)[0] == {"sa-1": 5}
 
 

@@ -20,8 +20,9 @@ from .conftest import REPO, Run
 
 README = REPO / "README.md"
 USERS = ("leader", "coach", "maintainer")
-# A leader answering all 48 items of psl-360 with one key each, then leaving the open questions blank.
-SELF_CHECK = "4\n" * 48 + "\n" * 10
+# A leader answering all 48 items of psl-360 with one key each, then how important each of its
+# 6 competencies and values is for their role, then leaving the open questions blank.
+SELF_CHECK = "4\n" * 48 + "3\n" * 6 + "\n" * 10
 
 
 def readme_flow(user: str) -> list[list[str]]:

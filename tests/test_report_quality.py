@@ -9,6 +9,7 @@ from datetime import date
 from fractions import Fraction
 from itertools import pairwise
 from pathlib import Path
+from types import SimpleNamespace
 
 import pypdf
 import pytest
@@ -29,6 +30,7 @@ from leadcheck.responses import Response
 from leadcheck.scoring import REVERSE_MEANING, REVERSE_SHORT, Scorecard, score
 
 from .conftest import pdftotext
+from .pdfua_rules import strict_failures, structure_problems
 
 DAY = date(2026, 11, 23)
 
@@ -139,6 +141,46 @@ def test_an_independent_pdf_ua_checker_finds_nothing(pdfs: dict[str, Path], name
     for th in (e for e in elements if e["/S"] == "/TH"):
         assert th["/A"]["/Scope"] in ("/Column", "/Row")
     assert all("/Alt" in e for e in elements if e["/S"] == "/Figure")
+
+
+@pytest.mark.parametrize("name", ["full", "self-only", "cohort"])
+def test_a_strict_pdf_ua_validator_and_the_structure_rules_find_nothing(
+    pdfs: dict[str, Path], name: str
+) -> None:
+    """page's whole PDF/UA-1 profile (it passes the veraPDF corpus), then the rules of tests/pdfua_rules.py."""
+    failures, evaluated = strict_failures(pdfs[name])
+    assert failures == []
+    assert evaluated == 104  # its whole PDF/UA-1 profile, not a subset
+    assert structure_problems(pdfs[name]) == []
+
+
+def test_the_structure_rules_find_what_they_promise(pdfs: dict[str, Path], tmp_path: Path) -> None:
+    """A copy of the full report broken on purpose: each rule names what it finds."""
+    writer = pypdf.PdfWriter(clone_from=pdfs["full"])
+    root = writer._root_object
+    del root[pypdf.generic.NameObject("/Lang")]
+    del root["/ViewerPreferences"][pypdf.generic.NameObject("/DisplayDocTitle")]
+    elements = structure(pypdf.PdfReader(pdfs["full"]))
+    tags = [str(e["/S"]) for e in elements]
+    found = structure(SimpleNamespace(trailer={"/Root": root}))  # type: ignore[arg-type]  # the copy's elements
+    found[tags.index("/H2")][pypdf.generic.NameObject("/S")] = pypdf.generic.NameObject("/H3")
+    del found[tags.index("/Figure")][pypdf.generic.NameObject("/Alt")]
+    found[tags.index("/TH")][pypdf.generic.NameObject("/A")] = pypdf.generic.DictionaryObject()
+    found[tags.index("/LBody")][pypdf.generic.NameObject("/S")] = pypdf.generic.NameObject("/P")
+    broken = tmp_path / "broken.pdf"
+    with broken.open("wb") as out:
+        writer.write(out)
+    problems = structure_problems(broken)
+    for expected in (
+        "7.2: the document language is None, not a BCP 47 tag",
+        "7.1: /ViewerPreferences /DisplayDocTitle is not true",
+        "7.4.2: a heading skips from H1 to H3",
+        "7.3: a Figure without /Alt",
+        "7.5: a TH without /Scope",
+        "7.6: an LI holds /P",
+    ):
+        assert expected in problems
+    assert strict_failures(broken)[0] != []
 
 
 def test_reading_order_puts_the_summary_first(pdfs: dict[str, Path]) -> None:

@@ -15,10 +15,13 @@ from leadcheck.instrument.model import (
     Item,
     Question,
     Scale,
+    importance_dimension,
+    importance_key,
     not_observed_label,
 )
 from leadcheck.responses import Answer
 from leadcheck.scoring import recode
+from leadcheck.text import count as count_of
 
 if TYPE_CHECKING:
     from leadcheck.store import Assessment, Leader, Store
@@ -61,6 +64,7 @@ class Prompt:
     answered: int  # items with an answer so far, this one included
     has_answer: bool
     answer: Answer  # the current answer when has_answer
+    importance: bool = False  # the importance question about ``dimension``, not a behaviour
 
 
 def key_from_line(line: str, single_key: bool = True) -> str:
@@ -78,17 +82,26 @@ def not_observed_meaning(group: str) -> str:
     return "you have not seen this behaviour; it counts as missing, not as a score"
 
 
-def scale_choices(scale: Scale, group: str = "") -> str:
-    """The scale as one line: ``1 Never  2 Rarely  ...  n Not observed``."""
+def scale_choices(scale: Scale, group: str = "", importance: bool = False) -> str:
+    """The scale as one line: ``1 Never  2 Rarely  ...  n Not observed``.
+
+    For the importance question the same points read as their ends: ``1 least important ...
+    5 most important`` (the scale's labels describe how often, not how much it matters)."""
     parts = [f"{p.value} {p.label}" for p in scale.points]
+    if importance:
+        parts = [str(p.value) for p in scale.points]
+        parts[0] += " least important"
+        parts[-1] += " most important"
     if scale.not_observed:
         parts.append(f"{NOT_OBSERVED} {not_observed_label(scale, group)}")
     return "  ".join(parts)
 
 
-def answer_label(scale: Scale, value: Answer, group: str = "") -> str:
-    """An answer as the person answering sees it: ``4 Often`` or ``Not observed``."""
-    return not_observed_label(scale, group) if value is None else f"{value} {scale.label(value)}"
+def answer_label(scale: Scale, value: Answer, group: str = "", importance: bool = False) -> str:
+    """An answer as the person answering sees it: ``4 Often`` or ``Not observed`` (importance: ``4 of 5``)."""
+    if value is None:
+        return not_observed_label(scale, group)
+    return f"{value} of {scale.max}" if importance else f"{value} {scale.label(value)}"
 
 
 class Session:
@@ -107,8 +120,10 @@ class Session:
         self.instrument = instrument
         self.group = group
         self.scale = instrument.scale
-        self.items: tuple[Item, ...] = tuple(instrument.items.values())
+        # The behaviours, then (when the group is asked) how important each competency is.
+        self.items: tuple[Item, ...] = tuple(instrument.answer_keys(group).values())
         self._dimension = {item.id: dim for dim in instrument.dimensions for item in dim.items}
+        self._dimension.update({importance_key(dim.id): dim for dim in instrument.dimensions})
         known = answers or {}
         # Answers to items the instrument does not have are not this session's business.
         self.answers: dict[str, Answer] = {i.id: known[i.id] for i in self.items if i.id in known}
@@ -139,6 +154,18 @@ class Session:
         return len(self.items)
 
     @property
+    def importance_count(self) -> int:
+        """How many of the prompts ask importance (one per competency and value, or none)."""
+        return sum(importance_dimension(item.id) is not None for item in self.items)
+
+    def extent(self) -> str:
+        """What the session asks, in words: ``4 items`` or ``4 items and 3 importance ratings``."""
+        behaviours = self.total - self.importance_count
+        if not self.importance_count:
+            return count_of(behaviours, "item")
+        return f"{count_of(behaviours, 'item')} and {count_of(self.importance_count, 'importance rating')}"
+
+    @property
     def answered(self) -> int:
         return len(self.answers)
 
@@ -166,6 +193,7 @@ class Session:
             answered=self.answered,
             has_answer=item.id in self.answers,
             answer=self.answers.get(item.id),
+            importance=importance_dimension(item.id) is not None,
         )
 
     def questions(self) -> list[Question]:

@@ -3,20 +3,22 @@
 WeasyPrint renders the form once per leader and group (the slow part); each
 rater's copy only gets its token written into a read-only field by pypdf.
 Field names are the contract with ``read_form``: ``item:ID`` radio groups
-(export values: the scale's points and ``n`` for not observed),
+(export values: the scale's points and ``n`` for not observed), the same for
+``importance:ID`` (how important each competency is, for the groups asked),
 ``comment:ID`` text fields, and the ``lc_*`` reference fields.
 """
 
 from __future__ import annotations
 
 import io
+import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
 from leadcheck import anonymity
 from leadcheck.errors import ReportError
-from leadcheck.instrument.model import SELF, Instrument
+from leadcheck.instrument.model import SELF, Instrument, importance_dimension, importance_key
 
 ITEM_PREFIX = "item:"
 COMMENT_PREFIX = "comment:"
@@ -61,6 +63,15 @@ class FormDimension:
 
 
 @dataclass(frozen=True)
+class FormImportance:
+    """The importance question: one radio group per competency, on the scale, its ends named."""
+
+    text: str
+    choices: list[FormChoice]
+    items: list[FormItem]  # field importance:ID, number: the competency id, text: its name
+
+
+@dataclass(frozen=True)
 class FormQuestion:
     field: str
     text: str
@@ -91,6 +102,7 @@ class QuestionnaireView:
     dimensions: list[FormDimension]
     questions: list[FormQuestion]
     reference: list[ReferenceField] = field(default_factory=list)
+    importance: FormImportance | None = None  # asked only of the groups the instrument names
 
 
 def choices(instrument: Instrument) -> list[FormChoice]:
@@ -100,6 +112,33 @@ def choices(instrument: Instrument) -> list[FormChoice]:
     if scale.not_observed:
         out.append(FormChoice(NOT_OBSERVED, scale.not_observed_label, scale.not_observed_label))
     return out
+
+
+def importance_choices(instrument: Instrument) -> list[FormChoice]:
+    """The importance radio groups' answers: the same values as ``choices``, the scale's ends named
+    for importance (its labels say how often, not how much a competency matters)."""
+    out = []
+    for choice in choices(instrument):
+        if choice.value == NOT_OBSERVED:
+            out.append(choice)
+            continue
+        end = {str(instrument.scale.min): "least", str(instrument.scale.max): "most"}.get(choice.value)
+        heading = f"{choice.value}\n{end} important" if end else choice.value
+        out.append(
+            FormChoice(choice.value, heading, f"{choice.value}" + (f", {end} important" if end else ""))
+        )
+    return out
+
+
+def _importance(instrument: Instrument, group: str) -> FormImportance | None:
+    question = instrument.importance
+    if question is None or not instrument.asks_importance(group):
+        return None
+    return FormImportance(
+        question.self_text if group == SELF else question.others_text,
+        importance_choices(instrument),
+        [FormItem(importance_key(dim.id), dim.id, dim.name) for dim in instrument.dimensions],
+    )
 
 
 STEPS = (
@@ -145,6 +184,7 @@ def questionnaire_view(
             for q in instrument.questions
             if q.asks(group)
         ],
+        importance=_importance(instrument, group),
         reference=[
             ReferenceField(FORMAT_FIELD, "Form", FORMAT),
             ReferenceField(WORKSPACE_FIELD, "Workspace", workspace),
@@ -228,6 +268,14 @@ def spoken_names(view: QuestionnaireView) -> dict[str, str]:
         for dimension in view.dimensions
         for item in dimension.items
     }
+    if view.importance is not None:
+        ends = "; ".join(c.title for c in view.importance.choices)
+        names.update(
+            {
+                item.field: f"{item.text}: {view.importance.text} (choose one: {ends})"
+                for item in view.importance.items
+            }
+        )
     names.update({q.field: q.text for q in view.questions})
     names.update({r.name: r.label for r in view.reference})
     return names
@@ -246,7 +294,9 @@ def _fix_fields(writer: Any, view: QuestionnaireView) -> None:
 
     acroform: Any = writer._root_object["/AcroForm"]
     names = spoken_names(view)
-    titles = [c.title for c in view.choices]
+    item_titles = [c.title for c in view.choices]
+    importance_titles = [c.title for c in view.importance.choices] if view.importance else item_titles
+    font = _ascii_font(writer)
     fields = ArrayObject(ref for ref in acroform["/Fields"] if "/Parent" not in ref.get_object())
     acroform[NameObject("/Fields")] = fields
     for ref in fields:
@@ -254,6 +304,7 @@ def _fix_fields(writer: Any, view: QuestionnaireView) -> None:
         name = str(fld.get("/T", ""))
         if name in names:
             fld[NameObject("/TU")] = TextStringObject(names[name])
+        titles = importance_titles if importance_dimension(name) is not None else item_titles
         for kid_ref in fld.get("/Kids", []):
             kid = kid_ref.get_object()
             for key in ("/T", "/TU", "/FT"):
@@ -276,15 +327,16 @@ def _fix_fields(writer: Any, view: QuestionnaireView) -> None:
             kid[NameObject("/AS")] = NameObject("/Off")
         if name in REFERENCE_FIELDS:
             fld[NameObject("/Ff")] = NumberObject(int(fld.get("/Ff", 0)) | 1)  # ReadOnly
-            _draw_value(writer, fld)
+            _draw_value(writer, fld, font)
     for page in writer.pages:
         page[NameObject("/Tabs")] = NameObject("/S")
 
 
-def _draw_value(writer: Any, fld: Any) -> None:
+def _draw_value(writer: Any, fld: Any, font: Any) -> None:
     """An appearance stream showing a reference field's value, for viewers that ignore NeedAppearances.
 
-    Helvetica, as viewers' own appearances use; the value is ASCII (hashes, ids, the code).
+    In ``font`` (``_ascii_font``: the form's own embedded font, as PDF/UA-1 requires of every
+    font); the value is ASCII (hashes, ids, the code), written as a literal string.
     """
     from pypdf.generic import ArrayObject, DecodedStreamObject, DictionaryObject, FloatObject, NameObject
 
@@ -296,15 +348,7 @@ def _draw_value(writer: Any, fld: Any) -> None:
     text = value.replace("\\", "\\\\").replace("(", "\\(").replace(")", "\\)").encode("ascii")
     stream = DecodedStreamObject()
     stream.set_data(
-        b"/Tx BMC q BT /Helv 8 Tf 2 %.2f Td (%s) Tj ET Q EMC" % (max(height - 8, 0) / 2 + 1.5, text)
-    )
-    font = DictionaryObject(
-        {
-            NameObject("/Type"): NameObject("/Font"),
-            NameObject("/Subtype"): NameObject("/Type1"),
-            NameObject("/BaseFont"): NameObject("/Helvetica"),
-            NameObject("/Encoding"): NameObject("/WinAnsiEncoding"),
-        }
+        b"/Tx BMC q BT /F1 8 Tf 2 %.2f Td (%s) Tj ET Q EMC" % (max(height - 8, 0) / 2 + 1.5, text)
     )
     stream.update(
         {
@@ -314,11 +358,100 @@ def _draw_value(writer: Any, fld: Any) -> None:
                 [FloatObject(0), FloatObject(0), FloatObject(width), FloatObject(height)]
             ),
             NameObject("/Resources"): DictionaryObject(
-                {NameObject("/Font"): DictionaryObject({NameObject("/Helv"): writer._add_object(font)})}
+                {NameObject("/Font"): DictionaryObject({NameObject("/F1"): font})}
             ),
         }
     )
     fld[NameObject("/AP")] = DictionaryObject({NameObject("/N"): writer._add_object(stream)})
+
+
+_BFCHAR = re.compile(rb"(\d+) beginbfchar\n(.*?)endbfchar", re.S)
+_PAIR = re.compile(rb"<([0-9a-fA-F]{4})> <([0-9a-fA-F]+)>")
+# Text strings PDF/UA-1 forbids a ToUnicode map to give (ISO 14289-1, 7.21.7).
+_NOT_TEXT = {b"0000", b"feff", b"fffe"}
+
+
+def _form_fonts(writer: Any) -> list[tuple[Any, Any]]:
+    """The fonts WeasyPrint embeds for the form fields (in /AcroForm /DR), each with its descendant."""
+    out = []
+    for ref in writer._root_object["/AcroForm"].get("/DR", {}).get("/Font", {}).values():
+        font = ref.get_object()
+        for kid in font.get("/DescendantFonts", []):
+            kid = kid.get_object()
+            if "/FontFile2" in kid["/FontDescriptor"].get_object() and "/ToUnicode" in font:
+                out.append((font, kid))
+    return out
+
+
+def _clean_to_unicode(font: Any) -> dict[int, int]:
+    """Drop the mappings to U+0000, U+FEFF and U+FFFE from the form font's ToUnicode map (WeasyPrint maps
+    the font's whole cmap, its .null glyph included); glyph id -> code point of what is left."""
+    stream = font["/ToUnicode"].get_object()
+    data = stream.get_data()
+
+    def keep(block: re.Match[bytes]) -> bytes:
+        pairs = [m for m in _PAIR.finditer(block[2]) if m[2].lower() not in _NOT_TEXT]
+        body = b"".join(b"<%s> <%s>\n" % (m[1], m[2]) for m in pairs)
+        return b"%d beginbfchar\n%sendbfchar" % (len(pairs), body)
+
+    cleaned = _BFCHAR.sub(keep, data)
+    if cleaned != data:
+        stream.set_data(cleaned)
+    return {int(m[1], 16): int(m[2][:4], 16) for m in _PAIR.finditer(cleaned)}
+
+
+def _widths(cid_font: Any) -> dict[int, float]:
+    """Glyph id -> width from a CIDFont's /W array (both of its forms: c [w ...] and c1 c2 w)."""
+    out: dict[int, float] = {}
+    entries = list(cid_font.get("/W", []))
+    i = 0
+    while i < len(entries):
+        first = int(entries[i])
+        run = entries[i + 1]
+        if isinstance(run, list):
+            out.update({first + k: float(w) for k, w in enumerate(run)})
+            i += 2
+        else:
+            out.update(dict.fromkeys(range(first, int(run) + 1), float(entries[i + 2])))
+            i += 3
+    return out
+
+
+def _ascii_font(writer: Any) -> Any:
+    """The form's embedded font as a simple TrueType font in WinAnsiEncoding, for the reference fields'
+    ASCII values (so a copy is personalised by replacing bytes, see ``personalise``); its ToUnicode map
+    cleaned of the code points PDF/UA-1 forbids. ReportError when the form has no embedded font."""
+    from pypdf.generic import ArrayObject, DictionaryObject, FloatObject, NameObject, NumberObject
+
+    # Every form font's map is cleaned; the one that maps all of printable ASCII draws the values
+    # (WeasyPrint embeds a font used by a field whole).
+    chosen = None
+    for font, cid_font in _form_fonts(writer):
+        mapped = {code: gid for gid, code in sorted(_clean_to_unicode(font).items(), reverse=True)}
+        if chosen is None and all(code in mapped for code in range(32, 127)):
+            chosen = (cid_font, mapped)
+    if chosen is None:
+        raise ReportError("rendering the questionnaire failed: its form fields have no embedded font")
+    cid_font, glyphs = chosen
+    widths = _widths(cid_font)
+    descriptor = DictionaryObject(cid_font["/FontDescriptor"].get_object())
+    descriptor[NameObject("/Flags")] = NumberObject(32)  # nonsymbolic: WinAnsiEncoding applies
+    first, last = 32, 126
+    simple = DictionaryObject(
+        {
+            NameObject("/Type"): NameObject("/Font"),
+            NameObject("/Subtype"): NameObject("/TrueType"),
+            NameObject("/BaseFont"): cid_font["/BaseFont"],
+            NameObject("/FirstChar"): NumberObject(first),
+            NameObject("/LastChar"): NumberObject(last),
+            NameObject("/Widths"): ArrayObject(
+                FloatObject(widths.get(glyphs.get(code, 0), 0.0)) for code in range(first, last + 1)
+            ),
+            NameObject("/Encoding"): NameObject("/WinAnsiEncoding"),
+            NameObject("/FontDescriptor"): writer._add_object(descriptor),
+        }
+    )
+    return writer._add_object(simple)
 
 
 def personalise(template: bytes, token: str) -> bytes:

@@ -21,6 +21,7 @@ from leadcheck.errors import ImportProblemError
 from leadcheck.importing.model import ImportOptions, Parsed
 from leadcheck.importing.readers import FileKind, FileRead, Read, ReadContext, Sniff
 from leadcheck.importing.resolve import Instruments, label
+from leadcheck.instrument.model import IMPORTANCE_PREFIX
 from leadcheck.problems import Location, Problems
 from leadcheck.responses import Answer, IncomingResponse
 from leadcheck.store import Store
@@ -227,7 +228,12 @@ def _widget_of(widget: Any) -> str | None:
     text = str(name) if name is not None else ""
     group, sep, state = text.rpartition(forms.BUTTON_NAME_SEPARATOR)
     return (
-        group if sep and group.startswith(forms.ITEM_PREFIX) and state.isdigit() and state.isascii() else None
+        group
+        if sep
+        and group.startswith((forms.ITEM_PREFIX, IMPORTANCE_PREFIX))
+        and state.isdigit()
+        and state.isascii()
+        else None
     )
 
 
@@ -466,6 +472,8 @@ def _answers(
 ) -> tuple[dict[str, Answer], dict[str, str]] | None:
     expected_choices = [c.value for c in forms.choices(instrument)]
     items = {forms.ITEM_PREFIX + item_id: item_id for item_id in instrument.items}
+    # The importance radio groups are named by their answer key (importance:<competency id>).
+    items.update({key: key for key in instrument.importance_items if instrument.asks_importance(group)})
     questions = {forms.COMMENT_PREFIX + q.id: q.id for q in instrument.questions if q.asks(group)}
     known = set(items) | set(questions) | set(forms.REFERENCE_FIELDS)
     for name in sorted(fields):

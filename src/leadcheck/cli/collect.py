@@ -230,6 +230,17 @@ def _show_item(out: Any, session: Session, prompt: Prompt) -> None:
     from leadcheck.collect import answer_label, scale_choices
 
     where = prompt.dimension.name + (f" · {prompt.item.area}" if prompt.item.area else "")
+    if prompt.importance:
+        where = f"Importance · {prompt.dimension.name}"
+        if prompt.number == session.total - session.importance_count + 1:
+            out.print()
+            out.print(
+                Text(
+                    "Now, for each competency: how important is it for success in the role? "
+                    "Your answers order the development priorities; they are never shown as figures.",
+                    style="bold",
+                )
+            )
     head = Text()
     head.append(f"{prompt.number:>{len(str(prompt.total))}}/{prompt.total} ", style="bold")
     head.append_text(progress_bar(prompt.number / prompt.total))
@@ -237,14 +248,15 @@ def _show_item(out: Any, session: Session, prompt: Prompt) -> None:
     out.print()
     out.print(head)
     out.print(Text(prompt.text, style="bold"))
-    choices = Text(scale_choices(session.scale, session.group))
+    choices = Text(scale_choices(session.scale, session.group, prompt.importance))
     choices.append("   ? help", style="dim")
     out.print(choices)
     if prompt.has_answer:
         keep = " (Enter keeps it)" if session.reviewing else ""
         out.print(
             Text(
-                f"Current answer{keep}: {answer_label(session.scale, prompt.answer, session.group)}",
+                f"Current answer{keep}: "
+                f"{answer_label(session.scale, prompt.answer, session.group, prompt.importance)}",
                 style="yellow",
             )
         )
@@ -271,13 +283,19 @@ def _items(out: Any, keyboard: Keyboard, store: Store, response_id: int, session
                     if ask:
                         out.print()
                     continue
+                importance = prompt.importance
                 if outcome.kind is Kind.ANSWERED:
                     assert outcome.item_id is not None
                     store.responses.save_answer(response_id, outcome.item_id, outcome.value)
-                    out.print(Text(answer_label(session.scale, outcome.value, session.group), style="green"))
+                    out.print(
+                        Text(
+                            answer_label(session.scale, outcome.value, session.group, importance),
+                            style="green",
+                        )
+                    )
                 elif outcome.kind is Kind.SKIPPED:
                     note = (
-                        f"kept: {answer_label(session.scale, outcome.value, session.group)}"
+                        f"kept: {answer_label(session.scale, outcome.value, session.group, importance)}"
                         if outcome.kept
                         else "skipped"
                     )
@@ -417,7 +435,7 @@ def _collect(
             out.print()
             left = session.total - session.answered
             out.print(
-                f"All {txt.count(session.total, 'item')} done"
+                f"All {session.extent()} done"
                 + (f" ({left} left unanswered; run the command again to answer them)." if left else "."),
                 markup=False,
             )
@@ -448,7 +466,7 @@ def _opening(
         session.review()
         out.print(
             Text(
-                f"This is finished: all {txt.count(session.total, 'item')} answered, submitted {utc_minutes(submitted)} UTC. "
+                f"This is finished: all {session.extent()} answered, submitted {utc_minutes(submitted)} UTC. "
                 "Reviewing it item by item: press a key to change an answer, Enter to keep it, "
                 "b to go back, q to stop (a change is saved the moment you make it).",
                 style="yellow",
@@ -461,7 +479,7 @@ def _opening(
     else:
         out.print(
             Text(
-                f"{txt.count(session.total, 'item')}. Press one key for each "
+                f"{session.extent()}. Press one key for each "
                 f"({'no Enter needed' if keyboard.raw else 'then Enter'}); "
                 "every answer is saved at once. ? shows the keys.",
                 style="dim",

@@ -10,7 +10,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import cached_property
 
-from leadcheck.instrument.model import SELF_NOT_OBSERVED, Instrument, Scale
+from leadcheck.instrument.model import SELF_NOT_OBSERVED, Instrument, Scale, importance_key
 from leadcheck.problems import shorten
 from leadcheck.responses import Answer
 
@@ -44,8 +44,8 @@ def loose(text: str) -> str:
 class Target:
     """What a column holds: the answers to one item, or the comments on one question."""
 
-    kind: str  # "item" | "question"
-    id: str
+    kind: str  # "item" | "importance" | "question"
+    id: str  # an item id, an importance answer key (importance:<competency id>) or a question id
 
 
 class ColumnMatcher:
@@ -55,6 +55,9 @@ class ColumnMatcher:
         self.instrument = instrument
         self._by_id: dict[str, Target] = {}
         self._by_text: dict[str, Target] = {}
+        # A survey grid asks importance as "<the importance question> [<competency>]".
+        self._importance_texts: set[str] = set()
+        self._importance_rows: dict[str, Target] = {}
         for item in instrument.items.values():
             target = Target("item", item.id)
             self._by_id[loose(item.id)] = target
@@ -65,6 +68,15 @@ class ColumnMatcher:
             self._by_id.setdefault(loose(question.id), target)
             for text in (question.self_text, question.others_text):
                 self._by_text.setdefault(loose(text), target)
+        for dim in instrument.dimensions if instrument.importance is not None else ():
+            # "importance:self-aware", or "Importance: Self-awareness" by the competency's name.
+            target = Target("importance", importance_key(dim.id))
+            self._by_id.setdefault(loose(importance_key(dim.id)), target)
+            self._by_id.setdefault(loose(f"importance {dim.name}"), target)
+            self._importance_rows[loose(dim.id)] = self._importance_rows[loose(dim.name)] = target
+        if instrument.importance is not None:
+            asked = instrument.importance
+            self._importance_texts = {loose(asked.self_text), loose(asked.others_text)}
 
     def match(self, titles: Sequence[str]) -> Target | None:
         """The target of a column known by ``titles`` (most specific first), or None."""
@@ -81,6 +93,8 @@ class ColumnMatcher:
         brackets = _BRACKETS.match(title)
         if brackets:
             # Google Forms grids: "Question [Row]"; our own convention: "Text [sa-3]".
+            if loose(brackets["before"]) in self._importance_texts:
+                return self._importance_rows.get(loose(brackets["inside"]))
             found = self._exact(brackets["inside"])
             if found is not None:
                 return found

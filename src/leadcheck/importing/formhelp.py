@@ -13,10 +13,14 @@ import re
 from dataclasses import dataclass
 
 from leadcheck import text as txt
+from leadcheck.instrument.model import IMPORTANCE_PREFIX
 
 ANSWER_INDENT = 2  # "  l-1: 4"
 TEXT_INDENT = 4  # the lines of a written answer under "  keep: |"
-_KEY = re.compile(r"^(?P<indent> *)(?P<key>[A-Za-z0-9_.-]+)(?P<colon>\s*:)?(?P<rest>.*)$")
+# A key is an item or question id, or an importance answer's "importance:<competency id>".
+_KEY = re.compile(
+    rf"^(?P<indent> *)(?P<key>(?:{re.escape(IMPORTANCE_PREFIX)})?[A-Za-z0-9_.-]+)(?P<colon>\s*:)?(?P<rest>.*)$"
+)
 _SECTIONS = ("answers", "comments")
 TOP_KEYS = ("leadcheck_response", "instrument", "leader", "group", "rater", *_SECTIONS)
 

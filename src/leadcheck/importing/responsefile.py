@@ -15,7 +15,14 @@ from leadcheck.importing.formhelp import find_slip
 from leadcheck.importing.model import ImportOptions, Parsed
 from leadcheck.importing.resolve import Instruments, label
 from leadcheck.instrument.catalog import DEFAULT_INSTRUMENT, load_instrument
-from leadcheck.instrument.model import SELF, Instrument, not_observed_label
+from leadcheck.instrument.model import (
+    SELF,
+    Instrument,
+    importance_dimension,
+    importance_key,
+    importance_problem,
+    not_observed_label,
+)
 from leadcheck.problems import Location, Problems
 from leadcheck.responses import Answer, IncomingResponse
 from leadcheck.store import Store
@@ -113,12 +120,28 @@ def _form_keys(instrument: Instrument, leader: str, group: str) -> list[str]:
 
 
 def _form_items(instrument: Instrument, group: str) -> list[str]:
-    """``answers:``, every item by competency, each phrased for the group and left blank."""
+    """``answers:``, every item by competency, each phrased for the group and left blank; then the
+    importance of each competency, when the instrument asks the group."""
     out = ["answers:", ""]
     for dimension in instrument.dimensions:
         out += [f"  # == {dimension.name} ==", ""]
         for item in dimension.items:
             out += [*_comment(item.text_for(group), "  "), f"  {item.id}:", ""]
+    if instrument.importance is not None and instrument.asks_importance(group):
+        question = instrument.importance.self_text if group == SELF else instrument.importance.others_text
+        scale = instrument.scale
+        out += [
+            "  # == Importance ==",
+            "",
+            *_comment(
+                f"{question} Answer {scale.min} (least important) to {scale.max} (most important) "
+                "for each competency.",
+                "  ",
+            ),
+            "",
+        ]
+        for dimension in instrument.dimensions:
+            out += [*_comment(dimension.name, "  "), f"  {importance_key(dimension.id)}:", ""]
     return out
 
 
@@ -224,7 +247,7 @@ def read_response_file(
     if leader:
         instrument = instruments.effective(leader, instrument)
     group = _group(root, options, instrument, problems)
-    answers = _answers(root.get("answers"), root, instrument, problems)
+    answers = _answers(root.get("answers"), root, instrument, group, problems)
     comments = _comments(root.get("comments"), instrument, problems)
     if problems.has_errors or not leader or group is None:
         return None
@@ -315,7 +338,9 @@ def _group(root: Node, options: ImportOptions, instrument: Instrument, problems:
     return group
 
 
-def _answers(node: Node | None, root: Node, instrument: Instrument, problems: Problems) -> dict[str, Answer]:
+def _answers(
+    node: Node | None, root: Node, instrument: Instrument, group: str | None, problems: Problems
+) -> dict[str, Answer]:
     answers: dict[str, Answer] = {}
     if node is None:
         _problem(problems, root, "answers is missing")
@@ -330,7 +355,12 @@ def _answers(node: Node | None, root: Node, instrument: Instrument, problems: Pr
     items = list(instrument.items)
     for key, value in node.pairs:
         item = str(key.value)
-        if item not in instrument.items:
+        if importance_dimension(item) is not None:
+            refused = importance_problem(instrument, group, item) if group is not None else None
+            if refused is not None:
+                _problem(problems, key, refused)
+                continue
+        elif item not in instrument.items:
             close = difflib.get_close_matches(item, items, n=1, cutoff=0.6)
             hint = f'did you mean "{close[0]}"?' if close else f"the items are {items[0]} ... {items[-1]}"
             _problem(problems, key, f'"{item}" is not an item of {label(instrument)}; {hint}')

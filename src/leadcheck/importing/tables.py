@@ -25,7 +25,7 @@ from leadcheck.importing.layouts import Column, Header
 from leadcheck.importing.model import ImportOptions, Parsed
 from leadcheck.importing.resolve import Instruments, label
 from leadcheck.importing.timestamps import TimestampError, parse_timestamp
-from leadcheck.instrument.model import Instrument
+from leadcheck.instrument.model import Instrument, importance_problem
 from leadcheck.problems import ERROR, Location, Problems, shorten
 from leadcheck.responses import Answer, IncomingResponse
 from leadcheck.store import cohort_name_problem
@@ -384,6 +384,16 @@ class SurveyReader:
                 continue  # blank: not answered (skipped), unlike "n/a" (not observed)
             if target.kind == "question":
                 comments[target.id] = cell
+                continue
+            refused = importance_problem(instrument, group, target.id) if group else None
+            if refused is not None:
+                problems.error(
+                    refused,
+                    row=record.line,
+                    column=self.head.columns[index].display,
+                    index=index + 1,
+                    code="importance-not-asked",
+                )
                 continue
             try:
                 answers[target.id] = parse_answer(cell, instrument.scale)

@@ -6,6 +6,8 @@ import hashlib
 from dataclasses import dataclass, field
 from functools import cached_property
 
+from leadcheck.problems import shorten
+
 DEFAULT_MIN_RATERS = {"self": 1, "manager": 1, "peer": 3, "direct_report": 3, "other": 3}
 FALLBACK_MIN_RATERS = 3
 # Groups a leader may well have nobody in; an instrument says so per group with `optional:`.
@@ -117,6 +119,11 @@ class Importance:
 def importance_key(dim_id: str) -> str:
     """The answer key of a competency's importance rating."""
     return IMPORTANCE_PREFIX + dim_id
+
+
+def importance_dimension(key: str) -> str | None:
+    """The competency id an importance answer key names (``importance:<id>``); None for any other key."""
+    return key[len(IMPORTANCE_PREFIX) :] if key.startswith(IMPORTANCE_PREFIX) else None
 
 
 @dataclass(frozen=True)
@@ -231,6 +238,54 @@ class Instrument:
             if dim.id == dim_id:
                 return dim
         raise KeyError(dim_id)
+
+    def asks_importance(self, group: str) -> bool:
+        """Whether ``group`` is asked how important each competency is (never a protected group:
+        the validator refuses one, code ``protected-importance``)."""
+        return self.importance is not None and group in self.importance.groups
+
+    @cached_property
+    def importance_items(self) -> dict[str, Item]:
+        """The importance question as one prompt per competency and value, keyed by its answer key.
+
+        Collected like an item (on the scale, in instrument order, after the behaviours)
+        but never scored as one: ``leadcheck.importance`` reads these answers.
+        """
+        if self.importance is None:
+            return {}
+        question = self.importance
+        return {
+            importance_key(dim.id): Item(importance_key(dim.id), question.self_text, question.others_text)
+            for dim in self.dimensions
+        }
+
+    def answer_keys(self, group: str) -> dict[str, Item]:
+        """Every answer ``group`` may give: the items, then the importance prompts when it is asked."""
+        if not self.asks_importance(group):
+            return self.items
+        return {**self.items, **self.importance_items}
+
+
+def importance_problem(instrument: Instrument, group: str, key: str) -> str | None:
+    """Why ``group`` may not give the importance answer ``key``; None when it may (or ``key`` is no
+    importance key). The one rule every reader of answers applies, so a group the instrument does
+    not ask (a protected one above all) never has an importance answer stored."""
+    dim_id = importance_dimension(key)
+    if dim_id is None:
+        return None
+    question = instrument.importance
+    name = f"{instrument.id} {instrument.version}"
+    shown = shorten(key)  # from someone's file: one line, bounded
+    if question is None:
+        return f'"{shown}": {name} does not ask how important each competency is; leave the answer out'
+    if dim_id not in {d.id for d in instrument.dimensions}:
+        return f'"{shown}": "{shorten(dim_id)}" is not a competency or value of {name}'
+    if group not in question.groups:
+        return (
+            f'"{shown}": {name} asks importance only of {", ".join(question.groups)}, not of {group}; '
+            "leave the answer out"
+        )
+    return None
 
 
 DEFAULT_NOT_OBSERVED = "Not observed"

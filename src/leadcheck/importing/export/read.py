@@ -28,7 +28,7 @@ from leadcheck.importing.export.scan import array, outline, popping
 from leadcheck.importing.layouts import COMMENT_PREFIX, EXPORT_COLUMNS
 from leadcheck.importing.model import LedgerRow, Parsed, PlannedLeader, PlannedRound, Round, Unchanged
 from leadcheck.importing.resolve import Instruments, label
-from leadcheck.instrument.model import Instrument
+from leadcheck.instrument.model import Instrument, importance_problem
 from leadcheck.problems import Location, Problems, shorten
 from leadcheck.responses import Answer, IncomingResponse
 from leadcheck.store import cohort_name_problem, leader_key, leader_name_problem
@@ -262,7 +262,7 @@ class ExportReader:
             report(
                 f'"{group}" is not a rater group of {label(instrument)}; expected one of: {groups}', "group"
             )
-        answers = self._answers(record.get("answers"), instrument, report)
+        answers = self._answers(record.get("answers"), instrument, group, report)
         comments = self._comments(record.get("comments"), instrument, report)
         cohort = record.get("cohort")
         if cohort is not None and not isinstance(cohort, str):
@@ -318,7 +318,7 @@ class ExportReader:
             self.rounds.append(dataclasses.replace(planned, round=done))
 
     def _answers(
-        self, raw: object, instrument: Instrument, report: Callable[[str, str], None]
+        self, raw: object, instrument: Instrument, group: object, report: Callable[[str, str], None]
     ) -> dict[str, Answer]:
         answers: dict[str, Answer] = {}
         if not isinstance(raw, Mapping):
@@ -326,7 +326,14 @@ class ExportReader:
             return answers
         scale = instrument.scale
         for item, value in raw.items():
-            if item not in instrument.items:
+            refused = (
+                importance_problem(instrument, group, str(item))
+                if isinstance(group, str) and group in instrument.groups
+                else None
+            )
+            if refused is not None:
+                report(refused, str(item))
+            elif item not in instrument.answer_keys(str(group)):
                 report(f'"{shorten(str(item))}" is not an item of {label(instrument)}', str(item))
             elif value is None:
                 if not scale.not_observed:

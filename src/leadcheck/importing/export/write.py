@@ -146,6 +146,7 @@ def _csv_columns(store: Store) -> tuple[list[str], list[str]]:
         inst = store.snapshots.instrument(content_hash)
         assert inst is not None, "a hash the workspace listed"
         items.update(dict.fromkeys(inst.items))
+        items.update(dict.fromkeys(inst.importance_items))
         questions.update(dict.fromkeys(q.id for q in inst.questions))
     items.update(dict.fromkeys(store.responses.ids_beyond("answers", items)))
     questions.update(dict.fromkeys(store.responses.ids_beyond("comments", questions)))
