@@ -96,7 +96,14 @@ class QuestionnaireView:
 def choices(instrument: Instrument) -> list[FormChoice]:
     """The answers of every item's radio group, in order: the scale's points, then not observed."""
     scale = instrument.scale
-    out = [FormChoice(str(p.value), f"{p.value}\n{p.label}", f"{p.value}, {p.label}") for p in scale.points]
+    # A scale of change (-3 to +3) shows its signs: "+2" is a step up, not the second point.
+    number = "{:+d}" if scale.min < 0 else "{:d}"
+    out = [
+        FormChoice(
+            str(p.value), f"{number.format(p.value)}\n{p.label}", f"{number.format(p.value)}, {p.label}"
+        )
+        for p in scale.points
+    ]
     if scale.not_observed:
         out.append(FormChoice(NOT_OBSERVED, scale.not_observed_label, scale.not_observed_label))
     return out
@@ -114,10 +121,10 @@ STEPS = (
 
 
 def questionnaire_view(
-    instrument: Instrument, leader: str, group: str, workspace: str, due_date: str | None
+    instrument: Instrument, leader: str, group: str, workspace: str, due_date: str | None, pulse: bool = False
 ) -> QuestionnaireView:
-    """The view model of the form for raters of ``group`` about ``leader``."""
-    about, purpose, privacy = _wording(instrument, leader, group)
+    """The view model of the form for raters of ``group`` about ``leader`` (``pulse``: a follow-up's)."""
+    about, purpose, privacy = (_pulse_wording if pulse else _wording)(instrument, leader, group)
     scale = instrument.scale
     return QuestionnaireView(
         title=instrument.title,
@@ -174,6 +181,32 @@ def _wording(instrument: Instrument, leader: str, group: str) -> tuple[str, str,
         "others', helps them see how their leadership is experienced and where to grow.",
         [
             "Your name is never shown next to your answers and never appears in the report.",
+            anonymity.rater_promise(instrument, group),
+            "Do not forward this form: it is made for you alone, and it counts once.",
+        ],
+    )
+
+
+def _pulse_wording(instrument: Instrument, leader: str, group: str) -> tuple[str, str, list[str]]:
+    """A pulse's: whom it is about, why, and the same privacy promise as the round's form."""
+    if group == SELF:
+        return (
+            f"Your follow-up, {leader}: how you see your own progress on your development plan.",
+            "The people around you answer the same questions about you: have you become more or less "
+            "effective at each behaviour you chose to work on?",
+            [
+                "Your answers are yours and appear in your own results.",
+                "Do not forward this form: it is made for you alone.",
+            ],
+        )
+    label = instrument.group(group).label.lower()
+    return (
+        f"Follow-up about {leader}, as one of their {label}: a few questions, about two minutes.",
+        f"After their 360-degree assessment, {leader} chose a few behaviours to work on. Have you seen "
+        'them become more or less effective at each? Answer from what you have seen; "not observed" '
+        "is a fine answer.",
+        [
+            "Your name is never shown next to your answers and never appears in the results.",
             anonymity.rater_promise(instrument, group),
             "Do not forward this form: it is made for you alone, and it counts once.",
         ],

@@ -18,12 +18,12 @@ from typing import TYPE_CHECKING, Any
 
 from leadcheck.campaign import forms, pdfscan, roster
 from leadcheck.errors import ImportProblemError
-from leadcheck.importing.model import ImportOptions, Parsed
+from leadcheck.importing.model import ImportOptions, Parsed, Round
 from leadcheck.importing.problems import Problems
 from leadcheck.importing.resolve import Instruments, label
 from leadcheck.problems import Location
 from leadcheck.responses import Answer, IncomingResponse
-from leadcheck.store import Store
+from leadcheck.store import Assessment, Store, assessments
 
 if TYPE_CHECKING:
     from leadcheck.instrument.model import Instrument
@@ -329,7 +329,7 @@ def read_returned_form(
     found = _sender(fields, store, instruments, bad)
     if found is None:
         return None
-    rater, leader, instrument = found
+    rater, leader, instrument, pulse = found
     response = _answers(fields, instrument, rater.group, bad)
     if response is None:
         return None
@@ -349,6 +349,10 @@ def read_returned_form(
         rater_identity=f"campaign-rater:{rater.id}",
         cohort=options.cohort,
     )
+    if pulse is not None:
+        # A pulse's answers go to the pulse (found by its snapshot and start), never the current round;
+        # the roster's states are the round's, so a pulse form marks nobody as returned.
+        return Parsed(instrument, incoming, Location(source), "questionnaire", round=pulse)
     return Parsed(instrument, incoming, Location(source), "questionnaire", campaign_rater=rater.id)
 
 
@@ -397,8 +401,9 @@ def _text(fields: dict[str, FormField], name: str) -> str:
 
 def _sender(
     fields: dict[str, FormField], store: Store, instruments: Instruments, bad: Callable[[str, str], None]
-) -> tuple[roster.RosterRater, Leader, Instrument] | None:
-    """The rater, leader and instrument a form was issued for, when it still fits the workspace's current round."""
+) -> tuple[roster.RosterRater, Leader, Instrument, Round | None] | None:
+    """The rater, leader and instrument a form was issued for, when it still fits the workspace's current
+    round (or, for a pulse's form, the round's newest pulse, returned as the round its answers go to)."""
     if _text(fields, forms.WORKSPACE_FIELD) != store.workspace_id:
         bad(
             forms.WORKSPACE_FIELD,
@@ -411,10 +416,8 @@ def _sender(
         return None
     rater = match.rater
     leader = store.find_leader(rater.leader)
-    assessment = (
-        next((a for a in store.assessments(leader) if a.id == match.assessment_id), None) if leader else None
-    )
-    if leader is None or assessment is None:
+    assessment = assessments.by_id_or_none(store, match.assessment_id)
+    if leader is None or assessment is None or assessment.leader.id != leader.id:
         bad(forms.TOKEN_FIELD, "the assessment this form was made for is no longer in the workspace")
         return None
     instrument = instruments.by_hash(assessment.instrument_hash)
@@ -422,6 +425,12 @@ def _sender(
     if _text(fields, forms.INSTRUMENT_FIELD) != assessment.instrument_hash:
         bad(forms.INSTRUMENT_FIELD, f"was changed; the form was made for {label(instrument)}; {RESEND}")
         return None
+    if _text(fields, forms.GROUP_FIELD) != rater.group:
+        bad(forms.GROUP_FIELD, f"was changed; the form was made for the group {rater.group}; {RESEND}")
+        return None
+    if assessment.pulse_of is not None:
+        pulse = _pulse_round(store, assessment, bad)
+        return None if pulse is None else (rater, leader, instrument, pulse)
     current = store.current_assessment(leader, instrument.id)
     if current.id != assessment.id:
         bad(
@@ -430,10 +439,24 @@ def _sender(
             "send the rater a form for the current round with `leadcheck remind`",
         )
         return None
-    if _text(fields, forms.GROUP_FIELD) != rater.group:
-        bad(forms.GROUP_FIELD, f"was changed; the form was made for the group {rater.group}; {RESEND}")
+    return rater, leader, instrument, None
+
+
+def _pulse_round(store: Store, pulse: Assessment, bad: Callable[[str, str], None]) -> Round | None:
+    """Where a pulse form's answers go (the pulse, as an import finds a round again), if it is the newest
+    pulse of its round and that round is still the leader's current one."""
+    assert pulse.pulse_of is not None
+    newest = assessments.pulses_of(store, pulse.pulse_of)[-1]
+    current = assessments.current_or_none(store, pulse.leader)
+    if newest.id != pulse.id or current is None or current.id != pulse.pulse_of:
+        bad(
+            forms.TOKEN_FIELD,
+            f'this form is for an earlier pulse of "{pulse.leader.name}"; send the rater a form for the '
+            "newest with `leadcheck remind --pulse`",
+        )
         return None
-    return rater, leader, instrument
+    number = len(assessments.pulses_of(store, pulse.pulse_of))
+    return Round(pulse.created_at, number, assessments.nth_of(store, pulse))
 
 
 def _token_match(
