@@ -69,6 +69,14 @@ def report(
             "so the final report shows no more than the draft did.",
         ),
     ] = False,
+    pulse: Annotated[
+        bool,
+        typer.Option(
+            "--pulse",
+            help="Instead of the report, the one-page results of the leader's newest pulse "
+            "(`leadcheck pulse`): per behaviour of their plan, how many raters saw it improve.",
+        ),
+    ] = False,
 ) -> None:
     """Render a leader's 360 development report (PDF by default, or HTML).
 
@@ -81,6 +89,17 @@ def report(
     from leadcheck.report.renderer import Renderer, worth_forking
 
     fmt = format.value if format else ("html" if output.suffix.lower() in (".html", ".htm") else "pdf")
+    if pulse:
+        if draft or norms is not None or instrument is not None:
+            from leadcheck.errors import UsageError
+
+            raise UsageError(
+                "--pulse writes the pulse's page: --draft, --norms and --instrument do not apply"
+            )
+        with working(f"Rendering {output}"):
+            size = _make_pulse(ctx, leader, output, fmt, template_dir)
+        typer.echo(f"Wrote {output} ({size / 1024:.0f} KiB)", err=True)
+        return
     # WeasyPrint loads in a process of its own, forked now (before the workspace opens and scoring's
     # modules load), while this one makes the scorecard: leadcheck.report.renderer.
     with Renderer(ahead=fmt == "pdf" and worth_forking()) as renderer, working(f"Rendering {output}"):
@@ -124,6 +143,29 @@ def _make(
         )
         _write(store, scored, rendered.data, output, draft)
     return rendered
+
+
+def _make_pulse(ctx: typer.Context, leader: str, output: Path, fmt: str, template_dir: Path | None) -> int:
+    """Render the leader's newest pulse page, record it as a release, write it; its size."""
+    from leadcheck.errors import NotFoundError
+    from leadcheck.pulse import results, rounds
+    from leadcheck.pulse.view import render_page
+    from leadcheck.report.pdf import write_atomic
+    from leadcheck.store import Store
+
+    with Store.open(db_path(ctx), create=False) as store:
+        person = store.get_leader(leader)
+        target = rounds.newest_pulse(store, person)
+        if target is None:
+            raise NotFoundError(
+                f'"{person.name}" has no pulse yet; send one with `leadcheck pulse "{person.name}"` '
+                "after they made their plan"
+            )
+        scored = results.scored_pulse(store, target)
+        data = render_page(results.results(store, scored), fmt, template_dir)
+        results.publish(store, scored, "report", hashlib.sha256(data).hexdigest())
+        write_atomic(output, data)
+    return len(data)
 
 
 def _norm_group(
