@@ -44,6 +44,7 @@ from leadcheck.scorecards import ScoredAssessment, publish, score_latest
 from leadcheck.store import Leader, Store
 
 if TYPE_CHECKING:
+    from leadcheck.cohort.progress import FocusVerdicts
     from leadcheck.cohort.summary import CohortView
 
 COHORT_ENTRY = "cohort.html.j2"
@@ -364,6 +365,7 @@ class CohortRun:
         self.digests: list[str] = []
         self.to_record: dict[str, ScoredAssessment] = {}  # file -> what it releases
         self.norm_groups: dict[str, Norms | None] = {}
+        self.verdicts: dict[str, FocusVerdicts] = {}  # leader -> verdicts on their plan (the summary's)
 
     def run(self) -> CohortResult:
         self.emit(Event("start", total=self.total))
@@ -518,12 +520,13 @@ class CohortRun:
         builder = self.builder
         if builder is None or not builder.leaders:
             return
+        self.verdicts = self._verdicts(builder)
         digest = inputs_digest(
             self.cohort,
             builder.instrument.content_hash,
             [],
             self.bundle.digest,
-            [*self.digests, str(self.options.anonymize)],
+            [*self.digests, str(self.options.anonymize), repr(sorted(self.verdicts.items()))],
         )
         path = self.out_dir / SUMMARY
         result = self.result
@@ -551,7 +554,17 @@ class CohortRun:
         result.summary = path
         self.emit(Event("summary", file=SUMMARY, total=self.total))
 
+    def _verdicts(self, builder: CohortBuilder) -> dict[str, FocusVerdicts]:
+        """Each leader's verdicts on their plan's behaviours, for the progress table. From their newest
+        pulse; verdicts from a second round (reliable change) would be merged in here, per leader."""
+        from leadcheck.cohort.progress import pulse_verdicts
+
+        leaders = [found for name in builder.leaders if (found := self.store.find_leader(name)) is not None]
+        kind = "draft" if self.options.draft else "cohort"
+        return pulse_verdicts(self.store, leaders, kind)
+
     def _summary_view(self, builder: CohortBuilder) -> CohortView:
+        from leadcheck.cohort.progress import progress_table
         from leadcheck.cohort.summary import build_cohort_view
 
         codes = self.codes
@@ -566,6 +579,7 @@ class CohortRun:
             outside=tuple(
                 sorted(f"{codes.get(n, n)} (assessed on {inst})" for n, inst in self.result.outside_summary)
             ),
+            progress=progress_table(self.verdicts, {name: codes.get(name, name) for name in self.verdicts}),
         )
 
     def write_codes(self) -> Path:

@@ -1,0 +1,71 @@
+"""The cohort's progress on development plans: per leader, the share of focus behaviours that improved.
+
+Verdicts come from a leader's newest pulse (leadcheck.pulse.results: a behaviour is improved when more
+raters saw improvement than decline, by the sign test). Verdicts from a second round plug in the same
+way: ``progress_table`` takes one ``FocusVerdicts`` per leader, whatever measured them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from fractions import Fraction
+
+from leadcheck import text as txt
+from leadcheck.report.viewmodel import Cell, Table
+from leadcheck.store import Leader, Store
+
+
+@dataclass(frozen=True)
+class FocusVerdicts:
+    """One leader's verdicts on the behaviours of their plan: True for each counted as improved."""
+
+    source: str  # what measured them, as printed: "pulse 1", "second round"
+    improved: tuple[bool, ...]
+
+    @property
+    def share(self) -> Fraction | None:
+        return Fraction(sum(self.improved), len(self.improved)) if self.improved else None
+
+
+def pulse_verdicts(store: Store, leaders: Iterable[Leader], kind: str = "cohort") -> dict[str, FocusVerdicts]:
+    """Each leader's verdicts from their newest pulse, by name; leaders without one (or whose pulse
+    shows nothing yet) are left out. What it reads is published like any figure (``kind`` in the ledger)."""
+    from leadcheck.pulse import results, rounds
+
+    out: dict[str, FocusVerdicts] = {}
+    for leader in leaders:
+        target = rounds.newest_pulse(store, leader)
+        if target is None:
+            continue
+        scored = results.scored_pulse(store, target)
+        found = results.results(store, scored)
+        if found.withheld or not found.behaviours:
+            continue
+        results.publish(store, scored, kind)
+        out[leader.name] = FocusVerdicts(f"pulse {found.number}", tuple(b.improved for b in found.behaviours))
+    return out
+
+
+def progress_table(verdicts: Mapping[str, FocusVerdicts], labels: Mapping[str, str]) -> Table | None:
+    """Per leader with verdicts (by what ``labels`` prints: codes when anonymized, in that order), the
+    focus behaviours that improved; None when no leader has any."""
+    if not verdicts:
+        return None
+    rows = []
+    for name in sorted(verdicts, key=lambda n: labels.get(n, n)):
+        v = verdicts[name]
+        rows.append(
+            (
+                Cell(labels.get(name, name)),
+                Cell(v.source),
+                Cell(f"{sum(v.improved)} of {len(v.improved)}", "num"),
+                Cell(txt.percent(v.share), "num"),
+            )
+        )
+    return Table(
+        "Progress on development plans (a behaviour is improved when more raters saw improvement than "
+        "decline, by a sign test)",
+        ("Leader", "Measured by", "Focus behaviours improved", "Share"),
+        tuple(rows),
+    )
