@@ -55,7 +55,9 @@ CHANGES: tuple[Answer, ...] = (-3, -2, -1, 0, 1, 2, 3, None)
 Answered = tuple[str, str, dict[str, Answer], dict[str, str]]  # group, rater, answers, comments
 
 
-def _response(group: str, rater: str, answers: dict[str, Answer], comments: dict[str, str]) -> IncomingResponse:
+def _response(
+    group: str, rater: str, answers: dict[str, Answer], comments: dict[str, str]
+) -> IncomingResponse:
     return IncomingResponse("Ana", group, answers, comments, "test", rater_identity=rater)
 
 
@@ -70,10 +72,17 @@ def published(db: Path, pulses: Sequence[Sequence[Answered]]) -> list[Any]:
         leader = store.get_leader("Ana")
         current = store.current_assessment(leader)
         with store.transaction() as c:
-            store.plans.save(c, leader.id, current.id, [Focus("a", "x", "team", "2027-01-01"), Focus("b", "y", "team", "2027-01-01")])
+            store.plans.save(
+                c,
+                leader.id,
+                current.id,
+                [Focus("a", "x", "team", "2027-01-01"), Focus("b", "y", "team", "2027-01-01")],
+            )
         for n, answered in enumerate(pulses):
             target = rounds.open_pulse(store, leader, new=n > 0)
-            add_responses(store, [_response(*a) for a in answered], target.instrument, assessment=target.pulse)
+            add_responses(
+                store, [_response(*a) for a in answered], target.instrument, assessment=target.pulse
+            )
             scored = results.scored_pulse(store, target)
             results.publish(store, scored, "summary")
             found = results.results(store, scored)
@@ -96,7 +105,9 @@ def test_a_lone_peer_among_three_protected_peers_shows_nothing_of_their_answer(t
     assert all(s == seen[0] for s in seen)
     doc, comments, _, _ = seen[0][0]
     assert doc["hidden_groups"] == ["Peers"]
-    assert [b["groups"] for b in doc["behaviours"]] == [{"manager": b["all_others"]} for b in doc["behaviours"]]
+    assert [b["groups"] for b in doc["behaviours"]] == [
+        {"manager": b["all_others"]} for b in doc["behaviours"]
+    ]
     assert comments == ()  # two raters were asked: below the peers' threshold of three
 
 
@@ -142,7 +153,9 @@ def test_the_difference_of_two_pulses_would_single_the_new_peer_out_without_the_
     from leadcheck.responses import Response
     from leadcheck.store.plans import Plan
 
-    questionnaire = pulse_instrument(instrument, Plan(1, 1, "2026-12-01", (Focus("a", "x", "t", "2027-01-01"),)))
+    questionnaire = pulse_instrument(
+        instrument, Plan(1, 1, "2026-12-01", (Focus("a", "x", "t", "2027-01-01"),))
+    )
     peers = [Response("peer", {"a": v}, rater=p) for p, v in (("p1", 1), ("p2", 2), ("p3", 0))]
     first = score(questionnaire, peers, "Ana").dimensions[0].items[0].groups["peer"].distribution
     for d in (-3, 0, 3):

@@ -183,7 +183,9 @@ class _Issuer:
 
     def issue(self, rater: roster.RosterRater, stem: Path) -> None:
         assessment_id, inst = self._assessment(rater)
-        due = self.due_date if self.due_date is not None or not self.reminder else rater.due_date
+        # A reminder keeps the due date of the invitation; a pulse's is not kept (the roster's is the round's).
+        keep = self.reminder and self.due_date is None and self.pulse is None
+        due = rater.due_date if keep else self.due_date
         token = roster.issue_token(self.store, rater, assessment_id)
         token_hash = roster.token_hash(self.store, token)
         pdf = forms.personalise(self._form(rater, inst, due), token)
