@@ -13,8 +13,6 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-import pytest
-
 from leadcheck.cohort.progress import pulse_verdicts
 from leadcheck.importing.policy import add_responses
 from leadcheck.instrument.validate import validate_text

@@ -406,9 +406,8 @@ def test_a_round_form_returned_after_the_pulse_goes_to_the_round(planned: Path, 
 
 def test_a_pulse_without_a_plan_names_the_plan_command(tmp_path: Path, planned: Path) -> None:
     folder = copy_of(planned, tmp_path)
-    with Store.open(folder / "workspace.db", create=False) as store:
-        with store.transaction() as c:
-            store.plans.remove(c, store.current_assessment(store.get_leader("Ana Ruiz")).id)
+    with Store.open(folder / "workspace.db", create=False) as store, store.transaction() as c:
+        store.plans.remove(c, store.current_assessment(store.get_leader("Ana Ruiz")).id)
     before = snapshot(folder)
     done = lc(folder, "pulse", "Ana Ruiz", "-o", folder / "pulse", "--from", SENDER)
     assert done.exit_code == 1
