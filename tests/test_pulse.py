@@ -5,6 +5,7 @@ in the cohort summary, each figure checked against a count made here from the an
 from __future__ import annotations
 
 import email
+import email.message
 import email.policy
 import itertools
 import json
@@ -13,6 +14,7 @@ import unicodedata
 from collections.abc import Iterator
 from fractions import Fraction
 from pathlib import Path
+from typing import Any
 
 import pypdf
 import pypdfium2 as pdfium
@@ -23,7 +25,8 @@ from leadcheck.store import Store
 from leadcheck.store.plans import Focus
 
 from .conftest import Run
-from .test_campaign import CHOICES, RESEND, _invoke, fill, snapshot
+from .test_campaign import _invoke, fill, snapshot
+from .test_campaign import smtp_server  # noqa: F401 (the campaign tests' SMTP server fixture)
 from .test_campaign_forms import _places
 
 SENDER = "Cory Coach <coach@example.org>"
@@ -481,4 +484,42 @@ def test_the_sign_test_is_exact(tmp_path: Path) -> None:
     assert ours(0, 0) is None
 
 
-_ = (CHOICES, RESEND)
+@pytest.mark.filterwarnings("ignore:Requiring AUTH while not requiring TLS:UserWarning")
+def test_a_pulse_is_sent_through_smtp_like_the_invitations(
+    planned: Path, tmp_path: Path, smtp_server: tuple[Any, int]
+) -> None:
+    inbox, port = smtp_server
+    folder = copy_of(planned, tmp_path)
+    done = _invoke(
+        folder / "workspace.db", "pulse", "Ana Ruiz", "-o", folder / "pulse", "--from", SENDER,
+        "--smtp", f"127.0.0.1:{port}", "--smtp-user", "coach", env={"LEADCHECK_SMTP_PASSWORD": "s3cret"},
+    )  # fmt: skip
+    assert done.exit_code == 0, done.stderr
+    assert done.stdout.endswith(f"Sent 7 emails through 127.0.0.1:{port}.\n")
+    assert sorted(rcpt for _, (rcpt,), _ in inbox.messages) == sorted(
+        f"{r}@example.org" for r in ("p1", "p2", "p3", "p4", "d1", "max", "ana")
+    )
+    for _, _, data in inbox.messages:
+        message = email.message_from_bytes(data, policy=email.policy.default)
+        assert isinstance(message, email.message.EmailMessage)
+        (attachment,) = list(message.iter_attachments())
+        assert attachment.get_filename() == "follow-up-ana-ruiz.pdf"
+
+
+def test_a_changed_plan_starts_a_new_pulse_on_its_behaviours(workspace: Path) -> None:
+    with Store.open(workspace / "workspace.db", create=False) as store:
+        ana = store.get_leader("Ana Ruiz")
+        with store.transaction() as c:
+            store.plans.save(
+                c,
+                ana.id,
+                store.current_assessment(ana).id,
+                [Focus("l-2", "Let people finish", "team", "2031-02-28")],
+            )
+    done = lc(workspace, "pulse", "Ana Ruiz", "-o", workspace / "changed", "--from", SENDER)
+    assert done.exit_code == 0, done.stderr
+    assert len(list((workspace / "changed").glob("*-pulse-3.pdf"))) == 7  # a new pulse, for every rater
+    fields = pypdf.PdfReader(workspace / "changed" / form("p1", 3)).get_fields() or {}
+    assert sorted(f for f in fields if f.startswith("item:")) == ["item:l-2"]
+    pulse = json.loads(lc(workspace, "summary", "Ana Ruiz", "-f", "json").stdout)["pulse"]
+    assert (pulse["pulse"], pulse["raters"]) == (2, {})
