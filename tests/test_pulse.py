@@ -24,12 +24,13 @@ import pytest
 from leadcheck.store import Store
 from leadcheck.store.plans import Focus
 
+from . import test_campaign
 from .conftest import Run
 from .test_campaign import _invoke, fill, snapshot
-from .test_campaign import smtp_server  # noqa: F401 (the campaign tests' SMTP server fixture)
 from .test_campaign_forms import _places
 
 SENDER = "Cory Coach <coach@example.org>"
+smtp_server = test_campaign.smtp_server  # the campaign tests' SMTP server on loopback
 TEAM = """id: team
 version: "1.0.0"
 title: Team 360
