@@ -524,3 +524,38 @@ def test_a_changed_plan_starts_a_new_pulse_on_its_behaviours(workspace: Path) ->
     assert sorted(f for f in fields if f.startswith("item:")) == ["item:l-2"]
     pulse = json.loads(lc(workspace, "summary", "Ana Ruiz", "-f", "json").stdout)["pulse"]
     assert (pulse["pulse"], pulse["raters"]) == (2, {})
+
+
+def test_a_cohort_pulse_names_and_skips_leaders_without_a_plan(planned: Path, tmp_path: Path) -> None:
+    folder = copy_of(planned, tmp_path)
+    added = lc(
+        folder, "raters", "add", "Ben Ode", "--email", "b@example.org", "--as", "peer", "--cohort", "spring"
+    )
+    assert added.exit_code == 0, added.stderr
+    done = lc(folder, "pulse", "--cohort", "spring", "-o", folder / "pulse", "--from", SENDER)
+    assert done.exit_code == 0, done.stderr
+    assert (
+        done.stderr == "No development plan yet, no pulse sent (make one with `leadcheck plan`): Ben Ode.\n"
+    )
+    assert "Wrote 7 forms and 7 pulse emails" in done.stdout
+
+
+def test_the_pulse_page_as_html_and_the_reminder_without_a_due_date(workspace: Path) -> None:
+    done = lc(workspace, "report", "Ana Ruiz", "--pulse", "-o", workspace / "pulse.html")
+    assert done.exit_code == 0, done.stderr
+    html = (workspace / "pulse.html").read_text("utf-8")
+    assert "Pulse 1: did the plan work?" in html and "<script" not in html
+    done = lc(workspace, "remind", "--pulse", "Ana Ruiz", "-o", workspace / "r", "--from", SENDER)
+    assert done.stdout == "Nobody to remind: every rater sent a pulse form has answered it.\n"
+
+
+def test_pulses_leave_exports_and_go_with_a_purged_leader(workspace: Path) -> None:
+    from leadcheck.importing.export import iter_export
+
+    with Store.open(workspace / "workspace.db", create=False) as store:
+        exported = list(iter_export(store))
+        assert len(exported) == 7 and {r["instrument"] for r in exported} == {"team"}
+    assert lc(workspace, "purge", "Ana Ruiz", "--yes").exit_code == 0
+    with Store.open(workspace / "workspace.db", create=False) as store:
+        assert store.conn.execute("SELECT count(*) FROM assessments").fetchone()[0] == 0
+        assert store.conn.execute("SELECT count(*) FROM responses").fetchone()[0] == 0

@@ -81,7 +81,9 @@ def iter_export(store: Store) -> Iterator[dict[str, Any]]:
     rounds = assessments.round_numbers(every)
     by_id = {a.id: a for a in every}
     for row, resp in responses.every(store):
-        a = by_id[row["assessment_id"]]
+        a = by_id.get(row["assessment_id"])
+        if a is None:  # a pulse's answer: pulses are not rounds, and are not exported
+            continue
         yield {
             "leader": a.leader.name,
             "cohort": a.leader.cohort,
@@ -133,7 +135,9 @@ def iter_releases(store: Store) -> Iterator[dict[str, Any]]:
         "SELECT assessment_id, released_at, kind, file_digest, figures FROM releases ORDER BY id"
     )
     for row in rows:
-        a = by_id[row["assessment_id"]]
+        a = by_id.get(row["assessment_id"])
+        if a is None:  # a pulse's release: pulses are not exported
+            continue
         yield {
             "leader": a.leader.name,
             "instrument": a.instrument_id,
