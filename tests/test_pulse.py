@@ -247,6 +247,7 @@ def test_a_pulse_sends_each_rater_a_short_form_and_leaves_the_roster_as_it_was(
     done = lc(folder, "pulse", "Ana Ruiz", "-o", folder / "pulse", "--from", SENDER, "--due", "2031-04-30")
     assert done.exit_code == 0, done.stderr
     assert "Wrote 7 forms and 7 pulse emails (.eml, ready to send) to" in done.stdout
+    assert done.stdout.rstrip().endswith("(2 forms rendered).")  # one for the leader, one for all others
     assert sorted(p.name for p in (folder / "pulse").iterdir()) == sorted(
         f"{form(r, 2)[:-4]}{suffix}" for r in RATERS for suffix in (".eml", ".pdf")
     )

@@ -231,11 +231,15 @@ class _Issuer:
         return assessment_id, inst
 
     def _form(self, rater: roster.RosterRater, inst: Instrument, due: str | None) -> bytes:
-        """The rendered form for the rater's leader, group and due date (before the token is written in)."""
-        key = (rater.leader_id, rater.group, due)
+        """The rendered form for the rater's leader, group and due date (before the token is written in);
+        a pulse's, for the leader's self or for every other group."""
+        group = rater.group
+        if self.pulse is not None and group != SELF:  # a pulse has one form for every group but the self
+            group = forms.ANY_OTHER_GROUP
+        key = (rater.leader_id, group, due)
         if key not in self._forms:
             view = forms.questionnaire_view(
-                inst, rater.leader, rater.group, self.workspace, due, pulse=self.pulse is not None
+                inst, rater.leader, group, self.workspace, due, pulse=self.pulse is not None
             )
             self._forms[key] = forms.render_questionnaire(view)
             self.result.renders += 1

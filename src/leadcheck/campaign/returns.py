@@ -21,6 +21,7 @@ from leadcheck.errors import ImportProblemError
 from leadcheck.importing.model import ImportOptions, Parsed, Round
 from leadcheck.importing.problems import Problems
 from leadcheck.importing.resolve import Instruments, label
+from leadcheck.instrument.model import SELF
 from leadcheck.problems import Location
 from leadcheck.responses import Answer, IncomingResponse
 from leadcheck.store import Assessment, Store, assessments
@@ -425,8 +426,12 @@ def _sender(
     if _text(fields, forms.INSTRUMENT_FIELD) != assessment.instrument_hash:
         bad(forms.INSTRUMENT_FIELD, f"was changed; the form was made for {label(instrument)}; {RESEND}")
         return None
-    if _text(fields, forms.GROUP_FIELD) != rater.group:
-        bad(forms.GROUP_FIELD, f"was changed; the form was made for the group {rater.group}; {RESEND}")
+    # A pulse's form is one for every group but the self: the group is the roster's, through the code.
+    made_for = rater.group
+    if assessment.pulse_of is not None and rater.group != SELF:
+        made_for = forms.ANY_OTHER_GROUP
+    if _text(fields, forms.GROUP_FIELD) != made_for:
+        bad(forms.GROUP_FIELD, f"was changed; the form was made for the group {made_for}; {RESEND}")
         return None
     if assessment.pulse_of is not None:
         pulse = _pulse_round(store, assessment, bad)
