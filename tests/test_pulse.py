@@ -560,3 +560,12 @@ def test_pulses_leave_exports_and_go_with_a_purged_leader(workspace: Path) -> No
     with Store.open(workspace / "workspace.db", create=False) as store:
         assert store.conn.execute("SELECT count(*) FROM assessments").fetchone()[0] == 0
         assert store.conn.execute("SELECT count(*) FROM responses").fetchone()[0] == 0
+
+
+def test_audit_replays_the_pulses_releases_too(workspace: Path) -> None:
+    assert lc(workspace, "summary", "Ana Ruiz").exit_code == 0  # a release of the round and of the pulse
+    done = lc(workspace, "audit", "Ana Ruiz", "--format", "json")
+    assert done.exit_code == 0, done.stderr
+    entries = json.loads(done.stdout)["assessments"]
+    assert [e["instrument"] for e in entries] == ["team", "team-pulse"]
+    assert all(e["releases"] and e["recoverable"] == [] for e in entries)

@@ -40,6 +40,7 @@ def audit(
     from leadcheck.releases import audit as run_audit
     from leadcheck.releases import releases
     from leadcheck.store import Store
+    from leadcheck.store.assessments import pulses_of
 
     rounds = []
     with Store.open(db_path(ctx), create=False) as store:
@@ -48,6 +49,14 @@ def audit(
             history = releases(store, assessment)
             findings = run_audit(store.instrument(assessment), history) if history else []
             rounds.append((assessment, history, findings))
+            # A round's pulses are checked together: each pulse beside every earlier one's releases.
+            earlier: list[Release] = []
+            for pulse in pulses_of(store, assessment.id):
+                own = releases(store, pulse)
+                together = [*earlier, *own]
+                findings = run_audit(store.instrument(pulse), together) if own else []
+                rounds.append((pulse, own, findings))
+                earlier = together
     found = any(findings for _, _, findings in rounds)
     if format is AuditFormat.json:
         doc = {
