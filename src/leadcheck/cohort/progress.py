@@ -30,7 +30,7 @@ class FocusVerdicts:
 
 def pulse_verdicts(store: Store, leaders: Iterable[Leader], kind: str = "cohort") -> dict[str, FocusVerdicts]:
     """Each leader's verdicts from their newest pulse, by name; leaders without one (or whose pulse
-    shows nothing yet) are left out. What it reads is published like any figure (``kind`` in the ledger)."""
+    shows nothing yet, or no rater the rule lets it count) are left out. What it reads is published like any figure (``kind`` in the ledger)."""
     from leadcheck.pulse import results, rounds
 
     out: dict[str, FocusVerdicts] = {}
@@ -40,7 +40,7 @@ def pulse_verdicts(store: Store, leaders: Iterable[Leader], kind: str = "cohort"
             continue
         scored = results.scored_pulse(store, target)
         found = results.results(store, scored)
-        if found.withheld or not found.behaviours:
+        if found.withheld or not found.behaviours or not found.raters:  # nothing to count yet
             continue
         results.publish(store, scored, kind)
         out[leader.name] = FocusVerdicts(f"pulse {found.number}", tuple(b.improved for b in found.behaviours))
