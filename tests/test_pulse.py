@@ -404,6 +404,9 @@ def test_a_round_form_returned_after_the_pulse_goes_to_the_round(planned: Path, 
     with Store.open(folder / "workspace.db", create=False) as store:
         ana = store.get_leader("Ana Ruiz")
         assert len(store.responses(store.current_assessment(ana))) == 7  # p2's corrected form replaced theirs
+        from leadcheck.cohort.progress import pulse_verdicts
+
+        assert pulse_verdicts(store, [ana]) == {}  # a pulse nobody answered counts for nothing in the cohort
 
 
 # -- bad input ----------------------------------------------------------------------------------
