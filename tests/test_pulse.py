@@ -398,9 +398,10 @@ def test_a_round_form_returned_after_the_pulse_goes_to_the_round(planned: Path, 
     folder = copy_of(planned, tmp_path)
     assert lc(folder, "pulse", "Ana Ruiz", "-o", folder / "pulse", "--from", SENDER).exit_code == 0
     late = fill(folder / "out" / form("p2"), folder / "late.pdf", {"l-1": "5", "l-2": "1", "d-1": "5"})
-    assert lc(folder, "import", late).exit_code == 0
+    pulse = fill_pulse(folder / "pulse" / form("p1", 2), folder / "p1.pdf", PULSE["p1"])
+    assert lc(folder, "import", late, pulse).exit_code == 0  # both kinds in one import
     doc = json.loads(lc(folder, "summary", "Ana Ruiz", "-f", "json").stdout)
-    assert doc["pulse"]["raters"] == {}  # nothing answered the pulse
+    assert (doc["pulse"]["raters"], doc["pulse"]["hidden_groups"]) == ({}, ["Peers"])  # one peer: hidden
     with Store.open(folder / "workspace.db", create=False) as store:
         ana = store.get_leader("Ana Ruiz")
         assert len(store.responses(store.current_assessment(ana))) == 7  # p2's corrected form replaced theirs
