@@ -324,6 +324,7 @@ def test_the_pulse_page_is_one_page_with_the_same_figures(workspace: Path) -> No
     assert "More raters saw improvement than decline" in text
     assert "All others 5 0 0 0 100% 0.031" in text
     assert "Listens first" in text  # five raters asked: the comment is shown
+    assert "Your plan: Hear people out (by 2031-01-31)" in text
     assert "Dee" not in text and "Pat" not in text
     with Store.open(workspace / "workspace.db", create=False) as store:
         kinds = [

@@ -115,6 +115,7 @@ class BehaviourResult:
     self_change: int | None  # the leader's own answer, when they answered
     pooled_groups: tuple[str, ...]
     excluded_groups: tuple[str, ...]
+    plan: str = ""  # what the leader said they would do about it, and by when (their page shows it)
 
     @property
     def improved(self) -> bool:
@@ -221,7 +222,8 @@ def results(store: Store, scored: ScoredPulse) -> PulseResults:
     round_instrument = store.instrument(target.round)
     number = [p.id for p in assessments.pulses_of(store, target.round.id)].index(target.pulse.id) + 1
     raters = {g: n for g, n in card.raters.items() if g != SELF}
-    behaviours = () if scored.withheld else tuple(_behaviours(card, round_instrument))
+    actions = {f.item_id: f"{f.action} (by {f.by})" for f in target.plan.focus}
+    behaviours = () if scored.withheld else tuple(_behaviours(card, round_instrument, actions))
     comments = () if scored.withheld else tuple(t for texts in card.comments.values() for t in texts)
     return PulseResults(
         leader=target.leader.name,
@@ -239,7 +241,9 @@ def results(store: Store, scored: ScoredPulse) -> PulseResults:
     )
 
 
-def _behaviours(card: Scorecard, round_instrument: Instrument) -> list[BehaviourResult]:
+def _behaviours(
+    card: Scorecard, round_instrument: Instrument, actions: Mapping[str, str]
+) -> list[BehaviourResult]:
     out = []
     for item in (i for d in card.dimensions for i in d.items):
         channels = tuple(
@@ -256,6 +260,7 @@ def _behaviours(card: Scorecard, round_instrument: Instrument) -> list[Behaviour
                 self_change=None if item.self is None else round(item.self),
                 pooled_groups=item.pooled_groups,
                 excluded_groups=item.excluded_groups,
+                plan=actions.get(item.item.id, ""),
             )
         )
     return out

@@ -45,6 +45,7 @@ class BehaviourView:
     rows: tuple[RowView, ...]
     self_line: str
     left_out: str
+    plan: str
 
 
 @dataclass(frozen=True)
@@ -128,6 +129,7 @@ def build_view(results: PulseResults, generated: date | None = None) -> PulseVie
                 left_out=f"Left out to protect anonymity (too few raters): {', '.join(left)}."
                 if left
                 else "",
+                plan=f"Your plan: {b.plan}" if b.plan else "",
             )
         )
     raters = ", ".join(f"{results.labels.get(g, g)} {n}" for g, n in results.raters.items()) or "none yet"
