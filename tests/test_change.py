@@ -427,3 +427,32 @@ def test_only_items_worded_alike_on_the_same_scale_compare(tmp_path: Path) -> No
     assert chg.comparable_items(team, reversed_) == frozenset(ITEMS) - {"fb-3"}
     assert chg.comparable_items(team, selfword) == frozenset(ITEMS) - {"fb-1"}
     assert chg.comparable_items(team, wider) == frozenset()
+
+
+def test_the_cohort_summary_counts_plan_behaviours_a_second_round_improved(
+    cli: Callable[..., Run], tmp_path: Path
+) -> None:
+    """The round after a plan measures it: its focus behaviours' verdicts, in the cohort's progress table."""
+    import sqlite3
+
+    assert cli("import", _csv(tmp_path / "r1.csv", ROUND_1), "--instrument", TEAM).exit_code == 0
+    plan = tmp_path / "plan.yaml"
+    plan.write_text(
+        "leadcheck_plan: 1\nfocus:\n"
+        "  - {item: li-1, action: Let people finish, tell: my team, by: 2099-01-01}\n"
+        "  - {item: fb-2, action: Ask for feedback weekly, tell: my manager, by: 2099-01-01}\n",
+        encoding="utf-8",
+    )
+    assert cli("plan", "Ana Ruiz", "--file", plan).exit_code == 0
+    assert cli("assess", "Ana Ruiz", "--new", "-i", TEAM, input="q\n").exit_code == 0
+    assert cli("import", _csv(tmp_path / "r2.csv", ROUND_2), "--instrument", TEAM).exit_code == 0
+    with sqlite3.connect(tmp_path / "workspace.db") as conn:
+        conn.execute("UPDATE leaders SET cohort = 'east'")
+    out = tmp_path / "reports"
+    assert cli("cohort", "report", "east", "-o", out, "-j", "1", "-q", "--anonymize").exit_code == 0
+    text = " ".join(pdftotext(out / "cohort-summary.pdf").split())
+    assert "Progress on development plans" in text
+    # li-1 improved reliably, fb-2 did not (scipy's Welch test, as above): 1 of 2.
+    assert (_expected("li-1"), _expected("fb-2")) == (chg.IMPROVEMENT, chg.NO_CHANGE)
+    assert "Measured by" in text and "round 2 against" in text and "1 of 2 50%" in text
+    assert "Ana Ruiz" not in text  # the program's view names no one

@@ -68,6 +68,8 @@ COMMANDS: dict[str, tuple[list[str], str | None, int]] = {
     "raters remove": (["raters", "remove", "Ana", "nobody@example.org"], None, 1),
     "invite": (["invite", "Ana", "-o", "{tmp}/invites-{n}", "--from", "Cory <cory@example.org>"], None, 0),
     "remind": (["remind", "Ana", "-o", "{tmp}/reminders-{n}", "--from", "Cory <cory@example.org>"], None, 0),
+    # Ana has no development plan: the pulse says so (exit 1) before anything is written.
+    "pulse": (["pulse", "Ana", "-o", "{tmp}/pulse-{n}", "--from", "Cory <cory@example.org>"], None, 1),
 }
 RUNS = itertools.count()
 

@@ -58,7 +58,7 @@ def test_migration_4_indexes_the_names_of_an_existing_workspace(tmp_path: Path) 
         conn.execute("PRAGMA user_version = 3")
         conn.execute("INSERT INTO leaders (name, created_at) VALUES ('Ana  Lopez', 't'), ('Zoë Adams', 't')")
     with Store.open(db) as store:
-        assert store.schema_version == len(MIGRATIONS) == 7
+        assert store.schema_version == len(MIGRATIONS) == 8
         keys = {row[0]: row[1] for row in store.conn.execute("SELECT name, name_key FROM leaders")}
         assert keys == {"Ana  Lopez": "ana lopez", "Zoë Adams": "zoë adams"}
         assert store.leaders.get("ANA lopez").name == "Ana  Lopez"

@@ -160,6 +160,32 @@ def rater_promise(instrument: Instrument, group: str) -> str:
     )
 
 
+def others_promise(instrument: Instrument) -> str:
+    """What one form for every group but the self tells its raters: each group's promise, in short."""
+    groups = [g for g in instrument.rater_groups if not g.is_self]
+    protected = [f"{g.label} from {g.min_raters}" for g in groups if g.min_raters > 1]
+    single = [g.label for g in groups if g.min_raters <= 1]
+    parts = []
+    if protected:
+        parts.append(
+            "Your ratings are never shown on their own: an item shows your group only once enough of its raters "
+            f"have rated it ({', '.join(protected)}); with fewer, they are combined with other groups that are "
+            "too small on their own when together they reach that many, or else left out."
+        )
+    if single:
+        parts.append(
+            f"{' and '.join(single)}: shown from a single rater, so the leader may be able to tell which ratings "
+            "are theirs."
+        )
+    least = min((comment_threshold(instrument, q) for q in instrument.questions), default=0)
+    if least:
+        parts.append(
+            f"Comments are shown without your name, mixed with others', and only once at least {least} people "
+            "were asked the same question."
+        )
+    return " ".join(parts)
+
+
 def is_rater_group(instrument: Instrument, group: str) -> bool:
     """A group whose raters are protected (every group of the instrument but self)."""
     return group != SELF and group in instrument.groups

@@ -21,7 +21,7 @@ from fractions import Fraction
 
 from leadcheck import exact
 
-__all__ = ["DASH", "MINUS", "count", "plural", "score", "signed"]
+__all__ = ["DASH", "MINUS", "count", "percent", "plural", "probability", "score", "signed"]
 
 DASH = "–"  # no data
 MINUS = "\u2212"  # the typographic minus sign
@@ -71,3 +71,15 @@ def plural(n: int, word: str, many: str | None = None) -> str:
 def count(n: int, word: str, many: str | None = None) -> str:
     """``n`` and the noun in the right number: "1 rater", "0 raters", "2 competencies"."""
     return f"{n} {plural(n, word, many)}"
+
+
+def percent(value: Fraction | None, *, missing: str = DASH) -> str:
+    """A share as a whole percentage, rounded half to even: ``Fraction(2, 3)`` is "67%"."""
+    return missing if value is None else f"{_digits(value * 100, 0)}%"
+
+
+def probability(value: Fraction | None, *, missing: str = DASH) -> str:
+    """A p value: three decimals ("0.031"), "< 0.001" below that, ``missing`` for None."""
+    if value is None:
+        return missing
+    return "< 0.001" if value < Fraction(1, 1000) else _digits(value, 3)

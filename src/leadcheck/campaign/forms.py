@@ -33,6 +33,9 @@ FORMAT = "leadcheck-questionnaire-1"
 # cuts a button from its group on saving (macOS Preview) leaves the name, and the import reads it.
 BUTTON_NAME_SEPARATOR = "#"
 REFERENCE_FIELDS = (FORMAT_FIELD, WORKSPACE_FIELD, INSTRUMENT_FIELD, GROUP_FIELD, TOKEN_FIELD)
+# A pulse's form is one for every rater of a leader but the leader (their group comes from the code,
+# not the form): its group field says so. One render per leader instead of one per group.
+ANY_OTHER_GROUP = "others"
 # The token's place in a rendered form: blanks as long as a token. Personalising a copy replaces
 # the field's value in the PDF's bytes with the token, the same length, so no offset moves.
 TOKEN_LENGTH = 29  # six groups of four characters and five dashes (roster.new_token)
@@ -108,7 +111,14 @@ class QuestionnaireView:
 def choices(instrument: Instrument) -> list[FormChoice]:
     """The answers of every item's radio group, in order: the scale's points, then not observed."""
     scale = instrument.scale
-    out = [FormChoice(str(p.value), f"{p.value}\n{p.label}", f"{p.value}, {p.label}") for p in scale.points]
+    # A scale of change (-3 to +3) shows its signs: "+2" is a step up, not the second point.
+    number = "{:+d}" if scale.min < 0 else "{:d}"
+    out = [
+        FormChoice(
+            str(p.value), f"{number.format(p.value)}\n{p.label}", f"{number.format(p.value)}, {p.label}"
+        )
+        for p in scale.points
+    ]
     if scale.not_observed:
         out.append(FormChoice(NOT_OBSERVED, scale.not_observed_label, scale.not_observed_label))
     return out
@@ -153,16 +163,20 @@ STEPS = (
 
 
 def questionnaire_view(
-    instrument: Instrument, leader: str, group: str, workspace: str, due_date: str | None
+    instrument: Instrument, leader: str, group: str, workspace: str, due_date: str | None, pulse: bool = False
 ) -> QuestionnaireView:
-    """The view model of the form for raters of ``group`` about ``leader``."""
-    about, purpose, privacy = _wording(instrument, leader, group)
+    """The view model of the form for raters of ``group`` about ``leader``; ``pulse``: a follow-up's,
+    where ``group`` ANY_OTHER_GROUP is the one form of every rater but the leader."""
+    about, purpose, privacy = (_pulse_wording if pulse else _wording)(instrument, leader, group)
     scale = instrument.scale
+    label = (
+        "one of the people who work with them" if group == ANY_OTHER_GROUP else instrument.group(group).label
+    )
     return QuestionnaireView(
         title=instrument.title,
         language=instrument.language,
         about=about,
-        group_label=instrument.group(group).label,
+        group_label=label,
         due_date=due_date,
         purpose=purpose,
         privacy=privacy,
@@ -214,6 +228,45 @@ def _wording(instrument: Instrument, leader: str, group: str) -> tuple[str, str,
         "others', helps them see how their leadership is experienced and where to grow.",
         [
             "Your name is never shown next to your answers and never appears in the report.",
+            anonymity.rater_promise(instrument, group),
+            "Do not forward this form: it is made for you alone, and it counts once.",
+        ],
+    )
+
+
+def _pulse_wording(instrument: Instrument, leader: str, group: str) -> tuple[str, str, list[str]]:
+    """A pulse's: whom it is about, why, and the same privacy promise as the round's form (for the form of
+    every rater but the leader, each group's promise)."""
+    if group == SELF:
+        return (
+            f"Your follow-up, {leader}: how you see your own progress on your development plan.",
+            "The people around you answer the same questions about you: have you become more or less "
+            "effective at each behaviour you chose to work on?",
+            [
+                "Your answers are yours and appear in your own results.",
+                "Do not forward this form: it is made for you alone.",
+            ],
+        )
+    if group == ANY_OTHER_GROUP:
+        return (
+            f"Follow-up about {leader}: a few questions, about two minutes.",
+            f"After their 360-degree assessment, {leader} chose a few behaviours to work on. Have you seen "
+            'them become more or less effective at each? Answer from what you have seen; "not observed" '
+            "is a fine answer. You answer in the group you gave feedback in.",
+            [
+                "Your name is never shown next to your answers and never appears in the results.",
+                anonymity.others_promise(instrument),
+                "Do not forward this form: it is made for you alone, and it counts once.",
+            ],
+        )
+    label = instrument.group(group).label.lower()
+    return (
+        f"Follow-up about {leader}, as one of their {label}: a few questions, about two minutes.",
+        f"After their 360-degree assessment, {leader} chose a few behaviours to work on. Have you seen "
+        'them become more or less effective at each? Answer from what you have seen; "not observed" '
+        "is a fine answer.",
+        [
+            "Your name is never shown next to your answers and never appears in the results.",
             anonymity.rater_promise(instrument, group),
             "Do not forward this form: it is made for you alone, and it counts once.",
         ],

@@ -15,7 +15,7 @@ from __future__ import annotations
 import json
 import shutil
 import tempfile
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from email.message import EmailMessage
@@ -72,6 +72,7 @@ def issue_forms(
     template: MailTemplate | None = None,
     instrument: str | None = None,
     on_issued: Callable[[IssuedForm], None] | None = None,
+    pulse: Mapping[int, tuple[int, Instrument]] | None = None,
 ) -> IssueResult:
     """Write a form (.pdf) and an email (.eml) per rater into ``out_dir``; tokens and states stored.
 
@@ -80,12 +81,14 @@ def issue_forms(
     built-in invitation (or reminder) text for every rater. All or nothing:
     a failure midway removes every file written and rolls the workspace back.
     ``on_issued`` hears of each form once written (a progress display: a form renders in about a second).
+    ``pulse`` maps each leader's id to their pulse (its assessment id and questionnaire): the forms are
+    the pulse's, and the roster's states (which are the round's) are left as they are.
     """
     recover_staged(store, out_dir)
-    stems = {rater.id: _stem(rater, reminder) for rater in raters}
+    stems = {rater.id: _stem(rater, reminder, pulse) for rater in raters}
     _refuse_existing(out_dir, stems.values())
     staging = Path(tempfile.mkdtemp(prefix=STAGING_PREFIX, dir=out_dir))
-    issuer = _Issuer(store, sender, due_date, reminder, template, instrument)
+    issuer = _Issuer(store, sender, due_date, reminder, template, instrument, pulse)
     try:
         with store.transaction():
             for rater in raters:
@@ -166,9 +169,10 @@ class _Issuer:
         reminder: bool,
         template: MailTemplate | None,
         instrument: str | None,
+        pulse: Mapping[int, tuple[int, Instrument]] | None = None,
     ) -> None:
         self.store, self.sender, self.due_date, self.reminder = store, sender, due_date, reminder
-        self.template, self.instrument = template, instrument
+        self.template, self.instrument, self.pulse = template, instrument, pulse
         self.workspace = store.workspace_id
         self.result = IssueResult()
         self.manifest: dict[str, str] = {}  # file name -> the keyed hash of the token it carries
@@ -177,18 +181,23 @@ class _Issuer:
 
     def issue(self, rater: roster.RosterRater, stem: Path) -> None:
         assessment_id, inst = self._assessment(rater)
-        due = self.due_date if self.due_date is not None or not self.reminder else rater.due_date
+        # A reminder keeps the due date of the invitation; a pulse's is not kept (the roster's is the round's).
+        keep = self.reminder and self.due_date is None and self.pulse is None
+        due = rater.due_date if keep else self.due_date
         token = roster.issue_token(self.store, rater, assessment_id)
         token_hash = roster.token_hash(self.store, token)
         pdf = forms.personalise(self._form(rater, inst, due), token)
         kind = "reminder" if self.reminder else "invitation"
+        what = "360-feedback"
+        if self.pulse is not None:
+            kind, what = ("pulse-reminder" if self.reminder else "pulse"), "follow-up"
         invitation = Invitation(
             to_name=rater.name,
             to_email=rater.email,
             leader=rater.leader,
             group_label=inst.group(rater.group).label,
             due_date=due,
-            attachment_name=f"360-feedback-{slug(rater.leader, f'leader-{rater.leader_id}', limit=40)}.pdf",
+            attachment_name=f"{what}-{slug(rater.leader, f'leader-{rater.leader_id}', limit=40)}.pdf",
             attachment=pdf,
         )
         message = build_message(
@@ -198,11 +207,14 @@ class _Issuer:
         for path, data in ((pdf_path, pdf), (eml_path, bytes(message))):
             _write(path, data)
             self.manifest[path.name] = token_hash
-        self.store.roster.mark_invited(rater.id, due, self.reminder)
+        if self.pulse is None:  # the roster's states are the round's, not a pulse's
+            self.store.roster.mark_invited(rater.id, due, self.reminder)
         self.result.issued.append(IssuedForm(rater, pdf_path, eml_path, message, token_hash))
 
     def _assessment(self, rater: roster.RosterRater) -> tuple[int, Instrument]:
         """The assessment (id and instrument) a rater's form is for: one per leader."""
+        if self.pulse is not None:
+            self._assessments.setdefault(rater.leader_id, self.pulse[rater.leader_id])
         if rater.leader_id not in self._assessments:
             leader = self.store.leaders.get(rater.leader)
             chosen = form_instrument(self.store, leader.name, self.instrument)
@@ -220,18 +232,29 @@ class _Issuer:
         return assessment_id, inst
 
     def _form(self, rater: roster.RosterRater, inst: Instrument, due: str | None) -> bytes:
-        """The rendered form for the rater's leader, group and due date (before the token is written in)."""
-        key = (rater.leader_id, rater.group, due)
+        """The rendered form for the rater's leader, group and due date (before the token is written in);
+        a pulse's, for the leader's self or for every other group."""
+        group = rater.group
+        if self.pulse is not None and group != SELF:  # a pulse has one form for every group but the self
+            group = forms.ANY_OTHER_GROUP
+        key = (rater.leader_id, group, due)
         if key not in self._forms:
-            view = forms.questionnaire_view(inst, rater.leader, rater.group, self.workspace, due)
+            view = forms.questionnaire_view(
+                inst, rater.leader, group, self.workspace, due, pulse=self.pulse is not None
+            )
             self._forms[key] = forms.render_questionnaire(view)
             self.result.renders += 1
         return self._forms[key]
 
 
-def _stem(rater: roster.RosterRater, reminder: bool) -> str:
-    """``ana-ruiz-peer-12`` (a reminder: ``ana-ruiz-peer-12-reminder-20261201``): no rater's name in it."""
+def _stem(
+    rater: roster.RosterRater, reminder: bool, pulse: Mapping[int, tuple[int, Instrument]] | None = None
+) -> str:
+    """``ana-ruiz-peer-12`` (a reminder: ``ana-ruiz-peer-12-reminder-20261201``; a pulse's forms
+    ``ana-ruiz-peer-12-pulse-7``, 7 the pulse's number in the workspace): no rater's name in it."""
     stem = f"{slug(rater.leader, f'leader-{rater.leader_id}', limit=40)}-{rater.group}-{rater.id}"
+    if pulse is not None:
+        stem += f"-pulse-{pulse[rater.leader_id][0]}"
     return stem + (f"-reminder-{date.today():%Y%m%d}" if reminder else "")
 
 

@@ -18,13 +18,13 @@ from typing import TYPE_CHECKING, Any
 
 from leadcheck.campaign import forms, pdfscan, roster
 from leadcheck.errors import ImportProblemError
-from leadcheck.importing.model import ImportOptions, Parsed
+from leadcheck.importing.model import ImportOptions, Parsed, Round
 from leadcheck.importing.readers import FileKind, FileRead, Read, ReadContext, Sniff
 from leadcheck.importing.resolve import Instruments, label
-from leadcheck.instrument.model import IMPORTANCE_PREFIX
+from leadcheck.instrument.model import IMPORTANCE_PREFIX, SELF
 from leadcheck.problems import Location, Problems
 from leadcheck.responses import Answer, IncomingResponse
-from leadcheck.store import Store
+from leadcheck.store import Assessment, Store
 
 if TYPE_CHECKING:
     from leadcheck.instrument.model import Instrument
@@ -335,7 +335,7 @@ def read_returned_form(
     found = _sender(fields, store, instruments, bad)
     if found is None:
         return None
-    rater, leader, instrument = found
+    rater, leader, instrument, pulse = found
     response = _answers(fields, instrument, rater.group, bad)
     if response is None:
         return None
@@ -355,6 +355,10 @@ def read_returned_form(
         rater_identity=f"campaign-rater:{rater.id}",
         cohort=options.cohort,
     )
+    if pulse is not None:
+        # A pulse's answers go to the pulse (found by its snapshot and start), never the current round;
+        # the roster's states are the round's, so a pulse form marks nobody as returned.
+        return Parsed(instrument, incoming, Location(source), "questionnaire", round=pulse)
     return Parsed(instrument, incoming, Location(source), "questionnaire", campaign_rater=rater.id)
 
 
@@ -403,8 +407,9 @@ def _text(fields: dict[str, FormField], name: str) -> str:
 
 def _sender(
     fields: dict[str, FormField], store: Store, instruments: Instruments, bad: Callable[[str, str], None]
-) -> tuple[roster.RosterRater, Leader, Instrument] | None:
-    """The rater, leader and instrument a form was issued for, when it still fits the workspace's current round."""
+) -> tuple[roster.RosterRater, Leader, Instrument, Round | None] | None:
+    """The rater, leader and instrument a form was issued for, when it still fits the workspace's current
+    round (or, for a pulse's form, the round's newest pulse, returned as the round its answers go to)."""
     if _text(fields, forms.WORKSPACE_FIELD) != store.workspace_id:
         bad(
             forms.WORKSPACE_FIELD,
@@ -417,12 +422,8 @@ def _sender(
         return None
     rater = match.rater
     leader = store.leaders.find(rater.leader)
-    assessment = (
-        next((a for a in store.assessments.of_leader(leader) if a.id == match.assessment_id), None)
-        if leader
-        else None
-    )
-    if leader is None or assessment is None:
+    assessment = store.assessments.by_id_or_none(match.assessment_id)
+    if leader is None or assessment is None or assessment.leader.id != leader.id:
         bad(forms.TOKEN_FIELD, "the assessment this form was made for is no longer in the workspace")
         return None
     instrument = instruments.by_hash(assessment.instrument_hash)
@@ -430,6 +431,16 @@ def _sender(
     if _text(fields, forms.INSTRUMENT_FIELD) != assessment.instrument_hash:
         bad(forms.INSTRUMENT_FIELD, f"was changed; the form was made for {label(instrument)}; {RESEND}")
         return None
+    # A pulse's form is one for every group but the self: the group is the roster's, through the code.
+    made_for = rater.group
+    if assessment.pulse_of is not None and rater.group != SELF:
+        made_for = forms.ANY_OTHER_GROUP
+    if _text(fields, forms.GROUP_FIELD) != made_for:
+        bad(forms.GROUP_FIELD, f"was changed; the form was made for the group {made_for}; {RESEND}")
+        return None
+    if assessment.pulse_of is not None:
+        pulse = _pulse_round(store, assessment, bad)
+        return None if pulse is None else (rater, leader, instrument, pulse)
     current = store.assessments.current(leader, instrument.id)
     if current.id != assessment.id:
         bad(
@@ -438,10 +449,24 @@ def _sender(
             "send the rater a form for the current round with `leadcheck remind`",
         )
         return None
-    if _text(fields, forms.GROUP_FIELD) != rater.group:
-        bad(forms.GROUP_FIELD, f"was changed; the form was made for the group {rater.group}; {RESEND}")
+    return rater, leader, instrument, None
+
+
+def _pulse_round(store: Store, pulse: Assessment, bad: Callable[[str, str], None]) -> Round | None:
+    """Where a pulse form's answers go (the pulse, as an import finds a round again), if it is the newest
+    pulse of its round and that round is still the leader's current one."""
+    assert pulse.pulse_of is not None
+    newest = store.assessments.pulses_of(pulse.pulse_of)[-1]
+    current = store.assessments.current_or_none(pulse.leader)
+    if newest.id != pulse.id or current is None or current.id != pulse.pulse_of:
+        bad(
+            forms.TOKEN_FIELD,
+            f'this form is for an earlier pulse of "{pulse.leader.name}"; send the rater a form for the '
+            "newest with `leadcheck remind --pulse`",
+        )
         return None
-    return rater, leader, instrument
+    number = len(store.assessments.pulses_of(pulse.pulse_of))
+    return Round(pulse.created_at, number, store.assessments.nth_of(pulse))
 
 
 def _token_match(

@@ -149,6 +149,7 @@ REGISTRARS: dict[str, Callable[[typer.Typer], None]] = {
     "raters": campaign_cmd.register,
     "invite": campaign_cmd.register,
     "remind": campaign_cmd.register,
+    "pulse": campaign_cmd.register,
     "norms": norms_cmd.register,
 }
 

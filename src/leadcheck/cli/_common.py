@@ -172,6 +172,16 @@ FormatOpt = Annotated[TextOrJson, format_option()]
 JsonAliasOpt = Annotated[bool, typer.Option("--json", hidden=True, help=JSON_ALIAS_HELP)]
 
 
+def new_option(help: str) -> Any:
+    """``--new``: start afresh (a new assessment, a new pulse) instead of going on with the current one."""
+    return typer.Option("--new", help=help)
+
+
+def pulse_option(help: str) -> Any:
+    """``--pulse``: the same work for the leader's pulse (the plan's follow-up) instead of their round."""
+    return typer.Option("--pulse", help=help)
+
+
 def force_option(help: str) -> Any:
     """``--force``: do what the command would otherwise refuse or skip."""
     return typer.Option("--force", help=help)

@@ -31,7 +31,10 @@ EXAMPLES: dict[str, tuple[str, ...]] = {
     "leaders": ("leadcheck leaders", "leadcheck leaders --cohort 2026-spring"),
     "status": ("leadcheck status", 'leadcheck status "Ana Ruiz"'),
     "summary": ('leadcheck summary "Ana Ruiz"',),
-    "report": ('leadcheck report "Ana Ruiz" -o ana-ruiz.pdf',),
+    "report": (
+        'leadcheck report "Ana Ruiz" -o ana-ruiz.pdf',
+        'leadcheck report "Ana Ruiz" --pulse -o pulse.pdf',
+    ),
     "plan": (
         'leadcheck plan "Ana Ruiz"',
         'leadcheck plan "Ana Ruiz" --file plan.yaml -o ana-ruiz-plan.pdf',
@@ -55,7 +58,14 @@ EXAMPLES: dict[str, tuple[str, ...]] = {
     "raters list": ('leadcheck raters list "Ana Ruiz"', "leadcheck raters list --outstanding"),
     "raters remove": ('leadcheck raters remove "Ana Ruiz" jo@example.org',),
     "invite": ("leadcheck invite --cohort 2026-spring -o invitations/ --from cory@example.org",),
-    "remind": ("leadcheck remind --cohort 2026-spring -o reminders/ --from cory@example.org",),
+    "remind": (
+        "leadcheck remind --cohort 2026-spring -o reminders/ --from cory@example.org",
+        "leadcheck remind --pulse --cohort 2026-spring -o p/ --from cory@example.org",
+    ),
+    "pulse": (
+        'leadcheck pulse "Ana Ruiz" -o pulse/ --from cory@example.org',
+        "leadcheck pulse --cohort 2026-spring -o pulse/ --from cory@example.org",
+    ),
     "norms": ("leadcheck norms build 2024-spring 2024-autumn -o norms.yaml",),
     "norms build": (
         "leadcheck norms build 2024-spring 2024-autumn -o norms.yaml",

@@ -25,9 +25,11 @@ from leadcheck.cli._common import (
     dry_run_option,
     group_option,
     instrument_option,
+    new_option,
     output_option,
     printable,
     progress,
+    pulse_option,
     wants_json,
     working,
 )
@@ -39,7 +41,7 @@ if TYPE_CHECKING:
     from leadcheck.campaign.issue import IssueResult
     from leadcheck.campaign.roster import RosterRater
     from leadcheck.instrument.model import Instrument
-    from leadcheck.store import Store
+    from leadcheck.store import Leader, Store
 
 
 app = typer.Typer(
@@ -317,6 +319,8 @@ def _issue(
     smtp: str | None,
     smtp_user: str | None,
     reminder: bool,
+    pulse: bool = False,
+    new_pulse: bool = False,
 ) -> None:
     from leadcheck.campaign.invitations import check_sender, load_template
     from leadcheck.campaign.issue import check_server, issue_forms, recover_staged, send_issued
@@ -333,7 +337,11 @@ def _issue(
         recovered = recover_staged(store, output)
         if recovered:
             typer.echo(f"Moved {txt.count(recovered, 'file')} of an interrupted run into {output}/.")
-        chosen = _waiting(store, leader, cohort, reminder)
+        pulses = None
+        if pulse:
+            chosen, pulses = _pulse_waiting(store, leader, cohort, reminder, new_pulse)
+        else:
+            chosen = _waiting(store, leader, cohort, reminder)
         if not chosen:
             return
         if server is not None:
@@ -342,7 +350,8 @@ def _issue(
                     server, chosen
                 )  # a wrong host or password fails here, before anything is written
         output.mkdir(exist_ok=True)
-        with progress("Reminders" if reminder else "Invitations", len(chosen)) as advance:
+        what = ("Pulse reminders" if reminder else "Pulse forms") if pulse else None
+        with progress(what or ("Reminders" if reminder else "Invitations"), len(chosen)) as advance:
             result = issue_forms(
                 store,
                 chosen,
@@ -353,8 +362,9 @@ def _issue(
                 template=mail_template,
                 instrument=instrument,
                 on_issued=lambda _form: advance(),
+                pulse=pulses,
             )
-        _print_issued(result, output, reminder)
+        _print_issued(result, output, reminder, pulse)
         if server is not None:
             with (
                 _listing_not_reached(),
@@ -411,12 +421,71 @@ def _waiting(store: Store, leader: str | None, cohort: str | None, reminder: boo
     return chosen
 
 
-def _print_issued(result: IssueResult, output: Path, reminder: bool) -> None:
+def _pulse_waiting(
+    store: Store, leader: str | None, cohort: str | None, reminder: bool, new: bool
+) -> tuple[list[RosterRater], dict[int, tuple[int, Instrument]]]:
+    """The raters waiting for a pulse form (or, reminding, for whose pulse form we wait), and each of
+    their leaders' pulse; when there are none, says so. A cohort's leaders without a plan are named
+    and skipped; a leader named alone without one is an error."""
+    from leadcheck.errors import NotFoundError
+    from leadcheck.pulse import rounds
+
+    if cohort is not None and not store.leaders.every(cohort):
+        raise NotFoundError(
+            f'no cohort "{cohort}" in {store.path}; cohorts: {", ".join(store.leaders.cohorts()) or "none yet"}'
+        )
+    who = [store.leaders.get(leader)] if leader else store.leaders.every(cohort)
+    chosen: list[RosterRater] = []
+    pulses: dict[int, tuple[int, Instrument]] = {}
+    without: list[str] = []
+    for person in who:
+        if reminder:
+            target = rounds.newest_pulse(store, person)
+        elif leader is None and not _has_plan(store, person):
+            target = None
+        else:
+            target = rounds.open_pulse(store, person, new)
+        if target is None:
+            without.append(person.name)
+            continue
+        waiting = rounds.waiting(store, target, reminder)
+        if waiting:
+            pulses[person.id] = (target.pulse.id, target.instrument)
+            chosen.extend(waiting)
+    if leader is not None and reminder and without:
+        raise NotFoundError(
+            f'no pulse of "{who[0].name}" to remind about; send one first with `leadcheck pulse`'
+        )
+    if without and not reminder:
+        shown = ", ".join(printable(n, one_line=True) for n in without)
+        typer.echo(
+            f"No development plan yet, no pulse sent (make one with `leadcheck plan`): {shown}.", err=True
+        )
+    if not chosen:
+        if reminder:
+            typer.echo("Nobody to remind: every rater sent a pulse form has answered it.")
+        else:
+            typer.echo(
+                "Nobody to send a pulse form to: every rater on the roster has one "
+                "(remind them with `leadcheck remind --pulse`, or start a new pulse with --new)."
+            )
+    return chosen, pulses
+
+
+def _has_plan(store: Store, leader: Leader) -> bool:
+
+    current = store.assessments.current_or_none(leader)
+    return current is not None and store.plans.of_round(current.id) is not None
+
+
+def _print_issued(result: IssueResult, output: Path, reminder: bool, pulse: bool = False) -> None:
     from rich.table import Table
     from rich.text import Text
 
     n = len(result.issued)
     what = "reminder" if reminder else "invitation"
+    if pulse:
+        what = "pulse reminder" if reminder else "pulse"
     table = Table(box=None, padding=(0, 2, 0, 0))
     for column in ("leader", "group", "name", "form"):
         table.add_column(column, overflow="fold")
@@ -496,9 +565,52 @@ def remind(
     template: Annotated[Path | None, _TEMPLATE] = None,
     smtp: Annotated[str | None, _SMTP] = None,
     smtp_user: Annotated[str | None, _SMTP_USER] = None,
+    pulse: Annotated[
+        bool, pulse_option("Remind the raters sent a pulse form who have not answered it.")
+    ] = False,
 ) -> None:
     """Write a fresh form and a reminder email for every invited rater who has not returned a form."""
-    _issue(ctx, leader, cohort, output, sender, due, template, None, smtp, smtp_user, reminder=True)
+    _issue(
+        ctx, leader, cohort, output, sender, due, template, None, smtp, smtp_user, reminder=True, pulse=pulse
+    )
+
+
+def pulse(
+    ctx: typer.Context,
+    output: Annotated[Path, _OUTPUT],
+    sender: Annotated[str, _SENDER],
+    leader: OnlyLeaderArg = None,
+    cohort: CohortOpt = None,
+    due: Annotated[str | None, _DUE] = None,
+    template: Annotated[Path | None, _TEMPLATE] = None,
+    new: Annotated[bool, new_option("Start a new pulse, even when the last one has not ended.")] = False,
+    smtp: Annotated[str | None, _SMTP] = None,
+    smtp_user: Annotated[str | None, _SMTP_USER] = None,
+) -> None:
+    """Send the leader's raters a short follow-up: has each behaviour of their plan changed?
+
+    One two-minute PDF form and email per rater on the roster (not removed), as `invite` writes them.
+    Run it again to send forms to raters added since; --new starts a second pulse.
+    """
+    if leader is None and cohort is None:
+        from leadcheck.errors import UsageError
+
+        raise UsageError("give a LEADER or --cohort NAME: whose raters the pulse goes to")
+    _issue(
+        ctx,
+        leader,
+        cohort,
+        output,
+        sender,
+        due,
+        template,
+        None,
+        smtp,
+        smtp_user,
+        reminder=False,
+        pulse=True,
+        new_pulse=new,
+    )
 
 
 def register(root: typer.Typer) -> None:
@@ -506,3 +618,4 @@ def register(root: typer.Typer) -> None:
     root.add_typer(app, name="raters")
     root.command("invite", cls=Command)(invite)
     root.command("remind", cls=Command)(remind)
+    root.command("pulse", cls=Command)(pulse)

@@ -19,6 +19,7 @@ from leadcheck.cli._common import (
     group_option,
     instrument_option,
     key_notice,
+    new_option,
 )
 from leadcheck.cli._help import Command
 from leadcheck.errors import INVALID, OK, ExitCode, UsageError
@@ -556,9 +557,7 @@ def assess(
         # The spelling before LEADER became an argument, kept for scripts.
         typer.Option("--leader", "-l", hidden=True, show_default=False),
     ] = None,
-    new: Annotated[
-        bool, typer.Option("--new", help="Start a new assessment instead of resuming the current one.")
-    ] = False,
+    new: Annotated[bool, new_option("Start a new assessment instead of resuming the current one.")] = False,
 ) -> None:
     """Answer your own (self) assessment in the terminal, one key per item.
 

@@ -57,6 +57,14 @@ def audit(
             history = releases(store, assessment)
             findings = run_audit(store.assessments.instrument(assessment), history) if history else []
             rounds.append((assessment, history, findings))
+            # A round's pulses are checked together: each pulse beside every earlier one's releases.
+            earlier: list[Release] = []
+            for pulse in store.assessments.pulses_of(assessment.id):
+                own = releases(store, pulse)
+                together = [*earlier, *own]
+                findings = run_audit(store.assessments.instrument(pulse), together) if own else []
+                rounds.append((pulse, own, findings))
+                earlier = together
     found = any(findings for _, _, findings in rounds)
     if format is AuditFormat.json:
         doc = {

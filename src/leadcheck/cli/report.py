@@ -16,6 +16,7 @@ from leadcheck.cli._common import (
     db_path,
     format_option,
     output_option,
+    pulse_option,
     working,
 )
 from leadcheck.cli._help import Command
@@ -42,6 +43,13 @@ def report(
     instrument: AssessmentInstrumentOpt = None,
     norms: NormsOpt = None,
     draft: DraftOpt = False,
+    pulse: Annotated[
+        bool,
+        pulse_option(
+            "Instead of the report, the one-page results of the leader's newest pulse "
+            "(`leadcheck pulse`): per behaviour of their plan, how many raters saw it improve."
+        ),
+    ] = False,
 ) -> None:
     """Render a leader's 360 development report (PDF by default, or HTML).
 
@@ -54,7 +62,19 @@ def report(
     from leadcheck.report.glyphs import warning
     from leadcheck.report.pipeline import make_report, report_options
 
-    options = report_options(format_for(output, format).name, template_dir, norms, draft)
+    fmt = format_for(output, format).name
+    if pulse:
+        if draft or norms is not None or instrument is not None:
+            from leadcheck.errors import UsageError
+
+            raise UsageError(
+                "--pulse writes the pulse's page: --draft, --norms and --instrument do not apply"
+            )
+        with working(f"Rendering {output}"):
+            size = _make_pulse(ctx, leader, output, fmt, template_dir)
+        typer.echo(f"Wrote {output} ({size / 1024:.0f} KiB)", err=True)
+        return
+    options = report_options(fmt, template_dir, norms, draft)
     rendered = make_report(db_path(ctx), leader, instrument, output, options, working(f"Rendering {output}"))
     # Plain lines (no rich console to load for them): they hold a path and a name, printed as typed.
     kind = "draft, " if draft else ""
@@ -68,6 +88,14 @@ def report(
         "and the same raters; the next report shows the change against the plan.",
         err=True,
     )
+
+
+def _make_pulse(ctx: typer.Context, leader: str, output: Path, fmt: str, template_dir: Path | None) -> int:
+    from leadcheck.pulse.view import write_page
+    from leadcheck.store import Store
+
+    with Store.open(db_path(ctx), create=False) as store:
+        return write_page(store, leader, output, fmt, template_dir)
 
 
 def register(app: typer.Typer) -> None:

@@ -26,6 +26,7 @@ from leadcheck.cli._help import Command
 if TYPE_CHECKING:
     from rich.text import Text
 
+    from leadcheck.pulse.results import PulseResults
     from leadcheck.scorecards import ScoredAssessment
     from leadcheck.scoring import DimensionScore, Finding, Scorecard, Stat
 
@@ -241,7 +242,10 @@ def summary(
     as_json: JsonAliasOpt = False,
     instrument: AssessmentInstrumentOpt = None,
 ) -> None:
-    """Show a leader's scores: competencies by rater group, gaps, blind spots and strengths."""
+    """Show a leader's scores: competencies by rater group, gaps, blind spots and strengths.
+
+    After a pulse, also what it found: per focus behaviour, how many raters saw improvement.
+    """
     from leadcheck.development import current_plan
     from leadcheck.scorecards import publish, scored_leader
     from leadcheck.store import Store
@@ -250,16 +254,29 @@ def summary(
         scored = scored_leader(store, leader, instrument)
         publish(store, scored, "summary")  # what it shows is a release like any report
         plan = current_plan(store, scored.assessment)
-    PRINTERS[TextOrJson.json if wants_json(format, as_json) else format](scored, plan)
+        pulse = _pulse(store, scored)
+    PRINTERS[TextOrJson.json if wants_json(format, as_json) else format](Shown(scored, plan, pulse))
 
 
-def _print_json(scored: ScoredAssessment, plan: dict[str, object] | None) -> None:
-    """The summary as JSON for tools (documented in the README), with the round's plan."""
-    typer.echo(json.dumps({**_summary_json(scored), "plan": plan}, indent=2, ensure_ascii=False))
+@dataclass(frozen=True)
+class Shown:
+    """What one summary shows: the scored round, its plan (for tools) and its newest pulse."""
+
+    scored: ScoredAssessment
+    plan: dict[str, object] | None
+    pulse: PulseResults | None
 
 
-def _print_text(scored: ScoredAssessment, plan: dict[str, object] | None) -> None:
+def _print_json(shown: Shown) -> None:
+    """The summary as JSON for tools (documented in the README), with the round's plan and pulse."""
+    doc = {**_summary_json(shown.scored), "plan": shown.plan}
+    doc["pulse"] = shown.pulse.as_dict() if shown.pulse is not None else None
+    typer.echo(json.dumps(doc, indent=2, ensure_ascii=False))
+
+
+def _print_text(shown: Shown) -> None:
     """The summary as tables for people, as wide as the terminal (the plan is `leadcheck plan --show`'s)."""
+    scored = shown.scored
     card = scored.card
     out = console()
     _print_header(out, card)
@@ -271,10 +288,89 @@ def _print_text(scored: ScoredAssessment, plan: dict[str, object] | None) -> Non
         out.print(_dimension_table(card, dim, layout, out.width))
     _print_changes(out, scored)
     _print_findings(out, card)
+    if shown.pulse is not None:
+        _print_pulse(out, shown.pulse)
+
+
+def _pulse(store: Any, scored: ScoredAssessment) -> PulseResults | None:
+    """The newest pulse of the leader's round, published as a summary like its figures; None before any."""
+    from leadcheck.pulse import results, rounds
+
+    target = rounds.newest_pulse(store, scored.assessment.leader)
+    if target is None or target.round.id != scored.assessment.id:
+        return None
+    found = results.scored_pulse(store, target)
+    results.publish(store, found, "summary")
+    return results.results(store, found)
+
+
+def _print_pulse(out: Any, pulse: PulseResults) -> None:
+    """The pulse's results: a line per behaviour and figure, how many saw it improve, stay, decline."""
+    from rich.table import Table
+    from rich.text import Text
+
+    from leadcheck.pulse.instrument import long_date
+    from leadcheck.pulse.results import MEANING
+
+    out.print()
+    out.print(
+        Text.assemble(
+            (f"Pulse {pulse.number}", "bold"),
+            f" · since the plan of {long_date(pulse.since)} · sent {pulse.started[:10]}",
+        )
+    )
+    if pulse.withheld:
+        out.print(
+            "Not shown yet: set beside the earlier pulses, these answers would let a reader single out a rater. "
+            "They are shown once more raters answer.",
+            markup=False,
+            style="dim",
+        )
+        return
+    inst_groups = ", ".join(f"{pulse.labels[g]} {n}" for g, n in pulse.raters.items()) or "none yet"
+    new = (
+        f" ({pulse.new_raters} of them gave no answers in the round the plan followed)"
+        if pulse.new_raters
+        else ""
+    )
+    out.print(f"Raters: {inst_groups}{new}", markup=False)
+    if pulse.hidden_groups:
+        out.print(
+            f"Hidden for anonymity (fewer raters than the threshold): {', '.join(pulse.hidden_groups)}",
+            markup=False,
+            style="dim",
+        )
+    if pulse.held:
+        out.print(
+            "Newer answers are held back: shown now, they would let a reader single out a rater.",
+            markup=False,
+            style="dim",
+        )
+    out.print(MEANING, markup=False, style="dim")
+    table = Table(box=None, padding=(0, 1, 0, 0), show_edge=False)
+    for column in ("Behaviour", "Raters", "Improved", "No change", "Declined", "Not observed", "Share", "p"):
+        table.add_column(column, justify="left" if column in ("Behaviour", "Raters") else "right")
+    for b in pulse.behaviours:
+        mark = " ✓ improved" if b.improved else ""
+        rows = [("All others", b.others, True)] + [(c.label, c.counts, False) for c in b.channels]
+        for n, (label, counts, whole) in enumerate(rows):
+            table.add_row(
+                Text(f"{b.item_id} {b.text}{mark}" if n == 0 else "", overflow="fold"),
+                label,
+                str(counts.improved),
+                str(counts.same),
+                str(counts.declined),
+                str(counts.not_observed),
+                txt.percent(counts.share_improved),
+                txt.probability(counts.sign_p) if whole else "",
+            )
+        if b.self_change is not None:
+            table.add_row("", "Self", txt.signed(b.self_change, 0, plain=True), "", "", "", "", "")
+    out.print(table)
 
 
 # What each --format prints: a new format is one entry (and its name in TextOrJson).
-PRINTERS: dict[TextOrJson, Callable[[ScoredAssessment, dict[str, object] | None], None]] = {
+PRINTERS: dict[TextOrJson, Callable[[Shown], None]] = {
     TextOrJson.text: _print_text,
     TextOrJson.json: _print_json,
 }

@@ -43,6 +43,7 @@ from leadcheck.scorecards import ScoredAssessment, score_latest
 from leadcheck.store import Leader, Store
 
 if TYPE_CHECKING:
+    from leadcheck.cohort.progress import FocusVerdicts
     from leadcheck.cohort.summary import CohortView
 
 COHORT_ENTRY = "cohort.html.j2"
@@ -356,6 +357,10 @@ class CohortRun:
         self.digests: list[str] = []
         self.to_record: dict[str, ScoredAssessment] = {}  # file -> what it releases
         self.norm_groups: dict[tuple[str, str], Norms | None] = {}  # by cohort and instrument
+        self.verdicts: dict[str, FocusVerdicts] = {}  # leader -> verdicts on their plan (the summary's)
+        self.round_verdicts: dict[
+            str, FocusVerdicts
+        ] = {}  # leader -> their second round's, on the plan before
 
     def run(self) -> CohortResult:
         self.emit(Event("start", total=self.total))
@@ -396,6 +401,7 @@ class CohortRun:
         group = norm_group(self.store, scored, self.options.report, self.norm_groups)
         draft = self.options.report.draft
         plans = report_plans(self.store, scored.assessment)
+        self._round_verdicts(leader, scored)
         extra = [
             repr(plans),  # a plan made or changed since is printed in the report
             str(scored.previous.id) if scored.previous else "",
@@ -500,12 +506,13 @@ class CohortRun:
         builder = self.builder
         if builder is None or not builder.leaders:
             return
+        self.verdicts = self._verdicts(builder)
         digest = inputs_digest(
             self.cohort,
             builder.instrument.content_hash,
             [],
             self.bundle.digest,
-            [*self.digests, str(self.options.anonymize)],
+            [*self.digests, str(self.options.anonymize), repr(sorted(self.verdicts.items()))],
         )
         path = self.out_dir / SUMMARY
         result = self.result
@@ -533,7 +540,32 @@ class CohortRun:
         result.summary = path
         self.emit(Event("summary", file=SUMMARY, total=self.total))
 
+    def _round_verdicts(self, leader: Leader, scored: ScoredAssessment) -> None:
+        """Keep the leader's second-round verdicts on the previous round's plan (its change is in their
+        report, recorded with its release)."""
+        from leadcheck.cohort.progress import round_verdicts
+
+        if scored.previous is None:
+            return
+        rounds = self.store.assessments.of_leader(leader, scored.assessment.instrument_id)
+        number = 1 + sum(1 for a in rounds if a.id < scored.assessment.id)
+        found = round_verdicts(scored.change, self.store.plans.of_round(scored.previous.id), number)
+        if found is not None:
+            self.round_verdicts[leader.name] = found
+
+    def _verdicts(self, builder: CohortBuilder) -> dict[str, FocusVerdicts]:
+        """Each leader's verdicts on their plan's behaviours, for the progress table: from their newest
+        pulse, else from their second round against the plan of the round before."""
+        from leadcheck.cohort.progress import pulse_verdicts
+
+        leaders = [found for name in builder.leaders if (found := self.store.leaders.find(name)) is not None]
+        kind = self.options.report.release_kind("cohort")
+        pulses = pulse_verdicts(self.store, leaders, kind)
+        rounds = {n: v for n, v in self.round_verdicts.items() if n in builder.leaders and n not in pulses}
+        return {**rounds, **pulses}
+
     def _summary_view(self, builder: CohortBuilder) -> CohortView:
+        from leadcheck.cohort.progress import progress_table
         from leadcheck.cohort.summary import build_cohort_view
 
         codes = self.codes
@@ -548,6 +580,7 @@ class CohortRun:
             outside=tuple(
                 sorted(f"{codes.get(n, n)} (assessed on {inst})" for n, inst in self.result.outside_summary)
             ),
+            progress=progress_table(self.verdicts, {name: codes.get(name, name) for name in self.verdicts}),
         )
 
     def write_codes(self) -> Path:

@@ -40,6 +40,7 @@ class CohortView:
     failures: tuple[str, ...]
     outside: tuple[str, ...] = ()  # leaders assessed on another instrument, left out of these figures
     alpha_minimum: int = 0  # respondents needed before alpha is shown
+    progress: Table | None = None  # leaders' progress on their plans (leadcheck.cohort.progress)
 
 
 def _items_table(caption: str, rows: tuple[tuple[str, str, float], ...], instrument: Instrument) -> Table:
@@ -62,6 +63,7 @@ def build_cohort_view(
     anonymized: bool = False,
     failures: tuple[str, ...] = (),
     outside: tuple[str, ...] = (),
+    progress: Table | None = None,
 ) -> CohortView:
     """The cohort summary of ``stats``; ``labels`` maps leader names to what is printed (codes when anonymized)."""
     inst = stats.instrument
@@ -94,6 +96,7 @@ def build_cohort_view(
         failures=failures,
         outside=outside,
         alpha_minimum=ALPHA_MIN_LEADERS,
+        progress=progress,
     )
 
 

@@ -93,7 +93,9 @@ _GROUP = Str(GROUP_ID, "lowercase letters, digits and underscores, starting with
 
 SCALE_POINT = Obj(
     {
-        "value": Key(Int(minimum=0, maximum=100), True, "The number a rater gives."),
+        "value": Key(
+            Int(minimum=-100, maximum=100), True, "The number a rater gives (negative for a scale of change)."
+        ),
         "label": Key(_TEXT, True, 'What the number means, e.g. "Often".'),
     },
     noun="scale point",

@@ -1,4 +1,8 @@
-"""Assessments and their rounds: which snapshot a leader is assessed on, and which round is current."""
+"""Assessments and their rounds: which snapshot a leader is assessed on, and which round is current.
+
+A pulse (leadcheck.pulse) is an assessment too, naming the round it follows (``pulse_of``); it is
+never a round: every query here but ``by_id``, ``find`` and ``pulses_of`` leaves pulses out.
+"""
 
 from __future__ import annotations
 
@@ -24,30 +28,39 @@ class Assessment:
     instrument_version: str
     instrument_hash: str
     created_at: str
+    pulse_of: int | None = None  # a pulse: the round whose plan it asks about
 
 
 _SELECT = (
-    "SELECT a.id, a.created_at, a.leader_id, l.name, l.cohort, i.instrument_id, i.version, i.content_hash "
-    "FROM assessments a JOIN leaders l ON l.id = a.leader_id JOIN instruments i ON i.id = a.instrument_row "
+    "SELECT a.id, a.created_at, a.leader_id, a.pulse_of, l.name, l.cohort, i.instrument_id, i.version, "
+    "i.content_hash FROM assessments a JOIN leaders l ON l.id = a.leader_id "
+    "JOIN instruments i ON i.id = a.instrument_row "
 )
+_ROUND = "a.pulse_of IS NULL"  # a round, not a pulse
 
 
 def _assessment(row: sqlite3.Row) -> Assessment:
     leader = Leader(row["leader_id"], row["name"], row["cohort"])
     return Assessment(
-        row["id"], leader, row["instrument_id"], row["version"], row["content_hash"], row["created_at"]
+        row["id"],
+        leader,
+        row["instrument_id"],
+        row["version"],
+        row["content_hash"],
+        row["created_at"],
+        row["pulse_of"],
     )
 
 
 # Constant queries (values are bound): the current assessment of every leader of a cohort.
 _NEWEST_IN_COHORT = (
     _SELECT + "WHERE l.cohort = ? AND a.id = (SELECT max(a2.id) FROM assessments a2 "  # noqa: S608
-    "WHERE a2.leader_id = a.leader_id) ORDER BY l.name"
+    "WHERE a2.leader_id = a.leader_id AND a2.pulse_of IS NULL) ORDER BY l.name"
 )
 _NEWEST_IN_COHORT_ON = (
     _SELECT + "WHERE l.cohort = ? AND a.id = (SELECT max(a2.id) FROM assessments a2 "  # noqa: S608
     "JOIN instruments i2 ON i2.id = a2.instrument_row WHERE a2.leader_id = a.leader_id "
-    "AND i2.instrument_id = ?) ORDER BY l.name"
+    "AND a2.pulse_of IS NULL AND i2.instrument_id = ?) ORDER BY l.name"
 )
 
 
@@ -83,8 +96,8 @@ class Assessments:
         self.snapshots = snapshots
 
     def of_leader(self, leader: Leader, instrument_id: str | None = None) -> list[Assessment]:
-        """The leader's assessments (on ``instrument_id`` when given), oldest first."""
-        sql = _SELECT + "WHERE a.leader_id = ?"
+        """The leader's assessment rounds (on ``instrument_id`` when given), oldest first."""
+        sql = _SELECT + f"WHERE {_ROUND} AND a.leader_id = ?"
         args: list[Any] = [leader.id]
         if instrument_id is not None:
             sql += " AND i.instrument_id = ?"
@@ -92,8 +105,9 @@ class Assessments:
         return [_assessment(r) for r in self.db.conn.execute(sql + " ORDER BY a.id", args)]
 
     def current_or_none(self, leader: Leader, instrument_id: str | None = None) -> Assessment | None:
-        """The leader's current assessment: the newest one (on ``instrument_id`` when given); None before any."""
-        sql = _SELECT + "WHERE a.leader_id = ?"
+        """The leader's current assessment: the newest round (on ``instrument_id`` when given), never
+        a pulse; None before any."""
+        sql = _SELECT + f"WHERE {_ROUND} AND a.leader_id = ?"
         args: list[Any] = [leader.id]
         if instrument_id is not None:
             sql += " AND i.instrument_id = ?"
@@ -119,9 +133,39 @@ class Assessments:
     def by_id(self, assessment_id: int) -> Assessment:
         return _assessment(self.db.conn.execute(_SELECT + "WHERE a.id = ?", (assessment_id,)).fetchone())
 
+    def by_id_or_none(self, assessment_id: int) -> Assessment | None:
+        """The assessment (a round or a pulse) with this id, or None when it is no longer there."""
+        row = self.db.conn.execute(_SELECT + "WHERE a.id = ?", (assessment_id,)).fetchone()
+        return _assessment(row) if row is not None else None
+
+    def pulses_of(self, round_id: int) -> list[Assessment]:
+        """The pulses that followed a round, oldest first."""
+        rows = self.db.conn.execute(_SELECT + "WHERE a.pulse_of = ? ORDER BY a.id", (round_id,))
+        return [_assessment(r) for r in rows]
+
+    def start_pulse(self, of: Assessment, instrument: Instrument) -> int:
+        """Start a pulse after round ``of`` on its generated ``instrument`` (its snapshot stored if new);
+        its id. Inside the caller's transaction when one is open."""
+        with self.db.writing() as c:
+            row_id = self.snapshots.save(c, instrument)
+            cur = c.execute(
+                "INSERT INTO assessments (leader_id, instrument_row, created_at, pulse_of) VALUES (?, ?, ?, ?)",
+                (of.leader.id, row_id, clock.now(), of.id),
+            )
+        return int(cur.lastrowid or 0)
+
+    def nth_of(self, assessment: Assessment) -> int:
+        """Which of its leader's assessments on its snapshot started in the same second it is (``find``'s nth)."""
+        row = self.db.conn.execute(
+            "SELECT count(*) FROM assessments a JOIN instruments i ON i.id = a.instrument_row "
+            "WHERE a.leader_id = ? AND i.content_hash = ? AND a.created_at = ? AND a.id <= ?",
+            (assessment.leader.id, assessment.instrument_hash, assessment.created_at, assessment.id),
+        ).fetchone()
+        return int(row[0])
+
     def every(self) -> list[Assessment]:
-        """Every assessment in the workspace, oldest first (one query)."""
-        return [_assessment(r) for r in self.db.conn.execute(_SELECT + "ORDER BY a.id")]
+        """Every assessment round in the workspace (pulses aside), oldest first (one query)."""
+        return [_assessment(r) for r in self.db.conn.execute(_SELECT + f"WHERE {_ROUND} ORDER BY a.id")]
 
     def start(self, leader: Leader, instrument: Instrument, created_at: str | None = None) -> int:
         """Start an assessment of the leader on ``instrument`` (its snapshot stored if new), made now

@@ -144,6 +144,13 @@ MIGRATIONS: tuple[str, ...] = (
         PRIMARY KEY (plan_id, position)
     );
     """,
+    # 8: pulses (leadcheck.pulse): a short survey, after a round's plan, of whether its focus behaviours
+    # changed. A pulse is an assessment of its own (on a generated instrument snapshot) that names the
+    # round it follows; such an assessment is never a leader's current round.
+    """
+    ALTER TABLE assessments ADD COLUMN pulse_of INTEGER REFERENCES assessments (id) ON DELETE CASCADE;
+    CREATE INDEX assessments_pulse_of ON assessments (pulse_of);
+    """,
 )
 
 # The migration (counted from 0) after whose SQL the leaders' name keys are computed.

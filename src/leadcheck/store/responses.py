@@ -130,6 +130,13 @@ class Responses:
         ).fetchone()
         return str(row[0]) if row else None
 
+    def raters_of(self, assessment_id: int) -> dict[str, str]:
+        """Every rater (keyed hash) who answered the assessment (a round or a pulse), with their group."""
+        rows = self.db.conn.execute(
+            "SELECT rater_hash, rater_group FROM responses WHERE assessment_id = ?", (assessment_id,)
+        )
+        return {str(r[0]): str(r[1]) for r in rows}
+
     def _rows(self, raters: Collection[tuple[int, str]]) -> list[sqlite3.Row]:
         """The ``responses`` rows of these (assessment id, rater hash) pairs: one query."""
         if not raters:

@@ -140,6 +140,13 @@ class Roster:
         rater = conn.execute(_SELECT + "WHERE r.id = ?", (row["rater_id"],)).fetchone()
         return _rater(rater), int(row["assessment_id"])
 
+    def sent_for(self, assessment_id: int) -> set[int]:
+        """The roster ids of the raters a form (a token) was issued to for the assessment or pulse."""
+        rows = self.db.conn.execute(
+            "SELECT DISTINCT rater_id FROM campaign_tokens WHERE assessment_id = ?", (assessment_id,)
+        )
+        return {int(r[0]) for r in rows}
+
     def has_token(self, token_hash: str) -> bool:
         row = self.db.conn.execute("SELECT 1 FROM campaign_tokens WHERE token_hash = ?", (token_hash,))
         return row.fetchone() is not None

@@ -29,7 +29,9 @@ def iter_export(store: Store) -> Iterator[dict[str, Any]]:
     rounds = round_numbers(every)
     by_id = {a.id: a for a in every}
     for row, resp in store.responses.every():
-        a = by_id[row["assessment_id"]]
+        a = by_id.get(row["assessment_id"])
+        if a is None:  # a pulse's answer: pulses are not rounds, and are not exported
+            continue
         yield {
             "leader": a.leader.name,
             "cohort": a.leader.cohort,
@@ -86,7 +88,9 @@ def iter_releases(store: Store) -> Iterator[dict[str, Any]]:
     rounds = round_numbers(every)
     by_id = {a.id: a for a in every}
     for row in store.releases.every():
-        a = by_id[row.assessment_id]
+        a = by_id.get(row.assessment_id)
+        if a is None:  # a pulse's release: pulses are not exported
+            continue
         yield {
             "leader": a.leader.name,
             "instrument": a.instrument_id,
