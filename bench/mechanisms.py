@@ -80,7 +80,7 @@ def demo_workspace(db: Path, leaders: int) -> str:
     instrument = load_instrument("psl-360")
     with Store.open(db) as store:
         add_responses(store, demo_responses(instrument, demo_leaders(leaders, 1), 1), instrument)
-        return store.leaders(DEMO_COHORT)[0].name
+        return store.leaders.every(DEMO_COHORT)[0].name
 
 
 def main() -> None:

@@ -38,9 +38,9 @@ def _plans(store: Store, instrument: Instrument) -> None:
     focus = [
         Focus(item, "Practise it weekly", "my team", "2031-01-31") for item in list(instrument.items)[:3]
     ]
-    with store.transaction() as c:
-        for leader in store.leaders():
-            store.plans.save(c, leader.id, store.current_assessment(leader).id, focus)
+    with store.transaction():
+        for leader in store.leaders.every():
+            store.plans.save(leader.id, store.assessments.current(leader).id, focus)
 
 
 def main() -> None:
@@ -71,7 +71,7 @@ def main() -> None:
             _plans(store, instrument)
             (folder / "pulse").mkdir()
             start = time.perf_counter()
-            targets = [rounds.open_pulse(store, leader) for leader in store.leaders()]
+            targets = [rounds.open_pulse(store, leader) for leader in store.leaders.every()]
             pulses = {t.leader.id: (t.pulse.id, t.instrument) for t in targets}
             pulse = issue_forms(
                 store,

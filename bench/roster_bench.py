@@ -14,7 +14,7 @@ import time
 from pathlib import Path
 
 from leadcheck.campaign import roster
-from leadcheck.importing.problems import Problems
+from leadcheck.problems import Problems
 from leadcheck.instrument.catalog import load_instrument
 from leadcheck.store import Store
 
