@@ -415,6 +415,9 @@ class CohortRun:
         digest = inputs_digest(leader.name, instrument.content_hash, responses, self.bundle.digest, extra)
         self.digests.append(digest)
         if not self.options.force and self.manifest.get(file) == digest and (self.out_dir / file).is_file():
+            # The report on disk is current, but the cohort summary is made from this scoring (the previous
+            # round's figures included, whose answers the digest does not cover): a release all the same.
+            publish(self.store, scored, "draft" if draft else "cohort")
             self.result.skipped.append(file)
             self.emit(Event("skipped", leader.name, file, self._done(), self.total))
             return None

@@ -1,0 +1,121 @@
+"""Attacks a third review tried on what leadcheck newly publishes: change between rounds, shared raters,
+the development plan, and the cohort summary. Each test states the promise and failed while it was
+broken (or, where the code held, keeps the attack as a regression test).
+
+A reader holds every output ever produced for a leader. Each test builds a small workspace, produces the
+outputs in the order a coach would, and solves for something one protected rater answered.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from fractions import Fraction
+from pathlib import Path
+from typing import Any
+
+import pytest
+from typer.testing import Result
+
+from leadcheck.cohort.worker import RenderResult, RenderTask
+from leadcheck.importing.policy import add_responses
+from leadcheck.instrument.catalog import instrument_from_text
+from leadcheck.instrument.model import Instrument
+from leadcheck.responses import IncomingResponse
+from leadcheck.store import Assessment, Store
+
+from .test_anonymity_review import INST, LEADER, TINY
+
+Run = Callable[..., Result]
+COHORT = "Spring"
+Answers = dict[str, int | None]
+
+
+# Eight items in four competencies: enough for a first page that names behaviours to work on.
+WIDE = instrument_from_text(
+    TINY.replace("id: tiny-360", "id: wide-360").split("competencies:")[0]
+    + "competencies:\n"
+    + "".join(
+        f"  - id: c{c}\n    name: Comp {c}\n    description: Number {c}.\n    items:\n"
+        + "".join(
+            f"      - {{id: i{n}, self: I do {n}., others: This leader does {n}.}}\n"
+            for n in (2 * c - 1, 2 * c)
+        )
+        for c in range(1, 5)
+    ),
+    "wide.yaml",
+)
+
+
+def file(
+    db: Path,
+    rows: list[tuple[str, Answers, str]],
+    new_round: bool = False,
+    round_: int = -1,
+    inst: Instrument = INST,
+) -> None:
+    """Store (group, answers, rater) rows for the leader, in a new round or in round ``round_``."""
+    with Store.open(db) as store:
+        leader = store.ensure_leader(LEADER, COHORT)
+        if new_round:
+            store.assessment_for(leader, inst, new=True)
+        rounds: list[Assessment] = store.assessments(leader, inst.id)
+        incoming = [
+            IncomingResponse(LEADER, g, a, {}, f"t:{ident}", ident, cohort=COHORT) for g, a, ident in rows
+        ]
+        add_responses(store, incoming, inst, assessment=rounds[round_] if rounds else None)
+
+
+def both(v: int) -> Answers:
+    return {"i1": v, "i2": v}
+
+
+def summary(run: Run) -> dict[str, Any]:
+    result = run("summary", LEADER, "--format", "json")
+    assert result.exit_code == 0, result.stderr
+    return json.loads(result.stdout)  # type: ignore[no-any-return]
+
+
+@pytest.fixture
+def summaries(monkeypatch: pytest.MonkeyPatch) -> list[Any]:
+    """The cohort summary view of every cohort run, kept; nothing rendered."""
+    from leadcheck.cohort.files import SUMMARY
+
+    views: list[Any] = []
+
+    def render(task: RenderTask) -> RenderResult:
+        if task.key == SUMMARY:
+            views.append(task.view)
+        return RenderResult(task.key, b"%PDF-1.7 stub", 0.0, 0)
+
+    monkeypatch.setattr("leadcheck.cohort.run.render_task", render)
+    return views
+
+
+def test_a_skipped_cohort_report_still_records_the_previous_round_its_summary_shows(
+    run: Run, db: Path, tmp_path: Path, summaries: list[Any]
+) -> None:
+    """The cohort summary's "change against the previous assessment" is set from every leader's previous
+    round as scored now. When a leader's report was unchanged (skipped), that previous round was not
+    recorded: three late raters in round 1 came out in the cohort summary, a fourth in the next summary's
+    change, and the two set side by side gave the fourth rater's ratings (7 x 26/7 - 6 x 3.5 = 5)."""
+    file(db, [("peer", both(2), "a"), ("peer", both(3), "b"), ("peer", both(4), "c")])
+    file(db, [("self", both(3), "me"), *(("peer", both(3), p) for p in "def")], new_round=True)
+    out = str(tmp_path / "out")
+    assert run("cohort", "report", COHORT, "-o", out, "-j", "1", "-q").exit_code == 0
+    file(db, [("peer", both(3), "g"), ("peer", both(4), "h"), ("peer", both(5), "i")], round_=0)
+    with Store.open(db) as store:  # another leader of the cohort: the summary is made again
+        others = [IncomingResponse("Other", "peer", both(3), {}, "t", p, cohort=COHORT) for p in "xyz"]
+        add_responses(store, others, INST)
+    done = run("cohort", "report", COHORT, "-o", out, "-j", "1")
+    assert "1 unchanged (skipped)" in done.stdout  # Lee's report
+    changes = summaries[-1].changes
+    assert changes is not None
+    (_, now, change), *_ = changes.rows
+    cohort_previous = Fraction(now.text) - Fraction(change.text.replace("−", "-").replace("+", ""))
+    file(db, [("peer", both(5), "j")], round_=0)  # a late seventh rater in round 1
+    before = summary(run)["previous"]["changes"]["c1"]
+    n, mean = before["others_n_before"], Fraction(before["others_before"]).limit_denominator(100)
+    assert cohort_previous == Fraction(7, 2)  # round 1's six raters, which no output of round 1 showed
+    if n == 7:  # both published: the reader solves for the seventh rater
+        assert 7 * mean - 6 * cohort_previous != 5, "the seventh rater of round 1 rated 5 and 5"
