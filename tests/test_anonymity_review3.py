@@ -119,3 +119,48 @@ def test_a_skipped_cohort_report_still_records_the_previous_round_its_summary_sh
     assert cohort_previous == Fraction(7, 2)  # round 1's six raters, which no output of round 1 showed
     if n == 7:  # both published: the reader solves for the seventh rater
         assert 7 * mean - 6 * cohort_previous != 5, "the seventh rater of round 1 rated 5 and 5"
+
+
+def offered(db: Path) -> list[str]:
+    from leadcheck.development import offers
+    from leadcheck.scorecards import released_card
+
+    with Store.open(db) as store:
+        current = store.assessments(store.get_leader(LEADER), WIDE.id)[-1]
+        return [o.item_id for o in offers(released_card(store, current))]
+
+
+def ramp(*values: int) -> Answers:
+    return {f"i{n}": v for n, v in enumerate(values, start=1)}
+
+
+def test_the_plan_offers_what_the_last_release_named_whatever_arrived_since(run: Run, db: Path) -> None:
+    """`plan` offers first the behaviours the report named, "from the last release". A late peer whose
+    answers are held back would reverse which items are lowest; what is offered, and in which order,
+    must not move (it would say which way the held answers lean), and `plan --show` carries no figure."""
+    peers = ramp(5, 5, 4, 4, 3, 3, 2, 2)
+    file(db, [("self", ramp(*[3] * 8), "me"), *(("peer", peers, p) for p in "abc")], inst=WIDE)
+    assert summary(run)["competencies"]  # a release
+    first = offered(db)
+    assert first
+    file(db, [("peer", ramp(1, 1, 1, 1, 5, 5, 5, 5), "d")], inst=WIDE)  # held: {d} would be an atom
+    assert all(i["held"] for c in summary(run)["competencies"] for i in c["items"])
+    with Store.open(db) as store:  # scored afresh, ignoring the ledger, the late peer would move them
+        from leadcheck.development import offers
+        from leadcheck.scoring import score
+
+        fresh = score(WIDE, store.responses(store.assessments(store.get_leader(LEADER))[-1]), LEADER)
+        assert [o.item_id for o in offers(fresh)] != first
+    assert offered(db) == first
+    plan = db.parent / "plan.yaml"
+    plan.write_text(
+        f"leadcheck_plan: 1\nfocus:\n  - item: {first[0]}\n    action: Ask first\n    tell: My team\n"
+        "    by: 2099-01-01\n",
+        encoding="utf-8",
+    )
+    assert run("plan", LEADER, "--file", str(plan)).exit_code == 0
+    shown = run("plan", LEADER, "--show", "--format", "json")
+    assert shown.exit_code == 0, shown.stderr
+    doc = json.loads(shown.stdout)
+    numbers = [v for f in doc["focus"] for v in f.values() if not isinstance(v, str)]
+    assert numbers == [] and set(doc) == {"leader", "instrument", "round", "made_on", "focus"}
