@@ -164,3 +164,48 @@ def test_the_plan_offers_what_the_last_release_named_whatever_arrived_since(run:
     doc = json.loads(shown.stdout)
     numbers = [v for f in doc["focus"] for v in f.values() if not isinstance(v, str)]
     assert numbers == [] and set(doc) == {"leader", "instrument", "round", "made_on", "focus"}
+
+
+def changes(run: Run) -> dict[str, Any]:
+    previous = summary(run)["previous"]
+    assert previous is not None
+    return previous  # type: ignore[no-any-return]
+
+
+def test_a_held_rater_moves_no_verdict_interval_or_mean_of_either_round(run: Run, db: Path) -> None:
+    """The verdict depends on each round's SD, n and mean. A late peer held back, in the current round or
+    in the previous one, must move none of them, nor the verdict, nor the shared count: each is a figure
+    of what was released, never of the answers as they are."""
+    file(db, [("peer", both(v), p) for v, p in zip((2, 3, 3), "abc", strict=True)])
+    file(db, [("peer", both(v), p) for v, p in zip((4, 4, 5), "abd", strict=True)], new_round=True)
+    seen = changes(run)
+    assert seen["changes"]["c1"]["verdict"] is not None
+    file(db, [("peer", both(1), "x")])  # late, in round 2: {x} alone would be an atom
+    assert changes(run) == seen
+    file(db, [("peer", both(5), "y")], round_=0)  # late, in round 1
+    assert changes(run) == seen
+
+
+def test_a_count_of_shared_raters_is_set_beside_the_counts_of_every_earlier_round(run: Run, db: Path) -> None:
+    """Three rounds. Round 2 kept a, b, c of round 1's six and printed "3 shared". Round 3 keeps all of
+    round 2 and adds d (back from round 1), j and k: against round 2 alone 6 stayed and 3 joined, but
+    beside round 1's count d's return is an atom of one ("joined round 3 and was in round 1"), so the
+    count is withheld."""
+    file(db, [("peer", both(3), p) for p in "abcdef"])
+    file(db, [("peer", both(4), p) for p in "abcghi"], new_round=True)
+    assert changes(run)["shared_raters"] == 3
+    file(db, [("peer", both(5), p) for p in "abcghidjk"], new_round=True)
+    assert changes(run)["shared_raters"] is None
+
+
+def test_a_rater_who_changed_group_or_observed_nothing_is_counted_like_any_other(run: Run, db: Path) -> None:
+    """d was a peer in round 1 and is a direct report in round 2 (with x and y): counted "in the same
+    group", d left the peers alone, so the count is withheld. A newcomer who answered "not observed" to
+    every item is a newcomer all the same: "3 shared" beside n = 4 would say the fourth is the one who
+    observed nothing."""
+    file(db, [("peer", both(3), p) for p in "abcd"])
+    file(db, [*(("peer", both(4), p) for p in "abc"), *(("direct_report", both(2), p) for p in "dxy")], True)
+    assert changes(run)["shared_raters"] is None
+    file(db, [("peer", both(3), p) for p in "abc"], new_round=True)
+    file(db, [("peer", {"i1": None, "i2": None}, "z")])
+    assert changes(run)["shared_raters"] is None
