@@ -209,3 +209,25 @@ def test_a_rater_who_changed_group_or_observed_nothing_is_counted_like_any_other
     file(db, [("peer", both(3), p) for p in "abc"], new_round=True)
     file(db, [("peer", {"i1": None, "i2": None}, "z")])
     assert changes(run)["shared_raters"] is None
+
+
+# Version 2 of the tiny instrument shows peers from two raters: a new round may use it, but round 1's peers
+# were promised three.
+LOOSER = instrument_from_text(
+    TINY.replace('version: "1.0.0"', 'version: "2.0.0"').replace(
+        "{id: peer, label: Peers, min_raters: 3}", "{id: peer, label: Peers, min_raters: 2}"
+    ),
+    "tiny-2.yaml",
+)
+
+
+def test_a_shared_count_keeps_the_threshold_round_1s_raters_were_promised(run: Run, db: Path) -> None:
+    """Round 1 (peers need 3) had five peers; round 2, on a version that shows peers from 2, has two of
+    them, a and b, who both rated 5. Checked with the new version's threshold alone, "2 shared" was
+    printed beside round 2's n = 2: a reader who assumes stayers rate alike reads round 1's a and b
+    as 5 and 5, two of round 1's raters set apart from the other three."""
+    file(db, [("peer", both(v), p) for v, p in zip((5, 5, 2, 3, 4), "abcde", strict=True)])
+    file(db, [("peer", both(5), p) for p in "ab"], new_round=True, inst=LOOSER)
+    seen = changes(run)
+    assert seen["changes"]["c1"]["others_n_after"] == 2  # the new version shows them
+    assert seen["shared_raters"] is None, "a and b of round 1 are singled out as the two who stayed"

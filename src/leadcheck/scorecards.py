@@ -78,8 +78,10 @@ def score_latest(store: Store, leader: Leader, instrument_id: str | None = None)
 
     previous = earlier[-1]
     before = score_assessment(store, previous)
-    # A count of shared raters is set beside every such count the leader was shown, in any round.
-    change = compare(before, card, released_people(store, *rounds))
+    # A count of shared raters is set beside every such count the leader was shown, in any round, each
+    # rater held to the strictest threshold any of those rounds' versions promised.
+    promised = [store.instrument(a) for a in rounds]
+    change = compare(before, card, released_people(store, *rounds), promised)
     return ScoredAssessment(latest, card, previous, change, responses, before)
 
 
