@@ -231,3 +231,36 @@ def test_a_shared_count_keeps_the_threshold_round_1s_raters_were_promised(run: R
     seen = changes(run)
     assert seen["changes"]["c1"]["others_n_after"] == 2  # the new version shows them
     assert seen["shared_raters"] is None, "a and b of round 1 are singled out as the two who stayed"
+
+
+def test_a_leader_whose_report_failed_after_scoring_is_recorded_before_the_cohort_summary_shows_them(
+    run: Run, db: Path, tmp_path: Path, summaries: list[Any]
+) -> None:
+    """A norms file for another instrument fails every leader's report after they were scored, and the
+    cohort summary is made all the same, from those scorings. Nothing was recorded: Lee's first three
+    peers came out in the summary's item means; a fourth peer then came out whole in the next summary
+    (4 x 3.5 - 3 x 3.0 = 5)."""
+    past = tmp_path / "past.db"
+    with Store.open(past) as store:
+        add_responses(
+            store,
+            [
+                IncomingResponse(f"Past {n}", "peer", ramp(*[3] * 8), {}, "t", f"{n}{p}", cohort="Past")
+                for n in range(10)
+                for p in "abc"
+            ],
+            WIDE,
+        )
+    norms = tmp_path / "norms.json"
+    assert run("--db", str(past), "norms", "build", "Past", "-o", str(norms)).exit_code == 0
+    file(db, [("peer", {"i1": v, "i2": 3}, p) for v, p in zip((2, 3, 4), "abc", strict=True)])
+    done = run("cohort", "report", COHORT, "-o", str(tmp_path / "out"), "-j", "1", "--norms", str(norms))
+    assert "the norms are for instrument wide-360" in done.stderr
+    (view,) = summaries  # the summary was made, of Lee alone: the cohort's item means are Lee's
+    i1 = next(row for row in (*view.strongest.rows, *view.weakest.rows) if row[0].text.startswith("i1 "))
+    three = Fraction(i1[1].text)
+    assert three == 3
+    file(db, [("peer", {"i1": 5, "i2": 3}, "d")])
+    after = next(i for c in summary(run)["competencies"] for i in c["items"] if i["id"] == "i1")
+    if after["others_n"] == 4:  # published: the reader solves for d
+        assert 4 * Fraction(after["others"]).limit_denominator(100) - 3 * three != 5, "peer d rated i1 5"

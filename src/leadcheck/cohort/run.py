@@ -36,7 +36,14 @@ from leadcheck.cohort.files import (
 from leadcheck.cohort.statistics import CohortBuilder
 from leadcheck.cohort.worker import RenderResult, RenderTask, render_task
 from leadcheck.development import report_plans
-from leadcheck.errors import LeadcheckError, NotFoundError, ReportError, SchedulerError, UsageError
+from leadcheck.errors import (
+    LeadcheckError,
+    NotFoundError,
+    ReportError,
+    SchedulerError,
+    StoreError,
+    UsageError,
+)
 from leadcheck.norms import Norms, check_instrument, cohort_norms, norms_digest
 from leadcheck.report.bundle import load_bundle
 from leadcheck.report.html import ENTRY
@@ -365,6 +372,9 @@ class CohortRun:
         self.builder: CohortBuilder | None = None
         self.digests: list[str] = []
         self.to_record: dict[str, ScoredAssessment] = {}  # file -> what it releases
+        # Every scoring the cohort summary is made from (the previous round's included): recorded before
+        # the summary is written, whether the leader's report was written, skipped as current, or failed.
+        self.summarized: list[ScoredAssessment] = []
         self.norm_groups: dict[str, Norms | None] = {}
 
     def run(self) -> CohortResult:
@@ -401,6 +411,7 @@ class CohortRun:
             self.builder = CohortBuilder(instrument)
         if self.builder.instrument.id == instrument.id:
             self.builder.add(card, responses, scored.previous_card)
+            self.summarized.append(scored)
         else:  # cohort figures need one instrument: the first leader's; say who is left out
             self.result.outside_summary.append((leader.name, instrument.id))
         group = self.norm_group(instrument.id)
@@ -415,9 +426,6 @@ class CohortRun:
         digest = inputs_digest(leader.name, instrument.content_hash, responses, self.bundle.digest, extra)
         self.digests.append(digest)
         if not self.options.force and self.manifest.get(file) == digest and (self.out_dir / file).is_file():
-            # The report on disk is current, but the cohort summary is made from this scoring (the previous
-            # round's figures included, whose answers the digest does not cover): a release all the same.
-            publish(self.store, scored, "draft" if draft else "cohort")
             self.result.skipped.append(file)
             self.emit(Event("skipped", leader.name, file, self._done(), self.total))
             return None
@@ -545,10 +553,12 @@ class CohortRun:
             result.skipped.append(SUMMARY)
         else:
             try:
+                for scored in self.summarized:  # a repeat of what a report recorded adds no row
+                    publish(self.store, scored, "draft" if self.options.draft else "cohort")
                 res = _submit_retrying(
                     executor, RenderTask(SUMMARY, self._summary_view(builder), COHORT_ENTRY, self.bundle)
                 )
-            except ReportError as e:  # over its budget, say: the leaders' reports stand, the run says so
+            except (ReportError, StoreError) as e:  # the leaders' reports stand, the run says so
                 self.fail("the cohort summary", SUMMARY, _reason(e))
                 return
             write_atomic(path, res.pdf)
