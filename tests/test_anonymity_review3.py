@@ -164,6 +164,20 @@ def test_the_plan_offers_what_the_last_release_named_whatever_arrived_since(run:
     doc = json.loads(shown.stdout)
     numbers = [v for f in doc["focus"] for v in f.values() if not isinstance(v, str)]
     assert numbers == [] and set(doc) == {"leader", "instrument", "round", "made_on", "focus"}
+    # The page for raters: the leader's words and dates, no figure of any kind.
+    from dataclasses import astuple
+    from datetime import date
+
+    from leadcheck.development import plan_page, plan_round
+
+    with Store.open(db) as store:
+        where = plan_round(store, LEADER)
+        assert where.plan is not None
+        page = plan_page(where.plan, where.instrument, LEADER, date(2030, 1, 1))
+    fields = [*(getattr(page, f) for f in page.__dataclass_fields__ if f != "rows")]
+    fields += [v for row in page.rows for v in astuple(row)]
+    assert all(isinstance(v, str) for v in fields)  # text only: no mean, n or rank travels with it
+    assert [r.item_id for r in page.rows] == [first[0]]
 
 
 def changes(run: Run) -> dict[str, Any]:
