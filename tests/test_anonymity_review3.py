@@ -32,17 +32,17 @@ Answers = dict[str, int | None]
 
 
 # Eight items in four competencies: enough for a first page that names behaviours to work on.
+WIDE_COMPETENCIES = "\n" + "".join(
+    f"  - id: c{c}\n    name: Comp {c}\n    description: Number {c}.\n    items:\n"
+    + "".join(
+        f"      - {{id: i{n}, self: I do {n}., others: This leader does {n}.}}\n" for n in (2 * c - 1, 2 * c)
+    )
+    for c in range(1, 5)
+)
 WIDE = instrument_from_text(
     TINY.replace("id: tiny-360", "id: wide-360").split("competencies:")[0]
-    + "competencies:\n"
-    + "".join(
-        f"  - id: c{c}\n    name: Comp {c}\n    description: Number {c}.\n    items:\n"
-        + "".join(
-            f"      - {{id: i{n}, self: I do {n}., others: This leader does {n}.}}\n"
-            for n in (2 * c - 1, 2 * c)
-        )
-        for c in range(1, 5)
-    ),
+    + "competencies:"
+    + WIDE_COMPETENCIES,
     "wide.yaml",
 )
 
@@ -278,3 +278,34 @@ def test_a_leader_whose_report_failed_after_scoring_is_recorded_before_the_cohor
     after = next(i for c in summary(run)["competencies"] for i in c["items"] if i["id"] == "i1")
     if after["others_n"] == 4:  # published: the reader solves for d
         assert 4 * Fraction(after["others"]).limit_denominator(100) - 3 * three != 5, "peer d rated i1 5"
+
+
+# WIDE asking the leader and the manager how important each competency is for the role.
+IMPORTANT = instrument_from_text(
+    TINY.replace("id: tiny-360", "id: important-360").split("competencies:")[0]
+    + "importance:\n  self: How important is each for my role?\n  others: How important is each for this role?\n"
+    + "  groups: [self, manager]\n"
+    + "competencies:"
+    + WIDE_COMPETENCIES,
+    "important.yaml",
+)
+
+
+def test_plan_offers_the_behaviours_the_report_named_in_the_order_it_named_them(run: Run, db: Path) -> None:
+    """Not a leak, a broken promise found on the way: with importance asked, the report orders what to
+    work on by it (the leader rates Comp 2 the most important), but `plan` offered the same items in
+    another order (i1 before i4), its card from the last release lacking the importance answers."""
+    from leadcheck.development import offers
+    from leadcheck.instrument.model import importance_key
+    from leadcheck.scorecards import publish, released_card, scored_leader
+
+    weights = {importance_key(f"c{c}"): 5 if c == 2 else 1 for c in range(1, 5)}
+    with Store.open(db) as store:
+        rows = [IncomingResponse(LEADER, "self", {**ramp(*[3] * 8), **weights}, {}, "t", None)]
+        rows += [IncomingResponse(LEADER, "peer", ramp(2, 2, 3, 3, 3, 3, 5, 5), {}, "t", p) for p in "abc"]
+        add_responses(store, rows, IMPORTANT)
+        scored = scored_leader(store, LEADER)
+        publish(store, scored, "report")
+        named = [o.item_id for o in offers(scored.card)]
+        assert named[0] == "i4"  # Comp 2 first: rated below high and the most important
+        assert [o.item_id for o in offers(released_card(store, scored.assessment))] == named

@@ -41,9 +41,15 @@ def score_assessment(
     if responses is None:
         responses = store.responses(assessment)
     card = score(instrument, responses, assessment.leader.name, released=released)
-    if instrument.importance is None:
+    return _with_importance(card, responses)
+
+
+def _with_importance(card: Scorecard, responses: Sequence[Response]) -> Scorecard:
+    """The card with how important each competency is to the role (the leader's and threshold-1 groups'
+    answers, never held back), which orders the development priorities, when the instrument asks it."""
+    if card.instrument.importance is None:
         return card
-    return replace(card, importance=importance.ratings(instrument, responses))
+    return replace(card, importance=importance.ratings(card.instrument, responses))
 
 
 def released_card(store: Store, assessment: Assessment) -> Scorecard | None:
@@ -57,7 +63,11 @@ def released_card(store: Store, assessment: Assessment) -> Scorecard | None:
     if not released:
         return None
     instrument = store.instrument(assessment)
-    return as_released(instrument, store.responses(assessment), released[-1], assessment.leader.name)
+    responses = store.responses(assessment)
+    # Ordered as the report orders them: by importance too, when the instrument asks it.
+    return _with_importance(
+        as_released(instrument, responses, released[-1], assessment.leader.name), responses
+    )
 
 
 def score_latest(store: Store, leader: Leader, instrument_id: str | None = None) -> ScoredAssessment:
