@@ -309,3 +309,24 @@ def test_plan_offers_the_behaviours_the_report_named_in_the_order_it_named_them(
         named = [o.item_id for o in offers(scored.card)]
         assert named[0] == "i4"  # Comp 2 first: rated below high and the most important
         assert [o.item_id for o in offers(released_card(store, scored.assessment))] == named
+
+
+def test_audit_holds_a_shared_count_to_the_threshold_each_round_promised() -> None:
+    """A ledger written before the fix above printed "2 shared" of round 1's five peers (promised 3) and
+    round 2's two (on the looser version). `audit` checked it with round 2's version alone and certified
+    it; held to round 1's promise too, the two who stayed are an atom of two."""
+    from leadcheck.anonymity import member
+    from leadcheck.releases import Release, audit
+    from leadcheck.scoring import Released
+
+    def people(names: str) -> frozenset[str]:
+        return frozenset(member("peer", p, "") for p in names)
+
+    ledger = [
+        Release(
+            1, 2, "2026-01-01", "summary", "", Released({}, {}, {}, False, (people("abcde"), people("ab")))
+        )
+    ]
+    assert audit(LOOSER, ledger) == []  # the current version's threshold alone
+    (finding,) = audit(LOOSER, ledger, [INST, LOOSER])
+    assert finding.where == "raters shared with another round"

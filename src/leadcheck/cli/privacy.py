@@ -55,7 +55,10 @@ def audit(
         person = store.get_leader(leader)
         for assessment in store.assessments(person):
             history = releases(store, assessment)
-            findings = run_audit(store.instrument(assessment), history) if history else []
+            # A count of shared raters is about the raters of every round on the instrument: each keeps
+            # the threshold their own round's version promised.
+            promised = [store.instrument(a) for a in store.assessments(person, assessment.instrument_id)]
+            findings = run_audit(store.instrument(assessment), history, promised) if history else []
             rounds.append((assessment, history, findings))
     found = any(findings for _, _, findings in rounds)
     if format is AuditFormat.json:
