@@ -331,7 +331,8 @@ def run_cohort(
 ) -> CohortResult:
     """Render every leader's report of ``cohort`` and the cohort summary into ``out_dir``.
 
-    Each leader's report written is recorded in the release ledger, unless ``draft``.
+    Each leader's report written, and every scoring the cohort summary is made from (a skipped or failed
+    report's too), is recorded in the release ledger before it is written (as a draft with ``draft``).
     """
     started = time.perf_counter()
     if scheduler:
