@@ -14,8 +14,8 @@ import time
 from pathlib import Path
 
 from leadcheck.campaign import roster
-from leadcheck.problems import Problems
 from leadcheck.instrument.catalog import load_instrument
+from leadcheck.problems import Problems
 from leadcheck.store import Store
 
 GROUPS = ("peer", "direct_report", "other")

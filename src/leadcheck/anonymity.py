@@ -247,6 +247,17 @@ class Thresholds:
             return cls(groups)
         return cls(groups, comment_threshold(instrument, question))
 
+    @classmethod
+    def strictest(cls, instruments: Iterable[Instrument]) -> Thresholds:
+        """Each group's threshold as the strictest that any of ``instruments`` promised: for sets of people
+        who answered several rounds, each on its own version (a rater keeps the promise they were given)."""
+        groups: dict[str, int] = {}
+        for instrument in instruments:
+            for g in instrument.rater_groups:
+                if not g.is_self:
+                    groups[g.id] = max(groups.get(g.id, 1), g.min_raters)
+        return cls(groups)
+
     def of_group(self, group: str) -> int:
         # A group the instrument no longer names: the strictest threshold it has.
         return self.by_group.get(group, max(self.by_group.values(), default=1))

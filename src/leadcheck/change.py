@@ -250,10 +250,18 @@ def shared_count(
 
 
 def shared_raters(
-    before: Scorecard, after: Scorecard, released: Sequence[frozenset[str]] = ()
+    before: Scorecard,
+    after: Scorecard,
+    released: Sequence[frozenset[str]] = (),
+    promised: Sequence[Instrument] = (),
 ) -> SharedRaters:
-    """The raters both rounds' all-others figures are about, counted when the rule over sets allows."""
-    thresholds = Thresholds.of(after.instrument)
+    """The raters both rounds' all-others figures are about, counted when the rule over sets allows.
+
+    The sets hold people of both rounds (and of the rounds ``released`` counts were about, whose
+    instruments are ``promised``): each group needs the strictest threshold any of those rounds' versions
+    promised its raters, never only the current version's.
+    """
+    thresholds = Thresholds.strictest([before.instrument, after.instrument, *promised])
     was, now = people(before), people(after)
     need = max(thresholds.by_group.values(), default=1)
     count = shared_count(was, now, thresholds, released)
@@ -315,9 +323,15 @@ def _competency_shift(rated: Sequence[tuple[Stat, Stat]], span: float) -> Shift:
 
 
 def compare(
-    before: Scorecard, after: Scorecard, released_people: Sequence[frozenset[str]] = ()
+    before: Scorecard,
+    after: Scorecard,
+    released_people: Sequence[frozenset[str]] = (),
+    promised: Sequence[Instrument] = (),
 ) -> RoundChange:
-    """The change from the ``before`` round to the ``after`` round, from their published figures only."""
+    """The change from the ``before`` round to the ``after`` round, from their published figures only.
+
+    ``released_people`` are the sets earlier counts of shared raters were about, and ``promised`` the
+    instruments of the rounds they were counted in (see `shared_raters`)."""
     b_inst, a_inst = before.instrument, after.instrument
     keep = comparable_items(b_inst, a_inst)
     span = float(a_inst.scale.max - a_inst.scale.min)
@@ -330,7 +344,7 @@ def compare(
         a_inst.version,
         tuple(d for d in dims if d is not None),
         tuple(i for i in a_inst.items if i not in keep),
-        shared_raters(before, after, released_people),
+        shared_raters(before, after, released_people, promised),
     )
 
 

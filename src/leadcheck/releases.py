@@ -176,14 +176,19 @@ class Finding:
     what: str
 
 
-def audit(instrument: Instrument, history: Sequence[Release]) -> list[Finding]:
+def audit(
+    instrument: Instrument, history: Sequence[Release], promised: Sequence[Instrument] = ()
+) -> list[Finding]:
     """Replay the releases of one assessment and check them by the rule every output is held to.
 
     For every item and every question, the sets that all releases together
     published about (every kind of output: reports, drafts, summaries, cohort
     reports, a later round's change) must generate no small atom
     (leadcheck.anonymity.small_atoms). Releases written before the rule over
-    sets are reported: what they published cannot be checked.
+    sets are reported: what they published cannot be checked. The sets of
+    people a count of shared raters was about hold raters of other rounds
+    too: each group is held to the strictest threshold that ``instrument``
+    or any of those rounds' instruments (``promised``) promised.
     """
     findings: list[Finding] = []
     legacy = [n for n, r in enumerate(history, start=1) if r.figures.legacy]
@@ -213,9 +218,12 @@ def audit(instrument: Instrument, history: Sequence[Release]) -> list[Finding]:
         small = small_atoms(sets, q_thresholds)
         if small:
             findings.append(Finding(f"question {q.id}", _small(small, q_thresholds, len(history))))
-    small = small_atoms([p for r in history for p in r.figures.people], thresholds)
+    people_thresholds = Thresholds.strictest([instrument, *promised])
+    small = small_atoms([p for r in history for p in r.figures.people], people_thresholds)
     if small:
-        findings.append(Finding("raters shared with another round", _small(small, thresholds, len(history))))
+        findings.append(
+            Finding("raters shared with another round", _small(small, people_thresholds, len(history)))
+        )
     return findings
 
 

@@ -41,9 +41,15 @@ def score_assessment(
     if responses is None:
         responses = store.responses.of_assessment(assessment)
     card = score(instrument, responses, assessment.leader.name, released=released)
-    if instrument.importance is None:
+    return _with_importance(card, responses)
+
+
+def _with_importance(card: Scorecard, responses: Sequence[Response]) -> Scorecard:
+    """The card with how important each competency is to the role (the leader's and threshold-1 groups'
+    answers, never held back), which orders the development priorities, when the instrument asks it."""
+    if card.instrument.importance is None:
         return card
-    return replace(card, importance=importance.ratings(instrument, responses))
+    return replace(card, importance=importance.ratings(card.instrument, responses))
 
 
 def released_card(store: Store, assessment: Assessment) -> Scorecard | None:
@@ -58,7 +64,10 @@ def released_card(store: Store, assessment: Assessment) -> Scorecard | None:
         return None
     instrument = store.assessments.instrument(assessment)
     responses = store.responses.of_assessment(assessment)
-    return as_released(instrument, responses, released[-1], assessment.leader.name)
+    # Ordered as the report orders them: by importance too, when the instrument asks it.
+    return _with_importance(
+        as_released(instrument, responses, released[-1], assessment.leader.name), responses
+    )
 
 
 def score_latest(store: Store, leader: Leader, instrument_id: str | None = None) -> ScoredAssessment:
@@ -79,8 +88,10 @@ def score_latest(store: Store, leader: Leader, instrument_id: str | None = None)
 
     previous = earlier[-1]
     before = score_assessment(store, previous)
-    # A count of shared raters is set beside every such count the leader was shown, in any round.
-    change = compare(before, card, released_people(store, *rounds))
+    # A count of shared raters is set beside every such count the leader was shown, in any round, each
+    # rater held to the strictest threshold any of those rounds' versions promised.
+    promised = [store.assessments.instrument(a) for a in rounds]
+    change = compare(before, card, released_people(store, *rounds), promised)
     return ScoredAssessment(latest, card, previous, change, responses, before)
 
 

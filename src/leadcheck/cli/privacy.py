@@ -55,7 +55,15 @@ def audit(
         person = store.leaders.get(leader)
         for assessment in store.assessments.of_leader(person):
             history = releases(store, assessment)
-            findings = run_audit(store.assessments.instrument(assessment), history) if history else []
+            # A count of shared raters is about the raters of every round on the instrument: each keeps
+            # the threshold their own round's version promised.
+            promised = [
+                store.assessments.instrument(a)
+                for a in store.assessments.of_leader(person, assessment.instrument_id)
+            ]
+            findings = (
+                run_audit(store.assessments.instrument(assessment), history, promised) if history else []
+            )
             rounds.append((assessment, history, findings))
             # A round's pulses are checked together: each pulse beside every earlier one's releases.
             earlier: list[Release] = []

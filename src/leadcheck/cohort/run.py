@@ -33,7 +33,14 @@ from leadcheck.cohort.files import (
 )
 from leadcheck.cohort.statistics import CohortBuilder
 from leadcheck.development import report_plans
-from leadcheck.errors import LeadcheckError, NotFoundError, ReportError, SchedulerError, UsageError
+from leadcheck.errors import (
+    LeadcheckError,
+    NotFoundError,
+    ReportError,
+    SchedulerError,
+    StoreError,
+    UsageError,
+)
 from leadcheck.norms import Norms, norms_digest
 from leadcheck.pdf.process import warm_up
 from leadcheck.report.bundle import load_bundle
@@ -317,7 +324,9 @@ def run_cohort(
     """Render every leader's report of ``cohort`` (as ``report`` says: templates, norms, draft, date)
     and the cohort summary into ``out_dir``.
 
-    Each leader's report written is recorded in the release ledger (leadcheck.report.pipeline.release).
+    Each leader's report written, and every scoring the cohort summary is made from (a skipped or failed
+    report's too), is recorded in the release ledger before it is written (as a draft with ``draft``;
+    leadcheck.report.pipeline.release).
     """
     started = time.perf_counter()
     if scheduler:
@@ -356,6 +365,9 @@ class CohortRun:
         self.builder: CohortBuilder | None = None
         self.digests: list[str] = []
         self.to_record: dict[str, ScoredAssessment] = {}  # file -> what it releases
+        # Every scoring the cohort summary is made from (the previous round's included): recorded before
+        # the summary is written, whether the leader's report was written, skipped as current, or failed.
+        self.summarized: list[ScoredAssessment] = []
         self.norm_groups: dict[tuple[str, str], Norms | None] = {}  # by cohort and instrument
         self.verdicts: dict[str, FocusVerdicts] = {}  # leader -> verdicts on their plan (the summary's)
         self.round_verdicts: dict[
@@ -396,6 +408,7 @@ class CohortRun:
             self.builder = CohortBuilder(instrument)
         if self.builder.instrument.id == instrument.id:
             self.builder.add(card, responses, scored.previous_card)
+            self.summarized.append(scored)
         else:  # cohort figures need one instrument: the first leader's; say who is left out
             self.result.outside_summary.append((leader.name, instrument.id))
         group = norm_group(self.store, scored, self.options.report, self.norm_groups)
@@ -525,10 +538,12 @@ class CohortRun:
             result.skipped.append(SUMMARY)
         else:
             try:
+                for scored in self.summarized:  # a repeat of what a report recorded adds no row
+                    release(self.store, scored, self.options.report.release_kind("cohort"))
                 res = _submit_retrying(
                     executor, RenderTask(SUMMARY, self._summary_view(builder), COHORT_ENTRY, self.bundle)
                 )
-            except ReportError as e:  # over its budget, say: the leaders' reports stand, the run says so
+            except (ReportError, StoreError) as e:  # the leaders' reports stand, the run says so
                 self.fail("the cohort summary", SUMMARY, _reason(e))
                 return
             write_atomic(path, res.data)
