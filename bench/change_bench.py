@@ -10,9 +10,9 @@ from __future__ import annotations
 import random
 import time
 
+from leadcheck.base.responses import Response
 from leadcheck.change import compare
 from leadcheck.instrument.catalog import load_instrument
-from leadcheck.responses import Response
 from leadcheck.scoring import score
 from leadcheck.stats import welch_quantile
 

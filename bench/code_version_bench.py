@@ -2,7 +2,7 @@
 
 Run: .venv/bin/python bench/code_version_bench.py [--runs 20]   (prints figures; asserts nothing)
 
-Each run is a fresh process (`python -c`) that imports leadcheck.codeversion and computes the
+Each run is a fresh process (`python -c`) that imports leadcheck.base.codeversion and computes the
 digest once, as a command does the first time a cache asks for it; the same process then
 computes it again without the cache (files already in the page cache), which is the part
 `code_version()` adds. Medians of --runs runs, in milliseconds.
@@ -19,7 +19,7 @@ import sys
 PROBE = """
 import json, time
 t0 = time.perf_counter()
-from leadcheck.codeversion import PACKAGE, _files, code_version, package_digest
+from leadcheck.base.codeversion import PACKAGE, _files, code_version, package_digest
 t1 = time.perf_counter()
 code_version()
 t2 = time.perf_counter()
@@ -43,7 +43,7 @@ def main() -> None:
     ]
     ms = {key: statistics.median(r[key] for r in results) * 1000 for key in ("import", "first", "again")}
     print(f"code_version(): {results[0]['files']} files, {results[0]['bytes'] / 1024:.0f} KiB hashed")
-    print(f"  import of leadcheck.codeversion: {ms['import']:.1f} ms (median of {runs} fresh processes)")
+    print(f"  import of leadcheck.base.codeversion: {ms['import']:.1f} ms (median of {runs} fresh processes)")
     print(f"  first call in a process:         {ms['first']:.1f} ms")
     print(f"  the digest again, uncached:      {ms['again']:.1f} ms")
 

@@ -12,7 +12,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from leadcheck import text as txt
+from leadcheck.base import text as txt
 from leadcheck.campaign import forms, roster
 from leadcheck.campaign.issue import issue_forms
 from leadcheck.campaign.returns import read_fields

@@ -9,10 +9,10 @@ from __future__ import annotations
 import random
 import time
 
+from leadcheck.base.responses import Response
 from leadcheck.demo import demo_leaders, demo_responses
 from leadcheck.instrument.catalog import load_instrument
 from leadcheck.report.render import render
-from leadcheck.responses import Response
 from leadcheck.scoring import score
 
 LENGTH = 300_000

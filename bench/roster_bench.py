@@ -13,9 +13,9 @@ import tempfile
 import time
 from pathlib import Path
 
+from leadcheck.base.problems import Problems
 from leadcheck.campaign import roster
 from leadcheck.instrument.catalog import load_instrument
-from leadcheck.problems import Problems
 from leadcheck.store import Store
 
 GROUPS = ("peer", "direct_report", "other")

@@ -25,9 +25,9 @@ import time
 from collections.abc import Callable
 from dataclasses import replace
 
+from leadcheck.base.responses import Response
 from leadcheck.instrument.catalog import load_instrument
 from leadcheck.instrument.model import Instrument
-from leadcheck.responses import Response
 from leadcheck.scoring import Scorecard, score
 
 try:  # where cohort statistics live since issue 10; before that, in leadcheck.scoring

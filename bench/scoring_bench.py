@@ -8,9 +8,9 @@ from __future__ import annotations
 import random
 import time
 
+from leadcheck.base.responses import Response
 from leadcheck.cohort.statistics import cohort_stats
 from leadcheck.instrument.catalog import load_instrument
-from leadcheck.responses import Response
 from leadcheck.scoring import score
 
 LEADERS = 1000

@@ -24,7 +24,7 @@ MINI_360 = EXAMPLES / "valid" / "mini-360.yaml"
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    """Workspace keys (leadcheck.keys) go to a folder of the test session's, never to ~/.config.
+    """Workspace keys (leadcheck.base.keys) go to a folder of the test session's, never to ~/.config.
 
     Set before any fixture runs, module-scoped ones included, so every workspace
     a test makes finds its key again. Workspaces have their own ids: key files

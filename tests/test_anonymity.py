@@ -24,6 +24,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from leadcheck.anonymity import OTHERS, POOLED, Thresholds, comment_threshold, partition, publishable
+from leadcheck.base.responses import Response
 from leadcheck.cohort.statistics import cohort_stats
 from leadcheck.cohort.summary import build_cohort_view
 from leadcheck.instrument.model import Instrument
@@ -31,7 +32,6 @@ from leadcheck.instrument.validate import validate_text
 from leadcheck.releases import audit, published, released_from
 from leadcheck.report.bundle import load_bundle
 from leadcheck.report.render import view_for, view_html
-from leadcheck.responses import Response
 from leadcheck.scorecard_json import scorecard_json
 from leadcheck.scoring import (
     Released,

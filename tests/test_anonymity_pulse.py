@@ -13,12 +13,12 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from leadcheck.base.responses import Answer, IncomingResponse
 from leadcheck.cohort.progress import pulse_verdicts
 from leadcheck.importing.policy import add_responses
 from leadcheck.instrument.validate import validate_text
 from leadcheck.pulse import results, rounds
 from leadcheck.pulse.view import build_view
-from leadcheck.responses import Answer, IncomingResponse
 from leadcheck.scoring import score
 from leadcheck.store import Store
 from leadcheck.store.plans import Focus
@@ -111,8 +111,8 @@ def test_the_lone_peers_answer_would_show_without_the_rule() -> None:
     """The same pulse scored with every rater group shown from one rater: the peer's answer is printed."""
     loose = validate_text(TEAM.replace("min_raters: 3", "min_raters: 1"), "loose.yaml").instrument
     assert loose is not None
+    from leadcheck.base.responses import Response
     from leadcheck.pulse.instrument import pulse_instrument
-    from leadcheck.responses import Response
     from leadcheck.store.plans import Plan
 
     questionnaire = pulse_instrument(loose, Plan(1, 1, "2026-12-01", (Focus("a", "x", "t", "2027-01-01"),)))
@@ -145,8 +145,8 @@ def test_the_difference_of_two_pulses_would_single_the_new_peer_out_without_the_
     """Scored apart, the two pulses' peer figures differ by exactly the fourth peer's answer."""
     instrument = validate_text(TEAM, "team.yaml").instrument
     assert instrument is not None
+    from leadcheck.base.responses import Response
     from leadcheck.pulse.instrument import pulse_instrument
-    from leadcheck.responses import Response
     from leadcheck.store.plans import Plan
 
     questionnaire = pulse_instrument(

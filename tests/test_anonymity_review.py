@@ -16,10 +16,10 @@ from typing import Any
 import pytest
 from typer.testing import Result
 
-from leadcheck.errors import ImportProblemError
+from leadcheck.base.errors import ImportProblemError
+from leadcheck.base.responses import IncomingResponse, Response
 from leadcheck.importing.policy import add_responses
 from leadcheck.instrument.catalog import instrument_from_text
-from leadcheck.responses import IncomingResponse, Response
 from leadcheck.scorecard_json import scorecard_json
 from leadcheck.scoring import score
 from leadcheck.store import Store

@@ -15,10 +15,10 @@ from pathlib import Path
 import pytest
 from typer.testing import Result
 
-from leadcheck.errors import InstrumentError
+from leadcheck.base.errors import InstrumentError
+from leadcheck.base.responses import IncomingResponse, Response
 from leadcheck.importing.policy import add_responses
 from leadcheck.instrument.catalog import instrument_from_text
-from leadcheck.responses import IncomingResponse, Response
 from leadcheck.scorecard_json import scorecard_json
 from leadcheck.scoring import score
 from leadcheck.store import Store

@@ -17,11 +17,11 @@ from typing import Any
 import pytest
 from typer.testing import Result
 
+from leadcheck.base.responses import IncomingResponse
 from leadcheck.importing.policy import add_responses
 from leadcheck.instrument.catalog import instrument_from_text
 from leadcheck.instrument.model import Instrument
 from leadcheck.report.formats import Rendered, RenderTask
-from leadcheck.responses import IncomingResponse
 from leadcheck.store import Assessment, Store
 
 from .test_anonymity_review import INST, LEADER, TINY

@@ -764,8 +764,8 @@ def test_smtp_host_port_and_what_counts_as_local(given: str, expected: tuple[str
 
 @pytest.mark.parametrize("given", ["smtp.example.org:0", "smtp.example.org:99999", "a b", "host:port", ""])
 def test_a_bad_smtp_server_is_a_usage_error(given: str) -> None:
+    from leadcheck.base.errors import UsageError
     from leadcheck.campaign.invitations import parse_server
-    from leadcheck.errors import UsageError
 
     with pytest.raises(UsageError, match="is not HOST\\[:PORT\\]"):
         parse_server(given)
@@ -830,8 +830,8 @@ def test_invite_never_overwrites_forms_and_refuses_a_past_due_date(campaign: Pat
 def test_a_write_failing_midway_leaves_no_file_token_or_state_behind(
     invited: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    from leadcheck.base.errors import CampaignError
     from leadcheck.campaign import issue
-    from leadcheck.errors import CampaignError
 
     shutil.copy2(invited / "roster.csv", tmp_path / "roster.csv")
     assert lc(tmp_path, "raters", "import", tmp_path / "roster.csv", "--instrument", MINI_360).exit_code == 0

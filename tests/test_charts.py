@@ -12,7 +12,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from leadcheck.charts import (
+from leadcheck.base.charts import (
     FONT_FAMILY,
     GRID,
     MUTED,

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from leadcheck.errors import (
+from leadcheck.base.errors import (
     ExitCode,
     LeadcheckError,
     NotFoundError,

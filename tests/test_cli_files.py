@@ -799,8 +799,8 @@ ROUND_1, ROUND_2 = "2024-01-08T09:00:00+00:00", "2024-06-03T09:00:00+00:00"
 def rounds(tmp_path: Path) -> Path:
     """Rita answered twice (a re-assessment), with a peer in each round; Quinn has a round nobody
     answered; Pat is in a cohort with no assessment at all."""
+    from leadcheck.base.responses import IncomingResponse
     from leadcheck.instrument.catalog import load_instrument
-    from leadcheck.responses import IncomingResponse
 
     team = load_instrument(TEAM)
     db = tmp_path / "workspace.db"
@@ -908,8 +908,8 @@ def test_the_csv_export_keeps_each_response_in_its_round(cli: Cli, tmp_path: Pat
 
 
 def test_two_rounds_started_in_the_same_second_stay_two(cli: Cli, tmp_path: Path) -> None:
+    from leadcheck.base.responses import IncomingResponse
     from leadcheck.instrument.catalog import load_instrument
-    from leadcheck.responses import IncomingResponse
 
     team = load_instrument(TEAM)
     with Store.open(tmp_path / "workspace.db") as store:
@@ -1161,9 +1161,9 @@ def test_export_and_form_into_a_folder_that_cannot_be_written(
         def refuse(*args: Any, **kwargs: Any) -> Any:
             raise PermissionError(13, "Permission denied")
 
-        import leadcheck.atomic
+        import leadcheck.base.atomic
 
-        monkeypatch.setattr(leadcheck.atomic, "_temporary", refuse)
+        monkeypatch.setattr(leadcheck.base.atomic, "_temporary", refuse)
     try:
         for args in (
             ("export", "-o", "locked/backup.json"),

@@ -14,9 +14,9 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from leadcheck.base.responses import IncomingResponse
 from leadcheck.cli import app
 from leadcheck.importing.policy import add_responses
-from leadcheck.responses import IncomingResponse
 from leadcheck.store import Store
 
 from .conftest import MINI_360

@@ -11,12 +11,12 @@ from pathlib import Path
 
 import pytest
 
-from leadcheck.atomic import write_atomic
-from leadcheck.errors import TargetError
+from leadcheck.base.atomic import write_atomic
+from leadcheck.base.errors import TargetError
+from leadcheck.base.responses import IncomingResponse
 from leadcheck.importing.policy import add_responses
 from leadcheck.instrument.catalog import load_instrument
 from leadcheck.report.formats import Rendered, RenderTask
-from leadcheck.responses import IncomingResponse
 from leadcheck.store import Store
 
 from .conftest import MINI_360
@@ -110,13 +110,13 @@ def test_a_report_into_a_missing_folder(cli, psl_db: tuple[Path, str], tmp_path:
 def test_a_report_into_an_unwritable_folder(  # type: ignore[no-untyped-def]
     cli, psl_db: tuple[Path, str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import leadcheck.atomic
+    import leadcheck.base.atomic
 
     def refused(target: Path) -> tuple[int, str]:
         raise PermissionError(13, "Permission denied", str(target.parent))
 
     # as a read-only folder does (root ignores modes)
-    monkeypatch.setattr(leadcheck.atomic, "_temporary", refused)
+    monkeypatch.setattr(leadcheck.base.atomic, "_temporary", refused)
     db, name = psl_db
     run = cli("--db", db, "report", name, "-o", tmp_path / "r.html")
     assert run.exit_code == 1

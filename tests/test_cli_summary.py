@@ -8,11 +8,11 @@ from pathlib import Path
 
 import pytest
 
-from leadcheck import text as txt
+from leadcheck.base import text as txt
+from leadcheck.base.responses import IncomingResponse
 from leadcheck.demo import demo_leaders, demo_responses
 from leadcheck.importing.policy import add_responses
 from leadcheck.instrument.catalog import load_instrument
-from leadcheck.responses import IncomingResponse
 from leadcheck.scorecard_json import scorecard_json
 from leadcheck.scorecards import scored_leader
 from leadcheck.store import Store
@@ -140,7 +140,7 @@ def test_at_80_columns_the_tables_give_up_the_bar_then_the_groups_never_the_numb
     for competency in doc["competencies"]:
         heading = next(i for i, line in enumerate(lines) if line.startswith(competency["name"] + " ("))
         overall = next(line for line in lines[heading:] if "Overall" in line)
-        # Figures print as leadcheck.text rounds them: from the exact fraction, half to even.
+        # Figures print as leadcheck.base.text rounds them: from the exact fraction, half to even.
         gap = re.escape(txt.signed(competency["gap"], plain=True))
         self_, others = txt.score(competency["self"]), txt.score(competency["others"])
         figures = rf"^Overall +{self_} .*{others} +{competency['others_n']} .*{gap}$"

@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 from typer.testing import Result
 
+from leadcheck.base.responses import Answer
 from leadcheck.importing.policy import add_responses
 from leadcheck.instrument.catalog import instrument_from_text
-from leadcheck.responses import Answer
 from leadcheck.store import SELF_IDENTITY, Store
 
 from .conftest import MINI_360
@@ -258,7 +258,7 @@ def test_last_answered_is_when_the_answers_were_given_not_the_import(
     db: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     import leadcheck.store.clock
-    from leadcheck.responses import IncomingResponse
+    from leadcheck.base.responses import IncomingResponse
     from leadcheck.status import leader_status
 
     inst = instrument_from_text(MINI, "mini.yaml")

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from leadcheck.codeversion import PACKAGE, code_version, package_digest
+from leadcheck.base.codeversion import PACKAGE, code_version, package_digest
 from leadcheck.cohort import files as cohort_files
 
 
@@ -59,7 +59,7 @@ def test_a_new_or_renamed_file_changes_it_and_bytecode_does_not(copy: Path) -> N
 
 def test_a_changed_instrument_model_changes_what_the_running_code_computes(copy: Path) -> None:
     """The figure cache once hashed six modules and missed instrument/model.py."""
-    probe = "from leadcheck.codeversion import code_version; print(code_version())"
+    probe = "from leadcheck.base.codeversion import code_version; print(code_version())"
 
     def version() -> str:
         env = {"PYTHONPATH": str(copy.parent), "PYTHONDONTWRITEBYTECODE": "1"}

@@ -12,14 +12,14 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from leadcheck.base.filenames import slug
+from leadcheck.base.responses import IncomingResponse
 from leadcheck.cohort.files import CODES, MANIFEST, SUMMARY, file_names, leader_codes
 from leadcheck.cohort.run import run_cohort
 from leadcheck.demo import DEMO_COHORT, demo_leaders, demo_responses
-from leadcheck.filenames import slug
 from leadcheck.importing.policy import add_responses
 from leadcheck.instrument.catalog import load_instrument
 from leadcheck.report.formats import Rendered, RenderTask
-from leadcheck.responses import IncomingResponse
 from leadcheck.store import Store
 
 from .conftest import pdftotext
@@ -93,7 +93,7 @@ def test_rerun_skips_unchanged_and_force_renders_all(workspace: Path, tmp_path: 
         assert second.written == [] and len(second.skipped) == 4
         leader = store.leaders.every(DEMO_COHORT)[0]
         inst = store.assessments.instrument(store.assessments.current(leader))
-        from leadcheck.responses import IncomingResponse
+        from leadcheck.base.responses import IncomingResponse
 
         add_responses(
             store,
@@ -257,7 +257,7 @@ def test_something_that_is_not_a_scheduler_does_not_hang(cli, workspace: Path, t
 def test_a_scheduler_without_workers_says_how_to_start_one(workspace: Path, tmp_path: Path) -> None:
     import distributed
 
-    from leadcheck.errors import SchedulerError
+    from leadcheck.base.errors import SchedulerError
 
     with (
         distributed.LocalCluster(

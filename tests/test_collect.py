@@ -9,6 +9,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from leadcheck.base.errors import InstrumentError, NotFoundError, UsageError
+from leadcheck.base.responses import Response
 from leadcheck.collect import (
     DimensionMean,
     Kind,
@@ -23,11 +25,9 @@ from leadcheck.collect import (
     scale_choices,
     self_summary,
 )
-from leadcheck.errors import InstrumentError, NotFoundError, UsageError
 from leadcheck.instrument.catalog import instrument_from_text
 from leadcheck.instrument.model import Instrument, not_observed_label
 from leadcheck.releases import published, released_from
-from leadcheck.responses import Response
 from leadcheck.scoring import score
 from leadcheck.status import (
     HIDDEN,

@@ -10,10 +10,11 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from leadcheck import exact, priorities
+from leadcheck import priorities
+from leadcheck.base import exact
+from leadcheck.base.responses import Response
 from leadcheck.instrument.catalog import load_instrument
 from leadcheck.instrument.model import Instrument, ScoringSettings
-from leadcheck.responses import Response
 from leadcheck.scorecard_json import scorecard_json
 from leadcheck.scoring import OVER, UNDER, agreement_category, is_blind_spot, score
 

@@ -186,7 +186,7 @@ def test_a_report_in_a_cohort_with_kept_figures_scores_only_its_leader(
 
 def test_a_writer_holding_the_workspace_is_not_waited_for(db: Path) -> None:
     """Another program importing holds the write lock: the figures are computed, not kept, at once."""
-    from leadcheck import notices
+    from leadcheck.base import notices
 
     said: list[str] = []
     notices.listeners.append(said.append)

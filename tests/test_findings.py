@@ -10,10 +10,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from leadcheck import findings, importance, priorities
-from leadcheck import text as txt
+from leadcheck.base import text as txt
+from leadcheck.base.responses import Response
 from leadcheck.instrument.catalog import load_instrument
 from leadcheck.instrument.model import Instrument, importance_key
-from leadcheck.responses import Response
 from leadcheck.scoring import score
 
 

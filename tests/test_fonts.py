@@ -11,12 +11,12 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from leadcheck.base.responses import IncomingResponse, Response
 from leadcheck.importing.policy import add_responses
 from leadcheck.instrument.catalog import load_instrument
 from leadcheck.report import glyphs
 from leadcheck.report.formats import render_task
 from leadcheck.report.render import report_task
-from leadcheck.responses import IncomingResponse, Response
 from leadcheck.scoring import score
 from leadcheck.store import Store
 

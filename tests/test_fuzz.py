@@ -13,7 +13,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from leadcheck.errors import LeadcheckError
+from leadcheck.base.errors import LeadcheckError
 from leadcheck.importing import ImportOptions, plan_import
 from leadcheck.importing.responsefile import write_form
 from leadcheck.instrument.catalog import load_instrument

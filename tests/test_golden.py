@@ -16,13 +16,13 @@ from pathlib import Path
 
 import pytest
 
+from leadcheck.base.responses import Response
 from leadcheck.cohort.statistics import cohort_stats
 from leadcheck.cohort.summary import build_cohort_view
 from leadcheck.instrument.catalog import load_instrument
 from leadcheck.report.bundle import load_bundle
 from leadcheck.report.html import render_html
 from leadcheck.report.render import view_for
-from leadcheck.responses import Response
 from leadcheck.scoring import score
 
 from .conftest import EXAMPLES

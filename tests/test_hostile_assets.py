@@ -7,15 +7,15 @@ from pathlib import Path
 
 import pytest
 
+from leadcheck.base.errors import ReportError
+from leadcheck.base.responses import Response
 from leadcheck.demo import demo_leaders, demo_responses
-from leadcheck.errors import ReportError
 from leadcheck.instrument.catalog import load_instrument
 from leadcheck.pdf import render as pdf_module
 from leadcheck.report import bundle as bundle_module
 from leadcheck.report.assets import MAX_DRAWN, check_document, check_svg_asset
 from leadcheck.report.bundle import load_bundle
 from leadcheck.report.render import render
-from leadcheck.responses import Response
 from leadcheck.scoring import Scorecard, score
 
 FIX = "simplify it (fewer <use> of groups that themselves <use>) or use a PNG"

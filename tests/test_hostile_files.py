@@ -15,10 +15,10 @@ from pathlib import Path
 
 import pytest
 
-from leadcheck.atomic import write_atomic
+from leadcheck.base.atomic import write_atomic
+from leadcheck.base.responses import IncomingResponse
 from leadcheck.importing.policy import add_responses
 from leadcheck.instrument.catalog import load_instrument
-from leadcheck.responses import IncomingResponse
 from leadcheck.store import Store
 
 from .conftest import MINI_360, Run
@@ -88,7 +88,7 @@ def test_every_csv_cell_is_formula_safe_and_reads_back(cli: Callable[..., Run], 
 WRITER = """
 import sys, time
 from pathlib import Path
-from leadcheck.atomic import atomic_open
+from leadcheck.base.atomic import atomic_open
 from leadcheck.cli import _stop_cleanly_on_sigterm
 _stop_cleanly_on_sigterm()
 with atomic_open(Path(sys.argv[1]), "wb") as out:
@@ -124,7 +124,7 @@ def test_the_cli_ends_cleanly_on_sigterm(tmp_path: Path) -> None:
     script = (
         "import os, signal, sys\n"
         "from leadcheck.cli import _stop_cleanly_on_sigterm\n"
-        "from leadcheck.atomic import atomic_open\n"
+        "from leadcheck.base.atomic import atomic_open\n"
         "from pathlib import Path\n"
         "_stop_cleanly_on_sigterm()\n"
         "with atomic_open(Path(sys.argv[1]), 'wb') as out:\n"

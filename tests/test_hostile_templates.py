@@ -12,13 +12,13 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from leadcheck.base.errors import ReportError
+from leadcheck.base.responses import Response
 from leadcheck.demo import demo_leaders, demo_responses
-from leadcheck.errors import ReportError
 from leadcheck.importing.policy import add_responses
 from leadcheck.instrument.catalog import load_instrument
 from leadcheck.report.longtext import BREAK_EVERY, MAX_COMMENT, ZERO_WIDTH_SPACE, prepare_comment
 from leadcheck.report.render import render
-from leadcheck.responses import Response
 from leadcheck.scoring import Scorecard, score
 
 # Each reaches (or tries to reach) Python objects, files or the process.

@@ -8,11 +8,11 @@ from pathlib import Path
 import pytest
 import tinyhtml5
 
+from leadcheck.base.responses import Response
 from leadcheck.demo import demo_leaders, demo_responses
 from leadcheck.instrument.catalog import load_instrument
 from leadcheck.report.htmlsafe import CSP, safe_url
 from leadcheck.report.render import render
-from leadcheck.responses import Response
 from leadcheck.scoring import Scorecard, score
 
 HOSTILE = """

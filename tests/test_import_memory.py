@@ -8,11 +8,11 @@ from pathlib import Path
 
 import pytest
 
-from leadcheck.errors import ImportProblemError
+from leadcheck.base.errors import ImportProblemError
+from leadcheck.base.problems import Problems
+from leadcheck.base.responses import IncomingResponse
 from leadcheck.importing import ImportOptions, Parsed, apply_plan, csvfile, plan_import
 from leadcheck.importing import plan as planning
-from leadcheck.problems import Problems
-from leadcheck.responses import IncomingResponse
 from leadcheck.store import Store
 
 from .conftest import EXAMPLES

@@ -15,12 +15,12 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from typer.testing import CliRunner
 
+from leadcheck.base.responses import IncomingResponse
 from leadcheck.cli import app
 from leadcheck.importing.export import write_json
 from leadcheck.importing.policy import add_responses
 from leadcheck.instrument.catalog import load_instrument
 from leadcheck.instrument.model import SELF, Instrument
-from leadcheck.responses import IncomingResponse
 from leadcheck.store import Store, leader_key, leader_name_problem
 
 # Two shipped instruments (so a CSV export finds them again by hash) that share item ids (lc-1, ...).

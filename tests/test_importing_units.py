@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from leadcheck.base.problems import ERROR, WARNING, Location, Problem, Problems, shorten
 from leadcheck.importing import csvfile, layouts
 from leadcheck.importing.columns import (
     AnswerError,
@@ -19,7 +20,6 @@ from leadcheck.importing.export import protect, unprotect
 from leadcheck.importing.timestamps import parse_timestamp
 from leadcheck.instrument.catalog import load_instrument
 from leadcheck.instrument.model import Instrument
-from leadcheck.problems import ERROR, WARNING, Location, Problem, Problems, shorten
 
 FIXTURES = Path(__file__).parent / "fixtures" / "imports"
 
@@ -329,7 +329,7 @@ def test_writing_follows_links_and_writes_into_what_is_not_a_file(tmp_path: Path
     import stat
     import threading
 
-    from leadcheck.errors import OutputError
+    from leadcheck.base.errors import OutputError
     from leadcheck.importing.output import atomic_text
 
     (tmp_path / "real.txt").write_text("old")

@@ -55,7 +55,7 @@ def copy(tmp_path: Path) -> Path:
             "from leadcheck.cohort import files\n",
             "Feature packages never import a sibling",
         ),
-        ("text.py", "def _echo():\n    import rich\n", "Only the command line imports typer or rich"),
+        ("base/text.py", "def _echo():\n    import rich\n", "Only the command line imports typer or rich"),
     ],
 )
 def test_an_import_against_the_layers_breaks_a_contract(

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from leadcheck.filenames import slug
+from leadcheck.base.filenames import slug
 from leadcheck.store import Store
 
 from .conftest import MINI_360

@@ -43,7 +43,7 @@ def test_installed_wheel_validates_and_lists_its_instruments(wheel: Path, tmp_pa
     site = tmp_path / "site"
     zipfile.ZipFile(wheel).extractall(site)
     code = (
-        "import sys; from leadcheck import resources; "
+        "import sys; from leadcheck.base import resources; "
         "from leadcheck.instrument.catalog import list_instruments; "
         "assert str(resources.instruments_dir()).startswith(sys.argv[1]), resources.instruments_dir(); "
         "infos, bad = list_instruments(); assert not bad; print(sorted(i.id for i in infos))"

@@ -16,10 +16,10 @@ from hypothesis import strategies as st
 from pypdf import PdfReader
 from typer.testing import Result
 
+from leadcheck.base.responses import IncomingResponse
 from leadcheck.development import offers
 from leadcheck.importing.policy import add_responses
 from leadcheck.instrument.catalog import instrument_from_text
-from leadcheck.responses import IncomingResponse
 from leadcheck.scorecards import released_card
 from leadcheck.store import Store
 
@@ -413,11 +413,11 @@ def test_a_cohort_report_prints_the_plan_and_renders_again_when_it_changes(
 
 
 def test_a_self_only_report_with_two_rounds_of_plans_keeps_to_six_pages() -> None:
+    from leadcheck.base.responses import Response
     from leadcheck.development import report_section
     from leadcheck.instrument.catalog import load_instrument
     from leadcheck.report.formats import render_task
     from leadcheck.report.render import report_task
-    from leadcheck.responses import Response
     from leadcheck.scoring import score
     from leadcheck.store.plans import Focus, Plan
 
@@ -450,8 +450,8 @@ def test_every_item_is_found_by_its_number_and_its_id_in_any_case(data: st.DataO
 
 @given(st.integers(min_value=-3650, max_value=3650))
 def test_a_date_is_taken_exactly_when_it_is_after_today(days: int) -> None:
+    from leadcheck.base.errors import PlanError
     from leadcheck.development import due_date
-    from leadcheck.errors import PlanError
 
     today = date(2026, 12, 8)
     day = today + timedelta(days=days)

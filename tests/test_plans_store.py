@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from leadcheck.errors import StoreError
+from leadcheck.base.errors import StoreError
 from leadcheck.instrument.catalog import load_instrument
 from leadcheck.store import Store
 from leadcheck.store.plans import MAX_FOCUS, Focus, focus_problem

@@ -12,10 +12,10 @@ from pathlib import Path
 import pytest
 from typer.testing import Result
 
+from leadcheck.base.keys import key_path
+from leadcheck.base.responses import IncomingResponse
 from leadcheck.importing.policy import add_responses
 from leadcheck.instrument.catalog import instrument_from_text
-from leadcheck.keys import key_path
-from leadcheck.responses import IncomingResponse
 from leadcheck.store import Store
 
 from .conftest import MINI_360, pdftotext
@@ -332,7 +332,7 @@ def test_a_report_is_recorded_before_its_file_is_written(
 ) -> None:
     """A failure after the release is recorded leaves a release without a file, never the reverse."""
     add(db, [("self", "self", ALL, ""), *peers([2, 3, 4])])
-    import leadcheck.atomic as atomic
+    import leadcheck.base.atomic as atomic
 
     def full_disk(path: Path, data: bytes) -> None:
         raise OSError(28, "No space left on device")

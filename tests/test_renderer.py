@@ -21,15 +21,15 @@ import pypdf
 import pytest
 from typer.testing import Result
 
+from leadcheck.base.errors import ReportError
+from leadcheck.base.responses import Response
 from leadcheck.demo import demo_leaders, demo_responses
-from leadcheck.errors import ReportError
 from leadcheck.importing.policy import add_responses
 from leadcheck.instrument.catalog import load_instrument
 from leadcheck.pdf import process as renderer_module
 from leadcheck.pdf.process import Renderer
 from leadcheck.report.formats import RenderTask, render_task
 from leadcheck.report.render import report_task
-from leadcheck.responses import Response
 from leadcheck.scoring import Scorecard, score
 from leadcheck.store import Store
 

@@ -11,16 +11,16 @@ from pathlib import Path
 import pypdf
 import pytest
 
-from leadcheck.atomic import write_atomic
+from leadcheck.base.atomic import write_atomic
+from leadcheck.base.errors import ReportError
+from leadcheck.base.responses import IncomingResponse, Response
 from leadcheck.demo import demo_leaders, demo_responses
-from leadcheck.errors import ReportError
 from leadcheck.importing.policy import add_responses
 from leadcheck.instrument.catalog import load_instrument
 from leadcheck.instrument.model import Instrument
 from leadcheck.pdf.render import locked_fetcher
 from leadcheck.report.bundle import BUNDLE_ROOT, load_bundle
 from leadcheck.report.render import render, view_for, view_html
-from leadcheck.responses import IncomingResponse, Response
 from leadcheck.scoring import Scorecard, score
 from leadcheck.store import Store
 

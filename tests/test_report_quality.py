@@ -15,8 +15,9 @@ import pypdf
 import pytest
 
 from leadcheck import findings
-from leadcheck import text as txt
-from leadcheck.charts import _GROUPS, BarRow, group_bar_chart
+from leadcheck.base import text as txt
+from leadcheck.base.charts import _GROUPS, BarRow, group_bar_chart
+from leadcheck.base.responses import Response
 from leadcheck.cohort.statistics import cohort_stats
 from leadcheck.cohort.summary import build_cohort_view
 from leadcheck.demo import demo_leaders, demo_responses
@@ -26,7 +27,6 @@ from leadcheck.instrument.model import Instrument
 from leadcheck.report.bundle import load_bundle
 from leadcheck.report.formats import RenderTask, render_task
 from leadcheck.report.render import render, view_for
-from leadcheck.responses import Response
 from leadcheck.scoring import REVERSE_MEANING, REVERSE_SHORT, Scorecard, score
 
 from .conftest import pdftotext
@@ -318,7 +318,7 @@ def test_a_report_reads_back_from_its_bytes(pdfs: dict[str, Path]) -> None:
 
 
 def test_terminal_summary_marks_reverse_scored_items(psl: Instrument, run, db: Path) -> None:  # type: ignore[no-untyped-def]
-    from leadcheck.responses import IncomingResponse
+    from leadcheck.base.responses import IncomingResponse
     from leadcheck.store import Store
 
     reverse = next(i for i in psl.items.values() if i.reverse)

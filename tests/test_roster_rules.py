@@ -361,8 +361,8 @@ def test_a_killed_invite_leaves_disk_agreeing_with_the_roster_and_a_rerun_comple
 
 def _queries_to_check(tmp_path: Path, rows: int) -> int:
     """How many SQL statements checking and adding ``rows`` raters of one leader runs."""
+    from leadcheck.base.problems import Problems
     from leadcheck.instrument.catalog import load_instrument
-    from leadcheck.problems import Problems
 
     instrument = load_instrument(str(MINI_360))
     nominations = [
@@ -680,7 +680,7 @@ def test_printable_escapes_what_a_terminal_would_act_on_and_keeps_every_script()
 
 
 def test_capped_shows_a_hundred_and_counts_the_rest() -> None:
-    from leadcheck.problems import capped
+    from leadcheck.base.problems import capped
 
     assert capped(list(range(100))) == (list(range(100)), None)
     shown, rest = capped(list(range(102)))

@@ -8,7 +8,7 @@ from pathlib import Path
 import jsonschema
 import pytest
 
-from leadcheck import yamlsafe
+from leadcheck.base import yamlsafe
 from leadcheck.instrument.spec import to_json_schema
 
 from .conftest import EXAMPLES, REPO

@@ -9,11 +9,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from leadcheck.base.responses import Answer, Response
 from leadcheck.cohort.statistics import cohort_stats
 from leadcheck.instrument.catalog import load_instrument
 from leadcheck.instrument.model import Instrument
 from leadcheck.instrument.validate import validate_text
-from leadcheck.responses import Answer, Response
 from leadcheck.scorecard_json import scorecard_json
 from leadcheck.scoring import (
     AGREE_HIGH,

@@ -8,11 +8,11 @@ from pathlib import Path
 
 import pytest
 
-from leadcheck.errors import ImportProblemError, NotFoundError, StoreError
+from leadcheck.base.errors import ImportProblemError, NotFoundError, StoreError
+from leadcheck.base.responses import IncomingResponse
 from leadcheck.importing.export import iter_export, iter_leaders
 from leadcheck.importing.policy import add_responses, stored_group
 from leadcheck.instrument.catalog import instrument_from_text, load_instrument
-from leadcheck.responses import IncomingResponse
 from leadcheck.store import MIGRATIONS, Store
 
 from .conftest import EXAMPLES

@@ -15,13 +15,13 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from rapidfuzz import fuzz
 
+from leadcheck.base.problems import Problems
+from leadcheck.base.responses import IncomingResponse
 from leadcheck.importing import ImportOptions, apply_plan, csvfile, plan_import
 from leadcheck.importing.closenames import CLOSE_NAME, CloseNames, closeness, digits_of
 from leadcheck.importing.export import iter_export, iter_leaders
 from leadcheck.importing.policy import add_responses
 from leadcheck.instrument.catalog import load_instrument
-from leadcheck.problems import Problems
-from leadcheck.responses import IncomingResponse
 from leadcheck.store import MIGRATIONS, Store, leader_key
 
 from .conftest import EXAMPLES

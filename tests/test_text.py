@@ -1,4 +1,4 @@
-"""leadcheck.text: how every score, sign and plural is printed."""
+"""leadcheck.base.text: how every score, sign and plural is printed."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from leadcheck import text
-from leadcheck.text import MINUS, count, plural, score, signed
+from leadcheck.base import text
+from leadcheck.base.text import MINUS, count, plural, score, signed
 
 PROPERTY = settings(derandomize=True, database=None, deadline=None, max_examples=200)
 numbers = st.one_of(

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from leadcheck import yamlsafe
+from leadcheck.base import yamlsafe
 from leadcheck.instrument.validate import validate_bytes, validate_file, validate_text
 
 from .conftest import EXAMPLES, REPO
@@ -350,8 +350,8 @@ def test_warnings_only_summary_counts_the_file(cli, tmp_path: Path) -> None:  # 
 
 
 def test_a_copied_instrument_is_told_to_name_its_schema_by_url(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    from leadcheck.base.resources import instruments_dir
     from leadcheck.instrument.validate import SCHEMA_URL
-    from leadcheck.resources import instruments_dir
 
     # psl-360 names the schema by URL: a copy of it works anywhere.
     psl = (instruments_dir() / "psl-360.yaml").read_text(encoding="utf-8")

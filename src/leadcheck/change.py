@@ -38,9 +38,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from leadcheck import exact
-from leadcheck import text as txt
 from leadcheck.anonymity import OTHERS, Thresholds, group_of_member, member, person_of_member, small_atoms
+from leadcheck.base import exact
+from leadcheck.base import text as txt
 from leadcheck.findings import floored_sd
 from leadcheck.instrument.model import Competency, Instrument, Item
 from leadcheck.scoring import ItemScore, Scorecard, Stat

@@ -7,7 +7,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from leadcheck.errors import NotFoundError, UsageError
+from leadcheck.base.errors import NotFoundError, UsageError
+from leadcheck.base.responses import Answer
+from leadcheck.base.text import count as count_of
 from leadcheck.instrument.model import (
     SELF,
     Competency,
@@ -19,9 +21,7 @@ from leadcheck.instrument.model import (
     importance_key,
     not_observed_label,
 )
-from leadcheck.responses import Answer
 from leadcheck.scoring import recode
-from leadcheck.text import count as count_of
 
 if TYPE_CHECKING:
     from leadcheck.store import Assessment, Leader, Store
@@ -458,7 +458,7 @@ def next_steps(instrument: Instrument, leader: str, not_current: bool = False) -
     every command names its instrument (``-i``), which the commands otherwise
     take from the newest.
     """
-    from leadcheck.filenames import slug
+    from leadcheck.base.filenames import slug
 
     on = ("-i", instrument.id) if not_current else ()
     raters = [g.id for g in instrument.rater_groups if not g.is_self]

@@ -6,8 +6,8 @@ import random
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from leadcheck.base.responses import Answer, IncomingResponse
 from leadcheck.instrument.model import SELF, Instrument
-from leadcheck.responses import Answer, IncomingResponse
 
 if TYPE_CHECKING:
     from leadcheck.store import Store
@@ -225,7 +225,7 @@ def demo_responses(
 def check_demo_workspace(store: Store, path: object) -> None:
     """UsageError when the workspace holds leaders outside the demo cohort: invented people never mix
     with real ones (a LEADCHECK_DB pointing at a real workspace, a forgotten --db)."""
-    from leadcheck.errors import UsageError
+    from leadcheck.base.errors import UsageError
 
     real = [leader.name for leader in store.leaders.every() if leader.cohort != DEMO_COHORT]
     if real:

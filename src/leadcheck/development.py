@@ -15,14 +15,15 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
-from leadcheck import priorities, yamlsafe
-from leadcheck.errors import PlanError
+from leadcheck import priorities
+from leadcheck.base import yamlsafe
+from leadcheck.base.errors import PlanError
+from leadcheck.base.problems import Problem, Problems
+from leadcheck.base.yamlsafe import Node
 from leadcheck.instrument.model import SELF, Instrument
-from leadcheck.problems import Problem, Problems
 from leadcheck.scoring import Scorecard
 from leadcheck.store import Assessment, Store, no_assessment
 from leadcheck.store.plans import MAX_FOCUS, Focus, Plan, focus_problem
-from leadcheck.yamlsafe import Node
 
 FORMAT_KEY = "leadcheck_plan"
 FORMAT_VERSION = 1

@@ -29,7 +29,7 @@ Rules (the README's "How scores are computed" says the same):
 - **hidden strength**: relative gap <= -``hidden_strength_gap``, others' mean at
   least the scale's "Often" point (``high_score``), and not among the lowest
   items: a hidden strength must be a strength;
-- every comparison exact (leadcheck.exact); ties in a list by the gap, then
+- every comparison exact (leadcheck.base.exact); ties in a list by the gap, then
   instrument order.
 """
 
@@ -42,7 +42,7 @@ from fractions import Fraction
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeVar
 
-from leadcheck import exact
+from leadcheck.base import exact
 
 if TYPE_CHECKING:
     from leadcheck.instrument.model import Item, ScoringSettings

@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from fractions import Fraction
 
+from leadcheck.base.responses import Response
 from leadcheck.instrument.model import Instrument, importance_key
-from leadcheck.responses import Response
 
 
 def ratings(instrument: Instrument, responses: Sequence[Response]) -> dict[str, Fraction]:

@@ -49,10 +49,10 @@ from fractions import Fraction
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from leadcheck import text as txt
-from leadcheck.codeversion import code_version
-from leadcheck.errors import LeadcheckError, NormsError, NotFoundError
-from leadcheck.exact import canonical, exact
+from leadcheck.base import text as txt
+from leadcheck.base.codeversion import code_version
+from leadcheck.base.errors import LeadcheckError, NormsError, NotFoundError
+from leadcheck.base.exact import canonical, exact
 from leadcheck.scoring import Scorecard
 from leadcheck.store.figurecache import enabled as figures_kept
 
@@ -436,7 +436,7 @@ def _parse_counts(path: Path, where: str, counts: Any, scale: tuple[int, int]) -
 
 def load(path: Path) -> Norms:
     """Read a norms file, checking every field; NormsError names the file and what is wrong."""
-    from leadcheck.yamlsafe import YamlReadError, decode, parse, read_bytes_bounded
+    from leadcheck.base.yamlsafe import YamlReadError, decode, parse, read_bytes_bounded
 
     try:
         data = parse(decode(read_bytes_bounded(path))).to_python()

@@ -25,8 +25,9 @@ import math
 from dataclasses import dataclass
 from fractions import Fraction
 
-from leadcheck import exact, findings
-from leadcheck import text as txt
+from leadcheck import findings
+from leadcheck.base import exact
+from leadcheck.base import text as txt
 from leadcheck.scoring import DimensionScore, Finding, ItemScore, Scorecard
 
 CLEAR = "clear"

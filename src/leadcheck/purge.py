@@ -19,7 +19,7 @@ import sqlite3
 from dataclasses import dataclass, field
 from datetime import date
 
-from leadcheck.errors import NotFoundError, UsageError
+from leadcheck.base.errors import NotFoundError, UsageError
 from leadcheck.store import Store
 
 

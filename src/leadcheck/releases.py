@@ -16,9 +16,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass
 from typing import TYPE_CHECKING, Any
 
-from leadcheck import text as txt
 from leadcheck.anonymity import Thresholds, person_of_member, small_atoms
-from leadcheck.errors import StoreError
+from leadcheck.base import text as txt
+from leadcheck.base.errors import StoreError
 from leadcheck.instrument.model import SELF, Instrument
 from leadcheck.scoring import Released, ReleasedComments, ReleasedItem, Scorecard, Stat
 from leadcheck.store import Assessment, Store

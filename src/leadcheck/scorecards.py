@@ -6,9 +6,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
 from leadcheck import importance
+from leadcheck.base.errors import NotFoundError
+from leadcheck.base.responses import Response
 from leadcheck.change import RoundChange, compare
-from leadcheck.errors import NotFoundError
-from leadcheck.responses import Response
 from leadcheck.scoring import Scorecard, score
 from leadcheck.store import Assessment, Leader, Store, no_assessment
 

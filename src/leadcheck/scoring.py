@@ -30,7 +30,7 @@ from dataclasses import dataclass, field, replace
 from fractions import Fraction
 from functools import cached_property
 
-from leadcheck import exact, findings
+from leadcheck import findings
 from leadcheck.anonymity import (
     OTHERS,
     POOLED,
@@ -44,9 +44,10 @@ from leadcheck.anonymity import (
     person_of_member,
     publishable,
 )
+from leadcheck.base import exact
+from leadcheck.base.responses import Response
 from leadcheck.findings import NO_LEVELS, Levels
 from leadcheck.instrument.model import SELF, Competency, Instrument, Item, ScoringSettings
-from leadcheck.responses import Response
 from leadcheck.stats import item_rwg, rwg_j_of_variances
 
 OVER = "over-estimator"
@@ -471,7 +472,7 @@ def agreement_category(
     scale instead: ``self - others >= agreement_gap``: over-estimator;
     ``<= -agreement_gap``: under-estimator; otherwise in agreement, high when
     others' mean is at least ``high_score`` and low below it. Comparisons are
-    exact (leadcheck.exact). None when either side is missing.
+    exact (leadcheck.base.exact). None when either side is missing.
     """
     if self_value is None or others is None:
         return None

@@ -11,8 +11,8 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from leadcheck.anonymity import enough, group_states
+from leadcheck.base.responses import Response
 from leadcheck.instrument.model import SELF, Instrument, RaterGroup
-from leadcheck.responses import Response
 from leadcheck.store.assessments import not_assessed_yet
 
 if TYPE_CHECKING:

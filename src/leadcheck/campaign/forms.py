@@ -17,7 +17,7 @@ from functools import lru_cache
 from typing import Any
 
 from leadcheck import anonymity
-from leadcheck.errors import ReportError
+from leadcheck.base.errors import ReportError
 from leadcheck.instrument.model import SELF, Instrument, importance_dimension, importance_key
 
 ITEM_PREFIX = "item:"

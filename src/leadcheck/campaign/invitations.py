@@ -23,11 +23,11 @@ from email.utils import formatdate, make_msgid, parseaddr
 from importlib import resources
 from pathlib import Path
 
+from leadcheck.base.errors import CampaignError, UsageError
+from leadcheck.base.infiles import read_capped
+from leadcheck.base.problems import capped
 from leadcheck.campaign import PASSWORD_ENV
 from leadcheck.campaign.roster import WireAddress, email_problem, wire_address
-from leadcheck.errors import CampaignError, UsageError
-from leadcheck.infiles import read_capped
-from leadcheck.problems import capped
 
 FIELDS = ("rater_name", "leader", "group", "due_date", "sender_name")
 DEFAULT_PORT = 587

@@ -22,7 +22,10 @@ from email.message import EmailMessage
 from email.utils import parseaddr
 from pathlib import Path
 
-from leadcheck.atomic import atomic_open
+from leadcheck.base.atomic import atomic_open
+from leadcheck.base.errors import CampaignError, TargetError, UsageError
+from leadcheck.base.filenames import slug
+from leadcheck.base.problems import capped
 from leadcheck.campaign import forms, roster
 from leadcheck.campaign.invitations import (
     Invitation,
@@ -36,11 +39,8 @@ from leadcheck.campaign.invitations import (
     send_all,
 )
 from leadcheck.campaign.roster import wire_address
-from leadcheck.errors import CampaignError, TargetError, UsageError
-from leadcheck.filenames import slug
 from leadcheck.importing.responsefile import form_instrument
 from leadcheck.instrument.model import SELF, Instrument
-from leadcheck.problems import capped
 from leadcheck.store import Store
 
 

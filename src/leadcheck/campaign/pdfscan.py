@@ -16,7 +16,7 @@ import zlib
 from bisect import bisect_right
 from dataclasses import dataclass, field
 
-from leadcheck.errors import ImportProblemError
+from leadcheck.base.errors import ImportProblemError
 
 MIB = 1024 * 1024
 FORM_BYTES = 16 * MIB  # the file itself; a questionnaire is under 1 MiB

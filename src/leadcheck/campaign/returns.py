@@ -16,14 +16,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from leadcheck.base.errors import ImportProblemError
+from leadcheck.base.problems import Location, Problems
+from leadcheck.base.responses import Answer, IncomingResponse
 from leadcheck.campaign import forms, pdfscan, roster
-from leadcheck.errors import ImportProblemError
 from leadcheck.importing.model import ImportOptions, Parsed, Round
 from leadcheck.importing.readers import FileKind, FileRead, Read, ReadContext, Sniff
 from leadcheck.importing.resolve import Instruments, label
 from leadcheck.instrument.model import IMPORTANCE_PREFIX, SELF
-from leadcheck.problems import Location, Problems
-from leadcheck.responses import Answer, IncomingResponse
 from leadcheck.store import Assessment, Store
 
 if TYPE_CHECKING:

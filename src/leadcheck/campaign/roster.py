@@ -18,12 +18,12 @@ from pathlib import Path
 
 from email_validator import EmailNotValidError, ValidatedEmail, validate_email
 
-from leadcheck.errors import NotFoundError
+from leadcheck.base.errors import NotFoundError
+from leadcheck.base.names import name_problem
+from leadcheck.base.problems import Problems
 from leadcheck.importing import csvfile
 from leadcheck.importing.columns import describe_groups, loose, match_group
 from leadcheck.instrument.model import SELF, Instrument
-from leadcheck.names import name_problem
-from leadcheck.problems import Problems
 from leadcheck.store import Leader, Store, leader_key, leader_name_problem
 from leadcheck.store.roster import INVITED as INVITED
 from leadcheck.store.roster import NOMINATED as NOMINATED

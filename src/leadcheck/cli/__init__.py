@@ -72,7 +72,7 @@ def _root(
 
 def _show_notices() -> None:
     """Show the core's notices (waiting for another writer) on stderr, once per process."""
-    from leadcheck import notices
+    from leadcheck.base import notices
 
     if _notice not in notices.listeners:
         notices.listeners.append(_notice)
@@ -182,7 +182,7 @@ def _stop_cleanly_on_sigterm() -> None:
     import signal
     import sys
 
-    from leadcheck.errors import ExitCode
+    from leadcheck.base.errors import ExitCode
 
     def stop(signum: int, frame: object) -> None:
         sys.exit(ExitCode.TERMINATED)
@@ -242,7 +242,7 @@ def _utf8_arguments() -> None:
     import os
     import sys
 
-    from leadcheck.errors import ExitCode
+    from leadcheck.base.errors import ExitCode
 
     for i, arg in enumerate(sys.argv):
         if any("\udc80" <= ch <= "\udcff" for ch in arg):

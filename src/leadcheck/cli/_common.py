@@ -13,7 +13,7 @@ from typing import Annotated, Any
 
 import typer
 
-from leadcheck.errors import ExitCode, LeadcheckError
+from leadcheck.base.errors import ExitCode, LeadcheckError
 
 DEFAULT_DB = "leadcheck.db"
 
@@ -303,7 +303,7 @@ def working(message: str) -> Iterator[None]:
 def key_notice(store: Any) -> None:
     """Warn, once per command, when the workspace's key file was missing and a new key was made."""
     if store.raters.key_replaced:
-        from leadcheck.keys import key_path
+        from leadcheck.base.keys import key_path
 
         typer.echo(
             f"warning: the key of this workspace was not found at {key_path(store.workspace_id)}; a new one "

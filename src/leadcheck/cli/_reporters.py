@@ -14,11 +14,11 @@ from typing import TYPE_CHECKING, Any
 
 import typer
 
+from leadcheck.base.problems import ERROR, capped, shorten
 from leadcheck.cli._common import console, printable
-from leadcheck.problems import ERROR, capped, shorten
 
 if TYPE_CHECKING:
-    from leadcheck.problems import Problem
+    from leadcheck.base.problems import Problem
 
 
 class Format(str, enum.Enum):

@@ -11,7 +11,8 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from leadcheck import text as txt
+from leadcheck.base import text as txt
+from leadcheck.base.errors import ExitCode
 from leadcheck.campaign import PASSWORD_ENV
 from leadcheck.cli._common import (
     CohortOpt,
@@ -34,7 +35,6 @@ from leadcheck.cli._common import (
     working,
 )
 from leadcheck.cli._help import Command, Group
-from leadcheck.errors import ExitCode
 
 if TYPE_CHECKING:
     from leadcheck.campaign.invitations import SmtpServer
@@ -99,7 +99,7 @@ def _instruments_for(store: Store, leaders: list[str], chosen: str | None) -> di
 
 
 def _print_problems(problems: Sequence[object]) -> None:
-    from leadcheck.problems import capped
+    from leadcheck.base.problems import capped
 
     shown, rest = capped(problems)
     for problem in shown:
@@ -129,8 +129,8 @@ def raters_import(
 
     All of them, or (on any problem) none: every problem is listed.
     """
+    from leadcheck.base.problems import Problems
     from leadcheck.campaign import roster
-    from leadcheck.problems import Problems
     from leadcheck.store import leader_name_problem
 
     problems = Problems(str(file))
@@ -176,9 +176,9 @@ def raters_add(
     cohort: IntoCohortOpt = None,
 ) -> None:
     """Add one rater to a leader's roster."""
+    from leadcheck.base.errors import UsageError
+    from leadcheck.base.problems import Problems
     from leadcheck.campaign import roster
-    from leadcheck.errors import UsageError
-    from leadcheck.problems import Problems
 
     problems = Problems("command line")
     nomination = roster.Nomination(leader.strip(), name.strip(), email.strip(), group)
@@ -274,7 +274,7 @@ def _server(smtp: str | None, user: str | None) -> SmtpServer | None:
 
     if smtp is None:
         if user is not None:
-            from leadcheck.errors import UsageError
+            from leadcheck.base.errors import UsageError
 
             raise UsageError("--smtp-user needs --smtp HOST[:PORT]")
         return None
@@ -290,7 +290,7 @@ def _server(smtp: str | None, user: str | None) -> SmtpServer | None:
 def _due(due: str | None) -> str | None:
     from datetime import date
 
-    from leadcheck.errors import UsageError
+    from leadcheck.base.errors import UsageError
 
     if due is None:
         return None
@@ -322,9 +322,9 @@ def _issue(
     pulse: bool = False,
     new_pulse: bool = False,
 ) -> None:
+    from leadcheck.base.errors import UsageError
     from leadcheck.campaign.invitations import check_sender, load_template
     from leadcheck.campaign.issue import check_server, issue_forms, recover_staged, send_issued
-    from leadcheck.errors import UsageError
 
     if leader is not None and cohort is not None:
         raise UsageError("give either LEADER or --cohort, not both")
@@ -389,7 +389,7 @@ def _listing_not_reached() -> Iterator[None]:
 
 def _check_output_folder(output: Path) -> None:
     """-o names a folder that exists or can be made here."""
-    from leadcheck.errors import NO_FOLDER, UsageError, cannot_write
+    from leadcheck.base.errors import NO_FOLDER, UsageError, cannot_write
 
     if output.exists() and not output.is_dir():
         raise UsageError(f"{output}: is a file; -o names a folder for the forms and emails")
@@ -400,8 +400,8 @@ def _check_output_folder(output: Path) -> None:
 def _waiting(store: Store, leader: str | None, cohort: str | None, reminder: bool) -> list[RosterRater]:
     """The raters waiting for a form (invitations) or for whose form we wait (reminders); when there
     are none, says so."""
+    from leadcheck.base.errors import NotFoundError
     from leadcheck.campaign import roster
-    from leadcheck.errors import NotFoundError
 
     who = store.leaders.get(leader) if leader else None
     if cohort is not None and not store.leaders.every(cohort):
@@ -427,7 +427,7 @@ def _pulse_waiting(
     """The raters waiting for a pulse form (or, reminding, for whose pulse form we wait), and each of
     their leaders' pulse; when there are none, says so. A cohort's leaders without a plan are named
     and skipped; a leader named alone without one is an error."""
-    from leadcheck.errors import NotFoundError
+    from leadcheck.base.errors import NotFoundError
     from leadcheck.pulse import rounds
 
     if cohort is not None and not store.leaders.every(cohort):
@@ -593,7 +593,7 @@ def pulse(
     Run it again to send forms to raters added since; --new starts a second pulse.
     """
     if leader is None and cohort is None:
-        from leadcheck.errors import UsageError
+        from leadcheck.base.errors import UsageError
 
         raise UsageError("give a LEADER or --cohort NAME: whose raters the pulse goes to")
     _issue(

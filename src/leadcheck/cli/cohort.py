@@ -10,7 +10,8 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from leadcheck import text as txt
+from leadcheck.base import text as txt
+from leadcheck.base.errors import ExitCode
 from leadcheck.cli._common import (
     DraftOpt,
     JobsOpt,
@@ -24,7 +25,6 @@ from leadcheck.cli._common import (
     output_option,
 )
 from leadcheck.cli._help import Command, Group
-from leadcheck.errors import ExitCode
 
 if TYPE_CHECKING:
     from leadcheck.cohort.run import CohortResult

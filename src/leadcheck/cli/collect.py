@@ -10,7 +10,8 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from leadcheck import text as txt
+from leadcheck.base import text as txt
+from leadcheck.base.errors import INVALID, OK, ExitCode, UsageError
 from leadcheck.cli._common import (
     cohort_option,
     complete_leader,
@@ -22,7 +23,6 @@ from leadcheck.cli._common import (
     new_option,
 )
 from leadcheck.cli._help import Command
-from leadcheck.errors import INVALID, OK, ExitCode, UsageError
 
 if TYPE_CHECKING:
     from leadcheck.collect import Prompt, Session
@@ -52,7 +52,7 @@ ASSESS_EXIT_CODES = _exit_codes_help("such as an instrument without a self group
 RATE_EXIT_CODES = _exit_codes_help("such as an --as group the instrument does not have")
 
 
-# Control flow, not an error: the session loop ends on it (so not in leadcheck.errors).
+# Control flow, not an error: the session loop ends on it (so not in leadcheck.base.errors).
 class _Quit(Exception):
     """The rater pressed q: stop, everything is saved."""
 

@@ -11,7 +11,8 @@ from typing import TYPE_CHECKING, Annotated, Any, TextIO
 
 import typer
 
-from leadcheck import text as txt
+from leadcheck.base import text as txt
+from leadcheck.base.errors import ExitCode
 from leadcheck.cli._common import (
     IntoCohortOpt,
     complete_leader,
@@ -28,7 +29,6 @@ from leadcheck.cli._common import (
 )
 from leadcheck.cli._help import Command
 from leadcheck.cli._reporters import Format, Report, print_report
-from leadcheck.errors import ExitCode
 from leadcheck.exportformats import DEFAULT_EXPORT, EXPORT_FORMATS
 from leadcheck.exportformats import formats_help as export_formats_help
 
@@ -65,7 +65,7 @@ def _open_existing(ctx: typer.Context) -> Store | None:
 
 def _write_text(text: str, output: Path, force: bool) -> bool:
     """Write ``text`` to ``output`` atomically (or to standard output for -); True when a file was written."""
-    from leadcheck.errors import NO_FOLDER, UsageError, cannot_write
+    from leadcheck.base.errors import NO_FOLDER, UsageError, cannot_write
     from leadcheck.importing.output import atomic_text
 
     if str(output) == "-":
@@ -105,7 +105,7 @@ def form(
     force: Annotated[bool, force_option("Overwrite FILE if it exists.")] = False,
 ) -> None:
     """Write a blank response file one rater fills in with any text editor and sends back."""
-    from leadcheck.errors import UsageError
+    from leadcheck.base.errors import UsageError
     from leadcheck.importing.resolve import label
     from leadcheck.importing.responsefile import form_group, form_instrument, write_form
 
@@ -205,8 +205,8 @@ def import_(
     import contextlib
     import tempfile
 
+    from leadcheck.base.errors import LeadcheckError, UsageError
     from leadcheck.campaign.returns import QUESTIONNAIRE
-    from leadcheck.errors import LeadcheckError, UsageError
     from leadcheck.importing import ImportOptions, apply_plan, plan_import, readers
     from leadcheck.store import Store
 
@@ -258,7 +258,7 @@ def import_(
 
 def _group_map(entries: Sequence[str]) -> tuple[tuple[str, str], ...]:
     """The --group-map LABEL=GROUP entries as (label, group) pairs; the last "=" splits, so labels may hold one."""
-    from leadcheck.errors import UsageError
+    from leadcheck.base.errors import UsageError
 
     pairs: list[tuple[str, str]] = []
     for entry in entries:
@@ -395,7 +395,7 @@ def export(
     ] = False,
 ) -> None:
     """Export every response, for backups and for other tools; `leadcheck import` reads it back."""
-    from leadcheck.errors import NO_FOLDER, UsageError, cannot_write
+    from leadcheck.base.errors import NO_FOLDER, UsageError, cannot_write
     from leadcheck.importing.export import release_count
     from leadcheck.importing.output import atomic_text
     from leadcheck.store import Store

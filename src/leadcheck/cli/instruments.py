@@ -8,10 +8,10 @@ from typing import Annotated
 
 import typer
 
-from leadcheck import text as txt
+from leadcheck.base import text as txt
+from leadcheck.base.errors import ExitCode
 from leadcheck.cli._common import FormatOpt, TextOrJson, complete_instrument, console
 from leadcheck.cli._help import Command, Group
-from leadcheck.errors import ExitCode
 
 app = typer.Typer(
     help="List the available instruments and show what they ask.",

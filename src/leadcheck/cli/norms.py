@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from leadcheck import text as txt
+from leadcheck.base import text as txt
 from leadcheck.cli._common import (
     assessment_option,
     complete_cohort,
@@ -51,8 +51,8 @@ def build(
     private counts of their all-others means in bins of the scale, and the mean and percentile points 5 to 95 computed
     from those counts; with its source, date and the mechanism's parameters. No names, answers or individual scores.
     """
-    from leadcheck.atomic import write_atomic
-    from leadcheck.errors import UsageError
+    from leadcheck.base.atomic import write_atomic
+    from leadcheck.base.errors import UsageError
     from leadcheck.norms import build_from_store, dump_for
     from leadcheck.store import Store
 

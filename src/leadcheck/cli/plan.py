@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
+from leadcheck.base.errors import INVALID, ExitCode, PlanError, UsageError
 from leadcheck.cli._common import (
     AssessmentInstrumentOpt,
     FormatOpt,
@@ -20,7 +21,6 @@ from leadcheck.cli._common import (
     working,
 )
 from leadcheck.cli._help import Command
-from leadcheck.errors import INVALID, ExitCode, PlanError, UsageError
 
 if TYPE_CHECKING:
     from leadcheck.development import Offer, PlanRound
@@ -130,7 +130,7 @@ def _show(out: Any, saved: Plan | tuple[Focus, ...], where: PlanRound) -> None:
 
 def _write_page(saved: Plan, where: PlanRound, output: Path) -> None:
     """The one-page plan PDF, written whole or not at all."""
-    from leadcheck.atomic import write_atomic
+    from leadcheck.base.atomic import write_atomic
     from leadcheck.development import plan_page
     from leadcheck.report.glyphs import warning
     from leadcheck.report.render import render_plan

@@ -11,7 +11,8 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from leadcheck import text as txt
+from leadcheck.base import text as txt
+from leadcheck.base.errors import ExitCode
 from leadcheck.cli._common import (
     LeaderArg,
     cohort_option,
@@ -22,7 +23,6 @@ from leadcheck.cli._common import (
     format_option,
 )
 from leadcheck.cli._help import Command
-from leadcheck.errors import ExitCode
 
 if TYPE_CHECKING:
     from leadcheck.purge import PurgeCount
@@ -154,7 +154,7 @@ def purge(
     Give one LEADER, or --cohort NAME, or --before DATE (YYYY-MM-DD). The data is
     overwritten in the file and its write-ahead log, not only unlinked.
     """
-    from leadcheck.errors import UsageError
+    from leadcheck.base.errors import UsageError
     from leadcheck.purge import Selection
     from leadcheck.purge import purge as run_purge
     from leadcheck.store import Store
@@ -182,7 +182,7 @@ def purge(
 
 def _cutoff(before: str | None) -> date | None:
     """The --before date, or None when not given."""
-    from leadcheck.errors import UsageError
+    from leadcheck.base.errors import UsageError
 
     if before is None:
         return None
@@ -206,7 +206,7 @@ def _removed(planned: PurgeCount, by_date: bool = False) -> str:
 
 def key(ctx: typer.Context) -> None:
     """Where this workspace's rater key is kept (outside the workspace file; move it with the file)."""
-    from leadcheck.keys import key_path
+    from leadcheck.base.keys import key_path
     from leadcheck.store import Store
 
     with Store.open(db_path(ctx), create=False) as store:

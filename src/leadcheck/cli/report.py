@@ -65,7 +65,7 @@ def report(
     fmt = format_for(output, format).name
     if pulse:
         if draft or norms is not None or instrument is not None:
-            from leadcheck.errors import UsageError
+            from leadcheck.base.errors import UsageError
 
             raise UsageError(
                 "--pulse writes the pulse's page: --draft, --norms and --instrument do not apply"

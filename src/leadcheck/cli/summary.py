@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from leadcheck import text as txt
+from leadcheck.base import text as txt
 from leadcheck.cli._common import (
     FORMAT_HELP,
     AssessmentInstrumentOpt,

@@ -9,10 +9,10 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from leadcheck import text as txt
+from leadcheck.base import text as txt
+from leadcheck.base.errors import INVALID, OK
 from leadcheck.cli._common import console, format_option, output_option
 from leadcheck.cli._reporters import Format, Report, print_report
-from leadcheck.errors import INVALID, OK
 
 if TYPE_CHECKING:
     from leadcheck.instrument.validate import ValidationResult
@@ -84,7 +84,7 @@ def validate(
 
     files = list(instrument_sources(paths))
     if not files:
-        from leadcheck.errors import UsageError
+        from leadcheck.base.errors import UsageError
 
         raise UsageError("no *.yaml or *.yml files found in " + ", ".join(str(p) for p in paths))
     results = [validate_file(f, within) for f, within in files]

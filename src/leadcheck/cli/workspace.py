@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
+from leadcheck.base.errors import NotFoundError
 from leadcheck.cli._common import (
     CohortOpt,
     FormatOpt,
@@ -19,7 +20,6 @@ from leadcheck.cli._common import (
     wants_json,
 )
 from leadcheck.cli._help import Command
-from leadcheck.errors import NotFoundError
 
 if TYPE_CHECKING:
     from leadcheck.campaign.tracking import GroupReturns

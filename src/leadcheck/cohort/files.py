@@ -11,9 +11,9 @@ import secrets
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 
-from leadcheck.codeversion import code_version
-from leadcheck.filenames import slug
-from leadcheck.responses import Response
+from leadcheck.base.codeversion import code_version
+from leadcheck.base.filenames import slug
+from leadcheck.base.responses import Response
 
 __all__ = ["MANIFEST", "SUMMARY", "file_names", "leader_codes"]
 
@@ -114,7 +114,7 @@ def read_manifest(folder: Path) -> dict[str, str]:
 
 
 def write_manifest(folder: Path, reports: Mapping[str, str]) -> None:
-    from leadcheck.atomic import write_atomic
+    from leadcheck.base.atomic import write_atomic
 
     text = json.dumps({"version": 1, "reports": dict(sorted(reports.items()))}, indent=1)
     write_atomic(folder / MANIFEST, text.encode())

@@ -12,11 +12,11 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from fractions import Fraction
 
-from leadcheck import text as txt
+from leadcheck.base import text as txt
+from leadcheck.base.views import Cell, Table
 from leadcheck.change import IMPROVEMENT, RoundChange
 from leadcheck.store import Leader, Store
 from leadcheck.store.plans import Plan
-from leadcheck.views import Cell, Table
 
 
 @dataclass(frozen=True)

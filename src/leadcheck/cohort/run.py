@@ -20,7 +20,15 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from leadcheck.atomic import write_atomic
+from leadcheck.base.atomic import write_atomic
+from leadcheck.base.errors import (
+    LeadcheckError,
+    NotFoundError,
+    ReportError,
+    SchedulerError,
+    StoreError,
+    UsageError,
+)
 from leadcheck.cohort.files import (
     CODES,
     SUMMARY,
@@ -33,14 +41,6 @@ from leadcheck.cohort.files import (
 )
 from leadcheck.cohort.statistics import CohortBuilder
 from leadcheck.development import report_plans
-from leadcheck.errors import (
-    LeadcheckError,
-    NotFoundError,
-    ReportError,
-    SchedulerError,
-    StoreError,
-    UsageError,
-)
 from leadcheck.norms import Norms, norms_digest
 from leadcheck.pdf.process import warm_up
 from leadcheck.report.bundle import load_bundle

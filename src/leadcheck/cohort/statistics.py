@@ -11,9 +11,9 @@ import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
-from leadcheck import exact
+from leadcheck.base import exact
+from leadcheck.base.responses import Response
 from leadcheck.instrument.model import SELF, Competency, Instrument
-from leadcheck.responses import Response
 from leadcheck.scoring import CATEGORIES, TOP_ITEMS, Scorecard
 from leadcheck.stats import AlphaAccumulator, feldt_interval, percentile_ranks
 

@@ -6,12 +6,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 
-from leadcheck import text as txt
-from leadcheck.charts import Chart, heatmap, strip_chart
+from leadcheck.base import text as txt
+from leadcheck.base.charts import Chart, heatmap, strip_chart
+from leadcheck.base.views import Cell, Table
 from leadcheck.cohort.statistics import ALPHA_MIN_LEADERS, CohortStats
 from leadcheck.instrument.model import Instrument
 from leadcheck.scoring import CATEGORIES, marked_text
-from leadcheck.views import Cell, Table
 
 HEATMAP_ROWS = 40  # rows per heatmap: WeasyPrint clips, never splits, an SVG taller than a page
 

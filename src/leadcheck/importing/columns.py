@@ -10,9 +10,9 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import cached_property
 
+from leadcheck.base.problems import shorten
+from leadcheck.base.responses import Answer
 from leadcheck.instrument.model import SELF_NOT_OBSERVED, Instrument, Scale, importance_key
-from leadcheck.problems import shorten
-from leadcheck.responses import Answer
 
 # Cell values that mean "not observed" besides the scale's own label (compared loosely).
 NOT_OBSERVED_WORDS = ("n", "na", "n/a", "not observed", "not applicable", "not answered")
@@ -155,7 +155,7 @@ class ColumnMatcher:
         return None
 
 
-# Not a LeadcheckError (and not in leadcheck.errors): it never leaves the import, whose readers
+# Not a LeadcheckError (and not in leadcheck.base.errors): it never leaves the import, whose readers
 # turn it into a Problem at the cell it came from.
 class AnswerError(ValueError):
     """A cell that is not an answer on the scale. The message never quotes the cell: a comment

@@ -10,9 +10,9 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from leadcheck.errors import ImportProblemError
-from leadcheck.infiles import check_regular
-from leadcheck.problems import Problems
+from leadcheck.base.errors import ImportProblemError
+from leadcheck.base.infiles import check_regular
+from leadcheck.base.problems import Problems
 
 MAX_FILE_BYTES = 50 * 1024 * 1024
 DELIMITERS = (",", ";", "\t")

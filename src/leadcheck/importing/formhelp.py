@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from leadcheck import text as txt
+from leadcheck.base import text as txt
 from leadcheck.instrument.model import IMPORTANCE_PREFIX
 
 ANSWER_INDENT = 2  # "  l-1: 4"

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-from leadcheck.errors import InstrumentError
+from leadcheck.base.errors import InstrumentError
 from leadcheck.importing import csvfile, layouts
 from leadcheck.importing.export import ExportReader, is_json, read_export_csv, read_export_json
 from leadcheck.importing.readers import FileKind, FileRead, Read, ReadContext, register

@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
+from leadcheck.base.problems import Location
+from leadcheck.base.responses import IncomingResponse
 from leadcheck.instrument.model import Instrument
-from leadcheck.problems import Location
-from leadcheck.responses import IncomingResponse
 from leadcheck.store.plans import Focus
 
 

@@ -1,4 +1,4 @@
-"""Files named with -o for forms and exports, written atomically (leadcheck.atomic)."""
+"""Files named with -o for forms and exports, written atomically (leadcheck.base.atomic)."""
 
 from __future__ import annotations
 
@@ -7,17 +7,17 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import TextIO
 
-from leadcheck.atomic import atomic_open
-from leadcheck.errors import WRITE, OutputError, cannot_write
+from leadcheck.base.atomic import atomic_open
+from leadcheck.base.errors import WRITE, OutputError, cannot_write
 
 
 @contextlib.contextmanager
 def atomic_text(path: Path) -> Iterator[TextIO]:
     """A UTF-8 text stream whose content replaces ``path`` only when the block ends without an error.
 
-    Symlinks and special files are handled as leadcheck.atomic.atomic_open
+    Symlinks and special files are handled as leadcheck.base.atomic.atomic_open
     handles them; a folder, or a place that cannot be written, is an OutputError
-    (leadcheck.errors.TargetError is one).
+    (leadcheck.base.errors.TargetError is one).
     """
     try:
         with atomic_open(path, "w") as stream:

@@ -9,7 +9,10 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from leadcheck.errors import ImportProblemError, InstrumentError, UsageError
+from leadcheck.base.errors import ImportProblemError, InstrumentError, UsageError
+from leadcheck.base.infiles import check_regular
+from leadcheck.base.problems import ERROR, WARNING, Location, Problem, Problems
+from leadcheck.base.responses import content_digest
 from leadcheck.importing import kinds, layouts, readers
 from leadcheck.importing.closenames import CloseNames, close_name_message
 from leadcheck.importing.export import ExportReader, iter_known_raters
@@ -26,10 +29,7 @@ from leadcheck.importing.model import (
 from leadcheck.importing.policy import add_responses, stored_group
 from leadcheck.importing.resolve import Instruments, label
 from leadcheck.importing.staging import Staging
-from leadcheck.infiles import check_regular
 from leadcheck.instrument.model import SELF, Instrument
-from leadcheck.problems import ERROR, WARNING, Location, Problem, Problems
-from leadcheck.responses import content_digest
 from leadcheck.store import Leader, Store, leader_key, leader_name_problem
 from leadcheck.store.responses import BATCH
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from leadcheck.errors import ImportProblemError, StoreError
+from leadcheck.base.errors import ImportProblemError, StoreError
+from leadcheck.base.responses import IncomingResponse
 from leadcheck.instrument.model import Instrument
-from leadcheck.responses import IncomingResponse
 from leadcheck.store import Assessment, Leader, Store, leader_key, leader_name_problem, now
 from leadcheck.store.responses import WRITE_BATCH, NewResponse
 

@@ -17,10 +17,10 @@ from typing import TYPE_CHECKING
 from leadcheck.importing import csvfile
 
 if TYPE_CHECKING:
+    from leadcheck.base.problems import Problems
     from leadcheck.importing.export import ExportReader, KnownRater
     from leadcheck.importing.model import ImportOptions, Parsed
     from leadcheck.importing.resolve import Instruments
-    from leadcheck.problems import Problems
     from leadcheck.store import Store
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from leadcheck.errors import InstrumentError
+from leadcheck.base.errors import InstrumentError
 from leadcheck.instrument.catalog import (
     DEFAULT_INSTRUMENT,
     builtin_ids,

@@ -7,8 +7,11 @@ import json
 import textwrap
 from pathlib import Path
 
-from leadcheck import yamlsafe
-from leadcheck.errors import UsageError
+from leadcheck.base import yamlsafe
+from leadcheck.base.errors import UsageError
+from leadcheck.base.problems import Location, Problems
+from leadcheck.base.responses import Answer, IncomingResponse
+from leadcheck.base.yamlsafe import Mark, Node
 from leadcheck.importing.columns import AnswerError, describe_groups, match_group, parse_answer
 from leadcheck.importing.export import TOO_DEEP
 from leadcheck.importing.formhelp import find_slip
@@ -23,10 +26,7 @@ from leadcheck.instrument.model import (
     importance_problem,
     not_observed_label,
 )
-from leadcheck.problems import Location, Problems
-from leadcheck.responses import Answer, IncomingResponse
 from leadcheck.store import Store
-from leadcheck.yamlsafe import Mark, Node
 
 FORMAT_KEY = "leadcheck_response"
 FORMAT_VERSION = 1

@@ -31,10 +31,10 @@ from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from types import MappingProxyType
 
+from leadcheck.base.problems import Location
+from leadcheck.base.responses import Answer, IncomingResponse
 from leadcheck.importing.model import Parsed, Round
 from leadcheck.instrument.model import SELF, Instrument
-from leadcheck.problems import Location
-from leadcheck.responses import Answer, IncomingResponse
 from leadcheck.store import leader_key
 
 # Shared by every response kept without its answers and comments.

@@ -9,7 +9,9 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import PurePath
 
-from leadcheck import text as txt
+from leadcheck.base import text as txt
+from leadcheck.base.problems import ERROR, Location, Problems, shorten
+from leadcheck.base.responses import Answer, IncomingResponse
 from leadcheck.importing import layouts
 from leadcheck.importing.columns import (
     AnswerError,
@@ -26,8 +28,6 @@ from leadcheck.importing.model import ImportOptions, Parsed
 from leadcheck.importing.resolve import Instruments, label
 from leadcheck.importing.timestamps import TimestampError, parse_timestamp
 from leadcheck.instrument.model import Instrument, importance_problem
-from leadcheck.problems import ERROR, Location, Problems, shorten
-from leadcheck.responses import Answer, IncomingResponse
 from leadcheck.store import cohort_name_problem
 
 # Qualtrics' Status of responses that are not real ones: previews, tests, spam.

@@ -7,11 +7,11 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from leadcheck import text as txt
-from leadcheck.errors import InstrumentError, UsageError
+from leadcheck.base import text as txt
+from leadcheck.base.errors import InstrumentError, UsageError
+from leadcheck.base.resources import instruments_dir
 from leadcheck.instrument.model import Instrument
 from leadcheck.instrument.validate import ValidationResult, validate_file, validate_text
-from leadcheck.resources import instruments_dir
 
 YAML_SUFFIXES = (".yaml", ".yml")
 DEFAULT_INSTRUMENT = "psl-360"

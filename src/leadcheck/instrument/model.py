@@ -6,7 +6,7 @@ import hashlib
 from dataclasses import dataclass, field
 from functools import cached_property
 
-from leadcheck.problems import shorten
+from leadcheck.base.problems import shorten
 
 DEFAULT_MIN_RATERS = {"self": 1, "manager": 1, "peer": 3, "direct_report": 3, "other": 3}
 FALLBACK_MIN_RATERS = 3

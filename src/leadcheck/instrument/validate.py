@@ -13,8 +13,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from leadcheck import text as txt
-from leadcheck import yamlsafe
+from leadcheck.base import text as txt
+from leadcheck.base import yamlsafe
+from leadcheck.base.problems import ERROR, WARNING, Location, Problem
+from leadcheck.base.yamlsafe import Mark, Node
 from leadcheck.instrument import spec as S
 from leadcheck.instrument.model import (
     DEFAULT_IMPORTANCE_GROUPS,
@@ -33,8 +35,6 @@ from leadcheck.instrument.model import (
     ScalePoint,
     ScoringSettings,
 )
-from leadcheck.problems import ERROR, WARNING, Location, Problem
-from leadcheck.yamlsafe import Mark, Node
 
 __all__ = [
     "ERROR",
@@ -693,7 +693,7 @@ def _schema_reference(data: bytes, path: Path, name: str) -> Problem | None:
     reference = found[1].decode("utf-8", "replace")
     if "://" in reference or (path.parent / reference).is_file():
         return None
-    from leadcheck.resources import instruments_dir
+    from leadcheck.base.resources import instruments_dir
 
     if path.resolve().parent == instruments_dir().resolve():
         return None

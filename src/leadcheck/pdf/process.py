@@ -29,7 +29,7 @@ from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any, TypeVar
 
-from leadcheck.errors import ReportError
+from leadcheck.base.errors import ReportError
 
 T = TypeVar("T")
 R = TypeVar("R")

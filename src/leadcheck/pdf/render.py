@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import unquote
 
-from leadcheck.errors import ReportError
+from leadcheck.base.errors import ReportError
 
 # The base URL of every document: relative references resolve below it, to the files the document ships.
 BUNDLE_ROOT = "file:///leadcheck-bundle/"

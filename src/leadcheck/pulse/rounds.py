@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from leadcheck.errors import NotFoundError
+from leadcheck.base.errors import NotFoundError
 from leadcheck.instrument.model import SELF, Instrument
 from leadcheck.pulse.instrument import pulse_instrument
 from leadcheck.store import SELF_IDENTITY, Assessment, Leader, Store

@@ -8,7 +8,7 @@ from fractions import Fraction
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from leadcheck import text as txt
+from leadcheck.base import text as txt
 from leadcheck.pulse.instrument import CHANGE_SCALE, long_date
 from leadcheck.pulse.results import MEANING, ChangeCounts, PulseResults
 
@@ -187,8 +187,8 @@ def write_page(store: Store, leader: str, output: Path, fmt: str, template_dir: 
     a file without its release); its size in bytes. NotFoundError before any pulse."""
     import hashlib
 
-    from leadcheck.atomic import write_atomic
-    from leadcheck.errors import NotFoundError
+    from leadcheck.base.atomic import write_atomic
+    from leadcheck.base.errors import NotFoundError
     from leadcheck.pulse import results, rounds
 
     person = store.leaders.get(leader)

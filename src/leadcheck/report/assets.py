@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 from html.parser import HTMLParser
 
-from leadcheck.errors import ReportError
+from leadcheck.base.errors import ReportError
 
 MAX_DRAWN = 20_000  # SVG elements one asset, or one report, draws with <use> expanded (the demo report: 761)
 MAX_DEPTH = 256  # nesting of elements in an SVG

@@ -13,9 +13,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from leadcheck.errors import ReportError
+from leadcheck.base.errors import ReportError
+from leadcheck.base.resources import templates_dir
 from leadcheck.pdf.render import ASSET_SUFFIXES, BUNDLE_ROOT
-from leadcheck.resources import templates_dir
 
 __all__ = ["ASSET_SUFFIXES", "BUNDLE_ROOT", "TemplateBundle", "load_bundle"]
 

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
-from leadcheck.errors import UsageError
+from leadcheck.base.errors import UsageError
 from leadcheck.pdf.render import ASSET_SUFFIXES
 from leadcheck.report.bundle import TemplateBundle
 

@@ -12,8 +12,8 @@ import jinja2.utils
 from jinja2 import nodes
 from jinja2.compiler import CodeGenerator, Frame
 
-from leadcheck import text as txt
-from leadcheck.errors import ReportError
+from leadcheck.base import text as txt
+from leadcheck.base.errors import ReportError
 from leadcheck.report import budget
 from leadcheck.report.bundle import TemplateBundle
 
@@ -143,7 +143,7 @@ def environment(bundle: TemplateBundle) -> jinja2.Environment:
             finalize=_finalize,
             **OPTIONS,
         )
-        # Numbers, signs and plurals print as everywhere else (leadcheck.text).
+        # Numbers, signs and plurals print as everywhere else (leadcheck.base.text).
         env.filters.update(score=txt.score, signed=txt.signed, plural=txt.plural, count=txt.count)
         # Every filter takes a step and has its result measured; those that can grow a value are checked first.
         env.filters = {name: budget.metered_filter(name, f) for name, f in env.filters.items()}

@@ -115,7 +115,7 @@ def release(
     """Record the release in the ledger (leadcheck.scorecards.publish), then write ``data`` to ``path``
     atomically: never a file without its release. Without ``data``, the release alone (figures shown
     elsewhere, as a failed leader's in the cohort summary)."""
-    from leadcheck.atomic import write_atomic
+    from leadcheck.base.atomic import write_atomic
     from leadcheck.scorecards import publish
 
     publish(store, scored, kind, hashlib.sha256(data).hexdigest() if data is not None else "")

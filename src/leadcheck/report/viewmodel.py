@@ -9,10 +9,11 @@ from typing import TYPE_CHECKING
 
 from leadcheck import change as chg
 from leadcheck import development as development_plan
-from leadcheck import exact, findings, priorities
-from leadcheck import text as txt
+from leadcheck import findings, priorities
 from leadcheck.anonymity import POOLED, enough
-from leadcheck.charts import (
+from leadcheck.base import exact
+from leadcheck.base import text as txt
+from leadcheck.base.charts import (
     BarRow,
     Chart,
     Series,
@@ -21,6 +22,7 @@ from leadcheck.charts import (
     group_bar_chart,
     radar_chart,
 )
+from leadcheck.base.views import Cell, Table
 from leadcheck.development import PlanSection
 from leadcheck.instrument.model import SELF, Instrument
 from leadcheck.report.longtext import prepare_comment
@@ -41,7 +43,6 @@ from leadcheck.scoring import (
     is_hidden_strength,
     marked_text,
 )
-from leadcheck.views import Cell, Table
 
 if TYPE_CHECKING:
     from leadcheck.norms import Norms

@@ -10,7 +10,7 @@ import sqlite3
 from dataclasses import dataclass
 from typing import Any
 
-from leadcheck.errors import NotFoundError, StoreError
+from leadcheck.base.errors import NotFoundError, StoreError
 from leadcheck.instrument.model import Instrument
 from leadcheck.store import clock
 from leadcheck.store.connection import Connection

@@ -11,8 +11,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TypeVar
 
-from leadcheck.errors import NotFoundError, StoreError
-from leadcheck.notices import notify
+from leadcheck.base.errors import NotFoundError, StoreError
+from leadcheck.base.notices import notify
 from leadcheck.store import migrations
 from leadcheck.store.failures import (
     SQLITE_BUSY,

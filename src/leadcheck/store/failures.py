@@ -8,7 +8,7 @@ import re
 import sqlite3
 from pathlib import Path
 
-from leadcheck.errors import StoreError
+from leadcheck.base.errors import StoreError
 
 # SQLite's primary result codes (sqlite3.h), for error messages a user can act on.
 SQLITE_PERM, SQLITE_BUSY, SQLITE_LOCKED, SQLITE_READONLY = 3, 5, 6, 8
@@ -28,7 +28,7 @@ def refuse_foreign(conn: sqlite3.Connection, path: Path) -> None:
     A leadcheck workspace has a schema version (PRAGMA user_version), every
     table of the first migration, and its mark in ``meta``: a 64-hex-digit
     ``rater_key`` at schema 1, a 32-hex-digit ``workspace_id`` from schema 2 on
-    (the key then lives outside the file, leadcheck.keys); an empty file has
+    (the key then lives outside the file, leadcheck.base.keys); an empty file has
     none of them. Another program's file with a ``meta`` table and
     user_version 1 is not taken for one (nor switched to WAL).
     """

@@ -22,7 +22,7 @@ import os
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from leadcheck.errors import StoreError
+from leadcheck.base.errors import StoreError
 from leadcheck.store.connection import Connection
 
 # Assessments read per query: below SQLite's smallest limit on bound values (999).

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import unicodedata
 
-from leadcheck.errors import StoreError
-from leadcheck.names import JOINERS, MAX_NAME, name_problem
+from leadcheck.base.errors import StoreError
+from leadcheck.base.names import JOINERS, MAX_NAME, name_problem
 
 MAX_LEADER_NAME = MAX_NAME
 _JOINERS = JOINERS

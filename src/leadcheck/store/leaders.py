@@ -6,7 +6,7 @@ import difflib
 import sqlite3
 from dataclasses import dataclass
 
-from leadcheck.errors import NotFoundError
+from leadcheck.base.errors import NotFoundError
 from leadcheck.store import clock
 from leadcheck.store.connection import Connection
 from leadcheck.store.leadernames import checked_cohort, checked_name, leader_key

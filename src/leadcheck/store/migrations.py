@@ -59,7 +59,7 @@ MIGRATIONS: tuple[str, ...] = (
         PRIMARY KEY (response_id, question_id)
     );
     """,
-    # 2: the release ledger (leadcheck.releases). The rater key leaves the file (leadcheck.keys):
+    # 2: the release ledger (leadcheck.releases). The rater key leaves the file (leadcheck.base.keys):
     # migrations.apply moves it out before this step deletes it.
     """
     CREATE TABLE releases (
@@ -172,8 +172,8 @@ def apply(c: sqlite3.Connection) -> None:
 
 
 def key_out_of_file(c: sqlite3.Connection) -> None:
-    """Give the workspace an id and its key a file of its own (leadcheck.keys)."""
-    from leadcheck.keys import write_key
+    """Give the workspace an id and its key a file of its own (leadcheck.base.keys)."""
+    from leadcheck.base.keys import write_key
 
     row = c.execute("SELECT value FROM meta WHERE key = 'workspace_id'").fetchone()
     workspace_id = row[0] if row else secrets.token_hex(16)

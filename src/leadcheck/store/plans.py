@@ -6,7 +6,7 @@ import sqlite3
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from leadcheck.errors import StoreError
+from leadcheck.base.errors import StoreError
 from leadcheck.store import clock
 from leadcheck.store.connection import Connection
 

@@ -6,9 +6,9 @@ import hashlib
 import hmac
 import re
 
-from leadcheck.errors import StoreError
+from leadcheck.base.errors import StoreError
+from leadcheck.base.responses import IncomingResponse, content_digest
 from leadcheck.instrument.model import SELF
-from leadcheck.responses import IncomingResponse, content_digest
 from leadcheck.store.connection import Connection
 
 # The rater identity of the leader themself: one self-assessment per assessment.
@@ -18,7 +18,7 @@ EXPORTED = re.compile(r"export:([0-9a-f]{64})")
 
 
 class RaterIdentities:
-    """The keyed hashes raters are stored under (HMAC-SHA256 with this workspace's key, leadcheck.keys)."""
+    """The keyed hashes raters are stored under (HMAC-SHA256 with this workspace's key, leadcheck.base.keys)."""
 
     def __init__(self, db: Connection) -> None:
         self.db = db
@@ -29,7 +29,7 @@ class RaterIdentities:
 
     def _rater_key(self) -> bytes:
         if self._key is None:
-            from leadcheck.keys import read_key, write_key
+            from leadcheck.base.keys import read_key, write_key
 
             db = self.db
             try:

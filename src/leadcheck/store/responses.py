@@ -6,8 +6,8 @@ import sqlite3
 from collections.abc import Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 
-from leadcheck.errors import NotFoundError
-from leadcheck.responses import Answer, Response
+from leadcheck.base.errors import NotFoundError
+from leadcheck.base.responses import Answer, Response
 from leadcheck.store import clock
 from leadcheck.store.assessments import Assessment
 from leadcheck.store.connection import Connection

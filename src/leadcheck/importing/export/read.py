@@ -11,7 +11,9 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from leadcheck.errors import InstrumentError, PlanError
+from leadcheck.base.errors import InstrumentError, PlanError
+from leadcheck.base.problems import Location, Problems, shorten
+from leadcheck.base.responses import Answer, IncomingResponse
 from leadcheck.importing.columns import loose
 from leadcheck.importing.csvfile import Table
 from leadcheck.importing.export.format import (
@@ -29,8 +31,6 @@ from leadcheck.importing.layouts import COMMENT_PREFIX, EXPORT_COLUMNS
 from leadcheck.importing.model import LedgerRow, Parsed, PlannedLeader, PlannedRound, Round, Unchanged
 from leadcheck.importing.resolve import Instruments, label
 from leadcheck.instrument.model import Instrument, importance_problem
-from leadcheck.problems import Location, Problems, shorten
-from leadcheck.responses import Answer, IncomingResponse
 from leadcheck.store import cohort_name_problem, leader_key, leader_name_problem
 from leadcheck.store.plans import Focus
 

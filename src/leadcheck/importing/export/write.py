@@ -7,9 +7,9 @@ import json
 from collections.abc import Iterator, Mapping
 from typing import Any, TextIO
 
+from leadcheck.base.responses import Answer
 from leadcheck.importing.export.format import EXPORT_KEY, EXPORT_VERSION, NOT_OBSERVED, protect
 from leadcheck.importing.layouts import COMMENT_PREFIX, EXPORT_COLUMNS
-from leadcheck.responses import Answer
 from leadcheck.store import Store, leader_key, round_numbers
 
 # -- records -----------------------------------------------------------------------------

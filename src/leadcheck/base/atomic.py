@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import IO, Any
 
-from leadcheck.errors import FOLDER, NO_FOLDER, UNWRITABLE_FOLDER, WRITE, TargetError
+from leadcheck.base.errors import FOLDER, NO_FOLDER, UNWRITABLE_FOLDER, WRITE, TargetError
 
 
 def write_atomic(path: Path, data: bytes) -> None:

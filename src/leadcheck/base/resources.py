@@ -5,7 +5,7 @@ from __future__ import annotations
 from functools import cache
 from pathlib import Path
 
-_PACKAGE = Path(__file__).resolve().parent
+_PACKAGE = Path(__file__).resolve().parent.parent  # base/ -> the package
 _CHECKOUT = _PACKAGE.parent.parent  # src/leadcheck -> repository root
 
 

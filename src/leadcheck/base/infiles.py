@@ -11,7 +11,7 @@ import os
 import stat
 from pathlib import Path
 
-from leadcheck.errors import UsageError
+from leadcheck.base.errors import UsageError
 
 _KINDS = {
     stat.S_IFIFO: "a named pipe",

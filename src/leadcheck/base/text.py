@@ -7,8 +7,8 @@ Rules (one place for each):
   output (the terminal, CSV-friendly tables) asks for ``plain=True`` and gets "-".
 - A number that *rounds* to zero is printed unsigned: "0.00", never a minus zero
   (reads as a bug) nor "+0.00" (a gap of zero points neither way).
-- Values may come as floats or as the exact fractions of leadcheck.exact; either is
-  rounded from the exact fraction it stands for (leadcheck.exact), half to even: a
+- Values may come as floats or as the exact fractions of leadcheck.base.exact; either is
+  rounded from the exact fraction it stands for (leadcheck.base.exact), half to even: a
   mean of exactly 3.275 prints 3.28, whatever binary float happened to carry it.
 - Plurals: ``count(3, "rater")`` is "3 raters"; irregular words pass their plural.
 """
@@ -19,7 +19,7 @@ import math
 from decimal import ROUND_HALF_EVEN, Decimal, localcontext
 from fractions import Fraction
 
-from leadcheck import exact
+from leadcheck.base import exact
 
 __all__ = ["DASH", "MINUS", "count", "percent", "plural", "probability", "score", "signed"]
 

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from typing import Literal
 from xml.sax.saxutils import escape
 
-from leadcheck import text as txt
+from leadcheck.base import text as txt
 
 __all__ = [
     "BarRow",

@@ -20,7 +20,7 @@ import os
 import secrets
 from pathlib import Path
 
-from leadcheck.errors import StoreError
+from leadcheck.base.errors import StoreError
 
 KEY_BYTES = 32
 

@@ -72,7 +72,7 @@ class YamlIssue:
     fatal: bool = True
 
 
-# Not a LeadcheckError (and not in leadcheck.errors): it never reaches a user as such. Every
+# Not a LeadcheckError (and not in leadcheck.base.errors): it never reaches a user as such. Every
 # caller turns its issue into a Problem with a position; see instrument.validate.
 class YamlReadError(Exception):
     """The document cannot be turned into nodes at all."""
@@ -347,7 +347,7 @@ def duplicate_keys(root: Node) -> Iterator[tuple[Node, Node]]:
 def read_bytes_bounded(path: str | Path, limit: int = MAX_BYTES) -> bytes:
     """The bytes of a file, refusing (YamlReadError) files larger than ``limit``, and (UsageError)
     anything but a regular file: a named pipe or /dev/zero would block or never end."""
-    from leadcheck.infiles import check_regular
+    from leadcheck.base.infiles import check_regular
 
     check_regular(Path(path), "YAML file")
     with Path(path).open("rb") as f:
