@@ -14,16 +14,16 @@ decline is a one-sided exact sign test (README, "Pulse: did the plan work?").
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any
 
-from leadcheck.anonymity import POOLED, POOLED_LABEL
+from leadcheck.anonymity import OTHERS, POOLED, POOLED_LABEL, member, person_of_member
 from leadcheck.instrument.model import SELF, Instrument
 from leadcheck.pulse.rounds import PulseTarget
 from leadcheck.releases import record, released_figures
-from leadcheck.scoring import Released, Scorecard, Stat, score
+from leadcheck.scoring import Released, Scorecard, Stat, person_from_rater, score
 from leadcheck.store import Store
 
 # A sign test's one-sided p at or below this: "more raters saw improvement than decline".
@@ -133,7 +133,9 @@ class PulseResults:
     raters: Mapping[str, int]  # responses per group, for groups at or over their threshold
     labels: Mapping[str, str]  # each group's label, by id
     hidden_groups: tuple[str, ...]  # labels of groups that answered with fewer than their threshold
-    new_raters: int  # of the counted raters, how many gave no answers in the round the plan followed
+    # Of the raters the figures are about, how many gave no answers in the round the plan followed; None
+    # when the count would single raters out (`_new_raters`).
+    new_raters: int | None
     behaviours: tuple[BehaviourResult, ...]
     comments: tuple[str, ...]
     held: bool  # the figures repeat the pulse's last release: newer answers would single someone out
@@ -206,11 +208,33 @@ def publish(store: Store, scored: ScoredPulse, kind: str, file_digest: str = "")
         record(store, scored.target.pulse, scored.card, file_digest, kind)
 
 
-def _new_raters(store: Store, target: PulseTarget, counted: Sequence[str]) -> int:
-    """How many of the pulse's raters in ``counted`` groups gave no answers in the plan's round."""
+def _people(items: Mapping[str, Mapping[str, frozenset[str]]]) -> frozenset[str]:
+    """Who the all-others figures of ``items`` (item id to its published sets) are about, as member names
+    with no answer part ("group:person:")."""
+    return frozenset(
+        member(t.split(":", 1)[0], person_of_member(t), "")
+        for sets in items.values()
+        for t in sets.get(OTHERS, ())
+    )
+
+
+def _round_people(store: Store, target: PulseTarget) -> frozenset[str]:
+    """The round's raters as its releases published them (every answer filed, before any release): a
+    late answer to the round held back there moves no count here."""
+    released = released_figures(store, target.round)
+    if released:
+        return frozenset(p for r in released for p in _people({i: f.members for i, f in r.items.items()}))
     in_round = store.responses.raters_of(target.round.id)
-    pulse = store.responses.raters_of(target.pulse.id)
-    return sum(1 for rater, group in pulse.items() if group in counted and rater not in in_round)
+    return frozenset(member(g, person_from_rater(h), "") for h, g in in_round.items() if g != SELF)
+
+
+def _new_raters(store: Store, target: PulseTarget, card: Scorecard) -> int | None:
+    """How many of the people the pulse's figures are about (as published: a held pulse's as released)
+    gave no answers in the plan's round."""
+    now = _people({i.id: i.members for d in card.dimensions for i in d.items})
+    was = _round_people(store, target)
+    round_persons = {person_of_member(t) for t in was}
+    return sum(1 for t in now if person_of_member(t) not in round_persons)
 
 
 def results(store: Store, scored: ScoredPulse) -> PulseResults:
@@ -230,7 +254,7 @@ def results(store: Store, scored: ScoredPulse) -> PulseResults:
         raters={} if scored.withheld else raters,
         labels={g.id: g.label for g in card.instrument.rater_groups},
         hidden_groups=tuple(g.label for g in card.hidden_groups),
-        new_raters=0 if scored.withheld else _new_raters(store, target, list(raters)),
+        new_raters=0 if scored.withheld else _new_raters(store, target, card),
         behaviours=behaviours,
         comments=comments,
         held=card.held,

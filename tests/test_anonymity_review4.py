@@ -1,0 +1,127 @@
+"""Attacks a fourth review tried on the pulse survey: what its pages, summaries and the cohort's progress
+publish about one rater, alone or set beside every other output. Each test states the promise and failed
+while it was broken (or, where the code held, keeps the attack as a regression test).
+
+A reader holds every output ever produced for a leader, and the roster (who was asked, and when).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from leadcheck.importing.policy import add_responses
+from leadcheck.instrument.validate import validate_text
+from leadcheck.pulse import results, rounds
+from leadcheck.pulse.view import build_view
+from leadcheck.responses import IncomingResponse
+from leadcheck.store import Store
+from leadcheck.store.plans import Focus
+
+from .test_anonymity_pulse import TEAM, Answered, _response
+
+
+def pulses(
+    db: Path, round_raters: Sequence[tuple[str, str]], answered: Sequence[Sequence[Answered]]
+) -> list[Any]:
+    """A round answered by ``round_raters`` (group, rater), a plan on both items, then each list of pulse
+    answers filed in turn into the same pulse, each followed by the summary's JSON and the page."""
+    instrument = validate_text(TEAM, "team.yaml").instrument
+    assert instrument is not None
+    out: list[Any] = []
+    with Store.open(db) as store:
+        incoming = [_response(g, r, {"a": 3, "b": 3}, {}) for g, r in round_raters]
+        add_responses(store, incoming, instrument)
+        leader = store.leaders.get("Ana")
+        current = store.assessments.current(leader)
+        store.plans.save(
+            leader.id,
+            current.id,
+            [Focus("a", "x", "team", "2027-01-01"), Focus("b", "y", "team", "2027-01-01")],
+        )
+        for batch in answered:
+            target = rounds.open_pulse(store, leader)
+            batch_in: list[IncomingResponse] = [_response(*a) for a in batch]
+            add_responses(store, batch_in, target.instrument, assessment=target.pulse)
+            scored = results.scored_pulse(store, target)
+            results.publish(store, scored, "summary")
+            found = results.results(store, scored)
+            out.append((found.as_dict(), build_view(found)))
+    return out
+
+
+PEERS6 = [("manager", "m"), *(("peer", f"p{n}") for n in range(1, 7))]
+FIRST = [
+    ("manager", "m", {"a": 1, "b": 0}, {}),
+    *(("peer", f"p{n}", {"a": n - 2, "b": 1}, {}) for n in (1, 2, 3)),
+]
+
+
+def test_a_held_pulse_does_not_say_whether_the_rater_it_holds_back_is_new(tmp_path: Path) -> None:
+    """Six peers answered the round; p1, p2 and p3 answered the pulse, which was shown ("0 new"). One
+    more peer answers: alone, they are held back, and the pulse repeats its release. But the "raters new
+    since the round" count was counted from the answers as they are, not as released: it went to 1 when
+    the held peer was not one of the round's (x, a form passed on) and stayed 0 when they were (p4): the
+    hold itself said who the held rater is, and which answers are held."""
+    seen = [
+        pulses(tmp_path / f"{who}.db", PEERS6, [FIRST, [("peer", who, {"a": 3, "b": -3}, {})]])
+        for who in ("p4", "x")
+    ]
+    assert seen[0][0] == seen[1][0]
+    assert seen[0][1][0]["held"]
+    assert seen[0][1] == seen[1][1], "the held pulse tells a new rater from one of the round's"
+
+
+def test_a_late_answer_to_the_round_held_back_there_moves_no_count_of_the_pulse(tmp_path: Path) -> None:
+    """The round's report showed peers p1, p2, p3; the pulse shows them and x, y, z ("3 new"). Then x files
+    a late answer to the round: alone, the round's figures hold it back. But the pulse counted the round's
+    raters from the answers as they are: "2 new", so the pulse said what the round's hold kept back (a
+    late answer arrived, from one of the pulse's new raters)."""
+    instrument = validate_text(TEAM, "team.yaml").instrument
+    assert instrument is not None
+    from leadcheck.releases import record
+    from leadcheck.scoring import score
+
+    seen = []
+    with Store.open(tmp_path / "w.db") as store:
+        round_raters = [("manager", "m"), ("peer", "p1"), ("peer", "p2"), ("peer", "p3")]
+        add_responses(store, [_response(g, r, {"a": 3, "b": 3}, {}) for g, r in round_raters], instrument)
+        leader = store.leaders.get("Ana")
+        current = store.assessments.current(leader)
+        record(
+            store, current, score(instrument, store.responses.of_assessment(current), "Ana"), kind="summary"
+        )
+        store.plans.save(leader.id, current.id, [Focus("a", "x", "team", "2027-01-01")])
+        target = rounds.open_pulse(store, leader)
+        answered = [("manager", "m"), *(("peer", p) for p in ("p1", "p2", "p3", "x", "y", "z"))]
+        add_responses(
+            store,
+            [_response(g, r, {"a": 1}, {}) for g, r in answered],
+            target.instrument,
+            assessment=target.pulse,
+        )
+        for late in (False, True):
+            if late:
+                add_responses(
+                    store, [_response("peer", "x", {"a": 5, "b": 5}, {})], instrument, assessment=current
+                )
+                again = score(
+                    instrument,
+                    store.responses.of_assessment(current),
+                    "Ana",
+                    released=released_round(store, current),
+                )
+                assert again.held  # the round holds x back
+            scored = results.scored_pulse(store, target)
+            results.publish(store, scored, "summary")
+            seen.append(results.results(store, scored).as_dict())
+    assert seen[0]["raters"] == {"manager": 1, "peer": 6}
+    assert seen[0]["raters_new_since_round"] == 3
+    assert seen[0] == seen[1], "the pulse's count says a late answer to the round arrived"
+
+
+def released_round(store: Store, current: Any) -> Any:
+    from leadcheck.releases import released_figures
+
+    return released_figures(store, current)
