@@ -125,3 +125,17 @@ def released_round(store: Store, current: Any) -> Any:
     from leadcheck.releases import released_figures
 
     return released_figures(store, current)
+
+
+PEERS4 = [("manager", "m"), *(("peer", f"p{n}") for n in range(1, 5))]
+
+
+def test_a_count_of_new_raters_does_not_name_the_one_rater_added_since_the_round(tmp_path: Path) -> None:
+    """Four peers answered the round; Pat is added to the roster since (the leader knows). The pulse
+    shows five peers, "1 of them gave no answers in the round": Pat answered, and which answers are the
+    four's. Like a count of shared raters, the count splits the raters into who stayed, left and joined;
+    each must be none or at least the threshold, or the count is withheld. The figures still count Pat."""
+    four = [("peer", f"p{n}", {"a": 1, "b": 0}, {}) for n in range(1, 5)]
+    ((doc, _),) = pulses(tmp_path / "w.db", PEERS4, [[*four, ("peer", "pat", {"a": 3, "b": 3}, {})]])
+    assert doc["raters"] == {"peer": 5}
+    assert doc["raters_new_since_round"] is None, "the count names Pat as the one who answered"

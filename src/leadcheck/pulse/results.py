@@ -19,7 +19,15 @@ from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any
 
-from leadcheck.anonymity import OTHERS, POOLED, POOLED_LABEL, member, person_of_member
+from leadcheck.anonymity import (
+    OTHERS,
+    POOLED,
+    POOLED_LABEL,
+    Thresholds,
+    member,
+    person_of_member,
+    small_atoms,
+)
 from leadcheck.instrument.model import SELF, Instrument
 from leadcheck.pulse.rounds import PulseTarget
 from leadcheck.releases import record, released_figures
@@ -230,9 +238,23 @@ def _round_people(store: Store, target: PulseTarget) -> frozenset[str]:
 
 def _new_raters(store: Store, target: PulseTarget, card: Scorecard) -> int | None:
     """How many of the people the pulse's figures are about (as published: a held pulse's as released)
-    gave no answers in the plan's round."""
+    gave no answers in the plan's round; None when printing it would break the rule over sets.
+
+    Beside each group's count of raters, the count says who stayed, left and joined since the round, and,
+    set beside the counts of the round's earlier pulses, who answered which: each of those sets must be
+    empty or hold enough people (as a count of shared raters must, leadcheck.change.shared_count), or
+    "1 new" names the one rater added to the roster, or sent a form passed on, as having answered."""
     now = _people({i.id: i.members for d in card.dimensions for i in d.items})
     was = _round_people(store, target)
+    earlier = [
+        _people({i: f.members for i, f in r.items.items()})
+        for p in store.assessments.pulses_of(target.round.id)
+        if p.id < target.pulse.id
+        for r in released_figures(store, p)
+    ]
+    instruments = [store.assessments.instrument(target.round), card.instrument]
+    if small_atoms([was, *earlier, now], Thresholds.strictest(instruments)):
+        return None
     round_persons = {person_of_member(t) for t in was}
     return sum(1 for t in now if person_of_member(t) not in round_persons)
 
