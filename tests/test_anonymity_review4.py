@@ -139,3 +139,15 @@ def test_a_count_of_new_raters_does_not_name_the_one_rater_added_since_the_round
     ((doc, _),) = pulses(tmp_path / "w.db", PEERS4, [[*four, ("peer", "pat", {"a": 3, "b": 3}, {})]])
     assert doc["raters"] == {"peer": 5}
     assert doc["raters_new_since_round"] is None, "the count names Pat as the one who answered"
+
+
+def test_a_count_of_new_raters_is_set_beside_the_counts_the_same_pulse_printed_before(tmp_path: Path) -> None:
+    """Six peers answered the round. The pulse showed p1, p2, p3, x, y and z: "3 new". Four more answer
+    it, p4, p5, p6 and w: against the round alone 6 stayed, none left and 4 joined, "4 new", but beside
+    the pulse's first count, w is the one of the four added who was not in the round."""
+    one = [("peer", p, {"a": 1, "b": 0}, {}) for p in ("p1", "p2", "p3", "x", "y", "z")]
+    two = [("peer", p, {"a": 2, "b": 1}, {}) for p in ("p4", "p5", "p6", "w")]
+    (first, _), (second, _) = pulses(tmp_path / "w.db", PEERS6[1:], [one, two])
+    assert first["raters_new_since_round"] == 3
+    assert second["raters"] == {"peer": 10} and not second["held"]
+    assert second["raters_new_since_round"] is None, "the count names w as the new rater of the four"

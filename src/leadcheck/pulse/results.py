@@ -216,24 +216,29 @@ def publish(store: Store, scored: ScoredPulse, kind: str, file_digest: str = "")
         record(store, scored.target.pulse, scored.card, file_digest, kind)
 
 
-def _people(items: Mapping[str, Mapping[str, frozenset[str]]]) -> frozenset[str]:
-    """Who the all-others figures of ``items`` (item id to its published sets) are about, as member names
-    with no answer part ("group:person:")."""
+def _people(
+    items: Mapping[str, Mapping[str, frozenset[str]]], channel: str | None = OTHERS
+) -> frozenset[str]:
+    """Who the ``channel`` figures of ``items`` (item id to its published sets; every set with None) are
+    about, as member names with no answer part ("group:person:")."""
     return frozenset(
         member(t.split(":", 1)[0], person_of_member(t), "")
         for sets in items.values()
-        for t in sets.get(OTHERS, ())
+        for c, ts in sets.items()
+        if channel is None or c == channel
+        for t in ts
     )
 
 
-def _round_people(store: Store, target: PulseTarget) -> frozenset[str]:
-    """The round's raters as its releases published them (every answer filed, before any release): a
-    late answer to the round held back there moves no count here."""
+def _round_people(store: Store, target: PulseTarget) -> list[frozenset[str]]:
+    """The round's raters as each of its releases published them (every answer filed, before any
+    release): a late answer to the round held back there moves no count here."""
     released = released_figures(store, target.round)
     if released:
-        return frozenset(p for r in released for p in _people({i: f.members for i, f in r.items.items()}))
+        # Every set a release published about, a group left out of the figures whose state was told included.
+        return [_people({i: f.members for i, f in r.items.items()}, None) for r in released]
     in_round = store.responses.raters_of(target.round.id)
-    return frozenset(member(g, person_from_rater(h), "") for h, g in in_round.items() if g != SELF)
+    return [frozenset(member(g, person_from_rater(h), "") for h, g in in_round.items() if g != SELF)]
 
 
 def _new_raters(store: Store, target: PulseTarget, card: Scorecard) -> int | None:
@@ -241,19 +246,21 @@ def _new_raters(store: Store, target: PulseTarget, card: Scorecard) -> int | Non
     gave no answers in the plan's round; None when printing it would break the rule over sets.
 
     Beside each group's count of raters, the count says who stayed, left and joined since the round, and,
-    set beside the counts of the round's earlier pulses, who answered which: each of those sets must be
+    set beside the counts printed before (this pulse's and the round's earlier pulses', against each of
+    the round's releases), who answered which: each of those sets must be
     empty or hold enough people (as a count of shared raters must, leadcheck.change.shared_count), or
     "1 new" names the one rater added to the roster, or sent a form passed on, as having answered."""
     now = _people({i.id: i.members for d in card.dimensions for i in d.items})
-    was = _round_people(store, target)
-    earlier = [
+    rounds = _round_people(store, target)
+    was = frozenset().union(*rounds)
+    before = [
         _people({i: f.members for i, f in r.items.items()})
         for p in store.assessments.pulses_of(target.round.id)
-        if p.id < target.pulse.id
+        if p.id <= target.pulse.id
         for r in released_figures(store, p)
     ]
     instruments = [store.assessments.instrument(target.round), card.instrument]
-    if small_atoms([was, *earlier, now], Thresholds.strictest(instruments)):
+    if small_atoms([*rounds, *before, now], Thresholds.strictest(instruments)):
         return None
     round_persons = {person_of_member(t) for t in was}
     return sum(1 for t in now if person_of_member(t) not in round_persons)
