@@ -151,3 +151,31 @@ def test_a_count_of_new_raters_is_set_beside_the_counts_the_same_pulse_printed_b
     assert first["raters_new_since_round"] == 3
     assert second["raters"] == {"peer": 10} and not second["held"]
     assert second["raters_new_since_round"] is None, "the count names w as the new rater of the four"
+
+
+def test_a_backup_does_not_silently_drop_what_the_pulses_published(tmp_path: Path) -> None:
+    """The pulse showed peers p1, p2, p3; p4's answer came later and is held back. The JSON export, "for
+    a backup", left out the pulses and their release records without a word: restored from it, the
+    workspace had no record of the pulse, the plan's pulse was sent again, p1, p2 and p3 gave the same
+    answers and p4 theirs, and the new pulse showed all four: the difference is p4's answer. An export
+    that leaves published figures out says so and needs --without-ledger, as the CSV export does."""
+    from typer.testing import CliRunner
+
+    from leadcheck.cli import app
+
+    db, restored, backup = tmp_path / "w.db", tmp_path / "restored.db", tmp_path / "backup.json"
+    peer4 = ("peer", "p4", {"a": 3, "b": -3}, {})
+    ((first, _), (held, _)) = pulses(db, PEERS6, [FIRST, [peer4]])
+    assert held["held"]
+    runner = CliRunner(env={"LEADCHECK_DB": None})
+    done = runner.invoke(app, ["--db", str(db), "export", "--format", "json", "-o", str(backup)])
+    if done.exit_code != 0:  # refused: the backup would leave what the pulses published out
+        assert "pulse" in done.stderr
+        done = runner.invoke(
+            app, ["--db", str(db), "export", "--format", "json", "--without-ledger", "-o", str(backup)]
+        )
+        assert done.exit_code == 0, done.stderr
+        return
+    assert runner.invoke(app, ["--db", str(restored), "import", str(backup)]).exit_code == 0
+    ((again, _),) = pulses(restored, [], [[*FIRST, peer4]])
+    assert again["held"] or again["behaviours"] == first["behaviours"], "the restored pulse gives p4 away"
