@@ -179,3 +179,43 @@ def test_a_backup_does_not_silently_drop_what_the_pulses_published(tmp_path: Pat
     assert runner.invoke(app, ["--db", str(restored), "import", str(backup)]).exit_code == 0
     ((again, _),) = pulses(restored, [], [[*FIRST, peer4]])
     assert again["held"] or again["behaviours"] == first["behaviours"], "the restored pulse gives p4 away"
+
+
+def test_purging_an_old_pulse_does_not_release_what_it_held_back_in_a_later_one(tmp_path: Path) -> None:
+    """Pulse 1 (answered in 2025) showed p1, p2 and p3. Pulse 2 has their same answers and p4's: set
+    beside pulse 1's release, p4 alone would be an atom, so it shows nothing. `purge --before 2026-01-01`
+    removed pulse 1's answers and with them its release records: pulse 2 then showed all four, and the
+    difference from pulse 1's page (which the leader keeps) is p4's answer. A pulse's records stay while
+    its round, or any pulse of it, keeps answers (so does the dry run's count)."""
+    from datetime import date
+
+    from leadcheck.purge import Selection, purge
+
+    instrument = validate_text(TEAM, "team.yaml").instrument
+    assert instrument is not None
+    peers = [("peer", f"p{n}", {"a": n - 2, "b": 1}, {}) for n in (1, 2, 3)]
+    with Store.open(tmp_path / "w.db") as store:
+        add_responses(store, [_response(g, r, {"a": 3, "b": 3}, {}) for g, r in PEERS6], instrument)
+        leader = store.leaders.get("Ana")
+        current = store.assessments.current(leader)
+        store.plans.save(leader.id, current.id, [Focus("a", "x", "team", "2027-01-01")])
+        seen = []
+        for n, (batch, when) in enumerate(
+            ((peers, "2025-06-01T10:00:00"), ([*peers, ("peer", "p4", {"a": 3}, {})], None))
+        ):
+            target = rounds.open_pulse(store, leader, new=n > 0)
+            incoming = [
+                IncomingResponse("Ana", g, a, c, "test", rater_identity=r, submitted_at=when)
+                for g, r, a, c in batch
+            ]
+            add_responses(store, incoming, target.instrument, assessment=target.pulse)
+            scored = results.scored_pulse(store, target)
+            results.publish(store, scored, "summary")
+            seen.append(results.results(store, scored).as_dict())
+        assert seen[1]["withheld"]
+        assert purge(store, Selection(before=date(2026, 1, 1)), dry_run=True).releases == 0
+        purge(store, Selection(before=date(2026, 1, 1)))
+        scored = results.scored_pulse(store, target)
+        results.publish(store, scored, "summary")
+        after = results.results(store, scored).as_dict()
+    assert after["withheld"] or after["behaviours"] == seen[0]["behaviours"], "the purge gives p4 away"
