@@ -219,3 +219,36 @@ def test_purging_an_old_pulse_does_not_release_what_it_held_back_in_a_later_one(
         results.publish(store, scored, "summary")
         after = results.results(store, scored).as_dict()
     assert after["withheld"] or after["behaviours"] == seen[0]["behaviours"], "the purge gives p4 away"
+
+
+def test_a_changed_plan_starts_a_pulse_that_is_still_set_beside_the_old_ones(tmp_path: Path) -> None:
+    """Held (a regression test): the plan drops behaviour b, so the next pulse is a new one on a alone. The
+    same three peers give the same answer to a, with a comment, and p4 answers too: set beside the first
+    pulse's release, p4 alone would be an atom in a's figure and in the comment list, whatever p4 said."""
+    instrument = validate_text(TEAM, "team.yaml").instrument
+    assert instrument is not None
+    seen = []
+    for d in (-3, 0, 3, None):
+        with Store.open(tmp_path / f"{d}.db") as store:
+            add_responses(store, [_response(g, r, {"a": 3, "b": 3}, {}) for g, r in PEERS6], instrument)
+            leader = store.leaders.get("Ana")
+            current = store.assessments.current(leader)
+            out = []
+            for focus, batch in (
+                (["a", "b"], [("peer", f"p{n}", {"a": n - 2, "b": 1}, {"keep": f"k{n}"}) for n in (1, 2, 3)]),
+                (["a"], [("peer", f"p{n}", {"a": n - 2}, {"keep": f"k{n}"}) for n in (1, 2, 3)]),
+            ):
+                store.plans.save(leader.id, current.id, [Focus(i, "x", "team", "2027-01-01") for i in focus])
+                target = rounds.open_pulse(store, leader)
+                if len(focus) == 1:
+                    batch = [*batch, ("peer", "p4", {"a": d}, {"keep": f"p4 said {d}"})]
+                add_responses(
+                    store, [_response(*a) for a in batch], target.instrument, assessment=target.pulse
+                )
+                scored = results.scored_pulse(store, target)
+                results.publish(store, scored, "summary")
+                found = results.results(store, scored)
+                out.append((found.as_dict(), found.comments))
+            assert out[1][0]["pulse"] == 2
+        seen.append(out)
+
