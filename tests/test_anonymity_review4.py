@@ -15,7 +15,9 @@ from leadcheck.importing.policy import add_responses
 from leadcheck.instrument.validate import validate_text
 from leadcheck.pulse import results, rounds
 from leadcheck.pulse.view import build_view
+from leadcheck.releases import record
 from leadcheck.responses import IncomingResponse
+from leadcheck.scoring import score
 from leadcheck.store import Store
 from leadcheck.store.plans import Focus
 
@@ -23,10 +25,14 @@ from .test_anonymity_pulse import TEAM, Answered, _response
 
 
 def pulses(
-    db: Path, round_raters: Sequence[tuple[str, str]], answered: Sequence[Sequence[Answered]]
+    db: Path,
+    round_raters: Sequence[tuple[str, str]],
+    answered: Sequence[Sequence[Answered]],
+    release_round: bool = True,
 ) -> list[Any]:
-    """A round answered by ``round_raters`` (group, rater), a plan on both items, then each list of pulse
-    answers filed in turn into the same pulse, each followed by the summary's JSON and the page."""
+    """A round answered by ``round_raters`` (group, rater) and its report given, a plan on both items,
+    then each list of pulse answers filed in turn into the same pulse, each followed by the summary's
+    JSON and the page."""
     instrument = validate_text(TEAM, "team.yaml").instrument
     assert instrument is not None
     out: list[Any] = []
@@ -35,6 +41,13 @@ def pulses(
         add_responses(store, incoming, instrument)
         leader = store.leaders.get("Ana")
         current = store.assessments.current(leader)
+        if release_round:  # the round's report, given before the plan
+            record(
+                store,
+                current,
+                score(instrument, store.responses.of_assessment(current), "Ana"),
+                kind="summary",
+            )
         store.plans.save(
             leader.id,
             current.id,
@@ -80,9 +93,6 @@ def test_a_late_answer_to_the_round_held_back_there_moves_no_count_of_the_pulse(
     late answer arrived, from one of the pulse's new raters)."""
     instrument = validate_text(TEAM, "team.yaml").instrument
     assert instrument is not None
-    from leadcheck.releases import record
-    from leadcheck.scoring import score
-
     seen = []
     with Store.open(tmp_path / "w.db") as store:
         round_raters = [("manager", "m"), ("peer", "p1"), ("peer", "p2"), ("peer", "p3")]
@@ -252,3 +262,14 @@ def test_a_changed_plan_starts_a_pulse_that_is_still_set_beside_the_old_ones(tmp
             assert out[1][0]["pulse"] == 2
         seen.append(out)
 
+
+def test_a_round_never_released_is_not_described_by_a_pulse(tmp_path: Path) -> None:
+    """The plan was made before any report of the round (`plan` allows it). The pulse counted the raters
+    new since the round from the round's answers as they are: "3 new" of p1, p2, p3, x, y and z, then "2
+    new" once x's late answer to the round came in: the pulse described a round nobody was shown, and
+    said when one of its raters answered it. With nothing of the round released, the count is withheld."""
+    round_raters = [("peer", p) for p in ("p1", "p2", "p3")]
+    answered = [("peer", p, {"a": 1, "b": 0}, {}) for p in ("p1", "p2", "p3", "x", "y", "z")]
+    ((doc, _),) = pulses(tmp_path / "w.db", round_raters, [answered], release_round=False)
+    assert doc["raters"] == {"peer": 6}
+    assert doc["raters_new_since_round"] is None

@@ -31,7 +31,7 @@ from leadcheck.anonymity import (
 from leadcheck.instrument.model import SELF, Instrument
 from leadcheck.pulse.rounds import PulseTarget
 from leadcheck.releases import record, released_figures
-from leadcheck.scoring import Released, Scorecard, Stat, person_from_rater, score
+from leadcheck.scoring import Released, Scorecard, Stat, score
 from leadcheck.store import Store
 
 # A sign test's one-sided p at or below this: "more raters saw improvement than decline".
@@ -231,14 +231,13 @@ def _people(
 
 
 def _round_people(store: Store, target: PulseTarget) -> list[frozenset[str]]:
-    """The round's raters as each of its releases published them (every answer filed, before any
-    release): a late answer to the round held back there moves no count here."""
-    released = released_figures(store, target.round)
-    if released:
-        # Every set a release published about, a group left out of the figures whose state was told included.
-        return [_people({i: f.members for i, f in r.items.items()}, None) for r in released]
-    in_round = store.responses.raters_of(target.round.id)
-    return [frozenset(member(g, person_from_rater(h), "") for h, g in in_round.items() if g != SELF)]
+    """The round's raters as each of its releases published them: a late answer to the round, held back
+    there or never released, moves no count here (none before the round's first release)."""
+    # Every set a release published about, a group left out of the figures whose state was told included.
+    return [
+        _people({i: f.members for i, f in r.items.items()}, None)
+        for r in released_figures(store, target.round)
+    ]
 
 
 def _new_raters(store: Store, target: PulseTarget, card: Scorecard) -> int | None:
@@ -252,6 +251,8 @@ def _new_raters(store: Store, target: PulseTarget, card: Scorecard) -> int | Non
     "1 new" names the one rater added to the roster, or sent a form passed on, as having answered."""
     now = _people({i.id: i.members for d in card.dimensions for i in d.items})
     rounds = _round_people(store, target)
+    if not rounds:  # nothing of the round was published: who answered it is not for the pulse to say
+        return None
     was = frozenset().union(*rounds)
     before = [
         _people({i: f.members for i, f in r.items.items()})
