@@ -363,7 +363,7 @@ def test_remind_pulse_reminds_only_who_has_not_answered(planned: Path, tmp_path:
     assert " ".join(subject.split()) == "Reminder: two minutes of follow-up for Ana Ruiz"
 
 
-def test_a_rater_added_since_the_round_may_answer_and_the_results_say_so(workspace: Path) -> None:
+def test_a_rater_added_since_the_round_may_answer_and_is_counted(workspace: Path) -> None:
     added = lc(
         workspace,
         "raters",
@@ -386,11 +386,9 @@ def test_a_rater_added_since_the_round_may_answer_and_the_results_say_so(workspa
     assert lc(workspace, "import", filled).exit_code == 0
     pulse = json.loads(lc(workspace, "summary", "Ana Ruiz", "-f", "json").stdout)["pulse"]
     assert pulse["raters"] == {"manager": 1, "peer": 5}
-    assert pulse["raters_new_since_round"] == 1
-    assert (
-        "1 of them gave no answers in the round the plan followed"
-        in lc(workspace, "summary", "Ana Ruiz").stdout
-    )
+    # Counted, but "1 new" would name Pat as having answered: the count is withheld (a fourth review).
+    assert pulse["raters_new_since_round"] is None
+    assert "gave no answers in the round" not in lc(workspace, "summary", "Ana Ruiz").stdout
 
 
 def test_a_round_form_returned_after_the_pulse_goes_to_the_round(planned: Path, tmp_path: Path) -> None:

@@ -89,8 +89,14 @@ _OF_LEADER = {
 # reports, and only the ledger makes the next one repeat them instead of giving the purged answers
 # back by difference. Its members are keyed by the purged raters' keyed hashes, gone with them, so
 # nothing in it can be inverted. Run after the responses are deleted.
+# A pulse's release records stay too while its round, or any pulse of it, keeps responses: every later
+# pulse of the round is set beside them (leadcheck.pulse.results), and without them, sent again to the
+# same raters, would show what they hold back.
 _DELETE_RELEASES_LEFT_EMPTY = (
-    "DELETE FROM releases WHERE assessment_id NOT IN (SELECT assessment_id FROM responses)"
+    "DELETE FROM releases WHERE assessment_id NOT IN (SELECT assessment_id FROM responses) "
+    "AND assessment_id NOT IN (SELECT p.id FROM assessments p WHERE p.pulse_of IN "
+    "(SELECT assessment_id FROM responses UNION SELECT q.pulse_of FROM assessments q "
+    "WHERE q.id IN (SELECT assessment_id FROM responses)))"
 )
 _BEFORE = {
     "answers": "SELECT COUNT(*) FROM answers WHERE response_id IN "
@@ -99,7 +105,11 @@ _BEFORE = {
     "(SELECT id FROM responses WHERE COALESCE(submitted_at, started_at) < ?)",
     "responses": "SELECT COUNT(*) FROM responses WHERE COALESCE(submitted_at, started_at) < ?",
     "releases": "SELECT COUNT(*) FROM releases WHERE assessment_id NOT IN "
-    "(SELECT assessment_id FROM responses WHERE COALESCE(submitted_at, started_at) >= ?)",
+    "(SELECT assessment_id FROM responses WHERE COALESCE(submitted_at, started_at) >= ?1) "
+    "AND assessment_id NOT IN (SELECT p.id FROM assessments p WHERE p.pulse_of IN "
+    "(SELECT assessment_id FROM responses WHERE COALESCE(submitted_at, started_at) >= ?1 UNION "
+    "SELECT q.pulse_of FROM assessments q WHERE q.id IN "
+    "(SELECT assessment_id FROM responses WHERE COALESCE(submitted_at, started_at) >= ?1)))",
 }
 
 

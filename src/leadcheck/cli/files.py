@@ -389,14 +389,15 @@ def export(
         bool,
         typer.Option(
             "--without-ledger",
-            help="Write the CSV even though reports were given: for a spreadsheet, never a backup "
-            "(a workspace restored from it would publish what the release ledger holds back).",
+            help="Write the CSV even though reports were given, or either format even though pulses were: "
+            "for a spreadsheet, never a backup (a workspace restored from it would publish what the release "
+            "ledger holds back).",
         ),
     ] = False,
 ) -> None:
     """Export every response, for backups and for other tools; `leadcheck import` reads it back."""
     from leadcheck.base.errors import NO_FOLDER, UsageError, cannot_write
-    from leadcheck.importing.export import release_count
+    from leadcheck.importing.export import pulse_release_count, release_count
     from leadcheck.importing.output import atomic_text
     from leadcheck.store import Store
 
@@ -409,6 +410,13 @@ def export(
                 f"the {chosen.name.upper()} export leaves out the release ledger ({txt.count(ledger, 'release record')}): a "
                 "workspace restored from it would publish what earlier reports hold back. For a backup, "
                 "use --format json; for a spreadsheet, add --without-ledger"
+            )
+        pulses = pulse_release_count(store) if chosen.has_ledger else 0
+        if pulses and not without_ledger:
+            raise UsageError(
+                f"no export carries pulses, nor what they published ({txt.count(pulses, 'pulse release record')}): "
+                "a workspace restored from it, its pulse sent again, would publish what those pulses hold back. "
+                "For a backup, copy the workspace file; to export the rounds all the same, add --without-ledger"
             )
         if output is None or str(output) == "-":
             stream = _utf8_stdout()

@@ -14,12 +14,20 @@ decline is a one-sided exact sign test (README, "Pulse: did the plan work?").
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any
 
-from leadcheck.anonymity import POOLED, POOLED_LABEL
+from leadcheck.anonymity import (
+    OTHERS,
+    POOLED,
+    POOLED_LABEL,
+    Thresholds,
+    member,
+    person_of_member,
+    small_atoms,
+)
 from leadcheck.instrument.model import SELF, Instrument
 from leadcheck.pulse.rounds import PulseTarget
 from leadcheck.releases import record, released_figures
@@ -133,7 +141,9 @@ class PulseResults:
     raters: Mapping[str, int]  # responses per group, for groups at or over their threshold
     labels: Mapping[str, str]  # each group's label, by id
     hidden_groups: tuple[str, ...]  # labels of groups that answered with fewer than their threshold
-    new_raters: int  # of the counted raters, how many gave no answers in the round the plan followed
+    # Of the raters the figures are about, how many gave no answers in the round the plan followed; None
+    # when the count would single raters out (`_new_raters`).
+    new_raters: int | None
     behaviours: tuple[BehaviourResult, ...]
     comments: tuple[str, ...]
     held: bool  # the figures repeat the pulse's last release: newer answers would single someone out
@@ -206,11 +216,55 @@ def publish(store: Store, scored: ScoredPulse, kind: str, file_digest: str = "")
         record(store, scored.target.pulse, scored.card, file_digest, kind)
 
 
-def _new_raters(store: Store, target: PulseTarget, counted: Sequence[str]) -> int:
-    """How many of the pulse's raters in ``counted`` groups gave no answers in the plan's round."""
-    in_round = store.responses.raters_of(target.round.id)
-    pulse = store.responses.raters_of(target.pulse.id)
-    return sum(1 for rater, group in pulse.items() if group in counted and rater not in in_round)
+def _people(
+    items: Mapping[str, Mapping[str, frozenset[str]]], channel: str | None = OTHERS
+) -> frozenset[str]:
+    """Who the ``channel`` figures of ``items`` (item id to its published sets; every set with None) are
+    about, as member names with no answer part ("group:person:")."""
+    return frozenset(
+        member(t.split(":", 1)[0], person_of_member(t), "")
+        for sets in items.values()
+        for c, ts in sets.items()
+        if channel is None or c == channel
+        for t in ts
+    )
+
+
+def _round_people(store: Store, target: PulseTarget) -> list[frozenset[str]]:
+    """The round's raters as each of its releases published them: a late answer to the round, held back
+    there or never released, moves no count here (none before the round's first release)."""
+    # Every set a release published about, a group left out of the figures whose state was told included.
+    return [
+        _people({i: f.members for i, f in r.items.items()}, None)
+        for r in released_figures(store, target.round)
+    ]
+
+
+def _new_raters(store: Store, target: PulseTarget, card: Scorecard) -> int | None:
+    """How many of the people the pulse's figures are about (as published: a held pulse's as released)
+    gave no answers in the plan's round; None when printing it would break the rule over sets.
+
+    Beside each group's count of raters, the count says who stayed, left and joined since the round, and,
+    set beside the counts printed before (this pulse's and the round's earlier pulses', against each of
+    the round's releases), who answered which: each of those sets must be
+    empty or hold enough people (as a count of shared raters must, leadcheck.change.shared_count), or
+    "1 new" names the one rater added to the roster, or sent a form passed on, as having answered."""
+    now = _people({i.id: i.members for d in card.dimensions for i in d.items})
+    rounds = _round_people(store, target)
+    if not rounds:  # nothing of the round was published: who answered it is not for the pulse to say
+        return None
+    was = frozenset().union(*rounds)
+    before = [
+        _people({i: f.members for i, f in r.items.items()})
+        for p in store.assessments.pulses_of(target.round.id)
+        if p.id <= target.pulse.id
+        for r in released_figures(store, p)
+    ]
+    instruments = [store.assessments.instrument(target.round), card.instrument]
+    if small_atoms([*rounds, *before, now], Thresholds.strictest(instruments)):
+        return None
+    round_persons = {person_of_member(t) for t in was}
+    return sum(1 for t in now if person_of_member(t) not in round_persons)
 
 
 def results(store: Store, scored: ScoredPulse) -> PulseResults:
@@ -230,7 +284,7 @@ def results(store: Store, scored: ScoredPulse) -> PulseResults:
         raters={} if scored.withheld else raters,
         labels={g.id: g.label for g in card.instrument.rater_groups},
         hidden_groups=tuple(g.label for g in card.hidden_groups),
-        new_raters=0 if scored.withheld else _new_raters(store, target, list(raters)),
+        new_raters=0 if scored.withheld else _new_raters(store, target, card),
         behaviours=behaviours,
         comments=comments,
         held=card.held,

@@ -110,6 +110,12 @@ def release_count(store: Store) -> int:
     return store.releases.count()
 
 
+def pulse_release_count(store: Store) -> int:
+    """How many release records are of pulses: no export carries them (pulses are not rounds)."""
+    rounds = {a.id for a in store.assessments.every()}
+    return sum(1 for row in store.releases.every() if row.assessment_id not in rounds)
+
+
 # -- writing -----------------------------------------------------------------------------
 
 
