@@ -112,6 +112,11 @@ def _item_shift(before: Stat, after: Stat, span: float) -> Shift:
     return shift((before.mean, before.sd, before.n), (after.mean, after.sd, after.n), span)
 
 
+def _difference(before: float | None, after: float | None) -> float | None:
+    """After minus before; None when either round has no figure."""
+    return None if before is None or after is None else after - before
+
+
 @dataclass(frozen=True)
 class ItemChange:
     """An item both rounds compare: the leader's own change and all others'."""
@@ -128,11 +133,7 @@ class ItemChange:
 
     @property
     def self_change(self) -> float | None:
-        return (
-            None
-            if self.self_before is None or self.self_after is None
-            else self.self_after - self.self_before
-        )
+        return _difference(self.self_before, self.self_after)
 
 
 @dataclass(frozen=True)
@@ -153,11 +154,7 @@ class DimensionChange:
 
     @property
     def self_change(self) -> float | None:
-        return (
-            None
-            if self.self_before is None or self.self_after is None
-            else self.self_after - self.self_before
-        )
+        return _difference(self.self_before, self.self_after)
 
     @property
     def others_change(self) -> float | None:
