@@ -12,6 +12,7 @@ import io
 import re
 import time
 import zlib
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -159,15 +160,22 @@ def _places(source: Path) -> dict[tuple[str, str], tuple[int, float, float]]:
 ENTER = 0x0D  # the virtual key and the character
 
 
-def fill_with_pdfium(source: Path, target: Path, answers: dict[str, str], comments: dict[str, str]) -> Path:
-    """Click a circle per answer and type each comment, with PDFium's form-fill API; save."""
+def fill_with_pdfium(
+    source: Path,
+    target: Path,
+    answers: dict[str, str],
+    comments: dict[str, str],
+    choices: Sequence[str] = CHOICES,
+) -> Path:
+    """Click a circle per answer (a value of ``choices``, whose index is the circle's state) and type
+    each comment, with PDFium's form-fill API, as Chrome's viewer does; save."""
     pdf = pdfium.PdfDocument(source)
     pdf.init_forms()
     env = pdf.formenv
     for (name, state), (index, x, y) in _places(source).items():
         typed = comments.get(name.removeprefix("comment:")) if name.startswith("comment:") else None
         item = name.removeprefix("item:")
-        clicked = name.startswith("item:") and item in answers and state == str(CHOICES.index(answers[item]))
+        clicked = name.startswith("item:") and item in answers and state == str(choices.index(answers[item]))
         if not (typed or clicked):
             continue
         page = pdf[index]

@@ -17,17 +17,16 @@ from pathlib import Path
 from typing import Any
 
 import pypdf
-import pypdfium2 as pdfium
-import pypdfium2.raw as pdfium_c
 import pytest
 
+from leadcheck.pulse.instrument import QUESTION_ID
 from leadcheck.store import Store
 from leadcheck.store.plans import Focus
 
 from . import test_campaign
 from .conftest import Run
 from .test_campaign import _invoke, fill, snapshot
-from .test_campaign_forms import _places
+from .test_campaign_forms import fill_with_pdfium
 
 SENDER = "Cory Coach <coach@example.org>"
 smtp_server = test_campaign.smtp_server  # the campaign tests' SMTP server on loopback
@@ -107,30 +106,9 @@ def form(rater: str, pulse: int = 0, reminder: str = "") -> str:
 
 
 def fill_pulse(source: Path, target: Path, answers: dict[str, str], comment: str = "") -> Path:
-    """Click a circle per answer and type the comment with PDFium's form-fill API, as Chrome's viewer does."""
-    pdf = pdfium.PdfDocument(source)
-    pdf.init_forms()
-    env = pdf.formenv
-    for (name, state), (index, x, y) in _places(source).items():
-        item = name.removeprefix("item:")
-        clicked = (
-            name.startswith("item:") and item in answers and state == str(PULSE_CHOICES.index(answers[item]))
-        )
-        typed = comment if name.startswith("comment:") else ""
-        if not (clicked or typed):
-            continue
-        page = pdf[index]
-        pdfium_c.FORM_OnMouseMove(env, page.raw, 0, x, y)
-        pdfium_c.FORM_OnLButtonDown(env, page.raw, 0, x, y)
-        pdfium_c.FORM_OnLButtonUp(env, page.raw, 0, x, y)
-        units = typed.encode("utf-16-le")
-        for at in range(0, len(units), 2):
-            pdfium_c.FORM_OnChar(env, page.raw, int.from_bytes(units[at : at + 2], "little"), 0)
-        pdfium_c.FORM_ForceToKillFocus(env)
-        page.close()
-    pdf.save(target)
-    pdf.close()
-    return target
+    """The pulse form filled with PDFium (the campaign tests' second PDF implementation)."""
+    comments = {QUESTION_ID: comment} if comment else {}
+    return fill_with_pdfium(source, target, answers, comments, PULSE_CHOICES)
 
 
 def copy_of(source: Path, target: Path) -> Path:
