@@ -21,7 +21,7 @@ from leadcheck.instrument.model import Instrument
 from leadcheck.store import Store
 
 
-def _nominate(store: Store, instrument: Instrument, leaders: int, raters: int) -> None:
+def nominate(store: Store, instrument: Instrument, leaders: int, raters: int) -> None:
     """``raters`` per leader on the roster: self, manager, then the other groups in turn."""
     others = [g.id for g in instrument.rater_groups if g.id not in ("self", "manager")]
     nominations = []
@@ -64,7 +64,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
         with Store.open(folder / "bench.db") as store:
-            _nominate(store, instrument, args.leaders, args.raters)
+            nominate(store, instrument, args.leaders, args.raters)
             raters = roster.roster(store)
             full, personal, reading = _one_form(instrument)
             start = time.perf_counter()

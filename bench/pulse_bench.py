@@ -12,25 +12,14 @@ import tempfile
 import time
 from pathlib import Path
 
-from leadcheck.campaign import roster
+from forms_bench import nominate  # the baseline bench's roster, so both time the same raters
+
 from leadcheck.campaign.issue import issue_forms
 from leadcheck.instrument.catalog import load_instrument
 from leadcheck.instrument.model import Instrument
 from leadcheck.pulse import rounds
 from leadcheck.store import Store
 from leadcheck.store.plans import Focus
-
-
-def _nominate(store: Store, instrument: Instrument, leaders: int, raters: int) -> None:
-    """``raters`` per leader on the roster: self, manager, then the other groups in turn."""
-    others = [g.id for g in instrument.rater_groups if g.id not in ("self", "manager")]
-    nominations = []
-    for n in range(leaders):
-        leader = f"Leader {n + 1:03d}"
-        for r in range(raters):
-            group = "self" if r == 0 else "manager" if r == 1 else others[r % len(others)]
-            nominations.append(roster.Nomination(leader, f"Rater {r}", f"r{n}.{r}@example.org", group))
-    roster.add_nominations(store, nominations, {x.leader: instrument for x in nominations})
 
 
 def _plans(store: Store, instrument: Instrument) -> None:
@@ -54,14 +43,14 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
         with Store.open(folder / "bench.db") as store:
-            _nominate(store, instrument, args.leaders, args.raters)
-            raters = roster.roster(store)
+            nominate(store, instrument, args.leaders, args.raters)
+            raters = store.roster.raters()
             # Warm-up (WeasyPrint's import and fonts, once per process), apart from both timings.
             warm = [r for r in raters if r.leader_id == raters[0].leader_id][:1]
             issue_forms(store, warm, folder / "warm", sender=sender, due_date=None, reminder=False) if (
                 folder / "warm"
             ).mkdir() is None else None
-            raters = roster.roster(store)
+            raters = store.roster.raters()
             (folder / "baseline").mkdir()
             start = time.perf_counter()
             base = issue_forms(
